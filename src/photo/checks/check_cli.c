@@ -1,0 +1,144 @@
+/* check_cli.c: `tucai photo check IN [--profile NAME] [--json]`.
+ *
+ * Reads the photo, finds the face and landmarks (check_analyze.h), runs every check with the
+ * profile's "checks" object and prints either the JSON report or one line per check. Exit status:
+ * 0 when nothing fails, 1 when a check fails, 2 on bad usage or an unreadable photo or profile.
+ * src/cli/photo.c dispatches the "check" subcommand here. */
+#include "photo/checks/check_cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+#include "photo/checks/check_analyze.h"
+#include "photo/checks/checks.h"
+
+#ifndef TUCAI_SOURCE_DIR
+#define TUCAI_SOURCE_DIR "."
+#endif
+#define DEFAULT_PROFILE "chsi-blue"
+#define MAX_INPUT (50L * 1024 * 1024)
+
+static int valid_name(const char *s) {
+  if (!*s || strlen(s) > 48) return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-')) return 0;
+  return 1;
+}
+
+json_t *photo_checks_profile_config(const char *name, err_t *err) {
+  if (!valid_name(name)) {
+    err_set(err, 400, "bad_profile", "profile names are [a-z0-9-]+");
+    return NULL;
+  }
+  const char *dir = getenv("TUCAI_PROFILES");
+  char path[1024];
+  if (dir && *dir) snprintf(path, sizeof path, "%s/%s.json", dir, name);
+  else {
+    const char *src = getenv("TUCAI_SOURCE");
+    snprintf(path, sizeof path, "%s/profiles/%s.json", src && *src ? src : TUCAI_SOURCE_DIR, name);
+  }
+  json_error_t je;
+  json_t *p = json_load_file(path, 0, &je);
+  if (!p) {
+    err_set(err, 404, "unknown_profile", "profile %s: %s", name, je.text);
+    return NULL;
+  }
+  json_t *checks = json_object_get(p, "checks");
+  if (!json_is_object(checks)) {
+    json_decref(p);
+    err_set(err, 500, "bad_profile", "profile %s has no \"checks\" object", name);
+    return NULL;
+  }
+  json_incref(checks);
+  json_decref(p);
+  return checks;
+}
+
+static void usage(FILE *f) {
+  fputs("usage: tucai photo check IN [--profile NAME] [--json]\n", f);
+}
+
+static void print_text(const json_t *report) {
+  size_t i;
+  json_t *o;
+  json_array_foreach(json_object_get(report, "checks"), i, o) {
+    const char *st = json_string_value(json_object_get(o, "status"));
+    json_t *t = json_object_get(o, "threshold");
+    char thr[32] = "-";
+    if (json_is_number(t)) snprintf(thr, sizeof thr, "%g", json_number_value(t));
+    printf("%-4s %-24s value %-10g threshold %-8s %s\n", st, json_string_value(json_object_get(o, "id")),
+           json_number_value(json_object_get(o, "value")), thr,
+           json_string_value(json_object_get(o, "message")));
+  }
+}
+
+int photo_check_main(int argc, char **argv) {
+  const char *in = NULL, *profile = DEFAULT_PROFILE;
+  int as_json = 0;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) as_json = 1;
+    else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
+    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (argv[i][0] == '-' || in) {
+      usage(stderr);
+      return 2;
+    } else in = argv[i];
+  }
+  if (!in) {
+    usage(stderr);
+    return 2;
+  }
+  if (VIPS_INIT("tucai")) {
+    fprintf(stderr, "tucai photo check: libvips failed to start\n");
+    return 2;
+  }
+  err_t err;
+  err_clear(&err);
+  json_t *cfg = photo_checks_profile_config(profile, &err);
+  if (!cfg) {
+    fprintf(stderr, "tucai photo check: %s\n", err.message);
+    return 2;
+  }
+  gchar *buf = NULL;
+  gsize len = 0;
+  GError *ge = NULL;
+  if (!g_file_get_contents(in, &buf, &len, &ge)) {
+    fprintf(stderr, "tucai photo check: cannot read %s: %s\n", in, ge ? ge->message : "");
+    if (ge) g_error_free(ge);
+    json_decref(cfg);
+    return 2;
+  }
+  int rc = 2;
+  photo_analysis a;
+  json_t *report = NULL;
+  if ((long)len > MAX_INPUT) {
+    fprintf(stderr, "tucai photo check: file too large\n");
+  } else if (checks_analyze_buffer(buf, len, &a, &err)) {
+    fprintf(stderr, "tucai photo check: %s\n", err.message);
+  } else {
+    if (photo_checks_run(&a, cfg, &report, &err)) {
+      fprintf(stderr, "tucai photo check: %s\n", err.message);
+    } else {
+      int fails, warns;
+      photo_checks_count(report, &fails, &warns);
+      if (as_json) {
+        char *s = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s) puts(s);
+        free(s);
+      } else {
+        print_text(report);
+        printf("%d fail, %d warn\n", fails, warns);
+      }
+      rc = fails ? 1 : 0;
+      json_decref(report);
+    }
+    checks_analysis_clear(&a);
+  }
+  g_free(buf);
+  json_decref(cfg);
+  return rc;
+}

@@ -1,0 +1,71 @@
+/* check_hair.c: what covers the head: hats and scarves, fringes over the eyebrows, hair over the
+ * ears and the forehead. Measured as how much of each region is not skin (the cheek's colour). */
+#include <math.h>
+
+#include "photo/checks/check_ctx.h"
+
+#define NO_FACE "没有找到清晰的正面人脸，无法检查此项，请正对镜头重新拍摄"
+
+/* Hair is brown to black, blond or grey: low chroma, warm or neutral. A hat, scarf or band is
+ * often saturated in another hue, or plain white. */
+static int unnatural_for_hair(const check_ctx *c, const uint8_t *p) {
+  float y, cb, cr;
+  check_ycc(p, &y, &cb, &cr);
+  if (check_is_skin(c, p)) return 0;
+  if (cb > 138 || cr < 120 || cr > 168) return 1;
+  return y > 225 && fabsf(cb - 128) < 8 && fabsf(cr - 128) < 8;
+}
+
+void checks_hair(check_ctx *c) {
+  if (!c->has_face) {
+    const char *ids[] = {"head_covering", "hair_over_eyebrows", "ears_visible", "forehead_visible"};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) check_emit_unmeasured(c, ids[i], NO_FACE);
+    return;
+  }
+  const double iod = c->iod;
+
+  /* head_covering: the top of the head above the forehead. */
+  cbox crown = check_box(c, c->lm[17][0], c->brow_y - 1.25 * iod, c->lm[26][0] - c->lm[17][0], 0.5 * iod);
+  long n = 0, odd = 0;
+  for (int y = crown.y; y < crown.y + crown.h; y++)
+    for (int x = crown.x; x < crown.x + crown.w; x++) {
+      if (check_mask_at(c, x, y) < 128) continue;
+      n++;
+      odd += unnatural_for_hair(c, c->rgb + ((size_t)y * c->w + x) * 3);
+    }
+  check_emit(c, "head_covering", n ? (double)odd / n : 0, crown,
+             "请摘下帽子、头巾或发饰，头顶和额头不要有遮挡", NULL);
+
+  /* hair_over_eyebrows: the band just above each eyebrow should be skin. */
+  double worst = 0;
+  cbox bands[2];
+  for (int side = 0; side < 2; side++) {
+    int a = side ? 22 : 17, b = side ? 26 : 21;
+    double top = 1e9;
+    for (int i = a; i <= b; i++) top = fmin(top, c->lm[i][1]);
+    bands[side] = check_box(c, c->lm[a][0], top - 0.3 * iod, c->lm[b][0] - c->lm[a][0], 0.22 * iod);
+    double s = check_skin_fraction(c, bands[side], 0);
+    if (s >= 0 && 1.0 - s > worst) worst = 1.0 - s;
+  }
+  cbox brows = check_box(c, c->lm[17][0], bands[0].y, c->lm[26][0] - c->lm[17][0],
+                         c->lm[19][1] - bands[0].y + 0.1 * iod);
+  check_emit(c, "hair_over_eyebrows", worst, brows, "头发遮住了眉毛，请把刘海梳起，露出眉毛和眼睛", NULL);
+
+  /* forehead_visible: the middle of the forehead. */
+  cbox fh = check_box(c, c->lm[19][0], c->brow_y - 0.85 * iod, c->lm[24][0] - c->lm[19][0], 0.55 * iod);
+  double fs = check_skin_fraction(c, fh, 0);
+  check_emit(c, "forehead_visible", fs < 0 ? 1.0 : 1.0 - fs, fh, "额头被遮挡，请把头发梳到后面，露出额头", NULL);
+
+  /* ears_visible: beside the jaw at eye-to-nose height, on both sides. */
+  double ew = 0.4 * iod;
+  double ey = fmin(c->lm[0][1], c->lm[16][1]) - 0.15 * iod;
+  double eh = fmax(c->lm[3][1], c->lm[13][1]) - ey - 0.2 * iod;
+  cbox ear_l = check_box(c, c->lm[1][0] - ew, ey, ew, eh);
+  cbox ear_r = check_box(c, c->lm[15][0], ey, ew, eh);
+  double sl = check_skin_fraction(c, ear_l, 0), sr = check_skin_fraction(c, ear_r, 0);
+  if (sl < 0) sl = 0;
+  if (sr < 0) sr = 0;
+  cbox both = check_box(c, ear_l.x, ey, ear_r.x + ear_r.w - ear_l.x, eh);
+  check_emit(c, "ears_visible", 1.0 - fmin(sl, sr), both, "请把头发别到耳后，露出双耳",
+             json_pack("{s:f, s:f}", "left_skin", sl, "right_skin", sr));
+}

@@ -1,0 +1,34 @@
+/* checks: the automatic photo checks, every rule of the photo standard and the school's notice.
+ *
+ * The engine fills a photo_analysis (photo/analysis.h); the checks only read it and the profile's
+ * "checks" object, which holds every threshold and severity (nothing is decided in code):
+ *
+ *   "checks": { "glasses": {"severity": "fail", "above": 0.5, "warn_above": 0.35}, ... }
+ *
+ * Each check computes one number (`value`); `above` / `below` is where the rule is broken (the
+ * profile's `severity`, "fail" or "warn", is then the status), `warn_above` / `warn_below` where it
+ * is only doubtful (status "warn"). A check missing from the profile, or with severity "off", is
+ * reported as passing with a note, so that every id is always present.
+ *
+ * The result: {"checks":[{"id","status","value","threshold","message","region":[x,y,w,h],
+ * "detail":{...}}]}. Regions are pixels of the analysed photo's `work` image scaled back to the
+ * original (see photo_analysis.work_scale). Messages are Chinese advice for the student. */
+#ifndef TUCAI_PHOTO_CHECKS_H
+#define TUCAI_PHOTO_CHECKS_H
+
+#include <jansson.h>
+
+#include "photo/analysis.h"
+#include "util/err.h"
+
+/* Runs every check. `checks_cfg` is the profile's "checks" object (may be NULL: all checks are
+ * then reported unconfigured). On success *out is a new {"checks":[...]} object. */
+int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t **out, err_t *err);
+
+/* The ids of all checks, in report order, NULL-terminated. */
+extern const char *const photo_check_ids[];
+
+/* Counts the results with status "fail" and "warn" in a report made by photo_checks_run. */
+void photo_checks_count(const json_t *report, int *fails, int *warns);
+
+#endif

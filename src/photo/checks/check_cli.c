@@ -18,7 +18,7 @@
 #define TUCAI_SOURCE_DIR "."
 #endif
 #define DEFAULT_PROFILE "chsi-blue"
-#define MAX_INPUT (50L * 1024 * 1024)
+#define CHECK_MAX_INPUT_BYTES (50L * 1024 * 1024)
 
 static int valid_name(const char *s) {
   if (!*s || strlen(s) > 48) return 0;
@@ -115,7 +115,7 @@ int photo_check_main(int argc, char **argv) {
   int rc = 2;
   photo_analysis a;
   json_t *report = NULL;
-  if ((long)len > MAX_INPUT) {
+  if ((long)len > CHECK_MAX_INPUT_BYTES) {
     fprintf(stderr, "tucai photo check: file too large\n");
   } else if (checks_analyze_buffer(buf, len, &a, &err)) {
     fprintf(stderr, "tucai photo check: %s\n", err.message);

@@ -88,6 +88,8 @@ static int copy_field(char *dst, size_t cap, const char *src) {
   return 0;
 }
 
+void roster_note_error(roster_parsed *p, int line, const char *reason) { add_error(p, line, "%s", reason); }
+
 void roster_add_cells(roster_parsed *p, const roster_cols *cols, char **cells, int n, int line) {
   char *v[C_COUNT];
   int blank = 1;

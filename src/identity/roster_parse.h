@@ -53,5 +53,7 @@ typedef struct roster_cols {
 } roster_cols;
 int roster_map_header(char **cells, int n, roster_cols *cols, err_t *err);
 void roster_add_cells(roster_parsed *p, const roster_cols *cols, char **cells, int n, int line);
+/* Records a row error (the import adds its own, e.g. duplicates). */
+void roster_note_error(roster_parsed *p, int line, const char *reason);
 
 #endif

@@ -1,0 +1,233 @@
+/* schools: schools, their collection batches and the rosters the school office loads.
+ *   GET  /api/schools                     public list (students choose their school)
+ *   POST /api/schools {code, name}        operator
+ *   GET  /api/batches?school_id=          staff
+ *   POST /api/batches {school_id, name, window_start, window_end, fees, profile, eligibility}
+ *   GET  /api/batches/:id                 anyone signed in
+ *   POST /api/batches/:id/roster          multipart `file` (CSV UTF-8/GBK or XLSX): import
+ *   GET  /api/batches/:id/roster?offset=&limit=   masked list
+ * Window dates are Asia/Shanghai ("2024-11-06" .. "2024-11-30", the end date inclusive). A school
+ * administrator only reaches the batches of their own school. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "audit/audit.h"
+#include "identity/batch.h"
+#include "identity/roster.h"
+#include "util/clock.h"
+
+static int list_schools(http_req *req, http_resp *resp) {
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  db_res *r = db_query(db, &req->err, "SELECT id, code, name FROM schools ORDER BY code");
+  api_db_put(req, db);
+  if (!r) return -1;
+  json_t *a = json_array();
+  for (int i = 0; i < db_res_rows(r); i++)
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)db_res_int(r, i, 0), "code",
+                                       db_res_text(r, i, 1), "name", db_res_text(r, i, 2)));
+  db_res_free(r);
+  return resp_json(resp, 200, json_pack("{s:o}", "schools", a));
+}
+
+static int create_school(http_req *req, http_resp *resp) {
+  const char *code = json_field_str(req, "code", 1, 20);
+  const char *name = json_field_str(req, "name", 1, 120);
+  if (err_is_set(&req->err)) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t id = school_create(db, code, name, &req->err);
+  if (id > 0) audit_log_req(db, req, "school.create", "school", id, NULL, &req->err);
+  api_db_put(req, db);
+  if (id <= 0) return -1;
+  err_clear(&req->err);
+  return resp_json(resp, 201, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "code", code, "name", name));
+}
+
+/* A school administrator bound to a school may only touch that school. */
+static int may_manage(http_req *req, int64_t school_id) {
+  const http_session *s = req->session;
+  if (s->role == ROLE_OPERATOR || s->school_id == 0 || s->school_id == school_id) return 1;
+  err_set(&req->err, 403, "forbidden_school", "无权管理其他学校的数据");
+  return 0;
+}
+
+static int64_t window_field(http_req *req, const char *name, int end) {
+  json_t *v = json_object_get(req->json, name);
+  if (json_is_integer(v) && json_integer_value(v) > 0) return json_integer_value(v);
+  int64_t ms = json_is_string(v) ? shanghai_parse(json_string_value(v), end) : -1;
+  if (ms < 0) err_set(&req->err, 400, "invalid_field", "字段 %s 应为日期（YYYY-MM-DD，北京时间）或毫秒时间戳", name);
+  return ms;
+}
+
+static json_t *batch_out(const batch *b) {
+  json_t *fees = json_array();
+  for (int i = 0; i < b->n_fees; i++)
+    json_array_append_new(fees, json_pack("{s:s, s:s, s:I, s:b}", "code", b->fees[i].code, "name", b->fees[i].name,
+                                          "amount_fen", (json_int_t)b->fees[i].amount_fen, "required",
+                                          b->fees[i].required));
+  json_t *elig = json_loads(b->eligibility, 0, NULL);
+  return json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:o}", "id", (json_int_t)b->id, "school_id",
+                   (json_int_t)b->school_id, "school_code", b->school_code, "school_name", b->school_name, "name",
+                   b->name, "window_start", (json_int_t)b->window_start_ms, "window_end",
+                   (json_int_t)b->window_end_ms, "fees", fees, "profile", b->profile, "eligibility",
+                   elig ? elig : json_object());
+}
+
+static int create_batch(http_req *req, http_resp *resp) {
+  batch b;
+  memset(&b, 0, sizeof b);
+  if (json_field_int(req, "school_id", 1, 1, INT64_MAX, &b.school_id) < 0) return -1;
+  const char *name = json_field_str(req, "name", 1, 120);
+  const char *profile = json_field_str(req, "profile", 1, 60);
+  if (err_is_set(&req->err)) return -1;
+  snprintf(b.name, sizeof b.name, "%s", name);
+  snprintf(b.profile, sizeof b.profile, "%s", profile);
+  b.window_start_ms = window_field(req, "window_start", 0);
+  if (b.window_start_ms < 0) return -1;
+  b.window_end_ms = window_field(req, "window_end", 1);
+  if (b.window_end_ms < 0) return -1;
+  json_t *fees = json_object_get(req->json, "fees");
+  if (fees && (!json_is_array(fees) || json_array_size(fees) > BATCH_MAX_FEES))
+    return err_set(&req->err, 400, "invalid_fees", "fees 应为费用项目数组（最多 %d 项）", BATCH_MAX_FEES);
+  size_t i;
+  json_t *f;
+  json_array_foreach(fees, i, f) {
+    const char *code = json_string_value(json_object_get(f, "code"));
+    const char *fname = json_string_value(json_object_get(f, "name"));
+    json_t *amt = json_object_get(f, "amount_fen");
+    if (!code || !fname || !json_is_integer(amt) || strlen(code) >= 32 || strlen(fname) >= 64)
+      return err_set(&req->err, 400, "invalid_fees", "费用项目 %zu 需要 code、name 和整数金额 amount_fen（分）", i + 1);
+    batch_fee_item *it = &b.fees[b.n_fees++];
+    snprintf(it->code, sizeof it->code, "%s", code);
+    snprintf(it->name, sizeof it->name, "%s", fname);
+    it->amount_fen = json_integer_value(amt);
+    it->required = json_is_true(json_object_get(f, "required"));
+  }
+  json_t *elig = json_object_get(req->json, "eligibility");
+  if (elig) {
+    if (!json_is_object(elig)) return err_set(&req->err, 400, "invalid_eligibility", "eligibility 应为对象");
+    char *t = json_dumps(elig, JSON_COMPACT);
+    if (!t || strlen(t) >= sizeof b.eligibility) {
+      free(t);
+      return err_set(&req->err, 400, "invalid_eligibility", "eligibility 过长");
+    }
+    snprintf(b.eligibility, sizeof b.eligibility, "%s", t);
+    free(t);
+  }
+  if (!may_manage(req, b.school_id)) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t id = batch_create(db, &b, &req->err);
+  batch out;
+  int rc = id > 0 ? batch_get(db, id, &out, &req->err) : -1;
+  if (rc == 0) audit_log_req(db, req, "batch.create", "batch", id, NULL, &req->err);
+  api_db_put(req, db);
+  if (rc != 0) return -1;
+  err_clear(&req->err);
+  return resp_json(resp, 201, batch_out(&out));
+}
+
+static int list_batches(http_req *req, http_resp *resp) {
+  const char *sid = req_query(req, "school_id");
+  int64_t school = sid ? strtoll(sid, NULL, 10) : 0;
+  if (req->session->role == ROLE_SCHOOL_ADMIN && req->session->school_id) school = req->session->school_id;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  db_res *r = db_query(db, &req->err, "SELECT id FROM batches WHERE $1 = 0 OR school_id = $1 ORDER BY id",
+                       DB_INT(school));
+  json_t *a = json_array();
+  for (int i = 0; r && i < db_res_rows(r); i++) {
+    batch b;
+    if (batch_get(db, db_res_int(r, i, 0), &b, &req->err) == 0) json_array_append_new(a, batch_out(&b));
+  }
+  api_db_put(req, db);
+  if (!r) {
+    json_decref(a);
+    return -1;
+  }
+  db_res_free(r);
+  err_clear(&req->err);
+  return resp_json(resp, 200, json_pack("{s:o}", "batches", a));
+}
+
+static int batch_param(http_req *req, batch *b, db_t *db) {
+  const char *p = req_param(req, "id");
+  char *end = NULL;
+  long long id = p ? strtoll(p, &end, 10) : 0;
+  if (!p || *end || id <= 0) return err_set(&req->err, 404, "batch_not_found", "采集批次不存在");
+  return batch_get(db, id, b, &req->err);
+}
+
+static int get_batch(http_req *req, http_resp *resp) {
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  batch b;
+  int rc = batch_param(req, &b, db);
+  api_db_put(req, db);
+  if (rc != 0) return -1;
+  return resp_json(resp, 200, batch_out(&b));
+}
+
+static int import_roster(http_req *req, http_resp *resp) {
+  const http_upload *up = req_upload(req, "file");
+  if (!up || up->size <= 0) return err_set(&req->err, 400, "missing_file", "请上传名单文件（CSV 或 XLSX）");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  batch b;
+  int rc = batch_param(req, &b, db);
+  if (rc == 0 && !may_manage(req, b.school_id)) rc = -1;
+  roster_parsed p;
+  memset(&p, 0, sizeof p);
+  roster_import_result res;
+  if (rc == 0) rc = roster_parse_file(up->path, &p, &req->err);
+  if (rc == 0) rc = roster_import(db, b.id, &p, &res, &req->err);
+  if (rc == 0) {
+    json_t *d = json_pack("{s:i, s:i, s:i}", "inserted", res.inserted, "updated", res.updated, "rejected",
+                          p.n_errors_total);
+    audit_log_req(db, req, "roster.import", "batch", b.id, d, &req->err);
+    json_decref(d);
+  }
+  api_db_put(req, db);
+  json_t *out = rc == 0 ? roster_result_json(&p, &res) : NULL;
+  roster_parsed_free(&p);
+  if (rc != 0) return -1;
+  err_clear(&req->err);
+  return resp_json(resp, 200, out);
+}
+
+static int list_roster(http_req *req, http_resp *resp) {
+  const char *o = req_query(req, "offset"), *l = req_query(req, "limit");
+  int64_t offset = o ? strtoll(o, NULL, 10) : 0, limit = l ? strtoll(l, NULL, 10) : 100;
+  if (offset < 0) offset = 0;
+  if (limit <= 0 || limit > 1000) limit = 100;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  batch b;
+  int rc = batch_param(req, &b, db);
+  if (rc == 0 && !may_manage(req, b.school_id)) rc = -1;
+  json_t *rows = rc == 0 ? roster_list(db, b.id, offset, limit, &req->err) : NULL;
+  int64_t total = rows ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM roster_records WHERE batch_id = $1", DB_INT(b.id)) : 0;
+  if (rows) audit_log_req(db, req, "roster.view", "batch", b.id, NULL, &req->err);
+  api_db_put(req, db);
+  if (!rows) return -1;
+  err_clear(&req->err);
+  return resp_json(resp, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "records", rows));
+}
+
+void api_schools_routes(http_router *r) {
+  static const http_route routes[] = {
+      {"GET", "/api/schools", list_schools, 0, 0},
+      {"POST", "/api/schools", create_school, ROLE_OPERATOR, HTTP_BODY_JSON},
+      {"GET", "/api/batches", list_batches, ROLE_STAFF, 0},
+      {"POST", "/api/batches", create_batch, ROLE_OPERATOR | ROLE_SCHOOL_ADMIN, HTTP_BODY_JSON},
+      {"GET", "/api/batches/:id", get_batch, ROLE_ANY_USER, 0},
+      {"POST", "/api/batches/:id/roster", import_roster, ROLE_OPERATOR | ROLE_SCHOOL_ADMIN, HTTP_BODY_MULTIPART},
+      {"GET", "/api/batches/:id/roster", list_roster, ROLE_OPERATOR | ROLE_SCHOOL_ADMIN, 0},
+  };
+  router_add_all(r, routes, sizeof routes / sizeof routes[0]);
+}

@@ -1,0 +1,15 @@
+# Writes a C file that holds every schema migration as a string, ordered by file name.
+# Called from CMakeLists.txt with -DOUT=<file.c> -DFILES="<a.sql;b.sql;...>".
+set(body "/* Generated from the files in src/store/migrations/ by scripts/embed_migrations.cmake. */\n")
+string(APPEND body "#include \"store/migrations.h\"\nconst store_migration store_migrations[] = {\n")
+separate_arguments(FILES)
+foreach(f IN LISTS FILES)
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version ${name})
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${hex}")
+  string(APPEND body "  {${version}, \"${name}\", \"${escaped}\"},\n")
+endforeach()
+string(APPEND body "  {0, 0, 0}\n};\n")
+file(WRITE ${OUT}.tmp "${body}")
+configure_file(${OUT}.tmp ${OUT} COPYONLY)

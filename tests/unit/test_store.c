@@ -1,0 +1,153 @@
+/* The store's contract, run against SQLite and PostgreSQL alike: parameters and types, NULLs,
+ * blobs, RETURNING ids, transactions, unique violations, migrations applied once, and data that
+ * survives closing and reopening. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "testdb.h"
+
+static void with_kind(void (*body)(enum testdb_kind)) {
+  for (int k = 0; k < TESTDB_KINDS; k++) body((enum testdb_kind)k);
+}
+
+static void roundtrips_every_type(enum testdb_kind kind) {
+  store_t *st = testdb_open(kind, NULL);
+  err_t err = {0};
+  db_t *db = store_get(st, &err);
+  assert_non_null(db);
+  const char *blob_type = kind == TESTDB_SQLITE ? "BLOB" : "BYTEA";
+  char sql[256];
+  snprintf(sql, sizeof sql, "CREATE TABLE t (id %s, n BIGINT, s TEXT, b %s)",
+           kind == TESTDB_SQLITE ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY", blob_type);
+  assert_int_equal(db_exec_a(db, &err, sql, (const db_val[]){{0}}), 0);
+  const unsigned char bytes[] = {0, 1, 2, 255, 0, 'x'};
+  db_res *r = db_query(db, &err, "INSERT INTO t (n, s, b) VALUES ($1, $2, $3) RETURNING id", DB_INT(-9007199254740993LL),
+                       DB_TEXT("采集码 'quoted' \"x\""), DB_BLOB(bytes, sizeof bytes));
+  assert_non_null(r);
+  int64_t id = db_res_int(r, 0, 0);
+  assert_true(id > 0);
+  db_res_free(r);
+  r = db_query(db, &err, "INSERT INTO t (n, s, b) VALUES ($1, $2, $3) RETURNING id", DB_NULL, DB_TEXT(NULL), DB_NULL);
+  int64_t id2 = db_res_int(r, 0, 0);
+  assert_true(id2 > id);
+  db_res_free(r);
+
+  r = db_query(db, &err, "SELECT n, s, b FROM t WHERE id = $1", DB_INT(id));
+  assert_int_equal(db_res_rows(r), 1);
+  assert_int_equal(db_res_int(r, 0, 0), -9007199254740993LL);
+  assert_string_equal(db_res_text(r, 0, 1), "采集码 'quoted' \"x\"");
+  size_t n = 0;
+  const void *b = db_res_blob(r, 0, 2, &n);
+  assert_int_equal(n, sizeof bytes);
+  assert_memory_equal(b, bytes, sizeof bytes);
+  db_res_free(r);
+
+  r = db_query(db, &err, "SELECT n, s, b FROM t WHERE id = $1", DB_INT(id2));
+  assert_true(db_res_is_null(r, 0, 0));
+  assert_true(db_res_is_null(r, 0, 1));
+  assert_true(db_res_is_null(r, 0, 2));
+  assert_string_equal(db_res_text(r, 0, 1), "");
+  db_res_free(r);
+
+  /* A parameter used twice and out of order. */
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM t WHERE id = $2 OR id = $1 OR id = $2", DB_INT(id),
+                          DB_INT(id2)),
+                   2);
+  store_put(st, db);
+  store_close(st);
+}
+
+static void rollback_discards_and_commit_keeps(enum testdb_kind kind) {
+  store_t *st = testdb_open(kind, NULL);
+  err_t err = {0};
+  db_t *db = store_get(st, &err);
+  assert_int_equal(db_exec(db, &err, "CREATE TABLE kv (k TEXT PRIMARY KEY, v BIGINT NOT NULL)"), 0);
+  assert_int_equal(db_begin(db, &err), 0);
+  assert_int_equal(db_exec(db, &err, "INSERT INTO kv VALUES ($1, $2)", DB_TEXT("a"), DB_INT(1)), 1);
+  db_rollback(db);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM kv"), 0);
+  assert_int_equal(db_begin(db, &err), 0);
+  assert_int_equal(db_exec(db, &err, "INSERT INTO kv VALUES ($1, $2)", DB_TEXT("a"), DB_INT(1)), 1);
+  assert_int_equal(db_commit(db, &err), 0);
+  assert_int_equal(db_int(db, &err, -1, "SELECT v FROM kv WHERE k = $1", DB_TEXT("a")), 1);
+  /* Unique violation is recognisable (for "already exists" answers) and answers 409. */
+  err_clear(&err);
+  assert_int_equal(db_exec(db, &err, "INSERT INTO kv VALUES ($1, $2)", DB_TEXT("a"), DB_INT(2)), -1);
+  assert_true(db_last_was_unique_violation(db));
+  assert_int_equal(err.status, 409);
+  /* A bad statement is an error, not a crash, and the connection stays usable. */
+  err_clear(&err);
+  assert_null(db_query(db, &err, "SELECT nope FROM nowhere"));
+  assert_true(err_is_set(&err));
+  assert_false(db_last_was_unique_violation(db));
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM kv"), 1);
+  /* Returning a connection with an open transaction rolls it back. */
+  assert_int_equal(db_begin(db, &err), 0);
+  assert_int_equal(db_exec(db, &err, "INSERT INTO kv VALUES ($1, $2)", DB_TEXT("b"), DB_INT(2)), 1);
+  store_put(st, db);
+  db = store_get(st, &err);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM kv"), 1);
+  store_put(st, db);
+  store_close(st);
+}
+
+static void migrations_apply_once_and_data_survives_reopen(enum testdb_kind kind) {
+  char *url = NULL;
+  store_t *st = testdb_open(kind, &url);
+  int version = store_schema_version(st);
+  assert_true(version >= 1);
+  err_t err = {0};
+  db_t *db = store_get(st, &err);
+  int64_t applied = db_int(db, &err, -1, "SELECT COUNT(*) FROM schema_migrations");
+  assert_true(applied >= 1);
+  assert_int_equal(db_exec(db, &err, "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)",
+                           DB_TEXT("probe"), DB_TEXT("kept"), DB_INT(1)),
+                   1);
+  store_put(st, db);
+  store_close(st);
+
+  st = store_open(url, 4, &err);
+  assert_non_null(st);
+  assert_int_equal(store_schema_version(st), version);
+  db = store_get(st, &err);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM schema_migrations"), applied);
+  db_res *r = db_query(db, &err, "SELECT value FROM settings WHERE key = $1", DB_TEXT("probe"));
+  assert_string_equal(db_res_text(r, 0, 0), "kept");
+  db_res_free(r);
+  store_put(st, db);
+  store_close(st);
+  free(url);
+}
+
+static void bad_url_fails_cleanly(void **state) {
+  (void)state;
+  err_t err = {0};
+  assert_null(store_open("postgres://nobody@127.0.0.1:1/none?connect_timeout=2", 2, &err));
+  assert_true(err_is_set(&err));
+  assert_null(strstr(err.message, "password"));
+  err_clear(&err);
+  assert_null(store_open("sqlite:/nonexistent-dir/x/y.db", 2, &err));
+  assert_true(err_is_set(&err));
+}
+
+static void test_types(void **s) { (void)s; with_kind(roundtrips_every_type); }
+static void test_tx(void **s) { (void)s; with_kind(rollback_discards_and_commit_keeps); }
+static void test_migrations(void **s) { (void)s; with_kind(migrations_apply_once_and_data_survives_reopen); }
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_types),
+      cmocka_unit_test(test_tx),
+      cmocka_unit_test(test_migrations),
+      cmocka_unit_test(bad_url_fails_cleanly),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -145,6 +145,7 @@ int64_t school_create(db_t *db, const char *code, const char *name, err_t *err) 
 }
 
 int64_t batch_create(db_t *db, const batch *b, err_t *err) {
+  err_clear(err); /* tested after db_int below */
   if (!b->name[0]) return err_set(err, 400, "invalid_batch_name", "批次名称不能为空");
   if (b->window_start_ms <= 0 || b->window_end_ms <= b->window_start_ms)
     return err_set(err, 400, "invalid_window", "采集时段无效：结束时间必须晚于开始时间");

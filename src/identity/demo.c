@@ -33,6 +33,7 @@ static const demo_student students[] = {
 };
 
 int identity_seed_demo(db_t *db, const char *data_dir, err_t *err) {
+  err_clear(err);
   int64_t have = db_int(db, err, 0, "SELECT COUNT(*) FROM schools WHERE code = $1", DB_TEXT(DEMO_SCHOOL_CODE));
   if (err_is_set(err)) return -1;
   if (have > 0) return 0;

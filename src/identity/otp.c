@@ -25,6 +25,7 @@ static void code_hash(const char *phone_hash, const char *code, char out[65]) {
 }
 
 int otp_issue(db_t *db, const otp_limits *lim, const char *phone, const char *client_ip, char code_out[7], err_t *err) {
+  err_clear(err); /* the checks below test err after db_int */
   if (!otp_phone_valid(phone)) return err_set(err, 400, "invalid_phone", "请输入正确的 11 位手机号");
   char ph[65], iph[65];
   vault_lookup_hash("phone", phone, ph);

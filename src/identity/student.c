@@ -79,6 +79,7 @@ int student_record_mark_approved(db_t *db, int64_t record_id, err_t *err) {
 
 int64_t student_account_for_phone(db_t *db, const char *phone, err_t *err) {
   char hash[65];
+  err_clear(err); /* tested after db_int below */
   vault_lookup_hash("phone", phone, hash);
   int64_t now = clock_now_ms();
   int64_t id = db_int(db, err, 0, "SELECT id FROM student_accounts WHERE phone_hash = $1", DB_TEXT(hash));

@@ -8,17 +8,22 @@
 
 #define NO_FACE "没有找到清晰的正面人脸，无法检查此项，请正对镜头重新拍摄"
 
-/* Jewellery: metal or stones on skin. A pixel counts when it is not skin, is either a bright
- * highlight or strongly yellow (gold), and at least a quarter of its 5x5 neighbourhood is skin:
- * a white shirt or a white wall beside the head is bright too, but not surrounded by skin. */
-static int jewel_at(const check_ctx *c, int x, int y) {
+/* Jewellery: metal or stones. A pixel counts when it is not skin, is either a bright highlight or
+ * strongly yellow (gold), and is not the background (the colour of the photo's top corners).
+ * A bright pixel (and with `near_skin` any pixel) needs skin in at least a sixth of its 5x5
+ * neighbourhood as well: a white collar is bright too, but is not surrounded by skin. */
+static int jewel_at(const check_ctx *c, int x, int y, const double bg[3], int near_skin) {
   const uint8_t *p = c->rgb + ((size_t)y * c->w + x) * 3;
-  if (check_is_skin(c, p)) return 0;
+  if (check_mask_at(c, x, y) < 128 || check_is_skin(c, p)) return 0;
   float Y, cb, cr;
   check_ycc(p, &Y, &cb, &cr);
   int bright = Y > 170 && Y > c->skin_y + 25;
-  int gold = cb < c->skin_cb - 15 && Y > 80;
+  int gold = cb < c->skin_cb - 30 && Y > 80;
   if (!bright && !gold) return 0;
+  double d = 0;
+  for (int k = 0; k < 3; k++) d += (p[k] - bg[k]) * (p[k] - bg[k]);
+  if (d < 45.0 * 45.0) return 0;
+  if (!near_skin && gold) return 1;
   int skin = 0, n = 0;
   for (int dy = -2; dy <= 2; dy++)
     for (int dx = -2; dx <= 2; dx++) {
@@ -30,11 +35,11 @@ static int jewel_at(const check_ctx *c, int x, int y) {
   return n && skin * 6 >= n;
 }
 
-static double jewel_fraction(const check_ctx *c, cbox b) {
+static double jewel_fraction(const check_ctx *c, cbox b, const double bg[3], int near_skin) {
   long n = (long)b.w * b.h, j = 0;
   if (!n) return 0;
   for (int y = b.y; y < b.y + b.h; y++)
-    for (int x = b.x; x < b.x + b.w; x++) j += jewel_at(c, x, y);
+    for (int x = b.x; x < b.x + b.w; x++) j += jewel_at(c, x, y, bg, near_skin);
   return (double)j / (double)n;
 }
 
@@ -60,10 +65,16 @@ void checks_attire(check_ctx *c) {
 
   /* earrings: the earlobe areas, beside and below the ears. */
   cbox lobe_l = check_box(c, c->lm[3][0] - 0.5 * iod, c->lm[2][1], 0.55 * iod,
-                          c->lm[5][1] - c->lm[2][1] + 0.3 * iod);
+                          c->lm[5][1] - c->lm[2][1] + 0.1 * iod);
   cbox lobe_r = check_box(c, c->lm[13][0] - 0.05 * iod, c->lm[14][1], 0.55 * iod,
-                          c->lm[11][1] - c->lm[14][1] + 0.3 * iod);
-  double jl = jewel_fraction(c, lobe_l), jr = jewel_fraction(c, lobe_r);
+                          c->lm[11][1] - c->lm[14][1] + 0.1 * iod);
+  /* The background's colour, from the two top corners of the photo. */
+  double bg[3] = {0, 0, 0}, bl_[3], br_[3];
+  int cw = c->w / 10 + 1, ch = c->h / 10 + 1;
+  if (check_median_rgb(c, check_box(c, 0, 0, cw, ch), 0, bl_) &&
+      check_median_rgb(c, check_box(c, c->w - cw, 0, cw, ch), 0, br_))
+    for (int k = 0; k < 3; k++) bg[k] = (bl_[k] + br_[k]) / 2;
+  double jl = jewel_fraction(c, lobe_l, bg, 0), jr = jewel_fraction(c, lobe_r, bg, 0);
   cbox lobes = check_box(c, lobe_l.x, fmin(lobe_l.y, lobe_r.y), lobe_r.x + lobe_r.w - lobe_l.x,
                          fmax(lobe_l.h, lobe_r.h));
   check_emit(c, "earrings", fmax(jl, jr), lobes, "请摘下耳环、耳钉等饰品",
@@ -71,7 +82,7 @@ void checks_attire(check_ctx *c) {
 
   /* necklace: the neck and the top of the chest. */
   cbox neckband = check_box(c, cx - 0.9 * iod, chin + 0.3 * iod, 1.8 * iod, 1.4 * iod);
-  check_emit(c, "necklace", jewel_fraction(c, neckband), neckband, "请摘下项链等饰品", NULL);
+  check_emit(c, "necklace", jewel_fraction(c, neckband, bg, 1), neckband, "请摘下项链等饰品", NULL);
 
   /* neck_visible: right below the chin the neck's skin should show (no high collar). */
   cbox neck = check_box(c, cx - 0.35 * iod, chin + 0.15 * iod, 0.7 * iod, 0.45 * iod);
@@ -94,12 +105,12 @@ void checks_attire(check_ctx *c) {
   const json_t *cc = c->cfg ? json_object_get(c->cfg, "clothing_color") : NULL;
   /* The middle of the chest may be a shirt front under a jacket: look at the middle and at both
    * sides and keep the worst. */
-  cbox chest = check_box(c, cx - 1.5 * iod, chin + 1.5 * iod, 3.0 * iod, 1.0 * iod);
+  cbox chest = check_box(c, cx - 1.5 * iod, chin + 0.9 * iod, 3.0 * iod, 1.3 * iod);
   double med[3] = {0, 0, 0}, bluegreen = 0, near_bg = 0;
   for (int part = 0; part < 3; part++) {
     double m[3], hue = 0, sat = 0, val = 0, bg_part = 0, bg_near = 0;
-    cbox b = check_box(c, cx + (part - 1) * 1.0 * iod - 0.5 * iod, chin + 1.5 * iod, 1.0 * iod, 1.0 * iod);
-    if (b.w * b.h <= 0 || !check_median_rgb(c, b, 1, m)) continue;
+    cbox b = check_box(c, cx + (part - 1) * 1.0 * iod - 0.5 * iod, chin + 0.9 * iod, 1.0 * iod, 1.3 * iod);
+    if (b.w * b.h <= 0 || !check_median_rgb(c, b, 2, m)) continue;
     rgb_to_hsv(m, &hue, &sat, &val);
     if (json_is_true(json_object_get(cc, "avoid_blue_green")) && hue >= 80 && hue <= 260)
       bg_part = sat * fmin(1.0, val / 0.25);

@@ -45,7 +45,8 @@ int check_is_skin(const check_ctx *c, const uint8_t *p);
 double check_skin_fraction(const check_ctx *c, cbox b, int person);
 /* Mean luma in `b` (-1 when empty). */
 double check_mean_luma(const check_ctx *c, cbox b);
-/* Median RGB in `b` (person pixels only where a mask exists and `person` is set). 0 when empty. */
+/* Median RGB in `b` (person pixels only where a mask exists and `person` is set; with `person`
+ * 2 skin pixels are left out too). 0 when empty. */
 int check_median_rgb(const check_ctx *c, cbox b, int person, double rgb[3]);
 /* Bilinear luma at a real position, clamped to the image. */
 double check_luma_at(const check_ctx *c, double x, double y);

@@ -96,6 +96,7 @@ int check_median_rgb(const check_ctx *c, cbox b, int person, double rgb[3]) {
     for (int y = b.y; y < b.y + b.h; y++)
       for (int x = b.x; x < b.x + b.w; x++) {
         if (person && check_mask_at(c, x, y) < 128) continue;
+        if (person == 2 && check_is_skin(c, c->rgb + ((size_t)y * c->w + x) * 3)) continue;
         v[n++] = c->rgb[((size_t)y * c->w + x) * 3 + k];
       }
     if (!n) break;
@@ -169,8 +170,10 @@ void check_emit(check_ctx *c, const char *id, double value, cbox region, const c
   if (cfg_num(e, "above", &t)) {
     broken = value > t;
     thr = json_real(t);
-  } else if (cfg_num(e, "below", &t)) {
-    broken = value < t;
+  }
+  if (cfg_num(e, "below", &t) && (!thr || value < t)) {
+    broken = broken || value < t;
+    json_decref(thr);
     thr = json_real(t);
   }
   if (cfg_num(e, "warn_above", &wt)) doubtful = doubtful || value > wt;

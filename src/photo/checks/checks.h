@@ -3,11 +3,13 @@
  * The engine fills a photo_analysis (photo/analysis.h); the checks only read it and the profile's
  * "checks" object, which holds every threshold and severity (nothing is decided in code):
  *
- *   "checks": { "glasses": {"severity": "fail", "above": 0.5, "warn_above": 0.35}, ... }
+ *   "checks": { "glasses": {"severity": "fail", "above": 0.5, "warn_above": 0.42}, ... }
  *
  * Each check computes one number (`value`); `above` / `below` is where the rule is broken (the
  * profile's `severity`, "fail" or "warn", is then the status), `warn_above` / `warn_below` where it
- * is only doubtful (status "warn"). A check missing from the profile, or with severity "off", is
+ * is only doubtful (status "warn"); both `above` and `below` may be given (single_face: exactly
+ * one), and `above2` / `warn_above2` give a second upper bound to a rule that also has `below`
+ * (exposure: too dark or too bright). A check missing from the profile, or with severity "off", is
  * reported as passing with a note, so that every id is always present.
  *
  * The result: {"checks":[{"id","status","value","threshold","message","region":[x,y,w,h],

@@ -1,0 +1,436 @@
+/* test_checks_constructed: each check moves the right way on photos made from a real dev photo.
+ *
+ * deepface_img30 (a man in a plain black T-shirt before a light wall) passes the checks below
+ * under chsi-blue; the test then darkens, blurs, half-shades, overlays moire, recompresses at
+ * quality 10, draws glasses, earrings, red eyes, a blue shirt or bare shoulders, rotates the
+ * head, or puts two people in the frame, and asserts that the matching check fails and that its
+ * value moved past the profile's threshold. Thresholds come from profiles/chsi-blue.json. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+#include "photo/checks/check_analyze.h"
+#include "photo/checks/check_cli.h"
+#include "photo/checks/checks.h"
+
+static json_t *cfg;
+static photo_analysis base;
+
+static double eye_lx, eye_ly, eye_rx, eye_ry, iod;
+
+static int setup(void **state) {
+  (void)state;
+  if (VIPS_INIT("test_checks")) return -1;
+  err_t err;
+  cfg = photo_checks_profile_config("chsi-blue", &err);
+  if (!cfg) {
+    fprintf(stderr, "profile: %s\n", err.message);
+    return -1;
+  }
+  const char *shared = getenv("TUCAI_SHARED");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/photos/dev/deepface_img30.jpg", shared ? shared : "../shared");
+  gchar *buf;
+  gsize len;
+  if (!g_file_get_contents(path, &buf, &len, NULL)) return -1;
+  int rc = checks_analyze_buffer(buf, len, &base, &err);
+  g_free(buf);
+  if (rc || !base.has_landmarks) return -1;
+  eye_lx = eye_ly = eye_rx = eye_ry = 0;
+  for (int i = 0; i < 6; i++) {
+    eye_lx += base.landmarks[36 + i][0] / 6, eye_ly += base.landmarks[36 + i][1] / 6;
+    eye_rx += base.landmarks[42 + i][0] / 6, eye_ry += base.landmarks[42 + i][1] / 6;
+  }
+  iod = hypot(eye_rx - eye_lx, eye_ry - eye_ly);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  checks_analysis_clear(&base);
+  json_decref(cfg);
+  return 0;
+}
+
+/* A copy of the base analysis with its own pixels (same landmarks). */
+static photo_analysis copy_base(void) {
+  photo_analysis a = base;
+  size_t n = (size_t)base.work.w * base.work.h * 3;
+  a.work.px = malloc(n);
+  assert_non_null(a.work.px);
+  memcpy(a.work.px, base.work.px, n);
+  return a;
+}
+
+static json_t *run(const photo_analysis *a) {
+  json_t *out = NULL;
+  err_t err;
+  assert_int_equal(photo_checks_run(a, cfg, &out, &err), 0);
+  return out;
+}
+
+static const char *status_of(const json_t *rep, const char *id, double *value) {
+  size_t i;
+  json_t *o;
+  json_array_foreach(json_object_get(rep, "checks"), i, o) {
+    if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0) {
+      if (value) *value = json_number_value(json_object_get(o, "value"));
+      return json_string_value(json_object_get(o, "status"));
+    }
+  }
+  fail_msg("check %s missing", id);
+  return NULL;
+}
+
+/* The check passes on the base photo and fails on the constructed one; returns both values. */
+static void expect_pass_then_fail(const photo_analysis *changed, const char *id, double *before,
+                                  double *after) {
+  json_t *r0 = run(&base), *r1 = run(changed);
+  const char *s0 = status_of(r0, id, before), *s1 = status_of(r1, id, after);
+  if (strcmp(s0, "pass") != 0 || strcmp(s1, "fail") != 0)
+    fail_msg("%s: base %s (%g), constructed %s (%g)", id, s0, *before, s1, *after);
+  json_decref(r0);
+  json_decref(r1);
+}
+
+static uint8_t *px(photo_analysis *a, int x, int y) {
+  return a->work.px + ((size_t)y * a->work.w + x) * 3;
+}
+
+static int inside(const photo_analysis *a, int x, int y) {
+  return x >= 0 && y >= 0 && x < a->work.w && y < a->work.h;
+}
+
+static void disc(photo_analysis *a, double cx, double cy, double r, double ring, const uint8_t rgb[3]) {
+  for (int y = (int)(cy - r - 1); y <= cy + r + 1; y++)
+    for (int x = (int)(cx - r - 1); x <= cx + r + 1; x++) {
+      double d = hypot(x - cx, y - cy);
+      if (!inside(a, x, y) || d > r || (ring > 0 && d < r - ring)) continue;
+      memcpy(px(a, x, y), rgb, 3);
+    }
+}
+
+static void ellipse_ring(photo_analysis *a, double cx, double cy, double rx, double ry, double t,
+                         const uint8_t rgb[3]) {
+  for (int y = (int)(cy - ry - t); y <= cy + ry + t; y++)
+    for (int x = (int)(cx - rx - t); x <= cx + rx + t; x++) {
+      double e = hypot((x - cx) / rx, (y - cy) / ry);
+      if (inside(a, x, y) && fabs(e - 1.0) * fmin(rx, ry) <= t / 2) memcpy(px(a, x, y), rgb, 3);
+    }
+}
+
+static void scale_pixels(photo_analysis *a, int x0, int x1, double f) {
+  for (int y = 0; y < a->work.h; y++)
+    for (int x = x0; x < x1; x++)
+      for (int k = 0; k < 3; k++) {
+        double v = px(a, x, y)[k] * f;
+        px(a, x, y)[k] = (uint8_t)(v > 255 ? 255 : v);
+      }
+}
+
+static void blur(photo_analysis *a, int radius, int passes) {
+  int w = a->work.w, h = a->work.h;
+  uint8_t *tmp = malloc((size_t)w * h * 3);
+  assert_non_null(tmp);
+  for (int p = 0; p < passes; p++)
+    for (int dir = 0; dir < 2; dir++) {
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          for (int k = 0; k < 3; k++) {
+            int s = 0, n = 0;
+            for (int d = -radius; d <= radius; d++) {
+              int xx = dir ? x : x + d, yy = dir ? y + d : y;
+              if (!inside(a, xx, yy)) continue;
+              s += px(a, xx, yy)[k], n++;
+            }
+            tmp[((size_t)y * w + x) * 3 + k] = (uint8_t)(s / n);
+          }
+      memcpy(a->work.px, tmp, (size_t)w * h * 3);
+    }
+  free(tmp);
+}
+
+static void test_glasses(void **state) {
+  (void)state;
+  photo_analysis a = copy_base();
+  const uint8_t frame[3] = {25, 25, 30};
+  ellipse_ring(&a, eye_lx, eye_ly + 0.05 * iod, 0.42 * iod, 0.3 * iod, 0.07 * iod, frame);
+  ellipse_ring(&a, eye_rx, eye_ry + 0.05 * iod, 0.42 * iod, 0.3 * iod, 0.07 * iod, frame);
+  for (double x = eye_lx + 0.42 * iod; x <= eye_rx - 0.42 * iod; x += 0.5)
+    disc(&a, x, (eye_ly + eye_ry) / 2 - 0.02 * iod, 0.035 * iod, 0, frame);
+  double before, after;
+  expect_pass_then_fail(&a, "glasses", &before, &after);
+  assert_true(after > before);
+  free(a.work.px);
+}
+
+static void test_earrings(void **state) {
+  (void)state;
+  photo_analysis a = copy_base();
+  const uint8_t gold[3] = {235, 190, 45};
+  const float(*lm)[2] = (const float(*)[2])base.landmarks;
+  disc(&a, lm[3][0] - 0.08 * iod, lm[3][1] + 0.15 * iod, 0.14 * iod, 0.05 * iod, gold);
+  disc(&a, lm[13][0] + 0.08 * iod, lm[13][1] + 0.15 * iod, 0.14 * iod, 0.05 * iod, gold);
+  double before, after;
+  expect_pass_then_fail(&a, "earrings", &before, &after);
+  assert_true(after > before);
+  free(a.work.px);
+}
+
+/* Median cheek colour, to paint skin where the shirt was. */
+static void cheek_rgb(uint8_t out[3]) {
+  int v[3][64], n = 0;
+  for (int dy = -4; dy < 4; dy++)
+    for (int dx = -4; dx < 4; dx++, n++)
+      for (int k = 0; k < 3; k++)
+        v[k][n] = px(&base, (int)(eye_lx + dx), (int)(eye_ly + 0.6 * iod + dy))[k];
+  for (int k = 0; k < 3; k++) {
+    for (int i = 1; i < n; i++)
+      for (int j = i; j > 0 && v[k][j - 1] > v[k][j]; j--) {
+        int t = v[k][j];
+        v[k][j] = v[k][j - 1];
+        v[k][j - 1] = t;
+      }
+    out[k] = (uint8_t)v[k][n / 2];
+  }
+}
+
+/* Repaints the dark T-shirt pixels in a band below the chin. */
+static void repaint_shirt(photo_analysis *a, double x0, double x1, double y0, double y1, const uint8_t rgb[3]) {
+  for (int y = (int)y0; y < y1; y++)
+    for (int x = (int)x0; x < x1; x++) {
+      if (!inside(a, x, y)) continue;
+      uint8_t *p = px(a, x, y);
+      if (p[0] + p[1] + p[2] < 3 * 90) {
+        int noise = (int)((x * 7 + y * 13) % 9) - 4;
+        for (int k = 0; k < 3; k++) {
+          int v = rgb[k] + noise;
+          p[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+      }
+    }
+}
+
+static void test_bare_shoulders(void **state) {
+  (void)state;
+  photo_analysis a = copy_base();
+  uint8_t skin[3];
+  cheek_rgb(skin);
+  double cx = base.landmarks[27][0], chin = base.landmarks[8][1];
+  repaint_shirt(&a, cx - 3 * iod, cx - 0.8 * iod, chin + 0.5 * iod, chin + 2.2 * iod, skin);
+  repaint_shirt(&a, cx + 0.8 * iod, cx + 3 * iod, chin + 0.5 * iod, chin + 2.2 * iod, skin);
+  double before, after;
+  expect_pass_then_fail(&a, "bare_shoulders", &before, &after);
+  assert_true(after > before);
+  free(a.work.px);
+}
+
+static void test_clothing_color(void **state) {
+  (void)state;
+  const uint8_t colours[2][3] = {{30, 90, 210}, {40, 170, 70}}; /* bright blue, green */
+  for (int i = 0; i < 2; i++) {
+    photo_analysis a = copy_base();
+    double cx = base.landmarks[27][0], chin = base.landmarks[8][1];
+    repaint_shirt(&a, cx - 3 * iod, cx + 3 * iod, chin + 0.3 * iod, a.work.h, colours[i]);
+    double before, after;
+    expect_pass_then_fail(&a, "clothing_color", &before, &after);
+    assert_true(after > before);
+    free(a.work.px);
+  }
+}
+
+static void test_exposure(void **state) {
+  (void)state;
+  double before, after;
+  photo_analysis dark = copy_base();
+  scale_pixels(&dark, 0, dark.work.w, 0.3);
+  expect_pass_then_fail(&dark, "exposure", &before, &after);
+  assert_true(after < before);
+  free(dark.work.px);
+  photo_analysis bright = copy_base();
+  scale_pixels(&bright, 0, bright.work.w, 1.9);
+  expect_pass_then_fail(&bright, "exposure", &before, &after);
+  assert_true(after > before);
+  free(bright.work.px);
+}
+
+static void test_sharpness(void **state) {
+  (void)state;
+  photo_analysis a = copy_base();
+  blur(&a, (int)(0.06 * iod) + 1, 3);
+  double before, after;
+  expect_pass_then_fail(&a, "sharpness", &before, &after);
+  assert_true(after < before);
+  free(a.work.px);
+}
+
+static void test_half_shaded(void **state) {
+  (void)state;
+  photo_analysis a = copy_base();
+  scale_pixels(&a, 0, (int)base.landmarks[30][0], 0.35);
+  double before, after;
+  expect_pass_then_fail(&a, "illumination_uniformity", &before, &after);
+  assert_true(after > before);
+  free(a.work.px);
+}
+
+static void test_recapture(void **state) {
+  (void)state;
+  photo_analysis a = copy_base();
+  /* Moire: the beat of a screen's pixel grid with the camera's, a slanted fine grating. */
+  double th = 0.6, period = 5.3;
+  for (int y = 0; y < a.work.h; y++)
+    for (int x = 0; x < a.work.w; x++) {
+      double m = 28 * sin(2 * M_PI * (x * cos(th) + y * sin(th)) / period);
+      for (int k = 0; k < 3; k++) {
+        double v = px(&a, x, y)[k] + m;
+        px(&a, x, y)[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+      }
+    }
+  double before, after;
+  expect_pass_then_fail(&a, "recapture", &before, &after);
+  assert_true(after > before);
+  free(a.work.px);
+}
+
+static void test_red_eye(void **state) {
+  (void)state;
+  photo_analysis a = copy_base();
+  const uint8_t red[3] = {200, 30, 35};
+  disc(&a, eye_lx, eye_ly, 0.09 * iod, 0, red);
+  disc(&a, eye_rx, eye_ry, 0.09 * iod, 0, red);
+  double before, after;
+  expect_pass_then_fail(&a, "red_eye", &before, &after);
+  assert_true(after > before);
+  free(a.work.px);
+}
+
+/* Re-analyses packed pixels (new detection and landmarks). */
+static json_t *analyse_and_run(const uint8_t *rgb, int w, int h, int quality) {
+  photo_analysis a;
+  err_t err;
+  assert_int_equal(checks_analyze_rgb(rgb, w, h, quality, &a, &err), 0);
+  json_t *r = run(&a);
+  checks_analysis_clear(&a);
+  return r;
+}
+
+static void test_head_pose(void **state) {
+  (void)state;
+  int w = base.work.w, h = base.work.h;
+  uint8_t *rot = malloc((size_t)w * h * 3);
+  assert_non_null(rot);
+  double ang = 24 * M_PI / 180, cx = eye_lx, cy = eye_ly;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      double sx = cos(ang) * (x - cx) + sin(ang) * (y - cy) + cx;
+      double sy = -sin(ang) * (x - cx) + cos(ang) * (y - cy) + cy;
+      int ix = (int)lround(sx), iy = (int)lround(sy);
+      uint8_t *d = rot + ((size_t)y * w + x) * 3;
+      if (ix < 0 || iy < 0 || ix >= w || iy >= h) memset(d, 235, 3);
+      else memcpy(d, px(&base, ix, iy), 3);
+    }
+  json_t *r0 = run(&base), *r1 = analyse_and_run(rot, w, h, base.jpeg_quality_estimate);
+  double before, after;
+  assert_string_equal(status_of(r0, "head_pose", &before), "pass");
+  assert_string_equal(status_of(r1, "head_pose", &after), "fail");
+  assert_true(after > before + 10);
+  json_decref(r0);
+  json_decref(r1);
+  free(rot);
+}
+
+static void test_single_face(void **state) {
+  (void)state;
+  int w = base.work.w, h = base.work.h;
+  uint8_t *two = malloc((size_t)w * 2 * h * 3);
+  assert_non_null(two);
+  for (int y = 0; y < h; y++) {
+    memcpy(two + (size_t)y * w * 2 * 3, base.work.px + (size_t)y * w * 3, (size_t)w * 3);
+    memcpy(two + ((size_t)y * w * 2 + w) * 3, base.work.px + (size_t)y * w * 3, (size_t)w * 3);
+  }
+  json_t *r0 = run(&base), *r1 = analyse_and_run(two, 2 * w, h, -1);
+  double before, after;
+  assert_string_equal(status_of(r0, "single_face", &before), "pass");
+  assert_string_equal(status_of(r1, "single_face", &after), "fail");
+  assert_true(after >= 2);
+  json_decref(r0);
+  json_decref(r1);
+  free(two);
+}
+
+static void test_compression(void **state) {
+  (void)state;
+  void *jpg = NULL;
+  size_t len = 0;
+  assert_int_equal(checks_encode_jpeg(base.work.px, base.work.w, base.work.h, 10, &jpg, &len), 0);
+  photo_analysis a;
+  err_t err;
+  assert_int_equal(checks_analyze_buffer(jpg, len, &a, &err), 0);
+  g_free(jpg);
+  json_t *r0 = run(&base), *r1 = run(&a);
+  double before, after;
+  assert_string_equal(status_of(r0, "compression", &before), "pass");
+  assert_string_equal(status_of(r1, "compression", &after), "fail");
+  assert_true(after <= 15);
+  json_decref(r0);
+  json_decref(r1);
+  checks_analysis_clear(&a);
+}
+
+/* A profile can turn a failure into a warning: glasses fail at the school, warn nationally. */
+static void test_profile_decides_severity(void **state) {
+  (void)state;
+  err_t err;
+  json_t *national = photo_checks_profile_config("one-inch", &err);
+  assert_non_null(national);
+  photo_analysis a = copy_base();
+  const uint8_t frame[3] = {25, 25, 30};
+  ellipse_ring(&a, eye_lx, eye_ly + 0.05 * iod, 0.42 * iod, 0.3 * iod, 0.07 * iod, frame);
+  ellipse_ring(&a, eye_rx, eye_ry + 0.05 * iod, 0.42 * iod, 0.3 * iod, 0.07 * iod, frame);
+  for (double x = eye_lx + 0.42 * iod; x <= eye_rx - 0.42 * iod; x += 0.5)
+    disc(&a, x, (eye_ly + eye_ry) / 2 - 0.02 * iod, 0.035 * iod, 0, frame);
+  json_t *school = run(&a), *nat = NULL;
+  assert_int_equal(photo_checks_run(&a, national, &nat, &err), 0);
+  assert_string_equal(status_of(school, "glasses", NULL), "fail");
+  assert_string_equal(status_of(nat, "glasses", NULL), "warn");
+  json_decref(school);
+  json_decref(nat);
+  json_decref(national);
+  free(a.work.px);
+}
+
+/* No face: every id still reports, single_face fails. */
+static void test_no_face(void **state) {
+  (void)state;
+  photo_analysis a = copy_base();
+  a.n_faces = 0;
+  a.subject = -1;
+  a.has_landmarks = 0;
+  json_t *r = run(&a);
+  assert_int_equal(json_array_size(json_object_get(r, "checks")), 30);
+  for (int i = 0; photo_check_ids[i]; i++) assert_non_null(status_of(r, photo_check_ids[i], NULL));
+  assert_string_equal(status_of(r, "single_face", NULL), "fail");
+  json_decref(r);
+  free(a.work.px);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_glasses),        cmocka_unit_test(test_earrings),
+      cmocka_unit_test(test_bare_shoulders), cmocka_unit_test(test_clothing_color),
+      cmocka_unit_test(test_exposure),       cmocka_unit_test(test_sharpness),
+      cmocka_unit_test(test_half_shaded),    cmocka_unit_test(test_recapture),
+      cmocka_unit_test(test_red_eye),        cmocka_unit_test(test_head_pose),
+      cmocka_unit_test(test_single_face),    cmocka_unit_test(test_compression),
+      cmocka_unit_test(test_profile_decides_severity), cmocka_unit_test(test_no_face),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

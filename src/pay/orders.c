@@ -264,7 +264,7 @@ int pay_apply_payment(db_t *db, const pay_txn *txn, const char *why, int *result
   }
   if (strcmp(o.state, "closed") == 0) {
     char refund_no[40];
-    snprintf(refund_no, sizeof refund_no, "RF%s", o.out_trade_no + 2);
+    snprintf(refund_no, sizeof refund_no, "RF%.37s", o.out_trade_no + 2);
     /* Money arrived for an order we had closed: it is not ours to keep. The open_key may be taken
      * by a newer order, so this one stays without it. */
     n = db_exec(db, err,
@@ -336,7 +336,7 @@ int pay_order_request_refund(db_t *db, int64_t order_id, pay_actor who, const ch
   if (pay_order_get(db, order_id, &o, err) < 0) return -1;
   if (strcmp(o.state, "paid") != 0) return err_set(err, 409, "not_paid", "只有已支付的订单可以退款");
   char refund_no[40];
-  snprintf(refund_no, sizeof refund_no, "RF%s", o.out_trade_no + 2);
+  snprintf(refund_no, sizeof refund_no, "RF%.37s", o.out_trade_no + 2);
   if (db_begin(db, err) < 0) return -1;
   int64_t now = clock_now_ms();
   int64_t n = db_exec(db, err,

@@ -64,7 +64,7 @@ int pay_order_close(struct app *app, db_t *db, int64_t order_id, pay_actor who, 
 }
 
 static int job_close_unpaid(struct app *app, db_t *db, job *j, err_t *err) {
-  int64_t id;
+  int64_t id = 0;
   if (payload_order(j, err, &id) < 0) return -1;
   pay_order o;
   if (pay_order_get(db, id, &o, err) < 0) return err->status == 404 ? err_set(err, 422, "gone", "order gone") : -1;
@@ -74,7 +74,7 @@ static int job_close_unpaid(struct app *app, db_t *db, job *j, err_t *err) {
 }
 
 static int job_refund(struct app *app, db_t *db, job *j, err_t *err) {
-  int64_t id;
+  int64_t id = 0;
   if (payload_order(j, err, &id) < 0) return -1;
   pay_order o;
   if (pay_order_get(db, id, &o, err) < 0) return -1;
@@ -104,7 +104,7 @@ static int job_refund(struct app *app, db_t *db, job *j, err_t *err) {
 }
 
 static int job_refund_check(struct app *app, db_t *db, job *j, err_t *err) {
-  int64_t id;
+  int64_t id = 0;
   if (payload_order(j, err, &id) < 0) return -1;
   pay_order o;
   if (pay_order_get(db, id, &o, err) < 0) return -1;

@@ -5,6 +5,8 @@
 void api_register_all(http_router *r) {
   api_system_routes(r);
   api_auth_routes(r);
+  api_orders_routes(r);
+  api_pay_routes(r);
   api_identity_routes(r);
   api_schools_routes(r);
 }

@@ -9,6 +9,8 @@ void api_register_all(http_router *r);
 
 void api_system_routes(http_router *r);  /* /healthz, /metrics, /api/csrf */
 void api_auth_routes(http_router *r);    /* staff login, logout, me */
+void api_orders_routes(http_router *r); /* fees, regions, orders, operator payment views */
+void api_pay_routes(http_router *r);    /* provider notifications, mock payer page */
 void api_identity_routes(http_router *r); /* student sign-in, collection code, linking */
 void api_schools_routes(http_router *r);  /* schools, batches, rosters */
 

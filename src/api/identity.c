@@ -18,6 +18,7 @@
 #include "auth/session.h"
 #include "identity/batch.h"
 #include "identity/code.h"
+#include "identity/link.h"
 #include "identity/otp.h"
 #include "identity/qr.h"
 #include "identity/sms.h"
@@ -133,34 +134,6 @@ static const char *pub_dir(const app *a, char *buf, size_t n) {
   return buf;
 }
 
-/* Does the record meet the batch's eligibility rule ({"grad_year":2025,"degrees":["硕士","博士"]})? */
-static int eligible(const batch *b, const student_record *r) {
-  json_t *rule = json_loads(b->eligibility, 0, NULL);
-  int ok = 1;
-  json_t *gy = json_object_get(rule, "grad_year");
-  if (json_is_integer(gy) && json_integer_value(gy) != r->grad_year) ok = 0;
-  json_t *degs = json_object_get(rule, "degrees");
-  if (ok && json_is_array(degs) && json_array_size(degs) > 0) {
-    ok = 0;
-    size_t i;
-    json_t *d;
-    json_array_foreach(degs, i, d) if (json_is_string(d) && strcmp(json_string_value(d), r->degree) == 0) ok = 1;
-  }
-  json_decref(rule);
-  return ok;
-}
-
-/* Checks that the record may be collected now by this account; fills err otherwise. */
-static int check_collectable(const batch *b, const student_record *r, int64_t account, err_t *err) {
-  if (r->status == STUDENT_APPROVED)
-    return err_set(err, 409, "already_collected", "该学生的图像已采集并审核通过，不能重复采集");
-  if (r->account_id && r->account_id != account)
-    return err_set(err, 409, "record_taken", "该学籍记录已绑定其他手机号，如非本人操作请联系学校");
-  if (!eligible(b, r))
-    return err_set(err, 403, "not_eligible", "该学生不在本批次的采集范围内（%s）", b->name);
-  return batch_check_window(b, clock_now_ms(), err);
-}
-
 static int upload_code(http_req *req, http_resp *resp) {
   int64_t account = req->session->user_id;
   const char *sid = req_form(req, "school_id");
@@ -217,7 +190,7 @@ static int upload_code(http_req *req, http_resp *resp) {
   }
   if (student_record_get(db, db_res_int(found, 0, 0), &r, &req->err) != 0) goto done;
   if (batch_get(db, r.batch_id, &b, &req->err) != 0) goto done;
-  if (check_collectable(&b, &r, account, &req->err) != 0) goto done;
+  if (identity_check_collectable(&b, &r, account, clock_now_ms(), &req->err) != 0) goto done;
   char *sealed = vault_seal_text(text, &req->err);
   if (!sealed) goto done;
   int64_t now = clock_now_ms();
@@ -268,7 +241,7 @@ static int confirm(http_req *req, http_resp *resp) {
   }
   if (student_record_get(db, db_res_int(c, 0, 0), &r, &req->err) != 0) goto done;
   if (batch_get(db, r.batch_id, &b, &req->err) != 0) goto done;
-  if (check_collectable(&b, &r, account, &req->err) != 0) goto done;
+  if (identity_check_collectable(&b, &r, account, clock_now_ms(), &req->err) != 0) goto done;
   if (db_exec(db, &req->err,
               "INSERT INTO student_links (account_id, record_id, code_sealed, issuer_kid, seal_kid, linked_at) "
               "VALUES ($1, $2, $3, $4, $5, $6)",

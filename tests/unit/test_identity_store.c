@@ -11,6 +11,7 @@
 
 #include "identity/batch.h"
 #include "identity/idcard.h"
+#include "identity/link.h"
 #include "identity/otp.h"
 #include "identity/roster.h"
 #include "identity/student.h"
@@ -231,6 +232,46 @@ static void otp(enum testdb_kind kind) {
   store_close(st);
 }
 
+/* The collectability rule on plain structs: order of refusals and the window edges. */
+static void test_collectable(void **s) {
+  (void)s;
+  batch b;
+  memset(&b, 0, sizeof b);
+  snprintf(b.name, sizeof b.name, "补采");
+  b.window_start_ms = 1000;
+  b.window_end_ms = 2000;
+  snprintf(b.eligibility, sizeof b.eligibility, "{\"grad_year\":2025,\"degrees\":[\"硕士\",\"博士\"]}");
+  student_record r;
+  memset(&r, 0, sizeof r);
+  r.record_id = 5;
+  r.grad_year = 2025;
+  snprintf(r.degree, sizeof r.degree, "博士");
+  err_t err = {0};
+  assert_int_equal(identity_check_collectable(&b, &r, 7, 1500, &err), 0);
+  assert_int_equal(identity_check_collectable(&b, &r, 7, 999, &err), -1);
+  assert_string_equal(err.code, "window_not_open");
+  assert_int_equal(identity_check_collectable(&b, &r, 7, 2000, &err), -1);
+  assert_string_equal(err.code, "window_closed");
+  r.account_id = 7; /* linked to this account: still fine */
+  assert_int_equal(identity_check_collectable(&b, &r, 7, 1500, &err), 0);
+  assert_int_equal(identity_check_collectable(&b, &r, 8, 1500, &err), -1);
+  assert_string_equal(err.code, "record_taken");
+  r.status = STUDENT_APPROVED; /* approved: nobody may collect again, not even the owner */
+  assert_int_equal(identity_check_collectable(&b, &r, 7, 1500, &err), -1);
+  assert_string_equal(err.code, "already_collected");
+  r.status = STUDENT_LINKED;
+  r.grad_year = 2024;
+  assert_int_equal(identity_check_collectable(&b, &r, 7, 1500, &err), -1);
+  assert_string_equal(err.code, "not_eligible");
+  r.grad_year = 2025;
+  snprintf(r.degree, sizeof r.degree, "学士");
+  assert_int_equal(identity_eligible(&b, &r), 0);
+  snprintf(b.eligibility, sizeof b.eligibility, "{}");
+  assert_int_equal(identity_eligible(&b, &r), 1);
+  snprintf(b.eligibility, sizeof b.eligibility, "not json");
+  assert_int_equal(identity_eligible(&b, &r), 0);
+}
+
 static void test_batches(void **s) { (void)s, each_kind(batches); }
 static void test_roster(void **s) { (void)s, each_kind(roster); }
 static void test_otp(void **s) { (void)s, each_kind(otp); }
@@ -240,6 +281,7 @@ int main(void) {
       cmocka_unit_test(test_batches),
       cmocka_unit_test(test_roster),
       cmocka_unit_test(test_otp),
+      cmocka_unit_test(test_collectable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #include <vips/vips.h>
 #include <zbar.h>
 
-#define MAX_PIXELS (60LL * 1000 * 1000) /* refuse decompression bombs before decoding */
+#define MAX_PIXELS (100LL * 1000 * 1000) /* refuse decompression bombs before decoding */
 
 static void caption_line(cairo_t *cr, const char *text, const char *font, int y, int width) {
   PangoLayout *lay = pango_cairo_create_layout(cr);
@@ -215,7 +215,19 @@ int qr_read_file(const char *path, const char *prefer_prefix, char **text_out, e
     return err_set(err, 400, "bad_image", "图片尺寸不合适，请上传清晰完整的采集码图片");
   }
   VipsImage *rot = NULL;
-  if (vips_autorot(img, &rot, NULL) == 0) {
+  if (w > 2400 || h > 2400) {
+    /* A phone photo: let the decoder shrink while loading (JPEG shrink-on-load) instead of holding
+     * tens of megapixels; thumbnail also applies the EXIF orientation. */
+    g_object_unref(img);
+    if (vips_thumbnail(path, &rot, 2400, "height", 2400, "size", VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+                       NULL) != 0) {
+      vips_error_clear();
+      return err_set(err, 400, "bad_image", "无法识别的图片文件，请上传 PNG 或 JPEG 格式的采集码图片");
+    }
+    img = rot;
+    w = vips_image_get_width(img);
+    h = vips_image_get_height(img);
+  } else if (vips_autorot(img, &rot, NULL) == 0) {
     g_object_unref(img);
     img = rot;
   }

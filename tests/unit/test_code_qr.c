@@ -159,6 +159,26 @@ static void test_photographed(void **state) {
   expect_read(path);
 }
 
+/* A 12-megapixel phone photo with the code somewhere in it: read through shrink-on-load. */
+static void test_large_photo(void **state) {
+  (void)state;
+  VipsImage *in = vips_image_new_from_file(code_png, NULL), *rgb = NULL, *big = NULL, *canvas = NULL;
+  assert_int_equal(vips_extract_band(in, &rgb, 0, "n", 3, NULL), 0);
+  assert_int_equal(vips_resize(rgb, &big, 2.2, NULL), 0);
+  double bg[3] = {200, 200, 195};
+  assert_int_equal(vips_embed(big, &canvas, 1900, 500, 4000, 3000, "extend", VIPS_EXTEND_BACKGROUND, "background",
+                              vips_array_double_new(bg, 3), NULL),
+                   0);
+  char path[400];
+  snprintf(path, sizeof path, "%s/big.jpg", tmpdir);
+  assert_int_equal(vips_jpegsave(canvas, path, "Q", 85, NULL), 0);
+  g_object_unref(in);
+  g_object_unref(rgb);
+  g_object_unref(big);
+  g_object_unref(canvas);
+  expect_read(path);
+}
+
 static void test_no_code_and_bad_files(void **state) {
   (void)state;
   char path[400];
@@ -194,7 +214,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_png),           cmocka_unit_test(test_jpeg_q50),
       cmocka_unit_test(test_half_scale),    cmocka_unit_test(test_photographed),
-      cmocka_unit_test(test_no_code_and_bad_files),
+      cmocka_unit_test(test_large_photo),   cmocka_unit_test(test_no_code_and_bad_files),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   vips_shutdown();

@@ -110,7 +110,7 @@ int checks_analyze_buffer(const void *buf, size_t len, photo_analysis *a, err_t 
   g_object_unref(in);
   VipsImage *t = NULL;
   if (vips_thumbnail_buffer((void *)buf, len, &t, WORK_MAX, "height", WORK_MAX, "size",
-                            VIPS_SIZE_DOWN, "export_profile", "srgb", NULL)) {
+                            VIPS_SIZE_DOWN, "export_profile", "srgb", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)) {
     vips_error_clear();
     return err_set(err, 400, "BAD_IMAGE", "无法读取照片文件，请上传 JPEG 或 PNG 照片");
   }

@@ -29,7 +29,7 @@ void check_ycc(const uint8_t *p, float *y, float *cb, float *cr) {
 
 cbox check_box(const check_ctx *c, double x, double y, double w, double h) {
   cbox b;
-  double x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
+  double x0 = x < 0 ? 0 : x > c->w ? c->w : x, y0 = y < 0 ? 0 : y > c->h ? c->h : y;
   double x1 = x + w > c->w ? c->w : x + w, y1 = y + h > c->h ? c->h : y + h;
   b.x = (int)x0;
   b.y = (int)y0;
@@ -37,6 +37,7 @@ cbox check_box(const check_ctx *c, double x, double y, double w, double h) {
   b.h = y1 > y0 ? (int)(y1 - b.y) : 0;
   if (b.x + b.w > c->w) b.w = c->w - b.x;
   if (b.y + b.h > c->h) b.h = c->h - b.y;
+  if (b.w <= 0 || b.h <= 0) b.w = b.h = 0;
   return b;
 }
 

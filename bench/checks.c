@@ -1,0 +1,171 @@
+/* bench_checks: time of the automatic checks per photo, and their precision and recall on the dev
+ * photos against the reviewer's labels.
+ *
+ *   bench_checks [--profile NAME] [--reps N] [DIR] [LABELS.json]
+ *
+ * DIR defaults to $TUCAI_SHARED/photos/dev (else ../shared/photos/dev), LABELS to
+ * $TUCAI_SOURCE/tests/data/check_labels.json. Face finding (dlib) is timed apart: it belongs to the
+ * engine's detect stage, not to the checks. One thread; photo_checks_run is repeated N times per
+ * photo and the median taken. A check "flags" a photo when its status is warn or fail; the labels
+ * list, per photo, the checks a careful reviewer says are broken. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <vips/vips.h>
+
+#include "photo/checks/check_analyze.h"
+#include "photo/checks/check_cli.h"
+#include "photo/checks/checks.h"
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmp_s(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int labelled(const json_t *labels, const char *photo, const char *id) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(labels, photo), i, v) {
+    if (strcmp(json_string_value(v), id) == 0) return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (VIPS_INIT(argv[0])) return 1;
+  const char *profile = "chsi-blue", *dir = NULL, *labels_path = NULL;
+  int reps = 20;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
+    else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (!dir) dir = argv[i];
+    else labels_path = argv[i];
+  }
+  if (reps < 1) reps = 1;
+  char dbuf[1024], lbuf[1024];
+  const char *shared = getenv("TUCAI_SHARED"), *source = getenv("TUCAI_SOURCE");
+  if (!dir) {
+    snprintf(dbuf, sizeof dbuf, "%s/photos/dev", shared ? shared : "../shared");
+    dir = dbuf;
+  }
+  if (!labels_path) {
+    snprintf(lbuf, sizeof lbuf, "%s/tests/data/check_labels.json", source ? source : TUCAI_SOURCE_DIR);
+    labels_path = lbuf;
+  }
+  err_t err;
+  json_t *cfg = photo_checks_profile_config(profile, &err);
+  if (!cfg) {
+    fprintf(stderr, "bench_checks: %s\n", err.message);
+    return 1;
+  }
+  json_error_t je;
+  json_t *labels_file = json_load_file(labels_path, 0, &je);
+  json_t *labels = json_object_get(labels_file, "photos");
+  if (!labels) fprintf(stderr, "bench_checks: no labels (%s): precision/recall skipped\n", je.text);
+
+  DIR *d = opendir(dir);
+  if (!d) {
+    fprintf(stderr, "bench_checks: cannot open %s\n", dir);
+    return 1;
+  }
+  char *names[512];
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) && n < 512) {
+    size_t l = strlen(de->d_name);
+    if (l > 4 && (strcasecmp(de->d_name + l - 4, ".jpg") == 0 || strcasecmp(de->d_name + l - 4, ".png") == 0))
+      names[n++] = strdup(de->d_name);
+  }
+  closedir(d);
+  qsort(names, (size_t)n, sizeof *names, cmp_s);
+
+  enum { NCHK = 64 };
+  int tp[NCHK] = {0}, fp[NCHK] = {0}, fn[NCHK] = {0}, tn[NCHK] = {0};
+  double *check_ms = calloc((size_t)n + 1, sizeof(double)), *find_ms = calloc((size_t)n + 1, sizeof(double));
+  double *runs = calloc((size_t)reps, sizeof(double));
+  int done = 0;
+  printf("%-32s %8s %8s %5s %5s\n", "photo", "find ms", "checks", "fail", "warn");
+  for (int i = 0; i < n; i++) {
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    gchar *buf = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &buf, &len, NULL)) continue;
+    photo_analysis a;
+    double t0 = now_ms();
+    int rc = checks_analyze_buffer(buf, len, &a, &err);
+    double t1 = now_ms();
+    g_free(buf);
+    if (rc) {
+      printf("%-32s error: %s\n", names[i], err.message);
+      continue;
+    }
+    json_t *report = NULL;
+    for (int r = 0; r < reps; r++) {
+      json_decref(report);
+      double s = now_ms();
+      if (photo_checks_run(&a, cfg, &report, &err)) {
+        fprintf(stderr, "bench_checks: %s\n", err.message);
+        return 1;
+      }
+      runs[r] = now_ms() - s;
+    }
+    qsort(runs, (size_t)reps, sizeof(double), cmp_d);
+    check_ms[done] = runs[reps / 2];
+    find_ms[done] = t1 - t0;
+    int fails, warns;
+    photo_checks_count(report, &fails, &warns);
+    printf("%-32s %8.1f %8.2f %5d %5d\n", names[i], find_ms[done], check_ms[done], fails, warns);
+    done++;
+    if (labels && json_object_get(labels, names[i])) {
+      size_t k;
+      json_t *o;
+      json_array_foreach(json_object_get(report, "checks"), k, o) {
+        const char *id = json_string_value(json_object_get(o, "id"));
+        int flagged = strcmp(json_string_value(json_object_get(o, "status")), "pass") != 0;
+        int truth = labelled(labels, names[i], id);
+        for (int c = 0; photo_check_ids[c] && c < NCHK; c++)
+          if (strcmp(photo_check_ids[c], id) == 0) {
+            tp[c] += flagged && truth, fp[c] += flagged && !truth;
+            fn[c] += !flagged && truth, tn[c] += !flagged && !truth;
+          }
+      }
+    }
+    json_decref(report);
+    checks_analysis_clear(&a);
+  }
+  if (done) {
+    qsort(check_ms, (size_t)done, sizeof(double), cmp_d);
+    qsort(find_ms, (size_t)done, sizeof(double), cmp_d);
+    printf("\nchecks per photo (one thread, profile %s): median %.2f ms, p90 %.2f ms, max %.2f ms over %d photos\n",
+           profile, check_ms[done / 2], check_ms[(int)(done * 0.9)], check_ms[done - 1], done);
+    printf("face + landmarks (check_analyze, not part of the checks): median %.1f ms\n", find_ms[done / 2]);
+  }
+  if (labels) {
+    printf("\n%-24s %4s %4s %4s %4s %10s %8s\n", "check", "TP", "FP", "FN", "TN", "precision", "recall");
+    for (int c = 0; photo_check_ids[c] && c < NCHK; c++) {
+      char p[16] = "-", r[16] = "-";
+      if (tp[c] + fp[c]) snprintf(p, sizeof p, "%.2f", (double)tp[c] / (tp[c] + fp[c]));
+      if (tp[c] + fn[c]) snprintf(r, sizeof r, "%.2f", (double)tp[c] / (tp[c] + fn[c]));
+      printf("%-24s %4d %4d %4d %4d %10s %8s\n", photo_check_ids[c], tp[c], fp[c], fn[c], tn[c], p, r);
+    }
+    printf("(precision '-' = never flagged; recall '-' = no photo labelled with that problem)\n");
+  }
+  for (int i = 0; i < n; i++) free(names[i]);
+  free(check_ms);
+  free(find_ms);
+  free(runs);
+  json_decref(labels_file);
+  json_decref(cfg);
+  return 0;
+}

@@ -140,7 +140,15 @@ static int cmd_qr(int argc, char **argv) {
   return 0;
 }
 
+static int run(int argc, char **argv);
+
 int cli_code(int argc, char **argv) {
+  int rc = run(argc, argv);
+  qr_render_release();
+  return rc;
+}
+
+static int run(int argc, char **argv) {
   const char *sub = argc > 1 ? argv[1] : "";
   if (strcmp(sub, "keygen") == 0) {
     const char *out = cli_opt(argc, argv, "--out");

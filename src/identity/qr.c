@@ -66,6 +66,11 @@ int qr_render_png(const char *text, const char *title, const char *const *captio
   return 0;
 }
 
+void qr_render_release(void) {
+  pango_cairo_font_map_set_default(NULL);
+  cairo_debug_reset_static_data();
+}
+
 int qr_read_grey(const unsigned char *grey, int w, int h, const char *prefer_prefix, char **text_out) {
   *text_out = NULL;
   zbar_image_scanner_t *sc = zbar_image_scanner_create();

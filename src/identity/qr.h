@@ -15,6 +15,9 @@
 /* Writes a PNG: title, the QR code of `text`, then up to 6 caption lines under it. */
 int qr_render_png(const char *text, const char *title, const char *const *caption, int n_caption,
                   const char *path, err_t *err);
+/* Frees the font machinery's process-wide caches (pango, cairo, fontconfig) so that leak checkers
+ * see a clean exit. Only for a process's end, with no other thread drawing. */
+void qr_render_release(void);
 /* Finds a QR code in an image file (PNG, JPEG, WebP...). Returns 0 and a malloc'd text (free()),
  * or -1 with 422 "no_code_found" (Chinese message) / 400 "bad_image" for undecodable files.
  * When several QR codes are present, one starting with `prefer_prefix` wins. */

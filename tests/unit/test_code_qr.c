@@ -128,7 +128,9 @@ static void test_photographed(void **state) {
   assert_int_equal(vips_extract_band(in, &rgb, 0, "n", 3, NULL), 0);
   /* Outside the source the "desk" shows through: mapim leaves 0 there; lift it to grey. */
   double bg[3] = {90, 85, 80};
-  assert_int_equal(vips_mapim(rgb, &warped, idx, "background", vips_array_double_new(bg, 3), NULL), 0);
+  VipsArrayDouble *bga = vips_array_double_new(bg, 3);
+  assert_int_equal(vips_mapim(rgb, &warped, idx, "background", bga, NULL), 0);
+  vips_area_unref(VIPS_AREA(bga));
   assert_int_equal(vips_gaussblur(warped, &blur, 1.4, NULL), 0);
   /* Uneven light: darken towards the bottom right. */
   VipsImage *xy = NULL, *band0 = NULL, *band1 = NULL, *sum = NULL, *gain = NULL;
@@ -166,9 +168,11 @@ static void test_large_photo(void **state) {
   assert_int_equal(vips_extract_band(in, &rgb, 0, "n", 3, NULL), 0);
   assert_int_equal(vips_resize(rgb, &big, 2.2, NULL), 0);
   double bg[3] = {200, 200, 195};
-  assert_int_equal(vips_embed(big, &canvas, 1900, 500, 4000, 3000, "extend", VIPS_EXTEND_BACKGROUND, "background",
-                              vips_array_double_new(bg, 3), NULL),
+  VipsArrayDouble *bga = vips_array_double_new(bg, 3);
+  assert_int_equal(vips_embed(big, &canvas, 1900, 500, 4000, 3000, "extend", VIPS_EXTEND_BACKGROUND, "background", bga,
+                              NULL),
                    0);
+  vips_area_unref(VIPS_AREA(bga));
   char path[400];
   snprintf(path, sizeof path, "%s/big.jpg", tmpdir);
   assert_int_equal(vips_jpegsave(canvas, path, "Q", 85, NULL), 0);
@@ -217,6 +221,7 @@ int main(void) {
       cmocka_unit_test(test_large_photo),   cmocka_unit_test(test_no_code_and_bad_files),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
+  qr_render_release();
   vips_shutdown();
   return rc;
 }

@@ -1,0 +1,75 @@
+/* stages: the engine's internal steps, shared by standardize.c, the benchmark and the tests.
+ *
+ * Each stage takes plain buffers and returns 0, or -1 with `err` set. A refusal (a property of the
+ * photo, not a failure of ours) is an err_t with status 422 and the reason in `code`; anything else
+ * is an engine failure. */
+#ifndef TUCAI_PHOTO_STAGES_H
+#define TUCAI_PHOTO_STAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "photo/photo.h"
+#include "vision/vision.h"
+
+#define PHOTO_REFUSAL 422
+/* Long side of the working image: enough that a face filling a fifth of the frame still gives the
+ * 180 px the standard asks for without upscaling, small enough to keep decode cheap. */
+#define PHOTO_WORK_SIDE 1600
+
+int photo_refuse(err_t *err, const char *code);
+
+/* decode.c: header limits, shrink-on-load decode to at most `max_side`, EXIF orientation, sRGB. */
+typedef struct photo_decoded {
+  photo_rgb work;
+  double scale;        /* work px per original px */
+  int orig_w, orig_h;  /* after orientation */
+  char format[16];     /* jpeg, png, webp, heif */
+  int jpeg_quality;    /* estimated from the quantisation table, -1 if unknown */
+} photo_decoded;
+int photo_decode(const void *bytes, size_t len, const photo_limits *limits, int max_side, photo_decoded *out,
+                 err_t *err);
+/* The quality a JPEG was saved with, estimated from its first luminance table; -1 if unknown. */
+int photo_jpeg_quality_estimate(const uint8_t *bytes, size_t len);
+
+/* frame.c: geometry in the work image and the crop that meets the profile. */
+typedef struct photo_frame {
+  double roll_deg, yaw_deg, pitch_deg;
+  double eye_mid[2];       /* work px */
+  double dir[2], down[2];  /* unit vectors along the eye line and perpendicular (down) */
+  double face_cu, face_w;  /* face centre (along the eye line) and width, work px */
+  double crown_v, chin_v;  /* above (negative) / below the eye line, work px */
+  double scale;            /* output px per work px */
+  double crown_y, eye_y, chin_y, face_w_out, center_x;  /* predicted in the output */
+  double m[6];             /* output (x, y) -> work (m0 x + m1 y + m2, m3 x + m4 y + m5) */
+} photo_frame;
+/* Measures the face from landmarks; the crown from the person mask (over the work image). */
+int photo_frame_measure(const float lm[68][2], const photo_gray *mask, photo_frame *f, err_t *err);
+/* Chooses scale and offsets so that every band of the profile holds, with the most slack. */
+int photo_frame_solve(const photo_profile *p, double work_scale, photo_frame *f, err_t *err);
+/* Moves a solved frame a fraction t (0..1) toward the tightest crop the bands allow, for photos
+ * that end close below the chin; -1 when no such crop exists. */
+int photo_frame_solve_tight(const photo_profile *p, double work_scale, photo_frame *f, double t);
+/* Refuses when the output would need pixels the photo does not have where the person is. */
+int photo_frame_check_coverage(const photo_profile *p, const photo_gray *mask, photo_frame *f, err_t *err);
+void photo_frame_map(const photo_frame *f, double x, double y, double *wx, double *wy);
+void photo_frame_unmap(const photo_frame *f, double wx, double wy, double *x, double *y);
+
+/* matte.c */
+/* Runs the segmenter on a crop around the face box and writes the person mask over the whole
+ * work image (zero outside the crop). */
+int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face, photo_gray *mask,
+                        err_t *err);
+/* Crops image and mask into the output frame, refines the alpha, measures confidence and
+ * composites on the profile's background. Fills a->std, a->std_mask, a->seg_confidence. */
+int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
+                          const photo_frame *f, int subject_x, int subject_y, photo_rgb *std,
+                          photo_gray *std_mask, double *confidence, double *fragments, err_t *err);
+
+/* encode.c: JPEG at 300 dpi with the highest quality that fits the byte range. */
+int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_bytes, long max_bytes,
+                      uint8_t **out, size_t *out_len, int *quality, err_t *err);
+/* One encode at a fixed quality (sheets), same header rules. */
+int photo_encode_jpeg_fixed(const photo_rgb *img, int dpi, int quality, uint8_t **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,450 @@
+// vision.cpp: OpenCV DNN + dlib behind vision.h. See the header for the contract.
+//
+// BlazeFace decoding follows keijiro's MediaPipe.BlazeFace post-processing (Shaders/Postprocess*.
+// compute): 896 anchors, the first 512 on a 16x16 grid (2 per cell), the other 384 on an 8x8 grid
+// (6 per cell); box offsets are in input pixels relative to the anchor centre; overlapping boxes
+// (IoU >= 0.3) are merged as a score-weighted mean.
+#include "vision/vision.h"
+
+#include <dlib/image_processing.h>
+#include <dlib/opencv.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+#include <string>
+#include <vector>
+
+struct vision {
+  cv::dnn::Net front, back, seg;
+  std::mutex front_mu, back_mu, seg_mu;
+  dlib::shape_predictor sp;
+};
+
+static void say(char *errbuf, size_t errlen, const std::string &msg) {
+  if (errbuf && errlen) snprintf(errbuf, errlen, "%s", msg.c_str());
+}
+
+extern "C" vision *vision_open(const char *models_dir, const char *landmarks_path, char *errbuf, size_t errlen) {
+  vision *v = nullptr;
+  try {
+    v = new vision();
+    std::string dir(models_dir);
+    v->front = cv::dnn::readNetFromONNX(dir + "/blazeface_front_128.onnx");
+    v->back = cv::dnn::readNetFromONNX(dir + "/blazeface_back_256.onnx");
+    v->seg = cv::dnn::readNetFromONNX(dir + "/selfie_segmentation.onnx");
+    dlib::deserialize(landmarks_path) >> v->sp;
+    return v;
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("loading models: ") + e.what());
+    delete v;
+    return nullptr;
+  }
+}
+
+extern "C" void vision_close(vision *v) { delete v; }
+
+extern "C" void vision_set_threads(int n) { cv::setNumThreads(n); }
+
+namespace {
+
+struct det {
+  float cx, cy, w, h, score;
+  float kp[6][2];
+};
+
+float iou(const det &a, const det &b) {
+  float x0 = std::max(a.cx - a.w / 2, b.cx - b.w / 2), y0 = std::max(a.cy - a.h / 2, b.cy - b.h / 2);
+  float x1 = std::min(a.cx + a.w / 2, b.cx + b.w / 2), y1 = std::min(a.cy + a.h / 2, b.cy + b.h / 2);
+  float inner = std::max(0.f, x1 - x0) * std::max(0.f, y1 - y0);
+  return inner / (a.w * a.h + b.w * b.h - inner + 1e-9f);
+}
+
+// Runs one BlazeFace net on the letterboxed square `sq` (side `size` after resizing) and appends
+// detections in the square's normalised coordinates.
+void run_blazeface(cv::dnn::Net &net, std::mutex &mu, const cv::Mat &sq, int size, float min_score,
+                   std::vector<det> &out) {
+  cv::Mat small;
+  cv::resize(sq, small, cv::Size(size, size), 0, 0, cv::INTER_AREA);
+  cv::Mat f;
+  small.convertTo(f, CV_32F, 2.0 / 255.0, -1.0);  // [-1, 1], NHWC as the model takes it
+  int dims[4] = {1, size, size, 3};
+  cv::Mat blob(4, dims, CV_32F, f.data);
+  std::vector<cv::Mat> outs;
+  std::vector<std::string> names = {"Identity:0", "Identity_1:0", "Identity_2:0", "Identity_3:0"};
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    net.setInput(blob);
+    net.forward(outs, names);
+  }
+  const float *scores[2] = {outs[0].ptr<float>(), outs[1].ptr<float>()};
+  const float *boxes[2] = {outs[2].ptr<float>(), outs[3].ptr<float>()};
+  const int cells[2] = {16, 8}, anchors[2] = {2, 6};
+  for (int layer = 0; layer < 2; layer++) {
+    int i = 0;
+    for (int gy = 0; gy < cells[layer]; gy++)
+      for (int gx = 0; gx < cells[layer]; gx++)
+        for (int a = 0; a < anchors[layer]; a++, i++) {
+          float s = 1.f / (1.f + std::exp(-scores[layer][i]));
+          if (s < min_score) continue;
+          const float *b = boxes[layer] + i * 16;
+          float ax = (gx + 0.5f) / cells[layer], ay = (gy + 0.5f) / cells[layer];
+          det d;
+          d.score = s;
+          d.cx = ax + b[0] / size;
+          d.cy = ay + b[1] / size;
+          d.w = b[2] / size;
+          d.h = b[3] / size;
+          for (int k = 0; k < 6; k++) {
+            d.kp[k][0] = ax + b[4 + 2 * k] / size;
+            d.kp[k][1] = ay + b[5 + 2 * k] / size;
+          }
+          if (d.w > 0 && d.h > 0) out.push_back(d);
+        }
+  }
+}
+
+std::vector<det> weighted_nms(std::vector<det> in) {
+  std::sort(in.begin(), in.end(), [](const det &a, const det &b) { return a.score > b.score; });
+  std::vector<det> out;
+  std::vector<bool> used(in.size(), false);
+  for (size_t i = 0; i < in.size(); i++) {
+    if (used[i]) continue;
+    det acc{};
+    float wsum = 0;
+    for (size_t j = i; j < in.size(); j++) {
+      if (used[j] || iou(in[i], in[j]) < 0.3f) continue;
+      used[j] = true;
+      float w = in[j].score;
+      acc.cx += in[j].cx * w;
+      acc.cy += in[j].cy * w;
+      acc.w += in[j].w * w;
+      acc.h += in[j].h * w;
+      for (int k = 0; k < 6; k++) {
+        acc.kp[k][0] += in[j].kp[k][0] * w;
+        acc.kp[k][1] += in[j].kp[k][1] * w;
+      }
+      wsum += w;
+    }
+    acc.cx /= wsum;
+    acc.cy /= wsum;
+    acc.w /= wsum;
+    acc.h /= wsum;
+    for (int k = 0; k < 6; k++) {
+      acc.kp[k][0] /= wsum;
+      acc.kp[k][1] /= wsum;
+    }
+    acc.score = in[i].score;
+    out.push_back(acc);
+  }
+  return out;
+}
+
+}  // namespace
+
+extern "C" int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, float min_score, vision_face *out,
+                                   int max, char *errbuf, size_t errlen) {
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
+    int side = std::max(w, h);
+    cv::Mat sq(side, side, CV_8UC3, cv::Scalar(0, 0, 0));
+    int ox = (side - w) / 2, oy = (side - h) / 2;
+    img.copyTo(sq(cv::Rect(ox, oy, w, h)));
+    std::vector<det> all;
+    run_blazeface(v->front, v->front_mu, sq, 128, min_score, all);
+    run_blazeface(v->back, v->back_mu, sq, 256, min_score, all);
+    std::vector<det> merged = weighted_nms(all);
+    int n = 0;
+    for (const det &d : merged) {
+      if (n >= max) break;
+      vision_face &f = out[n++];
+      f.w = d.w * side;
+      f.h = d.h * side;
+      f.x = d.cx * side - ox - f.w / 2;
+      f.y = d.cy * side - oy - f.h / 2;
+      f.score = d.score;
+      for (int k = 0; k < 6; k++) {
+        f.kp[k][0] = d.kp[k][0] * side - ox;
+        f.kp[k][1] = d.kp[k][1] * side - oy;
+      }
+    }
+    return n;
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("face detection: ") + e.what());
+    return -1;
+  }
+}
+
+extern "C" int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float box[4], float out[68][2],
+                                char *errbuf, size_t errlen) {
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
+    // Work on a grey crop around the face: the predictor reads intensities only.
+    float m = std::max(box[2], box[3]) * 0.5f;
+    cv::Rect roi((int)std::floor(box[0] - m), (int)std::floor(box[1] - m), (int)std::ceil(box[2] + 2 * m),
+                 (int)std::ceil(box[3] + 2 * m));
+    roi &= cv::Rect(0, 0, w, h);
+    if (roi.width < 8 || roi.height < 8) {
+      say(errbuf, errlen, "face box outside the image");
+      return -1;
+    }
+    cv::Mat gray;
+    cv::cvtColor(img(roi), gray, cv::COLOR_RGB2GRAY);
+    dlib::cv_image<unsigned char> dimg(cvIplImage(gray));
+    dlib::rectangle r((long)std::lround(box[0] - roi.x), (long)std::lround(box[1] - roi.y),
+                      (long)std::lround(box[0] + box[2] - roi.x), (long)std::lround(box[1] + box[3] - roi.y));
+    dlib::full_object_detection shape = v->sp(dimg, r);
+    if (shape.num_parts() != 68) {
+      say(errbuf, errlen, "landmark model returned an unexpected number of points");
+      return -1;
+    }
+    for (int i = 0; i < 68; i++) {
+      out[i][0] = (float)shape.part(i).x() + roi.x;
+      out[i][1] = (float)shape.part(i).y() + roi.y;
+    }
+    return 0;
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("landmarks: ") + e.what());
+    return -1;
+  }
+}
+
+static int segment_blob(vision *v, const cv::Mat &rgb256, cv::Mat &prob, char *errbuf, size_t errlen) {
+  try {
+    cv::Mat blob = cv::dnn::blobFromImage(rgb256, 1.0 / 255.0, cv::Size(256, 256), cv::Scalar(), false, false);
+    cv::Mat outm;
+    {
+      std::lock_guard<std::mutex> lock(v->seg_mu);
+      v->seg.setInput(blob);
+      outm = v->seg.forward();
+    }
+    if (outm.total() != 256 * 256) {
+      say(errbuf, errlen, "segmentation output has an unexpected size");
+      return -1;
+    }
+    prob = cv::Mat(256, 256, CV_32F, outm.ptr<float>()).clone();
+    return 0;
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("segmentation: ") + e.what());
+    return -1;
+  }
+}
+
+extern "C" int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob, char *errbuf, size_t errlen) {
+  cv::Mat img(256, 256, CV_8UC3, const_cast<uint8_t *>(rgb256));
+  cv::Mat p;
+  if (segment_blob(v, img, p, errbuf, errlen) < 0) return -1;
+  memcpy(prob, p.ptr<float>(), 256 * 256 * sizeof(float));
+  return 0;
+}
+
+extern "C" int vision_segment(vision *v, const uint8_t *rgb, int w, int h, uint8_t *mask, char *errbuf, size_t errlen) {
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
+    cv::Mat small;
+    cv::resize(img, small, cv::Size(256, 256), 0, 0, cv::INTER_AREA);
+    cv::Mat p;
+    if (segment_blob(v, small, p, errbuf, errlen) < 0) return -1;
+    cv::Mat big;
+    cv::resize(p, big, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+    cv::Mat out(h, w, CV_8U, mask);
+    big.convertTo(out, CV_8U, 255.0);
+    return 0;
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("segmentation: ") + e.what());
+    return -1;
+  }
+}
+
+extern "C" int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask_src, const double m[6], uint8_t *out,
+                           uint8_t *mask_out, int ow, int oh, const uint8_t fill[3]) {
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(src));
+    // Scale of the map (source pixels per output pixel).
+    double scale = std::sqrt(std::fabs(m[0] * m[4] - m[1] * m[3]));
+    // The source region the output reads from.
+    double xs[4], ys[4];
+    const double cx[4] = {0, (double)ow, 0, (double)ow}, cy[4] = {0, 0, (double)oh, (double)oh};
+    for (int i = 0; i < 4; i++) {
+      xs[i] = m[0] * cx[i] + m[1] * cy[i] + m[2];
+      ys[i] = m[3] * cx[i] + m[4] * cy[i] + m[5];
+    }
+    int x0 = (int)std::floor(*std::min_element(xs, xs + 4)) - 2, x1 = (int)std::ceil(*std::max_element(xs, xs + 4)) + 2;
+    int y0 = (int)std::floor(*std::min_element(ys, ys + 4)) - 2, y1 = (int)std::ceil(*std::max_element(ys, ys + 4)) + 2;
+    cv::Rect roi = cv::Rect(x0, y0, x1 - x0, y1 - y0) & cv::Rect(0, 0, w, h);
+    cv::Mat o(oh, ow, CV_8UC3, out);
+    cv::Mat mo;
+    if (mask_out) mo = cv::Mat(oh, ow, CV_8U, mask_out);
+    if (roi.width <= 0 || roi.height <= 0) {
+      o.setTo(cv::Scalar(fill[0], fill[1], fill[2]));
+      if (mask_out) mo.setTo(0);
+      return 0;
+    }
+    cv::Mat part = img(roi), mpart;
+    if (mask_src) mpart = cv::Mat(h, w, CV_8U, const_cast<uint8_t *>(mask_src))(roi);
+    double pre = 1.0;
+    if (scale > 1.5) {
+      // Shrinking: area-average first so that the bilinear warp does not alias.
+      pre = 1.0 / scale;
+      cv::Size sz(std::max(1, (int)std::lround(roi.width * pre)), std::max(1, (int)std::lround(roi.height * pre)));
+      cv::Mat t;
+      cv::resize(part, t, sz, 0, 0, cv::INTER_AREA);
+      part = t;
+      if (mask_src) {
+        cv::Mat tm;
+        cv::resize(mpart, tm, sz, 0, 0, cv::INTER_AREA);
+        mpart = tm;
+      }
+    }
+    // out -> part coordinates: p = pre * (M(out) - roi.origin)
+    cv::Mat M = (cv::Mat_<double>(2, 3) << m[0] * pre, m[1] * pre, (m[2] - roi.x) * pre, m[3] * pre, m[4] * pre,
+                 (m[5] - roi.y) * pre);
+    cv::warpAffine(part, o, M, o.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+                   cv::Scalar(fill[0], fill[1], fill[2]));
+    if (mask_out) {
+      if (mask_src)
+        cv::warpAffine(mpart, mo, M, mo.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+                       cv::Scalar(0));
+      else
+        mo.setTo(0);
+    }
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps) {
+  // He et al., "Guided Image Filtering" (colour guide): per window a linear model
+  // alpha = a^T I + b with a = (Sigma + eps U)^-1 cov(I, p).
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), am(h, w, CV_8U, alpha);
+    cv::Mat I, p;
+    img.convertTo(I, CV_32FC3, 1.0 / 255.0);
+    am.convertTo(p, CV_32F, 1.0 / 255.0);
+    std::vector<cv::Mat> ch;
+    cv::split(I, ch);
+    cv::Size k(2 * r + 1, 2 * r + 1);
+    auto mean = [&](const cv::Mat &x) {
+      cv::Mat y;
+      cv::boxFilter(x, y, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+      return y;
+    };
+    cv::Mat mI[3], mp = mean(p), cIp[3], var[3][3];
+    for (int i = 0; i < 3; i++) {
+      mI[i] = mean(ch[i]);
+      cIp[i] = mean(ch[i].mul(p)) - mI[i].mul(mp);
+    }
+    for (int i = 0; i < 3; i++)
+      for (int j = i; j < 3; j++) {
+        var[i][j] = mean(ch[i].mul(ch[j])) - mI[i].mul(mI[j]);
+        if (i == j) var[i][j] += eps;
+        if (i != j) var[j][i] = var[i][j];
+      }
+    cv::Mat a[3] = {cv::Mat(h, w, CV_32F), cv::Mat(h, w, CV_32F), cv::Mat(h, w, CV_32F)};
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        cv::Matx33f S;
+        cv::Vec3f c;
+        for (int i = 0; i < 3; i++) {
+          c[i] = cIp[i].at<float>(y, x);
+          for (int j = 0; j < 3; j++) S(i, j) = var[i][j].at<float>(y, x);
+        }
+        cv::Vec3f av = S.inv(cv::DECOMP_CHOLESKY) * c;
+        for (int i = 0; i < 3; i++) a[i].at<float>(y, x) = av[i];
+      }
+    cv::Mat b = mp - a[0].mul(mI[0]) - a[1].mul(mI[1]) - a[2].mul(mI[2]);
+    cv::Mat q = mean(b);
+    for (int i = 0; i < 3; i++) q += mean(a[i]).mul(ch[i]);
+    q.convertTo(am, CV_8U, 255.0);
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+extern "C" int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, int w, int h, int r, float *out) {
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), wm(h, w, CV_8U, const_cast<uint8_t *>(weight));
+    cv::Mat I, W;
+    img.convertTo(I, CV_32FC3);
+    wm.convertTo(W, CV_32F, 1.0 / 255.0);
+    cv::Mat W3;
+    cv::merge(std::vector<cv::Mat>{W, W, W}, W3);
+    cv::Size k(2 * r + 1, 2 * r + 1);
+    cv::Mat num, den, plain;
+    cv::boxFilter(I.mul(W3), num, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    cv::boxFilter(W3, den, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    cv::boxFilter(I, plain, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    cv::Mat o(h, w, CV_32FC3, out);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        cv::Vec3f d = den.at<cv::Vec3f>(y, x);
+        cv::Vec3f n = num.at<cv::Vec3f>(y, x);
+        cv::Vec3f pl = plain.at<cv::Vec3f>(y, x);
+        for (int c = 0; c < 3; c++) o.at<cv::Vec3f>(y, x)[c] = d[c] > 1e-3f ? n[c] / d[c] : pl[c];
+      }
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+extern "C" int vision_mask_components(const uint8_t *mask, int w, int h, int sx, int sy, long *seed_area,
+                                      long *total_area) {
+  try {
+    cv::Mat m(h, w, CV_8U, const_cast<uint8_t *>(mask)), bin, labels, stats, cent;
+    cv::threshold(m, bin, 127, 255, cv::THRESH_BINARY);
+    int n = cv::connectedComponentsWithStats(bin, labels, stats, cent, 8, CV_32S);
+    long total = 0;
+    for (int i = 1; i < n; i++) total += stats.at<int>(i, cv::CC_STAT_AREA);
+    *total_area = total;
+    *seed_area = 0;
+    if (sx >= 0 && sy >= 0 && sx < w && sy < h) {
+      int l = labels.at<int>(sy, sx);
+      if (l > 0) *seed_area = stats.at<int>(l, cv::CC_STAT_AREA);
+    }
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+extern "C" int vision_haar_eyes(const uint8_t *rgb, int w, int h, const char *cascade_dir, float face[4], float *eye_y) {
+  try {
+    std::string dir(cascade_dir);
+    cv::CascadeClassifier fc(dir + "/haarcascade_frontalface_default.xml"), ec(dir + "/haarcascade_eye.xml");
+    if (fc.empty() || ec.empty()) return -1;
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), gray;
+    cv::cvtColor(img, gray, cv::COLOR_RGB2GRAY);
+    cv::equalizeHist(gray, gray);
+    std::vector<cv::Rect> faces;
+    fc.detectMultiScale(gray, faces, 1.1, 5, 0, cv::Size(w / 5, w / 5));
+    if (faces.empty()) return 0;
+    cv::Rect f = *std::max_element(faces.begin(), faces.end(),
+                                   [](const cv::Rect &a, const cv::Rect &b) { return a.area() < b.area(); });
+    face[0] = f.x;
+    face[1] = f.y;
+    face[2] = f.width;
+    face[3] = f.height;
+    cv::Rect upper(f.x, f.y, f.width, f.height * 6 / 10);
+    std::vector<cv::Rect> eyes;
+    ec.detectMultiScale(gray(upper), eyes, 1.05, 4, 0, cv::Size(f.width / 10, f.width / 10),
+                        cv::Size(f.width / 2, f.width / 2));
+    std::sort(eyes.begin(), eyes.end(), [](const cv::Rect &a, const cv::Rect &b) { return a.area() > b.area(); });
+    int n = std::min<int>(2, (int)eyes.size());
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += upper.y + eyes[i].y + eyes[i].height / 2.0;
+    if (n) *eye_y = (float)(sum / n);
+    return n;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}

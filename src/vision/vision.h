@@ -1,0 +1,77 @@
+/* vision: the only door to OpenCV and dlib (C++), behind plain C types.
+ *
+ * The photo engine (src/photo) hands this module packed 8-bit RGB buffers (w*h*3, row-major) and
+ * gets back numbers and 8-bit masks; no C++ type crosses this header. One `vision` holds the loaded
+ * networks: load once (seconds), then call from any thread. OpenCV's Net objects are not re-entrant,
+ * so each network is guarded by its own mutex; dlib's shape predictor is read-only and needs none.
+ *
+ * Models: `models_dir` holds blazeface_front_128.onnx, blazeface_back_256.onnx and
+ * selfie_segmentation.onnx (scripts/setup-models.sh puts them there); `landmarks_path` is dlib's
+ * shape_predictor_68_face_landmarks.dat (Debian libdlib-data). Every function returns -1 on failure
+ * and writes a reason into `errbuf` where one is given. */
+#ifndef TUCAI_VISION_VISION_H
+#define TUCAI_VISION_VISION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vision vision;
+
+typedef struct vision_face {
+  float x, y, w, h;  /* box in image pixels */
+  float score;       /* 0..1 */
+  float kp[6][2];    /* right eye, left eye, nose, mouth, right ear, left ear (image pixels) */
+} vision_face;
+
+vision *vision_open(const char *models_dir, const char *landmarks_path, char *errbuf, size_t errlen);
+void vision_close(vision *v);
+/* Threads OpenCV may use inside one call (1 for the benchmark and for batch workers). */
+void vision_set_threads(int n);
+
+/* BlazeFace: runs the 128 front model and the 256 back model on the letterboxed image, merges
+ * overlapping detections (weighted), returns how many were written to `out` (at most `max`),
+ * best first. */
+int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, float min_score, vision_face *out,
+                        int max, char *errbuf, size_t errlen);
+
+/* dlib 68-point landmarks inside `box` (x, y, w, h in image pixels). */
+int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float box[4], float out[68][2],
+                     char *errbuf, size_t errlen);
+
+/* MediaPipe selfie segmentation on the whole of `rgb` (stretched to 256x256, no letterbox); writes
+ * the person probability, resized back to w x h, as 0..255 into `mask` (w*h bytes). */
+int vision_segment(vision *v, const uint8_t *rgb, int w, int h, uint8_t *mask, char *errbuf, size_t errlen);
+/* The raw 256x256 probabilities (65536 floats) for `rgb256` (256*256*3), for the conversion test. */
+int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob, char *errbuf, size_t errlen);
+
+/* Crop: out (ow x oh RGB) = src sampled at the affine map out(x, y) -> src(a*x + b*y + c, d*x + e*y + f),
+ * with area pre-filtering when the map shrinks. Outside pixels get `fill`. Also maps `mask_src`
+ * (may be NULL) into `mask_out` (outside = 0). */
+int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask_src, const double m[6], uint8_t *out,
+                uint8_t *mask_out, int ow, int oh, const uint8_t fill[3]);
+
+/* Edge-aware refinement of `alpha` (w*h, 0..255) guided by `rgb`: a colour guided filter of radius
+ * r and regularisation eps (alpha in 0..1 units), applied in place. */
+int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps);
+
+/* Box mean of `rgb` weighted by `weight` (0..255) over a (2r+1)^2 window, into `out` (w*h*3);
+ * where the weight is ~0 the result is the plain mean. Used for colour decontamination. */
+int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, int w, int h, int r, float *out);
+
+/* Connected components of mask > 127: area of the largest one containing (sx, sy) and the total
+ * area of all components. */
+int vision_mask_components(const uint8_t *mask, int w, int h, int sx, int sy, long *seed_area, long *total_area);
+
+/* Independent measurement for tests: OpenCV Haar cascades (opencv-data), unrelated to the
+ * detectors the engine uses. Finds the largest frontal face and the eyes in its upper half;
+ * returns the number of eyes found (0..2) and their mean y in `eye_y`, the face box in `face`. */
+int vision_haar_eyes(const uint8_t *rgb, int w, int h, const char *cascade_dir, float face[4], float *eye_y);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -199,7 +199,11 @@ describe('identity over HTTP', () => {
   after(async () => {
     if (srv) await stopServer(srv);
     if (gw) await gw.close();
-    if (srv) assert.doesNotMatch(srv.log(), /张三|李四|21020319990315/, 'no personal data in the server log');
+    if (srv) {
+      assert.doesNotMatch(srv.log(), /张三|李四|21020319990315|1390000000/, 'no personal data in the server log');
+      assert.doesNotMatch(srv.log(), /Sanitizer|runtime error/, 'the server ran clean under the sanitizers');
+      assert.equal(srv.proc.exitCode, 0, 'graceful exit');
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "identity/batch.h"
+#include "identity/code.h"
+#include "identity/demo.h"
 #include "identity/idcard.h"
+#include "identity/qr.h"
 #include "identity/link.h"
 #include "identity/otp.h"
 #include "identity/roster.h"
@@ -232,6 +235,46 @@ static void otp(enum testdb_kind kind) {
   store_close(st);
 }
 
+/* Demo data: an open batch with the notice's fee, a roster, trusted keys and a code PNG that the
+ * server's own reader and verifier accept and that matches a roster record. Idempotent. */
+static void demo(enum testdb_kind kind) {
+  store_t *st = testdb_open(kind, NULL);
+  err_t err = {0};
+  db_t *db = store_get(st, &err);
+  char *dir = testdb_tmpdir();
+  if (identity_seed_demo(db, dir, &err) != 0) fail_msg("seed: %s", err.message);
+  assert_int_equal(identity_seed_demo(db, dir, &err), 0);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM schools"), 1);
+  int64_t bid = db_int(db, &err, -1, "SELECT id FROM batches");
+  batch b;
+  assert_int_equal(batch_get(db, bid, &b, &err), 0);
+  assert_int_equal(batch_window_at(&b, clock_now_ms()), BATCH_OPEN);
+  assert_int_equal(batch_fee(&b, "collect")->amount_fen, 3000);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM roster_records WHERE batch_id = $1", DB_INT(bid)), 4);
+  char keys[600], png[700];
+  snprintf(keys, sizeof keys, "%s/code-keys", dir);
+  snprintf(png, sizeof png, "%s/demo/collection-code-2022110101.png", dir);
+  code_keyring ring;
+  assert_int_equal(code_keyring_load(keys, &ring, &err), 0);
+  char *text = NULL;
+  assert_int_equal(qr_read_file(png, CODE_PREFIX, &text, &err), 0);
+  code_payload p;
+  assert_int_equal(code_verify(text, &ring, clock_now_ms(), &p, &err), 0);
+  free(text);
+  assert_int_equal(db_int(db, &err, -1,
+                          "SELECT COUNT(*) FROM roster_records WHERE student_no = $1 AND name_masked = $2 AND id_masked = $3",
+                          DB_TEXT(p.student_no), DB_TEXT(p.name_masked), DB_TEXT(p.id_masked)),
+                   1);
+  char cmd[700];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+  free(dir);
+  store_put(st, db);
+  store_close(st);
+}
+
+static void test_demo(void **s) { (void)s, each_kind(demo); }
+
 /* The collectability rule on plain structs: order of refusals and the window edges. */
 static void test_collectable(void **s) {
   (void)s;
@@ -282,6 +325,9 @@ int main(void) {
       cmocka_unit_test(test_roster),
       cmocka_unit_test(test_otp),
       cmocka_unit_test(test_collectable),
+      cmocka_unit_test(test_demo),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  qr_render_release();
+  return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "auth/session.h"
 #include "auth/users.h"
+#include "jobs/probe.h"
 #include "maintenance/maintenance.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -48,7 +49,10 @@ void app_close(app *a) {
   a->store = NULL;
 }
 
-void app_register_job_kinds(void) { maintenance_jobs_register(); }
+void app_register_job_kinds(void) {
+  maintenance_jobs_register();
+  jobs_probe_register();
+}
 
 /* Staff demo accounts; their random passwords go to <data>/demo-credentials.txt (mode 0600). */
 static int seed_staff(app *a, db_t *db, err_t *err) {

@@ -2,7 +2,8 @@
  *   tucai jobs list [--state queued|running|done|failed] [--json]
  *   tucai jobs runs ID            every attempt of one job (which node, when, outcome)
  *   tucai jobs retry ID           requeue a failed job
- *   tucai jobs enqueue TYPE [JSON] */
+ *   tucai jobs enqueue TYPE [JSON]
+ *   tucai jobs probe --count N [--work-ms M]   check that the workers of every node take jobs */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@ static const char *usage =
     "usage: tucai jobs list [--state STATE] [--json]\n"
     "       tucai jobs runs ID [--json]\n"
     "       tucai jobs retry ID\n"
-    "       tucai jobs enqueue TYPE [PAYLOAD_JSON]";
+    "       tucai jobs enqueue TYPE [PAYLOAD_JSON]\n"
+    "       tucai jobs probe --count N [--work-ms M]";
 
 static const char *const bare[] = {"--json", NULL};
 
@@ -93,6 +95,14 @@ int cli_jobs(int argc, char **argv) {
       else printf("%lld\n", (long long)id);
       json_decref(payload);
     }
+  } else if (!strcmp(verb, "probe")) {
+    const char *count = cli_opt(argc, argv, "--count"), *work = cli_opt(argc, argv, "--work-ms");
+    long n = count ? strtol(count, NULL, 10) : 10, ms = work ? strtol(work, NULL, 10) : 0;
+    json_t *payload = json_pack("{s:I}", "work_ms", (json_int_t)ms);
+    for (long i = 0; i < n && rc == 0; i++)
+      if (jobs_enqueue(db, "jobs.probe", payload, NULL, &err) < 0) rc = cli_fail(&err);
+    json_decref(payload);
+    if (rc == 0) printf("%ld probe jobs enqueued\n", n);
   } else {
     fprintf(stderr, "%s\n", usage);
     rc = 2;

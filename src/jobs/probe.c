@@ -1,0 +1,17 @@
+#include "jobs/probe.h"
+
+#include "jobs/jobs.h"
+#include "util/clock.h"
+
+static int probe(struct app *a, db_t *db, job *j, err_t *err) {
+  (void)a;
+  json_int_t ms = json_integer_value(json_object_get(j->payload, "work_ms"));
+  if (ms < 0 || ms > 600000) return err_set(err, 422, "invalid_payload", "work_ms must be 0..600000");
+  clock_sleep_ms(ms);
+  return jobs_complete(db, j, err);
+}
+
+void jobs_probe_register(void) {
+  static const job_kind k = {"jobs.probe", probe, 1, 0};
+  jobs_register(&k);
+}

@@ -209,6 +209,16 @@ int qr_read_file(const char *path, const char *prefer_prefix, char **text_out, e
   *text_out = NULL;
   pthread_once(&vips_once, start_vips);
   if (!vips_ok) return err_set(err, 0, "vips_init", "image library failed to start");
+  /* Only photo formats: libvips would also open SVG, PDF, FITS... from an upload, which is more
+   * parser surface than a collection code needs. */
+  const char *loader = vips_foreign_find_load(path);
+  static const char *const allowed[] = {"VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
+                                        "VipsForeignLoadHeif", "VipsForeignLoadGif"};
+  int ok = 0;
+  for (size_t i = 0; loader && i < sizeof allowed / sizeof *allowed; i++)
+    if (strncmp(loader, allowed[i], strlen(allowed[i])) == 0) ok = 1;
+  vips_error_clear();
+  if (!ok) return err_set(err, 400, "bad_image", "无法识别的图片文件，请上传 PNG 或 JPEG 格式的采集码图片");
   VipsImage *img = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
   if (!img) {
     vips_error_clear();

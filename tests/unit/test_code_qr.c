@@ -205,6 +205,13 @@ static void test_no_code_and_bad_files(void **state) {
   fclose(f);
   assert_int_equal(qr_read_file(path, "TC1.", &got, &err), -1);
   assert_string_equal(err.code, "bad_image");
+  /* formats libvips could open but a code upload must not: SVG */
+  snprintf(path, sizeof path, "%s/code.svg", tmpdir);
+  f = fopen(path, "wb");
+  fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\"><rect width=\"50\" height=\"50\"/></svg>", f);
+  fclose(f);
+  assert_int_equal(qr_read_file(path, "TC1.", &got, &err), -1);
+  assert_string_equal(err.code, "bad_image");
   char cmd[900];
   snprintf(cmd, sizeof cmd, "head -c 700 '%s' > '%s/trunc.png'", code_png, tmpdir);
   assert_int_equal(system(cmd), 0);

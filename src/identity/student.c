@@ -33,7 +33,7 @@ int student_current(db_t *db, int64_t account_id, student_record *out, err_t *er
   memset(out, 0, sizeof *out);
   db_res *r = db_query(db, err,
                        "SELECT a.id, l.record_id, " RECORD_COLS
-                       " FROM student_accounts a LEFT JOIN student_links l ON l.account_id = a.id "
+                       ", l.seal_kid FROM student_accounts a LEFT JOIN student_links l ON l.account_id = a.id "
                        "LEFT JOIN roster_records r ON r.id = l.record_id WHERE a.id = $1",
                        DB_INT(account_id));
   if (!r) return -1;
@@ -45,6 +45,7 @@ int student_current(db_t *db, int64_t account_id, student_record *out, err_t *er
   if (!db_res_is_null(r, 0, 1) && !db_res_is_null(r, 0, 2)) {
     fill_record(r, 0, 2, out);
     out->status = db_res_is_null(r, 0, 13) ? STUDENT_LINKED : STUDENT_APPROVED;
+    snprintf(out->seal_kid, sizeof out->seal_kid, "%s", db_res_text(r, 0, 14));
   }
   db_res_free(r);
   return 0;

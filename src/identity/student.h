@@ -33,6 +33,9 @@ typedef struct student_record {
   char major[128];
   char degree[16];    /* 硕士 / 博士 */
   int grad_year;
+  /* From the linked collection code (student_current only; "" when unlinked): the registry's
+   * sealing key that finished photos are sealed to (identity/code.h code_seal_pub_load). */
+  char seal_kid[24];
 } student_record;
 
 /* The record the account is linked to. Returns 0 and fills out (status STUDENT_UNLINKED and

@@ -159,6 +159,7 @@ static void roster(enum testdb_kind kind) {
   assert_int_equal(sr.record_id, rec);
   assert_int_equal(sr.batch_id, id);
   assert_string_equal(sr.student_no, "001");
+  assert_string_equal(sr.seal_kid, "s");
   assert_int_equal(student_record_mark_approved(db, rec, &err), 0);
   assert_int_equal(student_current(db, acc, &sr, &err), 0);
   assert_int_equal(sr.status, STUDENT_APPROVED);

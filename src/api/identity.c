@@ -143,10 +143,28 @@ static int upload_code(http_req *req, http_resp *resp) {
   const http_upload *up = req_upload(req, "code");
   if (!up || up->size <= 0) return err_set(&req->err, 400, "missing_code_image", "请上传采集码图片");
 
-  db_t *db = api_db(req);
-  if (!db) return -1;
-  int rc = -1;
+  /* The image work comes first, without holding a database connection. */
   char *text = NULL;
+  if (qr_read_file(up->path, CODE_PREFIX, &text, &req->err) != 0) return -1;
+  char kbuf[1024];
+  code_keyring ring;
+  if (code_keyring_load(pub_dir(req->app, kbuf, sizeof kbuf), &ring, &req->err) != 0) {
+    free(text);
+    err_clear(&req->err);
+    return err_set(&req->err, 503, "no_issuer_keys", "系统尚未配置采集码公钥，请联系管理员");
+  }
+  code_payload p;
+  if (code_verify(text, &ring, clock_now_ms(), &p, &req->err) != 0) {
+    free(text);
+    return -1;
+  }
+
+  db_t *db = api_db(req);
+  if (!db) {
+    free(text);
+    return -1;
+  }
+  int rc = -1;
   student_record cur, r;
   batch b;
   db_res *sch = NULL, *found = NULL;
@@ -161,15 +179,6 @@ static int upload_code(http_req *req, http_resp *resp) {
     err_set(&req->err, 404, "school_not_found", "所选学校不存在");
     goto done;
   }
-  if (qr_read_file(up->path, CODE_PREFIX, &text, &req->err) != 0) goto done;
-  char kbuf[1024];
-  code_keyring ring;
-  if (code_keyring_load(pub_dir(req->app, kbuf, sizeof kbuf), &ring, &req->err) != 0) {
-    err_set(&req->err, 503, "no_issuer_keys", "系统尚未配置采集码公钥，请联系管理员");
-    goto done;
-  }
-  code_payload p;
-  if (code_verify(text, &ring, clock_now_ms(), &p, &req->err) != 0) goto done;
   if (strcmp(p.school_code, db_res_text(sch, 0, 0)) != 0) {
     err_set(&req->err, 422, "other_school", "该采集码属于%s，不是所选的%s，请确认学校", p.school_name,
             db_res_text(sch, 0, 1));

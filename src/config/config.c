@@ -22,7 +22,6 @@ static const setting settings[] = {
     {"models", TUCAI_SOURCE_DIR "/models", "directory of the vision models", 0},
     {"profiles", TUCAI_SOURCE_DIR "/profiles", "directory of the photo profiles", 0},
     {"node", "", "name of this process in logs and job history (default: hostname:pid)", 0},
-    {"http_threads", "8", "HTTP worker threads", 0},
     {"workers", "2", "job worker threads in `serve` (0 = none; `tucai worker` runs them alone)", 0},
     {"db_pool", "16", "database connections per process", 0},
     {"max_body", "1048576", "largest JSON or form body in bytes", 0},

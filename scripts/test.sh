@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# test.sh: install what is missing, build with ASan+UBSan, and run every test (C unit tests,
+# end-to-end API tests, browser tests) through CTest. PostgreSQL is installed if missing and a
+# throw-away cluster runs on loopback for the length of the run.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+"$ROOT/scripts/install.sh"
+"$ROOT/scripts/build.sh" asan
+cd "$ROOT/build-asan"
+ctest --output-on-failure -j"$(nproc)" "$@"

@@ -7,6 +7,9 @@
  *   profiles [--json]
  *   sheet STD.jpg -o SHEET.pdf|SHEET.jpg [--copies N] [--caption TEXT] [--format pdf|jpeg]
  *   check IN [--profile NAME] [--json]          (the automatic checks, src/photo/checks)
+ *   segment IN -o MASK.png [--raw RAW.bin] [--models DIR]
+ *       the segmenter's person mask over the whole photo (diagnostics); RAW.bin holds the model's
+ *       256x256x3 input bytes then its 65536 float32 outputs, to compare with another runtime
  * Profiles come from $TUCAI_PROFILES or <source>/profiles; models from --models, $TUCAI_MODELS or
  * <source>/models. */
 #include <dirent.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vips/vips.h>
 
 #include "cli/commands.h"
 #include "photo/checks/check_cli.h"
@@ -35,6 +39,7 @@ static void usage(FILE *f) {
           "       tucai photo profiles [--json]\n"
           "       tucai photo sheet STD.jpg -o SHEET.pdf|SHEET.jpg [--copies N] [--caption TEXT] [--format pdf|jpeg]\n"
           "       tucai photo check IN [--profile NAME] [--json]\n"
+          "       tucai photo segment IN -o MASK.png [--raw RAW.bin] [--models DIR]\n"
           "default profile: " DEFAULT_PROFILE "\n");
 }
 
@@ -42,7 +47,7 @@ static void usage(FILE *f) {
 typedef struct opts {
   const char *pos[4];
   int npos;
-  const char *out, *profile, *report, *models, *caption, *format, *jobs, *copies;
+  const char *out, *profile, *report, *models, *caption, *format, *jobs, *copies, *raw;
   int json;
 } opts;
 
@@ -64,6 +69,7 @@ static int parse(int argc, char **argv, opts *o) {
     else if (!strcmp(a, "--format")) slot = &o->format;
     else if (!strcmp(a, "--jobs")) slot = &o->jobs;
     else if (!strcmp(a, "--copies")) slot = &o->copies;
+    else if (!strcmp(a, "--raw")) slot = &o->raw;
     else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "tucai photo: unknown option %s\n", a);
       return -1;
@@ -461,6 +467,68 @@ static int cmd_sheet(opts *o) {
   return rc;
 }
 
+static int cmd_segment(opts *o) {
+  if (o->npos != 1 || !o->out) {
+    usage(stderr);
+    return 2;
+  }
+  uint8_t *buf;
+  size_t len;
+  if (read_file(o->pos[0], MAX_INPUT_BYTES, &buf, &len)) {
+    fprintf(stderr, "tucai photo: cannot read %s\n", o->pos[0]);
+    return 2;
+  }
+  err_t err = {0};
+  photo_engine *e = photo_engine_open(o->models, &err);
+  if (!e) {
+    fprintf(stderr, "tucai photo: %s\n", err.message);
+    free(buf);
+    return 1;
+  }
+  uint8_t *rgb = malloc(256 * 256 * 3), *mask = malloc(256 * 256);
+  float *prob = malloc(256 * 256 * sizeof(float));
+  int rc = 0;
+  if (!rgb || !mask || !prob) {
+    rc = 1;
+  } else if (photo_segment_probe(e, buf, len, rgb, prob, &err)) {
+    fprintf(stderr, "%s: %s\n", err.code, err.message);
+    rc = err.status == 422 ? 3 : 1;
+  } else {
+    for (int i = 0; i < 256 * 256; i++) {
+      float p = prob[i] < 0 ? 0 : prob[i] > 1 ? 1 : prob[i];
+      mask[i] = (uint8_t)(p * 255.0f + 0.5f);
+    }
+    VipsImage *im = vips_image_new_from_memory(mask, 256 * 256, 256, 256, 1, VIPS_FORMAT_UCHAR);
+    void *png = NULL;
+    size_t png_len = 0;
+    if (!im || vips_pngsave_buffer(im, &png, &png_len, NULL) || write_file(o->out, png, png_len)) {
+      fprintf(stderr, "tucai photo: cannot write %s\n", o->out);
+      rc = 2;
+    }
+    g_free(png);
+    if (im) g_object_unref(im);
+    if (rc == 0 && o->raw) {
+      size_t n = 256 * 256 * 3 + 256 * 256 * sizeof(float);
+      uint8_t *raw = malloc(n);
+      if (raw) {
+        memcpy(raw, rgb, 256 * 256 * 3);
+        memcpy(raw + 256 * 256 * 3, prob, 256 * 256 * sizeof(float));
+      }
+      if (!raw || write_file(o->raw, raw, n)) {
+        fprintf(stderr, "tucai photo: cannot write %s\n", o->raw);
+        rc = 2;
+      }
+      free(raw);
+    }
+  }
+  free(rgb);
+  free(mask);
+  free(prob);
+  photo_engine_close(e);
+  free(buf);
+  return rc;
+}
+
 int cli_photo(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
@@ -477,6 +545,7 @@ int cli_photo(int argc, char **argv) {
   if (!strcmp(sub, "batch")) return cmd_batch(&o);
   if (!strcmp(sub, "profiles")) return cmd_profiles(&o);
   if (!strcmp(sub, "sheet")) return cmd_sheet(&o);
+  if (!strcmp(sub, "segment")) return cmd_segment(&o);
   fprintf(stderr, "tucai photo: unknown subcommand '%s'\n", sub);
   usage(stderr);
   return 2;

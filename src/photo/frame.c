@@ -230,20 +230,12 @@ int photo_frame_check_coverage(const photo_profile *p, const photo_gray *mask, p
       double wx, wy;
       photo_frame_map(f, x, y, &wx, &wy);
       if (wx >= 0 && wy >= 0 && wx <= mask->w - 1 && wy <= mask->h - 1) continue;
-      if (side > 0 && y >= SHOULDER_FROM * H && wy >= 0 && wy <= mask->h - 1) {
+      if (y >= SHOULDER_FROM * H && wy >= 0 && wy <= mask->h - 1) {
         /* Shoulders: a photo slightly narrower than the frame leaves a thin plain strip at the
          * side, which is allowed; more than that is refused. */
-        double step = side == 1 ? 1 : -1, xx = x;
-        int inside = 0;
-        for (int k = 0; k <= SIDE_STRIP * W; k++, xx += step) {
-          double ax, ay;
-          photo_frame_map(f, xx, y, &ax, &ay);
-          if (ax >= 0 && ax <= mask->w - 1) {
-            inside = 1;
-            break;
-          }
-        }
-        if (inside) continue;
+        double xs = x < W / 2.0 ? SIDE_STRIP * W : W - 1 - SIDE_STRIP * W, ax, ay;
+        photo_frame_map(f, xs, y, &ax, &ay);
+        if (ax >= 0 && ax <= mask->w - 1) continue;
       }
       double cx = wx < 0 ? 0 : wx > mask->w - 1 ? mask->w - 1 : wx;
       double cy = wy < 0 ? 0 : wy > mask->h - 1 ? mask->h - 1 : wy;

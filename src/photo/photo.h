@@ -89,6 +89,11 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
                       photo_result *out, err_t *err);
 void photo_result_free(photo_result *r);
 
+/* The segmenter on the whole photo, for diagnostics and for checking the model conversion:
+ * the decoded photo stretched to 256x256 (rgb256, 196608 bytes) and the model's person
+ * probability for it (prob, 65536 floats). */
+int photo_segment_probe(photo_engine *e, const void *bytes, size_t len, uint8_t *rgb256, float *prob, err_t *err);
+
 /* Refusal codes with their Chinese messages, for the CLI and the API. */
 const char *photo_reason_message(const char *code);
 

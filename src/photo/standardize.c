@@ -317,3 +317,14 @@ stop:
   return 0;
 #undef NEXT_STAGE
 }
+
+int photo_segment_probe(photo_engine *e, const void *bytes, size_t len, uint8_t *rgb256, float *prob, err_t *err) {
+  photo_decoded d;
+  if (photo_decode(bytes, len, &e->limits, PHOTO_WORK_SIDE, &d, err)) return -1;
+  char why[256] = "";
+  int rc = vision_resize_rgb(d.work.px, d.work.w, d.work.h, rgb256, 256, 256);
+  if (rc == 0) rc = vision_segment_raw(e->v, rgb256, prob, why, sizeof why);
+  free(d.work.px);
+  if (rc) return err_set(err, 0, "segmentation_failed", "%s", why[0] ? why : "resize failed");
+  return 0;
+}

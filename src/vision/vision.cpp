@@ -245,6 +245,16 @@ extern "C" int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob,
   return 0;
 }
 
+extern "C" int vision_resize_rgb(const uint8_t *src, int w, int h, uint8_t *dst, int dw, int dh) {
+  try {
+    cv::Mat in(h, w, CV_8UC3, const_cast<uint8_t *>(src)), out(dh, dw, CV_8UC3, dst);
+    cv::resize(in, out, out.size(), 0, 0, cv::INTER_AREA);
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
 extern "C" int vision_segment(vision *v, const uint8_t *rgb, int w, int h, uint8_t *mask, char *errbuf, size_t errlen) {
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));

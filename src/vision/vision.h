@@ -48,6 +48,9 @@ int vision_segment(vision *v, const uint8_t *rgb, int w, int h, uint8_t *mask, c
 /* The raw 256x256 probabilities (65536 floats) for `rgb256` (256*256*3), for the conversion test. */
 int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob, char *errbuf, size_t errlen);
 
+/* Area-averaging resize of packed RGB (used to make the segmenter's 256x256 input). */
+int vision_resize_rgb(const uint8_t *src, int w, int h, uint8_t *dst, int dw, int dh);
+
 /* Crop: out (ow x oh RGB) = src sampled at the affine map out(x, y) -> src(a*x + b*y + c, d*x + e*y + f),
  * with area pre-filtering when the map shrinks. Outside pixels get `fill`. Also maps `mask_src`
  * (may be NULL) into `mask_out` (outside = 0). */

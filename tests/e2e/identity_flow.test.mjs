@@ -5,37 +5,26 @@
 // unknown key, expired, other school, unknown student, outside the window, second account for the
 // same record. OTP brute force is stopped by the limits.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-const BIN = process.env.TUCAI_BIN;
-const SHARED = process.env.TUCAI_SHARED || path.resolve(process.env.TUCAI_SOURCE || '.', '../shared');
+import { SHARED, cleanup, pgDatabase, startServer, tempDir, tucai as run } from './support/server.mjs';
 
 // --- small helpers -----------------------------------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
 function tucai(args, env = {}) {
-  return execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = run(args, { env });
+  if (r.status !== 0) throw new Error(`tucai ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return r.stdout;
 }
 
 function tucaiFails(args) {
-  try {
-    execFileSync(BIN, args, { encoding: 'utf8', stdio: 'pipe' });
-  } catch (e) {
-    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
-  }
-  throw new Error(`expected failure: ${args.join(' ')}`);
+  const r = run(args);
+  if (r.status === 0) throw new Error(`expected failure: ${args.join(' ')}`);
+  return r;
 }
 
 /* A fake SMS gateway: POST JSON {to, template, params:{code}} with a bearer token; answers {"ok":true}. */
@@ -62,62 +51,10 @@ async function startGateway(token) {
     last(phone) { for (let i = inbox.length - 1; i >= 0; i--) if (inbox[i].to === phone) return inbox[i].code; return null; } };
 }
 
-async function startServer(dir, extra) {
-  const port = await freePort();
-  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data', dir, '--workers', '0', ...extra];
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr.on('data', (d) => { log += d; });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(`${base}/healthz`)).ok) return { base, proc, log: () => log }; } catch { /* not yet */ }
-    if (proc.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`server did not start:\n${log}`);
-}
-
-async function stopServer(s) {
-  if (s.proc.exitCode !== null) return;
-  const done = new Promise((r) => s.proc.on('exit', r));
-  s.proc.kill('SIGTERM');
-  await done;
-}
-
-/* One browser: keeps its cookies and sends the CSRF header on writes. */
-class Client {
-  constructor(base) { this.base = base; this.cookies = new Map(); }
-  cookieHeader() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
-  keep(res) {
-    for (const c of res.headers.getSetCookie()) {
-      const [kv] = c.split(';');
-      const i = kv.indexOf('=');
-      this.cookies.set(kv.slice(0, i).trim(), kv.slice(i + 1).trim());
-    }
-  }
-  async req(method, p, body) {
-    if (method !== 'GET' && !this.cookies.has('tucai_csrf')) this.keep(await fetch(this.base + '/api/csrf'));
-    const headers = { cookie: this.cookieHeader() };
-    if (method !== 'GET') headers['x-csrf-token'] = this.cookies.get('tucai_csrf');
-    let payload;
-    if (body instanceof FormData) payload = body;
-    else if (body !== undefined) { payload = JSON.stringify(body); headers['content-type'] = 'application/json'; }
-    const res = await fetch(this.base + p, { method, headers, body: payload });
-    this.keep(res);
-    const text = await res.text();
-    let json = null;
-    try { json = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: res.status, json, text };
-  }
-  get(p) { return this.req('GET', p); }
-  post(p, b) { return this.req('POST', p, b); }
-}
-
 function expectError(r, status, code) {
   assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status} ${r.text}`);
-  assert.equal(r.json?.error?.code, code, r.text);
-  assert.match(r.json.error.message, /[\u4e00-\u9fff]/, 'student-facing message is Chinese');
+  assert.equal(r.body?.error?.code, code, r.text);
+  assert.match(r.body.error.message, /[\u4e00-\u9fff]/, 'student-facing message is Chinese');
 }
 
 // GB 11643 check character, so that the test builds valid ID numbers itself.
@@ -133,7 +70,7 @@ const b64u = (buf) => Buffer.from(buf).toString('base64url');
 
 // --- the scenario --------------------------------------------------------------------------------
 
-describe('identity over HTTP', () => {
+for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${store})`, () => {
   let dir, gw, srv, op;
   const students = {
     s1: { student_no: '2022110101', name: '张三', id_number: idNumber('21020319990315123'), college: '化工学院', major: '化学工程与技术', degree: '硕士', grad_year: 2025 },
@@ -168,11 +105,11 @@ describe('identity over HTTP', () => {
     const fd = new FormData();
     if (schoolId !== undefined) fd.append('school_id', String(schoolId));
     fd.append('code', new Blob([fs.readFileSync(file)], { type }), path.basename(file));
-    return client.post('/api/identity/code', fd);
+    return client.upload('/api/identity/code', fd);
   }
 
   async function signIn(phone) {
-    const c = new Client(srv.base);
+    const c = srv.client();
     const r = await c.post('/api/student/otp', { phone });
     assert.equal(r.status, 200, r.text);
     const code = gw.last(phone);
@@ -183,35 +120,38 @@ describe('identity over HTTP', () => {
   }
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tucai-identity-'));
+    dir = tempDir('tucai-identity-');
     gw = await startGateway('gw-secret-token');
     fs.writeFileSync(path.join(dir, 'sms.token'), 'gw-secret-token\n', { mode: 0o600 });
     tucai(['code', 'keygen', '--out', path.join(dir, 'code-keys')]);
     tucai(['code', 'keygen', '--out', path.join(dir, 'rogue-keys')]);
-    tucai(['user', 'add', '--username', 'op', '--role', 'operator', '--name', '运营', '--data', dir], { TUCAI_NEW_PASSWORD: 'op-password-123' });
-    srv = await startServer(dir, ['--sms-sender', 'http', '--sms-http-url', gw.url, '--sms-http-token-file', path.join(dir, 'sms.token'),
-      '--otp-resend', '0', '--otp-phone-per-hour', '4', '--otp-ip-per-hour', '1000']);
-    op = new Client(srv.base);
+    const db = store === 'postgres' ? pgDatabase() : undefined;
+    const dbArgs = db ? ['--db', db] : [];
+    tucai(['user', 'add', '--username', 'op', '--role', 'operator', '--name', '运营', '--data', dir, ...dbArgs], { TUCAI_NEW_PASSWORD: 'op-password-123' });
+    srv = await startServer({ data: dir, db, args: ['--workers', '0', '--sms-sender', 'http', '--sms-http-url', gw.url,
+      '--sms-http-token-file', path.join(dir, 'sms.token'), '--otp-resend', '0', '--otp-phone-per-hour', '4', '--otp-ip-per-hour', '1000'] });
+    op = srv.client();
     const l = await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' });
     assert.equal(l.status, 200, l.text);
   });
 
   after(async () => {
-    if (srv) await stopServer(srv);
-    if (gw) await gw.close();
     if (srv) {
-      assert.doesNotMatch(srv.log(), /张三|李四|21020319990315|1390000000/, 'no personal data in the server log');
-      assert.doesNotMatch(srv.log(), /Sanitizer|runtime error/, 'the server ran clean under the sanitizers');
-      assert.equal(srv.proc.exitCode, 0, 'graceful exit');
+      const { code } = await srv.stop();
+      const log = srv.logs.join('\n');
+      assert.doesNotMatch(log, /张三|李四|21020319990315|1390000000/, 'no personal data in the server log');
+      assert.doesNotMatch(log, /Sanitizer|runtime error/, 'the server ran clean under the sanitizers');
+      assert.equal(code, 0, 'graceful exit');
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (gw) await gw.close();
+    cleanup(dir);
   });
 
   test('school office: schools, batches, GBK roster with bad rows, re-import updates', async () => {
     for (const [k, s] of Object.entries(schools)) {
       const r = await op.post('/api/schools', s);
       assert.equal(r.status, 201, r.text);
-      ids[k] = r.json.id;
+      ids[k] = r.body.id;
     }
     expectError(await op.post('/api/schools', schools.a), 409, 'school_exists');
     const day = 24 * 3600 * 1000, now = Date.now();
@@ -220,7 +160,7 @@ describe('identity over HTTP', () => {
         profile: 'degree_2017', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
         fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true }, { code: 'post', name: '邮寄费', amount_fen: 1200 }] });
       assert.equal(r.status, 201, r.text);
-      return r.json;
+      return r.body;
     };
     const ba = await mk('a', now - day, now + 30 * day);
     assert.equal(ba.fees[0].amount_fen, 3000);
@@ -243,43 +183,43 @@ describe('identity over HTTP', () => {
     const gbkFile = path.join(dir, 'roster-gbk.csv');
     execFileSync('iconv', ['-f', 'UTF-8', '-t', 'GBK', '-o', gbkFile, utf8File]);
     assert.ok(!fs.readFileSync(gbkFile).includes(Buffer.from('张三')), 'the file really is GBK');
-    const send = (file, batch = ids.batchA) => { const fd = new FormData(); fd.append('file', new Blob([fs.readFileSync(file)]), 'roster.csv'); return op.post(`/api/batches/${batch}/roster`, fd); };
+    const send = (file, batch = ids.batchA) => { const fd = new FormData(); fd.append('file', new Blob([fs.readFileSync(file)]), 'roster.csv'); return op.upload(`/api/batches/${batch}/roster`, fd); };
     let r = await send(gbkFile);
     assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.inserted, 3);
-    assert.deepEqual(r.json.errors.map((e) => e.line), [3, 5]);
-    assert.equal(r.json.errors[0].reason, '身份证号校验位错误');
-    assert.match(r.json.errors[1].reason, /学历层次/);
+    assert.equal(r.body.inserted, 3);
+    assert.deepEqual(r.body.errors.map((e) => e.line), [3, 5]);
+    assert.equal(r.body.errors[0].reason, '身份证号校验位错误');
+    assert.match(r.body.errors[1].reason, /学历层次/);
     // Re-import with a BOM (UTF-8): s3 fixed, s2 changed college: updates, never duplicates.
     const lines2 = [lines[0], row(students.s1), row({ ...students.s2, college: '材料学院' }), row(students.s3), row(students.s4)];
     const bomFile = path.join(dir, 'roster-bom.csv');
     fs.writeFileSync(bomFile, '\ufeff' + lines2.join('\n') + '\n');
     r = await send(bomFile);
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual([r.json.inserted, r.json.updated, r.json.rejected], [1, 3, 0]);
+    assert.deepEqual([r.body.inserted, r.body.updated, r.body.rejected], [1, 3, 0]);
     const list = await op.get(`/api/batches/${ids.batchA}/roster`);
     assert.equal(list.status, 200);
-    assert.equal(list.json.total, 4);
+    assert.equal(list.body.total, 4);
     assert.ok(!list.text.includes(students.s1.id_number) && !list.text.includes('张三'), 'lists are masked');
-    assert.equal(list.json.records.find((x) => x.student_no === students.s2.student_no).college, '材料学院');
+    assert.equal(list.body.records.find((x) => x.student_no === students.s2.student_no).college, '材料学院');
     // The other schools' rosters.
     const one = (s, name) => { const f = path.join(dir, name); fs.writeFileSync(f, [lines[0], row(s)].join('\n')); return f; };
-    assert.equal((await send(one(students.late, 'late.csv'), ids.batchLate)).json.inserted, 1);
-    assert.equal((await send(one(students.early, 'early.csv'), ids.batchEarly)).json.inserted, 1);
+    assert.equal((await send(one(students.late, 'late.csv'), ids.batchLate)).body.inserted, 1);
+    assert.equal((await send(one(students.early, 'early.csv'), ids.batchEarly)).body.inserted, 1);
     // Hostile uploads: no header, binary junk, no file.
     const junk = path.join(dir, 'junk.csv');
     fs.writeFileSync(junk, Buffer.from([0x50, 0x4b, 3, 4, 0, 0, 1, 2, 3]));
     expectError(await send(junk), 400, 'roster_format');
     fs.writeFileSync(junk, 'a,b,c\n1,2,3\n');
     expectError(await send(junk), 400, 'roster_header');
-    expectError(await op.post(`/api/batches/${ids.batchA}/roster`, new FormData()), 400, 'missing_file');
+    expectError(await op.upload(`/api/batches/${ids.batchA}/roster`, new FormData()), 400, 'missing_file');
     // Students cannot reach staff routes.
-    const anon = new Client(srv.base);
+    const anon = srv.client();
     assert.equal((await anon.get(`/api/batches/${ids.batchA}/roster`)).status, 401);
   });
 
   test('sign-in: one-time code through the SMS gateway; wrong input refused', async () => {
-    const c = new Client(srv.base);
+    const c = srv.client();
     expectError(await c.post('/api/student/otp', { phone: '12345' }), 400, 'invalid_phone');
     expectError(await c.post('/api/student/otp', {}), 400, 'missing_field');
     expectError(await c.post('/api/student/login', { phone: '13900000000', code: '123456' }), 400, 'otp_not_found');
@@ -287,13 +227,13 @@ describe('identity over HTTP', () => {
     const s = await signIn('13900000001');
     const me = await s.get('/api/student/me');
     assert.equal(me.status, 200, me.text);
-    assert.equal(me.json.status, 'unlinked');
-    assert.equal(me.json.record, null);
+    assert.equal(me.body.status, 'unlinked');
+    assert.equal(me.body.record, null);
   });
 
   test('OTP brute force is stopped: 5 wrong entries kill the code, sends per phone are capped', async () => {
     const phone = '13900000002';
-    const c = new Client(srv.base);
+    const c = srv.client();
     assert.equal((await c.post('/api/student/otp', { phone })).status, 200);
     const right = gw.last(phone);
     let locked = false;
@@ -349,17 +289,17 @@ describe('identity over HTTP', () => {
     // Outside the window: closed, and not yet open (the message names the date).
     let r = await upload(c, ids.late, issue(students.late, schools.late).png);
     expectError(r, 409, 'window_closed');
-    assert.match(r.json.error.message, /2024-11-30/);
+    assert.match(r.body.error.message, /2024-11-30/);
     r = await upload(c, ids.early, issue(students.early, schools.early).png);
     expectError(r, 409, 'window_not_open');
     // Hostile form input.
     expectError(await upload(c, undefined, good.png), 400, 'invalid_school');
     expectError(await upload(c, 99999, good.png), 404, 'school_not_found');
     const noFile = new FormData(); noFile.append('school_id', String(A));
-    expectError(await c.post('/api/identity/code', noFile), 400, 'missing_code_image');
+    expectError(await c.upload('/api/identity/code', noFile), 400, 'missing_code_image');
     expectError(await c.post('/api/identity/confirm', { claim_id: 123456 }), 404, 'claim_not_found');
     expectError(await c.post('/api/identity/confirm', { claim_id: 'x' }), 400, 'invalid_field');
-    assert.equal((await c.get('/api/student/me')).json.status, 'unlinked');
+    assert.equal((await c.get("/api/student/me")).body.status, 'unlinked');
   });
 
   test('link: code + roster -> confirm; one account per record; a linked account stays linked', async () => {
@@ -367,29 +307,29 @@ describe('identity over HTTP', () => {
     const code = issue(students.s1, schools.a);
     const r = await upload(c1, ids.a, code.png);
     assert.equal(r.status, 200, r.text);
-    assert.equal(r.json.record.name, '张三');
-    assert.equal(r.json.record.school_name, schools.a.name);
-    assert.equal(r.json.record.college, '化工学院');
-    assert.equal(r.json.record.degree, '硕士');
-    assert.equal(r.json.batch.window, 'open');
-    assert.equal(r.json.batch.fees[0].amount_fen, 3000);
+    assert.equal(r.body.record.name, '张三');
+    assert.equal(r.body.record.school_name, schools.a.name);
+    assert.equal(r.body.record.college, '化工学院');
+    assert.equal(r.body.record.degree, '硕士');
+    assert.equal(r.body.batch.window, 'open');
+    assert.equal(r.body.batch.fees[0].amount_fen, 3000);
     // Another account cannot confirm someone else's claim.
     const c2 = await signIn('13900000005');
-    expectError(await c2.post('/api/identity/confirm', { claim_id: r.json.claim_id }), 404, 'claim_not_found');
-    const ok = await c1.post('/api/identity/confirm', { claim_id: r.json.claim_id });
+    expectError(await c2.post('/api/identity/confirm', { claim_id: r.body.claim_id }), 404, 'claim_not_found');
+    const ok = await c1.post('/api/identity/confirm', { claim_id: r.body.claim_id });
     assert.equal(ok.status, 200, ok.text);
-    assert.equal(ok.json.status, 'linked');
+    assert.equal(ok.body.status, 'linked');
     const me = await c1.get('/api/student/me');
-    assert.equal(me.json.status, 'linked');
-    assert.equal(me.json.record.student_no, students.s1.student_no);
-    assert.equal(me.json.batch.id, ids.batchA);
+    assert.equal(me.body.status, 'linked');
+    assert.equal(me.body.record.student_no, students.s1.student_no);
+    assert.equal(me.body.batch.id, ids.batchA);
     // The same record from a second account: refused.
     expectError(await upload(c2, ids.a, code.png), 409, 'record_taken');
     // The linked account cannot take a second record.
     expectError(await upload(c1, ids.a, issue(students.s2, schools.a).png), 409, 'already_linked');
     // Roster shows it linked.
     const list = await op.get(`/api/batches/${ids.batchA}/roster`);
-    assert.equal(list.json.records.find((x) => x.student_no === students.s1.student_no).linked, true);
+    assert.equal(list.body.records.find((x) => x.student_no === students.s1.student_no).linked, true);
   });
 
   test('code CLI: verify prints the payload; refuses with a reason', () => {

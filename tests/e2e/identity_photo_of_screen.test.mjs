@@ -2,15 +2,12 @@
 // node: PNG decode, perspective warp, blur, uneven light, sensor noise, half size) and the server
 // reads and verifies it over HTTP, up to the record confirmation screen.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 
-const BIN = process.env.TUCAI_BIN;
+import { cleanup, readJsonLines, startServer, tempDir, tucai } from './support/server.mjs';
 
 // --- minimal PNG codec (8-bit grey / RGB / RGBA, not interlaced) -------------------------------
 function decodePng(buf) {
@@ -105,58 +102,41 @@ function photographLike(png) {
   return encodeGreyPng(W, H, out);
 }
 
-function freePort() {
-  return new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
-}
-
 test('a photographed-like copy of the code is read, verified and matched over HTTP', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tucai-photo-code-'));
-  let proc;
+  const dir = tempDir('tucai-photo-code-');
+  let srv;
   try {
-    execFileSync(BIN, ['code', 'keygen', '--out', path.join(dir, 'code-keys')]);
-    execFileSync(BIN, ['user', 'add', '--username', 'op', '--role', 'operator', '--data', dir], { env: { ...process.env, TUCAI_NEW_PASSWORD: 'op-password-123' } });
-    const port = await freePort(), base = `http://127.0.0.1:${port}`;
-    proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', dir, '--workers', '0', '--sms-sender', 'outbox', '--otp-resend', '0'], { stdio: 'ignore' });
-    for (let i = 0; i < 200; i++) { try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* starting */ } await new Promise((r) => setTimeout(r, 50)); }
-    const jar = {};
-    const call = async (method, p, body, who) => {
-      const headers = { cookie: Object.entries(jar[who] || {}).map(([k, v]) => `${k}=${v}`).join('; ') };
-      if (method !== 'GET') {
-        if (!jar[who]?.tucai_csrf) { const r = await fetch(`${base}/api/csrf`); jar[who] = { ...jar[who], tucai_csrf: (await r.json()).csrf }; headers.cookie = Object.entries(jar[who]).map(([k, v]) => `${k}=${v}`).join('; '); }
-        headers['x-csrf-token'] = jar[who].tucai_csrf;
-      }
-      if (body && !(body instanceof FormData)) { headers['content-type'] = 'application/json'; body = JSON.stringify(body); }
-      const res = await fetch(base + p, { method, headers, body });
-      for (const c of res.headers.getSetCookie()) { const [kv] = c.split(';'); const i = kv.indexOf('='); jar[who] = { ...jar[who], [kv.slice(0, i)]: kv.slice(i + 1) }; }
-      return { status: res.status, json: await res.json().catch(() => null) };
-    };
-    assert.equal((await call('POST', '/api/auth/login', { username: 'op', password: 'op-password-123' }, 'op')).status, 200);
-    const school = await call('POST', '/api/schools', { code: '10141', name: '图采测试大学' }, 'op');
-    const batch = await call('POST', '/api/batches', { school_id: school.json.id, name: '补采', profile: 'degree_2017', window_start: Date.now() - 1000, window_end: Date.now() + 86400000 }, 'op');
+    const ok = (r) => { assert.equal(r.status, 0, r.stderr); return r; };
+    ok(tucai(['code', 'keygen', '--out', path.join(dir, 'code-keys')]));
+    ok(tucai(['user', 'add', '--username', 'op', '--role', 'operator', '--data', dir], { env: { TUCAI_NEW_PASSWORD: 'op-password-123' } }));
+    srv = await startServer({ data: dir, args: ['--workers', '0', '--sms-sender', 'outbox', '--otp-resend', '0'] });
+    const op = srv.client(), st = srv.client();
+    assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
+    const school = await op.post('/api/schools', { code: '10141', name: '图采测试大学' });
+    const batch = await op.post('/api/batches', { school_id: school.body.id, name: '补采', profile: 'degree_2017', window_start: Date.now() - 1000, window_end: Date.now() + 86400000 });
     assert.equal(batch.status, 201);
     const roster = new FormData();
     roster.append('file', new Blob(['学号,姓名,身份证号,学院,专业,学历层次,毕业年份\n2022110101,张三,11010519491231002X,化工学院,化学工程,硕士,2025\n']), 'r.csv');
-    assert.equal((await call('POST', `/api/batches/${batch.json.id}/roster`, roster, 'op')).json.inserted, 1);
+    assert.equal((await op.upload(`/api/batches/${batch.body.id}/roster`, roster)).body.inserted, 1);
 
     const student = path.join(dir, 's.json');
     fs.writeFileSync(student, JSON.stringify({ student_no: '2022110101', name: '张三', id_number: '11010519491231002X', school_code: '10141', school_name: '图采测试大学', degree: '硕士', grad_year: 2025 }));
-    execFileSync(BIN, ['code', 'issue', '--key', path.join(dir, 'code-keys'), '--student', student, '-o', path.join(dir, 'code.png')]);
+    ok(tucai(['code', 'issue', '--key', path.join(dir, 'code-keys'), '--student', student, '-o', path.join(dir, 'code.png')]));
     const photo = photographLike(fs.readFileSync(path.join(dir, 'code.png')));
-    fs.writeFileSync(path.join(dir, 'photo.png'), photo);
 
-    assert.equal((await call('POST', '/api/student/otp', { phone: '13700000001' }, 'st')).status, 200);
-    const sent = fs.readFileSync(path.join(dir, 'sms-outbox.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal((await st.post('/api/student/otp', { phone: '13700000001' })).status, 200);
+    const sent = readJsonLines(fs.readFileSync(path.join(dir, 'sms-outbox.jsonl'), 'utf8'));
     const code = sent.filter((m) => m.to === '13700000001').pop().code;
-    assert.equal((await call('POST', '/api/student/login', { phone: '13700000001', code }, 'st')).status, 200);
+    assert.equal((await st.post('/api/student/login', { phone: '13700000001', code })).status, 200);
     const fd = new FormData();
-    fd.append('school_id', String(school.json.id));
+    fd.append('school_id', String(school.body.id));
     fd.append('code', new Blob([photo], { type: 'image/png' }), 'IMG_0001.png');
-    const r = await call('POST', '/api/identity/code', fd, 'st');
-    assert.equal(r.status, 200, JSON.stringify(r.json));
-    assert.equal(r.json.record.student_no, '2022110101');
-    assert.equal(r.json.record.name, '张三');
+    const r = await st.upload('/api/identity/code', fd);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.record.student_no, '2022110101');
+    assert.equal(r.body.record.name, '张三');
   } finally {
-    if (proc) { const done = new Promise((res) => proc.on('exit', res)); proc.kill('SIGTERM'); await done; }
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (srv) await srv.stop();
+    cleanup(dir);
   }
 });

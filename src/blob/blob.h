@@ -1,0 +1,46 @@
+/* blob: encrypted storage of photo files (originals, attempts, standardized photos, attachments).
+ *
+ * Design. Every object is encrypted before it leaves memory with its own random 32-byte key
+ * (libsodium secretstream XChaCha20-Poly1305, 64 KiB chunks, the last one tagged FINAL so that
+ * a truncated object is detected); the object key is wrapped by the vault's master key
+ * (vault_wrap_key) and kept in the `blobs` row. Two backends hold the ciphertext:
+ *   "dir" (default)  <data>/blobs/<2 hex>/<32 hex ref> files; several nodes may share the mount
+ *   "db"             the `blob_data` table of the store itself (a multi-node PostgreSQL setup
+ *                    then needs nothing else)
+ * The backend of each object is stored in its row, so switching the setting later still reads
+ * old objects.
+ *
+ * Crash safety. A put writes and fsyncs the ciphertext (file: temp name, then rename) BEFORE the
+ * row is inserted, on the caller's connection and inside the caller's transaction if one is open:
+ * an object whose row exists is always complete; a crash leaves at worst an orphan file.
+ *
+ * Ownership: the caller owns the buffer blob_get returns (free()). Thread-safe after open. */
+#ifndef TUCAI_BLOB_BLOB_H
+#define TUCAI_BLOB_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/err.h"
+
+typedef struct blob_store blob_store;
+
+/* backend: "dir" or "db"; data_dir: where "dir" keeps <data>/blobs. Needs vault_init first. */
+blob_store *blob_store_open(const char *backend, const char *data_dir, err_t *err);
+void blob_store_close(blob_store *bs);
+
+/* Kinds name what an object is, for operators and purges: "original", "standardized",
+ * "attachment". Returns 0 and the new id in *id. */
+int blob_put(blob_store *bs, db_t *db, const void *bytes, size_t len, const char *kind, int64_t *id, err_t *err);
+/* Same from a file, streamed (never held whole in memory): uploads arrive as temp files. */
+int blob_put_file(blob_store *bs, db_t *db, const char *path, const char *kind, int64_t *id, err_t *err);
+/* Decrypts one object into a malloc'd buffer. 404 "blob_not_found" when absent or deleted;
+ * 500 "blob_corrupt" when the ciphertext fails authentication or is truncated. */
+int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len, err_t *err);
+/* Destroys the ciphertext and its key (the row stays, marked deleted, for the audit trail). */
+int blob_delete(blob_store *bs, db_t *db, int64_t id, err_t *err);
+/* The kind of an object ("" when unknown), into out. */
+int blob_kind(db_t *db, int64_t id, char out[24], err_t *err);
+
+#endif

@@ -23,7 +23,7 @@ static char *make_csv(int rows, size_t *len) {
   char *buf = malloc(cap);
   size_t n = (size_t)snprintf(buf, cap, "学号,姓名,身份证号,学院,专业,学历层次,毕业年份\n");
   for (int i = 0; i < rows; i++) {
-    char body[18], id[19];
+    char body[24], id[26];
     snprintf(body, sizeof body, "210203%04d%02d%02d%03d", 1990 + i % 10, 1 + i % 12, 1 + i % 28, i % 1000);
     snprintf(id, sizeof id, "%s%c", body, idcard_check_char(body));
     n += (size_t)snprintf(buf + n, cap - n, "2022%06d,%s%s%s,%s,%s,专业%d,%s,2025\n", i, surnames[i % 10], given[i % 12],

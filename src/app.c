@@ -11,7 +11,9 @@
 
 #include "auth/session.h"
 #include "auth/users.h"
+#include "identity/demo.h"
 #include "jobs/probe.h"
+#include "pay/orders.h"
 #include "maintenance/maintenance.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -52,6 +54,7 @@ void app_close(app *a) {
 void app_register_job_kinds(void) {
   maintenance_jobs_register();
   jobs_probe_register();
+  pay_jobs_register();
 }
 
 /* Staff demo accounts; their random passwords go to <data>/demo-credentials.txt (mode 0600). */
@@ -95,6 +98,7 @@ int app_seed_demo(app *a, err_t *err) {
   db_t *db = store_get(a->store, err);
   if (!db) return -1;
   int rc = seed_staff(a, db, err);
+  if (rc == 0) rc = identity_seed_demo(db, a->data_dir, err);
   store_put(a->store, db);
   return rc;
 }

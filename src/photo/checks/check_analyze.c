@@ -1,10 +1,13 @@
 /* check_analyze.c: decode + dlib faces + JPEG quality into a photo_analysis (see check_analyze.h). */
 #include "photo/checks/check_analyze.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
 
+#include "photo/photo.h"
 #include "vision/vision_checks.h"
 
 #define WORK_MAX 800
@@ -146,15 +149,7 @@ int checks_analyze_buffer(const void *buf, size_t len, photo_analysis *a, err_t 
   return 0;
 }
 
-void checks_analysis_clear(photo_analysis *a) {
-  if (!a) return;
-  free(a->work.px);
-  free(a->mask.px);
-  free(a->std.px);
-  free(a->std_mask.px);
-  memset(a, 0, sizeof *a);
-  a->subject = -1;
-}
+void checks_analysis_clear(photo_analysis *a) { photo_analysis_free(a); }
 
 int checks_encode_jpeg(const uint8_t *rgb, int w, int h, int quality, void **out, size_t *len) {
   VipsImage *im = vips_image_new_from_memory(rgb, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
@@ -163,4 +158,40 @@ int checks_encode_jpeg(const uint8_t *rgb, int w, int h, int quality, void **out
   g_object_unref(im);
   if (rc) vips_error_clear();
   return rc ? -1 : 0;
+}
+
+/* One engine per process: loading the models costs far more than a photo. */
+static pthread_mutex_t engine_mu = PTHREAD_MUTEX_INITIALIZER;
+static photo_engine *engine;
+
+int checks_analyze_engine(const void *buf, size_t len, const char *profile, photo_analysis *a,
+                          err_t *err) {
+  memset(a, 0, sizeof *a);
+  a->subject = -1;
+  a->jpeg_quality_estimate = -1;
+  pthread_mutex_lock(&engine_mu);
+  if (!engine) engine = photo_engine_open(NULL, err);
+  photo_engine *e = engine;
+  pthread_mutex_unlock(&engine_mu);
+  if (!e) return -1;
+  photo_profile *p = photo_profile_load(photo_default_profiles_dir(), profile, err);
+  if (!p) return -1;
+  photo_result r;
+  memset(&r, 0, sizeof r);
+  int rc = photo_standardize(e, buf, len, p, &r, err);
+  photo_profile_free(p);
+  if (rc) {
+    photo_result_free(&r);
+    return -1;
+  }
+  *a = r.analysis;
+  memset(&r.analysis, 0, sizeof r.analysis);
+  char why[sizeof r.message];
+  snprintf(why, sizeof why, "%s", r.message[0] ? r.message : "无法读取照片文件");
+  photo_result_free(&r);
+  if (!a->work.px) {
+    photo_analysis_free(a);
+    return err_set(err, 400, "BAD_IMAGE", "%s", why);
+  }
+  return 0;
 }

@@ -36,10 +36,10 @@ static int jewel_at(const check_ctx *c, int x, int y, const double bg[3], int ne
 }
 
 static double jewel_fraction(const check_ctx *c, cbox b, const double bg[3], int near_skin) {
-  long n = (long)b.w * b.h, j = 0;
+  long n = 0, j = 0;
+  for (int y = b.y; y < b.y + b.h; y += c->step)
+    for (int x = b.x; x < b.x + b.w; x += c->step) j += jewel_at(c, x, y, bg, near_skin), n++;
   if (!n) return 0;
-  for (int y = b.y; y < b.y + b.h; y++)
-    for (int x = b.x; x < b.x + b.w; x++) j += jewel_at(c, x, y, bg, near_skin);
   return (double)j / (double)n;
 }
 

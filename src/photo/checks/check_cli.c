@@ -1,7 +1,9 @@
 /* check_cli.c: `tucai photo check IN [--profile NAME] [--json]`.
  *
- * Reads the photo, finds the face and landmarks (check_analyze.h), runs every check with the
- * profile's "checks" object and prints either the JSON report or one line per check. Exit status:
+ * Reads the photo, analyses it with the photo engine (the same analysis standardize makes; where
+ * the engine cannot start, e.g. its models are missing, with dlib landmarks alone), runs every
+ * check with the profile's "checks" object and prints either the JSON report or one line per
+ * check. Exit status:
  * 0 when nothing fails, 1 when a check fails, 2 on bad usage or an unreadable photo or profile.
  * src/cli/photo.c dispatches the "check" subcommand here. */
 #include "photo/checks/check_cli.h"
@@ -74,6 +76,16 @@ static void print_text(const json_t *report) {
   }
 }
 
+/* The engine's analysis; where the engine itself cannot start (not a bad photo: a 4xx), the
+ * landmark-only path, said on stderr. */
+static int analyse(const void *buf, size_t len, const char *profile, photo_analysis *a, err_t *err) {
+  if (checks_analyze_engine(buf, len, profile, a, err) == 0) return 0;
+  if (err->status >= 400 && err->status < 500) return -1;
+  fprintf(stderr, "tucai photo check: engine unavailable (%s); checking with landmarks only\n", err->message);
+  err_clear(err);
+  return checks_analyze_buffer(buf, len, a, err);
+}
+
 int photo_check_main(int argc, char **argv) {
   const char *in = NULL, *profile = DEFAULT_PROFILE;
   int as_json = 0;
@@ -117,7 +129,7 @@ int photo_check_main(int argc, char **argv) {
   json_t *report = NULL;
   if ((long)len > CHECK_MAX_INPUT_BYTES) {
     fprintf(stderr, "tucai photo check: file too large\n");
-  } else if (checks_analyze_buffer(buf, len, &a, &err)) {
+  } else if (analyse(buf, len, profile, &a, &err)) {
     fprintf(stderr, "tucai photo check: %s\n", err.message);
   } else {
     if (photo_checks_run(&a, cfg, &report, &err)) {
@@ -136,7 +148,7 @@ int photo_check_main(int argc, char **argv) {
       rc = fails ? 1 : 0;
       json_decref(report);
     }
-    checks_analysis_clear(&a);
+    photo_analysis_free(&a);
   }
   g_free(buf);
   json_decref(cfg);

@@ -28,6 +28,8 @@ typedef struct check_ctx {
   float lm[68][2];
   float eye_l[2], eye_r[2]; /* image-left and image-right eye centres */
   float iod;                /* distance between the eye centres */
+  int step;                 /* sampling step in pixels: about 40 samples per IOD, so that the
+                               cost per photo does not grow with its resolution */
   float face_cx;            /* horizontal centre of the face */
   float brow_y, chin_y, nose_y;
   cbox face;                /* jaw-to-jaw, brow-to-chin */

@@ -25,15 +25,15 @@ static double eye_aspect(const check_ctx *c, int b) {
 static double iris_position(const check_ctx *c, const int *eye) {
   cbox b = check_lm_box(c, eye, 6, 0.0);
   int hist[256] = {0}, n = 0;
-  for (int y = b.y; y < b.y + b.h; y++)
-    for (int x = b.x; x < b.x + b.w; x++)
+  for (int y = b.y; y < b.y + b.h; y += c->step)
+    for (int x = b.x; x < b.x + b.w; x += c->step)
       if (check_in_poly(c, eye, 6, x + 0.5, y + 0.5)) hist[c->luma[(size_t)y * c->w + x]]++, n++;
   if (n < 6) return 0.5;
   int cut = 0, acc = 0;
   while (cut < 255 && acc + hist[cut] <= n / 3) acc += hist[cut++];
   double sx = 0, sn = 0;
-  for (int y = b.y; y < b.y + b.h; y++)
-    for (int x = b.x; x < b.x + b.w; x++)
+  for (int y = b.y; y < b.y + b.h; y += c->step)
+    for (int x = b.x; x < b.x + b.w; x += c->step)
       if (check_in_poly(c, eye, 6, x + 0.5, y + 0.5) && c->luma[(size_t)y * c->w + x] <= cut)
         sx += x + 0.5, sn++;
   if (sn < 1) return 0.5;
@@ -53,8 +53,9 @@ static double row_dip(const check_ctx *c, cbox b) {
   }
   for (int y = 0; y < b.h; y++) {
     double s = 0;
-    for (int x = b.x; x < b.x + b.w; x++) s += c->luma[(size_t)(b.y + y) * c->w + x];
-    rows[y] = sorted[y] = s / b.w;
+    int n = 0;
+    for (int x = b.x; x < b.x + b.w; x += c->step) s += c->luma[(size_t)(b.y + y) * c->w + x], n++;
+    rows[y] = sorted[y] = s / n;
   }
   for (int i = 1; i < b.h; i++) /* small n: insertion sort */
     for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
@@ -98,8 +99,8 @@ void checks_features(check_ctx *c) {
   /* mouth_occluded: the lip ring (outer minus inner outline) should look like lips: redder than
    * the cheek and not dark. A hand, a mask or a microphone is neither. */
   long n = 0, other = 0;
-  for (int y = mouth.y; y < mouth.y + mouth.h; y++)
-    for (int x = mouth.x; x < mouth.x + mouth.w; x++) {
+  for (int y = mouth.y; y < mouth.y + mouth.h; y += c->step)
+    for (int x = mouth.x; x < mouth.x + mouth.w; x += c->step) {
       if (!check_in_poly(c, LIP_OUT, 12, x + 0.5, y + 0.5) || check_in_poly(c, LIP_IN, 8, x + 0.5, y + 0.5))
         continue;
       float Y, cb, cr;
@@ -138,8 +139,8 @@ void checks_features(check_ctx *c) {
     double r = 0.1 * iod;
     cbox p = check_box(c, e[0] - r, e[1] - r, 2 * r, 2 * r);
     long pn = 0, pr_ = 0;
-    for (int y = p.y; y < p.y + p.h; y++)
-      for (int x = p.x; x < p.x + p.w; x++) {
+    for (int y = p.y; y < p.y + p.h; y += c->step)
+      for (int x = p.x; x < p.x + p.w; x += c->step) {
         const uint8_t *q = c->rgb + ((size_t)y * c->w + x) * 3;
         pn++;
         if (q[0] > 90 && q[0] > 1.8 * q[1] && q[0] > 1.6 * q[2]) pr_++;
@@ -155,8 +156,8 @@ void checks_features(check_ctx *c) {
                          c->lm[44][0] - c->lm[43][0], 0.35 * (c->lm[43][1] - c->lm[24][1]));
   double lid = 1.0 - (check_mean_luma(c, lid_l) + check_mean_luma(c, lid_r)) / (2.0 * c->skin_y + 1e-9);
   double lip_cr = 0, lip_n = 0;
-  for (int y = mouth.y; y < mouth.y + mouth.h; y++)
-    for (int x = mouth.x; x < mouth.x + mouth.w; x++) {
+  for (int y = mouth.y; y < mouth.y + mouth.h; y += c->step)
+    for (int x = mouth.x; x < mouth.x + mouth.w; x += c->step) {
       if (!check_in_poly(c, LIP_OUT, 12, x + 0.5, y + 0.5) || check_in_poly(c, LIP_IN, 8, x + 0.5, y + 0.5))
         continue;
       float Y, cb, cr;

@@ -27,8 +27,8 @@ void checks_hair(check_ctx *c) {
   /* head_covering: the top of the head above the forehead. */
   cbox crown = check_box(c, c->lm[17][0], c->brow_y - 1.25 * iod, c->lm[26][0] - c->lm[17][0], 0.5 * iod);
   long n = 0, odd = 0;
-  for (int y = crown.y; y < crown.y + crown.h; y++)
-    for (int x = crown.x; x < crown.x + crown.w; x++) {
+  for (int y = crown.y; y < crown.y + crown.h; y += c->step)
+    for (int x = crown.x; x < crown.x + crown.w; x += c->step) {
       if (check_mask_at(c, x, y) < 128) continue;
       n++;
       odd += unnatural_for_hair(c, c->rgb + ((size_t)y * c->w + x) * 3);

@@ -33,8 +33,8 @@ typedef struct stats {
 } stats;
 
 static void accumulate(const check_ctx *c, cbox b, stats *st) {
-  for (int y = b.y; y < b.y + b.h; y++)
-    for (int x = b.x; x < b.x + b.w; x++) {
+  for (int y = b.y; y < b.y + b.h; y += c->step)
+    for (int x = b.x; x < b.x + b.w; x += c->step) {
       int l = c->luma[(size_t)y * c->w + x];
       st->n++;
       st->sum += l;

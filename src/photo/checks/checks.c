@@ -68,8 +68,8 @@ int check_is_skin(const check_ctx *c, const uint8_t *p) {
 
 double check_skin_fraction(const check_ctx *c, cbox b, int person) {
   long n = 0, s = 0;
-  for (int y = b.y; y < b.y + b.h; y++)
-    for (int x = b.x; x < b.x + b.w; x++) {
+  for (int y = b.y; y < b.y + b.h; y += c->step)
+    for (int x = b.x; x < b.x + b.w; x += c->step) {
       if (person && check_mask_at(c, x, y) < 128) continue;
       n++;
       s += check_is_skin(c, c->rgb + ((size_t)y * c->w + x) * 3);
@@ -79,11 +79,10 @@ double check_skin_fraction(const check_ctx *c, cbox b, int person) {
 
 double check_mean_luma(const check_ctx *c, cbox b) {
   double s = 0;
-  long n = (long)b.w * b.h;
-  if (!n) return -1;
-  for (int y = b.y; y < b.y + b.h; y++)
-    for (int x = b.x; x < b.x + b.w; x++) s += c->luma[(size_t)y * c->w + x];
-  return s / (double)n;
+  long n = 0;
+  for (int y = b.y; y < b.y + b.h; y += c->step)
+    for (int x = b.x; x < b.x + b.w; x += c->step) s += c->luma[(size_t)y * c->w + x], n++;
+  return n ? s / (double)n : -1;
 }
 
 int check_median_rgb(const check_ctx *c, cbox b, int person, double rgb[3]) {
@@ -94,8 +93,8 @@ int check_median_rgb(const check_ctx *c, cbox b, int person, double rgb[3]) {
   int ok = 0;
   for (int k = 0; k < 3; k++) {
     long n = 0;
-    for (int y = b.y; y < b.y + b.h; y++)
-      for (int x = b.x; x < b.x + b.w; x++) {
+    for (int y = b.y; y < b.y + b.h; y += c->step)
+      for (int x = b.x; x < b.x + b.w; x += c->step) {
         if (person && check_mask_at(c, x, y) < 128) continue;
         if (person == 2 && check_is_skin(c, c->rgb + ((size_t)y * c->w + x) * 3)) continue;
         v[n++] = c->rgb[((size_t)y * c->w + x) * 3 + k];
@@ -238,6 +237,7 @@ static void setup_face(check_ctx *c) {
   c->iod = hypotf(c->eye_r[0] - c->eye_l[0], c->eye_r[1] - c->eye_l[1]);
   if (c->iod < 4.0f) return;
   c->has_face = 1;
+  c->step = c->iod >= 80 ? (int)(c->iod / 40) : 1;
   c->face_cx = (c->lm[0][0] + c->lm[16][0] + c->lm[27][0] + c->lm[8][0]) / 4.0f;
   c->brow_y = 1e9f;
   for (int i = 17; i <= 26; i++)
@@ -260,6 +260,7 @@ int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t *
   c.w = a->work.w;
   c.h = a->work.h;
   c.rgb = a->work.px;
+  c.step = 1;
   if (a->mask.px && a->mask.w == c.w && a->mask.h == c.h) c.mask = a->mask.px;
   c.luma = malloc((size_t)c.w * (size_t)c.h);
   c.list = json_array();

@@ -90,6 +90,16 @@ test('the schema validator itself rejects bad reports', () => {
   assert.ok(validate(schema, bad, '$', []).length >= 60);
 });
 
+test('the labels cover every dev photo with known check ids only', () => {
+  const labels = JSON.parse(readFileSync(join(SOURCE, 'tests/data/check_labels.json'), 'utf8')).photos;
+  const photos = readdirSync(DEV).filter((f) => f.endsWith('.jpg')).sort();
+  assert.deepEqual(Object.keys(labels).sort(), photos);
+  for (const [f, ids] of Object.entries(labels)) {
+    for (const id of ids) assert.ok(IDS.includes(id), `${f}: unknown check ${id}`);
+    assert.equal(new Set(ids).size, ids.length, `${f}: duplicate label`);
+  }
+});
+
 test('every dev photo: all 30 ids, valid JSON per the schema, regions inside the photo', async () => {
   const photos = readdirSync(DEV).filter((f) => f.endsWith('.jpg')).sort();
   assert.equal(photos.length, 36);

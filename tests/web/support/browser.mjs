@@ -1,0 +1,178 @@
+// Shared by the browser tests: Debian's chromium through playwright-core, a page that records
+// console errors and failed requests, a check for horizontal scrolling, screenshots as artifacts,
+// the fake camera fed with a real photo, and a world (school, batch, roster, codes) made through
+// the real binary's CLI and API.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+import { SHARED, SOURCE, tempDir, tucai as run } from '../../e2e/support/server.mjs';
+
+export const ARTIFACTS = path.join(SOURCE, 'tests', 'artifacts', 'web');
+
+const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+// A fresh chromium with its own profile; fakeVideo: a .y4m file for the fake camera.
+export async function launch({ fakeVideo } = {}) {
+  const profile = tempDir('tucai-chromium-');
+  const args = [...BASE_ARGS];
+  if (fakeVideo) args.push('--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${fakeVideo}`);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.TUCAI_CHROMIUM || '/usr/bin/chromium',
+    headless: true, args, acceptDownloads: true,
+    viewport: { width: 360, height: 640 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+  });
+  return { context, profile, close: async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); } };
+}
+
+// Every page of the context reports console errors, page errors, failed requests and 5xx.
+// `allow(url, status)` may excuse an expected 4xx (e.g. a refusal the test provokes on purpose).
+export function watch(context, { allow = () => false } = {}) {
+  const problems = [];
+  const hook = (page) => {
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      const text = m.text();
+      // The 4xx a test provokes on purpose is logged by chromium as "Failed to load resource";
+      // its response is judged below instead.
+      if (/Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
+      problems.push(`console error on ${page.url()}: ${text}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`));
+    page.on('requestfailed', (r) => {
+      const f = r.failure()?.errorText || '';
+      // A download that becomes a file, or a navigation cut short by the next one, is not a failure.
+      if (/ERR_ABORTED/.test(f) && (r.resourceType() === 'document' || r.isNavigationRequest())) return;
+      problems.push(`request failed: ${r.method()} ${r.url()} ${f}`);
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 500 || (r.status() >= 400 && !allow(r.url(), r.status()))) problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+  };
+  context.pages().forEach(hook);
+  context.on('page', hook);
+  return { problems, assertClean: () => assert.deepEqual(problems, [], problems.join('\n')) };
+}
+
+export async function noHorizontalScroll(page, what) {
+  const r = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
+    wide: [...document.querySelectorAll('body *')].filter((e) => { const b = e.getBoundingClientRect(); return b.width && b.right > document.documentElement.clientWidth + 1 && getComputedStyle(e).position !== 'absolute' && !e.closest('.table-scroll'); }).slice(0, 3).map((e) => e.tagName + '.' + e.className + '#' + e.id) }));
+  assert.ok(r.sw <= r.cw, `${what}: horizontal scroll at ${r.cw}px (content ${r.sw}px): ${r.wide.join(', ')}`);
+}
+
+export async function shot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+// Checks a page at phone and desktop size: no horizontal scrolling at either.
+export async function bothSizes(page, what, fn) {
+  for (const [w, hgt] of [[360, 640], [1280, 800]]) {
+    await page.setViewportSize({ width: w, height: hgt });
+    if (fn) await fn(w);
+    await noHorizontalScroll(page, `${what} at ${w}x${hgt}`);
+  }
+  await page.setViewportSize({ width: 360, height: 640 });
+}
+
+// Turns a dev photo into a .y4m clip for chromium's fake camera: chromium itself decodes the JPEG
+// (canvas), node writes 4:2:0 YUV frames. Portrait 720x960, like a phone held upright.
+export async function photoToY4m(jpeg, out, { width = 720, height = 960, frames = 2 } = {}) {
+  const { context, close } = await launch();
+  try {
+    const page = await context.newPage();
+    const b64 = fs.readFileSync(jpeg).toString('base64');
+    const rgba = await page.evaluate(async ({ b64, width, height }) => {
+      const img = new Image();
+      img.src = 'data:image/jpeg;base64,' + b64;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = width; c.height = height;
+      const ctx = c.getContext('2d');
+      // Cover: fill the frame, crop the excess, keep the centre.
+      const s = Math.max(width / img.naturalWidth, height / img.naturalHeight);
+      const w = img.naturalWidth * s, h = img.naturalHeight * s;
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(0, 0, width, height);
+      ctx.drawImage(img, (width - w) / 2, (height - h) / 2, w, h);
+      return Array.from(ctx.getImageData(0, 0, width, height).data);
+    }, { b64, width, height });
+    const Y = Buffer.alloc(width * height), U = Buffer.alloc(width * height / 4), V = Buffer.alloc(width * height / 4);
+    const clamp = (v) => Math.max(0, Math.min(255, Math.round(v)));
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4, r = rgba[i], g = rgba[i + 1], b = rgba[i + 2];
+      Y[y * width + x] = clamp(0.257 * r + 0.504 * g + 0.098 * b + 16);
+      if (y % 2 === 0 && x % 2 === 0) {
+        const j = (y / 2) * (width / 2) + x / 2;
+        U[j] = clamp(-0.148 * r - 0.291 * g + 0.439 * b + 128);
+        V[j] = clamp(0.439 * r - 0.368 * g - 0.071 * b + 128);
+      }
+    }
+    const parts = [Buffer.from(`YUV4MPEG2 W${width} H${height} F15:1 Ip A1:1 C420jpeg\n`)];
+    for (let f = 0; f < frames; f++) parts.push(Buffer.from('FRAME\n'), Y, U, V);
+    fs.writeFileSync(out, Buffer.concat(parts));
+    return out;
+  } finally {
+    await close();
+  }
+}
+
+export function devPhoto(name) { return path.join(SHARED, 'photos', 'dev', name); }
+
+export function tucai(args, env = {}) {
+  const r = run(args, { env });
+  if (r.status !== 0) throw new Error(`tucai ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+// GB 11643 check character.
+export function idNumber(body17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let s = 0;
+  for (let i = 0; i < 17; i++) s += Number(body17[i]) * w[i];
+  return body17 + '10X98765432'[s % 11];
+}
+
+// The last one-time code the outbox sender wrote for this phone.
+export function lastOtp(dataDir, phone) {
+  const f = path.join(dataDir, 'sms-outbox.jsonl');
+  if (!fs.existsSync(f)) return null;
+  const lines = fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((m) => m.to === phone);
+  return lines.length ? lines[lines.length - 1].code : null;
+}
+
+// Staff account through the CLI (before the server starts or beside it).
+export function addUser(data, username, role, password, extra = []) {
+  tucai(['user', 'add', '--username', username, '--role', role, '--name', username, '--data', data, ...extra], { TUCAI_NEW_PASSWORD: password });
+}
+
+// The world a school needs: trusted code keys in <data>/code-keys, a school, an open batch with
+// fees, a roster. `op` is a signed-in operator Client. Returns ids and a function that issues a
+// collection code PNG for a student.
+export async function makeWorld(op, data, students, { school = { code: '10141', name: '图采测试大学' } } = {}) {
+  tucai(['code', 'keygen', '--out', path.join(data, 'code-keys')]);
+  let r = await op.post('/api/schools', school);
+  assert.equal(r.status, 201, r.text);
+  const schoolId = r.body.id;
+  const day = 24 * 3600 * 1000, now = Date.now();
+  r = await op.post('/api/batches', { school_id: schoolId, name: '2025 届研究生毕业生图像在线补采', window_start: now - day, window_end: now + 20 * day,
+    profile: 'degree_2017', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
+    fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true }, { code: 'print', name: '纸质照片冲印', amount_fen: 1000 }, { code: 'post', name: '邮寄费', amount_fen: 1200 }] });
+  assert.equal(r.status, 201, r.text);
+  const batchId = r.body.id;
+  const rows = ['学号,姓名,身份证号,学院,专业,学历层次,毕业年份', ...students.map((s) => [s.student_no, s.name, s.id_number, s.college, s.major, s.degree, s.grad_year].join(','))];
+  const fd = new FormData();
+  fd.append('file', new Blob([rows.join('\n') + '\n']), 'roster.csv');
+  r = await op.upload(`/api/batches/${batchId}/roster`, fd);
+  assert.equal(r.status, 200, r.text);
+  const issue = (student) => {
+    const f = path.join(data, `student-${student.student_no}.json`);
+    fs.writeFileSync(f, JSON.stringify({ ...student, school_code: school.code, school_name: school.name }));
+    const png = f.replace(/\.json$/, '.png');
+    tucai(['code', 'issue', '--key', path.join(data, 'code-keys'), '--student', f, '-o', png]);
+    return png;
+  };
+  return { schoolId, batchId, issue };
+}

@@ -1,0 +1,730 @@
+// The student app: one screen per step of the path (sign in, collection code, confirm, pay, rules,
+// shoot, preview, status), help pages, inbox and support. Where the student stands always comes
+// from the server, so a reload (or a dropped connection) resumes at the right step; drafts the
+// server does not hold yet (the claim, the address form) are kept in this browser's storage.
+(function () {
+  'use strict';
+  var T = window.T, h = T.h, R = window.PhotoRules;
+  var main = document.getElementById('main');
+
+  var STEPS = [
+    { id: 'login', label: '登录' }, { id: 'code', label: '采集码' }, { id: 'confirm', label: '确认学籍' },
+    { id: 'pay', label: '缴费' }, { id: 'rules', label: '拍照须知' }, { id: 'shoot', label: '拍摄' },
+    { id: 'preview', label: '预览提交' }, { id: 'status', label: '审核进度' }
+  ];
+  var stepIndex = function (id) { for (var i = 0; i < STEPS.length; i++) if (STEPS[i].id === id) return i; return -1; };
+
+  // The workflow API in one place (issue 7's routes).
+  var Flow = {
+    status: function () { return T.api('GET', '/api/collect/status'); },
+    upload: function (blob, name, onProgress) {
+      var fd = new FormData();
+      fd.append('photo', blob, name || 'photo.jpg');
+      return T.upload('/api/collect/attempts', fd, onProgress);
+    },
+    attempt: function (id) { return T.api('GET', '/api/collect/attempts/' + encodeURIComponent(id)); },
+    imageUrl: function (id, kind) { return '/api/collect/attempts/' + encodeURIComponent(id) + '/' + kind; },
+    submit: function (id, confirmWarnings) {
+      return T.api('POST', '/api/collect/submit', { attempt_id: id, confirm_warnings: !!confirmWarnings });
+    },
+    inbox: function () { return T.api('GET', '/api/inbox'); },
+    markRead: function (ids) { return T.api('POST', '/api/inbox/read', { ids: ids }); },
+    thread: function () { return T.api('GET', '/api/support/thread'); },
+    send: function (text) { return T.api('POST', '/api/support/messages', { text: text }); }
+  };
+
+  var S = { me: null, order: null, status: null, stage: 'login', schools: null };
+  var store = {
+    get: function (k) { try { return JSON.parse(localStorage.getItem('tucai.' + k)); } catch (e) { return null; } },
+    set: function (k, v) { try { localStorage.setItem('tucai.' + k, JSON.stringify(v)); } catch (e) { /* private mode */ } },
+    del: function (k) { try { localStorage.removeItem('tucai.' + k); } catch (e) { /* private mode */ } }
+  };
+
+  // ---- where the student stands -------------------------------------------------------------
+
+  function refresh() {
+    if (!store.get('signedIn')) { S.me = null; S.stage = 'login'; return Promise.resolve(); }
+    return T.api('GET', '/api/student/me').then(function (me) {
+      S.me = me;
+      document.getElementById('logout').hidden = false;
+      if (me.status === 'unlinked') {
+        S.stage = store.get('claim') ? 'confirm' : 'code';
+        return;
+      }
+      store.del('claim');
+      return Promise.all([
+        T.api('GET', '/api/orders/current').then(function (r) { S.order = r.order; }),
+        Flow.status().then(function (st) { S.status = st; }, function (e) { if (e.status !== 404) throw e; S.status = null; })
+      ]).then(function () {
+        var st = S.status && S.status.state;
+        var paid = S.order && S.order.state === 'paid';
+        if (st === 'unpaid' || (!st && !paid)) S.stage = 'pay';
+        else if (st === 'shooting' || (!st && paid)) S.stage = store.get('rulesRead') ? 'shoot' : 'rules';
+        else if (st === 'ready') S.stage = 'preview';
+        else if (st === 'rejected' && store.get('retake')) S.stage = 'shoot';
+        else S.stage = 'status';
+        if (me.status === 'approved') S.stage = 'status';
+        loadUnread();
+      });
+    }, function (e) {
+      if (e.status === 401) { store.del('signedIn'); S.me = null; S.stage = 'login'; return; }
+      throw e;
+    });
+  }
+
+  function renderStepper(current) {
+    var ol = T.clear(document.getElementById('stepper'));
+    var reached = stepIndex(S.stage), at = stepIndex(current);
+    STEPS.forEach(function (s, i) {
+      var cls = i === at ? 'current' : (i < reached ? 'done' : '');
+      var inner = [h('span', { class: 'dot', 'aria-hidden': 'true', text: i < reached && i !== at ? '✓' : String(i + 1) }),
+        h('span', { class: 'label', text: s.label })];
+      var canGo = i <= reached && i > 0 && !(i < 3 && S.me && S.me.status !== 'unlinked') && i !== at;
+      var label = '第' + (i + 1) + '步 ' + s.label + (i === at ? '（当前）' : i < reached ? '（已完成）' : '');
+      ol.appendChild(h('li', { class: cls, 'aria-current': i === at ? 'step' : null },
+        canGo ? h('a', { href: '#/' + s.id, 'aria-label': label }, inner) : h('span', { 'aria-label': label }, inner)));
+    });
+  }
+
+  // ---- routing ------------------------------------------------------------------------------
+
+  var views = {};
+  var cleanup = null;
+  function route() {
+    if (cleanup) { try { cleanup(); } catch (e) { /* camera already stopped */ } cleanup = null; }
+    var parts = location.hash.replace(/^#\/?/, '').split('/');
+    var name = parts[0] || '', arg = parts[1];
+    var idx = stepIndex(name);
+    if (!name || (idx >= 0 && (idx > stepIndex(S.stage) || (!S.me && name !== 'login')))) name = S.stage;
+    if (idx < 0 && !views[name]) name = S.stage;
+    if (['inbox', 'support'].indexOf(name) >= 0 && !S.me) name = 'login';
+    if (name === 'login' && S.me) name = S.stage;
+    renderStepper(stepIndex(name) >= 0 ? name : S.stage);
+    T.clear(main);
+    var r = views[name](arg);
+    if (typeof r === 'function') cleanup = r;
+    var h1 = main.querySelector('h1');
+    if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus({ preventScroll: false }); document.title = h1.textContent + ' · 图采'; }
+  }
+  function go(name) {
+    if (location.hash === '#/' + name) route();
+    else location.hash = '#/' + name;
+  }
+  function advance() { return refresh().then(function () { go(S.stage); }, showFatal); }
+
+  function msgBox() { return h('div', { class: 'msg', role: 'alert' }); }
+  function say(box, text, kind) { box.className = 'msg ' + (kind || 'error'); box.textContent = text || ''; }
+  function busy(btn, on, text) {
+    btn.disabled = on;
+    if (text) { if (on) { btn.dataset.label = btn.textContent; btn.textContent = text; } else if (btn.dataset.label) btn.textContent = btn.dataset.label; }
+  }
+  function showFatal(e) {
+    T.clear(main);
+    main.appendChild(h('div', { class: 'card' }, h('h1', { text: '出错了' }),
+      h('p', { class: 'msg error', role: 'alert', text: e.message || String(e) }),
+      h('button', { type: 'button', onclick: function () { location.reload(); }, text: '重新加载' })));
+  }
+
+  // ---- 1. sign in ---------------------------------------------------------------------------
+
+  views.login = function () {
+    var phone = h('input', { id: 'phone', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', maxlength: 11, required: true, 'aria-describedby': 'phone-hint' });
+    var code = h('input', { id: 'otp', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, required: true });
+    var send = h('button', { type: 'button', class: 'secondary', id: 'send-otp', text: '获取验证码' });
+    var submit = h('button', { type: 'submit', id: 'login-btn', text: '登录' });
+    var box = msgBox();
+    var timer = null;
+    send.addEventListener('click', function () {
+      if (!/^1\d{10}$/.test(phone.value.trim())) { say(box, '请输入 11 位手机号码'); phone.focus(); return; }
+      busy(send, true);
+      T.api('POST', '/api/student/otp', { phone: phone.value.trim() }).then(function (r) {
+        say(box, '验证码已发送，请查看短信（' + Math.round((r.expires_in || 300) / 60) + ' 分钟内有效）', 'ok');
+        code.focus();
+        var left = Math.max(r.resend_in || 60, 1);
+        send.textContent = left + ' 秒后可重发';
+        timer = setInterval(function () {
+          left--;
+          if (left <= 0) { clearInterval(timer); send.disabled = false; send.textContent = '重新获取'; }
+          else send.textContent = left + ' 秒后可重发';
+        }, 1000);
+      }, function (e) { busy(send, false); say(box, e.message); });
+    });
+    var form = h('form', { class: 'card', novalidate: true },
+      h('h1', { text: '手机号登录' }),
+      h('p', { class: 'hint', text: '用你的手机号接收验证码登录。首次登录会自动创建账号。' }),
+      h('label', { for: 'phone', text: '手机号' }), phone,
+      h('p', { id: 'phone-hint', class: 'hint', text: '11 位中国大陆手机号' }),
+      h('label', { for: 'otp', text: '短信验证码' }),
+      h('div', { class: 'row' }, code, send),
+      box,
+      h('div', { class: 'actions' }, submit));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      if (!/^\d{6}$/.test(code.value.trim())) { say(box, '请输入 6 位短信验证码'); code.focus(); return; }
+      busy(submit, true, '正在登录…');
+      T.api('POST', '/api/student/login', { phone: phone.value.trim(), code: code.value.trim() }).then(function () {
+        store.set('signedIn', true);
+        T.announce('登录成功');
+        return advance();
+      }, function (e) { busy(submit, false, ''); say(box, e.message); });
+    });
+    main.appendChild(form);
+    main.appendChild(helpCard());
+    phone.focus();
+    return function () { if (timer) clearInterval(timer); };
+  };
+
+  function helpCard() {
+    return h('div', { class: 'card' }, h('h2', { text: '开始之前' }),
+      h('ul', null,
+        h('li', null, h('a', { href: '#/help/code', text: '如何获取采集码（学信网 App / 公众号 / 网站）' })),
+        h('li', null, h('a', { href: '#/help/rules', text: '照片要求与示例' })),
+        h('li', null, h('a', { href: '#/help/contact', text: '截止时间与学校联系方式' }))));
+  }
+
+  // ---- 2. collection code --------------------------------------------------------------------
+
+  views.code = function () {
+    var school = h('select', { id: 'school', required: true }, h('option', { value: '', text: '正在加载学校…' }));
+    var album = h('input', { id: 'code-file', type: 'file', accept: 'image/*', class: 'visually-hidden' });
+    var camera = h('input', { id: 'code-camera', type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden' });
+    var bar = h('span');
+    var progress = h('div', { class: 'progress', role: 'progressbar', 'aria-label': '上传进度', 'aria-valuemin': 0, 'aria-valuemax': 100, hidden: true }, bar);
+    var box = msgBox();
+    function send(file) {
+      if (!file) return;
+      if (!school.value) { say(box, '请先选择学校'); school.focus(); return; }
+      var fd = new FormData();
+      fd.append('school_id', school.value);
+      fd.append('code', file, file.name || 'code.jpg');
+      progress.hidden = false;
+      say(box, '正在识别采集码…', 'info');
+      store.set('school', school.value);
+      T.upload('/api/identity/code', fd, function (f) {
+        bar.style.width = Math.round(f * 100) + '%';
+        progress.setAttribute('aria-valuenow', Math.round(f * 100));
+      }).then(function (r) {
+        store.set('claim', r);
+        T.announce('采集码识别成功');
+        return advance();
+      }, function (e) {
+        progress.hidden = true;
+        say(box, e.message + (e.code === 'no_code_found' ? '。请上传从学信网长按保存的采集码原图。' : ''));
+      }).then(function () { album.value = ''; camera.value = ''; });
+    }
+    album.addEventListener('change', function () { send(album.files[0]); });
+    camera.addEventListener('change', function () { send(camera.files[0]); });
+    main.appendChild(h('div', { class: 'card' },
+      h('h1', { text: '上传采集码' }),
+      h('p', { text: '采集码是学信网为你生成的个人加密二维码，用来确认你的学籍信息。' }),
+      h('label', { for: 'school', text: '学校' }), school,
+      h('div', { class: 'actions' },
+        h('label', { for: 'code-file', class: 'button', text: '从相册选择采集码', role: 'button', tabindex: 0, id: 'pick-code' }), album,
+        h('label', { for: 'code-camera', class: 'button secondary', text: '扫描采集码（拍照）', role: 'button', tabindex: 0 }), camera),
+      progress, box,
+      h('p', { class: 'hint' }, '请在学信网长按二维码保存原图，不要截屏。', h('a', { href: '#/help/code', text: '如何获取采集码？' }))));
+    // Labels acting as buttons: Enter and Space open the file picker for keyboard users.
+    main.querySelectorAll('label.button').forEach(function (l) {
+      l.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); document.getElementById(l.htmlFor).click(); } });
+    });
+    loadSchools().then(function (list) {
+      T.clear(school);
+      school.appendChild(h('option', { value: '', text: '请选择学校' }));
+      list.forEach(function (s) { school.appendChild(h('option', { value: s.id, text: s.name + '（' + s.code + '）' })); });
+      var remembered = store.get('school');
+      if (list.length === 1) school.value = String(list[0].id);
+      else if (remembered) school.value = String(remembered);
+    }, function (e) { say(box, e.message); });
+  };
+  function loadSchools() {
+    if (S.schools) return Promise.resolve(S.schools);
+    return T.api('GET', '/api/schools').then(function (r) { S.schools = r.schools || []; return S.schools; });
+  }
+
+  // ---- 3. confirm the record -----------------------------------------------------------------
+
+  function recordList(rec) {
+    return h('dl', { class: 'kv' },
+      h('dt', { text: '姓名' }), h('dd', { text: rec.name }),
+      h('dt', { text: '学号' }), h('dd', { text: rec.student_no }),
+      h('dt', { text: '身份证号' }), h('dd', { text: rec.id_masked }),
+      h('dt', { text: '学校' }), h('dd', { text: rec.school_name }),
+      h('dt', { text: '学院' }), h('dd', { text: rec.college }),
+      h('dt', { text: '专业' }), h('dd', { text: rec.major }),
+      h('dt', { text: '学历层次' }), h('dd', { text: rec.degree }),
+      h('dt', { text: '毕业年份' }), h('dd', { text: String(rec.grad_year) }));
+  }
+
+  views.confirm = function () {
+    var claim = store.get('claim');
+    if (!claim) { go('code'); return; }
+    var box = msgBox();
+    var ok = h('button', { type: 'button', id: 'confirm-record', text: '信息无误，确认' });
+    var no = h('button', { type: 'button', class: 'secondary', text: '不是我的信息' });
+    ok.addEventListener('click', function () {
+      busy(ok, true, '正在确认…');
+      T.api('POST', '/api/identity/confirm', { claim_id: claim.claim_id }).then(function () {
+        store.del('claim');
+        T.announce('学籍信息已确认');
+        return advance();
+      }, function (e) {
+        busy(ok, false, '');
+        say(box, e.message);
+        if (e.code === 'claim_not_found' || e.code === 'claim_expired') store.del('claim');
+      });
+    });
+    no.addEventListener('click', function () { store.del('claim'); advance(); });
+    var b = claim.batch || {};
+    main.appendChild(h('div', { class: 'card' },
+      h('h1', { text: '确认学籍信息' }),
+      h('p', { text: '以下是采集码对应的学籍信息，请核对是否是你本人：' }),
+      recordList(claim.record),
+      h('p', { class: 'hint', text: '采集批次：' + (b.name || '') + '，采集时间 ' + T.date(b.window_start) + ' 至 ' + T.date(b.window_end - 1) }),
+      box, h('div', { class: 'actions' }, ok, no),
+      h('p', { class: 'hint', text: '如果信息有误，请联系学校研究生培养科核对学籍，不要继续。' })));
+  };
+
+  // ---- 4. services, address, pay -------------------------------------------------------------
+
+  function regionPicker(initial) {
+    var levels = ['省份', '城市', '区县'];
+    var selects = levels.map(function (l, i) {
+      return h('select', { id: 'region-' + i, 'aria-label': l, disabled: i > 0 }, h('option', { value: '', text: '请选择' + l }));
+    });
+    var wrap = h('div', { class: 'row region' }, selects);
+    function fill(i, parent, want) {
+      for (var k = i; k < 3; k++) { T.clear(selects[k]).appendChild(h('option', { value: '', text: '请选择' + levels[k] })); selects[k].disabled = true; }
+      return T.api('GET', '/api/regions' + (parent ? '?parent=' + encodeURIComponent(parent) : '')).then(function (r) {
+        (r.regions || []).forEach(function (x) { selects[i].appendChild(h('option', { value: x.code, text: x.name, 'data-leaf': x.leaf ? 1 : null })); });
+        selects[i].disabled = false;
+        if (want && want[i]) {
+          selects[i].value = want[i];
+          if (i < 2 && selects[i].value) return fill(i + 1, want[i], want);
+        }
+      });
+    }
+    selects.forEach(function (s, i) {
+      s.addEventListener('change', function () {
+        var opt = s.options[s.selectedIndex];
+        if (i < 2 && s.value && !(opt && opt.dataset.leaf)) fill(i + 1, s.value);
+        else for (var k = i + 1; k < 3; k++) { T.clear(selects[k]).appendChild(h('option', { value: '', text: '请选择' + levels[k] })); selects[k].disabled = true; }
+        wrap.dispatchEvent(new Event('regionchange', { bubbles: true }));
+      });
+    });
+    var ready = fill(0, '', initial);
+    return {
+      el: wrap, ready: ready,
+      value: function () { for (var k = 2; k >= 0; k--) if (selects[k].value) { var o = selects[k].options[selects[k].selectedIndex]; if (k === 2 || o.dataset.leaf) return selects[k].value; return ''; } return ''; },
+      path: function () { return selects.map(function (s) { return s.value; }); }
+    };
+  }
+
+  views.pay = function () {
+    var box = msgBox();
+    var card = h('div', { class: 'card' }, h('h1', { text: '选择服务并缴费' }), h('p', { class: 'hint', text: '正在加载收费项目…' }));
+    main.appendChild(card);
+    var poll = null;
+    T.api('GET', '/api/pay/fees').then(function (r) {
+      T.clear(card).appendChild(h('h1', { text: '选择服务并缴费' }));
+      var draft = store.get('payDraft') || {};
+      var checks = {};
+      var list = h('fieldset', { class: 'services' }, h('legend', { text: '服务项目' }));
+      r.fees.forEach(function (f) {
+        var cb = h('input', { type: 'checkbox', value: f.code, id: 'fee-' + f.code, checked: f.required || (draft.items || []).indexOf(f.code) >= 0, disabled: f.required });
+        checks[f.code] = { input: cb, fee: f };
+        list.appendChild(h('label', { class: 'check-line', for: 'fee-' + f.code }, cb,
+          h('span', null, f.name, f.required ? h('span', { class: 'hint', text: '（必选）' }) : null,
+            f.needs_address ? h('span', { class: 'hint', text: '（纸质照片寄到下方地址）' }) : null),
+          h('span', { class: 'price', text: T.money(f.amount_fen) })));
+      });
+      var recipient = h('input', { id: 'recipient', type: 'text', autocomplete: 'name', maxlength: 30, value: draft.recipient || (S.me.record && S.me.record.name) || '' });
+      var mobile = h('input', { id: 'mobile', type: 'tel', inputmode: 'numeric', autocomplete: 'tel', maxlength: 11, value: draft.mobile || '' });
+      var street = h('input', { id: 'street', type: 'text', autocomplete: 'street-address', maxlength: 120, value: draft.street || '' });
+      var region = regionPicker(draft.region);
+      var addr = h('fieldset', { class: 'address' }, h('legend', { text: '收件地址' }),
+        h('label', { for: 'recipient', text: '收件人' }), recipient,
+        h('label', { for: 'mobile', text: '手机号' }), mobile,
+        h('label', { for: 'region-0', text: '所在地区' }), region.el,
+        h('label', { for: 'street', text: '详细地址（街道、门牌号）' }), street);
+      var total = h('p', { class: 'total', 'aria-live': 'polite' });
+      function selected() { return Object.keys(checks).filter(function (k) { return checks[k].input.checked; }); }
+      function needsAddress() { return selected().some(function (k) { return checks[k].fee.needs_address; }); }
+      function update() {
+        var sum = selected().reduce(function (s, k) { return s + checks[k].fee.amount_fen; }, 0);
+        total.textContent = '合计 ' + T.money(sum);
+        addr.hidden = !needsAddress();
+        store.set('payDraft', { items: selected(), recipient: recipient.value, mobile: mobile.value, street: street.value, region: region.path() });
+      }
+      card.addEventListener('change', update);
+      card.addEventListener('input', update);
+      card.addEventListener('regionchange', update);
+      var payBtn = h('button', { type: 'button', id: 'pay-btn', text: '去支付' });
+      var payArea = h('div');
+      card.appendChild(list);
+      card.appendChild(addr);
+      card.appendChild(total);
+      card.appendChild(box);
+      card.appendChild(h('div', { class: 'actions' }, payBtn));
+      card.appendChild(payArea);
+      update();
+
+      function startPay(order) {
+        var channel = r.provider === 'mock' ? 'mock' : 'h5';
+        return T.api('POST', '/api/orders/' + order.id + '/pay', { channel: channel }).then(function (p) {
+          var url = p.pay && (p.pay.url || p.pay.h5_url);
+          if (!url) throw new Error('支付渠道暂不可用，请稍后再试');
+          T.clear(payArea).appendChild(h('div', { class: 'msg info' },
+            h('p', { text: '订单 ' + p.out_trade_no + '，金额 ' + T.money(p.amount_fen) + '。请在支付页面完成付款，完成后本页会自动继续。' }),
+            h('div', { class: 'actions' },
+              h('a', { class: 'button', id: 'pay-link', href: url, target: '_blank', rel: 'opener', text: '打开支付页面' }),
+              h('button', { type: 'button', class: 'secondary', id: 'pay-done', text: '我已完成支付', onclick: check }))));
+          watch(order.id);
+        });
+      }
+      function check() {
+        return T.api('GET', '/api/orders/current').then(function (c) {
+          if (c.order && c.order.state === 'paid') { if (poll) clearInterval(poll); poll = null; T.announce('支付成功'); store.del('payDraft'); return advance(); }
+          if (c.order && c.order.state === 'closed') say(box, '订单已关闭，请重新支付');
+        });
+      }
+      function watch() { if (!poll) poll = setInterval(function () { check().catch(function () { /* next tick retries */ }); }, 2000); }
+
+      payBtn.addEventListener('click', function () {
+        say(box, '');
+        var items = selected();
+        var body = { items: items };
+        if (needsAddress()) {
+          if (!recipient.value.trim()) { say(box, '请填写收件人'); recipient.focus(); return; }
+          if (!/^1\d{10}$/.test(mobile.value.trim())) { say(box, '请填写 11 位收件人手机号'); mobile.focus(); return; }
+          if (!region.value()) { say(box, '请选择完整的省、市、区县'); document.getElementById('region-0').focus(); return; }
+          if (street.value.trim().length < 4) { say(box, '请填写详细地址'); street.focus(); return; }
+          body.address = { recipient: recipient.value.trim(), mobile: mobile.value.trim(), region_code: region.value(), street: street.value.trim() };
+        }
+        busy(payBtn, true, '正在下单…');
+        var existing = S.order && S.order.state === 'created' ? S.order : null;
+        var same = existing && existing.items.map(function (x) { return x.code; }).sort().join() === items.slice().sort().join() && !body.address;
+        var ready = same ? Promise.resolve({ order: existing })
+          : (existing ? T.api('POST', '/api/orders/' + existing.id + '/cancel') : Promise.resolve()).then(function () { return T.api('POST', '/api/orders', body); });
+        ready.then(function (o) { S.order = o.order; return startPay(o.order); })
+          .catch(function (e) { say(box, e.message); })
+          .then(function () { busy(payBtn, false, ''); });
+      });
+      if (S.order && S.order.state === 'created') {
+        payArea.appendChild(h('p', { class: 'msg info', text: '你有一笔待支付订单（' + T.money(S.order.amount_fen) + '），点“去支付”继续。' }));
+      }
+    }).catch(function (e) { say(box, e.message); card.appendChild(box); });
+    return function () { if (poll) clearInterval(poll); };
+  };
+
+  // ---- 5. rules ------------------------------------------------------------------------------
+
+  views.rules = function () {
+    var read = h('input', { type: 'checkbox', id: 'rules-read', checked: !!store.get('rulesRead') });
+    var next = h('button', { type: 'button', id: 'rules-next', text: '开始拍摄', disabled: !read.checked });
+    read.addEventListener('change', function () { next.disabled = !read.checked; });
+    next.addEventListener('click', function () { store.set('rulesRead', true); S.stage = stepIndex(S.stage) < stepIndex('shoot') ? 'shoot' : S.stage; go('shoot'); });
+    main.appendChild(h('div', { class: 'card' },
+      h('h1', { text: '拍照须知' }),
+      h('p', { text: '照片将用于学位证书，按国家标准审核。请按下面的要求准备，能一次通过。' }),
+      R.ruleList(T),
+      h('h2', { text: '示例' }), R.exampleGrid(T),
+      h('label', { class: 'check-line', for: 'rules-read' }, read, '我已阅读拍照要求'),
+      h('div', { class: 'actions' }, next)));
+  };
+
+  // ---- 6. shoot or pick ----------------------------------------------------------------------
+
+  views.shoot = function () {
+    var box = msgBox();
+    var area = h('div');
+    var bar = h('span');
+    var progress = h('div', { class: 'progress upload-progress', role: 'progressbar', 'aria-label': '上传进度', 'aria-valuemin': 0, 'aria-valuemax': 100, hidden: true }, bar);
+    var album = h('input', { id: 'photo-file', type: 'file', accept: 'image/jpeg,image/png,image/heic,image/heif,image/webp', class: 'visually-hidden' });
+    var shutter = h('button', { type: 'button', id: 'shutter', text: '拍摄', hidden: true });
+    var cam = null, stopped = false;
+    var rejected = S.status && S.status.state === 'rejected';
+    main.appendChild(h('div', { class: 'card' },
+      h('h1', { text: rejected ? '重新拍摄（免费）' : '拍摄照片' }),
+      h('p', { class: 'hint', text: '请他人用后置摄像头拍摄，让头和肩膀对准轮廓。提示变绿后按“拍摄”。' }),
+      area, progress, box,
+      h('div', { class: 'actions' }, shutter,
+        h('label', { for: 'photo-file', class: 'button secondary', role: 'button', tabindex: 0, id: 'pick-photo', text: '从相册选择照片' }), album),
+      h('p', { class: 'hint' }, h('a', { href: '#/rules', text: '再看一遍拍照须知' }))));
+    main.querySelector('#pick-photo').addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); album.click(); } });
+
+    function send(blob, name) {
+      shutter.disabled = true;
+      progress.hidden = false;
+      bar.style.width = '0';
+      say(box, '正在上传…', 'info');
+      Flow.upload(blob, name, function (f) {
+        bar.style.width = Math.round(f * 100) + '%';
+        progress.setAttribute('aria-valuenow', Math.round(f * 100));
+        if (f >= 1) say(box, '上传完成，正在生成标准照…', 'info');
+      }).then(function (r) {
+        var a = r.attempt || r;
+        store.set('attempt', a.id);
+        store.del('retake');
+        if (cam) cam.stop();
+        T.announce('上传完成');
+        S.stage = 'preview';
+        go('preview');
+      }, function (e) {
+        shutter.disabled = false;
+        progress.hidden = true;
+        say(box, e.message + (e.code === 'network' ? '（网络恢复后再试一次即可）' : ''));
+      });
+    }
+    album.addEventListener('change', function () {
+      var f = album.files[0];
+      if (f) send(f, f.name);
+      album.value = '';
+    });
+    shutter.addEventListener('click', function () {
+      if (!cam) return;
+      cam.capture().then(function (b) { send(b, 'camera.jpg'); }, function (e) { say(box, e.message); });
+    });
+    if (window.Camera.supported()) {
+      window.Camera.open(area, {}).then(function (c) {
+        if (stopped) { c.stop(); return; }
+        cam = c;
+        shutter.hidden = false;
+      }, function (e) { say(box, e.message, 'info'); });
+    } else {
+      say(box, '此浏览器不能直接打开摄像头，请点“从相册选择照片”（手机上可选择“拍照”）。', 'info');
+    }
+    return function () { stopped = true; if (cam) cam.stop(); };
+  };
+
+  // ---- 7. preview and submit -----------------------------------------------------------------
+
+  function checkName(c) { return (R.checks[c.id] || [c.name || c.id])[0]; }
+  function checkAdvice(c) { return c.message || (R.checks[c.id] || [null, ''])[1]; }
+
+  function photoWithRegions(src, alt) {
+    var img = h('img', { src: src, alt: alt });
+    var overlay = T.svg('svg', { viewBox: '0 0 480 640', 'aria-hidden': 'true' });
+    var frame = h('div', { class: 'photo-frame' }, img, overlay);
+    return {
+      el: frame,
+      show: function (region, fail) {
+        T.clear(overlay);
+        if (!region || region.length !== 4) return;
+        overlay.appendChild(T.svg('rect', { x: region[0], y: region[1], width: region[2], height: region[3], fill: 'none',
+          stroke: fail ? '#ff2d20' : '#f5a000', 'stroke-width': 6, rx: 8 }));
+      }
+    };
+  }
+
+  views.preview = function () {
+    var box = msgBox();
+    var card = h('div', { class: 'card' }, h('h1', { text: '预览标准照' }), h('p', { class: 'hint', id: 'preview-wait', role: 'status', text: '正在生成标准照，通常只需几秒…' }), box);
+    main.appendChild(card);
+    var id = (S.status && S.status.attempt && S.status.attempt.id) || store.get('attempt');
+    var timer = null, alive = true;
+    if (!id) { go('shoot'); return; }
+    function poll(delay) {
+      timer = setTimeout(function () {
+        Flow.attempt(id).then(function (r) {
+          var a = r.attempt || r;
+          if (!alive) return;
+          if (a.state === 'processing') return poll(Math.min(delay * 1.5, 2000));
+          render(a);
+        }, function (e) { if (alive) { say(box, e.message + '，正在重试…'); poll(3000); } });
+      }, delay);
+    }
+    function render(a) {
+      T.clear(card).appendChild(h('h1', { text: '预览标准照' }));
+      if (a.state !== 'ready') {
+        card.appendChild(h('p', { class: 'msg error', role: 'alert', text: (a.refusal_message || '这张照片无法使用') + '。请按提示重新拍摄。' }));
+        card.appendChild(h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/shoot', id: 'retake', text: '重新拍摄' })));
+        return;
+      }
+      var checks = (a.checks || []).slice().sort(function (x, y) { var o = { fail: 0, warn: 1, pass: 2 }; return o[x.status] - o[y.status]; });
+      var fails = checks.filter(function (c) { return c.status === 'fail'; });
+      var warns = checks.filter(function (c) { return c.status === 'warn'; });
+      var photo = photoWithRegions(Flow.imageUrl(a.id, 'standardized'), '你的标准照预览');
+      var list = h('ul', { class: 'checks', 'aria-label': '自动检查结果' });
+      checks.forEach(function (c) {
+        var li = h('li', { class: c.status },
+          h('button', { type: 'button', 'aria-label': checkName(c) + '：' + R.statusWords[c.status] + (c.status !== 'pass' ? '。' + checkAdvice(c) : '') },
+            h('span', { class: 'badge ' + c.status, text: R.statusWords[c.status] || c.status }),
+            h('span', null, h('span', { class: 'name', text: checkName(c) }), c.status !== 'pass' ? h('span', { class: 'what', text: checkAdvice(c) }) : null)));
+        li.firstChild.addEventListener('click', function () {
+          list.querySelectorAll('li').forEach(function (x) { x.removeAttribute('aria-current'); });
+          li.setAttribute('aria-current', 'true');
+          photo.show(c.region, c.status === 'fail');
+        });
+        list.appendChild(li);
+      });
+      if (fails[0]) photo.show(fails[0].region, true);
+      var summary = fails.length ? h('p', { class: 'msg error', role: 'alert', text: '有 ' + fails.length + ' 项不合格，需要重新拍摄后才能提交。红框标出了问题所在。' })
+        : warns.length ? h('p', { class: 'msg info', text: '有 ' + warns.length + ' 项需要注意。你可以重拍，或确认后提交。' })
+          : h('p', { class: 'msg ok', text: '所有检查都通过了，可以提交审核。' });
+      var confirmWarn = h('input', { type: 'checkbox', id: 'confirm-warnings' });
+      var submit = h('button', { type: 'button', id: 'submit-photo', text: '提交审核', disabled: fails.length > 0 || warns.length > 0 });
+      confirmWarn.addEventListener('change', function () { submit.disabled = fails.length > 0 || !confirmWarn.checked; });
+      submit.addEventListener('click', function () {
+        busy(submit, true, '正在提交…');
+        Flow.submit(a.id, confirmWarn.checked).then(function () {
+          T.announce('已提交审核');
+          store.del('attempt');
+          return advance();
+        }, function (e) { busy(submit, false, ''); say(box, e.message); });
+      });
+      card.appendChild(summary);
+      card.appendChild(h('div', { class: 'preview' }, photo.el, h('div', null, h('h2', { text: '逐项检查' }), list)));
+      if (warns.length && !fails.length) card.appendChild(h('label', { class: 'check-line', for: 'confirm-warnings' }, confirmWarn, '我已查看需要注意的项目，确认用这张照片提交'));
+      card.appendChild(box);
+      card.appendChild(h('div', { class: 'actions' }, submit, h('a', { class: 'button secondary', href: '#/shoot', id: 'retake', text: '重新拍摄' })));
+      card.appendChild(h('p', { class: 'hint', text: '提交前可以不限次数重拍。审核通过后不能再修改。' }));
+      T.announce(fails.length ? '标准照已生成，有不合格项' : '标准照已生成');
+    }
+    poll(50);
+    return function () { alive = false; clearTimeout(timer); };
+  };
+
+  // ---- 8. status -----------------------------------------------------------------------------
+
+  var ORDER = ['unlinked', 'unpaid', 'shooting', 'ready', 'in_review', 'approved', 'exported', 'shipped'];
+  views.status = function () {
+    var st = S.status || {};
+    var card = h('div', { class: 'card' }, h('h1', { text: '审核进度' }));
+    card.appendChild(h('p', { class: 'status-big', id: 'status-label', text: st.label || '—' }));
+    if (st.state === 'in_review') card.appendChild(h('p', { text: '预计 ' + T.date(st.due_at) + ' 前完成审核（约两个工作日）。结果会发到“消息”。' }));
+    if (st.state === 'approved' || st.state === 'exported' || st.state === 'shipped') card.appendChild(h('p', { class: 'msg ok', text: '照片已审核通过，无需任何操作。通过后照片不能再修改。' }));
+    if (st.tracking) card.appendChild(h('p', { text: '快递：' + (st.tracking.courier || '') + ' ' + (st.tracking.number || '') }));
+    if (st.state === 'rejected') {
+      var reasons = st.reasons || [];
+      card.appendChild(h('div', { class: 'msg error', role: 'alert' },
+        h('p', { text: '照片未通过审核，原因：' }),
+        h('ul', null, reasons.map(function (r) { return h('li', { text: typeof r === 'string' ? r : (r.label || r.text || r.code) }); })),
+        st.note ? h('p', { text: '审核员留言：' + st.note }) : null));
+      var retake = h('button', { type: 'button', id: 'free-retake', text: '免费重拍' });
+      retake.addEventListener('click', function () { store.set('retake', true); S.stage = 'shoot'; go('shoot'); });
+      card.appendChild(h('div', { class: 'actions' }, retake));
+    }
+    var at = ORDER.indexOf(st.state === 'rejected' ? 'in_review' : st.state);
+    var names = { unpaid: '已缴费', shooting: '已拍摄', ready: '已提交', in_review: '审核', approved: '审核通过', exported: '已报送学信网', shipped: '纸质照片已寄出' };
+    card.appendChild(h('h2', { text: '进度' }));
+    card.appendChild(h('ol', { class: 'timeline' }, ORDER.slice(1).map(function (k, i) {
+      return h('li', { class: i + 1 <= at ? 'on' : '' }, (i + 1 <= at ? '✓ ' : '') + names[k]);
+    })));
+    main.appendChild(card);
+    main.appendChild(h('div', { class: 'card' }, h('h2', { text: '需要帮助？' }),
+      h('p', null, h('a', { href: '#/support', text: '给客服留言' }), ' · ', h('a', { href: '#/inbox', text: '查看消息' }))));
+  };
+
+  // ---- help, inbox, support ------------------------------------------------------------------
+
+  views.help = function (topic) {
+    var back = h('p', null, h('a', { href: S.me ? '#/' + S.stage : '#/login', text: '← 返回' }));
+    var tabs = h('nav', { class: 'tabs', 'aria-label': '帮助主题' },
+      [['code', '获取采集码'], ['rules', '照片要求'], ['contact', '截止时间与联系']].map(function (t) {
+        return h('a', { href: '#/help/' + t[0], 'aria-current': (topic || 'code') === t[0] ? 'page' : null, text: t[1] });
+      }));
+    var card = h('div', { class: 'card' });
+    topic = topic || 'code';
+    if (topic === 'code') {
+      card.appendChild(h('h1', { text: '如何获取采集码' }));
+      card.appendChild(h('p', { text: '采集码是学信网（中国高等教育学生信息网）为每位学生生成的个人加密二维码。以下任一方式都能获取：' }));
+      card.appendChild(h('ol', null,
+        h('li', null, h('b', { text: '学信网 App：' }), '登录后进入“学籍学历信息”→“图像采集码”。'),
+        h('li', null, h('b', { text: '学信网微信公众号：' }), '关注“学信网”，在菜单中进入“学信档案”，登录后选择“图像采集码”。'),
+        h('li', null, h('b', { text: '学信网网站：' }), '在电脑或手机浏览器登录学信档案（my.chsi.com.cn），进入“图像采集码”页面。')));
+      card.appendChild(h('h2', { text: '保存方法' }));
+      card.appendChild(h('p', { text: '在二维码上长按，选择“保存图片”。请不要截屏：截图会压缩和裁切二维码，可能无法识别。' }));
+      card.appendChild(h('img', { class: 'code-sample', src: '/student/img/code-sample.svg', alt: '采集码页面示意：长按二维码选择保存图片', width: 200, height: 260 }));
+      card.appendChild(h('p', { class: 'hint', text: '一个学籍对应一个采集码。采集码有有效期，过期后请重新获取。' }));
+    } else if (topic === 'rules') {
+      card.appendChild(h('h1', { text: '照片要求' }));
+      card.appendChild(R.ruleList(T));
+      card.appendChild(h('h2', { text: '合格与不合格示例' }));
+      card.appendChild(R.exampleGrid(T));
+      card.appendChild(h('p', { class: 'hint', text: '标准：480×640 像素，浅蓝背景（RGB 100, 197, 255），JPEG。系统会自动裁切、换背景，你只需要按要求拍好。' }));
+    } else {
+      card.appendChild(h('h1', { text: '截止时间与联系方式' }));
+      var b = S.me && S.me.batch;
+      if (b) card.appendChild(h('dl', { class: 'kv' },
+        h('dt', { text: '采集批次' }), h('dd', { text: b.name }),
+        h('dt', { text: '开始' }), h('dd', { text: T.date(b.window_start) }),
+        h('dt', { text: '截止' }), h('dd', { id: 'deadline', text: T.date(b.window_end - 1) + ' 24:00（北京时间）' }),
+        h('dt', { text: '学校' }), h('dd', { text: S.me.record.school_name })));
+      else card.appendChild(h('p', { text: '登录并上传采集码后，这里会显示你所在批次的截止时间。' }));
+      card.appendChild(h('p', { text: '学籍信息有误、是否需要采集等问题，请联系所在学校的研究生培养科。拍照、缴费和审核的问题，请给客服留言，工作日 24 小时内回复。' }));
+      if (S.me) card.appendChild(h('p', null, h('a', { class: 'button', href: '#/support', text: '给客服留言' })));
+    }
+    main.appendChild(back);
+    main.appendChild(tabs);
+    main.appendChild(card);
+  };
+
+  function loadUnread() {
+    Flow.inbox().then(function (r) {
+      var n = (r.messages || []).filter(function (m) { return !m.read_at; }).length;
+      var badge = document.getElementById('unread');
+      badge.hidden = !n;
+      badge.textContent = String(n);
+      document.getElementById('inbox-link').setAttribute('aria-label', '消息' + (n ? '，' + n + ' 条未读' : ''));
+    }, function () { /* the badge is a nicety */ });
+  }
+
+  views.inbox = function () {
+    var card = h('div', { class: 'card' }, h('h1', { text: '消息' }));
+    var list = h('ul', { class: 'messages', id: 'inbox-list' });
+    card.appendChild(list);
+    main.appendChild(card);
+    Flow.inbox().then(function (r) {
+      var msgs = r.messages || [];
+      if (!msgs.length) list.appendChild(h('li', { text: '暂无消息' }));
+      msgs.forEach(function (m) {
+        list.appendChild(h('li', { class: m.read_at ? '' : 'unread' },
+          h('div', { class: 'meta', text: T.dateTime(m.created_at) + (m.read_at ? '' : ' · 未读') }),
+          h('b', { text: m.title || '' }), h('div', { text: m.body || '' })));
+      });
+      var unread = msgs.filter(function (m) { return !m.read_at; }).map(function (m) { return m.id; });
+      if (unread.length) Flow.markRead(unread).then(loadUnread, function () { /* stays unread */ });
+    }, function (e) { list.appendChild(h('li', { class: 'msg error', text: e.message })); });
+  };
+
+  views.support = function () {
+    var list = h('ul', { class: 'messages', id: 'support-list', 'aria-live': 'polite' });
+    var text = h('textarea', { id: 'support-text', maxlength: 1000, required: true });
+    var send = h('button', { type: 'submit', id: 'support-send', text: '发送' });
+    var box = msgBox();
+    function load() {
+      return Flow.thread().then(function (r) {
+        T.clear(list);
+        var msgs = r.messages || [];
+        if (!msgs.length) list.appendChild(h('li', { text: '还没有留言。遇到问题可以在下面写给客服。' }));
+        msgs.forEach(function (m) {
+          var mine = m.from === 'student';
+          list.appendChild(h('li', { class: mine ? 'mine' : 'theirs' },
+            h('div', { class: 'meta', text: (mine ? '我' : '客服') + ' · ' + T.dateTime(m.created_at) }), h('div', { text: m.text || m.body || '' })));
+        });
+      }, function (e) { say(box, e.message); });
+    }
+    var form = h('form', { class: 'card' }, h('h1', { text: '联系客服' }), list,
+      h('label', { for: 'support-text', text: '留言' }), text, box, h('div', { class: 'actions' }, send));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      if (!text.value.trim()) { say(box, '请写下你的问题'); text.focus(); return; }
+      busy(send, true, '正在发送…');
+      Flow.send(text.value.trim()).then(function () { text.value = ''; say(box, '已发送，客服会尽快回复', 'ok'); return load(); }, function (e) { say(box, e.message); })
+        .then(function () { busy(send, false, ''); });
+    });
+    main.appendChild(form);
+    load();
+  };
+
+  document.getElementById('logout').addEventListener('click', function () {
+    T.api('POST', '/api/auth/logout').catch(function () { /* session already gone */ }).then(function () {
+      ['signedIn', 'claim', 'payDraft', 'attempt', 'retake'].forEach(store.del);
+      location.hash = '#/login';
+      location.reload();
+    });
+  });
+
+  window.addEventListener('hashchange', route);
+  T.ensureCsrf().then(refresh).then(route, showFatal);
+})();

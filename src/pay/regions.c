@@ -8,7 +8,7 @@
 #include "util/log.h"
 
 typedef struct region {
-  char code[8];
+  char code[16];
   char name[64];
   int parent;   /* index, -1 for provinces */
   int children; /* count */
@@ -24,7 +24,7 @@ static int add_tree(json_t *list, int parent) {
   json_array_foreach(list, i, node) {
     const char *code = json_string_value(json_object_get(node, "code"));
     const char *name = json_string_value(json_object_get(node, "name"));
-    if (!code || !name || strlen(code) >= 8 || strlen(name) >= 64) return -1;
+    if (!code || !name || strlen(code) >= 16 || strlen(name) >= 64) return -1;
     region *nv = realloc(all, sizeof *all * (size_t)(n_all + 1));
     if (!nv) return -1;
     all = nv;

@@ -103,6 +103,7 @@ export async function startFakeWechatpay({ mchid, appid, merchantSerial, merchan
     billExtraRows: [], // tests add lines the bill should carry beyond the real ones
     url: '',
     signNotification,
+    signBody: (timestamp, nonce, body) => rsaSign(platform.privateKeyPem, responseMessage(timestamp, nonce, body)),
     deliver,
     pay,
   };

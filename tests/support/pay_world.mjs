@@ -1,0 +1,145 @@
+// pay_world: what the payment end-to-end tests stand on. A fake WeChat Pay server with its own
+// keys, merchant key files as an operator would hold them, a `tucai serve` configured for
+// wechatpay against the fake, an operator, a school with a batch (collection 30.00, printing,
+// postage) and a roster, and students who sign in (SMS outbox) and link their record with a
+// collection code issued for them — all through the public API and CLI.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { BIN, Client, startServer, tempDir } from '../e2e/support/server.mjs';
+import { startFakeWechatpay, writeMerchantFiles } from './fake_wechatpay.mjs';
+
+function idNumber(body17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let s = 0;
+  for (let i = 0; i < 17; i++) s += Number(body17[i]) * w[i];
+  return body17 + '10X98765432'[s % 11];
+}
+
+export function rosterStudent(i) {
+  return {
+    student_no: `20231${String(i).padStart(5, '0')}`, name: `学生${i}`,
+    id_number: idNumber(`21020319990101${String(1000 + i).slice(1)}`), college: '化工学院', major: '化学工程与技术',
+    degree: '硕士', grad_year: 2025,
+  };
+}
+
+const SCHOOL = { code: '10141', name: '图采测试大学' };
+
+export async function startPayWorld({ students = 4, extraArgs = [], env = {} } = {}) {
+  const dir = tempDir('tucai-pay-');
+  const merchant = await writeMerchantFiles(dir);
+  const fake = await startFakeWechatpay({
+    mchid: merchant.mchid, appid: merchant.appid, merchantSerial: merchant.serial,
+    merchantPublicKeyPem: merchant.publicKeyPem, apiv3Key: merchant.apiv3Key,
+  });
+  const platformFile = path.join(dir, 'wechatpay_platform.pem');
+  fs.writeFileSync(platformFile, fake.platformPublicKeyPem);
+  const tucai = (args, e = {}) => execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...e } });
+  tucai(['code', 'keygen', '--out', path.join(dir, 'code-keys')]);
+  tucai(['user', 'add', '--username', 'op', '--role', 'operator', '--name', '运营', '--data', dir],
+    { TUCAI_NEW_PASSWORD: 'op-password-123' });
+
+  const world = { dir, fake, merchant, server: null, op: null, batchId: 0, schoolId: 0, outbox: path.join(dir, 'sms.jsonl') };
+  // The notify URL needs the port, known only once the server listens: a config file written
+  // before each start names a port chosen now.
+  const net = await import('node:net');
+  const port = await new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+  world.args = [
+    '--listen', `127.0.0.1:${port}`,
+    '--sms-sender', 'outbox', '--sms-outbox', world.outbox, '--otp-resend', '0', '--otp-phone-per-hour', '100',
+    '--otp-ip-per-hour', '10000',
+    '--pay-provider', 'wechatpay', '--pay-notify-url', `http://127.0.0.1:${port}/api/pay/wechatpay/notify`,
+    '--wechatpay-base-url', fake.url, '--wechatpay-mchid', merchant.mchid, '--wechatpay-appid', merchant.appid,
+    '--wechatpay-serial', merchant.serial, '--wechatpay-key-file', merchant.keyFile,
+    '--wechatpay-apiv3-key-file', merchant.apiv3File, '--wechatpay-platform-cert-file', platformFile,
+    '--wechatpay-platform-serial', fake.platformSerial, ...extraArgs,
+  ];
+  world.env = env;
+
+  world.start = async (moreEnv = {}) => {
+    world.server = await startServer({ data: dir, args: world.args, env: { ...world.env, ...moreEnv } });
+    world.url = world.server.url;
+    world.op = new Client(world.server.url);
+    const l = await world.op.post('/api/auth/login', { username: 'op', password: 'op-password-123' });
+    assert.equal(l.status, 200, l.text);
+    return world.server;
+  };
+  world.stop = async () => { if (world.server) await world.server.stop(); };
+  world.close = async () => {
+    await world.stop();
+    await fake.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+
+  await world.start();
+  let r = await world.op.post('/api/schools', SCHOOL);
+  assert.equal(r.status, 201, r.text);
+  world.schoolId = r.body.id;
+  const day = 24 * 3600e3;
+  r = await world.op.post('/api/batches', {
+    school_id: world.schoolId, name: '2025 届研究生毕业生图像在线补采', window_start: Date.now() - day,
+    window_end: Date.now() + 30 * day, profile: 'degree_2017', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
+    fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true },
+      { code: 'print', name: '冲印费', amount_fen: 1000 }, { code: 'post', name: '邮寄费', amount_fen: 1200 }],
+  });
+  assert.equal(r.status, 201, r.text);
+  world.batchId = r.body.id;
+  const rows = ['学号,姓名,身份证号,学院,专业,学历层次,毕业年份'];
+  for (let i = 1; i <= students; i++) {
+    const s = rosterStudent(i);
+    rows.push([s.student_no, s.name, s.id_number, s.college, s.major, s.degree, s.grad_year].join(','));
+  }
+  const fd = new FormData();
+  fd.append('file', new Blob([rows.join('\n') + '\n']), 'roster.csv');
+  r = await world.op.post(`/api/batches/${world.batchId}/roster`, undefined, { form: fd });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.inserted, students, r.text);
+
+  // Signs student i in and links the record; returns the student's Client.
+  const signedIn = new Map();
+  world.student = async (i) => {
+    if (signedIn.has(i)) {
+      const known = signedIn.get(i);
+      known.base = world.server.url;
+      return known;
+    }
+    const phone = `139${String(10000000 + i).slice(-8)}`;
+    const c = new Client(world.server.url);
+    let x = await c.post('/api/student/otp', { phone });
+    assert.equal(x.status, 200, x.text);
+    const lines = fs.readFileSync(world.outbox, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const code = lines.filter((m) => m.to === phone).pop().code;
+    x = await c.post('/api/student/login', { phone, code });
+    assert.equal(x.status, 200, x.text);
+    const f = path.join(dir, `student-${i}.json`);
+    fs.writeFileSync(f, JSON.stringify({ ...rosterStudent(i), school_code: SCHOOL.code, school_name: SCHOOL.name }));
+    const png = path.join(dir, `student-${i}.png`);
+    tucai(['code', 'issue', '--key', path.join(dir, 'code-keys'), '--student', f, '-o', png]);
+    const up = new FormData();
+    up.append('school_id', String(world.schoolId));
+    up.append('code', new Blob([fs.readFileSync(png)], { type: 'image/png' }), 'code.png');
+    x = await c.post('/api/identity/code', undefined, { form: up });
+    assert.equal(x.status, 200, x.text);
+    x = await c.post('/api/identity/confirm', { claim_id: x.body.claim_id });
+    assert.equal(x.status, 200, x.text);
+    signedIn.set(i, c);
+    return c;
+  };
+  return world;
+}
+
+export async function waitUntil(fn, { timeout = 20000, interval = 100 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

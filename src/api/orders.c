@@ -178,14 +178,30 @@ static int pay(http_req *req, http_resp *resp) {
                                         : err_set(&req->err, 409, "order_not_payable", "订单已支付或已退款");
   if (rc == 0 && clock_now_ms() >= o.expires_at)
     rc = err_set(&req->err, 409, "order_expired", "订单已超时，请重新下单");
-  if (rc == 0) rc = pay_order_set_channel(db, &o, channel, &req->err);
+  if (rc == 0 && o.channel[0] && strcmp(o.channel, channel) != 0)
+    rc = err_set(&req->err, 409, "channel_fixed", "本订单已选择其他支付方式");
   api_db_put(req, db);
   if (rc < 0) return -1;
+  if ((strcmp(p->name, "mock") == 0) != (strcmp(channel, "mock") == 0))
+    return err_set(&req->err, 400, "invalid_channel", "当前不支持该支付方式");
   json_t *client = NULL;
   pay_create_req cr = {.out_trade_no = o.out_trade_no, .description = "毕业生图像采集服务", .total_fen = o.amount_fen,
                        .expire_ms = o.expires_at, .channel = channel, .openid = openid,
                        .client_ip = req->client_ip};
   if (p->create(p, &cr, &client, &req->err) < 0) return -1;
+  /* Only a channel the provider accepted is fixed on the order (the close job asks the provider
+   * about orders that have one). */
+  db = api_db(req);
+  if (!db) {
+    json_decref(client);
+    return -1;
+  }
+  rc = pay_order_set_channel(db, &o, channel, &req->err);
+  api_db_put(req, db);
+  if (rc < 0) {
+    json_decref(client);
+    return -1;
+  }
   return resp_json(resp, 200, json_pack("{s:s, s:I, s:o}", "out_trade_no", o.out_trade_no, "amount_fen",
                                         (json_int_t)o.amount_fen, "pay", client));
 }

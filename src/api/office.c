@@ -1,0 +1,197 @@
+/* office: the school office's and operator's routes for a batch.
+ *   GET  /api/office/batches/:id/progress                 counts by status, college, major, day
+ *   GET  /api/office/batches/:id/pending?college=&format=json|csv|xlsx   students not yet done
+ *   POST /api/office/batches/:id/exports {reexport}       queue a registry package (202)
+ *   GET  /api/office/exports/:id                          the package's state
+ *   GET  /api/office/exports/:id/file                     the sealed package itself
+ *   POST /api/office/batches/:id/tracking  (text/csv body) import courier tracking numbers
+ * School staff (ROLE_SCHOOL_ADMIN) are bound to their school: another school's batch is 404.
+ * Downloads of lists and packages are audited. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "audit/audit.h"
+#include "export/export.h"
+#include "identity/batch.h"
+#include "office/progress.h"
+#include "office/shipping.h"
+
+#define OFFICE_ROLES (ROLE_SCHOOL_ADMIN | ROLE_OPERATOR)
+
+static int64_t id_param(http_req *req) {
+  const char *s = req_param(req, "id");
+  char *end;
+  long long v = s ? strtoll(s, &end, 10) : 0;
+  if (!s || *end || v <= 0) {
+    err_set(&req->err, 404, "not_found", "no such item");
+    return 0;
+  }
+  return v;
+}
+
+/* The batch, if the caller may see it. */
+static int batch_for(http_req *req, db_t *db, int64_t id) {
+  batch b;
+  if (batch_get(db, id, &b, &req->err) < 0) return -1;
+  if (req->session->role == ROLE_SCHOOL_ADMIN && req->session->school_id && req->session->school_id != b.school_id)
+    return err_set(&req->err, 404, "batch_not_found", "no such batch");
+  return 0;
+}
+
+static int progress(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *p = batch_for(req, db, id) < 0 ? NULL : office_progress(db, id, &req->err);
+  api_db_put(req, db);
+  return p ? resp_json(resp, 200, p) : -1;
+}
+
+static int pending(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  const char *format = req_query(req, "format"), *college = req_query(req, "college");
+  if (!format) format = "json";
+  if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "xlsx"))
+    return err_set(&req->err, 400, "bad_format", "format is json, csv or xlsx");
+  if (college && strlen(college) > 128) return err_set(&req->err, 400, "bad_college", "college name too long");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *list = batch_for(req, db, id) < 0 ? NULL : office_pending(db, id, college, &req->err);
+  if (list) {
+    json_t *d = json_pack("{s:s,s:i}", "format", format, "rows", (int)json_array_size(list));
+    if (audit_log_req(db, req, "office.pending_list", "batch", id, d, &req->err) < 0) {
+      json_decref(list);
+      list = NULL;
+    }
+    json_decref(d);
+  }
+  api_db_put(req, db);
+  if (!list) return -1;
+  if (!strcmp(format, "json")) return resp_json(resp, 200, json_pack("{s:o}", "students", list));
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s/tmp", req->app->data_dir);
+  int rc = !strcmp(format, "csv") ? office_pending_csv(list, &bytes, &len, &req->err)
+                                  : office_pending_xlsx(list, tmp, &bytes, &len, &req->err);
+  json_decref(list);
+  if (rc < 0) return -1;
+  char cd[128];
+  snprintf(cd, sizeof cd, "attachment; filename=\"pending-%lld.%s\"", (long long)id, format);
+  resp_header(resp, "Content-Disposition", cd);
+  rc = resp_bytes(resp, 200,
+                  !strcmp(format, "csv") ? "text/csv; charset=utf-8"
+                                         : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  bytes, len);
+  free(bytes);
+  return rc;
+}
+
+static int export_start(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  int reexport = 0;
+  if (json_field_bool(req, "reexport", 0, &reexport) < 0) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t pid = batch_for(req, db, id) < 0 ? -1
+                                            : export_request(db, id, reexport, req->session->role, req->session->user_id, &req->err);
+  if (pid > 0) {
+    json_t *d = json_pack("{s:I,s:b}", "package_id", (json_int_t)pid, "reexport", reexport);
+    audit_log_req(db, req, reexport ? "export.reexport_requested" : "export.requested", "batch", id, d, &req->err);
+    json_decref(d);
+  }
+  api_db_put(req, db);
+  if (pid <= 0) return -1;
+  if (req->app->jobs) jobs_pool_kick(req->app->jobs);
+  return resp_json(resp, 202, json_pack("{s:I,s:s}", "package_id", (json_int_t)pid, "state", "queued"));
+}
+
+/* The package row, after checking the caller may see its batch. */
+static json_t *package_row(http_req *req, db_t *db, int64_t id) {
+  db_res *r = db_query(db, &req->err,
+                       "SELECT batch_id, state, reexport, file_name, sha256, bytes, photos, error, created_at, finished_at "
+                       "FROM export_packages WHERE id = $1",
+                       DB_INT(id));
+  if (!r) return NULL;
+  if (!db_res_rows(r)) {
+    db_res_free(r);
+    err_set(&req->err, 404, "not_found", "no such package");
+    return NULL;
+  }
+  json_t *o = json_pack("{s:I,s:I,s:s,s:b,s:s,s:s,s:I,s:I,s:s,s:I,s:I}", "id", (json_int_t)id, "batch_id",
+                        (json_int_t)db_res_int(r, 0, 0), "state", db_res_text(r, 0, 1), "reexport", (int)db_res_int(r, 0, 2),
+                        "file_name", db_res_text(r, 0, 3), "sha256", db_res_text(r, 0, 4), "bytes",
+                        (json_int_t)db_res_int(r, 0, 5), "photos", (json_int_t)db_res_int(r, 0, 6), "error",
+                        db_res_text(r, 0, 7), "created_at", (json_int_t)db_res_int(r, 0, 8), "finished_at",
+                        (json_int_t)db_res_int(r, 0, 9));
+  db_res_free(r);
+  if (batch_for(req, db, json_integer_value(json_object_get(o, "batch_id"))) < 0) {
+    json_decref(o);
+    err_set(&req->err, 404, "not_found", "no such package");
+    return NULL;
+  }
+  return o;
+}
+
+static int export_get(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *o = package_row(req, db, id);
+  api_db_put(req, db);
+  return o ? resp_json(resp, 200, o) : -1;
+}
+
+static int export_file(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *o = package_row(req, db, id);
+  int ok = o && !strcmp(json_string_value(json_object_get(o, "state")), "done");
+  if (o && !ok) err_set(&req->err, 409, "not_ready", "the package is not built yet");
+  if (ok && audit_log_req(db, req, "export.download", "export_package", id, NULL, &req->err) < 0) ok = 0;
+  api_db_put(req, db);
+  if (!ok) {
+    json_decref(o);
+    return -1;
+  }
+  char path[2048], cd[300];
+  snprintf(path, sizeof path, "%s/exports/%s", req->app->data_dir, json_string_value(json_object_get(o, "file_name")));
+  snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", json_string_value(json_object_get(o, "file_name")));
+  json_decref(o);
+  resp_header(resp, "Content-Disposition", cd);
+  return resp_file(resp, 200, "application/octet-stream", path);
+}
+
+static int tracking(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  if (req->body_len == 0) return err_set(&req->err, 400, "empty_file", "the tracking file is empty");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *o = batch_for(req, db, id) < 0 ? NULL
+                                          : shipping_import(db, id, req->body, req->body_len, req->session->role,
+                                                            req->session->user_id, &req->err);
+  api_db_put(req, db);
+  return o ? resp_json(resp, 200, o) : -1;
+}
+
+void api_office_routes(http_router *r) {
+  static const http_route routes[] = {
+      {"GET", "/api/office/batches/:id/progress", progress, OFFICE_ROLES, 0},
+      {"GET", "/api/office/batches/:id/pending", pending, OFFICE_ROLES, 0},
+      {"POST", "/api/office/batches/:id/exports", export_start, OFFICE_ROLES, HTTP_BODY_JSON},
+      {"GET", "/api/office/exports/:id", export_get, OFFICE_ROLES, 0},
+      {"GET", "/api/office/exports/:id/file", export_file, OFFICE_ROLES, 0},
+      {"POST", "/api/office/batches/:id/tracking", tracking, ROLE_OPERATOR, HTTP_BODY_RAW},
+  };
+  router_add_all(r, routes, sizeof routes / sizeof routes[0]);
+}

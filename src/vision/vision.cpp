@@ -57,6 +57,7 @@ namespace {
 
 struct det {
   float cx, cy, w, h, score;
+  float rel;  // width as a fraction of the letterbox square
   float kp[6][2];
 };
 
@@ -67,12 +68,21 @@ float iou(const det &a, const det &b) {
   return inner / (a.w * a.h + b.w * b.h - inner + 1e-9f);
 }
 
-// Runs one BlazeFace net on the letterboxed square `sq` (side `size` after resizing) and appends
-// detections in the square's normalised coordinates.
-void run_blazeface(cv::dnn::Net &net, std::mutex &mu, const cv::Mat &sq, int size, float min_score,
+// Runs one BlazeFace net on `img` letterboxed into a size x size square (image centred, black
+// bars) and appends detections in image pixels.
+void run_blazeface(cv::dnn::Net &net, std::mutex &mu, const cv::Mat &img, int size, float min_score,
                    std::vector<det> &out) {
-  cv::Mat small;
-  cv::resize(sq, small, cv::Size(size, size), 0, 0, cv::INTER_AREA);
+  int side = std::max(img.cols, img.rows);
+  int sw = std::max(1, (int)std::lround((double)img.cols * size / side));
+  int sh = std::max(1, (int)std::lround((double)img.rows * size / side));
+  cv::Mat small(size, size, CV_8UC3, cv::Scalar(0, 0, 0)), fitted;
+  cv::resize(img, fitted, cv::Size(sw, sh), 0, 0, cv::INTER_AREA);
+  int offx = (size - sw) / 2, offy = (size - sh) / 2;
+  fitted.copyTo(small(cv::Rect(offx, offy, sw, sh)));
+  // square-normalised u -> image pixels
+  double kx = (double)img.cols / sw, ky = (double)img.rows / sh;
+  auto to_x = [&](double u) { return (float)((u * size - offx) * kx); };
+  auto to_y = [&](double v) { return (float)((v * size - offy) * ky); };
   cv::Mat f;
   small.convertTo(f, CV_32F, 2.0 / 255.0, -1.0);  // [-1, 1], NHWC as the model takes it
   int dims[4] = {1, size, size, 3};
@@ -98,13 +108,14 @@ void run_blazeface(cv::dnn::Net &net, std::mutex &mu, const cv::Mat &sq, int siz
           float ax = (gx + 0.5f) / cells[layer], ay = (gy + 0.5f) / cells[layer];
           det d;
           d.score = s;
-          d.cx = ax + b[0] / size;
-          d.cy = ay + b[1] / size;
-          d.w = b[2] / size;
-          d.h = b[3] / size;
+          d.cx = to_x(ax + b[0] / size);
+          d.cy = to_y(ay + b[1] / size);
+          d.w = (float)(b[2] * kx);
+          d.h = (float)(b[3] * ky);
+          d.rel = b[2] / size;
           for (int k = 0; k < 6; k++) {
-            d.kp[k][0] = ax + b[4 + 2 * k] / size;
-            d.kp[k][1] = ay + b[5 + 2 * k] / size;
+            d.kp[k][0] = to_x(ax + b[4 + 2 * k] / size);
+            d.kp[k][1] = to_y(ay + b[5 + 2 * k] / size);
           }
           if (d.w > 0 && d.h > 0) out.push_back(d);
         }
@@ -153,27 +164,26 @@ extern "C" int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, 
                                    int max, char *errbuf, size_t errlen) {
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
-    int side = std::max(w, h);
-    cv::Mat sq(side, side, CV_8UC3, cv::Scalar(0, 0, 0));
-    int ox = (side - w) / 2, oy = (side - h) / 2;
-    img.copyTo(sq(cv::Rect(ox, oy, w, h)));
     std::vector<det> all;
-    run_blazeface(v->front, v->front_mu, sq, 128, min_score, all);
-    run_blazeface(v->back, v->back_mu, sq, 256, min_score, all);
+    run_blazeface(v->front, v->front_mu, img, 128, min_score, all);
+    // The 256 back model finds the small faces of wide shots. When the front model already sees
+    // a face filling a quarter of the frame, any face comparable to it (what MULTIPLE_FACES is
+    // about) is large enough for the front model too, and the back model is skipped.
+    float largest = 0;
+    for (const det &d : all)
+      if (d.score >= 0.75f) largest = std::max(largest, d.rel);
+    if (largest < 0.25f) run_blazeface(v->back, v->back_mu, img, 256, min_score, all);
     std::vector<det> merged = weighted_nms(all);
     int n = 0;
     for (const det &d : merged) {
       if (n >= max) break;
       vision_face &f = out[n++];
-      f.w = d.w * side;
-      f.h = d.h * side;
-      f.x = d.cx * side - ox - f.w / 2;
-      f.y = d.cy * side - oy - f.h / 2;
+      f.w = d.w;
+      f.h = d.h;
+      f.x = d.cx - f.w / 2;
+      f.y = d.cy - f.h / 2;
       f.score = d.score;
-      for (int k = 0; k < 6; k++) {
-        f.kp[k][0] = d.kp[k][0] * side - ox;
-        f.kp[k][1] = d.kp[k][1] * side - oy;
-      }
+      memcpy(f.kp, d.kp, sizeof f.kp);
     }
     return n;
   } catch (const std::exception &e) {
@@ -333,7 +343,9 @@ extern "C" int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask
 
 extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps) {
   // He et al., "Guided Image Filtering" (colour guide): per window a linear model
-  // alpha = a^T I + b with a = (Sigma + eps U)^-1 cov(I, p).
+  // alpha = a^T I + b with a = (Sigma + eps U)^-1 cov(I, p). A window where alpha is constant
+  // has a = 0 and b = that constant, so the 3x3 solve runs only for windows that are not, and
+  // the output changes only within r of them: the rest of the mask is left as it was.
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), am(h, w, CV_8U, alpha);
     cv::Mat I, p;
@@ -348,6 +360,8 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
       return y;
     };
     cv::Mat mI[3], mp = mean(p), cIp[3], var[3][3];
+    cv::Mat near = (mp > 1e-6) & (mp < 1 - 1e-6);
+    if (cv::countNonZero(near) == 0) return 0;
     for (int i = 0; i < 3; i++) {
       mI[i] = mean(ch[i]);
       cIp[i] = mean(ch[i].mul(p)) - mI[i].mul(mp);
@@ -358,9 +372,11 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
         if (i == j) var[i][j] += eps;
         if (i != j) var[j][i] = var[i][j];
       }
-    cv::Mat a[3] = {cv::Mat(h, w, CV_32F), cv::Mat(h, w, CV_32F), cv::Mat(h, w, CV_32F)};
-    for (int y = 0; y < h; y++)
+    cv::Mat a[3] = {cv::Mat::zeros(h, w, CV_32F), cv::Mat::zeros(h, w, CV_32F), cv::Mat::zeros(h, w, CV_32F)};
+    for (int y = 0; y < h; y++) {
+      const uint8_t *nr = near.ptr<uint8_t>(y);
       for (int x = 0; x < w; x++) {
+        if (!nr[x]) continue;
         cv::Matx33f S;
         cv::Vec3f c;
         for (int i = 0; i < 3; i++) {
@@ -370,10 +386,15 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
         cv::Vec3f av = S.inv(cv::DECOMP_CHOLESKY) * c;
         for (int i = 0; i < 3; i++) a[i].at<float>(y, x) = av[i];
       }
+    }
     cv::Mat b = mp - a[0].mul(mI[0]) - a[1].mul(mI[1]) - a[2].mul(mI[2]);
     cv::Mat q = mean(b);
     for (int i = 0; i < 3; i++) q += mean(a[i]).mul(ch[i]);
-    q.convertTo(am, CV_8U, 255.0);
+    cv::Mat q8;
+    q.convertTo(q8, CV_8U, 255.0);
+    cv::Mat inner;
+    cv::dilate(near, inner, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * r + 1, 2 * r + 1)));
+    q8.copyTo(am, inner);
     return 0;
   } catch (const std::exception &) {
     return -1;

@@ -271,6 +271,17 @@ describe('orders and WeChat Pay', () => {
     assert.notEqual(again.id, o.id);
   });
 
+  test('a payment whose notification never arrives is found by the close job asking the provider', async () => {
+    const s = await w.student(8);
+    const { o } = await placed(s);
+    await w.fake.pay(o.out_trade_no, { send: false }); // money taken, notification lost
+    await waitUntil(async () => (await stateOf(s, o.id)) === 'paid', { timeout: 30000 });
+    const ev = (await w.op.get(`/api/ops/orders/${o.id}`)).body.order.events;
+    assert.deepEqual(ev.map((e) => e.to), ['created', 'paid']);
+    assert.match(ev[1].reason, /query/);
+    assert.ok(w.fake.requests.some((r) => r.url.startsWith(`/v3/pay/transactions/out-trade-no/${o.out_trade_no}?mchid=`)));
+  });
+
   test('secrets never reach the logs', () => {
     const logs = w.server.logs.join('\n');
     assert.ok(!logs.includes(w.merchant.apiv3Key));

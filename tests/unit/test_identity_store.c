@@ -185,7 +185,7 @@ static void otp(enum testdb_kind kind) {
   assert_int_equal(otp_issue(db, &lim, "13800000002", "127.0.0.1", code, &err), 0);
   assert_int_equal(strlen(code), 6);
   /* Brute force: five wrong guesses kill the code; the right one is then refused too. */
-  char wrong[7];
+  char wrong[12];
   int tried = 0;
   for (int g = 0; tried < 5; g++) {
     snprintf(wrong, sizeof wrong, "%06d", g % 1000000);

@@ -66,12 +66,21 @@ export async function startServer({ data, db, args = [], env = {}, webDir } = {}
       reject(new Error(`server exited (${code ?? signal}) before listening:\n${logs.join('\n')}`));
     });
   });
-  server.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close' fires after the output streams end, so the logs are complete when it resolves.
+  server.exited = new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal })));
   await ready;
+  // Stops the server. A graceful stop must leave no sanitizer report (leaks, UB) in its output:
+  // the test build runs under ASan+UBSan, and every e2e test thereby checks the server's memory.
   server.stop = async (signal = 'SIGTERM') => {
-    if (server.exitCode !== undefined || server.exitSignal) return server.exited;
-    proc.kill(signal);
-    return server.exited;
+    if (server.exitCode === undefined && !server.exitSignal) proc.kill(signal);
+    const result = await server.exited;
+    await new Promise((r) => setImmediate(r));
+    const report = logs.find((l) => /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(l));
+    if (report && signal !== 'SIGKILL') {
+      const at = logs.indexOf(report);
+      throw new Error('sanitizer report from the server:\n' + logs.slice(at, at + 40).join('\n'));
+    }
+    return result;
   };
   server.client = () => new Client(server.url);
   return server;

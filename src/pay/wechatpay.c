@@ -427,6 +427,7 @@ pay_provider *pay_wechatpay_new(const struct config *cfg, err_t *err) {
   c->http.base_url = c->base_url;
   c->http.mchid = c->mchid;
   c->http.serial = c->serial;
+  c->http.platform_serial = c->platform_serial;
   c->http.retries = 2;
   c->http.timeout_ms = 10000;
   c->http.merchant_key = wxp_load_private_key(config_str(cfg, "wechatpay_key_file"), err);

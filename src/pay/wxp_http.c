@@ -157,7 +157,8 @@ int wxp_http_call(const wxp_http *h, const char *method, const char *url, const 
       if (status >= 200 && status < 300 && b.len > 0 && signed_response) {
         size_t mlen = 0;
         char *msg = wxp_response_message(rh.timestamp, rh.nonce, b.p, b.len, &mlen);
-        int ok = msg && rh.signature[0] && wxp_rsa_verify_b64(h->platform_key, msg, mlen, rh.signature);
+        int ok = msg && rh.signature[0] && wxp_rsa_verify_b64(h->platform_key, msg, mlen, rh.signature) &&
+                 (!h->platform_serial || !h->platform_serial[0] || strcmp(rh.serial, h->platform_serial) == 0);
         free(msg);
         if (!ok) {
           free(b.p);

@@ -20,6 +20,7 @@ typedef struct wxp_http {
   const char *serial;     /* merchant certificate serial */
   EVP_PKEY *merchant_key; /* signs requests */
   EVP_PKEY *platform_key; /* verifies responses */
+  const char *platform_serial; /* when set, responses must name it in Wechatpay-Serial */
   int retries;
   long timeout_ms;
 } wxp_http;

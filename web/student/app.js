@@ -16,21 +16,25 @@
 
   // The workflow API in one place (issue 7's routes).
   var Flow = {
-    status: function () { return T.api('GET', '/api/collect/status'); },
+    status: function () { return T.api('GET', '/api/status'); },
     upload: function (blob, name, onProgress) {
       var fd = new FormData();
       fd.append('photo', blob, name || 'photo.jpg');
-      return T.upload('/api/collect/attempts', fd, onProgress);
+      return T.upload('/api/photos', fd, onProgress);
     },
-    attempt: function (id) { return T.api('GET', '/api/collect/attempts/' + encodeURIComponent(id)); },
-    imageUrl: function (id, kind) { return '/api/collect/attempts/' + encodeURIComponent(id) + '/' + kind; },
+    attempt: function (id) { return T.api('GET', '/api/photos/attempts/' + encodeURIComponent(id)); },
     submit: function (id, confirmWarnings) {
-      return T.api('POST', '/api/collect/submit', { attempt_id: id, confirm_warnings: !!confirmWarnings });
+      return T.api('POST', '/api/photos/submit', { attempt_id: id, confirm_warnings: !!confirmWarnings });
     },
     inbox: function () { return T.api('GET', '/api/inbox'); },
-    markRead: function (ids) { return T.api('POST', '/api/inbox/read', { ids: ids }); },
-    thread: function () { return T.api('GET', '/api/support/thread'); },
-    send: function (text) { return T.api('POST', '/api/support/messages', { text: text }); }
+    markRead: function (upTo) { return T.api('POST', '/api/inbox/read', { up_to: upTo }); },
+    thread: function () { return T.api('GET', '/api/support/messages'); },
+    send: function (text, image) {
+      var fd = new FormData();
+      fd.append('body', text);
+      if (image) fd.append('image', image, image.name || 'image.jpg');
+      return T.api('POST', '/api/support/messages', fd);
+    }
   };
 
   var S = { me: null, order: null, status: null, stage: 'login', schools: null };
@@ -100,6 +104,8 @@
     if (['inbox', 'support'].indexOf(name) >= 0 && !S.me) name = 'login';
     if (name === 'login' && S.me) name = S.stage;
     renderStepper(stepIndex(name) >= 0 ? name : S.stage);
+    currentView = name;
+    listen();
     T.clear(main);
     var r = views[name](arg);
     if (typeof r === 'function') cleanup = r;
@@ -536,14 +542,14 @@
     function render(a) {
       T.clear(card).appendChild(h('h1', { text: '预览标准照' }));
       if (a.state !== 'ready') {
-        card.appendChild(h('p', { class: 'msg error', role: 'alert', text: (a.refusal_message || '这张照片无法使用') + '。请按提示重新拍摄。' }));
+        card.appendChild(h('p', { class: 'msg error', role: 'alert', text: ((a.refusal && a.refusal.message) || '这张照片无法使用') + '。请按提示重新拍摄。' }));
         card.appendChild(h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/shoot', id: 'retake', text: '重新拍摄' })));
         return;
       }
       var checks = (a.checks || []).slice().sort(function (x, y) { var o = { fail: 0, warn: 1, pass: 2 }; return o[x.status] - o[y.status]; });
       var fails = checks.filter(function (c) { return c.status === 'fail'; });
       var warns = checks.filter(function (c) { return c.status === 'warn'; });
-      var photo = photoWithRegions(Flow.imageUrl(a.id, 'standardized'), '你的标准照预览');
+      var photo = photoWithRegions(a.images.standardized, '你的标准照预览');
       var list = h('ul', { class: 'checks', 'aria-label': '自动检查结果' });
       checks.forEach(function (c) {
         var li = h('li', { class: c.status },
@@ -591,15 +597,16 @@
     var st = S.status || {};
     var card = h('div', { class: 'card' }, h('h1', { text: '审核进度' }));
     card.appendChild(h('p', { class: 'status-big', id: 'status-label', text: st.label || '—' }));
-    if (st.state === 'in_review') card.appendChild(h('p', { text: '预计 ' + T.date(st.due_at) + ' 前完成审核（约两个工作日）。结果会发到“消息”。' }));
+    if (st.state === 'in_review') card.appendChild(h('p', { text: '预计 ' + T.date(st.expected_decision_at) + ' 前完成审核（约两个工作日）。结果会发到“消息”。' }));
     if (st.state === 'approved' || st.state === 'exported' || st.state === 'shipped') card.appendChild(h('p', { class: 'msg ok', text: '照片已审核通过，无需任何操作。通过后照片不能再修改。' }));
     if (st.tracking) card.appendChild(h('p', { text: '快递：' + (st.tracking.courier || '') + ' ' + (st.tracking.number || '') }));
     if (st.state === 'rejected') {
-      var reasons = st.reasons || [];
+      var rej = st.rejection || {};
+      var reasons = rej.reasons || [];
       card.appendChild(h('div', { class: 'msg error', role: 'alert' },
         h('p', { text: '照片未通过审核，原因：' }),
         h('ul', null, reasons.map(function (r) { return h('li', { text: typeof r === 'string' ? r : (r.label || r.text || r.code) }); })),
-        st.note ? h('p', { text: '审核员留言：' + st.note }) : null));
+        rej.note ? h('p', { text: '审核员留言：' + rej.note }) : null));
       var retake = h('button', { type: 'button', id: 'free-retake', text: '免费重拍' });
       retake.addEventListener('click', function () { store.set('retake', true); S.stage = 'shoot'; go('shoot'); });
       card.appendChild(h('div', { class: 'actions' }, retake));
@@ -661,12 +668,27 @@
 
   function loadUnread() {
     Flow.inbox().then(function (r) {
-      var n = (r.messages || []).filter(function (m) { return !m.read_at; }).length;
+      var n = r.unread || 0;
       var badge = document.getElementById('unread');
       badge.hidden = !n;
       badge.textContent = String(n);
       document.getElementById('inbox-link').setAttribute('aria-label', '消息' + (n ? '，' + n + ' 条未读' : ''));
     }, function () { /* the badge is a nicety */ });
+  }
+
+  // Pushed changes: a decision shows at once on the status page; new messages light the badge.
+  var events = null, currentView = '';
+  function listen() {
+    if (events || !window.EventSource || !S.me || S.me.status === 'unlinked') return;
+    events = new EventSource('/api/student/events');
+    events.addEventListener('status', function (ev) {
+      var st;
+      try { st = JSON.parse(ev.data); } catch (e) { return; }
+      var before = S.status && S.status.state;
+      if (before === st.state) return;
+      refresh().then(function () { if (currentView === 'status') { route(); T.announce('状态更新：' + (S.status && S.status.label)); } });
+    });
+    events.addEventListener('inbox', loadUnread);
   }
 
   views.inbox = function () {
@@ -675,15 +697,15 @@
     card.appendChild(list);
     main.appendChild(card);
     Flow.inbox().then(function (r) {
-      var msgs = r.messages || [];
+      var msgs = (r.items || []).slice().reverse();
       if (!msgs.length) list.appendChild(h('li', { text: '暂无消息' }));
       msgs.forEach(function (m) {
-        list.appendChild(h('li', { class: m.read_at ? '' : 'unread' },
-          h('div', { class: 'meta', text: T.dateTime(m.created_at) + (m.read_at ? '' : ' · 未读') }),
+        list.appendChild(h('li', { class: m.read ? '' : 'unread' },
+          h('div', { class: 'meta', text: T.dateTime(m.created_at) + (m.read ? '' : ' · 未读') }),
           h('b', { text: m.title || '' }), h('div', { text: m.body || '' })));
       });
-      var unread = msgs.filter(function (m) { return !m.read_at; }).map(function (m) { return m.id; });
-      if (unread.length) Flow.markRead(unread).then(loadUnread, function () { /* stays unread */ });
+      var last = msgs.reduce(function (mx, m) { return Math.max(mx, m.id); }, 0);
+      if (r.unread && last) Flow.markRead(last).then(loadUnread, function () { /* stays unread */ });
     }, function (e) { list.appendChild(h('li', { class: 'msg error', text: e.message })); });
   };
 
@@ -700,7 +722,7 @@
         msgs.forEach(function (m) {
           var mine = m.from === 'student';
           list.appendChild(h('li', { class: mine ? 'mine' : 'theirs' },
-            h('div', { class: 'meta', text: (mine ? '我' : '客服') + ' · ' + T.dateTime(m.created_at) }), h('div', { text: m.text || m.body || '' })));
+            h('div', { class: 'meta', text: (mine ? '我' : '客服') + ' · ' + T.dateTime(m.created_at) }), h('div', { text: m.body || '' }), m.attachment ? h('img', { src: m.attachment, alt: '附件图片', class: 'attachment' }) : null));
         });
       }, function (e) { say(box, e.message); });
     }

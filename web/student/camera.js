@@ -12,7 +12,7 @@
     var s = T.svg;
     // Viewbox 300x400 (3:4 like the standard photo): the head where the standard wants it.
     return s('svg', { class: 'outline', viewBox: '0 0 300 400', preserveAspectRatio: 'xMidYMid slice', 'aria-hidden': 'true' },
-      s('path', { d: 'M0 0 H300 V400 H0 Z M150 52 C100 52 88 100 90 150 C92 205 120 240 150 240 C180 240 208 205 210 150 C212 100 200 52 150 52 Z',
+      s('path', { d: 'M0 0 H300 V400 H0 Z M150 52 C112 52 90 86 90 146 C90 200 112 236 128 252 L126 286 C86 292 46 320 40 400 H260 C254 320 214 292 174 286 L172 252 C188 236 210 200 210 146 C210 86 188 52 150 52 Z',
         fill: 'rgba(0,0,0,0.35)', 'fill-rule': 'evenodd' }),
       s('ellipse', { cx: 150, cy: 146, rx: 60, ry: 94, fill: 'none', stroke: '#fff', 'stroke-width': 3, 'stroke-dasharray': '10 6' }),
       s('path', { d: 'M40 400 C46 320 92 290 150 288 C208 290 254 320 260 400', fill: 'none', stroke: '#fff', 'stroke-width': 3, 'stroke-dasharray': '10 6' }),

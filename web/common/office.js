@@ -1,0 +1,359 @@
+// Sections shared by the school office console (/admin) and the operator console (/ops): the
+// batch picker, progress dashboard with charts, the not-yet-done list, roster import, batch
+// settings, registry exports, shipping (tracking numbers), payments and reconciliation, support.
+(function () {
+  'use strict';
+  var T = window.T, h = T.h, Staff = window.Staff, Charts = window.Charts;
+  var STATUS = [
+    { code: 'not_started', label: '未开始', color: '#9aa5b1' }, { code: 'linked', label: '已认证', color: '#7fb3e6' },
+    { code: 'paid', label: '已缴费', color: '#3d8bd9' }, { code: 'submitted', label: '审核中', color: '#f5a000' },
+    { code: 'rejected', label: '已驳回', color: '#d64545' }, { code: 'approved', label: '已通过', color: '#1d7a36' }
+  ];
+
+  var batches = null;
+  function loadBatches(force) {
+    if (batches && !force) return Promise.resolve(batches);
+    return T.api('GET', '/api/batches').then(function (r) { batches = r.batches || []; return batches; });
+  }
+  function currentBatchId() { try { return Number(localStorage.getItem('tucai.batch')) || 0; } catch (e) { return 0; } }
+  function setBatch(id) { try { localStorage.setItem('tucai.batch', String(id)); } catch (e) { /* private mode */ } }
+
+  // Renders a batch picker into `into`, then calls fn(batch) now and whenever the choice changes.
+  function withBatch(into, fn) {
+    var slot = h('div');
+    var sel = h('select', { id: 'batch', 'aria-label': '采集批次' });
+    into.appendChild(h('div', { class: 'row batch-pick' }, h('label', { for: 'batch', text: '采集批次' }), sel));
+    into.appendChild(slot);
+    loadBatches().then(function (list) {
+      if (!list.length) { slot.appendChild(h('p', { class: 'msg info', text: '还没有采集批次。' })); return; }
+      list.forEach(function (b) { sel.appendChild(h('option', { value: b.id, text: b.school_name + ' · ' + b.name + '（' + T.date(b.window_start) + ' 至 ' + T.date(b.window_end - 1) + '）' })); });
+      var want = currentBatchId();
+      if (list.some(function (b) { return b.id === want; })) sel.value = String(want);
+      var run = function () {
+        var b = list.filter(function (x) { return String(x.id) === sel.value; })[0];
+        setBatch(b.id);
+        T.clear(slot);
+        fn(b, slot);
+      };
+      sel.addEventListener('change', run);
+      run();
+    }, function (e) { slot.appendChild(Staff.errorBox(e)); });
+  }
+
+  function download(btn, path, name, box) {
+    btn.disabled = true;
+    return T.download(path, name).then(function (n) { if (box) { box.className = 'msg ok'; box.textContent = '已下载 ' + n; } },
+      function (e) { if (box) { box.className = 'msg error'; box.textContent = e.message; } })
+      .then(function () { btn.disabled = false; });
+  }
+
+  // ---- progress -------------------------------------------------------------------------------
+
+  function progress(main) {
+    withBatch(main, function (b, slot) {
+      slot.appendChild(h('p', { class: 'hint', text: '正在统计…' }));
+      T.api('GET', '/api/office/batches/' + b.id + '/progress').then(function (p) {
+        T.clear(slot);
+        var total = p.total || 0, st = p.statuses || {};
+        var done = st.approved || 0;
+        var pct = total ? Math.round(done * 1000 / total) / 10 : 0;
+        var daysLeft = Math.ceil((b.window_end - Date.now()) / 86400e3);
+        slot.appendChild(h('div', { class: 'kpis' },
+          kpi('名单人数', total), kpi('已通过', done + '（' + pct + '%）', 'ok'), kpi('审核中', st.submitted || 0),
+          kpi('已驳回', st.rejected || 0, st.rejected ? 'bad' : ''), kpi('未开始', st.not_started || 0),
+          kpi('距截止', daysLeft > 0 ? daysLeft + ' 天' : '已截止', daysLeft <= 2 ? 'bad' : '')));
+        var colleges = p.colleges || [];
+        var bars = Charts.stackedBars(colleges.map(function (c) {
+          return { label: c.college, values: STATUS.map(function (s) { return (c.statuses || {})[s.code] || 0; }) };
+        }), STATUS.map(function (s) { return { name: s.label, color: s.color }; }), '各学院进度');
+        var days = (p.days || []).map(function (d) { return d.day; });
+        var line = Charts.lines(days, [
+          { name: '认证', color: '#7fb3e6', values: (p.days || []).map(function (d) { return d.linked || 0; }) },
+          { name: '缴费', color: '#3d8bd9', values: (p.days || []).map(function (d) { return d.paid || 0; }) },
+          { name: '提交', color: '#f5a000', values: (p.days || []).map(function (d) { return d.submitted || 0; }) },
+          { name: '通过', color: '#1d7a36', values: (p.days || []).map(function (d) { return d.approved || 0; }) }], '每日进度');
+        slot.appendChild(h('div', { class: 'grid2' },
+          h('div', { class: 'card' }, h('h2', { text: '各学院进度' }), bars),
+          h('div', { class: 'card' }, h('h2', { text: '每日进度' }), days.length ? line : h('p', { class: 'hint', text: '还没有数据' }))));
+        slot.appendChild(h('details', { class: 'card' }, h('summary', { text: '各学院数据表' }),
+          Staff.table([{ label: '学院', get: function (c) { return c.college; } }, { label: '人数', get: function (c) { return String(c.total); } }]
+            .concat(STATUS.map(function (s) { return { label: s.label, get: function (c) { return String((c.statuses || {})[s.code] || 0); } }; })), colleges)));
+        pendingList(b, slot, colleges);
+      }, function (e) { T.clear(slot).appendChild(Staff.errorBox(e)); });
+    });
+  }
+  function kpi(label, value, cls) { return h('div', { class: 'kpi card ' + (cls || '') }, h('div', { class: 'hint', text: label }), h('b', { text: String(value) })); }
+
+  function pendingList(b, slot, colleges) {
+    var sel = h('select', { id: 'pending-college', 'aria-label': '学院' }, h('option', { value: '', text: '全部学院' }),
+      colleges.map(function (c) { return h('option', { value: c.college, text: c.college }); }));
+    var box = h('p', { class: 'msg', role: 'status' });
+    var list = h('div');
+    var q = function (fmt) { return '/api/office/batches/' + b.id + '/pending?format=' + fmt + (sel.value ? '&college=' + encodeURIComponent(sel.value) : ''); };
+    var csv = h('button', { type: 'button', class: 'secondary', id: 'pending-csv', text: '导出 CSV' });
+    var xlsx = h('button', { type: 'button', class: 'secondary', id: 'pending-xlsx', text: '导出 Excel' });
+    csv.addEventListener('click', function () { download(csv, q('csv'), 'pending.csv', box); });
+    xlsx.addEventListener('click', function () { download(xlsx, q('xlsx'), 'pending.xlsx', box); });
+    function load() {
+      T.api('GET', q('json')).then(function (r) {
+        T.clear(list).appendChild(h('p', { class: 'hint', text: '共 ' + r.students.length + ' 人未完成' }));
+        list.appendChild(Staff.table([
+          { label: '学号', get: function (x) { return x.student_no; } }, { label: '姓名', get: function (x) { return x.name_masked; } },
+          { label: '学院', get: function (x) { return x.college; } }, { label: '专业', get: function (x) { return x.major; } },
+          { label: '状态', get: function (x) { return h('span', { class: 'badge ' + (x.status === 'rejected' ? 'bad' : ''), text: x.status_label }); } }
+        ], r.students, '全部完成了'));
+      }, function (e) { T.clear(list).appendChild(Staff.errorBox(e)); });
+    }
+    sel.addEventListener('change', load);
+    slot.appendChild(h('section', { class: 'card', id: 'pending' }, h('h2', { text: '未完成名单' }),
+      h('div', { class: 'row' }, sel, csv, xlsx), box, list));
+    load();
+  }
+
+  // ---- roster import --------------------------------------------------------------------------
+
+  function roster(main) {
+    withBatch(main, function (b, slot) {
+      var file = h('input', { type: 'file', id: 'roster-file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+      var send = h('button', { type: 'submit', id: 'roster-upload', text: '导入名单' });
+      var result = h('div', { id: 'roster-result', 'aria-live': 'polite' });
+      var list = h('div', { id: 'roster-list' });
+      var form = h('form', { class: 'card' }, h('h2', { text: '导入名单' }),
+        h('p', { class: 'hint', text: 'CSV（UTF-8 或 GBK，Excel 另存即可）或 XLSX。表头：学号,姓名,身份证号,学院,专业,学历层次,毕业年份。再次导入会更新已有学生，不会重复。' }),
+        h('label', { for: 'roster-file', text: '名单文件' }), file, h('div', { class: 'actions' }, send), result);
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        if (!file.files[0]) { T.clear(result).appendChild(h('p', { class: 'msg error', text: '请选择名单文件' })); return; }
+        var fd = new FormData();
+        fd.append('file', file.files[0], file.files[0].name);
+        send.disabled = true;
+        T.api('POST', '/api/batches/' + b.id + '/roster', fd).then(function (r) {
+          T.clear(result).appendChild(h('p', { class: 'msg ' + (r.rejected ? 'info' : 'ok'), id: 'roster-summary',
+            text: '新增 ' + r.inserted + ' 人，更新 ' + r.updated + ' 人，有误 ' + r.rejected + ' 行' }));
+          if (r.errors && r.errors.length) result.appendChild(h('div', { id: 'roster-errors' }, h('h3', { text: '有误的行（未导入，请改正后重新导入）' }),
+            Staff.table([{ label: '行号', get: function (x) { return String(x.line); } }, { label: '问题', get: function (x) { return x.reason; } }], r.errors)));
+          loadList();
+        }, function (e) { T.clear(result).appendChild(Staff.errorBox(e)); }).then(function () { send.disabled = false; });
+      });
+      function loadList() {
+        T.api('GET', '/api/batches/' + b.id + '/roster?limit=200').then(function (r) {
+          T.clear(list).appendChild(h('h2', { text: '名单（共 ' + r.total + ' 人' + (r.total > r.records.length ? '，显示前 ' + r.records.length + ' 人' : '') + '）' }));
+          list.appendChild(Staff.table([
+            { label: '学号', get: function (x) { return x.student_no; } }, { label: '姓名', get: function (x) { return x.name_masked; } },
+            { label: '身份证号', get: function (x) { return x.id_masked; } }, { label: '学院', get: function (x) { return x.college; } },
+            { label: '专业', get: function (x) { return x.major; } }, { label: '层次', get: function (x) { return x.degree; } },
+            { label: '状态', get: function (x) { return x.approved ? '已通过' : x.linked ? '已认证' : '未开始'; } }], r.records, '名单为空'));
+        }, function (e) { T.clear(list).appendChild(Staff.errorBox(e)); });
+      }
+      slot.appendChild(form);
+      slot.appendChild(h('div', { class: 'card' }, list));
+      loadList();
+    });
+  }
+
+  // ---- batch settings -------------------------------------------------------------------------
+
+  function settings(main, me) {
+    withBatch(main, function (b, slot) {
+      slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '当前批次' }), h('dl', { class: 'kv' },
+        h('dt', { text: '学校' }), h('dd', { text: b.school_name + '（' + b.school_code + '）' }),
+        h('dt', { text: '名称' }), h('dd', { text: b.name }),
+        h('dt', { text: '采集时间' }), h('dd', { text: T.date(b.window_start) + ' 至 ' + T.date(b.window_end - 1) }),
+        h('dt', { text: '照片规格' }), h('dd', { text: b.profile }),
+        h('dt', { text: '采集范围' }), h('dd', { text: eligibilityText(b.eligibility) }),
+        h('dt', { text: '收费' }), h('dd', null, (b.fees || []).map(function (f) { return h('div', { text: f.name + ' ' + T.money(f.amount_fen) + (f.required ? '（必选）' : '') }); })))));
+    });
+    main.appendChild(newBatchForm(me));
+  }
+  function eligibilityText(e) {
+    if (!e) return '全部';
+    var parts = [];
+    if (e.grad_year) parts.push(e.grad_year + ' 届');
+    if (e.degrees) parts.push(e.degrees.join('、'));
+    return parts.join('，') || '全部';
+  }
+  function newBatchForm(me) {
+    var school = h('select', { id: 'nb-school' });
+    var name = h('input', { id: 'nb-name', type: 'text', maxlength: 120, value: '研究生毕业生图像在线采集' });
+    var start = h('input', { id: 'nb-start', type: 'date' });
+    var end = h('input', { id: 'nb-end', type: 'date' });
+    var profile = h('select', { id: 'nb-profile' }, h('option', { value: 'degree_2017', text: '学位证书照片（2017 国标，本校要求）' }));
+    var year = h('input', { id: 'nb-year', type: 'number', min: 2000, max: 2100, value: new Date().getFullYear() + 1 });
+    var fee = h('input', { id: 'nb-fee', type: 'number', min: 0, step: '0.01', value: '30' });
+    var print = h('input', { id: 'nb-print', type: 'number', min: 0, step: '0.01', value: '10' });
+    var post = h('input', { id: 'nb-post', type: 'number', min: 0, step: '0.01', value: '12' });
+    var box = h('p', { class: 'msg', role: 'status' });
+    var btn = h('button', { type: 'submit', text: '创建批次' });
+    var form = h('form', { class: 'card' }, h('h2', { text: '新建采集批次' }),
+      h('label', { for: 'nb-school', text: '学校' }), school, h('label', { for: 'nb-name', text: '名称' }), name,
+      h('div', { class: 'row' }, h('div', null, h('label', { for: 'nb-start', text: '开始日期' }), start), h('div', null, h('label', { for: 'nb-end', text: '截止日期' }), end)),
+      h('label', { for: 'nb-profile', text: '照片规格' }), profile, h('label', { for: 'nb-year', text: '毕业年份' }), year,
+      h('div', { class: 'row' }, h('div', null, h('label', { for: 'nb-fee', text: '采集费（元）' }), fee), h('div', null, h('label', { for: 'nb-print', text: '冲印费（元）' }), print),
+        h('div', null, h('label', { for: 'nb-post', text: '邮寄费（元）' }), post)), box, h('div', { class: 'actions' }, btn));
+    T.api('GET', '/api/schools').then(function (r) {
+      (r.schools || []).filter(function (s) { return !me.school_id || s.id === me.school_id; })
+        .forEach(function (s) { school.appendChild(h('option', { value: s.id, text: s.name })); });
+    });
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var fen = function (el) { return Math.round(Number(el.value) * 100); };
+      var fees = [{ code: 'collect', name: '采集服务费', amount_fen: fen(fee), required: true }];
+      if (fen(print) > 0) fees.push({ code: 'print', name: '纸质照片冲印', amount_fen: fen(print) });
+      if (fen(post) > 0) fees.push({ code: 'post', name: '邮寄费', amount_fen: fen(post) });
+      btn.disabled = true;
+      T.api('POST', '/api/batches', { school_id: Number(school.value), name: name.value.trim(), window_start: start.value, window_end: end.value,
+        profile: profile.value, eligibility: { grad_year: Number(year.value), degrees: ['硕士', '博士'] }, fees: fees }).then(function (b) {
+        box.className = 'msg ok'; box.textContent = '已创建批次 ' + b.name;
+        setBatch(b.id);
+        return loadBatches(true);
+      }, function (e) { box.className = 'msg error'; box.textContent = e.message; }).then(function () { btn.disabled = false; });
+    });
+    return form;
+  }
+
+  // ---- exports --------------------------------------------------------------------------------
+
+  function exportsSection(main) {
+    withBatch(main, function (b, slot) {
+      var box = h('div', { id: 'export-state', 'aria-live': 'polite' });
+      var start = h('button', { type: 'button', id: 'export-start', text: '生成报送包（已通过的照片）' });
+      var again = h('input', { type: 'checkbox', id: 'export-again' });
+      var timer = null;
+      function poll(id) {
+        T.api('GET', '/api/office/exports/' + id).then(function (p) {
+          T.clear(box).appendChild(h('p', { class: 'msg ' + (p.state === 'failed' ? 'error' : p.state === 'done' ? 'ok' : 'info'),
+            text: '报送包 #' + p.id + '：' + ({ queued: '排队中', running: '生成中', done: '已完成', failed: '失败' }[p.state] || p.state) +
+              (p.state === 'done' ? '，' + p.photos + ' 张照片，' + Math.round(p.bytes / 1024) + ' KB' : '') + (p.error ? '：' + p.error : '') }));
+          if (p.state === 'done') {
+            var dl = h('button', { type: 'button', id: 'export-download', text: '下载报送包' });
+            var res = h('p', { class: 'msg', role: 'status' });
+            dl.addEventListener('click', function () { download(dl, '/api/office/exports/' + p.id + '/file', p.file_name, res); });
+            box.appendChild(h('div', { class: 'actions' }, dl));
+            box.appendChild(res);
+            box.appendChild(h('p', { class: 'hint', text: 'SHA-256：' + p.sha256 }));
+          } else if (p.state !== 'failed') timer = setTimeout(function () { poll(id); }, 1000);
+        }, function (e) { T.clear(box).appendChild(Staff.errorBox(e)); });
+      }
+      start.addEventListener('click', function () {
+        start.disabled = true;
+        T.api('POST', '/api/office/batches/' + b.id + '/exports', { reexport: again.checked }).then(function (r) { poll(r.package_id); },
+          function (e) { T.clear(box).appendChild(Staff.errorBox(e)); }).then(function () { start.disabled = false; });
+      });
+      slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '报送学信网' }),
+        h('p', { text: '把本批次已通过审核的照片打包（480×640 JPEG，以学号命名，附清单），加密给学信网并签名。' }),
+        h('label', { class: 'check-line', for: 'export-again' }, again, '包括已经导出过的照片（重新导出）'),
+        h('div', { class: 'actions' }, start), box));
+      return function () { clearTimeout(timer); };
+    });
+  }
+
+  // ---- shipping -------------------------------------------------------------------------------
+
+  function shipping(main) {
+    withBatch(main, function (b, slot) {
+      var file = h('input', { type: 'file', id: 'tracking-file', accept: '.csv,text/csv' });
+      var send = h('button', { type: 'submit', id: 'tracking-upload', text: '导入快递单号' });
+      var result = h('div', { 'aria-live': 'polite' });
+      var form = h('form', { class: 'card' }, h('h2', { text: '导入快递单号' }),
+        h('p', { class: 'hint', text: 'CSV：订单号或学号,快递公司,快递单号。导入后学生状态变为“已寄出”，并收到快递单号通知。重复导入不会重复通知。' }),
+        h('label', { for: 'tracking-file', text: 'CSV 文件' }), file, h('div', { class: 'actions' }, send), result);
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var f = file.files[0];
+        if (!f) return;
+        send.disabled = true;
+        f.arrayBuffer().then(function (buf) {
+          return T.ensureCsrf().then(function () {
+            return fetch('/api/office/batches/' + b.id + '/tracking', { method: 'POST', credentials: 'same-origin',
+              headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': T.csrfToken() }, body: buf });
+          });
+        }).then(function (res) { return res.json().then(function (j) { if (!res.ok) throw new Error((j.error && j.error.message) || '导入失败'); return j; }); })
+          .then(function (r) {
+            T.clear(result).appendChild(h('p', { class: 'msg ok', text: '已寄出 ' + r.applied + ' 件，未变化 ' + r.unchanged + ' 件，有误 ' + r.errors.length + ' 行' }));
+            if (r.errors.length) result.appendChild(Staff.table([{ label: '行号', get: function (x) { return String(x.line); } }, { label: '问题', get: function (x) { return x.message; } }], r.errors));
+          }, function (e) { T.clear(result).appendChild(Staff.errorBox(e)); }).then(function () { send.disabled = false; });
+      });
+      slot.appendChild(form);
+    });
+  }
+
+  // ---- payments -------------------------------------------------------------------------------
+
+  function payments(main) {
+    var today = T.date(Date.now());
+    var date = h('input', { type: 'date', id: 'pay-date', value: today });
+    var list = h('div'), recon = h('div'), box = h('p', { class: 'msg', role: 'status' });
+    var csv = h('button', { type: 'button', class: 'secondary', text: '下载 CSV' });
+    var xlsx = h('button', { type: 'button', class: 'secondary', text: '下载 Excel' });
+    var check = h('button', { type: 'button', id: 'reconcile', text: '与支付平台对账' });
+    csv.addEventListener('click', function () { download(csv, '/api/ops/payments?format=csv&date=' + date.value, 'payments.csv', box); });
+    xlsx.addEventListener('click', function () { download(xlsx, '/api/ops/payments?format=xlsx&date=' + date.value, 'payments.xlsx', box); });
+    check.addEventListener('click', function () {
+      T.api('GET', '/api/ops/reconcile?date=' + date.value).then(function (r) {
+        var kinds = { missing_here: '平台有、本系统无', missing_there: '本系统有、平台无', amount: '金额不一致' };
+        T.clear(recon).appendChild(h('p', { class: 'msg ' + (r.mismatches.length ? 'error' : 'ok'), id: 'reconcile-result',
+          text: r.date + '：本系统 ' + r.ours + ' 笔，支付平台 ' + r.bill + ' 笔，差异 ' + r.mismatches.length + ' 笔' }));
+        if (r.mismatches.length) recon.appendChild(Staff.table([{ label: '类型', get: function (x) { return kinds[x.kind] || x.kind; } },
+          { label: '订单号', get: function (x) { return x.out_trade_no; } }, { label: '本系统', get: function (x) { return T.money(x.ours_fen); } },
+          { label: '平台', get: function (x) { return T.money(x.bill_fen); } }], r.mismatches));
+      }, function (e) { T.clear(recon).appendChild(Staff.errorBox(e)); });
+    });
+    function load() {
+      T.api('GET', '/api/ops/payments?date=' + date.value).then(function (r) {
+        var rows = r.payments || [];
+        var sum = rows.reduce(function (s, x) { return s + x.amount_fen - (x.refund_fen || 0); }, 0);
+        T.clear(list).appendChild(h('p', { text: r.date + '：' + rows.length + ' 笔，实收 ' + T.money(sum) }));
+        list.appendChild(Staff.table([
+          { label: '订单号', get: function (x) { return x.out_trade_no; } }, { label: '金额', get: function (x) { return T.money(x.amount_fen); } },
+          { label: '项目', get: function (x) { return (x.items || []).map(function (i) { return i.name; }).join('、'); } },
+          { label: '状态', get: function (x) { return x.state + (x.flag ? '（' + x.flag + '）' : ''); } },
+          { label: '支付时间', get: function (x) { return T.dateTime(x.paid_at); } },
+          { label: '退款', get: function (x) { return x.refund_fen ? T.money(x.refund_fen) : ''; } }], rows, '当天没有支付'));
+      }, function (e) { T.clear(list).appendChild(Staff.errorBox(e)); });
+    }
+    date.addEventListener('change', load);
+    main.appendChild(h('div', { class: 'card' }, h('div', { class: 'row' }, h('div', null, h('label', { for: 'pay-date', text: '日期（北京时间）' }), date), csv, xlsx, check), box, recon, list));
+    load();
+  }
+
+  // ---- support --------------------------------------------------------------------------------
+
+  function support(main, me, args) {
+    var listBox = h('div'), threadBox = h('div', { id: 'thread' });
+    main.appendChild(h('div', { class: 'grid2' }, h('div', { class: 'card' }, h('h2', { text: '会话' }), listBox), h('div', { class: 'card' }, threadBox)));
+    T.api('GET', '/api/ops/support/threads').then(function (r) {
+      listBox.appendChild(Staff.table([
+        { label: '学生', get: function (x) { return h('a', { href: '#/support/' + x.account_id, text: '账号 #' + x.account_id }); } },
+        { label: '状态', get: function (x) { return x.status_label || ''; } },
+        { label: '未读', get: function (x) { return x.unread ? h('span', { class: 'badge bad', text: String(x.unread) }) : '0'; } },
+        { label: '最近', get: function (x) { return T.dateTime(x.last_at); } }], r.threads || [], '没有留言'));
+    }, function (e) { listBox.appendChild(Staff.errorBox(e)); });
+    var account = Number(args && args[0]);
+    if (!account) { threadBox.appendChild(h('p', { class: 'hint', text: '选择左侧的会话查看。' })); return; }
+    function load() {
+      T.api('GET', '/api/ops/support/threads/' + account).then(function (r) {
+        T.clear(threadBox).appendChild(h('h2', { text: '账号 #' + account + ' · ' + (r.status.label || '') }));
+        threadBox.appendChild(h('ul', { class: 'messages' }, (r.messages || []).map(function (m) {
+          return h('li', { class: m.from === 'student' ? 'theirs' : 'mine' }, h('div', { class: 'hint', text: (m.from === 'student' ? '学生' : '客服') + ' · ' + T.dateTime(m.created_at) }),
+            h('div', { text: m.body }), m.attachment ? h('img', { src: m.attachment, alt: '附件图片', class: 'attachment' }) : null);
+        })));
+        var text = h('textarea', { id: 'reply-text', maxlength: 1000 });
+        var send = h('button', { type: 'submit', id: 'reply-send', text: '回复' });
+        var form = h('form', null, h('label', { for: 'reply-text', text: '回复' }), text, h('div', { class: 'actions' }, send));
+        form.addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          if (!text.value.trim()) return;
+          var fd = new FormData();
+          fd.append('body', text.value.trim());
+          send.disabled = true;
+          T.api('POST', '/api/ops/support/threads/' + account, fd).then(load, function (e) { form.appendChild(Staff.errorBox(e)); send.disabled = false; });
+        });
+        threadBox.appendChild(form);
+      }, function (e) { T.clear(threadBox).appendChild(Staff.errorBox(e)); });
+    }
+    load();
+  }
+
+  window.Office = { progress: progress, roster: roster, settings: settings, exports: exportsSection, shipping: shipping,
+    payments: payments, support: support, withBatch: withBatch, loadBatches: loadBatches };
+})();

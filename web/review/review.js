@@ -1,0 +1,276 @@
+// The reviewer console, keyboard first: J/K move through the queue, A approve, R opens the reasons
+// (digits toggle them), Enter confirms, Esc cancels; E/O/N zoom on eyes, ears and neck, 0 resets.
+// Each item is claimed (a lease) when opened and released when the reviewer moves on undecided.
+(function () {
+  'use strict';
+  var T = window.T, h = T.h, R = window.PhotoRules;
+  // Keys for the reasons, in the server's order: 1-9, 0, then - and =.
+  var KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '-', '='];
+  var ZOOMS = [
+    { key: 'e', label: '眼睛', checks: ['eyes_open', 'gaze_forward', 'glasses', 'red_eye', 'tinted_lenses', 'makeup'] },
+    { key: 'o', label: '耳朵', checks: ['ears_visible', 'earrings'] },
+    { key: 'n', label: '脖子', checks: ['neck_visible', 'necklace', 'bare_shoulders'] }
+  ];
+
+  var state = { queue: [], index: -1, item: null, reasons: [], mode: 'idle', picked: {}, decided: 0, zoom: null };
+  var els = {};
+
+  function render(main) {
+    els.stats = h('p', { class: 'stats', id: 'stats', 'aria-live': 'polite' });
+    els.queue = h('ul', { class: 'queue', id: 'queue', 'aria-label': '待审队列' });
+    els.center = h('section', { 'aria-label': '照片' });
+    els.side = h('section', { 'aria-label': '检查与决定' });
+    main.appendChild(h('h1', { class: 'visually-hidden', text: '照片审核' }));
+    main.appendChild(els.stats);
+    main.appendChild(h('div', { class: 'desk' },
+      h('section', { 'aria-label': '队列' }, h('h2', { text: '队列' }), els.queue),
+      els.center, els.side));
+    main.appendChild(h('p', { class: 'keys' }, '快捷键：', kbd('J'), '/', kbd('K'), ' 下一张/上一张 · ', kbd('A'), ' 通过 · ', kbd('R'),
+      ' 驳回（数字选原因）· ', kbd('Enter'), ' 确认 · ', kbd('Esc'), ' 取消 · ', kbd('E'), kbd('O'), kbd('N'), ' 放大眼睛/耳朵/脖子 · ', kbd('0'), ' 复原（未选原因时）'));
+    document.addEventListener('keydown', onKey);
+    T.api('GET', '/api/review/reasons').then(function (r) { state.reasons = r.reasons || []; });
+    loadQueue(0);
+  }
+  function kbd(k) { return h('kbd', { text: k }); }
+
+  function endOfTodayBeijing() {
+    var now = Date.now(), bj = now + 8 * 3600e3;
+    return now + (86400e3 - (bj % 86400e3));
+  }
+
+  function loadQueue(keepId) {
+    return T.api('GET', '/api/review/queue').then(function (r) {
+      state.queue = r.items || [];
+      var eod = endOfTodayBeijing();
+      var dueToday = state.queue.filter(function (x) { return x.due_at <= eod; }).length;
+      var overdue = state.queue.filter(function (x) { return x.overdue; }).length;
+      T.clear(els.stats).appendChild(h('span', null, '待审 ', h('b', { id: 'count-left', text: String(state.queue.length) }), ' 件'));
+      els.stats.appendChild(h('span', null, '今天到期 ', h('b', { id: 'due-today', text: String(dueToday) }), ' 件'));
+      els.stats.appendChild(h('span', { class: overdue ? 'badge bad' : 'badge' }, '已超期 ' + overdue + ' 件'));
+      els.stats.appendChild(h('span', null, '本次已审 ', h('b', { id: 'decided', text: String(state.decided) })));
+      T.clear(els.queue);
+      state.queue.forEach(function (x, i) {
+        var li = h('li', { class: (x.overdue ? 'overdue ' : '') + (x.resubmission ? 'resub' : ''), 'data-id': x.id },
+          h('button', { type: 'button', onclick: function () { open(i); } },
+            h('b', { text: '#' + x.id }), x.resubmission ? h('span', { class: 'badge warn', text: '重新提交' }) : null,
+            x.claimed && !x.claimed_by_me ? h('span', { class: 'badge', text: '他人处理中' }) : null,
+            h('div', { class: 'hint', text: '截止 ' + T.dateTime(x.due_at) })));
+        els.queue.appendChild(li);
+      });
+      if (!state.queue.length) {
+        state.index = -1; state.item = null;
+        T.clear(els.center).appendChild(h('p', { class: 'msg ok', id: 'queue-empty', text: '队列已清空，辛苦了！' }));
+        T.clear(els.side);
+        return;
+      }
+      var at = 0;
+      state.queue.forEach(function (x, i) { if (x.id === keepId) at = i; });
+      open(Math.min(at, state.queue.length - 1));
+    }, function (e) { T.clear(els.center).appendChild(window.Staff.errorBox(e)); });
+  }
+
+  function release() {
+    var it = state.item;
+    if (it && it.state === 'pending' && it.mine) T.api('POST', '/api/review/items/' + it.id + '/release').catch(function () { /* lease expires anyway */ });
+  }
+
+  function open(i) {
+    if (i < 0 || i >= state.queue.length) return;
+    if (state.item && state.queue[i] && state.item.id === state.queue[i].id && state.index === i) return;
+    release();
+    state.index = i;
+    state.mode = 'idle';
+    state.picked = {};
+    state.zoom = null;
+    els.queue.querySelectorAll('li').forEach(function (li, k) { li.setAttribute('aria-current', k === i ? 'true' : 'false'); });
+    var q = state.queue[i];
+    T.clear(els.center).appendChild(h('p', { class: 'hint', text: '正在载入 #' + q.id + '…' }));
+    T.clear(els.side);
+    T.api('POST', '/api/review/items/' + q.id + '/claim').then(function (c) {
+      return T.api('GET', '/api/review/items/' + q.id).then(function (r) {
+        if (state.index !== i) return;
+        state.item = r.item;
+        state.item.mine = true;
+        state.item.claimUntil = c.claim_until;
+        show();
+      });
+    }, function (e) {
+      if (state.index !== i) return;
+      state.item = null;
+      T.clear(els.center).appendChild(window.Staff.errorBox(e));
+      els.center.appendChild(h('p', { class: 'hint', text: '按 J 看下一张。' }));
+    });
+  }
+
+  function zoomBox(src, alt, checks) {
+    var img = h('img', { src: src, alt: alt });
+    var overlay = T.svg('svg', { viewBox: '0 0 480 640', 'aria-hidden': 'true', preserveAspectRatio: 'none' });
+    (checks || []).forEach(function (c) {
+      if (!c.region || c.region.length !== 4 || c.status === 'pass') return;
+      overlay.appendChild(T.svg('rect', { x: c.region[0], y: c.region[1], width: c.region[2], height: c.region[3], fill: 'none',
+        stroke: c.status === 'fail' ? '#ff2d20' : '#f5a000', 'stroke-width': 4, rx: 6, 'data-check': c.id }));
+    });
+    var layer = h('div', { class: 'layer' }, img, overlay);
+    return { el: h('div', { class: 'zoombox' }, layer), layer: layer, overlay: overlay };
+  }
+
+  // Zoom a layer so that region [x, y, w, h] (480x640 space) fills most of the box.
+  function zoomTo(layer, region) {
+    if (!region) { layer.style.transform = ''; return; }
+    var s = Math.max(1.5, Math.min(5, 0.8 * Math.min(480 / region[2], 640 / region[3])));
+    var cx = (region[0] + region[2] / 2) / 480, cy = (region[1] + region[3] / 2) / 640;
+    var tx = Math.min(0, Math.max(1 - s, 0.5 - s * cx)), ty = Math.min(0, Math.max(1 - s, 0.5 - s * cy));
+    layer.style.transform = 'translate(' + (tx * 100).toFixed(2) + '%, ' + (ty * 100).toFixed(2) + '%) scale(' + s.toFixed(3) + ')';
+  }
+
+  function regionFor(z, checks) {
+    var boxes = (checks || []).filter(function (c) { return z.checks.indexOf(c.id) >= 0 && c.region && c.region.length === 4 && c.region[2] > 0; }).map(function (c) { return c.region; });
+    if (!boxes.length) return null;
+    var x0 = Math.min.apply(null, boxes.map(function (b) { return b[0]; })), y0 = Math.min.apply(null, boxes.map(function (b) { return b[1]; }));
+    var x1 = Math.max.apply(null, boxes.map(function (b) { return b[0] + b[2]; })), y1 = Math.max.apply(null, boxes.map(function (b) { return b[1] + b[3]; }));
+    return [x0, y0, x1 - x0, y1 - y0];
+  }
+
+  function show() {
+    var it = state.item, a = it.attempt || {};
+    var checks = a.checks || [];
+    var std = zoomBox(a.images.standardized, '标准照 #' + it.id, checks);
+    var orig = h('div', { class: 'zoombox' }, h('div', { class: 'layer' }, h('img', { src: a.images.original, alt: '原图 #' + it.id })));
+    els.std = std;
+    var tools = h('div', { class: 'zoom-tools', role: 'group', 'aria-label': '放大' });
+    ZOOMS.forEach(function (z) {
+      var b = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'data-zoom': z.key, text: z.label + '（' + z.key.toUpperCase() + '）' });
+      b.addEventListener('click', function () { setZoom(z.key); });
+      tools.appendChild(b);
+    });
+    tools.appendChild(h('button', { type: 'button', class: 'secondary', text: '复原', onclick: function () { setZoom(null); } }));
+    var regionsToggle = h('input', { type: 'checkbox', id: 'show-regions', checked: true });
+    regionsToggle.addEventListener('change', function () { std.overlay.style.display = regionsToggle.checked ? '' : 'none'; });
+    var earlier = (it.earlier_attempts || []).filter(function (x) { return x.images && x.images.standardized; });
+    T.clear(els.center).appendChild(h('h2', null, '照片 #' + it.id, it.resubmission ? h('span', { class: 'badge warn', text: ' 驳回后重新提交' }) : null));
+    els.center.appendChild(h('p', { class: 'hint', id: 'item-due', text: '提交 ' + T.dateTime(it.submitted_at) + ' · 截止 ' + T.dateTime(it.due_at) +
+      (it.warnings_confirmed ? ' · 学生已确认提示项' : '') }));
+    els.center.appendChild(tools);
+    els.center.appendChild(h('label', { class: 'check-line', for: 'show-regions' }, regionsToggle, '标出检查区域'));
+    els.center.appendChild(h('div', { class: 'photos' },
+      h('figure', null, orig, h('figcaption', { text: '原图' })),
+      h('figure', null, std.el, h('figcaption', { text: '标准照' })),
+      h('figure', null, h('div', { class: 'earlier' }, earlier.length ? earlier.map(function (x) {
+        return h('figure', null, h('img', { src: x.images.standardized, alt: '之前的照片 #' + x.id }), h('figcaption', { text: T.dateTime(x.created_at) }));
+      }) : h('p', { class: 'hint', text: '没有更早的照片' })), h('figcaption', { text: '更早的照片（' + earlier.length + '）' }))));
+    var decisions = it.decisions || [];
+    if (decisions.length) els.center.appendChild(h('div', { class: 'card' }, h('h3', { text: '以前的决定' }),
+      h('ul', null, decisions.map(function (d) {
+        return h('li', { text: T.dateTime(d.at) + ' ' + (d.decision === 'approved' ? '通过' : '驳回：' + (d.reasons || []).join('、')) + (d.note ? '（' + d.note + '）' : '') });
+      }))));
+
+    var sorted = checks.slice().sort(function (x, y) { var o = { fail: 0, warn: 1, pass: 2 }; return o[x.status] - o[y.status]; });
+    T.clear(els.side).appendChild(h('h2', { text: '自动检查' }));
+    els.side.appendChild(h('ul', { class: 'checks-list' }, sorted.map(function (c) {
+      var name = (R.checks[c.id] || [c.id])[0];
+      var li = h('li', null, h('span', { class: 'badge ' + c.status, text: R.statusWords[c.status] || c.status }), h('span', null, name, c.status !== 'pass' && c.message ? h('span', { class: 'hint', text: ' ' + c.message }) : null));
+      if (c.region) li.addEventListener('click', function () { zoomTo(std.layer, c.region); });
+      return li;
+    })));
+    els.decision = h('div', { class: 'card', id: 'decision' });
+    els.side.appendChild(h('h2', { text: '决定' }));
+    els.side.appendChild(els.decision);
+    renderDecision();
+  }
+
+  function setZoom(key) {
+    if (!state.item || !els.std) return;
+    state.zoom = key;
+    var z = ZOOMS.filter(function (x) { return x.key === key; })[0];
+    var region = z ? regionFor(z, state.item.attempt.checks) : null;
+    zoomTo(els.std.layer, region);
+    els.center.querySelectorAll('[data-zoom]').forEach(function (b) { b.setAttribute('aria-pressed', b.dataset.zoom === key ? 'true' : 'false'); });
+    T.announce(z ? (region ? '已放大' + z.label : '没有' + z.label + '的检查区域') : '已复原');
+  }
+
+  function renderDecision(message) {
+    var d = T.clear(els.decision);
+    if (state.mode === 'approve') {
+      d.appendChild(h('p', { class: 'decision-state', id: 'decision-state', text: '通过这张照片？按 Enter 确认，Esc 取消。' }));
+      d.appendChild(h('div', { class: 'actions' }, h('button', { type: 'button', id: 'confirm', text: '确认通过（Enter）', onclick: confirm }),
+        h('button', { type: 'button', class: 'secondary', text: '取消（Esc）', onclick: cancel })));
+    } else if (state.mode === 'reject') {
+      d.appendChild(h('p', { class: 'decision-state', id: 'decision-state', text: '选择驳回原因（数字键），Enter 确认。' }));
+      var ul = h('ul', { class: 'reasons', id: 'reasons' });
+      state.reasons.forEach(function (r, i) {
+        var cb = h('input', { type: 'checkbox', id: 'reason-' + i, checked: !!state.picked[r] });
+        cb.addEventListener('change', function () { if (cb.checked) state.picked[r] = true; else delete state.picked[r]; renderDecision(); });
+        ul.appendChild(h('li', null, h('label', { for: 'reason-' + i }, cb, kbd(KEYS[i] || ''), r)));
+      });
+      d.appendChild(ul);
+      if (state.picked['其他']) d.appendChild(h('div', null, h('label', { for: 'other', text: '其他原因' }), h('input', { id: 'other', type: 'text', maxlength: 200, value: state.other || '' })));
+      d.appendChild(h('label', { for: 'note', text: '给学生的留言（可选）' }));
+      d.appendChild(h('textarea', { id: 'note', maxlength: 500 }, state.note || ''));
+      d.appendChild(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', id: 'confirm', text: '确认驳回（Enter）', onclick: confirm }),
+        h('button', { type: 'button', class: 'secondary', text: '取消（Esc）', onclick: cancel })));
+      ['other', 'note'].forEach(function (id) {
+        var el = document.getElementById(id);
+        if (el) el.addEventListener('input', function () { state[id] = el.value; });
+      });
+    } else {
+      d.appendChild(h('div', { class: 'actions' },
+        h('button', { type: 'button', id: 'approve', text: '通过（A）', onclick: function () { state.mode = 'approve'; renderDecision(); } }),
+        h('button', { type: 'button', class: 'danger', id: 'reject', text: '驳回（R）', onclick: function () { state.mode = 'reject'; renderDecision(); } })));
+    }
+    if (message) d.appendChild(h('p', { class: 'msg error', role: 'alert', text: message }));
+  }
+
+  function cancel() { state.mode = 'idle'; state.picked = {}; renderDecision(); }
+
+  function confirm() {
+    var it = state.item;
+    if (!it || state.busy) return;
+    var body, path;
+    if (state.mode === 'approve') { path = 'approve'; body = { note: '' }; }
+    else if (state.mode === 'reject') {
+      var reasons = Object.keys(state.picked);
+      if (!reasons.length) return renderDecision('请至少选择一个驳回原因');
+      if (state.picked['其他'] && !(state.other || '').trim()) return renderDecision('选择“其他”时请写明原因');
+      path = 'reject'; body = { reasons: reasons, other: (state.other || '').trim(), note: (state.note || '').trim() };
+    } else return;
+    state.busy = true;
+    T.api('POST', '/api/review/items/' + it.id + '/' + path, body).then(function () {
+      state.busy = false;
+      state.decided++;
+      T.announce('#' + it.id + (path === 'approve' ? ' 已通过' : ' 已驳回'));
+      it.state = 'decided';
+      state.item = null; state.other = ''; state.note = '';
+      var next = state.queue[state.index + 1];
+      return loadQueue(next ? next.id : 0);
+    }, function (e) { state.busy = false; renderDecision(e.message); });
+  }
+
+  function onKey(ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var t = ev.target, typing = t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type === 'text'));
+    if (ev.key === 'Escape') { if (state.mode !== 'idle') { ev.preventDefault(); cancel(); } return; }
+    if (ev.key === 'Enter') {
+      if (state.mode === 'idle' || (typing && t.tagName === 'TEXTAREA')) return;
+      if (t && t.tagName === 'BUTTON' && !t.id.match(/^confirm$/)) { ev.preventDefault(); }
+      ev.preventDefault();
+      confirm();
+      return;
+    }
+    if (typing) return;
+    var k = ev.key.toLowerCase();
+    if (state.mode === 'reject' && KEYS.indexOf(k) >= 0) {
+      var r = state.reasons[KEYS.indexOf(k)];
+      if (r) { ev.preventDefault(); if (state.picked[r]) delete state.picked[r]; else state.picked[r] = true; renderDecision(); if (r === '其他' && state.picked[r]) document.getElementById('other').focus(); }
+      return;
+    }
+    if (k === 'j') { ev.preventDefault(); open(state.index + 1); }
+    else if (k === 'k') { ev.preventDefault(); open(state.index - 1); }
+    else if (k === 'a' && state.item) { ev.preventDefault(); state.mode = 'approve'; renderDecision(); }
+    else if (k === 'r' && state.item) { ev.preventDefault(); state.mode = 'reject'; renderDecision(); }
+    else if (k === 'e' || k === 'o' || k === 'n') { ev.preventDefault(); setZoom(state.zoom === k ? null : k); }
+    else if (k === '0') { ev.preventDefault(); setZoom(null); }
+  }
+
+  window.addEventListener('pagehide', release);
+  window.Staff.start({ title: '图采审核台', roles: ['reviewer', 'operator'], onReady: function (me, main) { render(main); } });
+})();

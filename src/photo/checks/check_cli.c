@@ -1,9 +1,9 @@
-/* check_cli.c: `tucai photo check IN [--profile NAME] [--json]`.
+/* check_cli.c: `tucai photo check IN... [--profile NAME] [--json]`.
  *
  * Reads the photo, analyses it with the photo engine (the same analysis standardize makes; where
  * the engine cannot start, e.g. its models are missing, with dlib landmarks alone), runs every
  * check with the profile's "checks" object and prints either the JSON report or one line per
- * check. Exit status:
+ * check (several files: one JSON report per line, the engine loaded once). Exit status:
  * 0 when nothing fails, 1 when a check fails, 2 on bad usage or an unreadable photo or profile.
  * src/cli/photo.c dispatches the "check" subcommand here. */
 #include "photo/checks/check_cli.h"
@@ -59,7 +59,8 @@ json_t *photo_checks_profile_config(const char *name, err_t *err) {
 }
 
 static void usage(FILE *f) {
-  fputs("usage: tucai photo check IN [--profile NAME] [--json]\n", f);
+  fputs("usage: tucai photo check IN... [--profile NAME] [--json]\n"
+        "  several files: one JSON report per line, in order; exit status the worst of them\n", f);
 }
 
 static void print_text(const json_t *report) {
@@ -86,62 +87,38 @@ static int analyse(const void *buf, size_t len, const char *profile, photo_analy
   return checks_analyze_buffer(buf, len, a, err);
 }
 
-int photo_check_main(int argc, char **argv) {
-  const char *in = NULL, *profile = DEFAULT_PROFILE;
-  int as_json = 0;
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0) as_json = 1;
-    else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
-    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      usage(stdout);
-      return 0;
-    } else if (argv[i][0] == '-' || in) {
-      usage(stderr);
-      return 2;
-    } else in = argv[i];
-  }
-  if (!in) {
-    usage(stderr);
-    return 2;
-  }
-  if (VIPS_INIT("tucai")) {
-    fprintf(stderr, "tucai photo check: libvips failed to start\n");
-    return 2;
-  }
-  err_t err;
-  err_clear(&err);
-  json_t *cfg = photo_checks_profile_config(profile, &err);
-  if (!cfg) {
-    fprintf(stderr, "tucai photo check: %s\n", err.message);
-    return 2;
-  }
+/* Checks one file; prints its report. Returns 0, 1 (a check fails) or 2 (cannot check). With
+ * several files, JSON reports go one per line (JSON Lines) and the text gets a header. */
+static int check_file(const char *in, const char *profile, const json_t *cfg, int as_json, int many) {
   gchar *buf = NULL;
   gsize len = 0;
   GError *ge = NULL;
   if (!g_file_get_contents(in, &buf, &len, &ge)) {
     fprintf(stderr, "tucai photo check: cannot read %s: %s\n", in, ge ? ge->message : "");
     if (ge) g_error_free(ge);
-    json_decref(cfg);
     return 2;
   }
   int rc = 2;
+  err_t err;
+  err_clear(&err);
   photo_analysis a;
   json_t *report = NULL;
   if ((long)len > CHECK_MAX_INPUT_BYTES) {
-    fprintf(stderr, "tucai photo check: file too large\n");
+    fprintf(stderr, "tucai photo check: %s: file too large\n", in);
   } else if (analyse(buf, len, profile, &a, &err)) {
-    fprintf(stderr, "tucai photo check: %s\n", err.message);
+    fprintf(stderr, "tucai photo check: %s: %s\n", in, err.message);
   } else {
     if (photo_checks_run(&a, cfg, &report, &err)) {
-      fprintf(stderr, "tucai photo check: %s\n", err.message);
+      fprintf(stderr, "tucai photo check: %s: %s\n", in, err.message);
     } else {
       int fails, warns;
       photo_checks_count(report, &fails, &warns);
       if (as_json) {
-        char *s = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(report, (many ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
         if (s) puts(s);
         free(s);
       } else {
+        if (many) printf("== %s\n", in);
         print_text(report);
         printf("%d fail, %d warn\n", fails, warns);
       }
@@ -151,6 +128,51 @@ int photo_check_main(int argc, char **argv) {
     photo_analysis_free(&a);
   }
   g_free(buf);
+  return rc;
+}
+
+int photo_check_main(int argc, char **argv) {
+  const char *profile = DEFAULT_PROFILE;
+  int as_json = 0, n_in = 0;
+  const char **in = calloc((size_t)argc + 1, sizeof *in);
+  if (!in) return 2;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0) as_json = 1;
+    else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
+    else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      usage(stdout);
+      free(in);
+      return 0;
+    } else if (argv[i][0] == '-') {
+      usage(stderr);
+      free(in);
+      return 2;
+    } else in[n_in++] = argv[i];
+  }
+  if (!n_in) {
+    usage(stderr);
+    free(in);
+    return 2;
+  }
+  if (VIPS_INIT("tucai")) {
+    fprintf(stderr, "tucai photo check: libvips failed to start\n");
+    free(in);
+    return 2;
+  }
+  err_t err;
+  err_clear(&err);
+  json_t *cfg = photo_checks_profile_config(profile, &err);
+  if (!cfg) {
+    fprintf(stderr, "tucai photo check: %s\n", err.message);
+    free(in);
+    return 2;
+  }
+  int rc = 0;
+  for (int i = 0; i < n_in; i++) {
+    int r = check_file(in[i], profile, cfg, as_json, n_in > 1);
+    if (r > rc) rc = r;
+  }
   json_decref(cfg);
+  free(in);
   return rc;
 }

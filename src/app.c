@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include "auth/session.h"
+#include "blob/blob.h"
+#include "collect/collect.h"
+#include "collect/workcal.h"
+#include "notify/notify.h"
 #include "auth/users.h"
 #include "identity/demo.h"
 #include "jobs/probe.h"
@@ -43,10 +47,17 @@ int app_open(app *a, config *cfg, err_t *err) {
   char url[1200];
   if (!*db) snprintf(url, sizeof url, "sqlite:%s/tucai.db", a->data_dir), db = url;
   a->store = store_open(db, (int)config_int(cfg, "db_pool"), err);
-  return a->store ? 0 : -1;
+  if (!a->store) return -1;
+  a->blobs = blob_store_open(config_str(cfg, "blob_store"), a->data_dir, err);
+  a->calendar = a->blobs ? workcal_load(config_str(cfg, "calendar"), err) : NULL;
+  return a->calendar ? 0 : -1;
 }
 
 void app_close(app *a) {
+  collect_engine_close(a);
+  workcal_free(a->calendar);
+  blob_store_close(a->blobs);
+  a->calendar = NULL, a->blobs = NULL;
   store_close(a->store);
   a->store = NULL;
 }
@@ -55,6 +66,8 @@ void app_register_job_kinds(void) {
   maintenance_jobs_register();
   jobs_probe_register();
   pay_jobs_register();
+  collect_jobs_register();
+  notify_jobs_register();
 }
 
 /* Staff demo accounts; their random passwords go to <data>/demo-credentials.txt (mode 0600). */

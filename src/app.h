@@ -16,6 +16,9 @@ typedef struct app {
   const char *web_dir;   /* static files */
   const char *node;      /* this process's name in logs and job runs */
   int secure_cookies;    /* behind TLS: cookies get Secure */
+  struct blob_store *blobs;     /* encrypted photo files (blob/blob.h), opened by app_open */
+  struct workcal *calendar;     /* working days for review due dates (collect/workcal.h) */
+  struct photo_engine *photo;   /* loaded on first use by collect (collect_engine) */
 } app;
 
 /* Opens what every subcommand that touches data needs, from the loaded settings: the data

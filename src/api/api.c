@@ -9,6 +9,11 @@ void api_register_all(http_router *r) {
   api_pay_routes(r);
   api_identity_routes(r);
   api_schools_routes(r);
+  api_photos_routes(r);
+  api_review_routes(r);
+  api_inbox_routes(r);
+  api_support_routes(r);
+  api_office_routes(r);
 }
 
 db_t *api_db(http_req *req) { return store_get(req->app->store, &req->err); }

@@ -12,7 +12,14 @@ void api_auth_routes(http_router *r);    /* staff login, logout, me */
 void api_orders_routes(http_router *r); /* fees, regions, orders, operator payment views */
 void api_pay_routes(http_router *r);    /* provider notifications, mock payer page */
 void api_identity_routes(http_router *r); /* student sign-in, collection code, linking */
-void api_schools_routes(http_router *r);  /* schools, batches, rosters */
+void api_schools_routes(http_router *r);
+void api_office_routes(http_router *r);  /* school office and operator: progress, exports, shipping */  /* schools, batches, rosters */
+void api_photos_routes(http_router *r);   /* upload, preview, submit, status, student events */
+void api_review_routes(http_router *r);   /* reviewer queue, claims, decisions, operator override */
+void api_inbox_routes(http_router *r);    /* the student's notifications */
+void api_support_routes(http_router *r);  /* support threads student <-> operator */
+/* A numeric path parameter (":id"), or -1 when absent or not a plain decimal number. */
+int64_t api_id_param(http_req *req, const char *name);
 
 /* Borrow a connection from req->app's store for the length of a handler; on failure fills
  * req->err and returns NULL. Give it back with api_db_put. */

@@ -56,4 +56,55 @@ int collect_mark_exported(db_t *db, int64_t record_id, err_t *err);
 /* Approved or exported -> shipped. */
 int collect_mark_shipped(db_t *db, int64_t record_id, err_t *err);
 
+/* ---- the workflow (called by src/api/photos.c, review.c, status.c) -------------------------- */
+
+struct app;
+
+/* Who acts: a ROLE_* bit, the account or user id, and the school staff are bound to (0 = all). */
+typedef struct collect_who {
+  int role;
+  int64_t id;
+  int64_t school_id;
+} collect_who;
+
+/* The student's status (see the state list above) with the latest attempt, the submission and its
+ * expected decision date, the last rejection's reasons, and what the student may do now. */
+json_t *collect_status(struct app *app, db_t *db, int64_t account_id, err_t *err);
+/* Stores the uploaded file (encrypted) as a new attempt and queues its standardization.
+ * 409 when not linked / not paid / window closed / in review / approved; 415 when not an image. */
+int collect_upload(struct app *app, db_t *db, int64_t account_id, const char *path, int64_t size, int64_t *attempt_id,
+                   err_t *err);
+/* One attempt as JSON (state, refusal, checks with regions, image links). account_id != 0 limits
+ * it to that student's own (404 otherwise); staff go through collect_item. */
+json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, err_t *err);
+/* The decrypted image of an attempt: which = "standardized" or "original". For a student
+ * (who->role == ROLE_STUDENT) only their own; for staff only their school's, and every staff
+ * view is written to the audit log. */
+int collect_attempt_image(struct app *app, db_t *db, const collect_who *who, int64_t attempt_id, const char *which,
+                          uint8_t **bytes, size_t *len, err_t *err);
+/* Submits the latest attempt. confirm_warnings must be 1 when its checks have warnings. */
+int collect_submit(struct app *app, db_t *db, int64_t account_id, int64_t attempt_id, int confirm_warnings,
+                   json_t **out, err_t *err);
+
+/* Pending submissions of the reviewer's school (all when school_id 0): resubmissions first, then
+ * by due time. */
+json_t *collect_queue(db_t *db, const collect_who *who, int limit, err_t *err);
+/* Claims a submission for lease_ms; 409 "claimed" when another reviewer holds it. */
+int collect_claim(db_t *db, const collect_who *who, int64_t submission_id, int64_t lease_ms, int64_t *until, err_t *err);
+int collect_release(db_t *db, const collect_who *who, int64_t submission_id, err_t *err);
+/* Everything a reviewer sees for one submission (audited as a view). */
+json_t *collect_item(db_t *db, const collect_who *who, int64_t submission_id, err_t *err);
+/* Approve (reasons NULL) or reject with reasons from collect_reject_reasons (and `other` text when
+ * "其他" is among them). Needs a live claim by `who`. Notifies the student. */
+int collect_decide(struct app *app, db_t *db, const collect_who *who, int64_t submission_id, int approve,
+                   const json_t *reasons, const char *other, const char *note, err_t *err);
+/* Operator override of a final decision: reopens an approved record for a new photo. Audited. */
+int collect_override(db_t *db, const collect_who *who, int64_t record_id, const char *reason, err_t *err);
+extern const char *const collect_reject_reasons[]; /* NULL-terminated */
+
+void collect_jobs_register(void);
+/* The photo engine, loaded once per process on first use (NULL + err when the models fail). */
+struct photo_engine *collect_engine(struct app *app, err_t *err);
+void collect_engine_close(struct app *app);
+
 #endif

@@ -1,0 +1,211 @@
+/* photos: the student's side of the collection workflow.
+ *   POST /api/photos                       upload (multipart field "photo") -> 202 {attempt}
+ *   GET  /api/photos/attempts/:id          one attempt: state, refusal, checks (poll until not "processing")
+ *   GET  /api/photos/attempts/:id/:which   the image, "standardized" or "original" (own; staff: their school, audited)
+ *   POST /api/photos/submit                {attempt_id, confirm_warnings} -> 201 {submission}
+ *   GET  /api/status                       the student's status (待认证 ... 已寄出)
+ *   GET  /api/student/events               server-sent events: "attempt" (preview ready), "status", "inbox" */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "collect/collect.h"
+#include "notify/notify.h"
+#include "util/clock.h"
+
+int64_t api_id_param(http_req *req, const char *name) {
+  const char *s = req_param(req, name);
+  if (!s || !*s || strlen(s) > 18) return -1;
+  for (const char *p = s; *p; p++)
+    if (*p < '0' || *p > '9') return -1;
+  return strtoll(s, NULL, 10);
+}
+
+static int upload(http_req *req, http_resp *resp) {
+  const http_upload *u = req_upload(req, "photo");
+  if (!u) return err_set(&req->err, 400, "missing_file", "请选择要上传的照片（字段 photo）");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t id = 0;
+  json_t *a = NULL;
+  if (collect_upload(req->app, db, req->session->user_id, u->path, u->size, &id, &req->err) == 0)
+    a = collect_attempt_json(db, id, req->session->user_id, &req->err);
+  api_db_put(req, db);
+  if (!a) return -1;
+  return resp_json(resp, 202, json_pack("{s:o}", "attempt", a));
+}
+
+static int attempt(http_req *req, http_resp *resp) {
+  int64_t id = api_id_param(req, "id");
+  if (id < 0) return err_set(&req->err, 404, "attempt_not_found", "照片记录不存在");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *a = collect_attempt_json(db, id, req->session->user_id, &req->err);
+  api_db_put(req, db);
+  if (!a) return -1;
+  return resp_json(resp, 200, json_pack("{s:o}", "attempt", a));
+}
+
+static int image(http_req *req, http_resp *resp) {
+  int64_t id = api_id_param(req, "id");
+  if (id < 0) return err_set(&req->err, 404, "photo_not_found", "照片不存在");
+  collect_who who = {req->session->role, req->session->user_id, req->session->school_id};
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  int rc = collect_attempt_image(req->app, db, &who, id, req_param(req, "which"), &bytes, &len, &req->err);
+  api_db_put(req, db);
+  if (rc < 0) return -1;
+  const char *mime = "image/jpeg";
+  if (len > 8 && !memcmp(bytes, "\x89PNG", 4)) mime = "image/png";
+  else if (len > 12 && !memcmp(bytes + 8, "WEBP", 4)) mime = "image/webp";
+  else if (len > 12 && !memcmp(bytes + 4, "ftyp", 4)) mime = "image/heic";
+  resp_header(resp, "Cache-Control", "private, no-store");
+  resp_bytes(resp, 200, mime, bytes, len);
+  free(bytes);
+  return 0;
+}
+
+static int submit(http_req *req, http_resp *resp) {
+  int64_t attempt_id = 0;
+  int confirm = 0;
+  json_field_int(req, "attempt_id", 0, 1, INT64_MAX, &attempt_id);
+  json_field_bool(req, "confirm_warnings", 0, &confirm);
+  if (err_is_set(&req->err)) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *out = NULL;
+  int rc = collect_submit(req->app, db, req->session->user_id, attempt_id, confirm, &out, &req->err);
+  api_db_put(req, db);
+  if (rc < 0) return -1;
+  return resp_json(resp, 201, json_pack("{s:o}", "submission", out));
+}
+
+static int status(http_req *req, http_resp *resp) {
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *s = collect_status(req->app, db, req->session->user_id, &req->err);
+  if (s) json_object_set_new(s, "unread", json_integer(notify_unread(db, req->session->user_id, &req->err)));
+  api_db_put(req, db);
+  if (!s) return -1;
+  return resp_json(resp, 200, s);
+}
+
+/* ---- server-sent events ------------------------------------------------------------------- */
+
+typedef struct events {
+  app *app;
+  int64_t account;
+  int64_t last_inbox;
+  char *last_status;      /* the last status sent, compact JSON, to send only changes */
+  double started;
+  double last_beat;
+  char *pending;          /* what did not fit in the last buffer */
+  size_t pending_len, pending_off;
+} events;
+
+static void events_free(void *p) {
+  events *e = p;
+  free(e->pending);
+  free(e->last_status);
+  free(e);
+}
+
+static void queue_event(events *e, const char *name, const char *data) {
+  size_t n = strlen(name) + strlen(data) + 32; /* "event: \ndata: \n\n" and the NUL */
+  char *buf = malloc(e->pending_len - e->pending_off + n);
+  size_t keep = e->pending_len - e->pending_off;
+  if (keep) memcpy(buf, e->pending + e->pending_off, keep);
+  int w = snprintf(buf + keep, n, "event: %s\ndata: %s\n\n", name, data);
+  free(e->pending);
+  e->pending = buf, e->pending_len = keep + (size_t)w, e->pending_off = 0;
+}
+
+static int poll_changes(events *e) {
+  err_t err = {0};
+  db_t *db = store_get(e->app->store, &err);
+  if (!db) return -1;
+  json_t *st = collect_status(e->app, db, e->account, &err);
+  json_t *inbox = st ? notify_inbox(db, e->account, e->last_inbox, 50, &err) : NULL;
+  store_put(e->app->store, db);
+  if (!st || !inbox) {
+    json_decref(st);
+    return -1;
+  }
+  char *s = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
+  if (s && (!e->last_status || strcmp(s, e->last_status))) {
+    free(e->last_status);
+    e->last_status = strdup(s);
+    json_t *att = json_object_get(st, "attempt");
+    if (json_is_object(att)) {
+      char *a = json_dumps(att, JSON_COMPACT);
+      queue_event(e, "attempt", a);
+      free(a);
+    }
+    queue_event(e, "status", s);
+  }
+  free(s);
+  size_t i;
+  json_t *m;
+  json_array_foreach(inbox, i, m) {
+    e->last_inbox = (int64_t)json_integer_value(json_object_get(m, "id"));
+    char *x = json_dumps(m, JSON_COMPACT);
+    queue_event(e, "inbox", x);
+    free(x);
+  }
+  json_decref(inbox);
+  json_decref(st);
+  return 0;
+}
+
+static int events_next(void *ctx, char *buf, size_t max) {
+  events *e = ctx;
+  for (;;) {
+    if (e->pending_off < e->pending_len) {
+      size_t n = e->pending_len - e->pending_off;
+      if (n > max) n = max;
+      memcpy(buf, e->pending + e->pending_off, n);
+      e->pending_off += n;
+      return (int)n;
+    }
+    double now = clock_mono_s();
+    /* Streams end after a while; browsers reconnect (EventSource) and get the current state. */
+    if (now - e->started > 55) return -1;
+    if (poll_changes(e) < 0) return -1;
+    if (e->pending_off < e->pending_len) continue;
+    if (now - e->last_beat > 15) {
+      e->last_beat = now;
+      queue_event(e, "ping", "{}");
+      continue;
+    }
+    clock_sleep_ms(150);
+  }
+}
+
+static int events_route(http_req *req, http_resp *resp) {
+  events *e = calloc(1, sizeof *e);
+  e->app = req->app;
+  e->account = req->session->user_id;
+  const char *after = req_query(req, "after");
+  if (!after) after = req_header(req, "Last-Event-ID");
+  e->last_inbox = after ? strtoll(after, NULL, 10) : 0;
+  if (e->last_inbox < 0) e->last_inbox = 0;
+  e->started = e->last_beat = clock_mono_s();
+  resp_header(resp, "Cache-Control", "no-store");
+  return resp_sse(resp, events_next, e, events_free);
+}
+
+void api_photos_routes(http_router *r) {
+  static const http_route routes[] = {
+      {"POST", "/api/photos", upload, ROLE_STUDENT, HTTP_BODY_MULTIPART},
+      {"GET", "/api/photos/attempts/:id", attempt, ROLE_STUDENT, 0},
+      {"GET", "/api/photos/attempts/:id/:which", image, ROLE_ANY_USER, 0},
+      {"POST", "/api/photos/submit", submit, ROLE_STUDENT, HTTP_BODY_JSON},
+      {"GET", "/api/status", status, ROLE_STUDENT, 0},
+      {"GET", "/api/student/events", events_route, ROLE_STUDENT, 0},
+  };
+  router_add_all(r, routes, sizeof routes / sizeof routes[0]);
+}

@@ -1,0 +1,257 @@
+/* attempts.c: an upload becomes an attempt (original encrypted, job queued); the standardize job
+ * turns it into the preview (standardized photo encrypted, checks, refusal) exactly once. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "audit/audit.h"
+#include "blob/blob.h"
+#include "collect/internal.h"
+#include "http/http.h"
+#include "photo/checks/checks.h"
+#include "photo/photo.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
+
+photo_engine *collect_engine(app *a, err_t *err) {
+  pthread_mutex_lock(&engine_lock);
+  if (!a->photo) a->photo = photo_engine_open(config_str(a->cfg, "models"), err);
+  if (a->photo) {
+    photo_limits lim = {.max_bytes = (long)config_int(a->cfg, "max_upload"), .max_pixels = 50L * 1000 * 1000};
+    photo_engine_set_limits(a->photo, &lim);
+  }
+  photo_engine *e = a->photo;
+  pthread_mutex_unlock(&engine_lock);
+  return e;
+}
+
+void collect_engine_close(app *a) {
+  pthread_mutex_lock(&engine_lock);
+  if (a->photo) photo_engine_close(a->photo);
+  a->photo = NULL;
+  pthread_mutex_unlock(&engine_lock);
+}
+
+/* JPEG, PNG, WebP, HEIF/HEIC: what phones send. Anything else is refused before it is stored. */
+static int looks_like_image(const char *path) {
+  unsigned char h[16] = {0};
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  size_t n = fread(h, 1, sizeof h, f);
+  fclose(f);
+  if (n < 12) return 0;
+  if (h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) return 1;
+  if (!memcmp(h, "\x89PNG\r\n\x1a\n", 8)) return 1;
+  if (!memcmp(h, "RIFF", 4) && !memcmp(h + 8, "WEBP", 4)) return 1;
+  if (!memcmp(h + 4, "ftyp", 4) && (!memcmp(h + 8, "heic", 4) || !memcmp(h + 8, "heix", 4) || !memcmp(h + 8, "mif1", 4) ||
+                                    !memcmp(h + 8, "msf1", 4) || !memcmp(h + 8, "hevc", 4)))
+    return 1;
+  return 0;
+}
+
+/* The rules every change by the student meets: linked, paid, window open, not locked. */
+static int may_change(const collect_ctx *c, err_t *err) {
+  if (!c->linked) return err_set(err, 409, "not_linked", "请先上传采集码完成身份认证");
+  if (!c->paid) return err_set(err, 402, "not_paid", "请先支付采集服务费");
+  if (batch_check_window(&c->b, clock_now_ms(), err) < 0) return -1;
+  if (!strcmp(c->state, "in_review")) return err_set(err, 409, "in_review", "照片正在审核中，审核结果出来前不能更改");
+  if (!strcmp(c->state, "approved") || !strcmp(c->state, "exported") || !strcmp(c->state, "shipped"))
+    return err_set(err, 409, "approved_final", "照片已审核通过，不能再更改");
+  return 0;
+}
+
+int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64_t size, int64_t *attempt_id, err_t *err) {
+  collect_ctx c;
+  if (collect_ctx_load(db, account_id, &c, err) < 0) return -1;
+  if (may_change(&c, err) < 0) return -1;
+  if (size <= 0) return err_set(err, 400, "empty_file", "上传的照片是空文件");
+  if (!looks_like_image(path)) return err_set(err, 415, "not_an_image", "请上传 JPG、PNG、WebP 或 HEIC 格式的照片");
+  int64_t blob = 0;
+  if (blob_put_file(a->blobs, db, path, "original", &blob, err) < 0) return -1;
+  int64_t now = clock_now_ms();
+  if (db_begin(db, err) < 0) return -1;
+  int64_t aid = 0;
+  db_res *r = NULL;
+  if (db_exec(db, err,
+              "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, updated_at) "
+              "VALUES ($1, $2, $3, $4, 'open', $5) ON CONFLICT (record_id) DO NOTHING",
+              DB_INT(c.rec.record_id), DB_INT(c.rec.batch_id), DB_INT(c.rec.school_id), DB_INT(account_id), DB_INT(now)) < 0)
+    goto fail;
+  r = db_query(db, err,
+               "INSERT INTO collect_attempts (record_id, batch_id, school_id, account_id, state, original_blob, created_at) "
+               "VALUES ($1, $2, $3, $4, 'processing', $5, $6) RETURNING id",
+               DB_INT(c.rec.record_id), DB_INT(c.rec.batch_id), DB_INT(c.rec.school_id), DB_INT(account_id), DB_INT(blob),
+               DB_INT(now));
+  if (!r) goto fail;
+  aid = db_res_int(r, 0, 0);
+  db_res_free(r);
+  /* Conditional on the state the rules saw: a submit that raced us wins, and this upload fails. */
+  int64_t n = db_exec(db, err,
+                      "UPDATE collect_records SET last_attempt = $1, updated_at = $2 WHERE record_id = $3 AND state IN ('open', 'rejected')",
+                      DB_INT(aid), DB_INT(now), DB_INT(c.rec.record_id));
+  if (n < 0) goto fail;
+  if (n == 0) {
+    err_set(err, 409, "in_review", "照片正在审核中，审核结果出来前不能更改");
+    goto fail;
+  }
+  json_t *p = json_pack("{s:I}", "attempt_id", (json_int_t)aid);
+  int64_t jid = jobs_enqueue(db, "collect.standardize", p, &(jobs_enqueue_opts){.max_attempts = 4}, err);
+  json_decref(p);
+  if (jid < 0 || db_commit(db, err) < 0) goto fail;
+  if (a->jobs) jobs_pool_kick(a->jobs);
+  *attempt_id = aid;
+  return 0;
+fail:
+  db_rollback(db);
+  err_t ignore = {0};
+  blob_delete(a->blobs, db, blob, &ignore);
+  return -1;
+}
+
+json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, err_t *err) {
+  db_res *r = db_query(db, err,
+                       "SELECT id, state, refusal_code, refusal_message, checks, fails, warns, created_at, ready_at, account_id, "
+                       "standardized_blob, engine_ms FROM collect_attempts WHERE id = $1",
+                       DB_INT(attempt_id));
+  if (!r) return NULL;
+  if (db_res_rows(r) == 0 || (account_id && db_res_int(r, 0, 9) != account_id)) {
+    db_res_free(r);
+    err_set(err, 404, "attempt_not_found", "照片记录不存在");
+    return NULL;
+  }
+  char std_url[96], orig_url[96];
+  snprintf(std_url, sizeof std_url, "/api/photos/attempts/%lld/standardized", (long long)attempt_id);
+  snprintf(orig_url, sizeof orig_url, "/api/photos/attempts/%lld/original", (long long)attempt_id);
+  const char *state = db_res_text(r, 0, 1);
+  json_t *refusal = json_null();
+  if (!strcmp(state, "refused") || !strcmp(state, "failed"))
+    refusal = json_pack("{s:s, s:s}", "code", db_res_text(r, 0, 2), "message", db_res_text(r, 0, 3));
+  json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:{s:s, s:s*}}", "id", (json_int_t)attempt_id, "state",
+                        state, "refusal", refusal, "checks", collect_checks_parse(db_res_text(r, 0, 4)), "fails",
+                        (json_int_t)db_res_int(r, 0, 5), "warns", (json_int_t)db_res_int(r, 0, 6), "created_at",
+                        (json_int_t)db_res_int(r, 0, 7), "ready_at", (json_int_t)db_res_int(r, 0, 8), "engine_ms",
+                        (json_int_t)db_res_int(r, 0, 11), "images", "original", orig_url, "standardized",
+                        db_res_int(r, 0, 10) ? std_url : NULL);
+  db_res_free(r);
+  return o;
+}
+
+int collect_attempt_image(app *a, db_t *db, const collect_who *who, int64_t attempt_id, const char *which, uint8_t **bytes,
+                          size_t *len, err_t *err) {
+  int original = !strcmp(which, "original");
+  if (!original && strcmp(which, "standardized")) return err_set(err, 404, "not_found", "没有这种照片");
+  db_res *r = db_query(db, err, "SELECT account_id, school_id, original_blob, standardized_blob, record_id FROM collect_attempts WHERE id = $1",
+                       DB_INT(attempt_id));
+  if (!r) return -1;
+  int found = db_res_rows(r) == 1;
+  int64_t owner = found ? db_res_int(r, 0, 0) : 0, school = found ? db_res_int(r, 0, 1) : 0;
+  int64_t blob = found ? db_res_int(r, 0, original ? 2 : 3) : 0, record = found ? db_res_int(r, 0, 4) : 0;
+  db_res_free(r);
+  /* Someone else's photo looks exactly like no photo. */
+  if (!found || (who->role == ROLE_STUDENT && owner != who->id) ||
+      (who->role != ROLE_STUDENT && who->school_id && who->school_id != school) || !blob)
+    return err_set(err, 404, "photo_not_found", "照片不存在");
+  if (who->role != ROLE_STUDENT) {
+    json_t *d = json_pack("{s:I, s:s, s:I}", "attempt_id", (json_int_t)attempt_id, "which", which, "record_id", (json_int_t)record);
+    int rc = audit_log(db, who->role, who->id, "photo.view", "collect_attempt", attempt_id, d, err);
+    json_decref(d);
+    if (rc < 0) return -1;
+  }
+  return blob_get(a->blobs, db, blob, bytes, len, err);
+}
+
+/* ---- the standardize job ------------------------------------------------------------------ */
+
+static photo_profile *profile_for(app *a, db_t *db, int64_t batch_id, err_t *err) {
+  batch b;
+  if (batch_get(db, batch_id, &b, err) < 0) return NULL;
+  const char *dir = config_str(a->cfg, "profiles");
+  err_t e1 = {0};
+  photo_profile *p = photo_profile_load(dir, b.profile, &e1);
+  if (!p) p = photo_profile_load(dir, config_str(a->cfg, "photo_profile"), err);
+  return p;
+}
+
+static int finish(db_t *db, job *j, int64_t attempt_id, const char *state, int64_t std_blob, const char *code,
+                  const char *msg, const char *checks, int fails, int warns, int engine_ms, err_t *err) {
+  if (db_begin(db, err) < 0) return -1;
+  int64_t n = db_exec(db, err,
+                      "UPDATE collect_attempts SET state = $1, standardized_blob = $2, refusal_code = $3, refusal_message = $4, "
+                      "checks = $5, fails = $6, warns = $7, engine_ms = $8, ready_at = $9 WHERE id = $10 AND state = 'processing'",
+                      DB_TEXT(state), DB_INT(std_blob), DB_TEXT(code), DB_TEXT(msg), DB_TEXT(checks), DB_INT(fails),
+                      DB_INT(warns), DB_INT(engine_ms), DB_INT(clock_now_ms()), DB_INT(attempt_id));
+  if (n < 0 || jobs_complete_in(db, j, err) < 0) {
+    db_rollback(db);
+    return -1;
+  }
+  return db_commit(db, err);
+}
+
+static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
+  int64_t id = (int64_t)json_integer_value(json_object_get(j->payload, "attempt_id"));
+  db_res *r = db_query(db, err, "SELECT state, original_blob, batch_id FROM collect_attempts WHERE id = $1", DB_INT(id));
+  if (!r) return -1;
+  if (db_res_rows(r) == 0 || strcmp(db_res_text(r, 0, 0), "processing") != 0) {
+    db_res_free(r);
+    return jobs_complete(db, j, err); /* done already (a retry after a lost lease) */
+  }
+  int64_t orig = db_res_int(r, 0, 1), batch_id = db_res_int(r, 0, 2);
+  db_res_free(r);
+  photo_engine *e = collect_engine(a, err);
+  if (!e) return -1;
+  photo_profile *p = profile_for(a, db, batch_id, err);
+  if (!p) return -1;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  if (blob_get(a->blobs, db, orig, &bytes, &len, err) < 0) {
+    photo_profile_free(p);
+    return -1;
+  }
+  photo_result res;
+  memset(&res, 0, sizeof res);
+  err_t perr = {0};
+  int rc = photo_standardize(e, bytes, len, p, &res, &perr);
+  free(bytes);
+  if (rc < 0) {
+    photo_profile_free(p);
+    photo_result_free(&res);
+    if (perr.status >= 400 && perr.status < 500) /* the photo itself cannot be read: tell the student */
+      return finish(db, j, id, "failed", 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0, err);
+    *err = perr;
+    return -1;
+  }
+  int engine_ms = (int)res.total_ms;
+  if (res.refused) {
+    photo_profile_free(p);
+    const char *msg = res.message[0] ? res.message : photo_reason_message(res.reason);
+    rc = finish(db, j, id, "refused", 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0, engine_ms, err);
+    photo_result_free(&res);
+    return rc;
+  }
+  json_t *checks = NULL;
+  int fails = 0, warns = 0;
+  rc = photo_checks_run(&res.analysis, p->checks, &checks, err);
+  photo_profile_free(p);
+  if (rc < 0) {
+    photo_result_free(&res);
+    return -1;
+  }
+  photo_checks_count(checks, &fails, &warns);
+  char *ctext = json_dumps(json_object_get(checks, "checks"), JSON_COMPACT);
+  json_decref(checks);
+  int64_t std_blob = 0;
+  rc = blob_put(a->blobs, db, res.jpeg, res.jpeg_len, "standardized", &std_blob, err);
+  photo_result_free(&res);
+  if (rc == 0) rc = finish(db, j, id, "ready", std_blob, "", "", ctext ? ctext : "[]", fails, warns, engine_ms, err);
+  free(ctext);
+  return rc;
+}
+
+void collect_jobs_register(void) {
+  static const job_kind k = {"collect.standardize", standardize_job, 1, 15000};
+  jobs_register(&k);
+}

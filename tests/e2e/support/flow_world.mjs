@@ -1,0 +1,147 @@
+// flow_world: what the collection-workflow tests stand on, built through the public API and CLI
+// only: an operator, two reviewers of the school (and one of another school), a school with an
+// open batch and a roster, students who sign in (SMS outbox), link their record with an issued
+// collection code and pay with the mock provider.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { BIN, Client, SHARED, startServer, tempDir } from './server.mjs';
+
+function idNumber(body17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let s = 0;
+  for (let i = 0; i < 17; i++) s += Number(body17[i]) * w[i];
+  return body17 + '10X98765432'[s % 11];
+}
+
+export function rosterStudent(i) {
+  return {
+    student_no: `20241${String(i).padStart(5, '0')}`, name: `学生${i}`,
+    id_number: idNumber(`21020319980315${String(100 + i).slice(-3)}`), college: '化工学院', major: '化学工程与技术',
+    degree: '硕士', grad_year: 2025,
+  };
+}
+
+export const photo = (name) => fs.readFileSync(path.join(SHARED, 'photos', name));
+
+export function expectError(r, status, code) {
+  assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status} ${r.text}`);
+  assert.equal(r.body?.error?.code, code, r.text);
+  assert.match(r.body.error.message, /\S/);
+}
+
+export async function startFlowWorld({ students = 3, db, args = [], data } = {}) {
+  const dir = data || tempDir('tucai-flow-');
+  const run = (a, env = {}) => execFileSync(BIN, a, { encoding: 'utf8', env: { ...process.env, ...env } });
+  const dbArgs = db ? ['--db', db] : [];
+  run(['code', 'keygen', '--out', path.join(dir, 'code-keys')]);
+  const w = { dir, db, outbox: path.join(dir, 'sms.jsonl'), run, passwords: {} };
+  w.args = ['--sms-sender', 'outbox', '--sms-outbox', w.outbox, '--otp-resend', '0', '--otp-phone-per-hour', '1000',
+    '--otp-ip-per-hour', '100000', '--pay-provider', 'mock', ...args];
+  w.start = async (extra = []) => {
+    w.server = await startServer({ data: dir, db, args: [...w.args, ...extra] });
+    return w.server;
+  };
+  w.staff = async (username) => {
+    const c = new Client(w.server.url);
+    const r = await c.post('/api/auth/login', { username, password: `${username}-password-1` });
+    assert.equal(r.status, 200, r.text);
+    return c;
+  };
+  const addUser = (username, role, school) => run(['user', 'add', '--username', username, '--role', role, '--name', username,
+    '--data', dir, ...dbArgs, ...(school ? ['--school', String(school)] : [])], { TUCAI_NEW_PASSWORD: `${username}-password-1` });
+  addUser('op', 'operator');
+  await w.start();
+  w.op = await w.staff('op');
+  const school = { code: '10141', name: '图采测试大学' };
+  let r = await w.op.post('/api/schools', school);
+  assert.equal(r.status, 201, r.text);
+  w.schoolId = r.body.id;
+  r = await w.op.post('/api/schools', { code: '10999', name: '另一所大学' });
+  w.otherSchoolId = r.body.id;
+  const day = 24 * 3600e3;
+  r = await w.op.post('/api/batches', {
+    school_id: w.schoolId, name: '2025 届研究生毕业生图像采集', window_start: Date.now() - day, window_end: Date.now() + 30 * day,
+    profile: 'chsi-white', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
+    fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true }],
+  });
+  assert.equal(r.status, 201, r.text);
+  w.batchId = r.body.id;
+  const rows = ['学号,姓名,身份证号,学院,专业,学历层次,毕业年份'];
+  for (let i = 1; i <= students; i++) {
+    const s = rosterStudent(i);
+    rows.push([s.student_no, s.name, s.id_number, s.college, s.major, s.degree, s.grad_year].join(','));
+  }
+  const fd = new FormData();
+  fd.append('file', new Blob([rows.join('\n') + '\n']), 'roster.csv');
+  r = await w.op.upload(`/api/batches/${w.batchId}/roster`, fd);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.inserted, students, r.text);
+  // Reviewers are users of the CLI too; users added while the server runs are fine (same store).
+  addUser('rev1', 'reviewer', w.schoolId);
+  addUser('rev2', 'reviewer', w.schoolId);
+  addUser('rev3', 'reviewer', w.otherSchoolId);
+
+  w.signIn = async (i) => {
+    const phone = `138${String(10000000 + i).slice(-8)}`;
+    const c = new Client(w.server.url);
+    let x = await c.post('/api/student/otp', { phone });
+    assert.equal(x.status, 200, x.text);
+    const lines = fs.readFileSync(w.outbox, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const code = lines.filter((m) => m.to === phone && m.code).pop().code;
+    x = await c.post('/api/student/login', { phone, code });
+    assert.equal(x.status, 200, x.text);
+    c.phone = phone;
+    return c;
+  };
+  w.link = async (c, i) => {
+    const f = path.join(dir, `student-${i}.json`);
+    fs.writeFileSync(f, JSON.stringify({ ...rosterStudent(i), school_code: school.code, school_name: school.name }));
+    const png = path.join(dir, `student-${i}.png`);
+    run(['code', 'issue', '--key', path.join(dir, 'code-keys'), '--student', f, '-o', png]);
+    const up = new FormData();
+    up.append('school_id', String(w.schoolId));
+    up.append('code', new Blob([fs.readFileSync(png)], { type: 'image/png' }), 'code.png');
+    let x = await c.upload('/api/identity/code', up);
+    assert.equal(x.status, 200, x.text);
+    x = await c.post('/api/identity/confirm', { claim_id: x.body.claim_id });
+    assert.equal(x.status, 200, x.text);
+  };
+  w.pay = async (c) => {
+    let x = await c.post('/api/orders', { items: ['collect'] });
+    assert.equal(x.status, 201, x.text);
+    const id = x.body.order.id;
+    x = await c.post(`/api/orders/${id}/pay`, { channel: 'mock' });
+    assert.equal(x.status, 200, x.text);
+    x = await c.post(`/api/pay/mock/${x.body.out_trade_no}/approve`, {});
+    assert.equal(x.status, 200, x.text);
+  };
+  w.upload = (c, bytes, name = 'photo.jpg') => {
+    const fd = new FormData();
+    fd.append('photo', new Blob([bytes], { type: 'image/jpeg' }), name);
+    return c.upload('/api/photos', fd);
+  };
+  // Polls the attempt until the standardization job has finished.
+  w.preview = async (c, id, timeout = 60000) => {
+    const until = Date.now() + timeout;
+    for (;;) {
+      const r = await c.get(`/api/photos/attempts/${id}`);
+      assert.equal(r.status, 200, r.text);
+      if (r.body.attempt.state !== 'processing') return r.body.attempt;
+      if (Date.now() > until) throw new Error('preview did not come');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  };
+  w.status = async (c) => {
+    const r = await c.get('/api/status');
+    assert.equal(r.status, 200, r.text);
+    return r.body;
+  };
+  w.close = async () => {
+    if (w.server) await w.server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return w;
+}

@@ -176,8 +176,9 @@ static void test_earrings(void **state) {
   photo_analysis a = copy_base();
   const uint8_t gold[3] = {235, 190, 45};
   const float(*lm)[2] = (const float(*)[2])base.landmarks;
-  disc(&a, lm[3][0] - 0.08 * iod, lm[3][1] + 0.15 * iod, 0.14 * iod, 0.05 * iod, gold);
-  disc(&a, lm[13][0] + 0.08 * iod, lm[13][1] + 0.15 * iod, 0.14 * iod, 0.05 * iod, gold);
+  /* Large gold hoops hanging from the earlobes, beside the jaw. */
+  disc(&a, lm[2][0] - 0.2 * iod, lm[3][1], 0.2 * iod, 0.07 * iod, gold);
+  disc(&a, lm[14][0] + 0.2 * iod, lm[13][1], 0.2 * iod, 0.07 * iod, gold);
   double before, after;
   expect_pass_then_fail(&a, "earrings", &before, &after);
   assert_true(after > before);

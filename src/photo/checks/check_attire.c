@@ -17,22 +17,25 @@ static int jewel_at(const check_ctx *c, int x, int y, const double bg[3], int ne
   if (check_mask_at(c, x, y) < 128 || check_is_skin(c, p)) return 0;
   float Y, cb, cr;
   check_ycc(p, &Y, &cb, &cr);
-  int bright = Y > 170 && Y > c->skin_y + 25;
   int gold = cb < c->skin_cb - 30 && Y > 80;
-  if (!bright && !gold) return 0;
+  if (!gold && Y < 0.6f * c->skin_y) return 0; /* hair and shadows are darker than the skin */
   double d = 0;
   for (int k = 0; k < 3; k++) d += (p[k] - bg[k]) * (p[k] - bg[k]);
   if (d < 45.0 * 45.0) return 0;
-  if (!near_skin && gold) return 1;
-  int skin = 0, n = 0;
+  /* Metal and stones sparkle: a wide luma range within 2 px, next to skin. */
+  int skin = 0, n = 0, lo = 255, hi = 0;
   for (int dy = -2; dy <= 2; dy++)
     for (int dx = -2; dx <= 2; dx++) {
       int xx = x + dx, yy = y + dy;
       if (xx < 0 || yy < 0 || xx >= c->w || yy >= c->h) continue;
       n++;
+      int l = c->luma[(size_t)yy * c->w + xx];
+      if (l < lo) lo = l;
+      if (l > hi) hi = l;
       skin += check_is_skin(c, c->rgb + ((size_t)yy * c->w + xx) * 3);
     }
-  return n && skin * 6 >= n;
+  if (!gold && hi - lo < 70) return 0;
+  return !near_skin || (n && skin * 6 >= n);
 }
 
 static double jewel_fraction(const check_ctx *c, cbox b, const double bg[3], int near_skin) {
@@ -64,10 +67,10 @@ void checks_attire(check_ctx *c) {
   const double iod = c->iod, cx = c->face_cx, chin = c->chin_y;
 
   /* earrings: the earlobe areas, beside and below the ears. */
-  cbox lobe_l = check_box(c, c->lm[3][0] - 0.5 * iod, c->lm[2][1], 0.55 * iod,
-                          c->lm[5][1] - c->lm[2][1] + 0.1 * iod);
-  cbox lobe_r = check_box(c, c->lm[13][0] - 0.05 * iod, c->lm[14][1], 0.55 * iod,
-                          c->lm[11][1] - c->lm[14][1] + 0.1 * iod);
+  /* Earlobes hang beside the jaw between the nose and the mouth; studs sit on them, drops hang
+   * below towards the jaw's corner. */
+  cbox lobe_l = check_box(c, c->lm[2][0] - 0.5 * iod, c->lm[1][1], 0.55 * iod, c->lm[5][1] - c->lm[1][1]);
+  cbox lobe_r = check_box(c, c->lm[14][0] - 0.05 * iod, c->lm[15][1], 0.55 * iod, c->lm[11][1] - c->lm[15][1]);
   /* The background's colour, from the two top corners of the photo. */
   double bg[3] = {0, 0, 0}, bl_[3], br_[3];
   int cw = c->w / 10 + 1, ch = c->h / 10 + 1;

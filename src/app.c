@@ -16,6 +16,9 @@
 #include "notify/notify.h"
 #include "auth/users.h"
 #include "identity/demo.h"
+#include "export/export.h"
+#include "office/retention.h"
+#include "print/print.h"
 #include "jobs/probe.h"
 #include "pay/orders.h"
 #include "maintenance/maintenance.h"
@@ -65,6 +68,9 @@ void app_close(app *a) {
 void app_register_job_kinds(void) {
   maintenance_jobs_register();
   jobs_probe_register();
+  export_jobs_register();
+  print_jobs_register();
+  retention_jobs_register();
   pay_jobs_register();
   collect_jobs_register();
   notify_jobs_register();

@@ -14,6 +14,7 @@ void api_register_all(http_router *r) {
   api_inbox_routes(r);
   api_support_routes(r);
   api_office_routes(r);
+  api_ops_routes(r);
 }
 
 db_t *api_db(http_req *req) { return store_get(req->app->store, &req->err); }

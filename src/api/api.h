@@ -12,8 +12,9 @@ void api_auth_routes(http_router *r);    /* staff login, logout, me */
 void api_orders_routes(http_router *r); /* fees, regions, orders, operator payment views */
 void api_pay_routes(http_router *r);    /* provider notifications, mock payer page */
 void api_identity_routes(http_router *r); /* student sign-in, collection code, linking */
-void api_schools_routes(http_router *r);
-void api_office_routes(http_router *r);  /* school office and operator: progress, exports, shipping */  /* schools, batches, rosters */
+void api_schools_routes(http_router *r);  /* schools, batches, rosters */
+void api_office_routes(http_router *r);   /* school office: progress, pending, exports, tracking, batch settings */
+void api_ops_routes(http_router *r);      /* operator: prints, labels, hand-over, retention, deletion requests */
 void api_photos_routes(http_router *r);   /* upload, preview, submit, status, student events */
 void api_review_routes(http_router *r);   /* reviewer queue, claims, decisions, operator override */
 void api_inbox_routes(http_router *r);    /* the student's notifications */

@@ -5,6 +5,7 @@
  *   GET  /api/office/exports/:id                          the package's state
  *   GET  /api/office/exports/:id/file                     the sealed package itself
  *   POST /api/office/batches/:id/tracking  (text/csv body) import courier tracking numbers
+ *   PUT  /api/office/batches/:id/settings  {window_start, window_end, fees, profile, eligibility} (audited)
  * School staff (ROLE_SCHOOL_ADMIN) are bound to their school: another school's batch is 404.
  * Downloads of lists and packages are audited. */
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "export/export.h"
 #include "identity/batch.h"
 #include "office/progress.h"
+#include "office/settings.h"
 #include "office/shipping.h"
 
 #define OFFICE_ROLES (ROLE_SCHOOL_ADMIN | ROLE_OPERATOR)
@@ -184,6 +186,18 @@ static int tracking(http_req *req, http_resp *resp) {
   return o ? resp_json(resp, 200, o) : -1;
 }
 
+static int settings(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *o = batch_for(req, db, id) < 0 ? NULL
+                                          : office_batch_update(db, id, req->json, config_str(req->app->cfg, "profiles"),
+                                                                req->session->role, req->session->user_id, &req->err);
+  api_db_put(req, db);
+  return o ? resp_json(resp, 200, o) : -1;
+}
+
 void api_office_routes(http_router *r) {
   static const http_route routes[] = {
       {"GET", "/api/office/batches/:id/progress", progress, OFFICE_ROLES, 0},
@@ -192,6 +206,7 @@ void api_office_routes(http_router *r) {
       {"GET", "/api/office/exports/:id", export_get, OFFICE_ROLES, 0},
       {"GET", "/api/office/exports/:id/file", export_file, OFFICE_ROLES, 0},
       {"POST", "/api/office/batches/:id/tracking", tracking, ROLE_OPERATOR, HTTP_BODY_RAW},
+      {"PUT", "/api/office/batches/:id/settings", settings, OFFICE_ROLES, HTTP_BODY_JSON},
   };
   router_add_all(r, routes, sizeof routes / sizeof routes[0]);
 }

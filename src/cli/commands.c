@@ -9,5 +9,6 @@ const cli_command cli_commands[] = {
     {"photo", cli_photo, "standardize, check and print photos"},
     {"code", cli_code, "collection codes: keygen, issue, verify (the issuer tool)"},
     {"pay", cli_pay, "payment tools (sign-request: the exact WeChat Pay v3 signature)"},
+    {"registry", cli_registry, "registry exchange: receive (verify a package), operator-key, export"},
     {0, 0, 0},
 };

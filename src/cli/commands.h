@@ -17,6 +17,7 @@ int cli_migrate(int argc, char **argv);
 int cli_photo(int argc, char **argv);
 int cli_pay(int argc, char **argv);
 int cli_code(int argc, char **argv);
+int cli_registry(int argc, char **argv);
 
 /* The table, ending with {0}. */
 extern const cli_command cli_commands[];

@@ -12,6 +12,7 @@
 #include "cli/common.h"
 #include "http/server.h"
 #include "maintenance/maintenance.h"
+#include "office/retention.h"
 #include "notify/notify.h"
 #include "util/log.h"
 
@@ -64,7 +65,8 @@ static int run(int argc, char **argv, int with_http) {
   err_t err = {0};
   app_register_job_kinds();
   db_t *db = store_get(a.store, &err);
-  if (!db || maintenance_schedule(db, &err) < 0 || notify_schedule(db, &err) < 0) {
+  if (!db || maintenance_schedule(db, &err) < 0 || notify_schedule(db, &err) < 0 ||
+      retention_schedule(db, &err) < 0) {
     if (db) store_put(a.store, db);
     cli_close_app(&a);
     return cli_fail(&err);

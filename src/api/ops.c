@@ -1,0 +1,219 @@
+/* ops: the operator's paper prints, parcels and retention, and the student's deletion request.
+ *   POST /api/ops/batches/:id/prints {record_ids?, copies?}  queue a print batch (202)
+ *   GET  /api/ops/prints/:id                                  its state
+ *   GET  /api/ops/prints/:id/file                             the sheets, one PDF
+ *   GET  /api/ops/prints/:id/handover                         per-college hand-over list (PDF)
+ *   GET  /api/ops/batches/:id/labels?all=1                    address labels (PDF); default: not yet posted
+ *   GET  /api/ops/deletion-requests?all=1                     students' deletion requests
+ *   POST /api/ops/deletion-requests/:id/execute               delete that collection's files now
+ *   POST /api/ops/retention/run                               run the retention purge now
+ *   POST /api/student/deletion-request                        the student asks (unfinished collection)
+ *   GET  /api/student/deletion-request                        the student's latest request
+ * Every file with names or addresses in it is audited when it is downloaded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "audit/audit.h"
+#include "identity/batch.h"
+#include "office/retention.h"
+#include "print/print.h"
+#include "util/clock.h"
+
+static int64_t path_id(http_req *req) {
+  const char *s = req_param(req, "id");
+  char *end;
+  long long v = s ? strtoll(s, &end, 10) : 0;
+  if (!s || *end || v <= 0 || strlen(s) > 18) {
+    err_set(&req->err, 404, "not_found", "no such item");
+    return 0;
+  }
+  return v;
+}
+
+static int send_pdf(http_resp *resp, const char *name, uint8_t *pdf, size_t len) {
+  char cd[200];
+  snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", name);
+  resp_header(resp, "Content-Disposition", cd);
+  int rc = resp_bytes(resp, 200, "application/pdf", pdf, len);
+  free(pdf);
+  return rc;
+}
+
+static int prints_start(http_req *req, http_resp *resp) {
+  int64_t id = path_id(req);
+  if (!id) return -1;
+  int64_t copies = PRINT_DEFAULT_COPIES;
+  if (json_field_int(req, "copies", 0, 1, 8, &copies) < 0) return -1;
+  json_t *ids = json_object_get(req->json, "record_ids");
+  if (ids && json_is_null(ids)) ids = NULL;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  batch b;
+  int64_t pid = batch_get(db, id, &b, &req->err) < 0
+                    ? -1
+                    : print_request(db, id, ids, (int)copies, req->session->role, req->session->user_id, &req->err);
+  if (pid > 0) {
+    json_t *d = json_pack("{s:I,s:I}", "print_batch_id", (json_int_t)pid, "copies", (json_int_t)copies);
+    if (audit_log_req(db, req, "print.requested", "batch", id, d, &req->err) < 0) pid = -1;
+    json_decref(d);
+  }
+  api_db_put(req, db);
+  if (pid <= 0) return -1;
+  if (req->app->jobs) jobs_pool_kick(req->app->jobs);
+  return resp_json(resp, 202, json_pack("{s:I,s:s}", "print_batch_id", (json_int_t)pid, "state", "queued"));
+}
+
+static int prints_get(http_req *req, http_resp *resp) {
+  int64_t id = path_id(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *o = print_batch_json(db, id, &req->err);
+  api_db_put(req, db);
+  return o ? resp_json(resp, 200, o) : -1;
+}
+
+static int prints_file(http_req *req, http_resp *resp) {
+  int64_t id = path_id(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *o = print_batch_json(db, id, &req->err);
+  int ok = o && !strcmp(json_string_value(json_object_get(o, "state")), "done");
+  if (o && !ok) err_set(&req->err, 409, "not_ready", "the print batch is not rendered yet");
+  if (ok && audit_log_req(db, req, "print.download", "print_batch", id, NULL, &req->err) < 0) ok = 0;
+  api_db_put(req, db);
+  if (!ok) {
+    json_decref(o);
+    return -1;
+  }
+  char path[2048], cd[300];
+  const char *name = json_string_value(json_object_get(o, "file_name"));
+  snprintf(path, sizeof path, "%s/prints/%s", req->app->data_dir, name);
+  snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", name);
+  json_decref(o);
+  resp_header(resp, "Content-Disposition", cd);
+  return resp_file(resp, 200, "application/pdf", path);
+}
+
+static int prints_handover(http_req *req, http_resp *resp) {
+  int64_t id = path_id(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  uint8_t *pdf = NULL;
+  size_t len = 0;
+  int n = 0;
+  int rc = print_handover_pdf(db, id, &pdf, &len, &n, &req->err);
+  if (!rc) {
+    json_t *d = json_pack("{s:i}", "students", n);
+    rc = audit_log_req(db, req, "print.handover_list", "print_batch", id, d, &req->err);
+    json_decref(d);
+  }
+  api_db_put(req, db);
+  if (rc) {
+    free(pdf);
+    return -1;
+  }
+  char name[64];
+  snprintf(name, sizeof name, "handover-%lld.pdf", (long long)id);
+  return send_pdf(resp, name, pdf, len);
+}
+
+static int labels(http_req *req, http_resp *resp) {
+  int64_t id = path_id(req);
+  if (!id) return -1;
+  const char *all = req_query(req, "all");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  batch b;
+  uint8_t *pdf = NULL;
+  size_t len = 0;
+  int n = 0;
+  int rc = batch_get(db, id, &b, &req->err);
+  if (!rc) rc = print_labels_pdf(db, id, !(all && !strcmp(all, "1")), &pdf, &len, &n, &req->err);
+  if (!rc) {
+    json_t *d = json_pack("{s:i}", "labels", n);
+    rc = audit_log_req(db, req, "shipping.labels", "batch", id, d, &req->err);
+    json_decref(d);
+  }
+  api_db_put(req, db);
+  if (rc) {
+    free(pdf);
+    return -1;
+  }
+  char name[64];
+  snprintf(name, sizeof name, "labels-%lld.pdf", (long long)id);
+  return send_pdf(resp, name, pdf, len);
+}
+
+static int deletion_list(http_req *req, http_resp *resp) {
+  const char *all = req_query(req, "all");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *a = retention_requests_json(db, !(all && !strcmp(all, "1")), &req->err);
+  api_db_put(req, db);
+  return a ? resp_json(resp, 200, json_pack("{s:o}", "requests", a)) : -1;
+}
+
+static int deletion_execute(http_req *req, http_resp *resp) {
+  int64_t id = path_id(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int deleted = 0;
+  int rc = retention_execute(req->app->blobs, db, id, req->session->role, req->session->user_id, &deleted, &req->err);
+  api_db_put(req, db);
+  if (rc) return -1;
+  return resp_json(resp, 200, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "state", "done", "blobs_deleted", deleted));
+}
+
+static int retention_run(http_req *req, http_resp *resp) {
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  retention_counts c;
+  int rc = retention_purge(req->app->blobs, db, clock_now_ms(), (int)config_int(req->app->cfg, "retention_days"),
+                           (int)config_int(req->app->cfg, "export_retention_days"), &c, &req->err);
+  if (!rc) rc = audit_log_req(db, req, "retention.run", "purge", 0, NULL, &req->err);
+  api_db_put(req, db);
+  if (rc) return -1;
+  return resp_json(resp, 200, json_pack("{s:i,s:i,s:i,s:i}", "originals", c.originals, "attempts", c.attempts,
+                                        "standardized", c.standardized, "withdrawn", c.withdrawn));
+}
+
+static int student_request(http_req *req, http_resp *resp) {
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t id = retention_request_deletion(db, req->session->user_id, &req->err);
+  json_t *o = id > 0 ? retention_request_status(db, req->session->user_id, &req->err) : NULL;
+  api_db_put(req, db);
+  if (!o) return -1;
+  return resp_json(resp, 202, json_pack("{s:o,s:s}", "request", o, "message", "已收到删除申请，运营方将删除您已上传的照片"));
+}
+
+static int student_request_get(http_req *req, http_resp *resp) {
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *o = retention_request_status(db, req->session->user_id, &req->err);
+  api_db_put(req, db);
+  return o ? resp_json(resp, 200, json_pack("{s:o}", "request", o)) : -1;
+}
+
+void api_ops_routes(http_router *r) {
+  static const http_route routes[] = {
+      {"POST", "/api/ops/batches/:id/prints", prints_start, ROLE_OPERATOR, HTTP_BODY_JSON},
+      {"GET", "/api/ops/prints/:id", prints_get, ROLE_OPERATOR, 0},
+      {"GET", "/api/ops/prints/:id/file", prints_file, ROLE_OPERATOR, 0},
+      {"GET", "/api/ops/prints/:id/handover", prints_handover, ROLE_OPERATOR, 0},
+      {"GET", "/api/ops/batches/:id/labels", labels, ROLE_OPERATOR, 0},
+      {"GET", "/api/ops/deletion-requests", deletion_list, ROLE_OPERATOR, 0},
+      {"POST", "/api/ops/deletion-requests/:id/execute", deletion_execute, ROLE_OPERATOR, 0},
+      {"POST", "/api/ops/retention/run", retention_run, ROLE_OPERATOR, 0},
+      {"POST", "/api/student/deletion-request", student_request, ROLE_STUDENT, 0},
+      {"GET", "/api/student/deletion-request", student_request_get, ROLE_STUDENT, 0},
+  };
+  router_add_all(r, routes, sizeof routes / sizeof routes[0]);
+}

@@ -1,0 +1,350 @@
+/* print.c: print batches — the request, the job that renders the sheets into one PDF, and who
+ * paid postage (see print.h). */
+#include "print/print.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "audit/audit.h"
+#include "blob/blob.h"
+#include "collect/collect.h"
+#include "export/jpeg_info.h"
+#include "identity/student.h"
+#include "photo/photo.h"
+#include "print/pdf.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define SHEET_DPI 300.0
+
+int print_postage(db_t *db, int64_t batch_id, int64_t record_id, int64_t *order_id, int64_t *address_id,
+                  char out_trade_no[40], err_t *err) {
+  db_res *r = db_query(db, err,
+                       "SELECT id, COALESCE(address_id, 0), out_trade_no, items FROM pay_orders "
+                       "WHERE batch_id = $1 AND record_id = $2 AND state = 'paid' ORDER BY id DESC",
+                       DB_INT(batch_id), DB_INT(record_id));
+  if (!r) return -1;
+  int found = 0;
+  for (int i = 0; i < db_res_rows(r) && !found; i++) {
+    json_t *items = json_loads(db_res_text(r, i, 3), 0, NULL);
+    size_t k;
+    json_t *it;
+    json_array_foreach(items, k, it) {
+      const char *code = json_string_value(json_object_get(it, "code"));
+      if (code && !strcmp(code, "post")) found = 1;
+    }
+    json_decref(items);
+    if (found) {
+      if (order_id) *order_id = db_res_int(r, i, 0);
+      if (address_id) *address_id = db_res_int(r, i, 1);
+      if (out_trade_no) snprintf(out_trade_no, 40, "%s", db_res_text(r, i, 2));
+    }
+  }
+  db_res_free(r);
+  return found;
+}
+
+static int is_approved(const collect_approved *ap, int n, int64_t record_id) {
+  for (int i = 0; i < n; i++)
+    if (ap[i].record_id == record_id) return 1;
+  return 0;
+}
+
+int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int copies, int actor_role, int64_t actor_id,
+                      err_t *err) {
+  if (copies < 1 || copies > 8) return err_set(err, 400, "bad_copies", "copies is 1 to 8");
+  if (record_ids && (!json_is_array(record_ids) || json_array_size(record_ids) > 100000))
+    return err_set(err, 400, "bad_record_ids", "record_ids is an array of record ids");
+  collect_approved *ap = NULL;
+  int n = 0;
+  if (collect_approved_list(db, batch_id, 1, &ap, &n, err) < 0) return -1;
+  int64_t *pick = calloc((size_t)n + json_array_size(record_ids) + 1, sizeof *pick);
+  int np = 0;
+  if (!pick) {
+    free(ap);
+    return err_set(err, 0, "oom", "out of memory");
+  }
+  int rc = 0;
+  if (record_ids) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(record_ids, i, v) {
+      if (!json_is_integer(v)) {
+        rc = err_set(err, 400, "bad_record_ids", "record_ids[%zu] is not a record id", i);
+        break;
+      }
+      int64_t id = json_integer_value(v);
+      if (!is_approved(ap, n, id)) {
+        rc = err_set(err, 422, "not_approved", "record %lld has no approved photo in this batch", (long long)id);
+        break;
+      }
+      int dup = 0;
+      for (int k = 0; k < np && !dup; k++) dup = pick[k] == id;
+      if (!dup) pick[np++] = id;
+    }
+  } else {
+    for (int i = 0; i < n && !rc; i++) {
+      int64_t printed = db_int(db, err, -1,
+                               "SELECT COUNT(*) FROM office_record_marks WHERE record_id = $1 AND printed_at IS NOT NULL",
+                               DB_INT(ap[i].record_id));
+      if (printed < 0) rc = -1;
+      else if (printed == 0) pick[np++] = ap[i].record_id;
+    }
+  }
+  free(ap);
+  if (!rc && np == 0) rc = err_set(err, 409, "nothing_to_print", "no approved photo left to print in this batch");
+  int64_t id = -1;
+  if (!rc && db_begin(db, err) == 0) {
+    db_res *r = db_query(db, err,
+                         "INSERT INTO print_batches (batch_id, state, actor_role, actor_id, copies, created_at) "
+                         "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
+                         DB_INT(batch_id), DB_INT(actor_role), DB_INT(actor_id), DB_INT(copies), DB_INT(clock_now_ms()));
+    id = r && db_res_rows(r) ? db_res_int(r, 0, 0) : -1;
+    db_res_free(r);
+    for (int i = 0; i < np && id > 0; i++)
+      if (db_exec(db, err, "INSERT INTO print_items (print_batch_id, record_id) VALUES ($1, $2)", DB_INT(id),
+                  DB_INT(pick[i])) != 1)
+        id = -1;
+    if (id > 0) {
+      json_t *p = json_pack("{s:I}", "print_batch_id", (json_int_t)id);
+      jobs_enqueue_opts o = {.max_attempts = 3};
+      if (jobs_enqueue(db, "print.batch", p, &o, err) < 0) id = -1;
+      json_decref(p);
+    }
+    if (id > 0 && db_commit(db, err) < 0) id = -1;
+    if (id < 0) db_rollback(db);
+  }
+  free(pick);
+  return rc ? -1 : id;
+}
+
+json_t *print_batch_json(db_t *db, int64_t id, err_t *err) {
+  db_res *r = db_query(db, err,
+                       "SELECT batch_id, state, copies, COALESCE(sheets, 0), COALESCE(file_name, ''), COALESCE(error, ''), "
+                       "created_at, COALESCE(finished_at, 0), (SELECT COUNT(*) FROM print_items i WHERE i.print_batch_id = p.id) "
+                       "FROM print_batches p WHERE id = $1",
+                       DB_INT(id));
+  if (!r) return NULL;
+  if (!db_res_rows(r)) {
+    db_res_free(r);
+    err_set(err, 404, "not_found", "no such print batch");
+    return NULL;
+  }
+  json_t *o = json_pack("{s:I,s:I,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I}", "id", (json_int_t)id, "batch_id",
+                        (json_int_t)db_res_int(r, 0, 0), "state", db_res_text(r, 0, 1), "copies",
+                        (json_int_t)db_res_int(r, 0, 2), "sheets", (json_int_t)db_res_int(r, 0, 3), "file_name",
+                        db_res_text(r, 0, 4), "error", db_res_text(r, 0, 5), "created_at", (json_int_t)db_res_int(r, 0, 6),
+                        "finished_at", (json_int_t)db_res_int(r, 0, 7), "records", (json_int_t)db_res_int(r, 0, 8));
+  db_res_free(r);
+  return o;
+}
+
+/* ---- the job ------------------------------------------------------------------------------- */
+
+typedef struct sheet_item {
+  int64_t record_id, blob;
+  int postage;
+  student_record s;
+} sheet_item;
+
+static int by_college(const void *x, const void *y) {
+  const sheet_item *a = x, *b = y;
+  int c = strcmp(a->s.college, b->s.college);
+  return c ? c : strcmp(a->s.student_no, b->s.student_no);
+}
+
+/* Loads the print batch's records with their approved photo, ordered by college and number. */
+static int load_items(db_t *db, int64_t pb, int64_t batch_id, sheet_item **out, int *n, err_t *err) {
+  *out = NULL, *n = 0;
+  collect_approved *ap = NULL;
+  int na = 0;
+  if (collect_approved_list(db, batch_id, 1, &ap, &na, err) < 0) return -1;
+  db_res *r = db_query(db, err, "SELECT record_id FROM print_items WHERE print_batch_id = $1 ORDER BY record_id", DB_INT(pb));
+  if (!r) {
+    free(ap);
+    return -1;
+  }
+  int rows = db_res_rows(r), rc = 0;
+  sheet_item *it = calloc((size_t)rows + 1, sizeof *it);
+  if (!it) rc = err_set(err, 0, "oom", "out of memory");
+  for (int i = 0; i < rows && !rc; i++) {
+    int64_t rec = db_res_int(r, i, 0);
+    it[i].record_id = rec;
+    for (int k = 0; k < na; k++)
+      if (ap[k].record_id == rec) it[i].blob = ap[k].standardized_blob;
+    if (!it[i].blob)
+      rc = err_set(err, 409, "not_approved", "record %lld is no longer approved", (long long)rec);
+    if (!rc) rc = student_record_get(db, rec, &it[i].s, err);
+    if (!rc) {
+      int p = print_postage(db, batch_id, rec, NULL, NULL, NULL, err);
+      if (p < 0) rc = -1;
+      it[i].postage = p > 0;
+    }
+  }
+  db_res_free(r);
+  free(ap);
+  if (rc) {
+    if (it) sodium_memzero(it, sizeof *it * ((size_t)rows + 1));
+    free(it);
+    return -1;
+  }
+  qsort(it, (size_t)rows, sizeof *it, by_college);
+  *out = it, *n = rows;
+  return 0;
+}
+
+/* One sheet (the engine's JPEG at 300 dpi) as a page of its own size, the JPEG embedded as is. */
+static int add_sheet(pdf_doc *d, int first, uint8_t *jpg, size_t len, const char *slug, err_t *err) {
+  jpeg_info ji;
+  if (jpeg_info_read(jpg, len, &ji) < 0 || ji.width < 1 || ji.height < 1) {
+    free(jpg);
+    return err_set(err, 0, "sheet_failed", "the sheet is not a JPEG");
+  }
+  double w_mm = ji.width / SHEET_DPI * 25.4, h_mm = ji.height / SHEET_DPI * 25.4;
+  if (first) cairo_pdf_surface_set_size(d->surf, w_mm * 72.0 / 25.4, h_mm * 72.0 / 25.4);
+  else pdf_next_page(d, w_mm, h_mm);
+  /* The pixels are never read for PDF output: cairo embeds the attached JPEG (DCTDecode). */
+  cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, ji.width, ji.height);
+  if (cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, jpg, len, free, jpg) != CAIRO_STATUS_SUCCESS) {
+    free(jpg);
+    cairo_surface_destroy(img);
+    return err_set(err, 0, "sheet_failed", "cannot embed the sheet");
+  }
+  cairo_t *cr = d->cr;
+  cairo_save(cr);
+  cairo_scale(cr, 25.4 / SHEET_DPI, 25.4 / SHEET_DPI);
+  cairo_set_source_surface(cr, img, 0, 0);
+  cairo_paint(cr);
+  cairo_restore(cr);
+  cairo_surface_destroy(img);
+  pdf_text(cr, 4, 1.2, w_mm - 8, 5, 0, slug);
+  return 0;
+}
+
+static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, const char *path, int *sheets, err_t *err) {
+  sheet_item *it = NULL;
+  int n = 0;
+  if (load_items(db, pb, batch_id, &it, &n, err) < 0) return -1;
+  pdf_doc d;
+  int rc = n ? pdf_open(&d, 102, 152, err) : err_set(err, 409, "nothing_to_print", "the print batch is empty");
+  int opened = rc == 0;
+  for (int i = 0; i < n && !rc; i++) {
+    uint8_t *photo = NULL, *sheet = NULL;
+    size_t plen = 0, slen = 0;
+    rc = blob_get(a->blobs, db, it[i].blob, &photo, &plen, err);
+    char caption[128], slug[512];
+    snprintf(caption, sizeof caption, "%s %s", it[i].s.name, it[i].s.student_no);
+    if (!rc) rc = photo_sheet(photo, plen, copies, caption, "jpeg", &sheet, &slen, err);
+    if (photo) sodium_memzero(photo, plen);
+    free(photo);
+    snprintf(slug, sizeof slug, "打印批次 %lld · 第 %d/%d 张 · %s · %s %s · %s", (long long)pb, i + 1, n, it[i].s.college,
+             it[i].s.student_no, it[i].s.name, it[i].postage ? "邮寄" : "交学院");
+    if (!rc) rc = add_sheet(&d, i == 0, sheet, slen, slug, err); /* takes the sheet */
+  }
+  sodium_memzero(it, sizeof *it * (size_t)(n + 1));
+  free(it);
+  uint8_t *pdf = NULL;
+  size_t len = 0;
+  if (opened) {
+    err_t e2 = {0};
+    int crc = pdf_close(&d, &pdf, &len, rc ? &e2 : err);
+    if (!rc) rc = crc;
+  }
+  if (!rc) {
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.part", path);
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(pdf, 1, len, f) == len;
+    if (f && fflush(f) == 0 && ok) ok = fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+      unlink(tmp);
+      rc = err_set(err, 0, "print_write", "cannot write the print file");
+    }
+  }
+  free(pdf);
+  *sheets = n;
+  return rc;
+}
+
+static int job_print(app *a, db_t *db, job *j, err_t *err) {
+  int64_t id = json_integer_value(json_object_get(j->payload, "print_batch_id"));
+  db_res *r = db_query(db, err, "SELECT batch_id, copies, actor_role, actor_id, state FROM print_batches WHERE id = $1",
+                       DB_INT(id));
+  if (!r) return -1;
+  if (db_res_rows(r) == 0 || strcmp(db_res_text(r, 0, 4), "queued") != 0) {
+    db_res_free(r);
+    return 0; /* gone or already built */
+  }
+  int64_t batch_id = db_res_int(r, 0, 0), actor = db_res_int(r, 0, 3);
+  int copies = (int)db_res_int(r, 0, 1), role = (int)db_res_int(r, 0, 2);
+  db_res_free(r);
+  char dir[1024], path[1200], name[96];
+  snprintf(dir, sizeof dir, "%s/prints", a->data_dir);
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return err_set(err, 0, "print_dir", "cannot create the prints directory");
+  snprintf(name, sizeof name, "batch-%lld-print-%lld.pdf", (long long)batch_id, (long long)id);
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  int sheets = 0;
+  int rc = render(a, db, id, batch_id, copies, path, &sheets, err);
+  if (rc == 0 && db_begin(db, err) == 0) {
+    int64_t now = clock_now_ms();
+    rc = db_exec(db, err,
+                 "UPDATE print_batches SET state = 'done', file_name = $1, sheets = $2, finished_at = $3, error = NULL "
+                 "WHERE id = $4 AND state = 'queued'",
+                 DB_TEXT(name), DB_INT(sheets), DB_INT(now), DB_INT(id)) == 1
+             ? 0
+             : -1;
+    if (!rc && db_exec(db, err,
+                       "UPDATE office_record_marks SET printed_at = $1, print_batch_id = $2, updated_at = $1 "
+                       "WHERE record_id IN (SELECT record_id FROM print_items WHERE print_batch_id = $2)",
+                       DB_INT(now), DB_INT(id)) < 0)
+      rc = -1;
+    if (!rc && db_exec(db, err,
+                       "INSERT INTO office_record_marks (record_id, printed_at, print_batch_id, updated_at) "
+                       "SELECT i.record_id, $1, $2, $1 FROM print_items i WHERE i.print_batch_id = $2 "
+                       "AND NOT EXISTS (SELECT 1 FROM office_record_marks m WHERE m.record_id = i.record_id)",
+                       DB_INT(now), DB_INT(id)) < 0)
+      rc = -1;
+    if (!rc) {
+      json_t *d = json_pack("{s:I,s:I,s:i,s:i}", "batch_id", (json_int_t)batch_id, "print_batch_id", (json_int_t)id,
+                            "sheets", sheets, "copies", copies);
+      rc = audit_log(db, role, actor, "print.batch", "batch", batch_id, d, err);
+      json_decref(d);
+    }
+    if (!rc) rc = db_commit(db, err);
+    if (rc) {
+      db_rollback(db);
+      unlink(path);
+    }
+  } else if (rc == 0) {
+    rc = -1;
+    unlink(path);
+  }
+  if (rc == 0) {
+    char pid[24], cnt[16];
+    snprintf(pid, sizeof pid, "%lld", (long long)id);
+    snprintf(cnt, sizeof cnt, "%d", sheets);
+    log_info("print batch rendered", "print_batch_id", pid, "sheets", cnt, NULL);
+    return 0;
+  }
+  if ((err->status >= 400 && err->status < 500) || j->attempts >= j->max_attempts) {
+    err_t e2 = {0};
+    db_exec(db, &e2, "UPDATE print_batches SET state = 'failed', error = $1, finished_at = $2 WHERE id = $3",
+            DB_TEXT(err->code), DB_INT(clock_now_ms()), DB_INT(id));
+    if (err->status >= 400 && err->status < 500) err->status = 422;
+  }
+  return -1;
+}
+
+void print_jobs_register(void) {
+  static const job_kind k = {.type = "print.batch", .handler = job_print, .lease_ms = 600000};
+  jobs_register(&k);
+}

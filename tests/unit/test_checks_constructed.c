@@ -4,7 +4,10 @@
  * under chsi-blue; the test then darkens, blurs, half-shades, overlays moire, recompresses at
  * quality 10, draws glasses, earrings, red eyes, a blue shirt or bare shoulders, rotates the
  * head, or puts two people in the frame, and asserts that the matching check fails and that its
- * value moved past the profile's threshold. Thresholds come from profiles/chsi-blue.json. */
+ * value moved past the profile's threshold. test_more_checks_move does the same for the other
+ * checks (fringe, hair over the ears, mask, sunglasses, glare, shadow, stripes, turtleneck, hat,
+ * makeup, necklace, beauty filter, busy background): the value moves the right way and, except
+ * for the necklace, the status leaves pass. Thresholds come from profiles/chsi-blue.json. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -313,6 +316,145 @@ static void test_red_eye(void **state) {
   free(a.work.px);
 }
 
+/* Fills the pixels of a box with a colour (plus a little deterministic texture). */
+static void paint_box(photo_analysis *a, double x0, double y0, double x1, double y1, const uint8_t rgb[3], int tex) {
+  for (int y = (int)y0; y < y1; y++)
+    for (int x = (int)x0; x < x1; x++) {
+      if (!inside(a, x, y)) continue;
+      int noise = tex ? (int)((x * 7 + y * 13) % 9) - 4 : 0;
+      for (int k = 0; k < 3; k++) {
+        int v = rgb[k] + noise;
+        px(a, x, y)[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+      }
+    }
+}
+
+/* The value moves the right way (dir +1: up) and the status leaves "pass" when `must_flag`. */
+static void expect_moves(const photo_analysis *changed, const char *id, int dir, int must_flag) {
+  json_t *r0 = run(&base), *r1 = run(changed);
+  double before, after;
+  const char *s0 = status_of(r0, id, &before), *s1 = status_of(r1, id, &after);
+  if (dir * (after - before) <= 0 || (must_flag && strcmp(s1, "pass") == 0))
+    fail_msg("%s: base %s (%g), constructed %s (%g)", id, s0, before, s1, after);
+  json_decref(r0);
+  json_decref(r1);
+}
+
+static void test_more_checks_move(void **state) {
+  (void)state;
+  const float(*lm)[2] = (const float(*)[2])base.landmarks;
+  double brow = fmin(lm[19][1], lm[24][1]);
+  const uint8_t hair[3] = {35, 28, 22}, white[3] = {250, 250, 250}, mask_blue[3] = {150, 200, 230};
+  uint8_t skin[3];
+  cheek_rgb(skin);
+  photo_analysis a;
+
+  /* A fringe down to the eyebrows hides them and the forehead. */
+  a = copy_base();
+  paint_box(&a, lm[17][0] - 0.2 * iod, brow - 1.5 * iod, lm[26][0] + 0.2 * iod, brow - 0.02 * iod, hair, 1);
+  expect_moves(&a, "hair_over_eyebrows", +1, 1);
+  expect_moves(&a, "forehead_visible", +1, 1);
+  free(a.work.px);
+
+  /* Long hair over both ears. */
+  a = copy_base();
+  paint_box(&a, lm[1][0] - 0.7 * iod, lm[0][1] - 0.4 * iod, lm[1][0] + 0.05 * iod, lm[4][1], hair, 1);
+  paint_box(&a, lm[15][0] - 0.05 * iod, lm[16][1] - 0.4 * iod, lm[15][0] + 0.7 * iod, lm[12][1], hair, 1);
+  expect_moves(&a, "ears_visible", +1, 1);
+  free(a.work.px);
+
+  /* A medical mask over the mouth. */
+  a = copy_base();
+  paint_box(&a, lm[48][0] - 0.3 * iod, lm[33][1] + 0.05 * iod, lm[54][0] + 0.3 * iod, lm[8][1] - 0.1 * iod, mask_blue, 1);
+  expect_moves(&a, "mouth_occluded", +1, 1);
+  free(a.work.px);
+
+  /* Sunglasses: dark lenses over both eyes. */
+  a = copy_base();
+  const uint8_t lens[3] = {20, 22, 28};
+  disc(&a, eye_lx, eye_ly, 0.4 * iod, 0, lens);
+  disc(&a, eye_rx, eye_ry, 0.4 * iod, 0, lens);
+  expect_moves(&a, "tinted_lenses", +1, 1);
+  free(a.work.px);
+
+  /* Flash glare: white blobs on the forehead and cheeks. */
+  a = copy_base();
+  disc(&a, (lm[19][0] + lm[24][0]) / 2, brow - 0.35 * iod, 0.2 * iod, 0, white);
+  disc(&a, eye_lx, eye_ly + 0.65 * iod, 0.15 * iod, 0, white);
+  disc(&a, eye_rx, eye_ry + 0.65 * iod, 0.15 * iod, 0, white);
+  expect_moves(&a, "hot_spots", +1, 1);
+  free(a.work.px);
+
+  /* A hard shadow across one cheek and the forehead's side. */
+  a = copy_base();
+  for (int y = (int)(brow - 0.6 * iod); y < lm[33][1]; y++)
+    for (int x = (int)lm[0][0]; x < eye_lx + 0.1 * iod; x++)
+      if (inside(&a, x, y))
+        for (int k = 0; k < 3; k++) px(&a, x, y)[k] = (uint8_t)(px(&a, x, y)[k] * 0.4);
+  expect_moves(&a, "face_shadow", +1, 1);
+  free(a.work.px);
+
+  /* Stripes on the shirt. */
+  a = copy_base();
+  for (int y = (int)(lm[8][1] + 0.3 * iod); y < a.work.h; y++)
+    for (int x = 0; x < a.work.w; x++) {
+      uint8_t *p = px(&a, x, y);
+      if (p[0] + p[1] + p[2] < 3 * 90 && ((y / (int)fmax(2, iod / 12)) & 1)) memset(p, 235, 3);
+    }
+  expect_moves(&a, "clothing_pattern", +1, 1);
+  free(a.work.px);
+
+  /* A turtleneck: the shirt's colour up to the chin. */
+  a = copy_base();
+  const uint8_t black[3] = {22, 22, 24};
+  paint_box(&a, lm[5][0], lm[8][1] + 0.05 * iod, lm[11][0], lm[8][1] + 1.2 * iod, black, 1);
+  expect_moves(&a, "neck_visible", +1, 1);
+  free(a.work.px);
+
+  /* A red knitted hat over the crown. */
+  a = copy_base();
+  const uint8_t red[3] = {200, 30, 40};
+  paint_box(&a, lm[0][0] - 0.3 * iod, 0, lm[16][0] + 0.3 * iod, brow - 0.75 * iod, red, 1);
+  expect_moves(&a, "head_covering", +1, 1);
+  free(a.work.px);
+
+  /* Heavy eye makeup and red lipstick. */
+  a = copy_base();
+  const uint8_t shadow[3] = {70, 40, 60}, lipstick[3] = {190, 20, 45};
+  paint_box(&a, lm[36][0], lm[19][1] + 0.15 * iod, lm[39][0], fmin(lm[37][1], lm[38][1]) - 0.02 * iod, shadow, 0);
+  paint_box(&a, lm[42][0], lm[24][1] + 0.15 * iod, lm[45][0], fmin(lm[43][1], lm[44][1]) - 0.02 * iod, shadow, 0);
+  paint_box(&a, lm[48][0], fmin(lm[50][1], lm[52][1]), lm[54][0], lm[57][1], lipstick, 0);
+  expect_moves(&a, "makeup", +1, 1);
+  free(a.work.px);
+
+  /* A gold chain on the neck (weak on real photos: only the direction is asserted). */
+  a = copy_base();
+  const uint8_t gold[3] = {235, 190, 45};
+  for (double t = -0.6; t <= 0.6; t += 0.01)
+    disc(&a, lm[8][0] + t * iod, lm[8][1] + (0.55 + 0.5 * t * t) * iod, 0.03 * iod, 0, gold);
+  expect_moves(&a, "necklace", +1, 0);
+  free(a.work.px);
+
+  /* A beauty filter: the cheeks smoothed, the eyes kept sharp. */
+  a = copy_base();
+  photo_analysis blurred = copy_base();
+  blur(&blurred, (int)(0.05 * iod) + 1, 3);
+  for (int y = (int)(fmax(lm[41][1], lm[46][1]) + 0.1 * iod); y < lm[8][1]; y++)
+    for (int x = (int)lm[1][0]; x < lm[15][0]; x++)
+      if (inside(&a, x, y)) memcpy(px(&a, x, y), px(&blurred, x, y), 3);
+  free(blurred.work.px);
+  expect_moves(&a, "retouching", -1, 1);
+  free(a.work.px);
+
+  /* A busy background: coarse checkerboard on the wall beside the head. */
+  a = copy_base();
+  for (int y = 0; y < a.work.h; y++)
+    for (int x = 0; x < a.work.w; x++)
+      if ((x < lm[0][0] - 1.2 * iod || x > lm[16][0] + 1.2 * iod) && ((x / 12 + y / 12) & 1)) memset(px(&a, x, y), 40, 3);
+  expect_moves(&a, "background_uniformity", +1, 1);
+  free(a.work.px);
+}
+
 /* Re-analyses packed pixels (new detection and landmarks). */
 static json_t *analyse_and_run(const uint8_t *rgb, int w, int h, int quality) {
   photo_analysis a;
@@ -432,6 +574,7 @@ int main(void) {
       cmocka_unit_test(test_red_eye),        cmocka_unit_test(test_head_pose),
       cmocka_unit_test(test_single_face),    cmocka_unit_test(test_compression),
       cmocka_unit_test(test_profile_decides_severity), cmocka_unit_test(test_no_face),
+      cmocka_unit_test(test_more_checks_move),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -137,7 +137,7 @@ void checks_attire(check_ctx *c) {
 
   /* clothing_pattern: edge density over the upper body, measured at a step tied to the IOD so
    * that resolution does not matter. */
-  cbox body = check_box(c, cx - 1.5 * iod, chin + 1.2 * iod, 3.0 * iod, 1.6 * iod);
+  cbox body = check_box(c, cx - 1.5 * iod, chin + 0.8 * iod, 3.0 * iod, 1.6 * iod);
   int s = (int)fmax(1.0, iod / 30.0);
   long n = 0, edges = 0;
   for (int y = body.y; y + s < body.y + body.h; y += s)

@@ -45,6 +45,8 @@ int check_is_skin(const check_ctx *c, const uint8_t *p);
 /* Fraction of pixels in `b` (restricted to the person where a mask exists when `person` is set)
  * that are skin. Returns -1 when the box holds no pixels. */
 double check_skin_fraction(const check_ctx *c, cbox b, int person);
+/* Like check_skin_fraction over all pixels, with a wider chroma tolerance: ears are redder. */
+double check_loose_skin_fraction(const check_ctx *c, cbox b);
 /* Mean luma in `b` (-1 when empty). */
 double check_mean_luma(const check_ctx *c, cbox b);
 /* Median RGB in `b` (person pixels only where a mask exists and `person` is set; with `person`

@@ -57,12 +57,12 @@ void checks_hair(check_ctx *c) {
   check_emit(c, "forehead_visible", fs < 0 ? 1.0 : 1.0 - fs, fh, "额头被遮挡，请把头发梳到后面，露出额头", NULL);
 
   /* ears_visible: beside the jaw at eye-to-nose height, on both sides. */
-  double ew = 0.4 * iod;
+  double ew = 0.55 * iod;
   double ey = fmin(c->lm[0][1], c->lm[16][1]) - 0.15 * iod;
   double eh = fmax(c->lm[3][1], c->lm[13][1]) - ey - 0.2 * iod;
   cbox ear_l = check_box(c, c->lm[1][0] - ew, ey, ew, eh);
   cbox ear_r = check_box(c, c->lm[15][0], ey, ew, eh);
-  double sl = check_skin_fraction(c, ear_l, 0), sr = check_skin_fraction(c, ear_r, 0);
+  double sl = check_loose_skin_fraction(c, ear_l), sr = check_loose_skin_fraction(c, ear_r);
   if (sl < 0) sl = 0;
   if (sr < 0) sr = 0;
   cbox both = check_box(c, ear_l.x, ey, ear_r.x + ear_r.w - ear_l.x, eh);

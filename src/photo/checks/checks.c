@@ -58,12 +58,24 @@ int check_mask_at(const check_ctx *c, int x, int y) {
   return c->mask[(size_t)y * (size_t)c->w + (size_t)x];
 }
 
-int check_is_skin(const check_ctx *c, const uint8_t *p) {
+static int skin_within(const check_ctx *c, const uint8_t *p, float tol) {
   float y, cb, cr;
   check_ycc(p, &y, &cb, &cr);
   float dcb = cb - c->skin_cb, dcr = cr - c->skin_cr;
-  if (dcb * dcb + dcr * dcr > 10.0f * 10.0f) return 0;
+  if (dcb * dcb + dcr * dcr > tol * tol) return 0;
   return y > 0.45f * c->skin_y && y < 1.6f * c->skin_y + 20.0f;
+}
+
+int check_is_skin(const check_ctx *c, const uint8_t *p) { return skin_within(c, p, 10.0f); }
+
+double check_loose_skin_fraction(const check_ctx *c, cbox b) {
+  long n = 0, s = 0;
+  for (int y = b.y; y < b.y + b.h; y += c->step)
+    for (int x = b.x; x < b.x + b.w; x += c->step) {
+      n++;
+      s += skin_within(c, c->rgb + ((size_t)y * c->w + x) * 3, 18.0f);
+    }
+  return n ? (double)s / (double)n : -1.0;
 }
 
 double check_skin_fraction(const check_ctx *c, cbox b, int person) {

@@ -464,6 +464,7 @@ static int cmd_sheet(opts *o) {
   }
   free(out);
   free(buf);
+  photo_sheet_release();
   return rc;
 }
 

@@ -8,6 +8,8 @@
  * 4. Edge colours are decontaminated: where alpha is partial the pixel is a mix of person and old
  *    wall, so the person's colour is re-estimated as (I - (1 - a) B_old) / a, B_old being the
  *    local mean of the wall; then the pixel is composed over the profile's colour.
+ * 5. The person alone gets a mild white balance (from a near-neutral old wall) and exposure
+ *    correction (from the face's brightness), both clamped; no beautification.
  * Confidence: a clean cut has a thin uncertain band along its boundary; a busy background gives
  * broad uncertain areas or fragments apart from the person. Both are measured and reported. */
 #include <math.h>
@@ -62,7 +64,8 @@ int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face,
 
 int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
                           const photo_frame *f, int subject_x, int subject_y, photo_rgb *std,
-                          photo_gray *std_mask, double *confidence, double *fragments, err_t *err) {
+                          photo_gray *std_mask, double *confidence, double *fragments, photo_correction *corr,
+                          err_t *err) {
   int W = p->width, H = p->height;
   size_t n = (size_t)W * H;
   std->w = std_mask->w = W;
@@ -129,18 +132,67 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
     err_set(err, 0, "matte_failed", "background estimate failed");
     goto out;
   }
+  /* Mild correction of the person only (never of the new background): white balance from the old
+   * wall when it is near-neutral (its cast is the light's), exposure from the face's brightness.
+   * Both are clamped so that the photo still matches the student's other ID photos. */
+  double wall[3] = {0, 0, 0};
+  long wall_n = 0;
+  for (int y = 0; y < H; y += 2)
+    for (int x = 0; x < W; x += 2) {
+      size_t i = (size_t)y * W + x;
+      double wx, wy;
+      photo_frame_map(f, x, y, &wx, &wy);
+      if (raw[i] != 0 || wx < 0 || wy < 0 || wx > work->w - 1 || wy > work->h - 1) continue;
+      for (int c = 0; c < 3; c++) wall[c] += photo[i * 3 + c];
+      wall_n++;
+    }
+  corr->gain[0] = corr->gain[1] = corr->gain[2] = 1.0;
+  corr->gamma = 1.0;
+  if (wall_n * 4 * 50 >= (long)n) { /* at least 2 % of the frame is old wall */
+    double g = 0, lo = 1e9, hi = 0;
+    for (int c = 0; c < 3; c++) {
+      wall[c] /= wall_n;
+      g += wall[c] / 3;
+      lo = fmin(lo, wall[c]);
+      hi = fmax(hi, wall[c]);
+    }
+    /* Only a grey or white wall says something about the light (a beige one is just beige), and
+     * then only half of its cast is taken out. */
+    if (g > 40 && (hi - lo) / g < 0.12)
+      for (int c = 0; c < 3; c++) corr->gain[c] = fmin(1.07, fmax(0.93, 1 + 0.5 * (g / fmax(wall[c], 1) - 1)));
+  }
+  double ysum = 0;
+  long yn = 0;
+  for (int y = (int)f->eye_y; y < f->eye_y + 0.45 * f->face_w_out && y < H; y++)
+    for (int x = (int)(f->center_x - 0.35 * f->face_w_out); x < f->center_x + 0.35 * f->face_w_out && x < W; x++) {
+      if (x < 0 || y < 0 || std_mask->px[(size_t)y * W + x] < 230) continue;
+      const uint8_t *q = photo + ((size_t)y * W + x) * 3;
+      ysum += 0.299 * q[0] * corr->gain[0] + 0.587 * q[1] * corr->gain[1] + 0.114 * q[2] * corr->gain[2];
+      yn++;
+    }
+  double face_y = yn ? ysum / yn : 128;
+  if (face_y < 100) corr->gamma = fmax(0.75, log(130.0 / 255) / log(fmax(face_y, 10) / 255));
+  if (face_y > 215) corr->gamma = fmin(1.3, log(190.0 / 255) / log(fmin(face_y, 250) / 255));
+  corr->face_luma = face_y;
+  uint8_t lut[3][256];
+  for (int c = 0; c < 3; c++)
+    for (int v = 0; v < 256; v++) {
+      double t = fmin(1.0, v * corr->gain[c] / 255.0);
+      lut[c][v] = (uint8_t)lround(255.0 * pow(t, corr->gamma));
+    }
+
   for (size_t i = 0; i < n; i++) {
     double a = std_mask->px[i] / 255.0;
     for (int c = 0; c < 3; c++) {
       double I = photo[i * 3 + c], bnew = p->background[c], v;
       if (a >= 0.999)
-        v = I;
+        v = lut[c][(int)I];
       else if (a <= 0.001)
         v = bnew;
       else {
         double F = (I - (1 - a) * bg_mean[i * 3 + c]) / fmax(a, 0.25);
         F = F < 0 ? 0 : F > 255 ? 255 : F;
-        v = a * F + (1 - a) * bnew;
+        v = a * lut[c][(int)lround(F)] + (1 - a) * bnew;
       }
       std->px[i * 3 + c] = (uint8_t)lround(v < 0 ? 0 : v > 255 ? 255 : v);
     }

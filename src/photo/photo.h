@@ -101,5 +101,8 @@ const char *photo_reason_message(const char *code);
  * marks and `caption` under each copy. format "pdf" or "jpeg". The output is malloc'd. */
 int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, const char *format,
                 uint8_t **out, size_t *out_len, err_t *err);
+/* Frees cairo's and pango's process-wide font caches; call once when no sheet is being drawn any
+ * more (at the end of a CLI run), never while another thread may be drawing. */
+void photo_sheet_release(void);
 
 #endif

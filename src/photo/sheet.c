@@ -238,3 +238,8 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
   cairo_surface_destroy(ps);
   return rc;
 }
+
+void photo_sheet_release(void) {
+  pango_cairo_font_map_set_default(NULL);
+  cairo_debug_reset_static_data();
+}

@@ -60,11 +60,17 @@ void photo_frame_unmap(const photo_frame *f, double wx, double wy, double *x, do
  * work image (zero outside the crop). */
 int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face, photo_gray *mask,
                         err_t *err);
+typedef struct photo_correction {
+  double gain[3];   /* white balance applied to the person, 0.93..1.07 */
+  double gamma;     /* exposure applied to the person, 0.75..1.3 */
+  double face_luma; /* the face's mean luma before the exposure correction */
+} photo_correction;
 /* Crops image and mask into the output frame, refines the alpha, measures confidence and
  * composites on the profile's background. Fills a->std, a->std_mask, a->seg_confidence. */
 int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
                           const photo_frame *f, int subject_x, int subject_y, photo_rgb *std,
-                          photo_gray *std_mask, double *confidence, double *fragments, err_t *err);
+                          photo_gray *std_mask, double *confidence, double *fragments, photo_correction *corr,
+                          err_t *err);
 
 /* encode.c: JPEG at 300 dpi with the highest quality that fits the byte range. */
 int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_bytes, long max_bytes,

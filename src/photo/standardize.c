@@ -180,6 +180,7 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
   memset(&f, 0, sizeof f);
   int have_frame = 0, have_matte = 0;
   double conf = 0, frag = 0;
+  photo_correction corr = {{1, 1, 1}, 1, 0};
   char why[256] = "";
 #define NEXT_STAGE()                                   \
   do {                                                 \
@@ -278,8 +279,13 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
   NEXT_STAGE();
 
   int sx = (int)lround(faces[best].x + faces[best].w / 2), sy = (int)lround(faces[best].y + faces[best].h / 2);
-  if (photo_matte_composite(p, &a->work, &a->mask, &f, sx, sy, &a->std, &a->std_mask, &conf, &frag, &e2)) goto stop;
+  if (photo_matte_composite(p, &a->work, &a->mask, &f, sx, sy, &a->std, &a->std_mask, &conf, &frag, &corr, &e2))
+    goto stop;
   have_matte = 1;
+  json_object_set_new(r->report, "correction",
+                      json_pack("{s:[o,o,o], s:o, s:o}", "white_balance_gain", round3(corr.gain[0]),
+                                round3(corr.gain[1]), round3(corr.gain[2]), "gamma", round3(corr.gamma),
+                                "face_luma", round3(corr.face_luma)));
   a->seg_confidence = conf;
   if (conf < PHOTO_MIN_SEG_CONFIDENCE || frag > PHOTO_MAX_FRAGMENTS) {
     photo_refuse(&e2, "BACKGROUND_TOO_COMPLEX");

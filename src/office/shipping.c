@@ -23,6 +23,19 @@ static void row_error(json_t *errors, int line, const char *code, const char *me
   json_array_append_new(errors, json_pack("{s:i,s:s,s:s}", "line", line, "code", code, "message", message));
 }
 
+int shipping_items_have_post(const char *items_json) {
+  json_t *items = json_loads(items_json, 0, NULL);
+  size_t k;
+  json_t *it;
+  int post = 0;
+  json_array_foreach(items, k, it) {
+    const char *code = json_string_value(json_object_get(it, "code"));
+    if (code && !strcmp(code, "post")) post = 1;
+  }
+  json_decref(items);
+  return post;
+}
+
 /* The paid order with postage of the row's key (order number or student number) in the batch. */
 static int find_order(db_t *db, int64_t batch_id, const char *key, int64_t *order_id, int64_t *record_id,
                       int64_t *account_id, err_t *err) {
@@ -36,14 +49,7 @@ static int find_order(db_t *db, int64_t batch_id, const char *key, int64_t *orde
   int found = 0;
   for (int i = 0; i < db_res_rows(r) && found != 2; i++) {
     found = 1;
-    json_t *items = json_loads(db_res_text(r, i, 3), 0, NULL);
-    size_t k;
-    json_t *it;
-    json_array_foreach(items, k, it) {
-      const char *code = json_string_value(json_object_get(it, "code"));
-      if (code && !strcmp(code, "post")) found = 2;
-    }
-    json_decref(items);
+    if (shipping_items_have_post(db_res_text(r, i, 3))) found = 2;
     if (found == 2) {
       *order_id = db_res_int(r, i, 0);
       *record_id = db_res_int(r, i, 1);

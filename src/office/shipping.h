@@ -16,6 +16,9 @@
 
 #include "store/store.h"
 
+/* 1 when an order's items (JSON text, [{code, ...}]) include postage ("post"). */
+int shipping_items_have_post(const char *items_json);
+
 /* Returns {applied, unchanged, errors:[{line, code, message}]} (new reference), NULL on a
  * database error or an unreadable file (400 bad_csv). */
 json_t *shipping_import(db_t *db, int64_t batch_id, const char *csv, size_t len, int actor_role, int64_t actor_id,

@@ -18,9 +18,7 @@ typedef struct hand_row {
 } hand_row;
 
 static int by_college(const void *x, const void *y) {
-  const hand_row *a = x, *b = y;
-  int c = strcmp(a->s.college, b->s.college);
-  return c ? c : strcmp(a->s.student_no, b->s.student_no);
+  return print_record_order(&((const hand_row *)x)->s, &((const hand_row *)y)->s);
 }
 
 static void header(cairo_t *cr, int64_t pb, const char *college, int copies, int page_of_college) {

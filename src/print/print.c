@@ -18,6 +18,7 @@
 #include "collect/collect.h"
 #include "export/jpeg_info.h"
 #include "identity/student.h"
+#include "office/shipping.h"
 #include "photo/photo.h"
 #include "print/pdf.h"
 #include "util/clock.h"
@@ -34,14 +35,7 @@ int print_postage(db_t *db, int64_t batch_id, int64_t record_id, int64_t *order_
   if (!r) return -1;
   int found = 0;
   for (int i = 0; i < db_res_rows(r) && !found; i++) {
-    json_t *items = json_loads(db_res_text(r, i, 3), 0, NULL);
-    size_t k;
-    json_t *it;
-    json_array_foreach(items, k, it) {
-      const char *code = json_string_value(json_object_get(it, "code"));
-      if (code && !strcmp(code, "post")) found = 1;
-    }
-    json_decref(items);
+    found = shipping_items_have_post(db_res_text(r, i, 3));
     if (found) {
       if (order_id) *order_id = db_res_int(r, i, 0);
       if (address_id) *address_id = db_res_int(r, i, 1);
@@ -155,10 +149,13 @@ typedef struct sheet_item {
   student_record s;
 } sheet_item;
 
+int print_record_order(const student_record *a, const student_record *b) {
+  int c = strcmp(a->college, b->college);
+  return c ? c : strcmp(a->student_no, b->student_no);
+}
+
 static int by_college(const void *x, const void *y) {
-  const sheet_item *a = x, *b = y;
-  int c = strcmp(a->s.college, b->s.college);
-  return c ? c : strcmp(a->s.student_no, b->s.student_no);
+  return print_record_order(&((const sheet_item *)x)->s, &((const sheet_item *)y)->s);
 }
 
 /* Loads the print batch's records with their approved photo, ordered by college and number. */

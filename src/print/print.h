@@ -48,6 +48,10 @@ int print_handover_pdf(db_t *db, int64_t print_batch_id, uint8_t **out, size_t *
  * *labels gets the count (0 labels: 409 "no_parcels"). */
 int print_labels_pdf(db_t *db, int64_t batch_id, int only_unshipped, uint8_t **out, size_t *len, int *labels, err_t *err);
 
+/* Paper order: by college, then student number (strcmp-style). */
+struct student_record;
+int print_record_order(const struct student_record *a, const struct student_record *b);
+
 void print_jobs_register(void);
 
 #endif

@@ -3,7 +3,7 @@
  *   zero bytes, truncated JPEG, random bytes behind a JPEG marker -> CORRUPT_IMAGE
  *   text named .jpg, GIF                                            -> UNSUPPORTED_FORMAT
  *   PNG header claiming 100000x100000, 21 MB file, pixel limit      -> IMAGE_TOO_LARGE
- *   CMYK JPEG, 16-bit PNG, PNG with alpha, WebP                      -> conformant
+ *   CMYK JPEG, 16-bit PNG, PNG with alpha, WebP, HEIC (iPhone)       -> conformant
  *   pixels stored rotated with an EXIF orientation tag               -> conformant, same framing */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -243,6 +243,21 @@ static void webp_conforms(void **state) {
   g_object_unref(im);
 }
 
+static void heic_conforms(void **state) {
+  (void)state;
+  VipsImage *im = source_image();
+  void *buf = NULL;
+  size_t len = 0;
+  assert_int_equal(vips_heifsave_buffer(im, &buf, &len, "Q", 80, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
+                                        NULL),
+                   0);
+  photo_result r = run(buf, len, NULL);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(r.report, "input"), "format")), "heif");
+  photo_result_free(&r);
+  g_free(buf);
+  g_object_unref(im);
+}
+
 static double geometry(const photo_result *r, const char *key) {
   return json_number_value(json_object_get(json_object_get(r->report, "geometry"), key));
 }
@@ -289,6 +304,7 @@ int main(void) {
       cmocka_unit_test(png_16_bit_conforms),
       cmocka_unit_test(png_with_alpha_conforms),
       cmocka_unit_test(webp_conforms),
+      cmocka_unit_test(heic_conforms),
       cmocka_unit_test(rotated_exif_is_applied),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

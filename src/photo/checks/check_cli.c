@@ -114,7 +114,7 @@ static int check_file(const char *in, const char *profile, const json_t *cfg, in
       int fails, warns;
       photo_checks_count(report, &fails, &warns);
       if (as_json) {
-        char *s = json_dumps(report, (many ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(report, (many ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
         if (s) puts(s);
         free(s);
       } else {

@@ -239,6 +239,9 @@ static void setup_face(check_ctx *c) {
   const photo_analysis *a = c->a;
   if (a->subject < 0 || a->subject >= a->n_faces || !a->has_landmarks) return;
   memcpy(c->lm, a->landmarks, sizeof c->lm);
+  for (int i = 0; i < 68; i++) /* a broken landmark fit is no face to measure */
+    if (!isfinite(c->lm[i][0]) || !isfinite(c->lm[i][1]) || fabsf(c->lm[i][0]) > 1e6f || fabsf(c->lm[i][1]) > 1e6f)
+      return;
   for (int k = 0; k < 2; k++) {
     c->eye_l[k] = c->eye_r[k] = 0;
     for (int i = 0; i < 6; i++) {

@@ -28,7 +28,7 @@ export function rosterStudent(i) {
 
 const SCHOOL = { code: '10141', name: '图采测试大学' };
 
-export async function startPayWorld({ students = 4, extraArgs = [], env = {} } = {}) {
+export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db } = {}) {
   const dir = tempDir('tucai-pay-');
   const merchant = await writeMerchantFiles(dir);
   const fake = await startFakeWechatpay({
@@ -37,14 +37,9 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {} } =
   });
   const platformFile = path.join(dir, 'wechatpay_platform.pem');
   fs.writeFileSync(platformFile, fake.platformPublicKeyPem);
-  const tucai = (args, e = {}) => execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...e } });
-  tucai(['code', 'keygen', '--out', path.join(dir, 'code-keys')]);
-  tucai(['user', 'add', '--username', 'op', '--role', 'operator', '--name', '运营', '--data', dir],
-    { TUCAI_NEW_PASSWORD: 'op-password-123' });
-
-  const world = { dir, fake, merchant, server: null, op: null, batchId: 0, schoolId: 0, outbox: path.join(dir, 'sms.jsonl') };
-  // The notify URL needs the port, known only once the server listens: a config file written
-  // before each start names a port chosen now.
+  const world = { dir, db, fake, merchant, server: null, op: null, batchId: 0, schoolId: 0, outbox: path.join(dir, 'sms.jsonl') };
+  // The notify URL names the server's port, so the port is chosen here, before the first start,
+  // and kept across restarts.
   const net = await import('node:net');
   const port = await new Promise((resolve) => {
     const s = net.createServer();
@@ -63,7 +58,7 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {} } =
   world.env = env;
 
   world.start = async (moreEnv = {}) => {
-    world.server = await startServer({ data: dir, args: world.args, env: { ...world.env, ...moreEnv } });
+    world.server = await startServer({ data: dir, db, args: world.args, env: { ...world.env, ...moreEnv } });
     world.url = world.server.url;
     world.op = new Client(world.server.url);
     const l = await world.op.post('/api/auth/login', { username: 'op', password: 'op-password-123' });
@@ -77,6 +72,21 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {} } =
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
+  try {
+    await setUp(world, students);
+  } catch (e) {
+    await world.close().catch(() => {});
+    throw e;
+  }
+  return world;
+}
+
+async function setUp(world, students) {
+  const { dir } = world;
+  const tucai = (args, e = {}) => execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...e } });
+  tucai(['code', 'keygen', '--out', path.join(dir, 'code-keys')]);
+  tucai(['user', 'add', '--username', 'op', '--role', 'operator', '--name', '运营', '--data', dir,
+    ...(world.db ? ['--db', world.db] : [])], { TUCAI_NEW_PASSWORD: 'op-password-123' });
   await world.start();
   let r = await world.op.post('/api/schools', SCHOOL);
   assert.equal(r.status, 201, r.text);
@@ -131,7 +141,6 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {} } =
     signedIn.set(i, c);
     return c;
   };
-  return world;
 }
 
 export async function waitUntil(fn, { timeout = 20000, interval = 100 } = {}) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, bothSizes, devPhoto, idNumber, lastOtp, launch, makeWorld, photoToY4m, shot, watch } from './support/browser.mjs';
+import { addUser, bothSizes, devPhoto, idNumber, lastOtp, launch, makeWorld, photoToY4m, shot, until, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110101', name: '张三', id_number: idNumber('21020319990315123'), college: '化工学院', major: '化学工程与技术', degree: '硕士', grad_year: 2025 };
 const phone = '13900000001';
@@ -40,6 +40,15 @@ test('a student completes the whole path on a phone', async () => {
   const { context } = browser;
   const guard = watch(context);
   const page = await context.newPage();
+  try {
+    await walk(context, page, guard);
+  } catch (e) {
+    await shot(page, 'zz-student-failure').catch(() => {});
+    throw e;
+  }
+});
+
+async function walk(context, page, guard) {
   const step = async (name, heading) => {
     await page.locator('h1', { hasText: heading }).waitFor();
     await bothSizes(page, name);
@@ -109,9 +118,12 @@ test('a student completes the whole path on a phone', async () => {
 
   await step('07-shoot', '拍摄照片');
   await page.locator('.camera video').waitFor();
-  await page.waitForFunction(() => document.querySelector('.camera video')?.videoWidth > 0);
+  await until(page, () => document.querySelector('.camera video')?.videoWidth > 0);
   await page.locator('#shutter:not([hidden])').waitFor();
-  await page.locator('.live-hint', { hasText: /./ }).waitFor();
+  // The live hint has looked at the picture (it says something other than "opening").
+  await until(page, () => { const t = document.querySelector('.live-hint')?.textContent || ''; return t && !t.includes('正在打开'); });
+  const hint = await page.textContent('.live-hint');
+  assert.match(hint, /可以拍摄|太远|太近|歪斜|偏左|偏右|太暗|头顶|没有看到/, hint);
   await shot(page, '07b-camera-live');
   await page.click('#shutter');
 
@@ -130,5 +142,59 @@ test('a student completes the whole path on a phone', async () => {
 
   await step('10-status-review', '审核进度');
   assert.match(await page.textContent('#status-label'), /审核中/);
+  assert.match(await page.textContent('main'), /预计 \d{4}-\d{2}-\d{2} 前完成审核/);
+
+  // A reviewer rejects (through the API here; the console has its own test). The open status
+  // page hears it over server-sent events, without a reload.
+  const decide = async (path, body) => {
+    const q = await reviewer.get('/api/review/queue');
+    assert.equal(q.body.items.length, 1, q.text);
+    const id = q.body.items[0].id;
+    assert.equal((await reviewer.post(`/api/review/items/${id}/claim`, {})).status, 200);
+    const r = await reviewer.post(`/api/review/items/${id}/${path}`, body);
+    assert.equal(r.status, 200, r.text);
+  };
+  await decide('reject', { reasons: ['头发遮挡眉毛或耳朵', '光线不均'], note: '请把头发拢到耳后，面向窗户再拍一张' });
+  await page.locator('#status-label', { hasText: '已驳回' }).waitFor({ timeout: 20000 });
+  await step('11-rejected', '审核进度');
+  assert.match(await page.textContent('main'), /头发遮挡眉毛或耳朵/);
+  assert.match(await page.textContent('main'), /拢到耳后/);
+  await page.click('#free-retake');
+  await step('12-free-retake', '重新拍摄（免费）');
+  await page.setInputFiles('#photo-file', devPhoto('deepface_img14.jpg'));
+  await page.locator('ul.checks li').first().waitFor({ timeout: 60000 });
+  await shot(page, '13-preview-retake');
+  if (await page.locator('#confirm-warnings').count()) await page.check('#confirm-warnings');
+  await page.click('#submit-photo');
+  await page.locator('#status-label', { hasText: '审核中' }).waitFor();
+
+  await decide('approve', { note: '' });
+  await page.locator('#status-label', { hasText: '已通过' }).waitFor({ timeout: 20000 });
+  await step('14-approved', '审核进度');
+
+  // Inbox: the decisions arrived as messages; the badge counted them.
+  await page.locator('#unread:not([hidden])').waitFor({ timeout: 20000 });
+  await page.click('#inbox-link');
+  await step('15-inbox', '消息');
+  await page.locator('#inbox-list li', { hasText: /通过/ }).first().waitFor();
+  assert.match(await page.textContent('#inbox-list'), /驳回|未通过/);
+
+  // Support: a message to the operator shows in the thread.
+  await page.click('text=客服');
+  await step('16-support', '联系客服');
+  await page.fill('#support-text', '请问纸质照片什么时候寄出？');
+  await page.click('#support-send');
+  await page.locator('#support-list li.mine', { hasText: '纸质照片什么时候寄出' }).waitFor();
+  await shot(page, '16b-support-sent');
+
+  // Help: the deadline of this batch.
+  await page.click('text=帮助');
+  await page.click('text=截止时间与联系');
+  await step('17-help-contact', '截止时间与联系方式');
+  assert.match(await page.textContent('#deadline'), /\d{4}-\d{2}-\d{2}/);
+
+  // A reload lands on the status page: the path resumes from the server's state.
+  await page.goto(srv.url + '/');
+  await page.locator('#status-label', { hasText: '已通过' }).waitFor();
   guard.assertClean();
-});
+}

@@ -102,27 +102,6 @@
     });
   }
 
-  function zoomBox(src, alt, checks) {
-    var img = h('img', { src: src, alt: alt });
-    var overlay = T.svg('svg', { viewBox: '0 0 480 640', 'aria-hidden': 'true', preserveAspectRatio: 'none' });
-    (checks || []).forEach(function (c) {
-      if (!c.region || c.region.length !== 4 || c.status === 'pass') return;
-      overlay.appendChild(T.svg('rect', { x: c.region[0], y: c.region[1], width: c.region[2], height: c.region[3], fill: 'none',
-        stroke: c.status === 'fail' ? '#ff2d20' : '#f5a000', 'stroke-width': 4, rx: 6, 'data-check': c.id }));
-    });
-    var layer = h('div', { class: 'layer' }, img, overlay);
-    return { el: h('div', { class: 'zoombox' }, layer), layer: layer, overlay: overlay };
-  }
-
-  // Zoom a layer so that region [x, y, w, h] (480x640 space) fills most of the box.
-  function zoomTo(layer, region) {
-    if (!region) { layer.style.transform = ''; return; }
-    var s = Math.max(1.5, Math.min(5, 0.8 * Math.min(480 / region[2], 640 / region[3])));
-    var cx = (region[0] + region[2] / 2) / 480, cy = (region[1] + region[3] / 2) / 640;
-    var tx = Math.min(0, Math.max(1 - s, 0.5 - s * cx)), ty = Math.min(0, Math.max(1 - s, 0.5 - s * cy));
-    layer.style.transform = 'translate(' + (tx * 100).toFixed(2) + '%, ' + (ty * 100).toFixed(2) + '%) scale(' + s.toFixed(3) + ')';
-  }
-
   function regionFor(z, checks) {
     var boxes = (checks || []).filter(function (c) { return z.checks.indexOf(c.id) >= 0 && c.region && c.region.length === 4 && c.region[2] > 0; }).map(function (c) { return c.region; });
     if (!boxes.length) return null;
@@ -134,9 +113,11 @@
   function show() {
     var it = state.item, a = it.attempt || {};
     var checks = a.checks || [];
-    var std = zoomBox(a.images.standardized, '标准照 #' + it.id, checks);
-    var orig = h('div', { class: 'zoombox' }, h('div', { class: 'layer' }, h('img', { src: a.images.original, alt: '原图 #' + it.id })));
-    els.std = std;
+    var std = window.PhotoFrame.regionFrame(a.images.standardized, '标准照 #' + it.id);
+    var orig = window.PhotoFrame.regionFrame(a.images.original, '原图 #' + it.id + '，标出了检查区域');
+    var flagged = checks.filter(function (c) { return c.status !== 'pass'; });
+    orig.mark(flagged);
+    els.orig = orig;
     var tools = h('div', { class: 'zoom-tools', role: 'group', 'aria-label': '放大' });
     ZOOMS.forEach(function (z) {
       var b = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'data-zoom': z.key, text: z.label + '（' + z.key.toUpperCase() + '）' });
@@ -145,7 +126,7 @@
     });
     tools.appendChild(h('button', { type: 'button', class: 'secondary', text: '复原', onclick: function () { setZoom(null); } }));
     var regionsToggle = h('input', { type: 'checkbox', id: 'show-regions', checked: true });
-    regionsToggle.addEventListener('change', function () { std.overlay.style.display = regionsToggle.checked ? '' : 'none'; });
+    regionsToggle.addEventListener('change', function () { orig.overlay.style.display = regionsToggle.checked ? '' : 'none'; });
     var earlier = (it.earlier_attempts || []).filter(function (x) { return x.images && x.images.standardized; });
     T.clear(els.center).appendChild(h('h2', null, '照片 #' + it.id, it.resubmission ? h('span', { class: 'badge warn', text: ' 驳回后重新提交' }) : null));
     els.center.appendChild(h('p', { class: 'hint', id: 'item-due', text: '提交 ' + T.dateTime(it.submitted_at) + ' · 截止 ' + T.dateTime(it.due_at) +
@@ -153,7 +134,7 @@
     els.center.appendChild(tools);
     els.center.appendChild(h('label', { class: 'check-line', for: 'show-regions' }, regionsToggle, '标出检查区域'));
     els.center.appendChild(h('div', { class: 'photos' },
-      h('figure', null, orig, h('figcaption', { text: '原图' })),
+      h('figure', null, orig.el, h('figcaption', { text: '原图（检查区域，可放大）' })),
       h('figure', null, std.el, h('figcaption', { text: '标准照' })),
       h('figure', null, h('div', { class: 'earlier' }, earlier.length ? earlier.map(function (x) {
         return h('figure', null, h('img', { src: x.images.standardized, alt: '之前的照片 #' + x.id }), h('figcaption', { text: T.dateTime(x.created_at) }));
@@ -169,7 +150,7 @@
     els.side.appendChild(h('ul', { class: 'checks-list' }, sorted.map(function (c) {
       var name = (R.checks[c.id] || [c.id])[0];
       var li = h('li', null, h('span', { class: 'badge ' + c.status, text: R.statusWords[c.status] || c.status }), h('span', null, name, c.status !== 'pass' && c.message ? h('span', { class: 'hint', text: ' ' + c.message }) : null));
-      if (c.region) li.addEventListener('click', function () { zoomTo(std.layer, c.region); });
+      if (c.region) li.addEventListener('click', function () { orig.mark([c]); orig.zoom(c.region); });
       return li;
     })));
     els.decision = h('div', { class: 'card', id: 'decision' });
@@ -179,11 +160,11 @@
   }
 
   function setZoom(key) {
-    if (!state.item || !els.std) return;
+    if (!state.item || !els.orig) return;
     state.zoom = key;
     var z = ZOOMS.filter(function (x) { return x.key === key; })[0];
     var region = z ? regionFor(z, state.item.attempt.checks) : null;
-    zoomTo(els.std.layer, region);
+    els.orig.zoom(region);
     els.center.querySelectorAll('[data-zoom]').forEach(function (b) { b.setAttribute('aria-pressed', b.dataset.zoom === key ? 'true' : 'false'); });
     T.announce(z ? (region ? '已放大' + z.label : '没有' + z.label + '的检查区域') : '已复原');
   }

@@ -122,7 +122,8 @@
   function say(box, text, kind) { box.className = 'msg ' + (kind || 'error'); box.textContent = text || ''; }
   function busy(btn, on, text) {
     btn.disabled = on;
-    if (text) { if (on) { btn.dataset.label = btn.textContent; btn.textContent = text; } else if (btn.dataset.label) btn.textContent = btn.dataset.label; }
+    if (on && text) { btn.dataset.label = btn.textContent; btn.textContent = text; }
+    if (!on && btn.dataset.label) { btn.textContent = btn.dataset.label; delete btn.dataset.label; }
   }
   function showFatal(e) {
     T.clear(main);
@@ -507,26 +508,12 @@
   function checkName(c) { return (R.checks[c.id] || [c.name || c.id])[0]; }
   function checkAdvice(c) { return c.message || (R.checks[c.id] || [null, ''])[1]; }
 
-  function photoWithRegions(src, alt) {
-    var img = h('img', { src: src, alt: alt });
-    var overlay = T.svg('svg', { viewBox: '0 0 480 640', 'aria-hidden': 'true' });
-    var frame = h('div', { class: 'photo-frame' }, img, overlay);
-    return {
-      el: frame,
-      show: function (region, fail) {
-        T.clear(overlay);
-        if (!region || region.length !== 4) return;
-        overlay.appendChild(T.svg('rect', { x: region[0], y: region[1], width: region[2], height: region[3], fill: 'none',
-          stroke: fail ? '#ff2d20' : '#f5a000', 'stroke-width': 6, rx: 8 }));
-      }
-    };
-  }
-
   views.preview = function () {
     var box = msgBox();
     var card = h('div', { class: 'card' }, h('h1', { text: '预览标准照' }), h('p', { class: 'hint', id: 'preview-wait', role: 'status', text: '正在生成标准照，通常只需几秒…' }), box);
     main.appendChild(card);
-    var id = (S.status && S.status.attempt && S.status.attempt.id) || store.get('attempt');
+    // The newest of what the server last said and what this browser just uploaded.
+    var id = Math.max((S.status && S.status.attempt && S.status.attempt.id) || 0, store.get('attempt') || 0);
     var timer = null, alive = true;
     if (!id) { go('shoot'); return; }
     function poll(delay) {
@@ -549,7 +536,9 @@
       var checks = (a.checks || []).slice().sort(function (x, y) { var o = { fail: 0, warn: 1, pass: 2 }; return o[x.status] - o[y.status]; });
       var fails = checks.filter(function (c) { return c.status === 'fail'; });
       var warns = checks.filter(function (c) { return c.status === 'warn'; });
-      var photo = photoWithRegions(a.images.standardized, '你的标准照预览');
+      var photo = window.PhotoFrame.regionFrame(a.images.standardized, '你的标准照预览');
+      var orig = window.PhotoFrame.regionFrame(a.images.original, '你上传的原图，问题位置用框标出');
+      var showRegion = function (c) { orig.mark(c && orig.valid(c.region) ? [c] : []); };
       var list = h('ul', { class: 'checks', 'aria-label': '自动检查结果' });
       checks.forEach(function (c) {
         var li = h('li', { class: c.status },
@@ -559,11 +548,11 @@
         li.firstChild.addEventListener('click', function () {
           list.querySelectorAll('li').forEach(function (x) { x.removeAttribute('aria-current'); });
           li.setAttribute('aria-current', 'true');
-          photo.show(c.region, c.status === 'fail');
+          showRegion(c);
         });
         list.appendChild(li);
       });
-      if (fails[0]) photo.show(fails[0].region, true);
+      showRegion(fails[0] || warns[0]);
       var summary = fails.length ? h('p', { class: 'msg error', role: 'alert', text: '有 ' + fails.length + ' 项不合格，需要重新拍摄后才能提交。红框标出了问题所在。' })
         : warns.length ? h('p', { class: 'msg info', text: '有 ' + warns.length + ' 项需要注意。你可以重拍，或确认后提交。' })
           : h('p', { class: 'msg ok', text: '所有检查都通过了，可以提交审核。' });
@@ -579,7 +568,12 @@
         }, function (e) { busy(submit, false, ''); say(box, e.message); });
       });
       card.appendChild(summary);
-      card.appendChild(h('div', { class: 'preview' }, photo.el, h('div', null, h('h2', { text: '逐项检查' }), list)));
+      card.appendChild(h('div', { class: 'preview-photos' },
+        h('figure', null, photo.el, h('figcaption', { text: '标准照（将提交的照片）' })),
+        h('figure', null, orig.el, h('figcaption', { text: '原图：框出的是所选检查项的位置' }))));
+      card.appendChild(h('h2', { text: '逐项检查' }));
+      card.appendChild(h('p', { class: 'hint', text: '点一项，原图上会框出它检查的位置。' }));
+      card.appendChild(list);
       if (warns.length && !fails.length) card.appendChild(h('label', { class: 'check-line', for: 'confirm-warnings' }, confirmWarn, '我已查看需要注意的项目，确认用这张照片提交'));
       card.appendChild(box);
       card.appendChild(h('div', { class: 'actions' }, submit, h('a', { class: 'button secondary', href: '#/shoot', id: 'retake', text: '重新拍摄' })));
@@ -620,6 +614,15 @@
     main.appendChild(card);
     main.appendChild(h('div', { class: 'card' }, h('h2', { text: '需要帮助？' }),
       h('p', null, h('a', { href: '#/support', text: '给客服留言' }), ' · ', h('a', { href: '#/inbox', text: '查看消息' }))));
+    // Server-sent events bring the decision at once; where a proxy or a flaky network drops the
+    // stream, a slow poll still does.
+    if (st.state !== 'in_review') return;
+    var timer = setInterval(function () {
+      Flow.status().then(function (now) {
+        if (now.state !== st.state) { clearInterval(timer); refresh().then(function () { if (currentView === 'status') route(); }); }
+      }, function () { /* next tick retries */ });
+    }, 5000);
+    return function () { clearInterval(timer); };
   };
 
   // ---- help, inbox, support ------------------------------------------------------------------

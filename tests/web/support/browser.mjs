@@ -43,8 +43,9 @@ export function watch(context, { allow = () => false } = {}) {
     page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`));
     page.on('requestfailed', (r) => {
       const f = r.failure()?.errorText || '';
-      // A download that becomes a file, or a navigation cut short by the next one, is not a failure.
-      if (/ERR_ABORTED/.test(f) && (r.resourceType() === 'document' || r.isNavigationRequest())) return;
+      // A download that becomes a file, a navigation cut short by the next one, or the event stream
+      // closed when its page goes away, is not a failure.
+      if (/ERR_ABORTED/.test(f) && (r.resourceType() === 'document' || r.resourceType() === 'eventsource' || r.isNavigationRequest())) return;
       problems.push(`request failed: ${r.method()} ${r.url()} ${f}`);
     });
     page.on('response', (r) => {
@@ -175,4 +176,15 @@ export async function makeWorld(op, data, students, { school = { code: '10141', 
     return png;
   };
   return { schoolId, batchId, issue };
+}
+
+// page.waitForFunction evaluates strings, which the pages' CSP (rightly) forbids: poll instead.
+export async function until(page, fn, arg, { timeout = 20000 } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await page.evaluate(fn, arg);
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + fn.toString().slice(0, 120));
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -59,8 +59,10 @@
       });
       if (!state.queue.length) {
         state.index = -1; state.item = null;
-        T.clear(els.center).appendChild(h('p', { class: 'msg ok', id: 'queue-empty', text: '队列已清空，辛苦了！' }));
+        T.clear(els.center).appendChild(h('p', { class: 'msg ok', id: 'queue-empty', text: '队列已清空，辛苦了！新提交的照片会自动出现。' }));
         T.clear(els.side);
+        clearTimeout(state.poll);
+        state.poll = setTimeout(function () { loadQueue(0); }, 3000);
         return;
       }
       var at = 0;

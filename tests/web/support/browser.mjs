@@ -188,3 +188,40 @@ export async function until(page, fn, arg, { timeout = 20000 } = {}) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+// A student who has gone the whole way to a submitted photo through the API alone (for the staff
+// consoles' tests). Returns the signed-in Client.
+export async function submittedStudent(srv, data, world, student, phone, photo) {
+  const c = srv.client();
+  assert.equal((await c.post('/api/student/otp', { phone })).status, 200);
+  assert.equal((await c.post('/api/student/login', { phone, code: lastOtp(data, phone) })).status, 200);
+  const fd = new FormData();
+  fd.append('school_id', String(world.schoolId));
+  fd.append('code', new Blob([fs.readFileSync(world.issue(student))], { type: 'image/png' }), 'code.png');
+  const claim = await c.upload('/api/identity/code', fd);
+  assert.equal(claim.status, 200, claim.text);
+  assert.equal((await c.post('/api/identity/confirm', { claim_id: claim.body.claim_id })).status, 200);
+  const order = await c.post('/api/orders', { items: ['collect'] });
+  assert.equal(order.status, 201, order.text);
+  const pay = await c.post(`/api/orders/${order.body.order.id}/pay`, { channel: 'mock' });
+  assert.equal((await c.post(`/api/pay/mock/${pay.body.out_trade_no}/approve`)).status, 200);
+  await submitPhoto(c, photo);
+  return c;
+}
+
+export async function submitPhoto(c, photo) {
+  const fd = new FormData();
+  fd.append('photo', new Blob([fs.readFileSync(photo)], { type: 'image/jpeg' }), path.basename(photo));
+  const up = await c.upload('/api/photos', fd);
+  assert.equal(up.status, 202, up.text);
+  let a;
+  for (let i = 0; i < 200; i++) {
+    a = (await c.get(`/api/photos/attempts/${up.body.attempt.id}`)).body.attempt;
+    if (a.state !== 'processing') break;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.equal(a.state, 'ready', JSON.stringify(a.refusal));
+  const s = await c.post('/api/photos/submit', { attempt_id: a.id, confirm_warnings: true });
+  assert.equal(s.status, 201, s.text);
+  return a;
+}

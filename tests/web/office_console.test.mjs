@@ -1,0 +1,135 @@
+// The school office and operator consoles in a real chromium: the office signs in at /admin,
+// imports a roster whose bad rows are listed with their line and reason, sees progress with the
+// per-college bars and the per-day line, downloads the not-yet-done list as CSV, builds the
+// registry package from the approved photo and downloads it. The operator's /ops sections all
+// render. Every page at 360x640 and 1280x800 without horizontal scrolling; no console errors.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
+import { addUser, bothSizes, devPhoto, idNumber, launch, makeWorld, shot, submittedStudent, watch } from './support/browser.mjs';
+
+const approvedStudent = { student_no: '2022110103', name: '王五', id_number: idNumber('37010219960728345'), college: '软件学院', major: '软件工程', degree: '博士', grad_year: 2025 };
+let dir, srv, browser, world;
+
+before(async () => {
+  dir = tempDir('tucai-web-office-');
+  addUser(dir, 'op', 'operator', 'op-password-123');
+  addUser(dir, 'rev', 'reviewer', 'rev-password-123');
+  srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
+  const op = srv.client();
+  assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
+  world = await makeWorld(op, dir, [approvedStudent]);
+  addUser(dir, 'office', 'school_admin', 'office-password-123', ['--school', String(world.schoolId)]);
+  // One approved photo, so that the registry package has something in it.
+  const stu = await submittedStudent(srv, dir, world, approvedStudent, '13900000003', devPhoto('deepface_img14.jpg'));
+  const rev = srv.client();
+  assert.equal((await rev.post('/api/auth/login', { username: 'rev', password: 'rev-password-123' })).status, 200);
+  const id = (await rev.get('/api/review/queue')).body.items[0].id;
+  assert.equal((await rev.post(`/api/review/items/${id}/claim`, {})).status, 200);
+  assert.equal((await rev.post(`/api/review/items/${id}/approve`, { note: '' })).status, 200);
+  assert.equal((await stu.get('/api/status')).body.state, 'approved');
+  browser = await launch();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) await srv.stop();
+  cleanup(dir);
+});
+
+async function signIn(page, where, user, password) {
+  await page.goto(srv.url + where);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('#signin');
+  await page.locator('#signout').waitFor();
+}
+
+test('the school office imports a roster and downloads exports', async () => {
+  const { context } = browser;
+  const guard = watch(context);
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  try {
+    await signIn(page, '/admin', 'office', 'office-password-123');
+
+    // Roster: two good rows, one with a wrong ID check digit, one with a bad degree.
+    await page.click('a[data-id=roster]');
+    await page.locator('#roster-file').waitFor();
+    const good = (s) => [s.student_no, s.name, s.id_number, s.college, s.major, s.degree, s.grad_year].join(',');
+    const a = { student_no: '2022110201', name: '赵一', id_number: idNumber('21020319990101123'), college: '化工学院', major: '化学工程', degree: '硕士', grad_year: 2025 };
+    const b = { student_no: '2022110202', name: '钱二', id_number: idNumber('21020319990202234'), college: '材料学院', major: '材料科学', degree: '硕士', grad_year: 2025 };
+    const badId = { ...a, student_no: '2022110203', id_number: a.id_number.slice(0, 17) + (a.id_number[17] === '1' ? '2' : '1') };
+    const badDegree = { ...b, student_no: '2022110204', degree: '本科' };
+    const csv = path.join(dir, 'roster-web.csv');
+    fs.writeFileSync(csv, ['学号,姓名,身份证号,学院,专业,学历层次,毕业年份', good(a), good(badId), good(b), good(badDegree)].join('\n') + '\n');
+    await page.setInputFiles('#roster-file', csv);
+    await page.click('#roster-upload');
+    await page.locator('#roster-summary').waitFor();
+    assert.match(await page.textContent('#roster-summary'), /新增 2 人.*有误 2 行/);
+    const errs = await page.locator('#roster-errors tbody tr').allTextContents();
+    assert.equal(errs.length, 2);
+    assert.match(errs[0], /^3.*身份证号校验位错误/);
+    assert.match(errs[1], /^5.*学历层次/);
+    await page.locator('#roster-list td', { hasText: '2022110202' }).waitFor();
+    await shot(page, 'admin-01-roster-import');
+    await bothSizes(page, 'admin roster');
+
+    // Progress: the charts and the not-yet-done list; its CSV downloads.
+    await page.click('a[data-id=progress]');
+    await page.locator('#pending tbody tr').first().waitFor();
+    assert.ok(await page.locator('svg.chart').count() >= 2, 'bars and line drawn');
+    assert.match(await page.textContent('main'), /已通过\s*1（33\.3%）/);
+    await shot(page, 'admin-02-progress');
+    await bothSizes(page, 'admin progress');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#pending-csv')]);
+    const text = fs.readFileSync(await dl.path(), 'utf8');
+    assert.match(text, /2022110201/);
+    assert.match(text, /2022110202/);
+    assert.doesNotMatch(text, /2022110103/, 'the approved student is done');
+
+    // Registry export: build, then download the sealed package.
+    await page.click('a[data-id=exports]');
+    await page.click('#export-start');
+    await page.locator('#export-download').waitFor({ timeout: 60000 });
+    assert.match(await page.textContent('#export-state'), /1 张照片/);
+    await shot(page, 'admin-03-export');
+    const [pkg] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
+    assert.ok(fs.statSync(await pkg.path()).size > 1000, 'the package has bytes');
+
+    await page.click('a[data-id=settings]');
+    await page.locator('dl.kv').waitFor();
+    await bothSizes(page, 'admin settings');
+    await shot(page, 'admin-04-settings');
+    guard.assertClean();
+  } catch (e) {
+    await shot(page, 'zz-admin-failure').catch(() => {});
+    throw e;
+  }
+});
+
+test('every operator section renders at phone and desktop size', async () => {
+  const { context } = browser;
+  const guard = watch(context);
+  const page = await context.newPage();
+  try {
+    await signIn(page, '/ops', 'op', 'op-password-123');
+    for (const id of ['progress', 'support', 'payments', 'shipping', 'exports', 'roster', 'settings', 'schools']) {
+      await page.click(`a[data-id=${id}]`);
+      await page.locator(`a[data-id=${id}][aria-current=page]`).waitFor();
+      await page.waitForLoadState('networkidle');
+      await bothSizes(page, `ops ${id}`);
+      await shot(page, `ops-${id}`);
+    }
+    await page.click('a[data-id=payments]');
+    await page.locator('main p', { hasText: /笔，实收/ }).waitFor();
+    assert.match(await page.textContent('main'), /1 笔，实收 ¥30\.00/);
+    guard.assertClean();
+  } catch (e) {
+    await shot(page, 'zz-ops-failure').catch(() => {});
+    throw e;
+  }
+});

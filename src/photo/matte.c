@@ -32,32 +32,8 @@ int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face,
   int y0 = (int)floor(face->y - 1.4 * fh), y1 = (int)ceil(face->y + fh + 2.6 * fh);
   int cw = x1 - x0, ch = y1 - y0;
   if (cw < 16 || ch < 16) return photo_refuse(err, "FACE_TOO_SMALL");
-  if ((long)cw * ch > 64L * 1024 * 1024) return photo_refuse(err, "FACE_TOO_SMALL");
-  uint8_t *crop = malloc((size_t)cw * ch * 3), *cm = malloc((size_t)cw * ch);
-  if (!crop || !cm) {
-    free(crop);
-    free(cm);
-    return err_set(err, 0, "out_of_memory", "out of memory");
-  }
-  for (int y = 0; y < ch; y++) {
-    int sy = y0 + y < 0 ? 0 : y0 + y >= work->h ? work->h - 1 : y0 + y;
-    const uint8_t *row = work->px + (size_t)sy * work->w * 3;
-    uint8_t *dst = crop + (size_t)y * cw * 3;
-    for (int x = 0; x < cw; x++) {
-      int sx = x0 + x < 0 ? 0 : x0 + x >= work->w ? work->w - 1 : x0 + x;
-      memcpy(dst + (size_t)x * 3, row + (size_t)sx * 3, 3);
-    }
-  }
   char why[256] = "";
-  int rc = vision_segment(v, crop, cw, ch, cm, why, sizeof why);
-  if (rc == 0) {
-    int ix0 = x0 < 0 ? 0 : x0, ix1 = x1 > work->w ? work->w : x1;
-    int iy0 = y0 < 0 ? 0 : y0, iy1 = y1 > work->h ? work->h : y1;
-    for (int y = iy0; y < iy1; y++)
-      memcpy(mask->px + (size_t)y * work->w + ix0, cm + (size_t)(y - y0) * cw + (ix0 - x0), (size_t)(ix1 - ix0));
-  }
-  free(crop);
-  free(cm);
+  int rc = vision_segment_region(v, work->px, work->w, work->h, x0, y0, cw, ch, mask->px, why, sizeof why);
   if (rc) return err_set(err, 0, "segmentation_failed", "%s", why);
   return 0;
 }

@@ -255,6 +255,39 @@ extern "C" int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob,
   return 0;
 }
 
+extern "C" int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch,
+                                     uint8_t *mask, char *errbuf, size_t errlen) {
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
+    cv::Rect region(x0, y0, cw, ch), in = region & cv::Rect(0, 0, w, h);
+    if (in.width <= 0 || in.height <= 0 || cw <= 0 || ch <= 0) {
+      say(errbuf, errlen, "segmentation region outside the image");
+      return -1;
+    }
+    // Model input: the in-image part, area-averaged to its share of 256x256, edges repeated.
+    double sx = 256.0 / cw, sy = 256.0 / ch;
+    int l = (int)std::lround((in.x - x0) * sx), t = (int)std::lround((in.y - y0) * sy);
+    int iw = std::max(1, std::min(256 - l, (int)std::lround(in.width * sx)));
+    int ih = std::max(1, std::min(256 - t, (int)std::lround(in.height * sy)));
+    cv::Mat part, input;
+    cv::resize(img(in), part, cv::Size(iw, ih), 0, 0, cv::INTER_AREA);
+    cv::copyMakeBorder(part, input, t, 256 - t - ih, l, 256 - l - iw, cv::BORDER_REPLICATE);
+    cv::Mat p;
+    if (segment_blob(v, input, p, errbuf, errlen) < 0) return -1;
+    cv::Mat p8;
+    p.convertTo(p8, CV_8U, 255.0);
+    // Back onto the image: pixel (x, y) of the in-image part sits at model coordinates
+    // ((x + in.x - x0 + 0.5) * sx - 0.5, ...), a pure scale and shift.
+    cv::Mat M = (cv::Mat_<double>(2, 3) << sx, 0, (in.x - x0 + 0.5) * sx - 0.5, 0, sy, (in.y - y0 + 0.5) * sy - 0.5);
+    cv::Mat out = cv::Mat(h, w, CV_8U, mask)(in);
+    cv::warpAffine(p8, out, M, in.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    return 0;
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("segmentation: ") + e.what());
+    return -1;
+  }
+}
+
 extern "C" int vision_resize_rgb(const uint8_t *src, int w, int h, uint8_t *dst, int dw, int dh) {
   try {
     cv::Mat in(h, w, CV_8UC3, const_cast<uint8_t *>(src)), out(dh, dw, CV_8UC3, dst);

@@ -45,6 +45,12 @@ int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float bo
 /* MediaPipe selfie segmentation on the whole of `rgb` (stretched to 256x256, no letterbox); writes
  * the person probability, resized back to w x h, as 0..255 into `mask` (w*h bytes). */
 int vision_segment(vision *v, const uint8_t *rgb, int w, int h, uint8_t *mask, char *errbuf, size_t errlen);
+/* The same on the region (x0, y0, cw, ch) of `rgb`, which may reach outside the image: the model
+ * sees the region stretched to 256x256, with the image's edge pixels repeated where the region
+ * leaves it; the probability (0..255) is written into `mask` (w*h, the whole image's) only where
+ * the region overlaps the image. */
+int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch, uint8_t *mask,
+                          char *errbuf, size_t errlen);
 /* The raw 256x256 probabilities (65536 floats) for `rgb256` (256*256*3), for the conversion test. */
 int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob, char *errbuf, size_t errlen);
 

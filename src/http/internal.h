@@ -55,7 +55,7 @@ typedef struct req_ctx {
   int upload_cap;             /* allocated uploads */
   char **form_names, **form_values;
   int n_form;
-  int early_done;             /* a response was queued before the body was read */
+  int early_done;             /* answered from the headers alone; the handler does not run */
   int body_invalid;           /* the multipart body could not be parsed */
   double t0;
   char new_csrf[48];          /* cookie to set when the client had none */
@@ -78,7 +78,7 @@ struct MHD_Response *resp_build(req_ctx *c);
 void resp_reset(http_resp *r);
 void resp_add_security_headers(struct MHD_Response *mr, const char *path);
 
-/* static.c: serves files from web_dir; returns 1 when it queued a response. */
+/* static.c: prepares c->resp for a file under web_dir; returns 1 when the path names one. */
 int static_serve(req_ctx *c, const char *web_dir, const char *path);
 const char *mime_for(const char *path);
 

@@ -52,16 +52,32 @@ static int is_state_changing(const char *m) {
   return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
 }
 
-/* Answers at once with a JSON error (used before the body was read). */
-static enum MHD_Result answer_error(req_ctx *c, int status, const char *code, const char *msg) {
-  resp_reset(&c->resp);
-  resp_error(&c->resp, status, code, msg);
+static int has_body(req_ctx *c) {
+  const char *cl = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  const char *te = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+  return te || (cl && strtoull(cl, NULL, 10) > 0);
+}
+
+static enum MHD_Result queue(req_ctx *c) {
   struct MHD_Response *r = resp_build(c);
   enum MHD_Result ret = MHD_queue_response(c->conn, (unsigned)c->resp.status, r);
   MHD_destroy_response(r);
+  return ret;
+}
+
+/* An answer decided from the headers alone (an error, a static file). With a body still unread
+ * it goes out at once and MHD closes the connection instead of reading the body; without one it
+ * goes out on the next call, which keeps the connection alive for the next request. */
+static enum MHD_Result answer_early(req_ctx *c) {
   c->early_done = 1;
   c->resp.queued = 1;
-  return ret;
+  return has_body(c) ? queue(c) : MHD_YES;
+}
+
+static enum MHD_Result answer_error(req_ctx *c, int status, const char *code, const char *msg) {
+  resp_reset(&c->resp);
+  resp_error(&c->resp, status, code, msg);
+  return answer_early(c);
 }
 
 static void find_client_ip(req_ctx *c) {
@@ -118,10 +134,8 @@ static enum MHD_Result admit(req_ctx *c, const char *method, const char *url) {
     if (mismatch) return answer_error(c, 405, "method_not_allowed", "method not allowed for this path");
     c->req.route = "static";
     if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) && strncmp(url, "/api/", 5) &&
-        static_serve(c, s->app->web_dir, url)) {
-      c->early_done = 1;
-      return MHD_YES;
-    }
+        static_serve(c, s->app->web_dir, url))
+      return answer_early(c);
     c->req.route = "unknown";
     return answer_error(c, 404, "not_found", "no such resource");
   }
@@ -205,8 +219,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     return admit(c, method, url);
   }
   if (c->early_done) {
-    *upload_size = 0; /* discard the body of a refused request */
-    return MHD_YES;
+    if (*upload_size) {
+      *upload_size = 0; /* the answer is already queued; the body is not read */
+      return MHD_YES;
+    }
+    return has_body(c) ? MHD_YES : queue(c);
   }
   if (*upload_size) {
     if (c->route->flags & HTTP_BODY_MULTIPART) {

@@ -60,9 +60,5 @@ int static_serve(req_ctx *c, const char *web_dir, const char *path) {
   }
   resp_header(&c->resp, "ETag", etag);
   resp_header(&c->resp, "Cache-Control", is_html ? "no-cache" : "public, max-age=3600");
-  c->resp.queued = 1;
-  struct MHD_Response *r = resp_build(c);
-  MHD_queue_response(c->conn, (unsigned)c->resp.status, r);
-  MHD_destroy_response(r);
-  return 1;
+  return 1; /* the server queues c->resp */
 }

@@ -117,6 +117,9 @@ static void *worker_main(void *arg) {
     if (got == 1) {
       const job_kind *k = jobs_kind(j.type);
       w->lease_ms = k && k->lease_ms ? k->lease_ms : p->default_lease_ms;
+      /* The claim used the default lease (the kind was not known yet); a kind with its own
+       * lease gets it now, so a crash mid-job is noticed after that kind's lease. */
+      if (w->lease_ms != p->default_lease_ms) jobs_heartbeat(db, &j, w->lease_ms, &err);
       pthread_mutex_lock(&p->lock);
       w->current = j;
       w->busy = 1;

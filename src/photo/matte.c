@@ -88,7 +88,9 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
   *fragments = total ? 1.0 - (double)seed_area / total : 1.0;
 
   /* Refinement: guided filter at output resolution, radius ~1% of the width. */
-  memcpy(std_mask->px, raw, n);
+  /* What the model was sure about (<= 5 or >= 250) counts as exactly 0 or 255: the filter then
+   * only works along the real edge, not on faint noise spread over the wall. */
+  for (size_t i = 0; i < n; i++) std_mask->px[i] = raw[i] <= 5 ? 0 : raw[i] >= 250 ? 255 : raw[i];
   int r = W / 80 < 3 ? 3 : W / 80;
   if (vision_guided_filter(photo, W, H, std_mask->px, r, 1e-4)) {
     err_set(err, 0, "matte_failed", "guided filter failed");

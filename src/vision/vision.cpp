@@ -376,58 +376,111 @@ extern "C" int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask
 
 extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps) {
   // He et al., "Guided Image Filtering" (colour guide): per window a linear model
-  // alpha = a^T I + b with a = (Sigma + eps U)^-1 cov(I, p). A window where alpha is constant
-  // has a = 0 and b = that constant, so the 3x3 solve runs only for windows that are not, and
-  // the output changes only within r of them: the rest of the mask is left as it was.
+  // alpha = a^T I + b with a = (Sigma + eps U)^-1 cov(I, p). The coefficients are smooth, so they
+  // are computed at half resolution and interpolated back ("Fast Guided Filter", He & Sun 2015);
+  // the final alpha = a^T I + b uses the full-resolution guide. A window where alpha is constant
+  // has a = 0 and b = that constant, so the 3x3 solve runs only where it is not, and the mask
+  // changes only near such windows.
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), am(h, w, CV_8U, alpha);
-    cv::Mat I, p;
-    img.convertTo(I, CV_32FC3, 1.0 / 255.0);
-    am.convertTo(p, CV_32F, 1.0 / 255.0);
-    std::vector<cv::Mat> ch;
+    const int f = (w * h > 100000) ? 2 : 1;
+    cv::Size small(std::max(1, w / f), std::max(1, h / f));
+    int rs = std::max(1, r / f);
+    cv::Mat I8, p8;
+    if (f > 1) {
+      cv::resize(img, I8, small, 0, 0, cv::INTER_AREA);
+      cv::resize(am, p8, small, 0, 0, cv::INTER_AREA);
+    } else {
+      I8 = img;
+      p8 = am;
+    }
+    // Scratch images live per thread and are reused from photo to photo: OpenCV's create() keeps
+    // a buffer of the right size, and fresh 1 MB buffers for each temporary cost more in page
+    // faults than the arithmetic does.
+    static thread_local cv::Mat I, p, ch[3], mI[3], mp, cIp[3], var[3][3], tmp, near;
+    I8.convertTo(I, CV_32FC3, 1.0 / 255.0);
+    p8.convertTo(p, CV_32F, 1.0 / 255.0);
     cv::split(I, ch);
-    cv::Size k(2 * r + 1, 2 * r + 1);
-    auto mean = [&](const cv::Mat &x) {
-      cv::Mat y;
+    cv::Size k(2 * rs + 1, 2 * rs + 1);
+    auto mean_into = [&](const cv::Mat &x, cv::Mat &y) {
       cv::boxFilter(x, y, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
-      return y;
     };
-    cv::Mat mI[3], mp = mean(p), cIp[3], var[3][3];
-    cv::Mat near = (mp > 1e-6) & (mp < 1 - 1e-6);
+    mean_into(p, mp);
+    cv::compare(mp, 1e-6, near, cv::CMP_GT);
+    cv::compare(mp, 1 - 1e-6, tmp, cv::CMP_LT);
+    cv::bitwise_and(near, tmp, near);
     if (cv::countNonZero(near) == 0) return 0;
     for (int i = 0; i < 3; i++) {
-      mI[i] = mean(ch[i]);
-      cIp[i] = mean(ch[i].mul(p)) - mI[i].mul(mp);
+      mean_into(ch[i], mI[i]);
+      cv::multiply(ch[i], p, tmp);
+      mean_into(tmp, cIp[i]);
+      cv::multiply(mI[i], mp, tmp);
+      cv::subtract(cIp[i], tmp, cIp[i]);
     }
     for (int i = 0; i < 3; i++)
       for (int j = i; j < 3; j++) {
-        var[i][j] = mean(ch[i].mul(ch[j])) - mI[i].mul(mI[j]);
-        if (i == j) var[i][j] += eps;
-        if (i != j) var[j][i] = var[i][j];
+        cv::multiply(ch[i], ch[j], tmp);
+        mean_into(tmp, var[i][j]);
+        cv::multiply(mI[i], mI[j], tmp);
+        cv::subtract(var[i][j], tmp, var[i][j]);
+        if (i == j) cv::add(var[i][j], eps, var[i][j]);
       }
-    cv::Mat a[3] = {cv::Mat::zeros(h, w, CV_32F), cv::Mat::zeros(h, w, CV_32F), cv::Mat::zeros(h, w, CV_32F)};
-    for (int y = 0; y < h; y++) {
+    static thread_local cv::Mat a[3], b, ma[3], mb, changed;
+    for (int i = 0; i < 3; i++) {
+      a[i].create(small, CV_32F);
+      a[i].setTo(0);
+    }
+    for (int y = 0; y < small.height; y++) {
       const uint8_t *nr = near.ptr<uint8_t>(y);
-      for (int x = 0; x < w; x++) {
+      const float *v00 = var[0][0].ptr<float>(y), *v01 = var[0][1].ptr<float>(y), *v02 = var[0][2].ptr<float>(y);
+      const float *v11 = var[1][1].ptr<float>(y), *v12 = var[1][2].ptr<float>(y), *v22 = var[2][2].ptr<float>(y);
+      const float *c0 = cIp[0].ptr<float>(y), *c1 = cIp[1].ptr<float>(y), *c2 = cIp[2].ptr<float>(y);
+      float *a0 = a[0].ptr<float>(y), *a1 = a[1].ptr<float>(y), *a2 = a[2].ptr<float>(y);
+      for (int x = 0; x < small.width; x++) {
         if (!nr[x]) continue;
-        cv::Matx33f S;
-        cv::Vec3f c;
-        for (int i = 0; i < 3; i++) {
-          c[i] = cIp[i].at<float>(y, x);
-          for (int j = 0; j < 3; j++) S(i, j) = var[i][j].at<float>(y, x);
-        }
-        cv::Vec3f av = S.inv(cv::DECOMP_CHOLESKY) * c;
-        for (int i = 0; i < 3; i++) a[i].at<float>(y, x) = av[i];
+        // Symmetric 3x3 solve by cofactors (positive definite: eps on the diagonal).
+        double s00 = v00[x], s01 = v01[x], s02 = v02[x], s11 = v11[x], s12 = v12[x], s22 = v22[x];
+        double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22, i02 = s01 * s12 - s02 * s11;
+        double i11 = s00 * s22 - s02 * s02, i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
+        double det = s00 * i00 + s01 * i01 + s02 * i02;
+        if (std::fabs(det) < 1e-18) continue;
+        double q0 = c0[x], q1 = c1[x], q2 = c2[x];
+        a0[x] = (float)((i00 * q0 + i01 * q1 + i02 * q2) / det);
+        a1[x] = (float)((i01 * q0 + i11 * q1 + i12 * q2) / det);
+        a2[x] = (float)((i02 * q0 + i12 * q1 + i22 * q2) / det);
       }
     }
-    cv::Mat b = mp - a[0].mul(mI[0]) - a[1].mul(mI[1]) - a[2].mul(mI[2]);
-    cv::Mat q = mean(b);
-    for (int i = 0; i < 3; i++) q += mean(a[i]).mul(ch[i]);
-    cv::Mat q8;
-    q.convertTo(q8, CV_8U, 255.0);
-    cv::Mat inner;
-    cv::dilate(near, inner, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * r + 1, 2 * r + 1)));
-    q8.copyTo(am, inner);
+    mp.copyTo(b);
+    for (int i = 0; i < 3; i++) {
+      cv::multiply(a[i], mI[i], tmp);
+      cv::subtract(b, tmp, b);
+      mean_into(a[i], ma[i]);
+    }
+    mean_into(b, mb);
+    cv::dilate(near, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * rs + 3, 2 * rs + 3)));
+    static thread_local cv::Mat full_a[3], full_b, full_changed;
+    cv::Mat fa[3] = {ma[0], ma[1], ma[2]}, fb = mb, fc = changed;
+    if (f > 1) {
+      for (int i = 0; i < 3; i++) {
+        cv::resize(ma[i], full_a[i], cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+        fa[i] = full_a[i];
+      }
+      cv::resize(mb, full_b, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+      cv::resize(changed, full_changed, cv::Size(w, h), 0, 0, cv::INTER_NEAREST);
+      fb = full_b;
+      fc = full_changed;
+    }
+    // q = mean(a)^T I + mean(b) with the full-resolution guide, only where it can differ.
+    for (int y = 0; y < h; y++) {
+      const uint8_t *g = img.ptr<uint8_t>(y), *cm = fc.ptr<uint8_t>(y);
+      const float *a0 = fa[0].ptr<float>(y), *a1 = fa[1].ptr<float>(y), *a2 = fa[2].ptr<float>(y), *bb = fb.ptr<float>(y);
+      uint8_t *o = am.ptr<uint8_t>(y);
+      for (int x = 0; x < w; x++) {
+        if (!cm[x]) continue;
+        double q = a0[x] * (g[3 * x] / 255.0) + a1[x] * (g[3 * x + 1] / 255.0) + a2[x] * (g[3 * x + 2] / 255.0) + bb[x];
+        o[x] = (uint8_t)std::lround(std::min(1.0, std::max(0.0, q)) * 255.0);
+      }
+    }
     return 0;
   } catch (const std::exception &) {
     return -1;
@@ -435,26 +488,34 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
 }
 
 extern "C" int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, int w, int h, int r, float *out) {
+  // The local wall colour is smooth, so it is computed at a quarter of the resolution (16 times
+  // fewer pixels) and interpolated back.
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), wm(h, w, CV_8U, const_cast<uint8_t *>(weight));
+    const int f = 4;
+    cv::Size small(std::max(1, w / f), std::max(1, h / f));
     cv::Mat I, W;
-    img.convertTo(I, CV_32FC3);
-    wm.convertTo(W, CV_32F, 1.0 / 255.0);
+    cv::resize(img, I, small, 0, 0, cv::INTER_AREA);
+    cv::resize(wm, W, small, 0, 0, cv::INTER_AREA);
+    I.convertTo(I, CV_32FC3);
+    W.convertTo(W, CV_32F, 1.0 / 255.0);
     cv::Mat W3;
     cv::merge(std::vector<cv::Mat>{W, W, W}, W3);
-    cv::Size k(2 * r + 1, 2 * r + 1);
+    int rs = std::max(1, r / f);
+    cv::Size k(2 * rs + 1, 2 * rs + 1);
     cv::Mat num, den, plain;
     cv::boxFilter(I.mul(W3), num, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
     cv::boxFilter(W3, den, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
     cv::boxFilter(I, plain, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    cv::Mat mean(small, CV_32FC3);
+    for (int y = 0; y < small.height; y++) {
+      const cv::Vec3f *d = den.ptr<cv::Vec3f>(y), *n = num.ptr<cv::Vec3f>(y), *pl = plain.ptr<cv::Vec3f>(y);
+      cv::Vec3f *o = mean.ptr<cv::Vec3f>(y);
+      for (int x = 0; x < small.width; x++)
+        for (int c = 0; c < 3; c++) o[x][c] = d[x][c] > 1e-3f ? n[x][c] / d[x][c] : pl[x][c];
+    }
     cv::Mat o(h, w, CV_32FC3, out);
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w; x++) {
-        cv::Vec3f d = den.at<cv::Vec3f>(y, x);
-        cv::Vec3f n = num.at<cv::Vec3f>(y, x);
-        cv::Vec3f pl = plain.at<cv::Vec3f>(y, x);
-        for (int c = 0; c < 3; c++) o.at<cv::Vec3f>(y, x)[c] = d[c] > 1e-3f ? n[c] / d[c] : pl[c];
-      }
+    cv::resize(mean, o, o.size(), 0, 0, cv::INTER_LINEAR);
     return 0;
   } catch (const std::exception &) {
     return -1;

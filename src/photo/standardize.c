@@ -5,6 +5,7 @@
  * Every stage is timed with the monotonic clock; the report carries the times, the measured
  * geometry, the segmentation confidence and warnings. A refusal stops the pipeline where it is
  * found and still yields a report. */
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -322,6 +323,9 @@ stop:
     r->jpeg_len = 0;
   }
   report_finish(r, p, &f, have_frame, conf, frag, have_matte);
+  /* A photo's buffers come and go in sizes that fragment the heap; hand the free pages back so
+   * that a long-running worker's memory stays at one photo's worth, not at the worst mix. */
+  malloc_trim(0);
   return 0;
 #undef NEXT_STAGE
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, bothSizes, devPhoto, idNumber, launch, makeWorld, shot, submittedStudent, watch } from './support/browser.mjs';
+import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, shot, submittedStudent, watch } from './support/browser.mjs';
 
 const approvedStudent = { student_no: '2022110103', name: '王五', id_number: idNumber('37010219960728345'), college: '软件学院', major: '软件工程', degree: '博士', grad_year: 2025 };
 let dir, srv, browser, world;
@@ -36,7 +36,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (srv) await srv.stop();
+  if (srv) await stopClean(srv);
   cleanup(dir);
 });
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, bothSizes, devPhoto, idNumber, launch, makeWorld, shot, submitPhoto, submittedStudent, watch } from './support/browser.mjs';
+import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, shot, submitPhoto, submittedStudent, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110102', name: '李四', id_number: idNumber('21021119981102234'), college: '机械工程学院', major: '机械工程', degree: '硕士', grad_year: 2025 };
 let dir, srv, browser, world, stu;
@@ -25,7 +25,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (srv) await srv.stop();
+  if (srv) await stopClean(srv);
   cleanup(dir);
 });
 

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, bothSizes, devPhoto, idNumber, lastOtp, launch, makeWorld, photoToY4m, shot, until, watch } from './support/browser.mjs';
+import { stopClean } from './support/browser.mjs';
+import { addUser, bothSizes, devPhoto, everyControlLabelled, idNumber, lastOtp, launch, makeWorld, paidStudent, photoToY4m, shot, until, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110101', name: '张三', id_number: idNumber('21020319990315123'), college: '化工学院', major: '化学工程与技术', degree: '硕士', grad_year: 2025 };
 const phone = '13900000001';
@@ -32,7 +33,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (srv) await srv.stop();
+  if (srv) await stopClean(srv);
   cleanup(dir);
 });
 
@@ -52,6 +53,7 @@ async function walk(context, page, guard) {
   const step = async (name, heading) => {
     await page.locator('h1', { hasText: heading }).waitFor();
     await bothSizes(page, name);
+    await everyControlLabelled(page, name);
     await shot(page, name);
   };
 
@@ -128,13 +130,22 @@ async function walk(context, page, guard) {
   await page.click('#shutter');
 
   await step('08-preview', '预览标准照');
-  await page.locator('ul.checks li').first().waitFor({ timeout: 60000 });
+  await page.locator('#submit-photo').waitFor({ timeout: 60000 });
+  assert.equal(await page.locator('ul.checks li').count(), 30, 'every check is listed');
+  // A check that needs attention says what to do, and clicking it frames its region on the original.
+  const flagged = page.locator('ul.checks li.warn, ul.checks li.fail');
+  if (await flagged.count()) {
+    assert.match(await flagged.first().textContent(), /[\u4e00-\u9fff]{4,}/);
+    await flagged.first().locator('button').click();
+    await page.locator('.preview-photos svg rect').first().waitFor();
+  }
   await shot(page, '08b-preview-checks');
   // Retake from the album: the original dev photo.
   await page.click('#retake');
   await page.locator('h1', { hasText: '拍摄照片' }).waitFor();
   await page.setInputFiles('#photo-file', devPhoto('deepface_img14.jpg'));
-  await page.locator('ul.checks li').first().waitFor({ timeout: 60000 });
+  await page.locator('#submit-photo').waitFor({ timeout: 60000 });
+  await bothSizes(page, '09-preview-album');
   await shot(page, '09-preview-album');
   if (await page.locator('#confirm-warnings').count()) await page.check('#confirm-warnings');
   assert.equal(await page.isDisabled('#submit-photo'), false, 'no failing check on the retake: ' + await page.textContent('ul.checks'));
@@ -162,7 +173,7 @@ async function walk(context, page, guard) {
   await page.click('#free-retake');
   await step('12-free-retake', '重新拍摄（免费）');
   await page.setInputFiles('#photo-file', devPhoto('deepface_img14.jpg'));
-  await page.locator('ul.checks li').first().waitFor({ timeout: 60000 });
+  await page.locator('#submit-photo').waitFor({ timeout: 60000 });
   await shot(page, '13-preview-retake');
   if (await page.locator('#confirm-warnings').count()) await page.check('#confirm-warnings');
   await page.click('#submit-photo');
@@ -198,3 +209,31 @@ async function walk(context, page, guard) {
   await page.locator('#status-label', { hasText: '已通过' }).waitFor();
   guard.assertClean();
 }
+
+test('without a camera the student uploads from the album', async () => {
+  // A browser with no camera at all; the student is paid already (through the API).
+  const bare = await launch();
+  try {
+    const other = { ...student, student_no: '2022110199', name: '孙七', id_number: idNumber('21020319990505567') };
+    const rows = new FormData();
+    rows.append('file', new Blob(['学号,姓名,身份证号,学院,专业,学历层次,毕业年份\n' + [other.student_no, other.name, other.id_number, other.college, other.major, other.degree, other.grad_year].join(',') + '\n']), 'r.csv');
+    assert.equal((await op.upload(`/api/batches/${world.batchId}/roster`, rows)).status, 200);
+    const c = await paidStudent(srv, dir, world, other, '13900000009');
+    const guard = watch(bare.context);
+    await bare.context.addCookies([...c.cookies].map(([name, value]) => ({ name, value, url: srv.url })));
+    const page = await bare.context.newPage();
+    await page.goto(srv.url + '/');
+    await page.evaluate(() => { localStorage.setItem('tucai.signedIn', 'true'); localStorage.setItem('tucai.rulesRead', 'true'); });
+    await page.goto(srv.url + '/#/shoot');
+    await page.reload();
+    await page.locator('h1', { hasText: '拍摄照片' }).waitFor();
+    await page.locator('.msg', { hasText: '从相册选择照片' }).waitFor();
+    assert.equal(await page.isHidden('#shutter'), true, 'no shutter without a camera');
+    await shot(page, 'no-camera-shoot');
+    await page.setInputFiles('#photo-file', devPhoto('deepface_img14.jpg'));
+    await page.locator('#submit-photo').waitFor({ timeout: 60000 });
+    guard.assertClean();
+  } finally {
+    await bare.close();
+  }
+});

@@ -539,7 +539,8 @@
       var photo = window.PhotoFrame.regionFrame(a.images.standardized, '你的标准照预览');
       var orig = window.PhotoFrame.regionFrame(a.images.original, '你上传的原图，问题位置用框标出');
       var showRegion = function (c) { orig.mark(c && orig.valid(c.region) ? [c] : []); };
-      var list = h('ul', { class: 'checks', 'aria-label': '自动检查结果' });
+      var list = h('ul', { class: 'checks', 'aria-label': '需要注意的检查项' });
+      var passList = h('ul', { class: 'checks', 'aria-label': '通过的检查项' });
       checks.forEach(function (c) {
         var li = h('li', { class: c.status },
           h('button', { type: 'button', 'aria-label': checkName(c) + '：' + R.statusWords[c.status] + (c.status !== 'pass' ? '。' + checkAdvice(c) : '') },
@@ -550,7 +551,7 @@
           li.setAttribute('aria-current', 'true');
           showRegion(c);
         });
-        list.appendChild(li);
+        (c.status === 'pass' ? passList : list).appendChild(li);
       });
       showRegion(fails[0] || warns[0]);
       var summary = fails.length ? h('p', { class: 'msg error', role: 'alert', text: '有 ' + fails.length + ' 项不合格，需要重新拍摄后才能提交。红框标出了问题所在。' })
@@ -573,7 +574,10 @@
         h('figure', null, orig.el, h('figcaption', { text: '原图：框出的是所选检查项的位置' }))));
       card.appendChild(h('h2', { text: '逐项检查' }));
       card.appendChild(h('p', { class: 'hint', text: '点一项，原图上会框出它检查的位置。' }));
-      card.appendChild(list);
+      if (list.childNodes.length) card.appendChild(list);
+      var passed = checks.length - fails.length - warns.length;
+      card.appendChild(h('details', { class: 'passed', open: !fails.length && !warns.length ? true : null },
+        h('summary', { text: '通过的 ' + passed + ' 项' }), passList));
       if (warns.length && !fails.length) card.appendChild(h('label', { class: 'check-line', for: 'confirm-warnings' }, confirmWarn, '我已查看需要注意的项目，确认用这张照片提交'));
       card.appendChild(box);
       card.appendChild(h('div', { class: 'actions' }, submit, h('a', { class: 'button secondary', href: '#/shoot', id: 'retake', text: '重新拍摄' })));

@@ -189,9 +189,8 @@ export async function until(page, fn, arg, { timeout = 20000 } = {}) {
   }
 }
 
-// A student who has gone the whole way to a submitted photo through the API alone (for the staff
-// consoles' tests). Returns the signed-in Client.
-export async function submittedStudent(srv, data, world, student, phone, photo) {
+// A student signed in, linked and paid through the API alone. Returns the signed-in Client.
+export async function paidStudent(srv, data, world, student, phone) {
   const c = srv.client();
   assert.equal((await c.post('/api/student/otp', { phone })).status, 200);
   assert.equal((await c.post('/api/student/login', { phone, code: lastOtp(data, phone) })).status, 200);
@@ -205,6 +204,13 @@ export async function submittedStudent(srv, data, world, student, phone, photo) 
   assert.equal(order.status, 201, order.text);
   const pay = await c.post(`/api/orders/${order.body.order.id}/pay`, { channel: 'mock' });
   assert.equal((await c.post(`/api/pay/mock/${pay.body.out_trade_no}/approve`)).status, 200);
+  return c;
+}
+
+// A student who has gone the whole way to a submitted photo through the API alone (for the staff
+// consoles' tests). Returns the signed-in Client.
+export async function submittedStudent(srv, data, world, student, phone, photo) {
+  const c = await paidStudent(srv, data, world, student, phone);
   await submitPhoto(c, photo);
   return c;
 }
@@ -224,4 +230,25 @@ export async function submitPhoto(c, photo) {
   const s = await c.post('/api/photos/submit', { attempt_id: a.id, confirm_warnings: true });
   assert.equal(s.status, 201, s.text);
   return a;
+}
+
+// Every visible form control has an accessible name (a label, aria-label or aria-labelledby).
+export async function everyControlLabelled(page, what) {
+  const bare = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => el.offsetParent !== null || el.classList.contains('visually-hidden'))
+    .filter((el) => el.type !== 'hidden')
+    .filter((el) => {
+      if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
+      if (el.tagName === 'BUTTON') return !el.textContent.trim();
+      return !(el.id && document.querySelector(`label[for="${el.id}"]`)) && !el.closest('label');
+    }).map((el) => el.outerHTML.slice(0, 80)));
+  assert.deepEqual(bare, [], `${what}: controls without a label`);
+}
+
+// Stops the server and checks that it went down cleanly, without sanitizer reports.
+export async function stopClean(srv) {
+  const { code } = await srv.stop();
+  const log = srv.logs.join('\n');
+  assert.doesNotMatch(log, /Sanitizer|runtime error/, 'the server ran clean under the sanitizers');
+  assert.equal(code, 0, 'graceful exit');
 }

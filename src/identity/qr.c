@@ -67,8 +67,9 @@ int qr_render_png(const char *text, const char *title, const char *const *captio
 }
 
 void qr_render_release(void) {
+  /* Frees pango's font map (and with it the fonts it cached). cairo_debug_reset_static_data()
+   * is not called: it asserts when any cairo object is still alive, and crashed the CLI. */
   pango_cairo_font_map_set_default(NULL);
-  cairo_debug_reset_static_data();
 }
 
 int qr_read_grey(const unsigned char *grey, int w, int h, const char *prefer_prefix, char **text_out) {

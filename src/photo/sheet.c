@@ -240,6 +240,7 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
 }
 
 void photo_sheet_release(void) {
+  /* Frees pango's font map (and with it the fonts it cached). cairo_debug_reset_static_data()
+   * is not called: it asserts when any cairo object is still alive, and crashed the CLI. */
   pango_cairo_font_map_set_default(NULL);
-  cairo_debug_reset_static_data();
 }

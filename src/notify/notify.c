@@ -108,6 +108,16 @@ int notify_schedule(db_t *db, err_t *err) { return enqueue_scan(db, clock_now_ms
 
 #define WINDOW_WARN_MS (48 * 3600 * 1000LL)
 
+int notify_payment_received(db_t *db, int64_t account_id, int64_t order_id, err_t *err) {
+  char key[64];
+  snprintf(key, sizeof key, "paid:%lld", (long long)order_id);
+  json_t *d = json_pack("{s:I}", "order_id", (json_int_t)order_id);
+  int rc = notify_student(db, account_id, "payment_received", "支付成功", "已收到您的采集服务费，请按要求拍摄并上传照片。", d,
+                          key, err);
+  json_decref(d);
+  return rc;
+}
+
 int notify_scan(app *a, db_t *db, int64_t now, err_t *err) {
   (void)a;
   /* Payments received (the last 30 days; older ones were told long ago). */
@@ -117,15 +127,8 @@ int notify_scan(app *a, db_t *db, int64_t now, err_t *err) {
                        DB_INT(now - 30LL * 86400000));
   if (!r) return -1;
   int rc = 0;
-  for (int i = 0; i < db_res_rows(r) && rc == 0; i++) {
-    char key[64];
-    int64_t oid = db_res_int(r, i, 0);
-    snprintf(key, sizeof key, "paid:%lld", (long long)oid);
-    json_t *d = json_pack("{s:I}", "order_id", (json_int_t)oid);
-    rc = notify_student(db, db_res_int(r, i, 1), "payment_received", "支付成功", "已收到您的采集服务费，请按要求拍摄并上传照片。", d, key,
-                        err);
-    json_decref(d);
-  }
+  for (int i = 0; i < db_res_rows(r) && rc == 0; i++)
+    rc = notify_payment_received(db, db_res_int(r, i, 1), db_res_int(r, i, 0), err);
   db_res_free(r);
   if (rc < 0) return -1;
   /* Windows closing within 48 hours: linked students who have not submitted. */

@@ -27,6 +27,9 @@ struct app;
 /* Kinds: "payment_received", "approved", "rejected", "window_closing", "support_reply". */
 int notify_student(db_t *db, int64_t account_id, const char *kind, const char *title, const char *body,
                    const json_t *data, const char *dedupe_key, err_t *err);
+/* "payment_received" for one paid order, once (dedupe key paid:<order>): called by the payment
+ * module when a payment is applied, and by the scan as a safety net. */
+int notify_payment_received(db_t *db, int64_t account_id, int64_t order_id, err_t *err);
 /* The inbox after `after_id`, newest last, at most `limit` rows: a JSON array (new reference). */
 json_t *notify_inbox(db_t *db, int64_t account_id, int64_t after_id, int limit, err_t *err);
 int64_t notify_unread(db_t *db, int64_t account_id, err_t *err);

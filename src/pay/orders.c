@@ -7,6 +7,7 @@
 
 #include "identity/batch.h"
 #include "jobs/jobs.h"
+#include "notify/notify.h"
 #include "pay/wxp_sign.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -259,6 +260,8 @@ int pay_apply_payment(db_t *db, const pay_txn *txn, const char *why, int *result
   if (n < 0) goto out;
   if (n == 1) {
     rc = pay_order_event(db, o.id, "created", "paid", (pay_actor){0, 0}, why, detail, err);
+    /* The student hears of it at once, in the same transaction as the payment itself. */
+    if (rc == 0) rc = notify_payment_received(db, o.account_id, o.id, err);
     if (rc == 0) *result = PAY_APPLIED;
     goto out;
   }

@@ -450,6 +450,13 @@
     var shutter = h('button', { type: 'button', id: 'shutter', text: '拍摄', hidden: true });
     var cam = null, stopped = false;
     var rejected = S.status && S.status.state === 'rejected';
+    if (S.status && S.status.can_upload === false && ['shooting', 'ready', 'rejected'].indexOf(S.status.state) >= 0) {
+      var b = S.status.batch || {};
+      main.appendChild(h('div', { class: 'card' }, h('h1', { text: '现在不能上传照片' }),
+        h('p', { class: 'msg error', role: 'alert', text: b.open === false ? '本批次采集时间为 ' + T.date(b.window_start) + ' 至 ' + T.date(b.window_end - 1) + '，现在不在采集时间内。' : '当前状态不能上传照片。' }),
+        h('p', null, '如有疑问，请', h('a', { href: '#/support', text: '联系客服' }), '或学校研究生培养科。')));
+      return;
+    }
     main.appendChild(h('div', { class: 'card' },
       h('h1', { text: rejected ? '重新拍摄（免费）' : '拍摄照片' }),
       h('p', { class: 'hint', text: '请他人用后置摄像头拍摄，让头和肩膀对准轮廓。提示变绿后按“拍摄”。' }),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 #include <cmocka.h>
 #include <vips/vips.h>
@@ -198,10 +199,68 @@ static void negatives_are_refused_with_the_right_code(void **state) {
   }
 }
 
+/* The server's workers share one engine: the same photos standardized on two threads at once
+ * give the same answers as one after another. */
+typedef struct job {
+  const char *file;
+  gchar *bytes;
+  gsize len;
+  char reason[48];
+  double eye_y, crown_y;
+} job;
+
+static void run_job(job *j) {
+  photo_result r;
+  err_t err = {0};
+  assert_int_equal(photo_standardize(engine, j->bytes, j->len, profile, &r, &err), 0);
+  snprintf(j->reason, sizeof j->reason, "%s", r.refused ? r.reason : "conformant");
+  json_t *g = json_object_get(r.report, "geometry");
+  j->eye_y = json_number_value(json_object_get(g, "eye_y"));
+  j->crown_y = json_number_value(json_object_get(g, "crown_y"));
+  photo_result_free(&r);
+}
+
+static gpointer worker(gpointer data) {
+  job *jobs = data;
+  for (int i = 0; jobs[i].file; i += 2) run_job(&jobs[i]);
+  return NULL;
+}
+
+static void engine_gives_the_same_answers_on_two_threads(void **state) {
+  (void)state;
+  const char *files[] = {"dev/hivision_test0.jpg", "dev/deepface_img1.jpg", "dev/deepface_img24.jpg",
+                         "dev/hivision_test3.jpg", "negative/deepface_couple.jpg", "dev/deepface_img20.jpg"};
+  enum { N = sizeof files / sizeof files[0] };
+  job seq[N + 2], par[N + 2];
+  memset(seq, 0, sizeof seq);
+  for (int i = 0; i < N; i++) {
+    char *rel = g_strdup_printf("photos/%s", files[i]);
+    char *path = shared_path(rel);
+    seq[i].file = files[i];
+    assert_true(g_file_get_contents(path, &seq[i].bytes, &seq[i].len, NULL));
+    g_free(rel);
+    g_free(path);
+    run_job(&seq[i]);
+  }
+  memcpy(par, seq, sizeof par);
+  for (int i = 0; i < N; i++) par[i].reason[0] = 0;
+  /* Thread A takes the even jobs, thread B the odd ones (par + 1 shifts the list by one). */
+  GThread *a = g_thread_new("a", worker, par), *b = g_thread_new("b", worker, par + 1);
+  g_thread_join(a);
+  g_thread_join(b);
+  for (int i = 0; i < N; i++) {
+    assert_string_equal(par[i].reason, seq[i].reason);
+    assert_true(fabs(par[i].eye_y - seq[i].eye_y) < 1e-6);
+    assert_true(fabs(par[i].crown_y - seq[i].crown_y) < 1e-6);
+    g_free(seq[i].bytes);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(dev_photos_conform_or_are_refused_with_a_reason),
       cmocka_unit_test(negatives_are_refused_with_the_right_code),
+      cmocka_unit_test(engine_gives_the_same_answers_on_two_threads),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

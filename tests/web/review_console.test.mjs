@@ -1,6 +1,6 @@
 // The reviewer console in a real chromium, keyboard only: sign in, the queue shows the submitted
 // photo with its due time and the count left, E zooms on the eyes, R opens the reasons, digits
-// pick two, Enter rejects; the student retakes for free; the resubmission arrives with the earlier
+// pick two, a note, Ctrl+Enter rejects; the student retakes for free; the resubmission arrives with the earlier
 // attempt beside it; A then Enter approves. The student's status follows each decision.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -67,11 +67,15 @@ test('a reviewer rejects, then approves the retake, with the keyboard', async ()
     await shot(page, 'review-03-reasons');
     await bothSizes(page, 'review with reasons open');
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.keyboard.press('Enter');
+    // A note to the student; Ctrl+Enter confirms from inside it.
+    await page.focus('#note');
+    await page.keyboard.type('请把头发拢到耳后');
+    await page.keyboard.press('Control+Enter');
     await page.locator('#queue-empty').waitFor();
     let st = (await stu.get('/api/status')).body;
     assert.equal(st.state, 'rejected');
     assert.deepEqual(st.rejection.reasons, ['头发遮挡眉毛或耳朵', '光线不均']);
+    assert.equal(st.rejection.note, '请把头发拢到耳后');
 
     // The free retake comes back to the front of the queue, the earlier attempt beside it.
     await submitPhoto(stu, devPhoto('deepface_img14.jpg'));

@@ -10,6 +10,7 @@
     { code: 'rejected', label: '已驳回', color: '#d64545' }, { code: 'approved', label: '已通过', color: '#1d7a36' }
   ];
 
+  var ORDER_STATES = { created: '待支付', paid: '已支付', closed: '已关闭', refund_pending: '退款中', refunded: '已退款' };
   var batches = null;
   function loadBatches(force) {
     if (batches && !force) return Promise.resolve(batches);
@@ -306,7 +307,7 @@
         list.appendChild(Staff.table([
           { label: '订单号', get: function (x) { return x.out_trade_no; } }, { label: '金额', get: function (x) { return T.money(x.amount_fen); } },
           { label: '项目', get: function (x) { return (x.items || []).map(function (i) { return i.name; }).join('、'); } },
-          { label: '状态', get: function (x) { return x.state + (x.flag ? '（' + x.flag + '）' : ''); } },
+          { label: '状态', get: function (x) { return (ORDER_STATES[x.state] || x.state) + (x.flag ? '（' + x.flag + '）' : ''); } },
           { label: '支付时间', get: function (x) { return T.dateTime(x.paid_at); } },
           { label: '退款', get: function (x) { return x.refund_fen ? T.money(x.refund_fen) : ''; } }], rows, '当天没有支付'));
       }, function (e) { T.clear(list).appendChild(Staff.errorBox(e)); });

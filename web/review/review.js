@@ -26,7 +26,7 @@
       h('section', { 'aria-label': '队列' }, h('h2', { text: '队列' }), els.queue),
       els.center, els.side));
     main.appendChild(h('p', { class: 'keys' }, '快捷键：', kbd('J'), '/', kbd('K'), ' 下一张/上一张 · ', kbd('A'), ' 通过 · ', kbd('R'),
-      ' 驳回（数字选原因）· ', kbd('Enter'), ' 确认 · ', kbd('Esc'), ' 取消 · ', kbd('E'), kbd('O'), kbd('N'), ' 放大眼睛/耳朵/脖子 · ', kbd('0'), ' 复原（未选原因时）'));
+      ' 驳回（数字选原因）· ', kbd('Enter'), ' 确认（留言框内用 Ctrl+Enter）· ', kbd('Esc'), ' 取消 · ', kbd('E'), kbd('O'), kbd('N'), ' 放大眼睛/耳朵/脖子 · ', kbd('0'), ' 复原（未选原因时）'));
     document.addEventListener('keydown', onKey);
     T.api('GET', '/api/review/reasons').then(function (r) { state.reasons = r.reasons || []; });
     loadQueue(0);
@@ -229,8 +229,10 @@
   }
 
   function onKey(ev) {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     var t = ev.target, typing = t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type === 'text'));
+    // Ctrl+Enter confirms from inside the note too.
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey) && state.mode !== 'idle') { ev.preventDefault(); confirm(); return; }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (ev.key === 'Escape') { if (state.mode !== 'idle') { ev.preventDefault(); cancel(); } return; }
     if (ev.key === 'Enter') {
       if (state.mode === 'idle' || (typing && t.tagName === 'TEXTAREA')) return;

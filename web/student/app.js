@@ -44,6 +44,32 @@
     del: function (k) { try { localStorage.removeItem('tucai.' + k); } catch (e) { /* private mode */ } }
   };
 
+  // A photo waiting to be uploaded survives a reload (slow or broken networks): IndexedDB keeps the
+  // blob until the server has it.
+  var pendingPhoto = {
+    db: function () {
+      return new Promise(function (resolve, reject) {
+        if (!window.indexedDB) return reject(new Error('no IndexedDB'));
+        var r = indexedDB.open('tucai', 1);
+        r.onupgradeneeded = function () { r.result.createObjectStore('pending'); };
+        r.onsuccess = function () { resolve(r.result); };
+        r.onerror = function () { reject(r.error); };
+      });
+    },
+    op: function (mode, fn) {
+      return pendingPhoto.db().then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var tx = db.transaction('pending', mode), req = fn(tx.objectStore('pending'));
+          tx.oncomplete = function () { db.close(); resolve(req && req.result); };
+          tx.onerror = function () { db.close(); reject(tx.error); };
+        });
+      });
+    },
+    save: function (blob, name) { return pendingPhoto.op('readwrite', function (st) { return st.put({ blob: blob, name: name, at: Date.now() }, 'photo'); }).catch(function () { /* best effort */ }); },
+    load: function () { return pendingPhoto.op('readonly', function (st) { return st.get('photo'); }).catch(function () { return null; }); },
+    clear: function () { return pendingPhoto.op('readwrite', function (st) { return st.delete('photo'); }).catch(function () { /* best effort */ }); }
+  };
+
   // ---- where the student stands -------------------------------------------------------------
 
   function refresh() {
@@ -467,6 +493,7 @@
     main.querySelector('#pick-photo').addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); album.click(); } });
 
     function send(blob, name) {
+      pendingPhoto.save(blob, name);
       shutter.disabled = true;
       progress.hidden = false;
       bar.style.width = '0';
@@ -477,6 +504,7 @@
         if (f >= 1) say(box, '上传完成，正在生成标准照…', 'info');
       }).then(function (r) {
         var a = r.attempt || r;
+        pendingPhoto.clear();
         store.set('attempt', a.id);
         store.del('retake');
         if (cam) cam.stop();
@@ -489,6 +517,16 @@
         say(box, e.message + (e.code === 'network' ? '（网络恢复后再试一次即可）' : ''));
       });
     }
+    // A photo that did not finish uploading before a reload or a dropped connection.
+    pendingPhoto.load().then(function (p) {
+      if (!p || !p.blob || stopped) return;
+      var resume = h('button', { type: 'button', id: 'resume-upload', text: '继续上传上次的照片' });
+      var drop = h('button', { type: 'button', class: 'secondary', text: '不用了' });
+      var note = h('div', { class: 'msg info', id: 'pending-photo' }, h('p', { text: '上次拍的照片（' + T.dateTime(p.at) + '）还没有上传完成。' }), h('div', { class: 'actions' }, resume, drop));
+      resume.addEventListener('click', function () { note.remove(); send(p.blob, p.name); });
+      drop.addEventListener('click', function () { note.remove(); pendingPhoto.clear(); });
+      area.parentNode.insertBefore(note, area);
+    });
     album.addEventListener('change', function () {
       var f = album.files[0];
       if (f) send(f, f.name);

@@ -29,7 +29,7 @@ export async function launch({ fakeVideo } = {}) {
 
 // Every page of the context reports console errors, page errors, failed requests and 5xx.
 // `allow(url, status)` may excuse an expected 4xx (e.g. a refusal the test provokes on purpose).
-export function watch(context, { allow = () => false } = {}) {
+export function watch(context, { allow = () => false, allowFailed = () => false, allowConsole = () => false } = {}) {
   const problems = [];
   const hook = (page) => {
     page.on('console', (m) => {
@@ -38,6 +38,7 @@ export function watch(context, { allow = () => false } = {}) {
       // The 4xx a test provokes on purpose is logged by chromium as "Failed to load resource";
       // its response is judged below instead.
       if (/Failed to load resource: the server responded with a status of 4\d\d/.test(text)) return;
+      if (allowConsole(text)) return;
       problems.push(`console error on ${page.url()}: ${text}`);
     });
     page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`));
@@ -46,6 +47,7 @@ export function watch(context, { allow = () => false } = {}) {
       // A download that becomes a file, a navigation cut short by the next one, or the event stream
       // closed when its page goes away, is not a failure.
       if (/ERR_ABORTED/.test(f) && (r.resourceType() === 'document' || r.resourceType() === 'eventsource' || r.isNavigationRequest())) return;
+      if (allowFailed(r.url())) return;
       problems.push(`request failed: ${r.method()} ${r.url()} ${f}`);
     });
     page.on('response', (r) => {

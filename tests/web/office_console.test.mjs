@@ -100,9 +100,14 @@ test('the school office imports a roster and downloads exports', async () => {
     const [pkg] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
     assert.ok(fs.statSync(await pkg.path()).size > 1000, 'the package has bytes');
 
+    // Settings: move the deadline; the server says what changed and the batch shows it.
     await page.click('a[data-id=settings]');
-    await page.locator('dl.kv').waitFor();
+    await page.locator('#eb-end').waitFor();
     await bothSizes(page, 'admin settings');
+    const newEnd = new Date(Date.now() + 8 * 3600e3 + 25 * 86400e3).toISOString().slice(0, 10);
+    await page.fill('#eb-end', newEnd);
+    await page.click('#eb-save');
+    await page.locator('#eb-result', { hasText: '已保存：截止日期' }).waitFor();
     await shot(page, 'admin-04-settings');
     guard.assertClean();
   } catch (e) {
@@ -117,13 +122,20 @@ test('every operator section renders at phone and desktop size', async () => {
   const page = await context.newPage();
   try {
     await signIn(page, '/ops', 'op', 'op-password-123');
-    for (const id of ['progress', 'support', 'payments', 'shipping', 'exports', 'roster', 'settings', 'schools']) {
+    for (const id of ['progress', 'support', 'payments', 'prints', 'shipping', 'exports', 'roster', 'settings', 'schools']) {
       await page.click(`a[data-id=${id}]`);
       await page.locator(`a[data-id=${id}][aria-current=page]`).waitFor();
       await page.waitForLoadState('networkidle');
       await bothSizes(page, `ops ${id}`);
       await shot(page, `ops-${id}`);
     }
+    // Paper prints for the approved student: the PDF downloads.
+    await page.click('a[data-id=prints]');
+    await page.click('#print-start');
+    await page.locator('#print-download').waitFor({ timeout: 60000 });
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.click('#print-download')]);
+    assert.equal(fs.readFileSync(await pdf.path()).subarray(0, 5).toString(), '%PDF-');
+    await shot(page, 'ops-prints-done');
     await page.click('a[data-id=payments]');
     await page.locator('main p', { hasText: /笔，实收/ }).waitFor();
     assert.match(await page.textContent('main'), /1 笔，实收 ¥30\.00/);

@@ -163,9 +163,80 @@
         h('dt', { text: '照片规格' }), h('dd', { text: b.profile }),
         h('dt', { text: '采集范围' }), h('dd', { text: eligibilityText(b.eligibility) }),
         h('dt', { text: '收费' }), h('dd', null, (b.fees || []).map(function (f) { return h('div', { text: f.name + ' ' + T.money(f.amount_fen) + (f.required ? '（必选）' : '') }); })))));
+      slot.appendChild(editBatchForm(b));
     });
     main.appendChild(newBatchForm(me));
   }
+  // Window and fee changes (PUT .../settings); every change is audited by the server.
+  function editBatchForm(b) {
+    var start = h('input', { id: 'eb-start', type: 'date', value: T.date(b.window_start) });
+    var end = h('input', { id: 'eb-end', type: 'date', value: T.date(b.window_end - 1) });
+    var fees = (b.fees || []).map(function (f) {
+      return { fee: f, input: h('input', { id: 'eb-fee-' + f.code, type: 'number', min: 0, step: '0.01', value: (f.amount_fen / 100).toFixed(2) }) };
+    });
+    var box = h('p', { class: 'msg', role: 'status', id: 'eb-result' });
+    var btn = h('button', { type: 'submit', id: 'eb-save', text: '保存修改' });
+    var form = h('form', { class: 'card' }, h('h2', { text: '修改批次' }),
+      h('div', { class: 'row' }, h('div', null, h('label', { for: 'eb-start', text: '开始日期' }), start), h('div', null, h('label', { for: 'eb-end', text: '截止日期（含当天）' }), end)),
+      h('div', { class: 'row' }, fees.map(function (x) { return h('div', null, h('label', { for: 'eb-fee-' + x.fee.code, text: x.fee.name + '（元）' }), x.input); })),
+      h('p', { class: 'hint', text: '已经下单的学生按原价，不受影响。所有修改都会记入审计日志。' }), box, h('div', { class: 'actions' }, btn));
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var change = {};
+      if (start.value !== T.date(b.window_start)) change.window_start = start.value;
+      if (end.value !== T.date(b.window_end - 1)) change.window_end = end.value;
+      var newFees = fees.map(function (x) { return { code: x.fee.code, name: x.fee.name, amount_fen: Math.round(Number(x.input.value) * 100), required: !!x.fee.required }; });
+      if (newFees.some(function (f, i) { return f.amount_fen !== fees[i].fee.amount_fen; })) change.fees = newFees;
+      if (!Object.keys(change).length) { box.className = 'msg info'; box.textContent = '没有修改'; return; }
+      btn.disabled = true;
+      T.api('PUT', '/api/office/batches/' + b.id + '/settings', change).then(function (r) {
+        box.className = 'msg ok';
+        box.textContent = '已保存：' + (r.changed || []).map(function (c) { return { window_start: '开始日期', window_end: '截止日期', fees: '收费', profile: '照片规格', eligibility: '采集范围' }[c] || c; }).join('、');
+        return loadBatches(true);
+      }, function (e) { box.className = 'msg error'; box.textContent = e.message; }).then(function () { btn.disabled = false; });
+    });
+    return form;
+  }
+
+  // ---- paper prints (operator) ------------------------------------------------------------------
+
+  function prints(main) {
+    withBatch(main, function (b, slot) {
+      var copies = h('select', { id: 'print-copies' }, [1, 2, 4, 6, 8].map(function (n) { return h('option', { value: n, selected: n === 4 ? true : null, text: n + ' 张/人' }); }));
+      var start = h('button', { type: 'button', id: 'print-start', text: '生成冲印文件（已通过的学生）' });
+      var box = h('div', { id: 'print-state', 'aria-live': 'polite' });
+      var timer = null;
+      function poll(id) {
+        T.api('GET', '/api/ops/prints/' + id).then(function (p) {
+          T.clear(box).appendChild(h('p', { class: 'msg ' + (p.state === 'failed' ? 'error' : p.state === 'done' ? 'ok' : 'info'),
+            text: '冲印批次 #' + p.id + '：' + ({ queued: '排队中', running: '生成中', done: '已完成', failed: '失败' }[p.state] || p.state) +
+              (p.state === 'done' ? '，' + p.records + ' 人，' + p.sheets + ' 张 6 寸相纸' : '') + (p.error ? '：' + p.error : '') }));
+          if (p.state === 'done') {
+            var res = h('p', { class: 'msg', role: 'status' });
+            var pdf = h('button', { type: 'button', id: 'print-download', text: '下载冲印 PDF' });
+            var hand = h('button', { type: 'button', class: 'secondary', text: '下载各学院交接单' });
+            pdf.addEventListener('click', function () { download(pdf, '/api/ops/prints/' + p.id + '/file', 'prints.pdf', res); });
+            hand.addEventListener('click', function () { download(hand, '/api/ops/prints/' + p.id + '/handover', 'handover.pdf', res); });
+            box.appendChild(h('div', { class: 'actions' }, pdf, hand));
+            box.appendChild(res);
+          } else if (p.state !== 'failed') timer = setTimeout(function () { poll(id); }, 1000);
+        }, function (e) { T.clear(box).appendChild(Staff.errorBox(e)); });
+      }
+      start.addEventListener('click', function () {
+        start.disabled = true;
+        T.api('POST', '/api/ops/batches/' + b.id + '/prints', { copies: Number(copies.value) }).then(function (r) { poll(r.print_batch_id); },
+          function (e) { T.clear(box).appendChild(Staff.errorBox(e)); }).then(function () { start.disabled = false; });
+      });
+      var labelsBox = h('p', { class: 'msg', role: 'status' });
+      var labels = h('button', { type: 'button', class: 'secondary', id: 'labels', text: '下载待寄出的地址标签（PDF）' });
+      labels.addEventListener('click', function () { download(labels, '/api/ops/batches/' + b.id + '/labels', 'labels.pdf', labelsBox); });
+      slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '纸质照片冲印' }),
+        h('p', { text: '6 寸相纸，每张照片下印姓名和学号，按学院排序。没有选邮寄的学生按学院整理交给学校。' }),
+        h('label', { for: 'print-copies', text: '每人张数' }), copies, h('div', { class: 'actions' }, start), box));
+      slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '地址标签' }), h('div', { class: 'actions' }, labels), labelsBox));
+    });
+  }
+
   function eligibilityText(e) {
     if (!e) return '全部';
     var parts = [];
@@ -355,6 +426,6 @@
     load();
   }
 
-  window.Office = { progress: progress, roster: roster, settings: settings, exports: exportsSection, shipping: shipping,
+  window.Office = { progress: progress, roster: roster, settings: settings, exports: exportsSection, shipping: shipping, prints: prints,
     payments: payments, support: support, withBatch: withBatch, loadBatches: loadBatches };
 })();

@@ -32,6 +32,7 @@
     { id: 'progress', label: '采集进度', render: O.progress },
     { id: 'support', label: '客服留言', render: O.support },
     { id: 'payments', label: '支付对账', render: O.payments },
+    { id: 'prints', label: '冲印', render: O.prints },
     { id: 'shipping', label: '寄送', render: O.shipping },
     { id: 'exports', label: '报送导出', render: O.exports },
     { id: 'roster', label: '名单导入', render: O.roster },

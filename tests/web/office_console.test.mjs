@@ -122,7 +122,7 @@ test('every operator section renders at phone and desktop size', async () => {
   const page = await context.newPage();
   try {
     await signIn(page, '/ops', 'op', 'op-password-123');
-    for (const id of ['progress', 'support', 'payments', 'prints', 'shipping', 'exports', 'roster', 'settings', 'schools']) {
+    for (const id of ['progress', 'support', 'payments', 'prints', 'shipping', 'exports', 'roster', 'settings', 'deletions', 'schools']) {
       await page.click(`a[data-id=${id}]`);
       await page.locator(`a[data-id=${id}][aria-current=page]`).waitFor();
       await page.waitForLoadState('networkidle');

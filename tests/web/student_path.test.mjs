@@ -244,6 +244,12 @@ test('without a camera the student uploads from the album, and a cut upload resu
     await page.click('#resume-upload');
     await page.locator('#submit-photo').waitFor({ timeout: 60000 });
     assert.equal(cut, 1);
+    // Changed their mind: the unfinished collection's photos can be deleted on request.
+    await page.goto(srv.url + '/#/help/contact');
+    await page.click('#deletion-ask');
+    await page.click('#deletion-confirm');
+    await page.locator('#deletion .msg.info', { hasText: '已收到' }).waitFor();
+    await shot(page, 'no-camera-deletion-request');
     guard.assertClean();
   } finally {
     await bare.close();

@@ -237,6 +237,33 @@
     });
   }
 
+  // ---- students' deletion requests (operator) ---------------------------------------------------
+
+  function deletions(main) {
+    var list = h('div');
+    var box = h('p', { class: 'msg', role: 'status' });
+    function load() {
+      T.api('GET', '/api/ops/deletion-requests?all=1').then(function (r) {
+        T.clear(list).appendChild(Staff.table([
+          { label: '学号', get: function (x) { return x.student_no; } }, { label: '姓名', get: function (x) { return x.name_masked; } },
+          { label: '学院', get: function (x) { return x.college; } }, { label: '申请时间', get: function (x) { return T.dateTime(x.requested_at); } },
+          { label: '处理', get: function (x) {
+            if (x.state === 'done') return '已删除 ' + T.dateTime(x.done_at);
+            var b = h('button', { type: 'button', class: 'danger', text: '删除照片' });
+            b.addEventListener('click', function () {
+              b.disabled = true;
+              T.api('POST', '/api/ops/deletion-requests/' + x.id + '/execute').then(function (d) {
+                box.className = 'msg ok'; box.textContent = '已删除 ' + d.blobs_deleted + ' 个文件'; load();
+              }, function (e) { b.disabled = false; box.className = 'msg error'; box.textContent = e.message; });
+            });
+            return b;
+          } }], r.requests || [], '没有删除申请'));
+      }, function (e) { T.clear(list).appendChild(Staff.errorBox(e)); });
+    }
+    main.appendChild(h('div', { class: 'card' }, h('p', { class: 'hint', text: '学生在审核通过前可以申请删除已上传的照片。删除后不可恢复，操作记入审计日志。' }), box, list));
+    load();
+  }
+
   function eligibilityText(e) {
     if (!e) return '全部';
     var parts = [];
@@ -426,6 +453,6 @@
     load();
   }
 
-  window.Office = { progress: progress, roster: roster, settings: settings, exports: exportsSection, shipping: shipping, prints: prints,
+  window.Office = { progress: progress, roster: roster, settings: settings, exports: exportsSection, shipping: shipping, prints: prints, deletions: deletions,
     payments: payments, support: support, withBatch: withBatch, loadBatches: loadBatches };
 })();

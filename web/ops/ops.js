@@ -37,6 +37,7 @@
     { id: 'exports', label: '报送导出', render: O.exports },
     { id: 'roster', label: '名单导入', render: O.roster },
     { id: 'settings', label: '批次设置', render: O.settings },
+    { id: 'deletions', label: '删除申请', render: O.deletions },
     { id: 'schools', label: '学校', render: schools }
   ] });
 })();

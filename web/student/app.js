@@ -712,11 +712,40 @@
       else card.appendChild(h('p', { text: '登录并上传采集码后，这里会显示你所在批次的截止时间。' }));
       card.appendChild(h('p', { text: '学籍信息有误、是否需要采集等问题，请联系所在学校的研究生培养科。拍照、缴费和审核的问题，请给客服留言，工作日 24 小时内回复。' }));
       if (S.me) card.appendChild(h('p', null, h('a', { class: 'button', href: '#/support', text: '给客服留言' })));
+      if (S.me && S.me.status === 'linked') card.appendChild(deletionCard());
     }
     main.appendChild(back);
     main.appendChild(tabs);
     main.appendChild(card);
   };
+
+  // An unfinished collection's photos can be deleted on request (the operator carries it out).
+  function deletionCard() {
+    var box = h('div', { class: 'card', id: 'deletion' }, h('h2', { text: '删除我上传的照片' }));
+    var msg = h('p', { class: 'msg', role: 'status' });
+    function show(req) {
+      T.clear(box).appendChild(h('h2', { text: '删除我上传的照片' }));
+      if (req) {
+        box.appendChild(h('p', { class: 'msg info', text: req.state === 'done' ? '你的照片已于 ' + T.dateTime(req.done_at) + ' 删除。' : '已收到你 ' + T.dateTime(req.requested_at) + ' 的删除申请，运营方会尽快处理。' }));
+        return;
+      }
+      box.appendChild(h('p', { class: 'hint', text: '如果你不再需要采集，可以申请删除已上传的照片（审核通过后不能删除）。' }));
+      var ask = h('button', { type: 'button', class: 'secondary', id: 'deletion-ask', text: '申请删除' });
+      ask.addEventListener('click', function () {
+        var sure = h('button', { type: 'button', class: 'danger', id: 'deletion-confirm', text: '确认删除申请' });
+        sure.addEventListener('click', function () {
+          sure.disabled = true;
+          T.api('POST', '/api/student/deletion-request').then(function (r) { show(r.request); T.announce(r.message || '已提交删除申请'); },
+            function (e) { sure.disabled = false; msg.className = 'msg error'; msg.textContent = e.message; });
+        });
+        ask.replaceWith(h('div', { class: 'actions' }, sure));
+      });
+      box.appendChild(h('div', { class: 'actions' }, ask));
+      box.appendChild(msg);
+    }
+    T.api('GET', '/api/student/deletion-request').then(function (r) { show(r.request); }, function () { box.remove(); });
+    return box;
+  }
 
   function loadUnread() {
     Flow.inbox().then(function (r) {

@@ -44,6 +44,7 @@ run() {
   p99=$(echo "$out" | awk '$1=="99%"{print $2}')
   printf '%-28s %10s req/s   p99 %s\n' "$name" "$rps" "$p99"
 }
-echo "tucai http bench: $conns connections, ${secs}s each, store ${db[1]:+postgres}${db[1]:-sqlite}, $(nproc) cores"
+store=sqlite; [ ${#db[@]} -gt 0 ] && store=postgres
+echo "tucai http bench: $conns connections, ${secs}s each, store $store, $(nproc) cores"
 run "GET /healthz" "$url/healthz"
 run "GET /api/auth/me (session)" -H "Cookie: tucai_sid=$sid" "$url/api/auth/me"

@@ -25,8 +25,8 @@ struct store {
   char *url;
   int size, open;
   db_t *free_list;
+  struct pool_waiter *waiters, *waiters_tail; /* FIFO of threads waiting for a connection */
   pthread_mutex_t lock;
-  pthread_cond_t freed;
   int schema_version;
 };
 
@@ -128,7 +128,6 @@ store_t *store_open(const char *url, int size, err_t *err) {
   st->url = strdup(url);
   st->size = size > 0 ? size : 4;
   pthread_mutex_init(&st->lock, NULL);
-  pthread_cond_init(&st->freed, NULL);
   /* Connect once now so that a wrong URL fails at start, not at the first request. */
   db_t *first = db_connect(st, err);
   if (!first) goto fail;
@@ -150,7 +149,6 @@ void store_close(store_t *st) {
     free(db);
   }
   pthread_mutex_destroy(&st->lock);
-  pthread_cond_destroy(&st->freed);
   free(st->url);
   free(st);
 }
@@ -158,30 +156,63 @@ void store_close(store_t *st) {
 enum db_dialect store_dialect(const store_t *st) { return st->drv->dialect; }
 int store_schema_version(store_t *st) { return st->schema_version; }
 
+/* Threads waiting for a connection queue up; a returned connection is handed straight to the
+ * first of them (FIFO, one wake-up). With more threads than connections this keeps the p99 tail
+ * short: no thread waits through rounds it keeps losing to newcomers. */
+typedef struct pool_waiter {
+  pthread_cond_t wake;
+  db_t *db;         /* handed over by store_put */
+  int may_connect;  /* or: a slot to open a connection of its own */
+  struct pool_waiter *next;
+} pool_waiter;
+
+static void hand_over(store_t *st, db_t *db) {
+  pool_waiter *w = st->waiters;
+  st->waiters = w->next;
+  if (!st->waiters) st->waiters_tail = NULL;
+  if (db) w->db = db;
+  else w->may_connect = 1;
+  pthread_cond_signal(&w->wake);
+}
+
+static db_t *connect_slot(store_t *st, err_t *err) {
+  db_t *db = db_connect(st, err);
+  if (!db) {
+    pthread_mutex_lock(&st->lock);
+    if (st->waiters) hand_over(st, NULL); /* the slot passes on */
+    else st->open--;
+    pthread_mutex_unlock(&st->lock);
+  }
+  return db;
+}
+
 db_t *store_get(store_t *st, err_t *err) {
   pthread_mutex_lock(&st->lock);
-  for (;;) {
-    if (st->free_list) {
-      db_t *db = st->free_list;
-      st->free_list = db->next_free;
-      pthread_mutex_unlock(&st->lock);
-      db->next_free = NULL;
-      return db;
-    }
-    if (st->open < st->size) {
-      st->open++;
-      pthread_mutex_unlock(&st->lock);
-      db_t *db = db_connect(st, err);
-      if (!db) {
-        pthread_mutex_lock(&st->lock);
-        st->open--;
-        pthread_cond_signal(&st->freed);
-        pthread_mutex_unlock(&st->lock);
-      }
-      return db;
-    }
-    pthread_cond_wait(&st->freed, &st->lock);
+  if (!st->waiters && st->free_list) {
+    db_t *db = st->free_list;
+    st->free_list = db->next_free;
+    pthread_mutex_unlock(&st->lock);
+    db->next_free = NULL;
+    return db;
   }
+  if (!st->waiters && st->open < st->size) {
+    st->open++;
+    pthread_mutex_unlock(&st->lock);
+    return connect_slot(st, err);
+  }
+  pool_waiter w = {.db = NULL};
+  pthread_cond_init(&w.wake, NULL);
+  if (st->waiters_tail) st->waiters_tail->next = &w;
+  else st->waiters = &w;
+  st->waiters_tail = &w;
+  while (!w.db && !w.may_connect) pthread_cond_wait(&w.wake, &st->lock);
+  pthread_mutex_unlock(&st->lock);
+  pthread_cond_destroy(&w.wake);
+  if (w.db) {
+    w.db->next_free = NULL;
+    return w.db;
+  }
+  return connect_slot(st, err);
 }
 
 void store_put(store_t *st, db_t *db) {
@@ -192,9 +223,12 @@ void store_put(store_t *st, db_t *db) {
     db_rollback(db);
   }
   pthread_mutex_lock(&st->lock);
-  db->next_free = st->free_list;
-  st->free_list = db;
-  pthread_cond_signal(&st->freed);
+  if (st->waiters) {
+    hand_over(st, db);
+  } else {
+    db->next_free = st->free_list;
+    st->free_list = db;
+  }
   pthread_mutex_unlock(&st->lock);
 }
 

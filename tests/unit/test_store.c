@@ -1,6 +1,7 @@
 /* The store's contract, run against SQLite and PostgreSQL alike: parameters and types, NULLs,
  * blobs, RETURNING ids, transactions, unique violations, migrations applied once, and data that
  * survives closing and reopening. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -138,6 +139,68 @@ static void bad_url_fails_cleanly(void **state) {
   assert_true(err_is_set(&err));
 }
 
+/* Many more threads than connections: every thread gets served, no connection is ever held by
+ * two threads at once, and the pool never opens more connections than its size. */
+enum { POOL = 2, THREADS = 12, ROUNDS = 150 };
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+static db_t *held[THREADS];
+static int distinct_seen;
+static db_t *seen[64];
+
+static void *hammer(void *arg) {
+  store_t *st = ((void **)arg)[0];
+  int me = (int)(intptr_t)((void **)arg)[1];
+  for (int i = 0; i < ROUNDS; i++) {
+    err_t err = {0};
+    db_t *db = store_get(st, &err);
+    if (!db) return (void *)1;
+    pthread_mutex_lock(&held_lock);
+    for (int k = 0; k < THREADS; k++)
+      if (held[k] == db) {
+        pthread_mutex_unlock(&held_lock);
+        return (void *)2; /* shared with another thread */
+      }
+    held[me] = db;
+    int known = 0;
+    for (int k = 0; k < distinct_seen; k++) known |= seen[k] == db;
+    if (!known && distinct_seen < 64) seen[distinct_seen++] = db;
+    pthread_mutex_unlock(&held_lock);
+    if (db_int(db, &err, -1, "SELECT 1") != 1) return (void *)3;
+    pthread_mutex_lock(&held_lock);
+    held[me] = NULL;
+    pthread_mutex_unlock(&held_lock);
+    store_put(st, db);
+  }
+  return NULL;
+}
+
+static void pool_serves_every_waiter_exclusively(enum testdb_kind kind) {
+  char *url = NULL;
+  store_t *first = testdb_open(kind, &url);
+  store_close(first);
+  err_t err = {0};
+  store_t *st = store_open(url, POOL, &err);
+  assert_non_null(st);
+  distinct_seen = 0;
+  pthread_t th[THREADS];
+  void *args[THREADS][2];
+  for (int i = 0; i < THREADS; i++) {
+    args[i][0] = st;
+    args[i][1] = (void *)(intptr_t)i;
+    pthread_create(&th[i], NULL, hammer, args[i]);
+  }
+  for (int i = 0; i < THREADS; i++) {
+    void *rc = NULL;
+    pthread_join(th[i], &rc);
+    assert_null(rc);
+  }
+  assert_true(distinct_seen <= POOL);
+  store_close(st);
+  free(url);
+}
+
+static void test_pool(void **s) { (void)s; with_kind(pool_serves_every_waiter_exclusively); }
+
 static void test_types(void **s) { (void)s; with_kind(roundtrips_every_type); }
 static void test_tx(void **s) { (void)s; with_kind(rollback_discards_and_commit_keeps); }
 static void test_migrations(void **s) { (void)s; with_kind(migrations_apply_once_and_data_survives_reopen); }
@@ -147,6 +210,7 @@ int main(void) {
       cmocka_unit_test(test_types),
       cmocka_unit_test(test_tx),
       cmocka_unit_test(test_migrations),
+      cmocka_unit_test(test_pool),
       cmocka_unit_test(bad_url_fails_cleanly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,9 +90,12 @@ void run_blazeface(cv::dnn::Net &net, std::mutex &mu, const cv::Mat &img, int si
   std::vector<cv::Mat> outs;
   std::vector<std::string> names = {"Identity:0", "Identity_1:0", "Identity_2:0", "Identity_3:0"};
   {
+    // The outputs point into the net's own buffers, which the next forward() overwrites: copy
+    // them before another thread may run the net.
     std::lock_guard<std::mutex> lock(mu);
     net.setInput(blob);
     net.forward(outs, names);
+    for (cv::Mat &o : outs) o = o.clone();
   }
   const float *scores[2] = {outs[0].ptr<float>(), outs[1].ptr<float>()};
   const float *boxes[2] = {outs[2].ptr<float>(), outs[3].ptr<float>()};
@@ -231,9 +234,10 @@ static int segment_blob(vision *v, const cv::Mat &rgb256, cv::Mat &prob, char *e
     cv::Mat blob = cv::dnn::blobFromImage(rgb256, 1.0 / 255.0, cv::Size(256, 256), cv::Scalar(), false, false);
     cv::Mat outm;
     {
+      // As above: the output lives in the net's buffers until the next forward(); copy it here.
       std::lock_guard<std::mutex> lock(v->seg_mu);
       v->seg.setInput(blob);
-      outm = v->seg.forward();
+      outm = v->seg.forward().clone();
     }
     if (outm.total() != 256 * 256) {
       say(errbuf, errlen, "segmentation output has an unexpected size");
@@ -294,24 +298,6 @@ extern "C" int vision_resize_rgb(const uint8_t *src, int w, int h, uint8_t *dst,
     cv::resize(in, out, out.size(), 0, 0, cv::INTER_AREA);
     return 0;
   } catch (const std::exception &) {
-    return -1;
-  }
-}
-
-extern "C" int vision_segment(vision *v, const uint8_t *rgb, int w, int h, uint8_t *mask, char *errbuf, size_t errlen) {
-  try {
-    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
-    cv::Mat small;
-    cv::resize(img, small, cv::Size(256, 256), 0, 0, cv::INTER_AREA);
-    cv::Mat p;
-    if (segment_blob(v, small, p, errbuf, errlen) < 0) return -1;
-    cv::Mat big;
-    cv::resize(p, big, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-    cv::Mat out(h, w, CV_8U, mask);
-    big.convertTo(out, CV_8U, 255.0);
-    return 0;
-  } catch (const std::exception &e) {
-    say(errbuf, errlen, std::string("segmentation: ") + e.what());
     return -1;
   }
 }

@@ -42,11 +42,8 @@ int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, float min_s
 int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float box[4], float out[68][2],
                      char *errbuf, size_t errlen);
 
-/* MediaPipe selfie segmentation on the whole of `rgb` (stretched to 256x256, no letterbox); writes
- * the person probability, resized back to w x h, as 0..255 into `mask` (w*h bytes). */
-int vision_segment(vision *v, const uint8_t *rgb, int w, int h, uint8_t *mask, char *errbuf, size_t errlen);
-/* The same on the region (x0, y0, cw, ch) of `rgb`, which may reach outside the image: the model
- * sees the region stretched to 256x256, with the image's edge pixels repeated where the region
+/* MediaPipe selfie segmentation (RGB 256x256 in [0,1], no letterbox) on the region (x0, y0, cw,
+ * ch) of `rgb`, which may reach outside the image: the model sees the region stretched to 256x256, with the image's edge pixels repeated where the region
  * leaves it; the probability (0..255) is written into `mask` (w*h, the whole image's) only where
  * the region overlaps the image. */
 int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch, uint8_t *mask,

@@ -199,15 +199,20 @@ static void negatives_are_refused_with_the_right_code(void **state) {
   }
 }
 
-/* The server's workers share one engine: the same photos standardized on two threads at once
- * give the same answers as one after another. */
+/* The server's workers share one engine: the dev photos standardized on three threads at once
+ * give the same answers as one after another (this caught net outputs read after the lock). */
+#define THREADS 3
 typedef struct job {
-  const char *file;
   gchar *bytes;
   gsize len;
   char reason[48];
   double eye_y, crown_y;
 } job;
+
+typedef struct lane {
+  job *jobs;
+  int n, first;
+} lane;
 
 static void run_job(job *j) {
   photo_result r;
@@ -221,46 +226,50 @@ static void run_job(job *j) {
 }
 
 static gpointer worker(gpointer data) {
-  job *jobs = data;
-  for (int i = 0; jobs[i].file; i += 2) run_job(&jobs[i]);
+  lane *l = data;
+  for (int i = l->first; i < l->n; i += THREADS) run_job(&l->jobs[i]);
   return NULL;
 }
 
-static void engine_gives_the_same_answers_on_two_threads(void **state) {
+static void engine_gives_the_same_answers_on_several_threads(void **state) {
   (void)state;
-  const char *files[] = {"dev/hivision_test0.jpg", "dev/deepface_img1.jpg", "dev/deepface_img24.jpg",
-                         "dev/hivision_test3.jpg", "negative/deepface_couple.jpg", "dev/deepface_img20.jpg"};
-  enum { N = sizeof files / sizeof files[0] };
-  job seq[N + 2], par[N + 2];
-  memset(seq, 0, sizeof seq);
-  for (int i = 0; i < N; i++) {
-    char *rel = g_strdup_printf("photos/%s", files[i]);
-    char *path = shared_path(rel);
-    seq[i].file = files[i];
+  char *dir = shared_path("photos/dev");
+  char *names[128];
+  int n = list_photos(dir, names, 128);
+  job *seq = calloc(n, sizeof *seq), *par = calloc(n, sizeof *par);
+  for (int i = 0; i < n; i++) {
+    char *path = g_strdup_printf("%s/%s", dir, names[i]);
     assert_true(g_file_get_contents(path, &seq[i].bytes, &seq[i].len, NULL));
-    g_free(rel);
     g_free(path);
     run_job(&seq[i]);
+    par[i].bytes = seq[i].bytes;
+    par[i].len = seq[i].len;
   }
-  memcpy(par, seq, sizeof par);
-  for (int i = 0; i < N; i++) par[i].reason[0] = 0;
-  /* Thread A takes the even jobs, thread B the odd ones (par + 1 shifts the list by one). */
-  GThread *a = g_thread_new("a", worker, par), *b = g_thread_new("b", worker, par + 1);
-  g_thread_join(a);
-  g_thread_join(b);
-  for (int i = 0; i < N; i++) {
+  lane lanes[THREADS];
+  GThread *th[THREADS];
+  for (int t = 0; t < THREADS; t++) {
+    lanes[t] = (lane){par, n, t};
+    th[t] = g_thread_new("photo", worker, &lanes[t]);
+  }
+  for (int t = 0; t < THREADS; t++) g_thread_join(th[t]);
+  for (int i = 0; i < n; i++) {
+    if (strcmp(par[i].reason, seq[i].reason)) fprintf(stderr, "%s: %s vs %s\n", names[i], par[i].reason, seq[i].reason);
     assert_string_equal(par[i].reason, seq[i].reason);
     assert_true(fabs(par[i].eye_y - seq[i].eye_y) < 1e-6);
     assert_true(fabs(par[i].crown_y - seq[i].crown_y) < 1e-6);
     g_free(seq[i].bytes);
+    g_free(names[i]);
   }
+  free(seq);
+  free(par);
+  g_free(dir);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(dev_photos_conform_or_are_refused_with_a_reason),
       cmocka_unit_test(negatives_are_refused_with_the_right_code),
-      cmocka_unit_test(engine_gives_the_same_answers_on_two_threads),
+      cmocka_unit_test(engine_gives_the_same_answers_on_several_threads),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -101,6 +101,15 @@ const char *photo_reason_message(const char *code);
  * marks and `caption` under each copy. format "pdf" or "jpeg". The output is malloc'd. */
 int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, const char *format,
                 uint8_t **out, size_t *out_len, err_t *err);
+/* The same sheet as a page of a caller's document (e.g. one PDF with a page per student): decode and
+ * lay out once, ask the page size (mm) to size the page, then draw on a cairo context whose user
+ * units are millimetres; captions stay text. The caller frees the page. */
+typedef struct photo_sheet_page photo_sheet_page;
+struct _cairo;
+photo_sheet_page *photo_sheet_page_new(const void *jpeg, size_t len, int copies, err_t *err);
+void photo_sheet_page_size(const photo_sheet_page *pg, double *w_mm, double *h_mm);
+void photo_sheet_page_draw(const photo_sheet_page *pg, struct _cairo *cr, const char *caption);
+void photo_sheet_page_free(photo_sheet_page *pg);
 /* Frees cairo's and pango's process-wide font caches; call once when no sheet is being drawn any
  * more (at the end of a CLI run), never while another thread may be drawing. */
 void photo_sheet_release(void);

@@ -119,26 +119,38 @@ static void draw(cairo_t *cr, const layout *l, cairo_surface_t *photo, int px_w,
   g_object_unref(pl);
 }
 
-int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, const char *format,
-                uint8_t **out, size_t *out_len, err_t *err) {
-  *out = NULL;
-  *out_len = 0;
-  int pdf = strcmp(format, "pdf") == 0;
-  if (!pdf && strcmp(format, "jpeg") != 0) return err_set(err, 400, "bad_format", "sheet format is pdf or jpeg");
-  if (copies < 1) return err_set(err, 400, "bad_copies", "at least one copy");
-  if (len == 0 || len > 20L * 1024 * 1024) return err_set(err, 400, "CORRUPT_IMAGE", "photo file empty or too large");
-  if (VIPS_INIT("tucai")) return err_set(err, 0, "vips_init", "libvips failed to start");
+struct photo_sheet_page {
+  layout l;
+  cairo_surface_t *photo;
+  int w, h, copies;
+};
+
+photo_sheet_page *photo_sheet_page_new(const void *jpeg, size_t len, int copies, err_t *err) {
+  if (copies < 1) {
+    err_set(err, 400, "bad_copies", "at least one copy");
+    return NULL;
+  }
+  if (len == 0 || len > 20L * 1024 * 1024) {
+    err_set(err, 400, "CORRUPT_IMAGE", "photo file empty or too large");
+    return NULL;
+  }
+  if (VIPS_INIT("tucai")) {
+    err_set(err, 0, "vips_init", "libvips failed to start");
+    return NULL;
+  }
   VipsImage *im = vips_image_new_from_buffer(jpeg, len, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
   if (!im) {
     vips_error_clear();
-    return err_set(err, 400, "CORRUPT_IMAGE", "the photo cannot be read");
+    err_set(err, 400, "CORRUPT_IMAGE", "the photo cannot be read");
+    return NULL;
   }
   int w = vips_image_get_width(im), h = vips_image_get_height(im);
   double dpi = im->Xres > 0 ? im->Xres * 25.4 : SHEET_DPI;
   if (dpi < 72 || dpi > 1200) dpi = SHEET_DPI;
   if (w < 16 || h < 16 || w > 4000 || h > 4000) {
     g_object_unref(im);
-    return err_set(err, 400, "IMAGE_TOO_LARGE", "the photo is not a standardized photo (%dx%d)", w, h);
+    err_set(err, 400, "IMAGE_TOO_LARGE", "the photo is not a standardized photo (%dx%d)", w, h);
+    return NULL;
   }
   VipsImage *rgb = NULL;
   size_t n = 0;
@@ -159,32 +171,62 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
   if (!px || n != (size_t)w * h * 3) {
     g_free(px);
     vips_error_clear();
-    return err_set(err, 400, "CORRUPT_IMAGE", "the photo cannot be decoded");
+    err_set(err, 400, "CORRUPT_IMAGE", "the photo cannot be decoded");
+    return NULL;
   }
   double pw = w / dpi * 25.4, ph = h / dpi * 25.4;
   layout land, port;
   int cl = fit(SHEET_LONG_MM, SHEET_SHORT_MM, pw, ph, &land), cp = fit(SHEET_SHORT_MM, SHEET_LONG_MM, pw, ph, &port);
-  layout *l = cp > cl ? &port : &land;
   int cap = cp > cl ? cp : cl;
   if (copies > cap) {
     g_free(px);
-    return err_set(err, 400, "too_many_copies", "at most %d copies of a %.0fx%.0f mm photo fit on a 6-inch sheet", cap,
-                   pw, ph);
+    err_set(err, 400, "too_many_copies", "at most %d copies of a %.0fx%.0f mm photo fit on a 6-inch sheet", cap, pw,
+            ph);
+    return NULL;
   }
+  photo_sheet_page *pg = calloc(1, sizeof *pg);
+  pg->l = cp > cl ? port : land;
+  pg->w = w, pg->h = h, pg->copies = copies;
   /* The photo as a cairo surface (native-endian xRGB words). */
-  cairo_surface_t *ps = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-  unsigned char *data = cairo_image_surface_get_data(ps);
-  int stride = cairo_image_surface_get_stride(ps);
+  pg->photo = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+  unsigned char *data = cairo_image_surface_get_data(pg->photo);
+  int stride = cairo_image_surface_get_stride(pg->photo);
   for (int y = 0; y < h; y++) {
     uint32_t *row = (uint32_t *)(data + (size_t)y * stride);
     for (int x = 0; x < w; x++) {
-      const uint8_t *s = px + ((size_t)y * w + x) * 3;
-      row[x] = 0xFF000000u | (uint32_t)s[0] << 16 | (uint32_t)s[1] << 8 | s[2];
+      const uint8_t *src = px + ((size_t)y * w + x) * 3;
+      row[x] = 0xFF000000u | (uint32_t)src[0] << 16 | (uint32_t)src[1] << 8 | src[2];
     }
   }
-  cairo_surface_mark_dirty(ps);
+  cairo_surface_mark_dirty(pg->photo);
   g_free(px);
+  return pg;
+}
 
+void photo_sheet_page_size(const photo_sheet_page *pg, double *w_mm, double *h_mm) {
+  *w_mm = pg->l.page_w;
+  *h_mm = pg->l.page_h;
+}
+
+void photo_sheet_page_draw(const photo_sheet_page *pg, struct _cairo *cr, const char *caption) {
+  draw(cr, &pg->l, pg->photo, pg->w, pg->h, pg->copies, caption);
+}
+
+void photo_sheet_page_free(photo_sheet_page *pg) {
+  if (!pg) return;
+  cairo_surface_destroy(pg->photo);
+  free(pg);
+}
+
+int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, const char *format,
+                uint8_t **out, size_t *out_len, err_t *err) {
+  *out = NULL;
+  *out_len = 0;
+  int pdf = strcmp(format, "pdf") == 0;
+  if (!pdf && strcmp(format, "jpeg") != 0) return err_set(err, 400, "bad_format", "sheet format is pdf or jpeg");
+  photo_sheet_page *pg = photo_sheet_page_new(jpeg, len, copies, err);
+  if (!pg) return -1;
+  const layout *l = &pg->l;
   int rc = 0;
   if (pdf) {
     growbuf g = {0};
@@ -192,7 +234,7 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
                                                                 l->page_h / 25.4 * 72.0);
     cairo_t *cr = cairo_create(surf);
     cairo_scale(cr, 72.0 / 25.4, 72.0 / 25.4);
-    draw(cr, l, ps, w, h, copies, caption);
+    photo_sheet_page_draw(pg, cr, caption);
     cairo_destroy(cr);
     cairo_surface_finish(surf);
     int bad = cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS || g.failed;
@@ -209,7 +251,7 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
     cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, sw, sh);
     cairo_t *cr = cairo_create(surf);
     cairo_scale(cr, SHEET_DPI / 25.4, SHEET_DPI / 25.4);
-    draw(cr, l, ps, w, h, copies, caption);
+    photo_sheet_page_draw(pg, cr, caption);
     cairo_destroy(cr);
     cairo_surface_flush(surf);
     const unsigned char *sd = cairo_image_surface_get_data(surf);
@@ -235,7 +277,7 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
     }
     cairo_surface_destroy(surf);
   }
-  cairo_surface_destroy(ps);
+  photo_sheet_page_free(pg);
   return rc;
 }
 

@@ -16,7 +16,6 @@
 #include "audit/audit.h"
 #include "blob/blob.h"
 #include "collect/collect.h"
-#include "export/jpeg_info.h"
 #include "identity/student.h"
 #include "office/shipping.h"
 #include "photo/photo.h"
@@ -24,7 +23,6 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define SHEET_DPI 300.0
 
 int print_postage(db_t *db, int64_t batch_id, int64_t record_id, int64_t *order_id, int64_t *address_id,
                   char out_trade_no[40], err_t *err) {
@@ -198,31 +196,21 @@ static int load_items(db_t *db, int64_t pb, int64_t batch_id, sheet_item **out, 
   return 0;
 }
 
-/* One sheet (the engine's JPEG at 300 dpi) as a page of its own size, the JPEG embedded as is. */
-static int add_sheet(pdf_doc *d, int first, uint8_t *jpg, size_t len, const char *slug, err_t *err) {
-  jpeg_info ji;
-  if (jpeg_info_read(jpg, len, &ji) < 0 || ji.width < 1 || ji.height < 1) {
-    free(jpg);
-    return err_set(err, 0, "sheet_failed", "the sheet is not a JPEG");
-  }
-  double w_mm = ji.width / SHEET_DPI * 25.4, h_mm = ji.height / SHEET_DPI * 25.4;
+/* One student's 6-inch sheet as a page of the batch PDF, drawn by the engine: the photo embedded
+ * at full resolution, cut marks and the captions as text (searchable, sharp at any zoom). */
+static int add_sheet(pdf_doc *d, int first, const uint8_t *photo, size_t len, int copies, const char *caption,
+                     const char *slug, err_t *err) {
+  photo_sheet_page *pg = photo_sheet_page_new(photo, len, copies, err);
+  if (!pg) return -1;
+  double w_mm, h_mm;
+  photo_sheet_page_size(pg, &w_mm, &h_mm);
   if (first) cairo_pdf_surface_set_size(d->surf, w_mm * 72.0 / 25.4, h_mm * 72.0 / 25.4);
   else pdf_next_page(d, w_mm, h_mm);
-  /* The pixels are never read for PDF output: cairo embeds the attached JPEG (DCTDecode). */
-  cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, ji.width, ji.height);
-  if (cairo_surface_set_mime_data(img, CAIRO_MIME_TYPE_JPEG, jpg, len, free, jpg) != CAIRO_STATUS_SUCCESS) {
-    free(jpg);
-    cairo_surface_destroy(img);
-    return err_set(err, 0, "sheet_failed", "cannot embed the sheet");
-  }
-  cairo_t *cr = d->cr;
-  cairo_save(cr);
-  cairo_scale(cr, 25.4 / SHEET_DPI, 25.4 / SHEET_DPI);
-  cairo_set_source_surface(cr, img, 0, 0);
-  cairo_paint(cr);
-  cairo_restore(cr);
-  cairo_surface_destroy(img);
-  pdf_text(cr, 4, 1.2, w_mm - 8, 5, 0, slug);
+  cairo_save(d->cr);
+  photo_sheet_page_draw(pg, d->cr, caption);
+  cairo_restore(d->cr);
+  photo_sheet_page_free(pg);
+  pdf_text(d->cr, 4, 1.2, w_mm - 8, 5, 0, slug);
   return 0;
 }
 
@@ -234,17 +222,16 @@ static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, co
   int rc = n ? pdf_open(&d, 102, 152, err) : err_set(err, 409, "nothing_to_print", "the print batch is empty");
   int opened = rc == 0;
   for (int i = 0; i < n && !rc; i++) {
-    uint8_t *photo = NULL, *sheet = NULL;
-    size_t plen = 0, slen = 0;
+    uint8_t *photo = NULL;
+    size_t plen = 0;
     rc = blob_get(a->blobs, db, it[i].blob, &photo, &plen, err);
     char caption[128], slug[512];
     snprintf(caption, sizeof caption, "%s %s", it[i].s.name, it[i].s.student_no);
-    if (!rc) rc = photo_sheet(photo, plen, copies, caption, "jpeg", &sheet, &slen, err);
-    if (photo) sodium_memzero(photo, plen);
-    free(photo);
     snprintf(slug, sizeof slug, "打印批次 %lld · 第 %d/%d 张 · %s · %s %s · %s", (long long)pb, i + 1, n, it[i].s.college,
              it[i].s.student_no, it[i].s.name, it[i].postage ? "邮寄" : "交学院");
-    if (!rc) rc = add_sheet(&d, i == 0, sheet, slen, slug, err); /* takes the sheet */
+    if (!rc) rc = add_sheet(&d, i == 0, photo, plen, copies, caption, slug, err);
+    if (photo) sodium_memzero(photo, plen);
+    free(photo);
   }
   sodium_memzero(it, sizeof *it * (size_t)(n + 1));
   free(it);

@@ -128,7 +128,10 @@ for (const store of ['sqlite', 'postgres']) describe(`office: prints, labels, tr
     const text = pdfText(file);
     const pos = [1, 2, 3].map((i) => {
       const s = rosterStudent(i);
-      assert.ok(text.includes(`${s.student_no}${s.name}`), `caption of ${s.name}: ${text}`);
+      assert.ok(text.includes(`${s.student_no}${s.name}`), `page heading of ${s.name}: ${text}`);
+      // The caption under every copy on the sheet is text too ("姓名 学号").
+      const copies = text.split(`${s.name}${s.student_no}`).length - 1;
+      assert.ok(copies >= 2, `captions under the copies of ${s.name}: found ${copies}`);
       return text.indexOf(s.student_no);
     });
     assert.ok(pos[0] < pos[1] && pos[1] < pos[2], 'ordered by college, then number');

@@ -360,6 +360,35 @@ extern "C" int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask
   }
 }
 
+namespace {
+// Scratch images of the guided filter, kept between calls. Not thread_local: a pool that lives
+// as long as the process keeps them reachable (LeakSanitizer) and bounds them by the number of
+// concurrent callers.
+struct gf_work {
+  cv::Mat I, p, ch[3], mI[3], mp, cIp[3], var[3][3], tmp, near, a[3], b, ma[3], mb, changed, full_a[3], full_b,
+      full_changed;
+};
+std::mutex gf_mu;
+// Never destroyed, so that the pool stays reachable after static destructors have run.
+std::vector<gf_work *> &gf_pool = *new std::vector<gf_work *>();
+struct gf_lease {
+  gf_work *w;
+  gf_lease() {
+    std::lock_guard<std::mutex> lock(gf_mu);
+    if (gf_pool.empty()) {
+      w = new gf_work();
+    } else {
+      w = gf_pool.back();
+      gf_pool.pop_back();
+    }
+  }
+  ~gf_lease() {
+    std::lock_guard<std::mutex> lock(gf_mu);
+    gf_pool.push_back(w);
+  }
+};
+}  // namespace
+
 extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps) {
   // He et al., "Guided Image Filtering" (colour guide): per window a linear model
   // alpha = a^T I + b with a = (Sigma + eps U)^-1 cov(I, p). The coefficients are smooth, so they
@@ -380,10 +409,13 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
       I8 = img;
       p8 = am;
     }
-    // Scratch images live per thread and are reused from photo to photo: OpenCV's create() keeps
-    // a buffer of the right size, and fresh 1 MB buffers for each temporary cost more in page
-    // faults than the arithmetic does.
-    static thread_local cv::Mat I, p, ch[3], mI[3], mp, cIp[3], var[3][3], tmp, near;
+    // Scratch images are reused from photo to photo (a small pool, one per concurrent caller):
+    // OpenCV's create() keeps a buffer of the right size, and fresh 1 MB buffers for each
+    // temporary cost more in page faults than the arithmetic does.
+    gf_lease lease;
+    gf_work &wk = *lease.w;
+    cv::Mat &I = wk.I, &p = wk.p, *ch = wk.ch, *mI = wk.mI, &mp = wk.mp, *cIp = wk.cIp, &tmp = wk.tmp, &near = wk.near;
+    cv::Mat(&var)[3][3] = wk.var;
     I8.convertTo(I, CV_32FC3, 1.0 / 255.0);
     p8.convertTo(p, CV_32F, 1.0 / 255.0);
     cv::split(I, ch);
@@ -411,7 +443,7 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
         cv::subtract(var[i][j], tmp, var[i][j]);
         if (i == j) cv::add(var[i][j], eps, var[i][j]);
       }
-    static thread_local cv::Mat a[3], b, ma[3], mb, changed;
+    cv::Mat *a = wk.a, &b = wk.b, *ma = wk.ma, &mb = wk.mb, &changed = wk.changed;
     for (int i = 0; i < 3; i++) {
       a[i].create(small, CV_32F);
       a[i].setTo(0);
@@ -444,7 +476,7 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
     }
     mean_into(b, mb);
     cv::dilate(near, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * rs + 3, 2 * rs + 3)));
-    static thread_local cv::Mat full_a[3], full_b, full_changed;
+    cv::Mat *full_a = wk.full_a, &full_b = wk.full_b, &full_changed = wk.full_changed;
     cv::Mat fa[3] = {ma[0], ma[1], ma[2]}, fb = mb, fc = changed;
     if (f > 1) {
       for (int i = 0; i < 3; i++) {

@@ -2,7 +2,8 @@
 //   status reads/s   wrk against GET /api/status with a signed-in, paid student's cookie
 //   uploads/s        students uploading at once, each upload counted when its preview is ready
 // Usage: node bench/flow.mjs [--students 8] [--uploads 48] [--seconds 5]  (TUCAI_BIN=build/tucai)
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 import { photo, startFlowWorld } from '../tests/e2e/support/flow_world.mjs';
 
@@ -42,8 +43,10 @@ try {
     `(${nStudents} students at once, photo ${(img.length / 1e6).toFixed(1)} MB); latency p50 ${lat[lat.length >> 1]} ms, ` +
     `p95 ${lat[Math.floor(lat.length * 0.95)]} ms`);
 
-  const out = execFileSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '-H', `Cookie: ${students[0].cookieHeader()}`,
-    `${w.server.url}/api/status`], { encoding: 'utf8' });
+  // Asynchronously: the server logs a line per request into a pipe this process reads; a blocking
+  // spawn would stop reading, the pipe would fill, and the server would stall on its log writes.
+  const { stdout: out } = await promisify(execFile)('wrk', ['-t2', '-c32', `-d${seconds}s`, '-H',
+    `Cookie: ${students[0].cookieHeader()}`, `${w.server.url}/api/status`], { encoding: 'utf8' });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1];
   const latAvg = /Latency\s+(\S+)/.exec(out)?.[1];
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] || '0';

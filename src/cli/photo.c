@@ -25,6 +25,7 @@
 
 #include "cli/commands.h"
 #include "photo/checks/check_cli.h"
+#include "photo/checks/checks.h"
 #include "photo/photo.h"
 #include "util/clock.h"
 
@@ -191,6 +192,12 @@ static int cmd_standardize(opts *o) {
     rc = 1;
   } else {
     rc = 0;
+    /* The automatic checks belong in the report too (the same results the student's preview shows). */
+    json_t *checks = NULL;
+    if (!res.refused && photo_checks_run(&res.analysis, p->checks, &checks, &err) == 0) {
+      json_object_set(res.report, "checks", json_object_get(checks, "checks"));
+      json_decref(checks);
+    }
     if (o->report && write_json(o->report, res.report)) {
       fprintf(stderr, "tucai photo: cannot write %s\n", o->report);
       rc = 2;

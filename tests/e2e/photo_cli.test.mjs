@@ -66,6 +66,13 @@ test('standardize writes a conformant 480x640 300 dpi JPEG and a report', () => 
   for (const s of ['decode', 'detect', 'landmarks', 'segment', 'frame', 'matte', 'encode', 'total'])
     assert.ok(rep.timing_ms[s] >= 0, s);
   assert.ok(Array.isArray(rep.warnings));
+  // The automatic checks are part of the report: every check, each with where it looked.
+  assert.equal(rep.checks.length, 30);
+  for (const c of rep.checks) {
+    assert.match(c.status, /^(pass|warn|fail)$/, c.id);
+    assert.equal(c.region.length, 4, c.id);
+  }
+  assert.ok(rep.checks.some((c) => c.id === 'glasses'));
 });
 
 test('other profiles give their own size and background', () => {

@@ -10,5 +10,6 @@ const cli_command cli_commands[] = {
     {"code", cli_code, "collection codes: keygen, issue, verify (the issuer tool)"},
     {"pay", cli_pay, "payment tools (sign-request: the exact WeChat Pay v3 signature)"},
     {"registry", cli_registry, "registry exchange: receive (verify a package), operator-key, export"},
+    {"audit", cli_audit, "read the audit log (decisions, settings, staff views of photos)"},
     {0, 0, 0},
 };

@@ -15,6 +15,7 @@ int cli_user(int argc, char **argv);
 int cli_jobs(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_photo(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 int cli_pay(int argc, char **argv);
 int cli_code(int argc, char **argv);
 int cli_registry(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* manifest.c: manifest CSV/XLSX writers and the strict CSV reader (see manifest.h). */
 #include "export/manifest.h"
+#include "util/xlsx_mem.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -88,35 +89,10 @@ int manifest_csv(const manifest *m, uint8_t **out, size_t *len, err_t *err) {
   return 0;
 }
 
-static int read_all(const char *path, uint8_t **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *p = n > 0 ? malloc((size_t)n) : NULL;
-  if (!p || fread(p, 1, (size_t)n, f) != (size_t)n) {
-    free(p);
-    fclose(f);
-    return -1;
-  }
-  fclose(f);
-  *out = p;
-  *len = (size_t)n;
-  return 0;
-}
-
 int manifest_xlsx(const manifest *m, const char *tmp_dir, uint8_t **out, size_t *len, err_t *err) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/manifest-XXXXXX", tmp_dir);
-  int fd = mkstemp(path);
-  if (fd < 0) return err_set(err, 0, "tmp", "cannot create a temporary file");
-  close(fd);
-  lxw_workbook *wb = workbook_new(path);
-  if (!wb) {
-    unlink(path);
-    return err_set(err, 0, "xlsx", "cannot start the workbook");
-  }
+  char path[XLSX_MEM_PATH];
+  lxw_workbook *wb = xlsx_mem_open(tmp_dir, path, err);
+  if (!wb) return -1;
   lxw_worksheet *ws = workbook_add_worksheet(wb, "manifest");
   for (int i = 0; i < 5; i++) worksheet_write_string(ws, 0, (lxw_col_t)i, HEADERS[i], NULL);
   for (int r = 0; r < m->n; r++) {
@@ -126,11 +102,7 @@ int manifest_xlsx(const manifest *m, const char *tmp_dir, uint8_t **out, size_t 
   }
   worksheet_set_column(ws, 0, 3, 18, NULL);
   worksheet_set_column(ws, 4, 4, 66, NULL);
-  lxw_error e = workbook_close(wb);
-  int rc = 0;
-  if (e != LXW_NO_ERROR || read_all(path, out, len) < 0) rc = err_set(err, 0, "xlsx", "cannot write the workbook");
-  unlink(path);
-  return rc;
+  return xlsx_mem_close(wb, path, out, len, err);
 }
 
 void csv_fields_free(char **fields, int n) {

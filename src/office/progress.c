@@ -8,6 +8,7 @@
 #include <xlsxwriter.h>
 
 #include "export/manifest.h"
+#include "util/xlsx_mem.h"
 
 const char *const progress_status_codes[PROGRESS_N_STATUS] = {"not_started", "linked", "paid",
                                                               "submitted", "rejected", "approved"};
@@ -152,33 +153,14 @@ int office_pending_csv(const json_t *list, uint8_t **out, size_t *len, err_t *er
 }
 
 int office_pending_xlsx(const json_t *list, const char *tmp_dir, uint8_t **out, size_t *len, err_t *err) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/pending-XXXXXX", tmp_dir);
-  int fd = mkstemp(path);
-  if (fd < 0) return err_set(err, 0, "tmp", "cannot create a temporary file");
-  close(fd);
-  lxw_workbook *wb = workbook_new(path);
-  if (!wb) {
-    unlink(path);
-    return err_set(err, 0, "xlsx", "cannot start the workbook");
-  }
+  char path[XLSX_MEM_PATH];
+  lxw_workbook *wb = xlsx_mem_open(tmp_dir, path, err);
+  if (!wb) return -1;
   lxw_worksheet *ws = workbook_add_worksheet(wb, "未完成");
   for (int c = 0; c < 5; c++) worksheet_write_string(ws, 0, (lxw_col_t)c, HEADS[c], NULL);
   size_t i;
   json_t *row;
   json_array_foreach(list, i, row) for (int c = 0; c < 5; c++)
       worksheet_write_string(ws, (lxw_row_t)(i + 1), (lxw_col_t)c, json_string_value(json_object_get(row, COLS[c])), NULL);
-  int rc = workbook_close(wb) == LXW_NO_ERROR ? 0 : -1;
-  FILE *f = rc ? NULL : fopen(path, "rb");
-  if (f) {
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *out = malloc(n > 0 ? (size_t)n : 1);
-    if (!*out || fread(*out, 1, (size_t)n, f) != (size_t)n) rc = -1;
-    *len = (size_t)n;
-    fclose(f);
-  } else rc = -1;
-  unlink(path);
-  return rc ? err_set(err, 0, "xlsx", "cannot write the workbook") : 0;
+  return xlsx_mem_close(wb, path, out, len, err);
 }

@@ -8,6 +8,7 @@
 
 #include "identity/batch.h"
 #include "pay/mock.h"
+#include "util/xlsx_mem.h"
 
 json_t *pay_payments(db_t *db, const char *date, err_t *err) {
   int64_t from = shanghai_day_start(date);
@@ -93,21 +94,10 @@ char *pay_payments_csv(const json_t *rows, size_t *len) {
 }
 
 char *pay_payments_xlsx(const json_t *rows, const char *tmp_dir, size_t *len, err_t *err) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/payments-XXXXXX", tmp_dir && *tmp_dir ? tmp_dir : "/tmp");
-  int fd = mkstemp(path);
-  if (fd < 0) {
-    err_set(err, 0, "tmp_failed", "cannot create a temporary file");
-    return NULL;
-  }
-  close(fd);
-  lxw_workbook *wb = workbook_new(path);
-  lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, "payments") : NULL;
-  if (!ws) {
-    unlink(path);
-    err_set(err, 0, "xlsx_failed", "cannot create the workbook");
-    return NULL;
-  }
+  char path[XLSX_MEM_PATH];
+  lxw_workbook *wb = xlsx_mem_open(tmp_dir, path, err);
+  if (!wb) return NULL;
+  lxw_worksheet *ws = workbook_add_worksheet(wb, "payments");
   lxw_format *money = workbook_add_format(wb);
   format_set_num_format(money, "0.00");
   const char *head[] = {"订单号", "微信支付单号", "批次", "项目", "金额(元)", "状态", "支付时间", "退款(元)", "退款时间", "标记"};
@@ -131,27 +121,9 @@ char *pay_payments_xlsx(const json_t *rows, const char *tmp_dir, size_t *len, er
     worksheet_write_string(ws, row, 8, refunded, NULL);
     worksheet_write_string(ws, row, 9, json_string_value(json_object_get(r, "flag")), NULL);
   }
-  if (workbook_close(wb) != LXW_NO_ERROR) {
-    unlink(path);
-    err_set(err, 0, "xlsx_failed", "cannot write the workbook");
-    return NULL;
-  }
-  FILE *f = fopen(path, "rb");
-  char *data = NULL;
-  if (f && fseek(f, 0, SEEK_END) == 0) {
-    long n = ftell(f);
-    rewind(f);
-    data = n > 0 ? malloc((size_t)n) : NULL;
-    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
-      free(data);
-      data = NULL;
-    }
-    *len = (size_t)n;
-  }
-  if (f) fclose(f);
-  unlink(path);
-  if (!data) err_set(err, 0, "xlsx_failed", "cannot read the workbook back");
-  return data;
+  uint8_t *data = NULL;
+  if (xlsx_mem_close(wb, path, &data, len, err) < 0) return NULL;
+  return (char *)data;
 }
 
 static void mismatch(json_t *list, const char *kind, const char *no, int64_t ours, int64_t bill) {

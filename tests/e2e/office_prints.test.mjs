@@ -97,6 +97,21 @@ for (const store of ['sqlite', 'postgres']) describe(`office: prints, labels, tr
     assert.deepEqual(r.body.fees.map((f) => f.code), ['collect', 'print', 'post']);
   });
 
+  test('the not-done list downloads as a real XLSX holding every pending student', async () => {
+    const r = await op.get(`/api/office/batches/${w.batchId}/pending?format=xlsx`);
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.headers.get('content-type'), /spreadsheetml/);
+    assert.equal(r.raw.subarray(0, 2).toString(), 'PK');
+    // Read the workbook's strings back with Debian's python3 (zipfile only).
+    const strings = execFileSync('/usr/bin/python3', ['-c',
+      'import io, sys, zipfile; print(zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())).read("xl/sharedStrings.xml").decode())'],
+    { input: r.raw }).toString();
+    const pending = (await op.get(`/api/office/batches/${w.batchId}/pending`)).body.students;
+    assert.ok(pending.length > 0);
+    for (const s of pending) assert.ok(strings.includes(s.student_no), s.student_no);
+    assert.ok(strings.includes('学号') && strings.includes('状态'));
+  });
+
   test('three approved students: prints, hand-over, labels', async () => {
     students[1] = await approve(1, ['collect', 'print', 'post'], ADDRESS);
     students[2] = await approve(2, ['collect', 'print']);

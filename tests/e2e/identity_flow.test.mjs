@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { SHARED, cleanup, pgDatabase, startServer, tempDir, tucai as run } from './support/server.mjs';
+import { idNumber } from './support/idcard.mjs';
 
 // --- small helpers -----------------------------------------------------------------------------
 
@@ -55,15 +56,6 @@ function expectError(r, status, code) {
   assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status} ${r.text}`);
   assert.equal(r.body?.error?.code, code, r.text);
   assert.match(r.body.error.message, /[\u4e00-\u9fff]/, 'student-facing message is Chinese');
-}
-
-// GB 11643 check character, so that the test builds valid ID numbers itself.
-function idNumber(body17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const map = '10X98765432';
-  let s = 0;
-  for (let i = 0; i < 17; i++) s += Number(body17[i]) * w[i];
-  return body17 + map[s % 11];
 }
 
 const b64u = (buf) => Buffer.from(buf).toString('base64url');

@@ -10,13 +10,7 @@ import path from 'node:path';
 
 import { BIN, Client, startServer, tempDir } from '../e2e/support/server.mjs';
 import { startFakeWechatpay, writeMerchantFiles } from './fake_wechatpay.mjs';
-
-function idNumber(body17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  let s = 0;
-  for (let i = 0; i < 17; i++) s += Number(body17[i]) * w[i];
-  return body17 + '10X98765432'[s % 11];
-}
+import { idNumber } from '../e2e/support/idcard.mjs';
 
 export function rosterStudent(i) {
   return {

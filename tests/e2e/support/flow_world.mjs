@@ -8,13 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { BIN, Client, SHARED, startServer, tempDir } from './server.mjs';
-
-function idNumber(body17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  let s = 0;
-  for (let i = 0; i < 17; i++) s += Number(body17[i]) * w[i];
-  return body17 + '10X98765432'[s % 11];
-}
+import { idNumber } from './idcard.mjs';
 
 export function rosterStudent(i) {
   return {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 import { SHARED, SOURCE, tempDir, tucai as run } from '../../e2e/support/server.mjs';
+import { idNumber } from '../../e2e/support/idcard.mjs';
 
 export const ARTIFACTS = path.join(SOURCE, 'tests', 'artifacts', 'web');
 
@@ -130,14 +131,6 @@ export function tucai(args, env = {}) {
   return r.stdout;
 }
 
-// GB 11643 check character.
-export function idNumber(body17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  let s = 0;
-  for (let i = 0; i < 17; i++) s += Number(body17[i]) * w[i];
-  return body17 + '10X98765432'[s % 11];
-}
-
 // The last one-time code the outbox sender wrote for this phone.
 export function lastOtp(dataDir, phone) {
   const f = path.join(dataDir, 'sms-outbox.jsonl');
@@ -254,3 +247,5 @@ export async function stopClean(srv) {
   assert.doesNotMatch(log, /Sanitizer|runtime error/, 'the server ran clean under the sanitizers');
   assert.equal(code, 0, 'graceful exit');
 }
+
+export { idNumber };

@@ -73,28 +73,40 @@ static int job_close_unpaid(struct app *app, db_t *db, job *j, err_t *err) {
   return pay_order_close(app, db, id, (pay_actor){0, 0}, "unpaid when its time ran out", err);
 }
 
-static int job_refund(struct app *app, db_t *db, job *j, err_t *err) {
-  int64_t id = 0;
-  if (payload_order(j, err, &id) < 0) return -1;
+/* Asks the provider for the refund of the job's order. Returns 1 with *r filled when the order is
+ * waiting for its refund, 0 when there is nothing to do (already refunded or never owed), -1 on
+ * error. Asking again is idempotent at the provider and returns the refund's status. */
+static int ask_refund(struct app *app, db_t *db, job *j, int64_t *id, pay_refund *r, err_t *err) {
+  if (payload_order(j, err, id) < 0) return -1;
   pay_order o;
-  if (pay_order_get(db, id, &o, err) < 0) return -1;
+  if (pay_order_get(db, *id, &o, err) < 0) return -1;
   if (strcmp(o.state, "refund_pending") != 0) return 0;
   pay_provider *p = pay_provider_get(app, err);
   if (!p) return -1;
-  pay_refund r;
-  if (p->refund(p, o.out_trade_no, o.out_refund_no, o.refund_fen, o.amount_fen, o.refund_reason, &r, err) < 0)
+  if (p->refund(p, o.out_trade_no, o.out_refund_no, o.refund_fen, o.amount_fen, o.refund_reason, r, err) < 0)
     return -1;
-  if (strcmp(r.status, "SUCCESS") == 0) {
-    /* Synchronous success (the mock, or a fast provider): apply it like its notice. */
-    if (db_begin(db, err) < 0) return -1;
-    int result = 0;
-    int64_t oid = 0;
-    if (pay_apply_refund(db, &r, &result, &oid, err) < 0 || db_commit(db, err) < 0) {
-      db_rollback(db);
-      return -1;
-    }
-    return 0;
+  return 1;
+}
+
+/* A refund the provider reports as done is applied like its REFUND.SUCCESS notice. */
+static int apply_refund(db_t *db, const pay_refund *r, err_t *err) {
+  if (db_begin(db, err) < 0) return -1;
+  int result = 0;
+  int64_t oid = 0;
+  if (pay_apply_refund(db, r, &result, &oid, err) < 0 || db_commit(db, err) < 0) {
+    db_rollback(db);
+    return -1;
   }
+  return 0;
+}
+
+static int job_refund(struct app *app, db_t *db, job *j, err_t *err) {
+  int64_t id = 0;
+  pay_refund r;
+  int asked = ask_refund(app, db, j, &id, &r, err);
+  if (asked <= 0) return asked;
+  /* Synchronous success (the mock, or a fast provider). */
+  if (strcmp(r.status, "SUCCESS") == 0) return apply_refund(db, &r, err);
   /* PROCESSING: the REFUND.SUCCESS notice will finish it; a later check covers a lost notice. */
   json_t *payload = json_pack("{s:I}", "order_id", (json_int_t)id);
   jobs_enqueue_opts opts = {.max_attempts = 10, .run_at_ms = clock_now_ms() + 10 * 60 * 1000};
@@ -105,25 +117,11 @@ static int job_refund(struct app *app, db_t *db, job *j, err_t *err) {
 
 static int job_refund_check(struct app *app, db_t *db, job *j, err_t *err) {
   int64_t id = 0;
-  if (payload_order(j, err, &id) < 0) return -1;
-  pay_order o;
-  if (pay_order_get(db, id, &o, err) < 0) return -1;
-  if (strcmp(o.state, "refund_pending") != 0) return 0;
-  /* Asking for the same refund again is idempotent at the provider and returns its status. */
-  pay_provider *p = pay_provider_get(app, err);
-  if (!p) return -1;
   pay_refund r;
-  if (p->refund(p, o.out_trade_no, o.out_refund_no, o.refund_fen, o.amount_fen, o.refund_reason, &r, err) < 0)
-    return -1;
+  int asked = ask_refund(app, db, j, &id, &r, err);
+  if (asked <= 0) return asked;
   if (strcmp(r.status, "SUCCESS") != 0) return err_set(err, 0, "refund_processing", "refund still processing");
-  if (db_begin(db, err) < 0) return -1;
-  int result = 0;
-  int64_t oid = 0;
-  if (pay_apply_refund(db, &r, &result, &oid, err) < 0 || db_commit(db, err) < 0) {
-    db_rollback(db);
-    return -1;
-  }
-  return 0;
+  return apply_refund(db, &r, err);
 }
 
 void pay_jobs_register(void) {

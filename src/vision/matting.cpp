@@ -1,0 +1,281 @@
+// matting.cpp: the image operations of the cut-out (crop warp, guided filter, weighted mean,
+// connected components, area resize), OpenCV behind vision.h. None of them needs a loaded model,
+// so they live apart from the networks in vision.cpp.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "vision/vision.h"
+
+extern "C" int vision_resize_rgb(const uint8_t *src, int w, int h, uint8_t *dst, int dw, int dh) {
+  try {
+    cv::Mat in(h, w, CV_8UC3, const_cast<uint8_t *>(src)), out(dh, dw, CV_8UC3, dst);
+    cv::resize(in, out, out.size(), 0, 0, cv::INTER_AREA);
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+extern "C" int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask_src, const double m[6], uint8_t *out,
+                           uint8_t *mask_out, int ow, int oh, const uint8_t fill[3]) {
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(src));
+    // Scale of the map (source pixels per output pixel).
+    double scale = std::sqrt(std::fabs(m[0] * m[4] - m[1] * m[3]));
+    // The source region the output reads from.
+    double xs[4], ys[4];
+    const double cx[4] = {0, (double)ow, 0, (double)ow}, cy[4] = {0, 0, (double)oh, (double)oh};
+    for (int i = 0; i < 4; i++) {
+      xs[i] = m[0] * cx[i] + m[1] * cy[i] + m[2];
+      ys[i] = m[3] * cx[i] + m[4] * cy[i] + m[5];
+    }
+    int x0 = (int)std::floor(*std::min_element(xs, xs + 4)) - 2, x1 = (int)std::ceil(*std::max_element(xs, xs + 4)) + 2;
+    int y0 = (int)std::floor(*std::min_element(ys, ys + 4)) - 2, y1 = (int)std::ceil(*std::max_element(ys, ys + 4)) + 2;
+    cv::Rect roi = cv::Rect(x0, y0, x1 - x0, y1 - y0) & cv::Rect(0, 0, w, h);
+    cv::Mat o(oh, ow, CV_8UC3, out);
+    cv::Mat mo;
+    if (mask_out) mo = cv::Mat(oh, ow, CV_8U, mask_out);
+    if (roi.width <= 0 || roi.height <= 0) {
+      o.setTo(cv::Scalar(fill[0], fill[1], fill[2]));
+      if (mask_out) mo.setTo(0);
+      return 0;
+    }
+    cv::Mat part = img(roi), mpart;
+    if (mask_src) mpart = cv::Mat(h, w, CV_8U, const_cast<uint8_t *>(mask_src))(roi);
+    double pre = 1.0;
+    if (scale > 1.5) {
+      // Shrinking: area-average first so that the bilinear warp does not alias.
+      pre = 1.0 / scale;
+      cv::Size sz(std::max(1, (int)std::lround(roi.width * pre)), std::max(1, (int)std::lround(roi.height * pre)));
+      cv::Mat t;
+      cv::resize(part, t, sz, 0, 0, cv::INTER_AREA);
+      part = t;
+      if (mask_src) {
+        cv::Mat tm;
+        cv::resize(mpart, tm, sz, 0, 0, cv::INTER_AREA);
+        mpart = tm;
+      }
+    }
+    // out -> part coordinates: p = pre * (M(out) - roi.origin)
+    cv::Mat M = (cv::Mat_<double>(2, 3) << m[0] * pre, m[1] * pre, (m[2] - roi.x) * pre, m[3] * pre, m[4] * pre,
+                 (m[5] - roi.y) * pre);
+    cv::warpAffine(part, o, M, o.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+                   cv::Scalar(fill[0], fill[1], fill[2]));
+    if (mask_out) {
+      if (mask_src)
+        cv::warpAffine(mpart, mo, M, mo.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+                       cv::Scalar(0));
+      else
+        mo.setTo(0);
+    }
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+namespace {
+// Scratch images of the guided filter, kept between calls. Not thread_local: a pool that lives
+// as long as the process keeps them reachable (LeakSanitizer) and bounds them by the number of
+// concurrent callers.
+struct gf_work {
+  cv::Mat I, p, ch[3], mI[3], mp, cIp[3], var[3][3], tmp, near, a[3], b, ma[3], mb, changed, full_a[3], full_b,
+      full_changed;
+};
+std::mutex gf_mu;
+// Never destroyed, so that the pool stays reachable after static destructors have run.
+std::vector<gf_work *> &gf_pool = *new std::vector<gf_work *>();
+struct gf_lease {
+  gf_work *w;
+  gf_lease() {
+    std::lock_guard<std::mutex> lock(gf_mu);
+    if (gf_pool.empty()) {
+      w = new gf_work();
+    } else {
+      w = gf_pool.back();
+      gf_pool.pop_back();
+    }
+  }
+  ~gf_lease() {
+    std::lock_guard<std::mutex> lock(gf_mu);
+    gf_pool.push_back(w);
+  }
+};
+}  // namespace
+
+extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps) {
+  // He et al., "Guided Image Filtering" (colour guide): per window a linear model
+  // alpha = a^T I + b with a = (Sigma + eps U)^-1 cov(I, p). The coefficients are smooth, so they
+  // are computed at half resolution and interpolated back ("Fast Guided Filter", He & Sun 2015);
+  // the final alpha = a^T I + b uses the full-resolution guide. A window where alpha is constant
+  // has a = 0 and b = that constant, so the 3x3 solve runs only where it is not, and the mask
+  // changes only near such windows.
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), am(h, w, CV_8U, alpha);
+    const int f = (w * h > 100000) ? 2 : 1;
+    cv::Size small(std::max(1, w / f), std::max(1, h / f));
+    int rs = std::max(1, r / f);
+    cv::Mat I8, p8;
+    if (f > 1) {
+      cv::resize(img, I8, small, 0, 0, cv::INTER_AREA);
+      cv::resize(am, p8, small, 0, 0, cv::INTER_AREA);
+    } else {
+      I8 = img;
+      p8 = am;
+    }
+    // Scratch images are reused from photo to photo (a small pool, one per concurrent caller):
+    // OpenCV's create() keeps a buffer of the right size, and fresh 1 MB buffers for each
+    // temporary cost more in page faults than the arithmetic does.
+    gf_lease lease;
+    gf_work &wk = *lease.w;
+    cv::Mat &I = wk.I, &p = wk.p, *ch = wk.ch, *mI = wk.mI, &mp = wk.mp, *cIp = wk.cIp, &tmp = wk.tmp, &near = wk.near;
+    cv::Mat(&var)[3][3] = wk.var;
+    I8.convertTo(I, CV_32FC3, 1.0 / 255.0);
+    p8.convertTo(p, CV_32F, 1.0 / 255.0);
+    cv::split(I, ch);
+    cv::Size k(2 * rs + 1, 2 * rs + 1);
+    auto mean_into = [&](const cv::Mat &x, cv::Mat &y) {
+      cv::boxFilter(x, y, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    };
+    mean_into(p, mp);
+    cv::compare(mp, 1e-6, near, cv::CMP_GT);
+    cv::compare(mp, 1 - 1e-6, tmp, cv::CMP_LT);
+    cv::bitwise_and(near, tmp, near);
+    if (cv::countNonZero(near) == 0) return 0;
+    for (int i = 0; i < 3; i++) {
+      mean_into(ch[i], mI[i]);
+      cv::multiply(ch[i], p, tmp);
+      mean_into(tmp, cIp[i]);
+      cv::multiply(mI[i], mp, tmp);
+      cv::subtract(cIp[i], tmp, cIp[i]);
+    }
+    for (int i = 0; i < 3; i++)
+      for (int j = i; j < 3; j++) {
+        cv::multiply(ch[i], ch[j], tmp);
+        mean_into(tmp, var[i][j]);
+        cv::multiply(mI[i], mI[j], tmp);
+        cv::subtract(var[i][j], tmp, var[i][j]);
+        if (i == j) cv::add(var[i][j], eps, var[i][j]);
+      }
+    cv::Mat *a = wk.a, &b = wk.b, *ma = wk.ma, &mb = wk.mb, &changed = wk.changed;
+    for (int i = 0; i < 3; i++) {
+      a[i].create(small, CV_32F);
+      a[i].setTo(0);
+    }
+    for (int y = 0; y < small.height; y++) {
+      const uint8_t *nr = near.ptr<uint8_t>(y);
+      const float *v00 = var[0][0].ptr<float>(y), *v01 = var[0][1].ptr<float>(y), *v02 = var[0][2].ptr<float>(y);
+      const float *v11 = var[1][1].ptr<float>(y), *v12 = var[1][2].ptr<float>(y), *v22 = var[2][2].ptr<float>(y);
+      const float *c0 = cIp[0].ptr<float>(y), *c1 = cIp[1].ptr<float>(y), *c2 = cIp[2].ptr<float>(y);
+      float *a0 = a[0].ptr<float>(y), *a1 = a[1].ptr<float>(y), *a2 = a[2].ptr<float>(y);
+      for (int x = 0; x < small.width; x++) {
+        if (!nr[x]) continue;
+        // Symmetric 3x3 solve by cofactors (positive definite: eps on the diagonal).
+        double s00 = v00[x], s01 = v01[x], s02 = v02[x], s11 = v11[x], s12 = v12[x], s22 = v22[x];
+        double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22, i02 = s01 * s12 - s02 * s11;
+        double i11 = s00 * s22 - s02 * s02, i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
+        double det = s00 * i00 + s01 * i01 + s02 * i02;
+        if (std::fabs(det) < 1e-18) continue;
+        double q0 = c0[x], q1 = c1[x], q2 = c2[x];
+        a0[x] = (float)((i00 * q0 + i01 * q1 + i02 * q2) / det);
+        a1[x] = (float)((i01 * q0 + i11 * q1 + i12 * q2) / det);
+        a2[x] = (float)((i02 * q0 + i12 * q1 + i22 * q2) / det);
+      }
+    }
+    mp.copyTo(b);
+    for (int i = 0; i < 3; i++) {
+      cv::multiply(a[i], mI[i], tmp);
+      cv::subtract(b, tmp, b);
+      mean_into(a[i], ma[i]);
+    }
+    mean_into(b, mb);
+    cv::dilate(near, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * rs + 3, 2 * rs + 3)));
+    cv::Mat *full_a = wk.full_a, &full_b = wk.full_b, &full_changed = wk.full_changed;
+    cv::Mat fa[3] = {ma[0], ma[1], ma[2]}, fb = mb, fc = changed;
+    if (f > 1) {
+      for (int i = 0; i < 3; i++) {
+        cv::resize(ma[i], full_a[i], cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+        fa[i] = full_a[i];
+      }
+      cv::resize(mb, full_b, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+      cv::resize(changed, full_changed, cv::Size(w, h), 0, 0, cv::INTER_NEAREST);
+      fb = full_b;
+      fc = full_changed;
+    }
+    // q = mean(a)^T I + mean(b) with the full-resolution guide, only where it can differ.
+    for (int y = 0; y < h; y++) {
+      const uint8_t *g = img.ptr<uint8_t>(y), *cm = fc.ptr<uint8_t>(y);
+      const float *a0 = fa[0].ptr<float>(y), *a1 = fa[1].ptr<float>(y), *a2 = fa[2].ptr<float>(y), *bb = fb.ptr<float>(y);
+      uint8_t *o = am.ptr<uint8_t>(y);
+      for (int x = 0; x < w; x++) {
+        if (!cm[x]) continue;
+        double q = a0[x] * (g[3 * x] / 255.0) + a1[x] * (g[3 * x + 1] / 255.0) + a2[x] * (g[3 * x + 2] / 255.0) + bb[x];
+        o[x] = (uint8_t)std::lround(std::min(1.0, std::max(0.0, q)) * 255.0);
+      }
+    }
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+extern "C" int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, int w, int h, int r, float *out) {
+  // The local wall colour is smooth, so it is computed at a quarter of the resolution (16 times
+  // fewer pixels) and interpolated back.
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), wm(h, w, CV_8U, const_cast<uint8_t *>(weight));
+    const int f = 4;
+    cv::Size small(std::max(1, w / f), std::max(1, h / f));
+    cv::Mat I, W;
+    cv::resize(img, I, small, 0, 0, cv::INTER_AREA);
+    cv::resize(wm, W, small, 0, 0, cv::INTER_AREA);
+    I.convertTo(I, CV_32FC3);
+    W.convertTo(W, CV_32F, 1.0 / 255.0);
+    cv::Mat W3;
+    cv::merge(std::vector<cv::Mat>{W, W, W}, W3);
+    int rs = std::max(1, r / f);
+    cv::Size k(2 * rs + 1, 2 * rs + 1);
+    cv::Mat num, den, plain;
+    cv::boxFilter(I.mul(W3), num, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    cv::boxFilter(W3, den, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    cv::boxFilter(I, plain, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+    cv::Mat mean(small, CV_32FC3);
+    for (int y = 0; y < small.height; y++) {
+      const cv::Vec3f *d = den.ptr<cv::Vec3f>(y), *n = num.ptr<cv::Vec3f>(y), *pl = plain.ptr<cv::Vec3f>(y);
+      cv::Vec3f *o = mean.ptr<cv::Vec3f>(y);
+      for (int x = 0; x < small.width; x++)
+        for (int c = 0; c < 3; c++) o[x][c] = d[x][c] > 1e-3f ? n[x][c] / d[x][c] : pl[x][c];
+    }
+    cv::Mat o(h, w, CV_32FC3, out);
+    cv::resize(mean, o, o.size(), 0, 0, cv::INTER_LINEAR);
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+extern "C" int vision_mask_components(const uint8_t *mask, int w, int h, int sx, int sy, long *seed_area,
+                                      long *total_area) {
+  try {
+    cv::Mat m(h, w, CV_8U, const_cast<uint8_t *>(mask)), bin, labels, stats, cent;
+    cv::threshold(m, bin, 127, 255, cv::THRESH_BINARY);
+    int n = cv::connectedComponentsWithStats(bin, labels, stats, cent, 8, CV_32S);
+    long total = 0;
+    for (int i = 1; i < n; i++) total += stats.at<int>(i, cv::CC_STAT_AREA);
+    *total_area = total;
+    *seed_area = 0;
+    if (sx >= 0 && sy >= 0 && sx < w && sy < h) {
+      int l = labels.at<int>(sy, sx);
+      if (l > 0) *seed_area = stats.at<int>(l, cv::CC_STAT_AREA);
+    }
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}

@@ -159,20 +159,22 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
       lut[c][v] = (uint8_t)lround(255.0 * pow(t, corr->gamma));
     }
 
+  const uint8_t *bnew = p->background;
   for (size_t i = 0; i < n; i++) {
-    double a = std_mask->px[i] / 255.0;
-    for (int c = 0; c < 3; c++) {
-      double I = photo[i * 3 + c], bnew = p->background[c], v;
-      if (a >= 0.999)
-        v = lut[c][(int)I];
-      else if (a <= 0.001)
-        v = bnew;
-      else {
-        double F = (I - (1 - a) * bg_mean[i * 3 + c]) / fmax(a, 0.25);
+    const uint8_t *I = photo + i * 3;
+    uint8_t *o = std->px + i * 3, a8 = std_mask->px[i];
+    if (a8 == 255) {
+      for (int c = 0; c < 3; c++) o[c] = lut[c][I[c]];
+    } else if (a8 == 0) {
+      memcpy(o, bnew, 3);
+    } else {
+      float a = a8 / 255.0f, inv_a = 1.0f / (a > 0.25f ? a : 0.25f);
+      for (int c = 0; c < 3; c++) {
+        float F = (I[c] - (1 - a) * bg_mean[i * 3 + c]) * inv_a;
         F = F < 0 ? 0 : F > 255 ? 255 : F;
-        v = a * lut[c][(int)lround(F)] + (1 - a) * bnew;
+        float v = a * lut[c][(int)(F + 0.5f)] + (1 - a) * bnew[c];
+        o[c] = (uint8_t)(v + 0.5f);
       }
-      std->px[i * 3 + c] = (uint8_t)lround(v < 0 ? 0 : v > 255 ? 255 : v);
     }
   }
   rc = 0;

@@ -196,27 +196,38 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
     }
     mean_into(b, mb);
     cv::dilate(near, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * rs + 3, 2 * rs + 3)));
+    // Only the rows and columns where the mask can change are brought back to full resolution.
+    cv::Rect box = cv::boundingRect(changed);
+    if (box.empty()) return 0;
+    cv::Rect fbox(box.x * f, box.y * f, std::min(w - box.x * f, box.width * f), std::min(h - box.y * f, box.height * f));
     cv::Mat *full_a = wk.full_a, &full_b = wk.full_b, &full_changed = wk.full_changed;
-    cv::Mat fa[3] = {ma[0], ma[1], ma[2]}, fb = mb, fc = changed;
+    cv::Mat fa[3], fb, fc;
     if (f > 1) {
+      // A whole-image resize (OpenCV's fast path for exact factors) cropped to the box.
       for (int i = 0; i < 3; i++) {
         cv::resize(ma[i], full_a[i], cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-        fa[i] = full_a[i];
+        fa[i] = full_a[i](fbox);
       }
       cv::resize(mb, full_b, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
       cv::resize(changed, full_changed, cv::Size(w, h), 0, 0, cv::INTER_NEAREST);
-      fb = full_b;
-      fc = full_changed;
+      fb = full_b(fbox);
+      fc = full_changed(fbox);
+    } else {
+      for (int i = 0; i < 3; i++) fa[i] = ma[i](fbox);
+      fb = mb(fbox);
+      fc = changed(fbox);
     }
     // q = mean(a)^T I + mean(b) with the full-resolution guide, only where it can differ.
-    for (int y = 0; y < h; y++) {
-      const uint8_t *g = img.ptr<uint8_t>(y), *cm = fc.ptr<uint8_t>(y);
+    const float k255 = 1.0f / 255.0f;
+    for (int y = 0; y < fbox.height; y++) {
+      const uint8_t *g = img.ptr<uint8_t>(y + fbox.y) + 3 * fbox.x, *cm = fc.ptr<uint8_t>(y);
       const float *a0 = fa[0].ptr<float>(y), *a1 = fa[1].ptr<float>(y), *a2 = fa[2].ptr<float>(y), *bb = fb.ptr<float>(y);
-      uint8_t *o = am.ptr<uint8_t>(y);
-      for (int x = 0; x < w; x++) {
+      uint8_t *o = am.ptr<uint8_t>(y + fbox.y) + fbox.x;
+      for (int x = 0; x < fbox.width; x++) {
         if (!cm[x]) continue;
-        double q = a0[x] * (g[3 * x] / 255.0) + a1[x] * (g[3 * x + 1] / 255.0) + a2[x] * (g[3 * x + 2] / 255.0) + bb[x];
-        o[x] = (uint8_t)std::lround(std::min(1.0, std::max(0.0, q)) * 255.0);
+        float q = (a0[x] * g[3 * x] + a1[x] * g[3 * x + 1] + a2[x] * g[3 * x + 2]) * k255 + bb[x];
+        q = q < 0 ? 0 : q > 1 ? 1 : q;
+        o[x] = (uint8_t)(q * 255.0f + 0.5f);
       }
     }
     return 0;

@@ -8,7 +8,9 @@
 #                                   scripts/models/tflite2onnx.py with Debian's /usr/bin/python3
 #   @tensorflow/tfjs-tflite         a real TFLite runtime (WebAssembly) that the conversion test
 #                                   compares our ONNX model against
-# dlib's 68-point landmark model comes from Debian's libdlib-data (/usr/share/dlib) and is linked in.
+# dlib's 68-point landmark model comes from Debian's libdlib-data (/usr/share/dlib); the build
+# (scripts/build.sh, a CMake custom command) converts it with `tucai photo landmarks-convert` into
+# $MODELS/landmarks68.bin, the compact file the engine loads (src/vision/landmarks.h).
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 MODELS=${TUCAI_MODELS:-$SRC/models}

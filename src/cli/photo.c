@@ -10,6 +10,9 @@
  *   segment IN -o MASK.png [--raw RAW.bin] [--models DIR]
  *       the segmenter's person mask over the whole photo (diagnostics); RAW.bin holds the model's
  *       256x256x3 input bytes then its 65536 float32 outputs, to compare with another runtime
+ *   landmarks-convert IN.dat OUT.bin [--bits 8|16|32]
+ *       setup (the build runs it): dlib's 68-point shape predictor -> the engine's compact landmark
+ *       model (src/vision/landmarks.h), leaves quantised to int8 (default) or int16, or kept float
  * Profiles come from $TUCAI_PROFILES or <source>/profiles; models from --models, $TUCAI_MODELS or
  * <source>/models. */
 #include <dirent.h>
@@ -28,6 +31,7 @@
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
 #include "util/clock.h"
+#include "vision/vision.h"
 
 #define DEFAULT_PROFILE "chsi-blue"
 /* The CLI reads at most this much; larger files are refused as IMAGE_TOO_LARGE unread. */
@@ -41,6 +45,7 @@ static void usage(FILE *f) {
           "       tucai photo sheet STD.jpg -o SHEET.pdf|SHEET.jpg [--copies N] [--caption TEXT] [--format pdf|jpeg]\n"
           "       tucai photo check IN [--profile NAME] [--json]\n"
           "       tucai photo segment IN -o MASK.png [--raw RAW.bin] [--models DIR]\n"
+          "       tucai photo landmarks-convert IN.dat OUT.bin [--bits 8|16|32]\n"
           "default profile: " DEFAULT_PROFILE "\n");
 }
 
@@ -48,7 +53,7 @@ static void usage(FILE *f) {
 typedef struct opts {
   const char *pos[4];
   int npos;
-  const char *out, *profile, *report, *models, *caption, *format, *jobs, *copies, *raw;
+  const char *out, *profile, *report, *models, *caption, *format, *jobs, *copies, *raw, *bits;
   int json;
 } opts;
 
@@ -71,6 +76,7 @@ static int parse(int argc, char **argv, opts *o) {
     else if (!strcmp(a, "--jobs")) slot = &o->jobs;
     else if (!strcmp(a, "--copies")) slot = &o->copies;
     else if (!strcmp(a, "--raw")) slot = &o->raw;
+    else if (!strcmp(a, "--bits")) slot = &o->bits;
     else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "tucai photo: unknown option %s\n", a);
       return -1;
@@ -537,6 +543,24 @@ static int cmd_segment(opts *o) {
   return rc;
 }
 
+static int cmd_landmarks_convert(opts *o) {
+  const char *b = o->bits ? o->bits : "8";
+  int bits = !strcmp(b, "8") ? 8 : !strcmp(b, "16") ? 16 : !strcmp(b, "32") ? 32 : 0;
+  if (o->npos != 2 || !bits) {
+    usage(stderr);
+    return 2;
+  }
+  char why[512] = "";
+  if (vision_landmarks_convert(o->pos[0], o->pos[1], bits, why, sizeof why)) {
+    fprintf(stderr, "tucai photo landmarks-convert: %s\n", why);
+    return 1;
+  }
+  struct stat st;
+  if (stat(o->pos[1], &st) == 0) printf("%s: %lld bytes, %s leaves\n", o->pos[1], (long long)st.st_size,
+                                     bits == 8 ? "int8" : bits == 16 ? "int16" : "float");
+  return 0;
+}
+
 int cli_photo(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
@@ -554,6 +578,7 @@ int cli_photo(int argc, char **argv) {
   if (!strcmp(sub, "profiles")) return cmd_profiles(&o);
   if (!strcmp(sub, "sheet")) return cmd_sheet(&o);
   if (!strcmp(sub, "segment")) return cmd_segment(&o);
+  if (!strcmp(sub, "landmarks-convert")) return cmd_landmarks_convert(&o);
   fprintf(stderr, "tucai photo: unknown subcommand '%s'\n", sub);
   usage(stderr);
   return 2;

@@ -57,8 +57,8 @@ typedef struct photo_limits {
 
 typedef struct photo_engine photo_engine;
 
-/* Loads the models from `models_dir` (NULL: TUCAI_MODELS or <source>/models) and dlib's landmark
- * model (TUCAI_DLIB_LANDMARKS or /usr/share/dlib/...). */
+/* Loads the models from `models_dir` (NULL: TUCAI_MODELS or <source>/models), the landmark model
+ * included (TUCAI_LANDMARKS or <models_dir>/landmarks68.bin, which the build converts from dlib's). */
 photo_engine *photo_engine_open(const char *models_dir, err_t *err);
 void photo_engine_close(photo_engine *e);
 void photo_engine_set_limits(photo_engine *e, const photo_limits *limits);

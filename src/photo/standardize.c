@@ -85,8 +85,11 @@ photo_engine *photo_engine_open(const char *models_dir, err_t *err) {
     return NULL;
   }
   if (!models_dir) models_dir = photo_default_models_dir();
-  const char *lm = getenv("TUCAI_DLIB_LANDMARKS");
-  if (!lm || !*lm) lm = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat";
+  /* The compact landmark model the build converts from dlib's .dat (src/vision/landmarks.h). */
+  const char *lm_env = getenv("TUCAI_LANDMARKS");
+  char lm[4096];
+  if (lm_env && *lm_env) snprintf(lm, sizeof lm, "%s", lm_env);
+  else snprintf(lm, sizeof lm, "%s/landmarks68.bin", models_dir);
   photo_engine *e = calloc(1, sizeof *e);
   if (!e) {
     err_set(err, 0, "out_of_memory", "out of memory");
@@ -95,7 +98,7 @@ photo_engine *photo_engine_open(const char *models_dir, err_t *err) {
   char why[512] = "";
   e->v = vision_open(models_dir, lm, why, sizeof why);
   if (!e->v) {
-    err_set(err, 0, "models_missing", "%s (run scripts/setup-models.sh)", why);
+    err_set(err, 0, "models_missing", "%s (run scripts/setup-models.sh, then scripts/build.sh)", why);
     free(e);
     return NULL;
   }

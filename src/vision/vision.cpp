@@ -6,6 +6,8 @@
 // (IoU >= 0.3) are merged as a score-weighted mean.
 #include "vision/vision.h"
 
+#include "vision/landmarks.h"
+
 #include <dlib/image_processing.h>
 #include <dlib/opencv.h>
 
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -25,7 +28,8 @@
 struct vision {
   cv::dnn::Net front, back, seg;
   std::mutex front_mu, back_mu, seg_mu;
-  dlib::shape_predictor sp;
+  lm_model *landmarks = nullptr;
+  ~vision() { lm_model_free(landmarks); }
 };
 
 static void say(char *errbuf, size_t errlen, const std::string &msg) {
@@ -36,11 +40,19 @@ extern "C" vision *vision_open(const char *models_dir, const char *landmarks_pat
   vision *v = nullptr;
   try {
     v = new vision();
+    // The landmark model first: it is the one a setup may have left out or damaged, and it is
+    // checked in milliseconds.
+    char why[512] = "";
+    v->landmarks = lm_model_load(landmarks_path, why, sizeof why);
+    if (!v->landmarks || lm_model_parts(v->landmarks) != 68) {
+      say(errbuf, errlen, v->landmarks ? std::string("landmark model ") + landmarks_path + ": not 68 landmarks" : why);
+      delete v;
+      return nullptr;
+    }
     std::string dir(models_dir);
     v->front = cv::dnn::readNetFromONNX(dir + "/blazeface_front_128.onnx");
     v->back = cv::dnn::readNetFromONNX(dir + "/blazeface_back_256.onnx");
     v->seg = cv::dnn::readNetFromONNX(dir + "/selfie_segmentation.onnx");
-    dlib::deserialize(landmarks_path) >> v->sp;
     return v;
   } catch (const std::exception &e) {
     say(errbuf, errlen, std::string("loading models: ") + e.what());
@@ -195,27 +207,78 @@ extern "C" int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, 
   }
 }
 
+namespace {
+
+// The grey crop around a face box that both predictors read (they use intensities only), and the
+// box as dlib's rectangle in crop pixels. Returns false when the box is outside the image.
+bool face_crop(const uint8_t *rgb, int w, int h, const float box[4], cv::Mat &gray, cv::Rect &roi, long rect[4]) {
+  cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
+  float m = std::max(box[2], box[3]) * 0.5f;
+  roi = cv::Rect((int)std::floor(box[0] - m), (int)std::floor(box[1] - m), (int)std::ceil(box[2] + 2 * m),
+                 (int)std::ceil(box[3] + 2 * m));
+  roi &= cv::Rect(0, 0, w, h);
+  if (roi.width < 8 || roi.height < 8) return false;
+  cv::cvtColor(img(roi), gray, cv::COLOR_RGB2GRAY);
+  rect[0] = std::lround(box[0] - roi.x);
+  rect[1] = std::lround(box[1] - roi.y);
+  rect[2] = std::lround(box[0] + box[2] - roi.x);
+  rect[3] = std::lround(box[1] + box[3] - roi.y);
+  return true;
+}
+
+}  // namespace
+
 extern "C" int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float box[4], float out[68][2],
                                 char *errbuf, size_t errlen) {
   try {
-    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
-    // Work on a grey crop around the face: the predictor reads intensities only.
-    float m = std::max(box[2], box[3]) * 0.5f;
-    cv::Rect roi((int)std::floor(box[0] - m), (int)std::floor(box[1] - m), (int)std::ceil(box[2] + 2 * m),
-                 (int)std::ceil(box[3] + 2 * m));
-    roi &= cv::Rect(0, 0, w, h);
-    if (roi.width < 8 || roi.height < 8) {
+    cv::Mat gray;
+    cv::Rect roi;
+    long rect[4];
+    if (!face_crop(rgb, w, h, box, gray, roi, rect)) {
       say(errbuf, errlen, "face box outside the image");
       return -1;
     }
+    lm_predict(v->landmarks, gray.ptr<uint8_t>(), gray.cols, gray.rows, gray.step, rect, &out[0][0]);
+    for (int i = 0; i < 68; i++) {
+      out[i][0] += roi.x;
+      out[i][1] += roi.y;
+    }
+    return 0;
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("landmarks: ") + e.what());
+    return -1;
+  }
+}
+
+struct vision_dlib_landmarks {
+  dlib::shape_predictor sp;
+};
+
+extern "C" vision_dlib_landmarks *vision_dlib_landmarks_open(const char *dat_path, char *errbuf, size_t errlen) {
+  try {
+    std::unique_ptr<vision_dlib_landmarks> d(new vision_dlib_landmarks());
+    dlib::deserialize(dat_path) >> d->sp;
+    return d.release();
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("loading dlib's landmark model: ") + e.what());
+    return nullptr;
+  }
+}
+
+extern "C" int vision_dlib_landmarks_run(vision_dlib_landmarks *d, const uint8_t *rgb, int w, int h, const float box[4],
+                                         float out[68][2], char *errbuf, size_t errlen) {
+  try {
     cv::Mat gray;
-    cv::cvtColor(img(roi), gray, cv::COLOR_RGB2GRAY);
+    cv::Rect roi;
+    long rect[4];
+    if (!face_crop(rgb, w, h, box, gray, roi, rect)) {
+      say(errbuf, errlen, "face box outside the image");
+      return -1;
+    }
     dlib::cv_image<unsigned char> dimg(cvIplImage(gray));
-    dlib::rectangle r((long)std::lround(box[0] - roi.x), (long)std::lround(box[1] - roi.y),
-                      (long)std::lround(box[0] + box[2] - roi.x), (long)std::lround(box[1] + box[3] - roi.y));
-    dlib::full_object_detection shape = v->sp(dimg, r);
+    dlib::full_object_detection shape = d->sp(dimg, dlib::rectangle(rect[0], rect[1], rect[2], rect[3]));
     if (shape.num_parts() != 68) {
-      say(errbuf, errlen, "landmark model returned an unexpected number of points");
+      say(errbuf, errlen, "dlib's model returned an unexpected number of points");
       return -1;
     }
     for (int i = 0; i < 68; i++) {
@@ -224,10 +287,12 @@ extern "C" int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, con
     }
     return 0;
   } catch (const std::exception &e) {
-    say(errbuf, errlen, std::string("landmarks: ") + e.what());
+    say(errbuf, errlen, std::string("dlib landmarks: ") + e.what());
     return -1;
   }
 }
+
+extern "C" void vision_dlib_landmarks_close(vision_dlib_landmarks *d) { delete d; }
 
 static int segment_blob(vision *v, const cv::Mat &rgb256, cv::Mat &prob, char *errbuf, size_t errlen) {
   try {

@@ -3,12 +3,14 @@
  * The photo engine (src/photo) hands this module packed 8-bit RGB buffers (w*h*3, row-major) and
  * gets back numbers and 8-bit masks; no C++ type crosses this header. One `vision` holds the loaded
  * networks: load once (seconds), then call from any thread. OpenCV's Net objects are not re-entrant,
- * so each network is guarded by its own mutex; dlib's shape predictor is read-only and needs none.
+ * so each network is guarded by its own mutex; the landmark model is read-only and needs none.
  *
  * Models: `models_dir` holds blazeface_front_128.onnx, blazeface_back_256.onnx and
- * selfie_segmentation.onnx (scripts/setup-models.sh puts them there); `landmarks_path` is dlib's
- * shape_predictor_68_face_landmarks.dat (Debian libdlib-data). Every function returns -1 on failure
- * and writes a reason into `errbuf` where one is given. */
+ * selfie_segmentation.onnx (scripts/setup-models.sh puts them there); `landmarks_path` is the compact
+ * landmark model (landmarks68.bin, see landmarks.h) that the build converts from dlib's
+ * shape_predictor_68_face_landmarks.dat (Debian libdlib-data) with vision_landmarks_convert(); the
+ * engine never loads dlib's .dat itself. Every function returns -1 on failure and writes a reason
+ * into `errbuf` where one is given. */
 #ifndef TUCAI_VISION_VISION_H
 #define TUCAI_VISION_VISION_H
 
@@ -38,9 +40,24 @@ void vision_set_threads(int n);
 int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, float min_score, vision_face *out,
                         int max, char *errbuf, size_t errlen);
 
-/* dlib 68-point landmarks inside `box` (x, y, w, h in image pixels). */
+/* The 68 landmarks of dlib's model inside `box` (x, y, w, h in image pixels), whole pixels as dlib
+ * gives them, evaluated from the compact model: with its int8 leaves they lie within about a pixel
+ * of dlib's (tests/unit/test_vision_landmarks.c measures it). */
 int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float box[4], float out[68][2],
                      char *errbuf, size_t errlen);
+
+/* Setup: converts dlib's shape_predictor .dat into the compact model at `out_path` (written whole
+ * or not at all), leaves as int8 or int16 (`leaf_bits` 8 or 16) with one scale per leaf, or as
+ * dlib's floats (32: as large as dlib's, for the test that checks the evaluator). */
+int vision_landmarks_convert(const char *dat_path, const char *out_path, int leaf_bits, char *errbuf, size_t errlen);
+
+/* For the tests only: dlib's own shape predictor loaded from its .dat (71 MB), run on the same grey
+ * crop as vision_landmarks(), to measure how far the compact model's landmarks are from dlib's. */
+typedef struct vision_dlib_landmarks vision_dlib_landmarks;
+vision_dlib_landmarks *vision_dlib_landmarks_open(const char *dat_path, char *errbuf, size_t errlen);
+int vision_dlib_landmarks_run(vision_dlib_landmarks *d, const uint8_t *rgb, int w, int h, const float box[4],
+                              float out[68][2], char *errbuf, size_t errlen);
+void vision_dlib_landmarks_close(vision_dlib_landmarks *d);
 
 /* MediaPipe selfie segmentation (RGB 256x256 in [0,1], no letterbox) on the region (x0, y0, cw,
  * ch) of `rgb`, which may reach outside the image: the model sees the region stretched to 256x256, with the image's edge pixels repeated where the region

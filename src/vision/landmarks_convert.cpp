@@ -114,7 +114,8 @@ extern "C" int vision_landmarks_convert(const char *dat_path, const char *out_pa
     if (!f) throw convert_error{"cannot write " + tmp + ": " + strerror(errno)};
     unsigned char header[LM_HEADER_BYTES] = {0};
     // The header is written again at the end, once the checksum is known.
-    if (fwrite(header, 1, sizeof header, f) != sizeof header) throw convert_error{"writing " + tmp + ": " + strerror(errno)};
+    if (fwrite(header, 1, sizeof header, f) != sizeof header)
+      throw convert_error{"writing " + tmp + ": " + strerror(errno)};
     body_writer w{f};
 
     std::vector<float> fl(initial.begin(), initial.end());
@@ -181,7 +182,8 @@ extern "C" int vision_landmarks_convert(const char *dat_path, const char *out_pa
     int rc = fclose(f);
     f = nullptr;
     if (rc) throw convert_error{"writing " + tmp + ": " + strerror(errno)};
-    if (rename(tmp.c_str(), out_path)) throw convert_error{std::string("renaming to ") + out_path + ": " + strerror(errno)};
+    if (rename(tmp.c_str(), out_path))
+      throw convert_error{std::string("renaming to ") + out_path + ": " + strerror(errno)};
     return 0;
   } catch (const convert_error &e) {
     if (errbuf && errlen) snprintf(errbuf, errlen, "%s", e.why.c_str());

@@ -161,8 +161,8 @@ static void landmarks_agree_with_dlib_on_the_dev_photos(void **state) {
           agree(&ag[m][1], ours, dlibs);
           if (m == SHIPPED) agree(&here, ours, dlibs);
         }
-        if (rc == 0 &&
-            vision_dlib_landmarks_run(ref, dec.work.px, dec.work.w, dec.work.h, moved, dlibs_moved, why, sizeof why) == 0) {
+        if (rc == 0 && vision_dlib_landmarks_run(ref, dec.work.px, dec.work.w, dec.work.h, moved, dlibs_moved, why,
+                                                 sizeof why) == 0) {
           if (b == 0) agree(&dlib_shifted[0], dlibs_moved, dlibs);
           agree(&dlib_shifted[1], dlibs_moved, dlibs);
         }

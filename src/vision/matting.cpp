@@ -305,3 +305,23 @@ extern "C" int vision_mask_components(const uint8_t *mask, int w, int h, int sx,
     return -1;
   }
 }
+
+extern "C" int vision_mask_keep_component(uint8_t *mask, int w, int h, int sx, int sy) {
+  try {
+    if (sx < 0 || sy < 0 || sx >= w || sy >= h) return 0;
+    cv::Mat m(h, w, CV_8U, mask), bin, labels;
+    cv::threshold(m, bin, 127, 255, cv::THRESH_BINARY);
+    cv::connectedComponents(bin, labels, 8, CV_32S);
+    int keep = labels.at<int>(sy, sx);
+    if (keep == 0) return 0;
+    for (int y = 0; y < h; y++) {
+      const int *l = labels.ptr<int>(y);
+      uint8_t *o = m.ptr<uint8_t>(y);
+      for (int x = 0; x < w; x++)
+        if (l[x] != 0 && l[x] != keep) o[x] = 0;
+    }
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}

@@ -278,7 +278,7 @@ extern "C" int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob,
 }
 
 extern "C" int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch,
-                                     uint8_t *mask, char *errbuf, size_t errlen) {
+                                     int mirrored, uint8_t *mask, char *errbuf, size_t errlen) {
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
     cv::Rect region(x0, y0, cw, ch), in = region & cv::Rect(0, 0, w, h);
@@ -295,7 +295,9 @@ extern "C" int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h
     cv::resize(img(in), part, cv::Size(iw, ih), 0, 0, cv::INTER_AREA);
     cv::copyMakeBorder(part, input, t, 256 - t - ih, l, 256 - l - iw, cv::BORDER_REPLICATE);
     cv::Mat p;
+    if (mirrored) cv::flip(input, input, 1);
     if (segment_blob(v, input, p, errbuf, errlen) < 0) return -1;
+    if (mirrored) cv::flip(p, p, 1);
     cv::Mat p8;
     p.convertTo(p8, CV_8U, 255.0);
     // Back onto the image: the 256x256 output covers the whole region, so a resize to the

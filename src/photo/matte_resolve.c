@@ -44,6 +44,24 @@ static void distance_from(const uint8_t *seed, int W, int H, uint8_t *d) {
     }
 }
 
+/* out = pixels within `steps` (city-block) of a set pixel of `seed`: `steps` dilations by the
+ * 3x3 cross, each a max of five shifted rows (which the compiler vectorizes). `tmp` is scratch. */
+static void near_within(const uint8_t *seed, int W, int H, int steps, uint8_t *out, uint8_t *tmp) {
+  const uint8_t *src = seed;
+  for (int s = 0; s < steps; s++) {
+    uint8_t *dst = (steps - s) % 2 ? out : tmp;
+    for (int y = 0; y < H; y++) {
+      const uint8_t *r = src + (size_t)y * W, *up = y > 0 ? r - W : r, *dn = y + 1 < H ? r + W : r;
+      uint8_t *o = dst + (size_t)y * W;
+      o[0] = r[0] | up[0] | dn[0] | (W > 1 ? r[1] : 0);
+      for (int x = 1; x + 1 < W; x++) o[x] = r[x] | up[x] | dn[x] | r[x - 1] | r[x + 1];
+      if (W > 1) o[W - 1] = r[W - 1] | up[W - 1] | dn[W - 1] | r[W - 2];
+    }
+    src = dst;
+  }
+  if (steps == 0) memcpy(out, seed, (size_t)W * H);
+}
+
 static int bin_of(const uint8_t *c) { return (c[0] * BINS / 256 * BINS + c[1] * BINS / 256) * BINS + c[2] * BINS / 256; }
 
 /* A 3x3x3 box over the histogram, so that a colour a shade away from a sample still counts. */
@@ -65,7 +83,7 @@ static void smooth_hist(const float *in, float *out) {
 
 /* Per-pixel colour decisions leave speckle where colours mix; each deep pixel takes the majority
  * of the decided mask over a 5x5 window (an integral image of person pixels). */
-static void majority_smooth(uint8_t *raw, const uint8_t *unknown, const uint8_t *d_fg, const uint8_t *d_bg, int W,
+static void majority_smooth(uint8_t *raw, const uint8_t *unknown, const uint8_t *near_fg, const uint8_t *near_bg, int W,
                             int H) {
   int *sum = calloc((size_t)(W + 1) * (H + 1), sizeof(int));
   if (!sum) return;
@@ -76,7 +94,7 @@ static void majority_smooth(uint8_t *raw, const uint8_t *unknown, const uint8_t 
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++) {
       size_t i = (size_t)y * W + x;
-      if (!unknown[i] || d_fg[i] <= EDGE_PX || d_bg[i] <= EDGE_PX) continue;
+      if (!unknown[i] || near_fg[i] || near_bg[i]) continue;
       int x0 = x < 2 ? 0 : x - 2, y0 = y < 2 ? 0 : y - 2, x1 = x + 3 > W ? W : x + 3, y1 = y + 3 > H ? H : y + 3;
       int cnt = sum[(size_t)y1 * (W + 1) + x1] - sum[(size_t)y0 * (W + 1) + x1] - sum[(size_t)y1 * (W + 1) + x0] +
                 sum[(size_t)y0 * (W + 1) + x0];
@@ -89,7 +107,8 @@ int photo_matte_resolve(const uint8_t *photo, const uint8_t *inside, uint8_t *ra
                         photo_matte_doubt *doubt) {
   size_t n = (size_t)W * H;
   memset(doubt, 0, sizeof *doubt);
-  uint8_t *seed = calloc(n, 1), *d_fg = calloc(n, 1), *d_bg = calloc(n, 1), *d_unk = calloc(n, 1);
+  /* d_fg, d_bg: within EDGE_PX of the sure person / wall; d_unk: distance to the unknown region. */
+  uint8_t *seed = calloc(2 * n, 1), *d_fg = calloc(n, 1), *d_bg = calloc(n, 1), *d_unk = calloc(n, 1);
   float *hist = calloc((size_t)4 * BINS * BINS * BINS, sizeof(float));
   if (!seed || !d_fg || !d_bg || !d_unk || !hist) {
     free(seed);
@@ -103,14 +122,19 @@ int photo_matte_resolve(const uint8_t *photo, const uint8_t *inside, uint8_t *ra
         *s_bg = s_fg + BINS * BINS * BINS;
   long unknown = 0;
   for (size_t i = 0; i < n; i++) seed[i] = inside[i] && raw[i] >= KNOWN_FG;
-  distance_from(seed, W, H, d_fg);
+  near_within(seed, W, H, EDGE_PX, d_fg, d_unk);
   for (size_t i = 0; i < n; i++) seed[i] = inside[i] && raw[i] <= KNOWN_BG;
-  distance_from(seed, W, H, d_bg);
+  near_within(seed, W, H, EDGE_PX, d_bg, d_unk);
   for (size_t i = 0; i < n; i++) {
     seed[i] = inside[i] && raw[i] > KNOWN_BG && raw[i] < KNOWN_FG;
     unknown += seed[i];
   }
-  distance_from(seed, W, H, d_unk);
+  /* Nearness to the unknown region only picks colour samples: every other pixel and row will do. */
+  int hw = (W + 1) / 2, hh = (H + 1) / 2;
+  uint8_t *half = seed + n; /* the tail of seed's allocation */
+  for (int y = 0; y < hh; y++)
+    for (int x = 0; x < hw; x++) half[(size_t)y * hw + x] = seed[(size_t)(2 * y) * W + 2 * x];
+  distance_from(half, hw, hh, d_unk);
 
   /* Outline length of the person, for the per-outline measure. */
   long outline = 0;
@@ -123,27 +147,29 @@ int photo_matte_resolve(const uint8_t *photo, const uint8_t *inside, uint8_t *ra
   doubt->outline = outline;
 
   long deep = 0;
-  for (size_t i = 0; i < n; i++) deep += seed[i] && d_fg[i] > EDGE_PX && d_bg[i] > EDGE_PX;
+  for (size_t i = 0; i < n; i++) deep += seed[i] && !d_fg[i] && !d_bg[i];
   doubt->deep = deep;
   if (deep > 0) {
     double n_fg = 0, n_bg = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (!inside[i] || d_unk[i] > NEAR_PX) continue;
-      if (raw[i] >= KNOWN_FG) {
-        h_fg[bin_of(photo + i * 3)] += 1;
-        n_fg++;
-      } else if (raw[i] <= KNOWN_BG) {
-        h_bg[bin_of(photo + i * 3)] += 1;
-        n_bg++;
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++) {
+        size_t i = (size_t)y * W + x;
+        if (!inside[i] || d_unk[(size_t)(y / 2) * hw + x / 2] > NEAR_PX / 2) continue;
+        if (raw[i] >= KNOWN_FG) {
+          h_fg[bin_of(photo + i * 3)] += 1;
+          n_fg++;
+        } else if (raw[i] <= KNOWN_BG) {
+          h_bg[bin_of(photo + i * 3)] += 1;
+          n_bg++;
+        }
       }
-    }
     smooth_hist(h_fg, s_fg);
     smooth_hist(h_bg, s_bg);
     /* Likelihoods per unit of each side's sample count; a floor keeps unseen colours finite. */
     const double floor_p = 0.5 / (BINS * BINS * BINS);
     long ambiguous = 0, to_fg = 0, to_bg = 0;
     for (size_t i = 0; i < n; i++) {
-      if (!seed[i] || d_fg[i] <= EDGE_PX || d_bg[i] <= EDGE_PX) continue;
+      if (!seed[i] || d_fg[i] || d_bg[i]) continue;
       int b = bin_of(photo + i * 3);
       double pf = (n_fg > 0 ? s_fg[b] / n_fg : 0) + floor_p, pb = (n_bg > 0 ? s_bg[b] / n_bg : 0) + floor_p;
       double model = (raw[i] + 0.5) / 256.0;

@@ -3,22 +3,25 @@
  * 1. The segmenter (MediaPipe selfie segmentation, 256x256) runs on a crop around the subject's
  *    head and shoulders rather than the whole photo, so that the hair gets the model's resolution.
  * 2. Image and mask are cropped into the output frame in one resampling each.
- * 3. At output resolution a colour guided filter pulls the alpha onto the photo's own edges (hair
+ * 3. Broad areas the model left undecided (long hair on the shoulders, lettering beside a head)
+ *    are decided by colour (matte_resolve.c), and specks apart from the person are dropped.
+ * 4. At output resolution a colour guided filter pulls the alpha onto the photo's own edges (hair
  *    strands, collars), then a gentle curve removes the faint tail that would leave a halo.
- * 4. Edge colours are decontaminated: where alpha is partial the pixel is a mix of person and old
+ * 5. Edge colours are decontaminated: where alpha is partial the pixel is a mix of person and old
  *    wall, so the person's colour is re-estimated as (I - (1 - a) B_old) / a, B_old being the
  *    local mean of the wall; then the pixel is composed over the profile's colour.
- * 5. The person alone gets a mild white balance (from a near-neutral old wall) and exposure
+ * 6. The person alone gets a mild white balance (from a near-neutral old wall) and exposure
  *    correction (from the face's brightness), both clamped; no beautification.
- * Confidence: a clean cut has a thin uncertain band along its boundary; a busy background gives
- * broad uncertain areas or fragments apart from the person. Both are measured and reported. */
+ * Confidence: what colour could not decide, as a mean width (px) along the person's outline, and
+ * the share of the mask apart from the person (fragments). Both are measured and reported. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "photo/stages.h"
 
-int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face, photo_gray *mask, err_t *err) {
+int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face, int mirrored, photo_gray *mask,
+                        err_t *err) {
   mask->w = work->w;
   mask->h = work->h;
   mask->px = calloc((size_t)work->w * work->h, 1);
@@ -33,14 +36,14 @@ int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face,
   int cw = x1 - x0, ch = y1 - y0;
   if (cw < 16 || ch < 16) return photo_refuse(err, "FACE_TOO_SMALL");
   char why[256] = "";
-  int rc = vision_segment_region(v, work->px, work->w, work->h, x0, y0, cw, ch, mask->px, why, sizeof why);
+  int rc = vision_segment_region(v, work->px, work->w, work->h, x0, y0, cw, ch, mirrored, mask->px, why, sizeof why);
   if (rc) return err_set(err, 0, "segmentation_failed", "%s", why);
   return 0;
 }
 
 int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
                           const photo_frame *f, int subject_x, int subject_y, photo_rgb *std,
-                          photo_gray *std_mask, double *confidence, double *fragments, photo_correction *corr,
+                          photo_gray *std_mask, double *undecided_px, double *fragments, photo_correction *corr,
                           err_t *err) {
   int W = p->width, H = p->height;
   size_t n = (size_t)W * H;
@@ -65,19 +68,25 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
     goto out;
   }
 
-  /* Confidence from the raw mask: the uncertain band's mean width along the boundary. */
-  long uncertain = 0, boundary = 0;
+  /* Which output pixels show the photo (the frame may reach past its edges). */
+  uint8_t *inside = malloc(n);
+  if (!inside) goto out;
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++) {
-      uint8_t a = raw[(size_t)y * W + x];
-      if (a > 38 && a < 217) uncertain++;
-      if (x + 1 < W && ((a >= 128) != (raw[(size_t)y * W + x + 1] >= 128))) boundary++;
-      if (y + 1 < H && ((a >= 128) != (raw[(size_t)(y + 1) * W + x] >= 128))) boundary++;
+      double wx, wy;
+      photo_frame_map(f, x + 0.5, y + 0.5, &wx, &wy);
+      inside[(size_t)y * W + x] = wx >= 0 && wy >= 0 && wx <= work->w && wy <= work->h;
     }
-  double band = boundary ? (double)uncertain / boundary : 0;
-  /* About 3-6 px is a clean upsampled edge; 20 px and more is a cut that does not know. */
-  double conf = 1.0 - (band - 6.0) / 20.0;
-  *confidence = conf > 1 ? 1 : conf < 0 ? 0 : conf;
+  photo_matte_doubt doubt;
+  int resolved = photo_matte_resolve(photo, inside, raw, W, H, &doubt);
+  free(inside);
+  if (resolved) {
+    err_set(err, 0, "out_of_memory", "out of memory");
+    goto out;
+  }
+  /* Confidence: the undecidable area's mean width along the person's outline, in pixels. Clean
+   * cuts leave almost none; a busy wall leaves several pixels' worth. */
+  *undecided_px = doubt.outline ? (double)doubt.ambiguous / doubt.outline : 0;
   long seed_area = 0, total = 0;
   double sx, sy;
   photo_frame_unmap(f, subject_x, subject_y, &sx, &sy);
@@ -86,6 +95,11 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
     goto out;
   }
   *fragments = total ? 1.0 - (double)seed_area / total : 1.0;
+  /* A person is one piece: specks of wall the model took for person go. */
+  if (vision_mask_keep_component(raw, W, H, (int)lround(sx), (int)lround(sy))) {
+    err_set(err, 0, "matte_failed", "connected components failed");
+    goto out;
+  }
 
   /* Refinement: guided filter at output resolution, radius ~1% of the width. */
   /* What the model was sure about (<= 5 or >= 250) counts as exactly 0 or 255: the filter then

@@ -46,33 +46,48 @@ extern "C" int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask
       if (mask_out) mo.setTo(0);
       return 0;
     }
-    cv::Mat part = img(roi), mpart;
-    if (mask_src) mpart = cv::Mat(h, w, CV_8U, const_cast<uint8_t *>(mask_src))(roi);
+    // Shrinking anti-aliases the photo in two cheap steps instead of one fractional area resize
+    // (OpenCV's slow path, ~5 ms at 12 MP): an exact integer area shrink by floor(scale) (its
+    // fast path), then for the remaining factor r in [1, 2) a Gaussian of sigma (r - 1) / 2 before
+    // the bilinear warp. The mask needs neither: it is the segmenter's 256-px output, already smooth.
+    cv::Mat part = img(roi);
     double pre = 1.0;
-    if (scale > 1.5) {
-      // Shrinking: area-average first so that the bilinear warp does not alias.
-      pre = 1.0 / scale;
-      cv::Size sz(std::max(1, (int)std::lround(roi.width * pre)), std::max(1, (int)std::lround(roi.height * pre)));
-      cv::Mat t;
-      cv::resize(part, t, sz, 0, 0, cv::INTER_AREA);
-      part = t;
-      if (mask_src) {
-        cv::Mat tm;
-        cv::resize(mpart, tm, sz, 0, 0, cv::INTER_AREA);
-        mpart = tm;
+    int k = scale >= 2 ? (int)std::floor(scale) : 1;
+    if (k > 1) {
+      // The fast path needs sizes divisible by k: grow the region (or shrink it at the image's edge).
+      cv::Rect r2(roi.x, roi.y, (roi.width + k - 1) / k * k, (roi.height + k - 1) / k * k);
+      if (r2.x + r2.width > w) r2.width -= k;
+      if (r2.y + r2.height > h) r2.height -= k;
+      if (r2.width >= k && r2.height >= k) {
+        roi = r2;
+        cv::Mat t;
+        cv::resize(img(roi), t, cv::Size(roi.width / k, roi.height / k), 0, 0, cv::INTER_AREA);
+        part = t;
+        pre = 1.0 / k;
       }
     }
-    // out -> part coordinates: p = pre * (M(out) - roi.origin)
-    cv::Mat M = (cv::Mat_<double>(2, 3) << m[0] * pre, m[1] * pre, (m[2] - roi.x) * pre, m[3] * pre, m[4] * pre,
-                 (m[5] - roi.y) * pre);
+    double rest = scale * pre;
+    if (rest > 1.05) {
+      cv::Mat t;
+      cv::GaussianBlur(part, t, cv::Size(0, 0), (rest - 1) / 2);
+      part = t;
+    }
+    // out -> part coordinates: p = pre * (M(out) - roi.origin) + (pre - 1) / 2, the last term
+    // because a k-times area shrink puts pixel i's centre at source k * i + (k - 1) / 2.
+    double sh = (pre - 1) / 2;
+    cv::Mat M = (cv::Mat_<double>(2, 3) << m[0] * pre, m[1] * pre, (m[2] - roi.x) * pre + sh, m[3] * pre, m[4] * pre,
+                 (m[5] - roi.y) * pre + sh);
     cv::warpAffine(part, o, M, o.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
                    cv::Scalar(fill[0], fill[1], fill[2]));
     if (mask_out) {
-      if (mask_src)
-        cv::warpAffine(mpart, mo, M, mo.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+      if (mask_src) {
+        cv::Mat msrc(h, w, CV_8U, const_cast<uint8_t *>(mask_src));
+        cv::Mat Mm = (cv::Mat_<double>(2, 3) << m[0], m[1], m[2], m[3], m[4], m[5]);
+        cv::warpAffine(msrc, mo, Mm, mo.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
                        cv::Scalar(0));
-      else
+      } else {
         mo.setTo(0);
+      }
     }
     return 0;
   } catch (const std::exception &) {
@@ -284,6 +299,26 @@ extern "C" int vision_mask_components(const uint8_t *mask, int w, int h, int sx,
     if (sx >= 0 && sy >= 0 && sx < w && sy < h) {
       int l = labels.at<int>(sy, sx);
       if (l > 0) *seed_area = stats.at<int>(l, cv::CC_STAT_AREA);
+    }
+    return 0;
+  } catch (const std::exception &) {
+    return -1;
+  }
+}
+
+extern "C" int vision_mask_keep_component(uint8_t *mask, int w, int h, int sx, int sy) {
+  try {
+    if (sx < 0 || sy < 0 || sx >= w || sy >= h) return 0;
+    cv::Mat m(h, w, CV_8U, mask), bin, labels;
+    cv::threshold(m, bin, 127, 255, cv::THRESH_BINARY);
+    cv::connectedComponents(bin, labels, 8, CV_32S);
+    int keep = labels.at<int>(sy, sx);
+    if (keep == 0) return 0;
+    for (int y = 0; y < h; y++) {
+      const int *l = labels.ptr<int>(y);
+      uint8_t *o = m.ptr<uint8_t>(y);
+      for (int x = 0; x < w; x++)
+        if (l[x] != 0 && l[x] != keep) o[x] = 0;
     }
     return 0;
   } catch (const std::exception &) {

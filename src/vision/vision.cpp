@@ -80,21 +80,38 @@ float iou(const det &a, const det &b) {
   return inner / (a.w * a.h + b.w * b.h - inner + 1e-9f);
 }
 
-// Runs one BlazeFace net on `img` letterboxed into a size x size square (image centred, black
-// bars) and appends detections in image pixels.
-void run_blazeface(cv::dnn::Net &net, std::mutex &mu, const cv::Mat &img, int size, float min_score,
-                   std::vector<det> &out) {
+// The photo letterboxed into a square (image centred, black bars), and the way back from the
+// square's normalised coordinates (0..1) to image pixels.
+struct letterbox {
+  cv::Mat square;
+  double side_px, offx, offy, k;  // image x = (u * side_px - offx) * k
+};
+
+letterbox make_letterbox(const cv::Mat &img, int size) {
+  letterbox lb;
   int side = std::max(img.cols, img.rows);
   int sw = std::max(1, (int)std::lround((double)img.cols * size / side));
   int sh = std::max(1, (int)std::lround((double)img.rows * size / side));
-  cv::Mat small(size, size, CV_8UC3, cv::Scalar(0, 0, 0)), fitted;
-  cv::resize(img, fitted, cv::Size(sw, sh), 0, 0, cv::INTER_AREA);
+  lb.square = cv::Mat(size, size, CV_8UC3, cv::Scalar(0, 0, 0));
   int offx = (size - sw) / 2, offy = (size - sh) / 2;
-  fitted.copyTo(small(cv::Rect(offx, offy, sw, sh)));
-  // square-normalised u -> image pixels
-  double kx = (double)img.cols / sw, ky = (double)img.rows / sh;
-  auto to_x = [&](double u) { return (float)((u * size - offx) * kx); };
-  auto to_y = [&](double v) { return (float)((v * size - offy) * ky); };
+  cv::resize(img, lb.square(cv::Rect(offx, offy, sw, sh)), cv::Size(sw, sh), 0, 0, cv::INTER_AREA);
+  lb.side_px = size;
+  lb.offx = offx;
+  lb.offy = offy;
+  lb.k = (double)img.cols / sw;
+  return lb;
+}
+
+// Runs one BlazeFace net (input size x size) on the letterbox, shrunk by an exact factor when
+// the letterbox is larger (the 128 model reads the 256 letterbox halved: one area resize of the
+// whole photo serves both models), and appends detections in image pixels.
+void run_blazeface(cv::dnn::Net &net, std::mutex &mu, const letterbox &lb, int size, float min_score,
+                   std::vector<det> &out) {
+  cv::Mat small = lb.square;
+  if (small.cols != size) cv::resize(lb.square, small, cv::Size(size, size), 0, 0, cv::INTER_AREA);
+  auto to_x = [&](double u) { return (float)((u * lb.side_px - lb.offx) * lb.k); };
+  auto to_y = [&](double v) { return (float)((v * lb.side_px - lb.offy) * lb.k); };
+  const double kx = lb.side_px / size * lb.k, ky = kx;  // model input px -> image px
   cv::Mat f;
   small.convertTo(f, CV_32F, 2.0 / 255.0, -1.0);  // [-1, 1], NHWC as the model takes it
   int dims[4] = {1, size, size, 3};
@@ -180,14 +197,15 @@ extern "C" int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, 
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
     std::vector<det> all;
-    run_blazeface(v->front, v->front_mu, img, 128, min_score, all);
+    letterbox lb = make_letterbox(img, 256);
+    run_blazeface(v->front, v->front_mu, lb, 128, min_score, all);
     // The 256 back model finds the small faces of wide shots. When the front model already sees
     // a face filling a quarter of the frame, any face comparable to it (what MULTIPLE_FACES is
     // about) is large enough for the front model too, and the back model is skipped.
     float largest = 0;
     for (const det &d : all)
       if (d.score >= 0.75f) largest = std::max(largest, d.rel);
-    if (largest < 0.25f) run_blazeface(v->back, v->back_mu, img, 256, min_score, all);
+    if (largest < 0.25f) run_blazeface(v->back, v->back_mu, lb, 256, min_score, all);
     std::vector<det> merged = weighted_nms(all);
     int n = 0;
     for (const det &d : merged) {
@@ -325,7 +343,7 @@ extern "C" int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob,
 }
 
 extern "C" int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch,
-                                     uint8_t *mask, char *errbuf, size_t errlen) {
+                                     int mirrored, uint8_t *mask, char *errbuf, size_t errlen) {
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
     cv::Rect region(x0, y0, cw, ch), in = region & cv::Rect(0, 0, w, h);
@@ -342,14 +360,22 @@ extern "C" int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h
     cv::resize(img(in), part, cv::Size(iw, ih), 0, 0, cv::INTER_AREA);
     cv::copyMakeBorder(part, input, t, 256 - t - ih, l, 256 - l - iw, cv::BORDER_REPLICATE);
     cv::Mat p;
+    if (mirrored) cv::flip(input, input, 1);
     if (segment_blob(v, input, p, errbuf, errlen) < 0) return -1;
+    if (mirrored) cv::flip(p, p, 1);
     cv::Mat p8;
     p.convertTo(p8, CV_8U, 255.0);
-    // Back onto the image: pixel (x, y) of the in-image part sits at model coordinates
-    // ((x + in.x - x0 + 0.5) * sx - 0.5, ...), a pure scale and shift.
-    cv::Mat M = (cv::Mat_<double>(2, 3) << sx, 0, (in.x - x0 + 0.5) * sx - 0.5, 0, sy, (in.y - y0 + 0.5) * sy - 0.5);
+    // Back onto the image: the 256x256 output covers the whole region, so a resize to the
+    // region's size (pixel centres map as (x + 0.5) * 256 / cw - 0.5, the model's own sampling)
+    // followed by taking the in-image part puts every probability where it belongs.
     cv::Mat out = cv::Mat(h, w, CV_8U, mask)(in);
-    cv::warpAffine(p8, out, M, in.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_REPLICATE);
+    if (in == region) {
+      cv::resize(p8, out, in.size(), 0, 0, cv::INTER_LINEAR);
+    } else {
+      cv::Mat whole;
+      cv::resize(p8, whole, region.size(), 0, 0, cv::INTER_LINEAR);
+      whole(cv::Rect(in.x - x0, in.y - y0, in.width, in.height)).copyTo(out);
+    }
     return 0;
   } catch (const std::exception &e) {
     say(errbuf, errlen, std::string("segmentation: ") + e.what());

@@ -60,11 +60,13 @@ int vision_dlib_landmarks_run(vision_dlib_landmarks *d, const uint8_t *rgb, int 
 void vision_dlib_landmarks_close(vision_dlib_landmarks *d);
 
 /* MediaPipe selfie segmentation (RGB 256x256 in [0,1], no letterbox) on the region (x0, y0, cw,
- * ch) of `rgb`, which may reach outside the image: the model sees the region stretched to 256x256, with the image's edge pixels repeated where the region
- * leaves it; the probability (0..255) is written into `mask` (w*h, the whole image's) only where
- * the region overlaps the image. */
-int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch, uint8_t *mask,
-                          char *errbuf, size_t errlen);
+ * ch) of `rgb`, which may reach outside the image: the model sees the region stretched to 256x256,
+ * with the image's edge pixels repeated where the region leaves it; the probability (0..255) is
+ * written into `mask` (w*h, the whole image's) only where the region overlaps the image. With
+ * `mirrored` the model sees the region mirrored left to right (and the answer is mirrored back):
+ * a second, partly independent opinion where the first was unsure. */
+int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch, int mirrored,
+                          uint8_t *mask, char *errbuf, size_t errlen);
 /* The raw 256x256 probabilities (65536 floats) for `rgb256` (256*256*3), for the conversion test. */
 int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob, char *errbuf, size_t errlen);
 
@@ -88,6 +90,10 @@ int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, int w, int h
 /* Connected components of mask > 127: area of the largest one containing (sx, sy) and the total
  * area of all components. */
 int vision_mask_components(const uint8_t *mask, int w, int h, int sx, int sy, long *seed_area, long *total_area);
+
+/* Clears (sets to 0) every pixel > 127 of `mask` that is not in the component containing (sx, sy);
+ * nothing changes when (sx, sy) is not on the mask. */
+int vision_mask_keep_component(uint8_t *mask, int w, int h, int sx, int sy);
 
 /* Independent measurement for tests: OpenCV Haar cascades (opencv-data), unrelated to the
  * detectors the engine uses. Finds the largest frontal face and the eyes in its upper half;

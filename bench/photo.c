@@ -22,6 +22,7 @@
 
 #include "photo/stages.h"
 #include "util/clock.h"
+#include "util/malloc_policy.h"
 
 typedef struct sample {
   double stage[PHOTO_STAGE_COUNT], total, floor;
@@ -161,6 +162,7 @@ static void measure_peak(uint8_t **big, size_t *big_lens, int n) {
 }
 
 int main(int argc, char **argv) {
+  malloc_policy_apply(); /* as the tucai binary does */
   if (argc == 3 && !strcmp(argv[1], "--peak")) {
     if (VIPS_INIT(argv[0])) return 1;
     vips_concurrency_set(1);

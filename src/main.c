@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "util/malloc_policy.h"
 
 static void usage(FILE *out) {
   fprintf(out, "usage: tucai <command> [options]\n\ncommands:\n");
@@ -11,6 +12,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+  malloc_policy_apply();
   if (argc < 2) {
     usage(stderr);
     return 2;

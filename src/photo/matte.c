@@ -71,12 +71,13 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
   /* Which output pixels show the photo (the frame may reach past its edges). */
   uint8_t *inside = malloc(n);
   if (!inside) goto out;
-  for (int y = 0; y < H; y++)
-    for (int x = 0; x < W; x++) {
-      double wx, wy;
-      photo_frame_map(f, x + 0.5, y + 0.5, &wx, &wy);
+  for (int y = 0; y < H; y++) {
+    /* The frame map is affine: step along the row instead of mapping every pixel. */
+    double wx, wy;
+    photo_frame_map(f, 0.5, y + 0.5, &wx, &wy);
+    for (int x = 0; x < W; x++, wx += f->m[0], wy += f->m[3])
       inside[(size_t)y * W + x] = wx >= 0 && wy >= 0 && wx <= work->w && wy <= work->h;
-    }
+  }
   photo_matte_doubt doubt;
   int resolved = photo_matte_resolve(photo, inside, raw, W, H, &doubt);
   free(inside);
@@ -90,16 +91,12 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
   long seed_area = 0, total = 0;
   double sx, sy;
   photo_frame_unmap(f, subject_x, subject_y, &sx, &sy);
-  if (vision_mask_components(raw, W, H, (int)lround(sx), (int)lround(sy), &seed_area, &total)) {
+  /* A person is one piece: specks of wall the model took for person go (after being counted). */
+  if (vision_mask_keep_component(raw, W, H, (int)lround(sx), (int)lround(sy), &seed_area, &total)) {
     err_set(err, 0, "matte_failed", "connected components failed");
     goto out;
   }
   *fragments = total ? 1.0 - (double)seed_area / total : 1.0;
-  /* A person is one piece: specks of wall the model took for person go. */
-  if (vision_mask_keep_component(raw, W, H, (int)lround(sx), (int)lround(sy))) {
-    err_set(err, 0, "matte_failed", "connected components failed");
-    goto out;
-  }
 
   /* Refinement: guided filter at output resolution, radius ~1% of the width. */
   /* What the model was sure about (<= 5 or >= 250) counts as exactly 0 or 255: the filter then

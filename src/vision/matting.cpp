@@ -286,34 +286,21 @@ extern "C" int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, i
   }
 }
 
-extern "C" int vision_mask_components(const uint8_t *mask, int w, int h, int sx, int sy, long *seed_area,
-                                      long *total_area) {
+extern "C" int vision_mask_keep_component(uint8_t *mask, int w, int h, int sx, int sy, long *seed_area,
+                                          long *total_area) {
   try {
-    cv::Mat m(h, w, CV_8U, const_cast<uint8_t *>(mask)), bin, labels, stats, cent;
+    cv::Mat m(h, w, CV_8U, mask), bin, labels, stats, cent;
     cv::threshold(m, bin, 127, 255, cv::THRESH_BINARY);
     int n = cv::connectedComponentsWithStats(bin, labels, stats, cent, 8, CV_32S);
     long total = 0;
     for (int i = 1; i < n; i++) total += stats.at<int>(i, cv::CC_STAT_AREA);
     *total_area = total;
     *seed_area = 0;
-    if (sx >= 0 && sy >= 0 && sx < w && sy < h) {
-      int l = labels.at<int>(sy, sx);
-      if (l > 0) *seed_area = stats.at<int>(l, cv::CC_STAT_AREA);
-    }
-    return 0;
-  } catch (const std::exception &) {
-    return -1;
-  }
-}
-
-extern "C" int vision_mask_keep_component(uint8_t *mask, int w, int h, int sx, int sy) {
-  try {
     if (sx < 0 || sy < 0 || sx >= w || sy >= h) return 0;
-    cv::Mat m(h, w, CV_8U, mask), bin, labels;
-    cv::threshold(m, bin, 127, 255, cv::THRESH_BINARY);
-    cv::connectedComponents(bin, labels, 8, CV_32S);
     int keep = labels.at<int>(sy, sx);
     if (keep == 0) return 0;
+    *seed_area = stats.at<int>(keep, cv::CC_STAT_AREA);
+    if (*seed_area == total) return 0;
     for (int y = 0; y < h; y++) {
       const int *l = labels.ptr<int>(y);
       uint8_t *o = m.ptr<uint8_t>(y);

@@ -87,13 +87,10 @@ int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r
  * where the weight is ~0 the result is the plain mean. Used for colour decontamination. */
 int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, int w, int h, int r, float *out);
 
-/* Connected components of mask > 127: area of the largest one containing (sx, sy) and the total
- * area of all components. */
-int vision_mask_components(const uint8_t *mask, int w, int h, int sx, int sy, long *seed_area, long *total_area);
-
-/* Clears (sets to 0) every pixel > 127 of `mask` that is not in the component containing (sx, sy);
- * nothing changes when (sx, sy) is not on the mask. */
-int vision_mask_keep_component(uint8_t *mask, int w, int h, int sx, int sy);
+/* Connected components of mask > 127: the area of the one containing (sx, sy) (0 when that pixel
+ * is not on the mask) and the total area of all; every pixel > 127 outside the seed's component is
+ * then cleared to 0 (nothing changes when there is no seed component). */
+int vision_mask_keep_component(uint8_t *mask, int w, int h, int sx, int sy, long *seed_area, long *total_area);
 
 /* Independent measurement for tests: OpenCV Haar cascades (opencv-data), unrelated to the
  * detectors the engine uses. Finds the largest frontal face and the eyes in its upper half;

@@ -41,6 +41,21 @@ int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face,
   return 0;
 }
 
+/* The quarter-resolution wall colour at full-resolution pixel (x, y), interpolated bilinearly
+ * between the centres of the quarter pixels (4X + 1.5), clamped at the borders. */
+static void wall_colour_at(const float *q, int qw, int qh, int x, int y, float out[3]) {
+  float fx = (x - 1.5f) / 4, fy = (y - 1.5f) / 4;
+  fx = fx < 0 ? 0 : fx > qw - 1 ? (float)(qw - 1) : fx;
+  fy = fy < 0 ? 0 : fy > qh - 1 ? (float)(qh - 1) : fy;
+  int x0 = (int)fx, y0 = (int)fy, x1 = x0 + 1 < qw ? x0 + 1 : x0, y1 = y0 + 1 < qh ? y0 + 1 : y0;
+  float tx = fx - x0, ty = fy - y0;
+  for (int c = 0; c < 3; c++) {
+    float top = q[((size_t)y0 * qw + x0) * 3 + c] * (1 - tx) + q[((size_t)y0 * qw + x1) * 3 + c] * tx;
+    float bot = q[((size_t)y1 * qw + x0) * 3 + c] * (1 - tx) + q[((size_t)y1 * qw + x1) * 3 + c] * tx;
+    out[c] = top * (1 - ty) + bot * ty;
+  }
+}
+
 int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
                           const photo_frame *f, int subject_x, int subject_y, photo_rgb *std,
                           photo_gray *std_mask, double *undecided_px, double *fragments, photo_correction *corr,
@@ -52,7 +67,8 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
   std->px = malloc(n * 3);
   std_mask->px = malloc(n);
   uint8_t *raw = malloc(n);
-  float *bg_mean = malloc(n * 3 * sizeof(float));
+  int qw = W / 4 > 0 ? W / 4 : 1, qh = H / 4 > 0 ? H / 4 : 1; /* the wall colour, at quarter resolution */
+  float *bg_mean = malloc((size_t)qw * qh * 3 * sizeof(float));
   uint8_t *inv = malloc(n);
   if (!std->px || !std_mask->px || !raw || !bg_mean || !inv) {
     free(raw);
@@ -179,9 +195,10 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
     } else if (a8 == 0) {
       memcpy(o, bnew, 3);
     } else {
-      float a = a8 / 255.0f, inv_a = 1.0f / (a > 0.25f ? a : 0.25f);
+      float a = a8 / 255.0f, inv_a = 1.0f / (a > 0.25f ? a : 0.25f), B[3];
+      wall_colour_at(bg_mean, qw, qh, (int)(i % W), (int)(i / W), B);
       for (int c = 0; c < 3; c++) {
-        float F = (I[c] - (1 - a) * bg_mean[i * 3 + c]) * inv_a;
+        float F = (I[c] - (1 - a) * B[c]) * inv_a;
         F = F < 0 ? 0 : F > 255 ? 255 : F;
         float v = a * lut[c][(int)(F + 0.5f)] + (1 - a) * bnew[c];
         o[c] = (uint8_t)(v + 0.5f);

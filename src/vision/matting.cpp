@@ -252,8 +252,8 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
 }
 
 extern "C" int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, int w, int h, int r, float *out) {
-  // The local wall colour is smooth, so it is computed at a quarter of the resolution (16 times
-  // fewer pixels) and interpolated back.
+  // The local wall colour is smooth, so it is computed and returned at a quarter of the resolution
+  // (16 times fewer pixels); the caller interpolates where it needs it (only along the edge).
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), wm(h, w, CV_8U, const_cast<uint8_t *>(weight));
     const int f = 4;
@@ -278,8 +278,7 @@ extern "C" int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, i
       for (int x = 0; x < small.width; x++)
         for (int c = 0; c < 3; c++) o[x][c] = d[x][c] > 1e-3f ? n[x][c] / d[x][c] : pl[x][c];
     }
-    cv::Mat o(h, w, CV_32FC3, out);
-    cv::resize(mean, o, o.size(), 0, 0, cv::INTER_LINEAR);
+    std::memcpy(out, mean.ptr<float>(), (size_t)small.width * small.height * 3 * sizeof(float));
     return 0;
   } catch (const std::exception &) {
     return -1;

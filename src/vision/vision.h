@@ -83,8 +83,9 @@ int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask_src, const
  * r and regularisation eps (alpha in 0..1 units), applied in place. */
 int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps);
 
-/* Box mean of `rgb` weighted by `weight` (0..255) over a (2r+1)^2 window, into `out` (w*h*3);
- * where the weight is ~0 the result is the plain mean. Used for colour decontamination. */
+/* Box mean of `rgb` weighted by `weight` (0..255) over a (2r+1)^2 window, at a quarter of the
+ * resolution: `out` holds (w/4) x (h/4) RGB float triples, triple (X, Y) centred on full-resolution
+ * (4X + 1.5, 4Y + 1.5). Where the weight is ~0 it is the plain mean. Used for colour decontamination. */
 int vision_weighted_mean(const uint8_t *rgb, const uint8_t *weight, int w, int h, int r, float *out);
 
 /* Connected components of mask > 127: the area of the one containing (sx, sy) (0 when that pixel

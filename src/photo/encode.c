@@ -2,6 +2,7 @@
  * (see encode_once), and the highest quality whose size stays inside the profile's byte range, found by
  * a search from the previous photo's quality (JPEG size grows monotonically enough with quality;
  * a 480x640 encode costs about 2.5 ms, and the usual photo needs two). */
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,11 +80,12 @@ int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_b
   size_t best_len = 0;
   if (max_bytes <= 0) max_bytes = 1L << 30;
   /* Highest q in [lo, hi] with size <= max_bytes. Photos of one profile land close together, so
-   * the search starts at the quality the previous photo ended with and walks away from it in
-   * growing steps (1, 2, 4, ...) until the answer is bracketed, then bisects the bracket: the
-   * usual photo needs two encodes (q fits, q + 1 does not), a plain bisection five or six. */
+   * the search starts at the quality the previous photo ended with and walks away from it by as
+   * many steps as the size's distance from the limit suggests (a quality step is worth about 3 %
+   * here, unevenly), at least one, until the answer is bracketed; then it bisects the bracket.
+   * The usual photo needs two or three encodes, a plain bisection five or six. */
   int guess = atomic_load(&last_quality);
-  int q = guess < lo ? lo : guess > hi ? hi : guess, step = 1, have_fail = 0;
+  int q = guess < lo ? lo : guess > hi ? hi : guess, have_fail = 0;
   while (lo <= hi) {
     uint8_t *b = NULL;
     size_t n = 0;
@@ -103,13 +105,14 @@ int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_b
       hi = q - 1;
       have_fail = 1;
     }
+    int step = (int)lround(fabs(log((double)max_bytes / (double)n)) / log(1.03));
+    step = step < 1 ? 1 : step > 8 ? 8 : step;
     if (best_q >= 0 && have_fail)
       q = (lo + hi) / 2; /* bracketed: bisect */
     else if (best_q >= 0)
       q = best_q + step; /* climbing */
     else
       q = hi + 1 - step; /* descending */
-    step *= 2;
     q = q < lo ? lo : q > hi ? hi : q;
   }
   if (best && (long)best_len < min_bytes && best_q == 95) {

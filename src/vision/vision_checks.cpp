@@ -2,6 +2,8 @@
 #include "vision/vision_checks.h"
 
 #include <dlib/image_processing.h>
+
+#include "vision/landmarks.h"
 #include <dlib/image_processing/frontal_face_detector.h>
 
 #include <algorithm>
@@ -19,7 +21,7 @@ struct models {
   bool loaded = false;
   std::string path;
   dlib::frontal_face_detector detector;
-  dlib::shape_predictor predictor;
+  lm_model *predictor = nullptr;
 };
 
 models &shared_models() {
@@ -45,7 +47,15 @@ extern "C" int vc_faces_landmarks(const uint8_t *rgb, int w, int h, const char *
   try {
     if (!m.loaded || m.path != predictor) {
       m.detector = dlib::get_frontal_face_detector();
-      dlib::deserialize(predictor) >> m.predictor;
+      char why[512] = "";
+      lm_model *lm = lm_model_load(predictor, why, sizeof why);
+      if (!lm || lm_model_parts(lm) != 68) {
+        set_msg(msg, msg_len, lm ? "the landmark model does not have 68 points" : why);
+        lm_model_free(lm);
+        return -1;
+      }
+      lm_model_free(m.predictor);
+      m.predictor = lm;
       m.path = predictor;
       m.loaded = true;
     }
@@ -70,16 +80,18 @@ extern "C" int vc_faces_landmarks(const uint8_t *rgb, int w, int h, const char *
     int n = 0;
     for (const auto &d : dets) {
       if (n >= max) break;
-      dlib::full_object_detection shape = m.predictor(gray, d.rect);
+      float pts[68 * 2];
+      const long rect[4] = {d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()};
+      lm_predict(m.predictor, &gray[0][0], (int)gray.nc(), (int)gray.nr(), (size_t)gray.width_step(), rect, pts);
       vc_face &f = out[n++];
       f.x = (float)(d.rect.left() / up);
       f.y = (float)(d.rect.top() / up);
       f.w = (float)(d.rect.width() / up);
       f.h = (float)(d.rect.height() / up);
       f.score = (float)(1.0 / (1.0 + std::exp(-2.0 * d.detection_confidence)));
-      for (unsigned i = 0; i < 68 && i < shape.num_parts(); i++) {
-        f.pts[i][0] = (float)(shape.part(i).x() / up);
-        f.pts[i][1] = (float)(shape.part(i).y() / up);
+      for (int i = 0; i < 68; i++) {
+        f.pts[i][0] = (float)(pts[2 * i] / up);
+        f.pts[i][1] = (float)(pts[2 * i + 1] / up);
       }
     }
     return n;

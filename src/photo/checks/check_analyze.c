@@ -11,7 +11,6 @@
 #include "vision/vision_checks.h"
 
 #define WORK_MAX 800
-#define DEFAULT_PREDICTOR "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 
 static const uint8_t STD_LUMA[64] = {
     16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49,
@@ -50,9 +49,13 @@ int checks_jpeg_quality(const uint8_t *b, size_t len) {
   return -1;
 }
 
+/* The compact landmark model the engine uses too (src/vision/landmarks.h). */
 static const char *predictor_path(void) {
-  const char *p = getenv("TUCAI_DLIB_PREDICTOR");
-  return p && *p ? p : DEFAULT_PREDICTOR;
+  static char path[4096];
+  const char *p = getenv("TUCAI_LANDMARKS");
+  if (p && *p) return p;
+  snprintf(path, sizeof path, "%s/landmarks68.bin", photo_default_models_dir());
+  return path;
 }
 
 int checks_analyze_rgb(const uint8_t *rgb, int w, int h, int jpeg_quality, photo_analysis *a,

@@ -44,7 +44,7 @@ static void distance_from(const uint8_t *seed, int W, int H, uint8_t *d) {
     }
 }
 
-/* out = pixels within `steps` (city-block) of a set pixel of `seed`: `steps` dilations by the
+/* out = pixels within `steps` >= 1 (city-block) of a set pixel of `seed`: `steps` dilations by the
  * 3x3 cross, each a max of five shifted rows (which the compiler vectorizes). `tmp` is scratch. */
 static void near_within(const uint8_t *seed, int W, int H, int steps, uint8_t *out, uint8_t *tmp) {
   const uint8_t *src = seed;
@@ -59,7 +59,6 @@ static void near_within(const uint8_t *seed, int W, int H, int steps, uint8_t *o
     }
     src = dst;
   }
-  if (steps == 0) memcpy(out, seed, (size_t)W * H);
 }
 
 static int bin_of(const uint8_t *c) { return (c[0] * BINS / 256 * BINS + c[1] * BINS / 256) * BINS + c[2] * BINS / 256; }

@@ -715,11 +715,17 @@ class Converter:
         oh, ow = int(size[0]), int(size[1])
         align, half = attr(node, "align_corners", False), attr(node, "half_pixel_centers", False)
         mode = "align_corners" if align else ("half_pixel" if half else "asymmetric")
-        scales = np.array([1, 1, oh / x.shape[1], ow / x.shape[2]], np.float32)
-        # OpenCV sizes the output as int(in * scale): the float32 scale must not fall short.
-        for i, o, s in ((x.shape[1], oh, scales[2]), (x.shape[2], ow, scales[3])):
-            if int(np.float64(i) * np.float64(s)) != o or int(np.floor(np.float32(i) * s)) != o:
-                fail("%s: resize %d -> %d is not exact with a float32 scale" % (node["name"], i, o))
+        # OpenCV sizes the output as int(in * scale) in float: where the nearest float32 to out/in
+        # falls short, take the next one up (the sampling positions come from the sizes, in/out).
+        scales = [1.0, 1.0]
+        for i, o in ((x.shape[1], oh), (x.shape[2], ow)):
+            s = np.float32(o / i)
+            while int(np.float32(i) * s) < o or int(np.float64(i) * np.float64(s)) < o:
+                s = np.nextafter(s, np.float32(np.inf))
+            if int(np.float32(i) * s) != o or int(np.float64(i) * np.float64(s)) != o:
+                fail("%s: resize %d -> %d cannot be written as a float32 scale" % (node["name"], i, o))
+            scales.append(float(s))
+        scales = np.array(scales, np.float32)
         return self.emit("Resize", [x.name, self.const(np.zeros(0, np.float32), "roi"), self.const(scales, "scales")],
                          [x.shape[0], oh, ow, x.shape[3]], mode="linear", coordinate_transformation_mode=mode)
 

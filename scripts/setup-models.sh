@@ -79,4 +79,9 @@ for size in $RVM_SIZES; do
   tfjs_convert "$HM/package/models/rvm.json" "$MODELS/rvm_$size.onnx" --input src --fold downsample_ratio=0.375 \
     --fold r1i=0 --fold r2i=0 --fold r3i=0 --fold r4i=0 --outputs fgr=Identity,pha=Identity_1 --size "$size"
 done
+# Face descriptor (HSE FaceRes: input_1 [1,224,224,3] RGB 0..255) and expression (oarriaga: [1,64,64,1]
+# grey (g/255-0.5)*2), both fixed-size graphs.
+tfjs_convert "$HM/package/models/faceres.json" "$MODELS/faceres.onnx" --input input_1 \
+  --outputs descriptor=global_pooling/Mean,gender=gender_pred/Sigmoid,age=age_pred/Softmax
+tfjs_convert "$HM/package/models/emotion.json" "$MODELS/emotion.onnx" --input input_1 --outputs emotion=Identity
 ls -l "$MODELS"/*.onnx

@@ -351,9 +351,14 @@ class Converter:
         return y
 
     def sym(self, v):
-        """Materialises a pending value as an emitted tensor."""
+        """Materialises a pending value as an emitted tensor (once, however many consumers it has)."""
         if isinstance(v, Sym):
             return v
+        if getattr(v, "emitted", None) is None:
+            v.emitted = self.materialise(v)
+        return v.emitted
+
+    def materialise(self, v):
         if isinstance(v, PendingConv):
             ins = [self.sym(v.x).name, self.const(v.w, "w")]
             if v.b is not None:
@@ -769,15 +774,17 @@ class Converter:
         x, w = ins[0], ins[1]
         if attr(node, "transpose_a", False) or attr(node, "transpose_b", False):
             fail("%s: transposed MatMul" % node["name"])
-        if attr(node, "fused_ops", []) != ["BiasAdd"] or len(ins) != 3 or not is_const(w) or not is_const(ins[2]):
-            fail("%s: MatMul fused with %s" % (node["name"], attr(node, "fused_ops", [])))
+        fused = attr(node, "fused_ops", [])
+        if fused not in (["BiasAdd"], ["BiasAdd", "Relu"]) or len(ins) != 3 or not is_const(w) or not is_const(ins[2]):
+            fail("%s: MatMul fused with %s" % (node["name"], fused))
         x = self.sym(x)
         if len(x.shape) != 2:
             fail("%s: MatMul of rank %d" % (node["name"], len(x.shape)))
         # OpenCV 4.6's Gemm wants B as [out, in] with transB=1.
-        return self.emit("Gemm", [x.name, self.const(np.ascontiguousarray(w.T, np.float32), "w"),
-                                  self.const(np.asarray(ins[2], np.float32), "b")],
-                         [x.shape[0], w.shape[1]], transB=1)
+        y = self.emit("Gemm", [x.name, self.const(np.ascontiguousarray(w.T, np.float32), "w"),
+                               self.const(np.asarray(ins[2], np.float32), "b")],
+                      [x.shape[0], w.shape[1]], transB=1)
+        return self.emit("Relu", [y.name], y.shape) if "Relu" in fused else y
 
 
 def convert_at(model, weights, args, in_shapes):
@@ -863,7 +870,7 @@ def main():
         return res
 
     free = shapes_for(None) is None
-    sizes = [parse_size(args.size)] if args.size or not free else None
+    sizes = [parse_size(args.size)] if args.size else [None]
     if free and not args.size:
         sizes = [parse_size(s) for s in args.trace.split(",")]
         if len(sizes) != 2 or sizes[0] == sizes[1]:

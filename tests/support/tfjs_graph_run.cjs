@@ -74,7 +74,13 @@ function diskHandler(jsonPath) {
     inputs[name] = typeof v === 'number' ? tf.scalar(v) : tf.tensor(v.data, v.shape, 'float32');
   }
   const t0 = Date.now();
-  const res = await model.executeAsync(inputs, outputs);
+  // execute() for plain graphs; executeAsync() where the graph has control flow (RVM's Switch/Merge).
+  let res;
+  try {
+    res = model.execute(inputs, outputs);
+  } catch (e) {
+    res = await model.executeAsync(inputs, outputs);
+  }
   const list = Array.isArray(res) ? res : [res];
   const parts = [];
   for (const t of list) {

@@ -13,6 +13,15 @@
  *   landmarks-convert IN.dat OUT.bin [--bits 8|16|32]
  *       setup (the build runs it): dlib's 68-point shape predictor -> the engine's compact landmark
  *       model (src/vision/landmarks.h), leaves quantised to int8 (default) or int16, or kept float
+ *   net-run MODEL.onnx IN.f32 --shape N,C,H,W -o OUT.f32 [--output NAME ...] [--threads N] [--repeat N]
+ *   net-run MODEL.onnx --from-image IMG --size WxH [--grey] [--mean M] [--scale S] [--save-input IN.f32] -o ...
+ *       diagnostics and the conversion tests: any ONNX network under OpenCV DNN (the engine's runtime)
+ *       on one raw float32 NCHW blob; the named outputs (default: the network's last) are written
+ *       one after another as raw float32 in the network's layout. --from-image makes the blob from a
+ *       photo instead: autorotated, scaled to cover WxH and centre-cropped, each value
+ *       (v/255 - mean) * scale (default mean 0, scale 1), RGB or --grey (0.299R + 0.587G + 0.114B),
+ *       and --save-input writes that exact blob so that another runtime can be fed the same input.
+ *       The fastest of --repeat forward passes is printed (ms) on stderr.
  * Profiles come from $TUCAI_PROFILES or <source>/profiles; models from --models, $TUCAI_MODELS or
  * <source>/models. */
 #include <dirent.h>
@@ -46,6 +55,9 @@ static void usage(FILE *f) {
           "       tucai photo check IN [--profile NAME] [--json]\n"
           "       tucai photo segment IN -o MASK.png [--raw RAW.bin] [--models DIR]\n"
           "       tucai photo landmarks-convert IN.dat OUT.bin [--bits 8|16|32]\n"
+          "       tucai photo net-run MODEL.onnx (IN.f32 --shape N,C,H,W | --from-image IMG --size WxH [--grey]\n"
+          "           [--mean M] [--scale S] [--save-input IN.f32]) -o OUT.f32 [--output NAME ...] [--threads N]\n"
+          "           [--repeat N]\n"
           "default profile: " DEFAULT_PROFILE "\n");
 }
 
@@ -561,6 +573,120 @@ static int cmd_landmarks_convert(opts *o) {
   return 0;
 }
 
+/* The blob for `net-run --from-image`: the photo scaled to cover w x h and centre-cropped, NCHW. */
+static float *net_run_image(const char *path, int w, int h, int grey, double mean, double scale) {
+  uint8_t *buf;
+  size_t len;
+  if (read_file(path, MAX_INPUT_BYTES, &buf, &len)) return NULL;
+  float *blob = NULL;
+  VipsImage *t = NULL, *rgb = NULL;
+  if (VIPS_INIT("tucai") == 0 &&
+      !vips_thumbnail_buffer(buf, len, &t, w, "height", h, "crop", VIPS_INTERESTING_CENTRE, "size", VIPS_SIZE_BOTH,
+                             NULL) &&
+      !vips_colourspace(t, &rgb, VIPS_INTERPRETATION_sRGB, NULL) && rgb->Xsize == w && rgb->Ysize == h &&
+      rgb->Bands >= 3 && rgb->BandFmt == VIPS_FORMAT_UCHAR) {
+    size_t n = 0;
+    uint8_t *px = vips_image_write_to_memory(rgb, &n);
+    int c = grey ? 1 : 3;
+    blob = px ? malloc((size_t)w * h * c * sizeof(float)) : NULL;
+    for (long i = 0; blob && i < (long)w * h; i++) {
+      const uint8_t *p = px + i * rgb->Bands;
+      if (grey) blob[i] = (float)(((0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]) / 255.0 - mean) * scale);
+      else
+        for (int k = 0; k < 3; k++) blob[(long)k * w * h + i] = (float)((p[k] / 255.0 - mean) * scale);
+    }
+    g_free(px);
+  }
+  if (rgb) g_object_unref(rgb);
+  if (t) g_object_unref(t);
+  free(buf);
+  return blob;
+}
+
+static int cmd_net_run(int argc, char **argv) {
+  const char *model = NULL, *in_path = NULL, *out = NULL, *shape_s = NULL, *image = NULL, *size_s = NULL;
+  const char *save_input = NULL, *outputs[16];
+  int n_outputs = 0, grey = 0, threads = 0, repeat = 1;
+  double mean = 0, scale = 1;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--grey")) {
+      grey = 1;
+      continue;
+    }
+    if (a[0] != '-' || !a[1]) {
+      if (!model) model = a;
+      else if (!in_path) in_path = a;
+      else return usage(stderr), 2;
+      continue;
+    }
+    if (!v) return fprintf(stderr, "tucai photo net-run: %s needs a value\n", a), 2;
+    i++;
+    if (!strcmp(a, "-o")) out = v;
+    else if (!strcmp(a, "--shape")) shape_s = v;
+    else if (!strcmp(a, "--from-image")) image = v;
+    else if (!strcmp(a, "--size")) size_s = v;
+    else if (!strcmp(a, "--save-input")) save_input = v;
+    else if (!strcmp(a, "--mean")) mean = atof(v);
+    else if (!strcmp(a, "--scale")) scale = atof(v);
+    else if (!strcmp(a, "--threads")) threads = atoi(v);
+    else if (!strcmp(a, "--repeat")) repeat = atoi(v);
+    else if (!strcmp(a, "--output") && n_outputs < 16) outputs[n_outputs++] = v;
+    else return fprintf(stderr, "tucai photo net-run: unknown option %s\n", a), 2;
+  }
+  int shape[4] = {0}, w = 0, h = 0;
+  if (!model || !out || !!in_path == !!image || (in_path && (!shape_s || sscanf(shape_s, "%d,%d,%d,%d", &shape[0],
+                                                                                 &shape[1], &shape[2], &shape[3]) != 4)) ||
+      (image && (!size_s || sscanf(size_s, "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || w > 8192 || h > 8192)) ||
+      repeat < 1 || repeat > 1000) {
+    usage(stderr);
+    return 2;
+  }
+  float *blob = NULL;
+  if (image) {
+    shape[0] = 1, shape[1] = grey ? 1 : 3, shape[2] = h, shape[3] = w;
+    if (!(blob = net_run_image(image, w, h, grey, mean, scale))) {
+      fprintf(stderr, "tucai photo net-run: cannot decode %s\n", image);
+      return 2;
+    }
+  } else {
+    uint8_t *raw;
+    size_t len;
+    long want = (long)shape[0] * shape[1] * shape[2] * shape[3] * (long)sizeof(float);
+    if (shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[3] < 1 || want > 1L << 30 ||
+        read_file(in_path, 1L << 30, &raw, &len) || (long)len != want) {
+      fprintf(stderr, "tucai photo net-run: %s is not %s float32 values\n", in_path, shape_s);
+      return 2;
+    }
+    blob = (float *)raw;
+  }
+  size_t n_in = (size_t)shape[0] * shape[1] * shape[2] * shape[3];
+  if (save_input && write_file(save_input, blob, n_in * sizeof(float))) {
+    fprintf(stderr, "tucai photo net-run: cannot write %s\n", save_input);
+    free(blob);
+    return 2;
+  }
+  if (threads > 0) vision_set_threads(threads);
+  float *res = NULL;
+  size_t res_len = 0;
+  double ms = 0;
+  char why[1024] = "";
+  int rc = 0;
+  if (vision_net_run_file(model, blob, shape, outputs, n_outputs ? n_outputs : 0, repeat, &ms, &res, &res_len, why,
+                          sizeof why)) {
+    fprintf(stderr, "tucai photo net-run: %s\n", why);
+    rc = 1;
+  } else if (write_file(out, res, res_len * sizeof(float))) {
+    fprintf(stderr, "tucai photo net-run: cannot write %s\n", out);
+    rc = 2;
+  } else {
+    fprintf(stderr, "net-run: %zu floats out, forward %.1f ms (fastest of %d)\n", res_len, ms, repeat);
+  }
+  free(res);
+  free(blob);
+  return rc;
+}
+
 int cli_photo(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
@@ -568,6 +694,7 @@ int cli_photo(int argc, char **argv) {
   }
   const char *sub = argv[1];
   if (!strcmp(sub, "check")) return photo_check_main(argc - 2, argv + 2);
+  if (!strcmp(sub, "net-run")) return cmd_net_run(argc - 2, argv + 2);
   opts o;
   if (parse(argc - 2, argv + 2, &o)) {
     usage(stderr);

@@ -98,6 +98,15 @@ int vision_mask_keep_component(uint8_t *mask, int w, int h, int sx, int sy, long
  * returns the number of eyes found (0..2) and their mean y in `eye_y`, the face box in `face`. */
 int vision_haar_eyes(const uint8_t *rgb, int w, int h, const char *cascade_dir, float face[4], float *eye_y);
 
+/* Diagnostics and conversion tests (src/vision/net_run.cpp): loads the ONNX network at `onnx_path`
+ * into OpenCV DNN, feeds `in` (float32, shape[0..3] = N,C,H,W) to its first input, runs it `repeat`
+ * times (at least once; the fastest forward pass in ms goes to `forward_ms` when not NULL) and returns
+ * the named outputs (none named: the network's unconnected outputs), each as float32 in the network's own layout, one after another in a malloc'd
+ * `*out` of `*out_len` floats (the caller frees it). */
+int vision_net_run_file(const char *onnx_path, const float *in, const int shape[4], const char *const *outputs,
+                        int n_outputs, int repeat, double *forward_ms, float **out, size_t *out_len, char *errbuf,
+                        size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,7 +31,11 @@ Input sizes: when an unknown input's H and W are free (-1 in the model), the gra
 sizes (--trace) and the two ONNX graphs must be identical, which proves that nothing baked into the
 file depends on the size (Resize by scales, no shape constants); the file then declares H and W
 symbolic and serves any size the model itself accepts (RVM: H*ratio and W*ratio multiples of 16).
-With --size WxH the size is fixed instead.
+With --size WxH the size is fixed instead. RVM needs --size: its fast guided filter box-filters the
+low-resolution result with VALID padding and resizes (H*ratio-2) -> H, a scale that depends on H, and
+OpenCV 4.6 folds Shape to a constant at import, so no size-free Resize can express it; the setup
+(scripts/setup-models.sh, RVM_SIZES) converts one file per input size the engine uses. faceres and
+emotion have fixed sizes in the model itself.
 
 Usage:
   tfjs2onnx.py MODEL.json OUT.onnx --input NAME [--fold NAME=VALUE ...] --outputs onnx=node[,onnx=node]

@@ -1,7 +1,8 @@
 /* standardize: the engine object and the pipeline, stage by stage, with the report.
  *
- * decode -> detect (BlazeFace) -> landmarks (dlib) -> segment (selfie segmentation on a crop)
- *        -> frame (measure + solve the crop) -> matte (refine + composite) -> encode
+ * decode -> detect (BlazeFace) -> landmarks (dlib's model, compact) -> matting (RVM on the subject's
+ *        crop) -> segment (selfie segmentation: the body below the chin) -> frame (measure + solve
+ *        the crop) -> matte (fade the model's far doubt, composite) -> encode
  * Every stage is timed with the monotonic clock; the report carries the times, the measured
  * geometry, the segmentation confidence and warnings. A refusal stops the pipeline where it is
  * found and still yields a report. */
@@ -22,15 +23,13 @@
 /* BlazeFace scores: people score above 0.9 on the dev set, dogs and patterns 0.5-0.6. */
 #define PHOTO_FACE_SCORE 0.75f
 
-/* What colour could not decide, as a mean width in pixels along the person's outline
- * (matte_resolve.c). Measured on the dev set: clean cuts 0-1.5 px (long hair on a plain wall
- * ~1.1-1.5); long dark hair over a dark wall 1.9-2.0 and decides cleanly; a head against black
- * lettering 3.8 (1.8 with the mirrored second opinion, which then cuts cleanly) and a gingham
- * shirt with blonde hair against a busy poster 3.0 (2.5 with it, still ragged: refused).
- * Above PHOTO_SECOND_OPINION_PX the segmenter looks again at the mirrored crop. Fragments are the
- * share of the person mask not joined to the subject. */
-#define PHOTO_MAX_UNDECIDED_PX 2.2
-#define PHOTO_SECOND_OPINION_PX 1.5
+/* The cut's doubt (matte.c): the matting model's translucent alpha far from the person's solid
+ * core, which the matte fades out, per pixel of the core's outline. Measured on the dev set at the
+ * engine's input sizes: plain walls 0-0.5, long or curly hair 0.6-1.8, a head against lettering or
+ * a busy poster 1.5-2.5 (and cut cleanly once faded). Above PHOTO_MAX_UNDECIDED_PX the wall is
+ * too busy for the model to be trusted: refused. Fragments are the share of the person mask not
+ * joined to the subject. */
+#define PHOTO_MAX_UNDECIDED_PX 3.0
 #define PHOTO_MAX_FRAGMENTS 0.2
 
 struct photo_engine {
@@ -38,8 +37,8 @@ struct photo_engine {
   photo_limits limits;
 };
 
-const char *const photo_stage_names[PHOTO_STAGE_COUNT] = {"decode",  "detect", "landmarks", "segment",
-                                                          "frame",   "matte",  "encode"};
+const char *const photo_stage_names[PHOTO_STAGE_COUNT] = {"decode",  "detect",  "landmarks", "matting",
+                                                          "segment", "frame",   "matte",     "encode"};
 
 static const struct {
   const char *code, *message;
@@ -130,7 +129,7 @@ void photo_result_free(photo_result *r) {
 static json_t *round3(double v) { return json_real(round(v * 1000) / 1000); }
 
 static void report_finish(photo_result *r, const photo_profile *p, const photo_frame *f, int have_frame,
-                          double conf, double frag, double undecided, int second, int have_matte) {
+                          double conf, double frag, double undecided, int have_matte) {
   json_t *rep = r->report;
   json_object_set_new(rep, "status", json_string(r->refused ? "refused" : "conformant"));
   json_object_set_new(rep, "profile", json_string(p->name));
@@ -158,9 +157,8 @@ static void report_finish(photo_result *r, const photo_profile *p, const photo_f
                                   round3(f->scale * a->work_scale)));
   }
   if (have_matte)
-    json_object_set_new(rep, "segmentation", json_pack("{s:o, s:o, s:o, s:b}", "confidence", round3(conf), "fragments",
-                                                       round3(frag), "undecided_px", round3(undecided),
-                                                       "second_opinion", second));
+    json_object_set_new(rep, "segmentation", json_pack("{s:o, s:o, s:o}", "confidence", round3(conf), "fragments",
+                                                       round3(frag), "undecided_px", round3(undecided)));
   json_t *t = json_object();
   for (int i = 0; i < PHOTO_STAGE_COUNT; i++) json_object_set_new(t, photo_stage_names[i], round3(r->stage_ms[i]));
   json_object_set_new(t, "total", round3(r->total_ms));
@@ -174,40 +172,6 @@ static void report_finish(photo_result *r, const photo_profile *p, const photo_f
   }
   if (have_matte && conf < 0.6) json_array_append_new(warn, json_string("segmentation_uncertain"));
   json_object_set_new(rep, "warnings", warn);
-}
-
-/* The mirrored crop as a second opinion: the segmenter's mistakes on a busy wall are not mirror
- * images of each other, so a pixel that both views call person is person. The intersection is cut
- * again and kept when it leaves less undecided (`adopted`). Its time counts in the matte stage. */
-static int second_opinion(photo_engine *e, photo_analysis *a, const photo_profile *p, const photo_frame *f, int sx,
-                          int sy, double *undecided, double *frag, photo_correction *corr, int *adopted,
-                          err_t *err) {
-  photo_gray mirrored = {0};
-  if (photo_matte_segment(e->v, &a->work, &a->faces[a->subject].box, 1, &mirrored, err)) return -1;
-  size_t n = (size_t)a->mask.w * a->mask.h;
-  for (size_t i = 0; i < n; i++)
-    if (mirrored.px[i] > a->mask.px[i]) mirrored.px[i] = a->mask.px[i];
-  photo_rgb std = {0};
-  photo_gray std_mask = {0};
-  double und2 = 0, frag2 = 0;
-  photo_correction corr2 = *corr;
-  int rc = photo_matte_composite(p, &a->work, &mirrored, f, sx, sy, &std, &std_mask, &und2, &frag2, &corr2, err);
-  if (rc == 0 && und2 < *undecided) {
-    free(a->std.px);
-    free(a->std_mask.px);
-    a->std = std;
-    a->std_mask = std_mask;
-    memcpy(a->mask.px, mirrored.px, n);
-    *undecided = und2;
-    *frag = frag2;
-    *corr = corr2;
-    *adopted = 1;
-  } else {
-    free(std.px);
-    free(std_mask.px);
-  }
-  free(mirrored.px);
-  return rc;
 }
 
 int photo_standardize(photo_engine *e, const void *bytes, size_t len, const photo_profile *p, photo_result *r,
@@ -225,7 +189,6 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
   memset(&f, 0, sizeof f);
   int have_frame = 0, have_matte = 0;
   double conf = 0, frag = 0, undecided = 0;
-  int second = 0;
   photo_correction corr = {{1, 1, 1}, 1, 0};
   char why[256] = "";
 #define NEXT_STAGE()                                   \
@@ -284,7 +247,10 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
   a->has_landmarks = 1;
   NEXT_STAGE();
 
-  if (photo_matte_segment(e->v, &a->work, &a->faces[best].box, 0, &a->mask, &e2)) goto stop;
+  if (photo_matte_person(e->v, &a->work, &a->faces[best].box, &a->mask, &a->fgr, &e2)) goto stop;
+  NEXT_STAGE();
+
+  if (photo_matte_body(e->v, &a->work, &a->faces[best].box, a->landmarks, &a->mask, &a->body, &e2)) goto stop;
   NEXT_STAGE();
 
   if (photo_frame_measure(a->landmarks, &a->mask, &f, &e2)) goto stop;
@@ -325,11 +291,9 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
   NEXT_STAGE();
 
   int sx = (int)lround(faces[best].x + faces[best].w / 2), sy = (int)lround(faces[best].y + faces[best].h / 2);
-  if (photo_matte_composite(p, &a->work, &a->mask, &f, sx, sy, &a->std, &a->std_mask, &undecided, &frag, &corr, &e2))
+  if (photo_matte_composite(p, &a->work, &a->mask, &a->fgr, &a->body, &f, sx, sy, &a->std, &a->std_mask, &undecided, &frag, &corr, &e2))
     goto stop;
-  if (undecided > PHOTO_SECOND_OPINION_PX && second_opinion(e, a, p, &f, sx, sy, &undecided, &frag, &corr, &second, &e2))
-    goto stop;
-  conf = fmax(0, 1 - undecided / 5.0);
+  conf = fmax(0, 1 - undecided / (2 * PHOTO_MAX_UNDECIDED_PX));
   have_matte = 1;
   json_object_set_new(r->report, "correction",
                       json_pack("{s:[o,o,o], s:o, s:o}", "white_balance_gain", round3(corr.gain[0]),
@@ -368,7 +332,7 @@ stop:
     r->jpeg = NULL;
     r->jpeg_len = 0;
   }
-  report_finish(r, p, &f, have_frame, conf, frag, undecided, second, have_matte);
+  report_finish(r, p, &f, have_frame, conf, frag, undecided, have_matte);
   /* A photo's buffers come and go in sizes that fragment the heap; hand the free pages back so
    * that a long-running worker's memory stays at one photo's worth, not at the worst mix. */
   malloc_trim(0);

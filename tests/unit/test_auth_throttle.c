@@ -14,6 +14,7 @@
 
 #include "auth/throttle.h"
 #include "identity/otp.h"
+#include "identity/quota.h"
 #include "store/store.h"
 #include "testdb.h"
 
@@ -56,6 +57,28 @@ static void *take_one(void *arg) {
   int rc = db ? throttle_take(db, "staff_user", "alice", &s->r->rule, s->r->now, &retry, &err) : -1;
   if (rc < 0) fprintf(stderr, "throttle_take: %s %s\n", err.code, err.message);
   s->r->ok[s->i] = rc == 0;
+  store_put(s->r->st, db);
+  return NULL;
+}
+
+/* An upload as collect_upload stores it: quota check and insert in one transaction. */
+static void *upload_one(void *arg) {
+  slot *s = arg;
+  err_t err = {0};
+  db_t *db = store_get(s->r->st, &err);
+  quota q = {.per_hour = 3, .total = 100};
+  pthread_barrier_wait(&s->r->go);
+  int ok = db && db_begin(db, &err) == 0 && quota_check(db, QUOTA_UPLOADS, 42, &q, s->r->now, &err) == 0 &&
+           db_exec(db, &err,
+                   "INSERT INTO collect_attempts (record_id, batch_id, school_id, account_id, state, original_blob, "
+                   "created_at) VALUES (1, 1, 1, 42, 'processing', 0, $1)",
+                   DB_INT(s->r->now)) == 1 &&
+           db_commit(db, &err) == 0;
+  if (!ok) {
+    if (err.status != 429) fprintf(stderr, "upload: %s %s\n", err.code, err.message);
+    db_rollback(db);
+  }
+  s->r->ok[s->i] = ok;
   store_put(s->r->st, db);
   return NULL;
 }
@@ -148,13 +171,37 @@ static void throttle_holds_in_parallel(enum testdb_kind kind) {
   store_close(r.st);
 }
 
+static void upload_quota_holds_in_parallel(enum testdb_kind kind) {
+  race r = {.st = testdb_open(kind, NULL), .now = 7 * 3600 * 1000LL};
+  assert_int_equal(run_race(&r, upload_one), 3);
+  /* The hour passes: three more, then the total (6 of 6) stops the next. */
+  err_t err = {0};
+  db_t *db = store_get(r.st, &err);
+  quota q = {.per_hour = 3, .total = 6};
+  assert_int_equal(quota_check(db, QUOTA_UPLOADS, 42, &q, r.now + 3600 * 1000LL + 1, &err), 0);
+  assert_int_equal(db_exec(db, &err,
+                           "INSERT INTO collect_attempts (record_id, batch_id, school_id, account_id, state, "
+                           "original_blob, created_at) VALUES (1, 1, 1, 42, 'processing', 0, $1), "
+                           "(1, 1, 1, 42, 'processing', 0, $1), (1, 1, 1, 42, 'processing', 0, $1)",
+                           DB_INT(r.now + 3600 * 1000LL + 1)),
+                   3);
+  assert_int_equal(quota_check(db, QUOTA_UPLOADS, 42, &q, r.now + 7200 * 1000LL, &err), -1);
+  assert_int_equal(err.status, 429);
+  assert_string_equal(err.code, "upload_quota_total");
+  assert_int_equal(quota_check(db, QUOTA_UPLOADS, 43, &q, r.now, &err), 0); /* another student */
+  store_put(r.st, db);
+  store_close(r.st);
+}
+
 static void t_otp_parallel(void **s) { (void)s; for (int k = 0; k < TESTDB_KINDS; k++) otp_limits_hold_in_parallel(k); }
+static void t_upload_quota(void **s) { (void)s; for (int k = 0; k < TESTDB_KINDS; k++) upload_quota_holds_in_parallel(k); }
 static void t_throttle(void **s) { (void)s; for (int k = 0; k < TESTDB_KINDS; k++) throttle_grows_and_forgives(k); }
 static void t_throttle_parallel(void **s) { (void)s; for (int k = 0; k < TESTDB_KINDS; k++) throttle_holds_in_parallel(k); }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(t_otp_parallel),
+      cmocka_unit_test(t_upload_quota),
       cmocka_unit_test(t_throttle),
       cmocka_unit_test(t_throttle_parallel),
   };

@@ -110,6 +110,10 @@ static void check_pay(doctor *d, const config *c) {
     report(d, k != NULL, "platform certificate", k ? "%s parses" : "%s is missing or does not parse", cert);
     EVP_PKEY_free(k);
   }
+}
+
+/* The public URL the server is reached at: the one given to WeChat Pay for notifications. */
+static void check_public_url(doctor *d, const config *c) {
   const char *notify = config_str(c, "pay_notify_url");
   report(d, https_url(notify), "public URL", https_url(notify) ? "pay_notify_url is https" : "pay_notify_url must be "
                                                                                             "the server's public https URL");
@@ -200,6 +204,7 @@ int cli_doctor(int argc, char **argv) {
   report(&d, !config_is_dev(c), "production mode", config_is_dev(c) ? "dev or demo is on" : "dev and demo are off");
   check_master_key(&d, c);
   check_pay(&d, c);
+  check_public_url(&d, c);
   check_sms(&d, c);
   check_data_dir(&d, c);
   check_db(&d, c);

@@ -109,7 +109,8 @@ test('doctor: one line per check, FAIL with a reason, exit 0 only for a complete
     let r = tucai(['doctor', '--data', path.join(dir, 'dev')]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     const fails = r.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
-    for (const what of ['production mode', 'master key', 'pay provider', 'sms sender', 'secure cookies', 'code issuer keys'])
+    for (const what of ['production mode', 'master key', 'pay provider', 'public URL', 'sms sender', 'secure cookies',
+      'code issuer keys'])
       assert.ok(fails.some((l) => l.includes(what)), `${what} fails:\n${r.stdout}`);
     assert.match(r.stdout, /pay_provider is 'mock'/);
 

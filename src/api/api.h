@@ -28,4 +28,11 @@ int64_t api_id_param(http_req *req, const char *name);
 db_t *api_db(http_req *req);
 void api_db_put(http_req *req, db_t *db);
 
+/* 429 too_many_attempts with Retry-After (seconds) and `what` (Chinese) plus the wait. */
+int api_too_many_attempts(http_resp *resp, int64_t retry_after_s, const char *what);
+/* The sign-in throttles (auth/throttle.h) from the settings: `which` is "login", "login_ip",
+ * "otp_verify" or "otp_verify_ip". */
+struct throttle_rule;
+void api_throttle_rule(const http_req *req, const char *which, struct throttle_rule *out);
+
 #endif

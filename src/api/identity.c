@@ -16,6 +16,7 @@
 #include "app.h"
 #include "audit/audit.h"
 #include "auth/session.h"
+#include "auth/throttle.h"
 #include "identity/batch.h"
 #include "identity/code.h"
 #include "identity/link.h"
@@ -72,7 +73,25 @@ static int login(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   otp_limits lim = limits(req->app);
+  /* Besides each code's own tries: wrong codes per phone across codes and per client address,
+   * counted before the check (auth/throttle.h), so that new codes do not mean new guesses. */
+  throttle_rule by_phone, by_ip;
+  api_throttle_rule(req, "otp_verify", &by_phone);
+  api_throttle_rule(req, "otp_verify_ip", &by_ip);
+  const char *ip = req->client_ip ? req->client_ip : "";
+  int64_t retry = 0, now = clock_now_ms();
+  int t = throttle_take(db, "otp_ip", ip, &by_ip, now, &retry, &req->err);
+  if (t == 0) {
+    t = throttle_take(db, "otp_phone", phone, &by_phone, now, &retry, &req->err);
+    if (t == 1) throttle_forgive(db, "otp_ip", ip, &by_ip, 0, &req->err);
+  }
+  if (t != 0) {
+    api_db_put(req, db);
+    return t < 0 ? -1 : api_too_many_attempts(resp, retry, "验证码错误次数过多");
+  }
   int rc = otp_check(db, &lim, phone, code, &req->err);
+  if (rc == 0) rc = throttle_forgive(db, "otp_phone", phone, &by_phone, 1, &req->err);
+  if (rc == 0) rc = throttle_forgive(db, "otp_ip", ip, &by_ip, 0, &req->err);
   int64_t account = rc == 0 ? student_account_for_phone(db, phone, &req->err) : -1;
   char token[65];
   int64_t ttl = config_int(req->app->cfg, "student_session_ttl");

@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
+#include "identity/quota.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -76,6 +77,9 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   if (db_begin(db, err) < 0) return -1;
   int64_t aid = 0;
   db_res *r = NULL;
+  /* Each upload is a photo job of seconds: one account must not fill the queue. */
+  quota q = {config_int(a->cfg, "upload_per_hour"), config_int(a->cfg, "upload_total")};
+  if (quota_check(db, QUOTA_UPLOADS, account_id, &q, now, err) < 0) goto fail;
   if (db_exec(db, err,
               "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, updated_at) "
               "VALUES ($1, $2, $3, $4, 'open', $5) ON CONFLICT (record_id) DO NOTHING",

@@ -188,7 +188,10 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
   if (delete_listed(bs, db, deleted, err,
                     "SELECT b.id FROM blobs b WHERE b.deleted_at IS NULL AND b.id IN ("
                     "SELECT original_blob FROM collect_attempts WHERE record_id = $1 UNION "
-                    "SELECT standardized_blob FROM collect_attempts WHERE record_id = $1) ORDER BY b.id",
+                    "SELECT standardized_blob FROM collect_attempts WHERE record_id = $1 UNION "
+                    /* The student's support attachments (photos of documents, screenshots) go too. */
+                    "SELECT m.attachment_blob FROM support_messages m JOIN deletion_requests d "
+                    "ON d.account_id = m.account_id WHERE d.record_id = $1 AND d.done_at IS NULL) ORDER BY b.id",
                     record_id) < 0)
     return -1;
   if (db_begin(db, err) < 0) return -1;
@@ -199,6 +202,11 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
                    DB_INT(record_id)) < 0
                ? -1
                : 0;
+  if (!rc && db_exec(db, err,
+                     "UPDATE support_messages SET attachment_blob = 0, attachment_type = '' WHERE attachment_blob > 0 "
+                     "AND account_id IN (SELECT account_id FROM deletion_requests WHERE id = $1)",
+                     DB_INT(request_id)) < 0)
+    rc = -1;
   if (!rc && db_exec(db, err,
                      "UPDATE collect_records SET state = 'open', updated_at = $1 WHERE record_id = $2 "
                      "AND state IN ('open', 'in_review', 'rejected')",

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "blob/blob.h"
 #include "http/http.h"
+#include "identity/quota.h"
 #include "notify/notify.h"
 #include "util/clock.h"
 
@@ -37,7 +38,11 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
   }
   int64_t school = db_int(db, err, 0, "SELECT r.school_id FROM student_links l JOIN roster_records r ON r.id = l.record_id "
                                       "WHERE l.account_id = $1", DB_INT(account_id));
-  if (db_begin(db, err) < 0) return -1;
+  if (db_begin(db, err) < 0) goto fail;
+  if (from_role == ROLE_STUDENT) {
+    quota q = {config_int(a->cfg, "support_per_hour"), config_int(a->cfg, "support_total")};
+    if (quota_check(db, QUOTA_SUPPORT, account_id, &q, clock_now_ms(), err) < 0) goto fail;
+  }
   db_res *r = db_query(db, err,
                        "INSERT INTO support_messages (account_id, school_id, from_role, author_id, body, attachment_blob, attachment_type, "
                        "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -54,9 +59,13 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
     json_decref(d);
     if (rc < 0) goto fail;
   }
-  return db_commit(db, err);
+  if (db_commit(db, err) == 0) return 0;
 fail:
   db_rollback(db);
+  if (blob) { /* the message was not stored: neither is its image */
+    err_t ignore = {0};
+    blob_delete(a->blobs, db, blob, &ignore);
+  }
   return -1;
 }
 

@@ -10,10 +10,12 @@
  * well under this at the qualities the engine writes). */
 #define BG_DIST 24.0
 /* A translucent pixel: at most this far from B, and less than TRANSLUCENT_SHARE of the strongest
- * pixel within TRANSLUCENT_R (the solid person it is the veil of). */
+ * pixel within TRANSLUCENT_R px (the solid person it is the veil of). */
 #define TRANSLUCENT_MAX 90.0
 #define TRANSLUCENT_SHARE 0.5
-#define TRANSLUCENT_R 7
+#define TRANSLUCENT_R 20
+/* Flat: the distance to B changes by less than this per pixel. */
+#define FLAT 12.0f
 /* Solid person, for the rim: at least RIM_INNER px inside the non-background area. Rim: off the
  * line from B to that colour by more than RIM_RESIDUAL. */
 #define RIM_INNER 3
@@ -100,6 +102,39 @@ static int label_pieces(const uint8_t *on, int w, int h, int *label, long **area
   return next;
 }
 
+/* Keeps the pixels of `a` joined (8-connected, through `a`) to a background pixel (!fg); `stack`
+ * is scratch of w*h ints. */
+static void keep_reached_from_background(uint8_t *a, const uint8_t *fg, int w, int h, int *stack) {
+  size_t top = 0, n = (size_t)w * h;
+  for (size_t i = 0; i < n; i++) {
+    if (!a[i]) continue;
+    int x = (int)(i % w), y = (int)(i / w), near = 0;
+    for (int dy = -1; dy <= 1 && !near; dy++)
+      for (int dx = -1; dx <= 1; dx++) {
+        int X = x + dx, Y = y + dy;
+        if (X >= 0 && Y >= 0 && X < w && Y < h && !fg[(size_t)Y * w + X]) near = 1;
+      }
+    if (near) {
+      a[i] = 2;
+      stack[top++] = (int)i;
+    }
+  }
+  while (top) {
+    int p = stack[--top], x = p % w, y = p / w;
+    for (int dy = -1; dy <= 1; dy++)
+      for (int dx = -1; dx <= 1; dx++) {
+        int X = x + dx, Y = y + dy;
+        if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
+        size_t q = (size_t)Y * w + X;
+        if (a[q] == 1) {
+          a[q] = 2;
+          stack[top++] = (int)q;
+        }
+      }
+  }
+  for (size_t i = 0; i < n; i++) a[i] = a[i] == 2;
+}
+
 int cut_quality_measure(const uint8_t *rgb, int w, int h, const uint8_t bg[3], cut_quality *q, uint8_t *marks) {
   memset(q, 0, sizeof *q);
   if (marks) memset(marks, 0, (size_t)w * h);
@@ -134,8 +169,20 @@ int cut_quality_measure(const uint8_t *rgb, int w, int h, const uint8_t bg[3], c
 
   /* Ghosts: translucent pixels, then only those in patches at least 5 px thick (two erosions). */
   max_filter(d, dmax, tmp, w, h, TRANSLUCENT_R);
-  for (size_t i = 0; i < n; i++)
-    a[i] = fg[i] && d[i] <= TRANSLUCENT_MAX && d[i] < TRANSLUCENT_SHARE * dmax[i];
+  /* A veil is flat (a soft edge climbs steadily from B to the person, a veil stays at one tint),
+   * and it lies over the new background (reached from it through translucent pixels; a light
+   * square of a checked shirt, surrounded by dark ones, is not). */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      size_t i = (size_t)y * w + x;
+      float gx = (d[y * w + (x + 1 < w ? x + 1 : x)] - d[y * w + (x > 0 ? x - 1 : x)]) / 2;
+      float gy = (d[(y + 1 < h ? y + 1 : y) * w + x] - d[(y > 0 ? y - 1 : y) * w + x]) / 2;
+      a[i] = fg[i] && d[i] <= TRANSLUCENT_MAX && d[i] < TRANSLUCENT_SHARE * dmax[i] && gx * gx + gy * gy < FLAT * FLAT;
+    }
+  int *stack = malloc(n * sizeof *stack);
+  if (!stack) goto out;
+  keep_reached_from_background(a, fg, w, h, stack);
+  free(stack);
   erode(a, b, w, h);
   erode(b, a, w, h);
   for (size_t i = 0; i < n; i++) {
@@ -219,4 +266,9 @@ int cut_quality_measure_jpeg(const uint8_t *jpeg, size_t len, const uint8_t bg[3
   (void)rgb;
   g_object_unref(img);
   return rc;
+}
+
+int cut_quality_clean(const cut_quality *q) {
+  return q->largest_speck <= CUT_MAX_SPECK && q->speck_px <= CUT_MAX_SPECKS && q->ghost_px <= CUT_MAX_GHOST &&
+         q->rim_ratio <= CUT_MAX_RIM;
 }

@@ -10,10 +10,12 @@
  * returns -1; the server answers {"error":{"code":...,"message":...}} with err.status (500 when 0)
  * and logs internal errors without personal data.
  *
- * CSRF: every POST/PUT/PATCH/DELETE must send header X-CSRF-Token equal to the `tucai_csrf`
- * cookie (double submit; the server sets that cookie on any response to a client without one,
- * and GET /api/csrf returns it). Routes called by other servers (payment notifications) opt out
- * with HTTP_NO_CSRF and must authenticate the caller themselves.
+ * CSRF: every POST/PUT/PATCH/DELETE must send header X-CSRF-Token. Signed in, it must equal the
+ * session's own token; anonymous, the `tucai_csrf` cookie (double submit). The server keeps that
+ * cookie equal to the token expected (set on any response to a client without one or with
+ * another, and on the response that signs in), and GET /api/csrf returns it. Routes called by
+ * other servers (payment notifications) opt out with HTTP_NO_CSRF and must authenticate the
+ * caller themselves.
  *
  * Memory: what a handler allocates with req_alloc/req_strdup lives until the response is sent.
  * JSON given to resp_json is owned by the response (reference stolen). */

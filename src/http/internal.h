@@ -58,7 +58,8 @@ typedef struct req_ctx {
   int early_done;             /* answered from the headers alone; the handler does not run */
   int body_invalid;           /* the multipart body could not be parsed */
   double t0;
-  char new_csrf[48];          /* cookie to set when the client had none */
+  char new_csrf[72];          /* tucai_csrf cookie to set: the client had none, or not its session's */
+  char signed_in[72];         /* session token the handler set in tucai_sid (resp_set_session_cookie) */
 } req_ctx;
 
 void *arena_alloc(req_ctx *c, size_t n);

@@ -121,5 +121,6 @@ int json_field_bool(http_req *req, const char *name, int required, int *out) {
 
 const char *req_csrf_token(const http_req *req) {
   const req_ctx *c = req->priv;
+  if (req->session) return req->session->csrf;
   return c->new_csrf[0] ? c->new_csrf : req_cookie(req, "tucai_csrf");
 }

@@ -95,6 +95,8 @@ static void cookie(http_resp *r, http_req *req, const char *name, const char *va
 
 void resp_set_session_cookie(http_resp *r, http_req *req, const char *token, int max_age_s) {
   cookie(r, req, "tucai_sid", token, max_age_s, 1, "Lax");
+  req_ctx *c = req->priv;
+  snprintf(c->signed_in, sizeof c->signed_in, "%s", token);
 }
 
 void resp_clear_session_cookie(http_resp *r, http_req *req) { cookie(r, req, "tucai_sid", "", 0, 1, "Lax"); }

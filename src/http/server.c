@@ -102,8 +102,9 @@ static void find_client_ip(req_ctx *c) {
   strcpy((char *)c->req.client_ip, ip);
 }
 
-static int load_session(req_ctx *c) {
-  const char *token = req_cookie(&c->req, "tucai_sid");
+/* The live session a cookie token names: 1 and *out, 0 when none, -1 when the store failed. */
+static int find_session(req_ctx *c, const char *token, http_session **out) {
+  *out = NULL;
   if (!token || strlen(token) != 64) return 0;
   err_t err = {0};
   db_t *db = store_get(c->srv->app->store, &err);
@@ -111,9 +112,29 @@ static int load_session(req_ctx *c) {
   http_session *s = arena_alloc(c, sizeof *s);
   int found = auth_session_lookup(db, token, s, &err);
   store_put(c->srv->app->store, db);
-  if (found < 0) return -1;
-  if (found) c->req.session = s;
-  return 0;
+  if (found > 0) *out = s;
+  return found;
+}
+
+static int load_session(req_ctx *c) {
+  return find_session(c, req_cookie(&c->req, "tucai_sid"), &c->req.session) < 0 ? -1 : 0;
+}
+
+/* CSRF. Without a session it is the double submit: the header equals the tucai_csrf cookie.
+ * With one, the header must equal the session's own token, so a cookie planted from a sibling
+ * subdomain is not enough; the tucai_csrf cookie follows the session's token (set on any response
+ * where it differs, and on the response that signs in) so pages keep reading it from there. */
+static int csrf_matches(const char *expected, const char *sent) {
+  if (!expected || !sent) return 0;
+  size_t n = strlen(expected);
+  if (n < 32 || strlen(sent) != n) return 0; /* lengths first: never read past a short header */
+  return sodium_memcmp(expected, sent, n) == 0;
+}
+
+static void follow_session_csrf(req_ctx *c, const char *token) {
+  const char *cookie = req_cookie(&c->req, "tucai_csrf");
+  if (cookie && !strcmp(cookie, token)) c->new_csrf[0] = 0;
+  else snprintf(c->new_csrf, sizeof c->new_csrf, "%s", token);
 }
 
 static int content_type_is(req_ctx *c, const char *want) {
@@ -156,16 +177,14 @@ static enum MHD_Result admit(req_ctx *c, const char *method, const char *url) {
 
   /* Who is asking, and may they. */
   if (load_session(c) < 0) return answer_error(c, 503, "store_unavailable", "服务暂时不可用，请稍后再试");
+  if (c->req.session) follow_session_csrf(c, c->req.session->csrf);
   if (c->route->roles) {
     if (!c->req.session) return answer_error(c, 401, "unauthenticated", "请先登录");
     if (!(c->req.session->role & c->route->roles)) return answer_error(c, 403, "forbidden", "没有权限");
   }
-  if (is_state_changing(method) && !(flags & HTTP_NO_CSRF)) {
-    const char *sent = req_header(&c->req, "X-CSRF-Token");
-    if (!csrf || !sent || strlen(csrf) < 32 || sodium_memcmp(csrf, sent, strlen(csrf)) != 0 ||
-        strlen(sent) != strlen(csrf))
-      return answer_error(c, 403, "csrf_failed", "页面已过期，请刷新后重试");
-  }
+  if (is_state_changing(method) && !(flags & HTTP_NO_CSRF) &&
+      !csrf_matches(c->req.session ? c->req.session->csrf : csrf, req_header(&c->req, "X-CSRF-Token")))
+    return answer_error(c, 403, "csrf_failed", "页面已过期，请刷新后重试");
   if ((flags & HTTP_BODY_MULTIPART) && multipart_start(c) < 0)
     return answer_error(c, 400, "invalid_multipart", "could not read the multipart body");
   return MHD_YES;
@@ -259,6 +278,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         resp_error(&c->resp, status, c->req.err.code, c->req.err.message);
       }
     }
+  }
+  if (c->signed_in[0] && c->resp.status < 400) {
+    /* The handler signed the client in: from now on its CSRF token is the new session's. */
+    http_session *s;
+    if (find_session(c, c->signed_in, &s) > 0) follow_session_csrf(c, s->csrf);
   }
   struct MHD_Response *r = resp_build(c);
   enum MHD_Result ret = MHD_queue_response(conn, (unsigned)c->resp.status, r);

@@ -21,7 +21,7 @@ static int login(http_req *req, http_resp *resp) {
     return err_set(&req->err, 401, "bad_credentials", "用户名或密码错误");
   }
   char token[65];
-  int64_t ttl = config_int(req->app->cfg, "session_ttl");
+  int64_t ttl = config_int(api_app(req)->cfg, "session_ttl");
   int rc = auth_session_create(db, u.role, u.id, u.school_id, ttl, token, &req->err);
   if (rc == 0) audit_log(db, u.role, u.id, "login", "user", u.id, NULL, &req->err);
   api_db_put(req, db);
@@ -45,7 +45,7 @@ static int logout(http_req *req, http_resp *resp) {
 }
 
 static int me(http_req *req, http_resp *resp) {
-  http_session *s = req->session;
+  auth_session *s = req->session;
   json_t *o = json_pack("{s:s,s:I,s:I}", "role", auth_role_name(s->role), "id", (json_int_t)s->user_id, "school_id",
                         (json_int_t)s->school_id);
   if (s->role != ROLE_STUDENT) {

@@ -30,8 +30,8 @@ static int upload(http_req *req, http_resp *resp) {
   if (!db) return -1;
   int64_t id = 0;
   json_t *a = NULL;
-  if (collect_upload(req->app, db, req->session->user_id, u->path, u->size, &id, &req->err) == 0)
-    a = collect_attempt_json(db, id, req->session->user_id, &req->err);
+  if (collect_upload(api_app(req), db, api_session(req)->user_id, u->path, u->size, &id, &req->err) == 0)
+    a = collect_attempt_json(db, id, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   if (!a) return -1;
   return resp_json(resp, 202, json_pack("{s:o}", "attempt", a));
@@ -42,7 +42,7 @@ static int attempt(http_req *req, http_resp *resp) {
   if (id < 0) return err_set(&req->err, 404, "attempt_not_found", "照片记录不存在");
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *a = collect_attempt_json(db, id, req->session->user_id, &req->err);
+  json_t *a = collect_attempt_json(db, id, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   if (!a) return -1;
   return resp_json(resp, 200, json_pack("{s:o}", "attempt", a));
@@ -51,12 +51,12 @@ static int attempt(http_req *req, http_resp *resp) {
 static int image(http_req *req, http_resp *resp) {
   int64_t id = api_id_param(req, "id");
   if (id < 0) return err_set(&req->err, 404, "photo_not_found", "照片不存在");
-  collect_who who = {req->session->role, req->session->user_id, req->session->school_id};
+  collect_who who = {api_session(req)->role, api_session(req)->user_id, api_session(req)->school_id};
   db_t *db = api_db(req);
   if (!db) return -1;
   uint8_t *bytes = NULL;
   size_t len = 0;
-  int rc = collect_attempt_image(req->app, db, &who, id, req_param(req, "which"), &bytes, &len, &req->err);
+  int rc = collect_attempt_image(api_app(req), db, &who, id, req_param(req, "which"), &bytes, &len, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   const char *mime = "image/jpeg";
@@ -78,7 +78,7 @@ static int submit(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *out = NULL;
-  int rc = collect_submit(req->app, db, req->session->user_id, attempt_id, confirm, &out, &req->err);
+  int rc = collect_submit(api_app(req), db, api_session(req)->user_id, attempt_id, confirm, &out, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 201, json_pack("{s:o}", "submission", out));
@@ -87,8 +87,8 @@ static int submit(http_req *req, http_resp *resp) {
 static int status(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *s = collect_status(req->app, db, req->session->user_id, &req->err);
-  if (s) json_object_set_new(s, "unread", json_integer(notify_unread(db, req->session->user_id, &req->err)));
+  json_t *s = collect_status(api_app(req), db, api_session(req)->user_id, &req->err);
+  if (s) json_object_set_new(s, "unread", json_integer(notify_unread(db, api_session(req)->user_id, &req->err)));
   api_db_put(req, db);
   if (!s) return -1;
   return resp_json(resp, 200, s);
@@ -187,8 +187,8 @@ static int events_next(void *ctx, char *buf, size_t max) {
 
 static int events_route(http_req *req, http_resp *resp) {
   events *e = calloc(1, sizeof *e);
-  e->app = req->app;
-  e->account = req->session->user_id;
+  e->app = api_app(req);
+  e->account = api_session(req)->user_id;
   const char *after = req_query(req, "after");
   if (!after) after = req_header(req, "Last-Event-ID");
   e->last_inbox = after ? strtoll(after, NULL, 10) : 0;

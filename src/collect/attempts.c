@@ -9,7 +9,7 @@
 #include "audit/audit.h"
 #include "blob/blob.h"
 #include "collect/internal.h"
-#include "http/http.h"
+#include "auth/roles.h"
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
 #include "util/clock.h"

@@ -7,7 +7,7 @@
 
 #include "app.h"
 #include "blob/blob.h"
-#include "http/http.h"
+#include "auth/roles.h"
 #include "notify/notify.h"
 #include "util/clock.h"
 

@@ -30,6 +30,11 @@ void api_photos_routes(http_router *r);   /* upload, preview, submit, status, st
 void api_review_routes(http_router *r);   /* reviewer queue, claims, decisions, operator override */
 void api_inbox_routes(http_router *r);    /* the student's notifications */
 void api_support_routes(http_router *r);  /* support threads student <-> operator */
+/* Photo attempts as the API shows them: collect's has_standardized becomes "images", the links to
+ * the original and the standardized photo (null until there is one). Both return their argument;
+ * api_status_links does it for the attempt inside a student's status (collect_status). */
+json_t *api_attempt_links(json_t *attempt);
+json_t *api_status_links(json_t *status);
 /* A numeric path parameter (":id"), or -1 when absent or not a plain decimal number. */
 int64_t api_id_param(http_req *req, const char *name);
 

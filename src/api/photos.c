@@ -23,6 +23,25 @@ int64_t api_id_param(http_req *req, const char *name) {
   return strtoll(s, NULL, 10);
 }
 
+json_t *api_attempt_links(json_t *attempt) {
+  json_t *has = json_object_get(attempt, "has_standardized");
+  if (!has) return attempt;
+  long long id = (long long)json_integer_value(json_object_get(attempt, "id"));
+  char std_url[96], orig_url[96];
+  snprintf(std_url, sizeof std_url, "/api/photos/attempts/%lld/standardized", id);
+  snprintf(orig_url, sizeof orig_url, "/api/photos/attempts/%lld/original", id);
+  int std = json_is_true(has);
+  json_object_del(attempt, "has_standardized");
+  json_object_set_new(attempt, "images", json_pack("{s:s, s:s*}", "original", orig_url, "standardized", std ? std_url : NULL));
+  return attempt;
+}
+
+json_t *api_status_links(json_t *status) {
+  json_t *a = json_object_get(status, "attempt");
+  if (json_is_object(a)) api_attempt_links(a);
+  return status;
+}
+
 static int upload(http_req *req, http_resp *resp) {
   const http_upload *u = req_upload(req, "photo");
   if (!u) return err_set(&req->err, 400, "missing_file", "请选择要上传的照片（字段 photo）");
@@ -34,7 +53,7 @@ static int upload(http_req *req, http_resp *resp) {
     a = collect_attempt_json(db, id, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   if (!a) return -1;
-  return resp_json(resp, 202, json_pack("{s:o}", "attempt", a));
+  return resp_json(resp, 202, json_pack("{s:o}", "attempt", api_attempt_links(a)));
 }
 
 static int attempt(http_req *req, http_resp *resp) {
@@ -45,7 +64,7 @@ static int attempt(http_req *req, http_resp *resp) {
   json_t *a = collect_attempt_json(db, id, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   if (!a) return -1;
-  return resp_json(resp, 200, json_pack("{s:o}", "attempt", a));
+  return resp_json(resp, 200, json_pack("{s:o}", "attempt", api_attempt_links(a)));
 }
 
 static int image(http_req *req, http_resp *resp) {
@@ -91,7 +110,7 @@ static int status(http_req *req, http_resp *resp) {
   if (s) json_object_set_new(s, "unread", json_integer(notify_unread(db, api_session(req)->user_id, &req->err)));
   api_db_put(req, db);
   if (!s) return -1;
-  return resp_json(resp, 200, s);
+  return resp_json(resp, 200, api_status_links(s));
 }
 
 /* ---- server-sent events ------------------------------------------------------------------- */
@@ -128,7 +147,7 @@ static int poll_changes(events *e) {
   err_t err = {0};
   db_t *db = store_get(e->app->store, &err);
   if (!db) return -1;
-  json_t *st = collect_status(e->app, db, e->account, &err);
+  json_t *st = api_status_links(collect_status(e->app, db, e->account, &err));
   json_t *inbox = st ? notify_inbox(db, e->account, e->last_inbox, 50, &err) : NULL;
   store_put(e->app->store, db);
   if (!st || !inbox) {

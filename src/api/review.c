@@ -45,6 +45,10 @@ static int item(http_req *req, http_resp *resp) {
   json_t *o = collect_item(db, &w, id, &req->err);
   api_db_put(req, db);
   if (!o) return -1;
+  api_status_links(o);
+  size_t i;
+  json_t *earlier;
+  json_array_foreach(json_object_get(o, "earlier_attempts"), i, earlier) api_attempt_links(earlier);
   return resp_json(resp, 200, json_pack("{s:o}", "item", o));
 }
 

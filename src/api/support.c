@@ -5,7 +5,9 @@
  *   GET  /api/ops/support/threads              threads with unread counts and each student's status
  *   GET  /api/ops/support/threads/:account     one thread with the student's status
  *   POST /api/ops/support/threads/:account     reply (multipart: body, image) */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "app.h"
@@ -13,10 +15,31 @@
 #include "collect/collect.h"
 #include "support/support.h"
 
+/* Each message's has_attachment becomes "attachment": its link, or null. */
+static json_t *attachment_links(json_t *messages) {
+  size_t i;
+  json_t *m;
+  json_array_foreach(messages, i, m) {
+    char url[80];
+    snprintf(url, sizeof url, "/api/support/attachments/%lld", (long long)json_integer_value(json_object_get(m, "id")));
+    int has = json_is_true(json_object_get(m, "has_attachment"));
+    /* Replace it in place so the keys keep their order. */
+    json_t *ordered = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(m, k, v) {
+      if (!strcmp(k, "has_attachment")) json_object_set_new(ordered, "attachment", has ? json_string(url) : json_null());
+      else json_object_set(ordered, k, v);
+    }
+    json_array_set_new(messages, i, ordered);
+  }
+  return messages;
+}
+
 static int student_list(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *t = support_thread(db, api_session(req)->user_id, ROLE_STUDENT, &req->err);
+  json_t *t = attachment_links(support_thread(db, api_session(req)->user_id, ROLE_STUDENT, &req->err));
   api_db_put(req, db);
   if (!t) return -1;
   return resp_json(resp, 200, json_pack("{s:o}", "messages", t));
@@ -86,8 +109,8 @@ static int ops_thread(http_req *req, http_resp *resp) {
   if (account < 0) return err_set(&req->err, 404, "thread_not_found", "thread not found");
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *t = support_thread(db, account, ROLE_OPERATOR, &req->err);
-  json_t *st = t ? collect_status(api_app(req), db, account, &req->err) : NULL;
+  json_t *t = attachment_links(support_thread(db, account, ROLE_OPERATOR, &req->err));
+  json_t *st = t ? api_status_links(collect_status(api_app(req), db, account, &req->err)) : NULL;
   if (st) {
     err_t ae = {0};
     api_audit_log(db, req, "support.thread.view", "student_account", account, NULL, &ae);

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "audit/audit.h"
 
@@ -54,6 +55,14 @@ http_server *api_server_new(app *a) {
   http_server *s = http_server_new(&opts);
   api_register_all(http_server_router(s));
   return s;
+}
+
+int64_t api_id_param(http_req *req, const char *name) {
+  const char *s = req_param(req, name);
+  if (!s || !*s || strlen(s) > 18) return -1;
+  for (const char *p = s; *p; p++)
+    if (*p < '0' || *p > '9') return -1;
+  return strtoll(s, NULL, 10);
 }
 
 db_t *api_db(http_req *req) { return store_get(api_app(req)->store, &req->err); }

@@ -24,10 +24,8 @@
 #define OFFICE_ROLES (ROLE_SCHOOL_ADMIN | ROLE_OPERATOR)
 
 static int64_t id_param(http_req *req) {
-  const char *s = req_param(req, "id");
-  char *end;
-  long long v = s ? strtoll(s, &end, 10) : 0;
-  if (!s || *end || v <= 0) {
+  int64_t v = api_id_param(req, "id");
+  if (v <= 0) {
     err_set(&req->err, 404, "not_found", "no such item");
     return 0;
   }

@@ -23,10 +23,8 @@
 #include "util/clock.h"
 
 static int64_t path_id(http_req *req) {
-  const char *s = req_param(req, "id");
-  char *end;
-  long long v = s ? strtoll(s, &end, 10) : 0;
-  if (!s || *end || v <= 0 || strlen(s) > 18) {
+  int64_t v = api_id_param(req, "id");
+  if (v <= 0) {
     err_set(&req->err, 404, "not_found", "no such item");
     return 0;
   }

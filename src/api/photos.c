@@ -15,14 +15,6 @@
 #include "notify/notify.h"
 #include "util/clock.h"
 
-int64_t api_id_param(http_req *req, const char *name) {
-  const char *s = req_param(req, name);
-  if (!s || !*s || strlen(s) > 18) return -1;
-  for (const char *p = s; *p; p++)
-    if (*p < '0' || *p > '9') return -1;
-  return strtoll(s, NULL, 10);
-}
-
 json_t *api_attempt_links(json_t *attempt) {
   json_t *has = json_object_get(attempt, "has_standardized");
   if (!has) return attempt;

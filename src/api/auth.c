@@ -43,7 +43,7 @@ static int login(http_req *req, http_resp *resp) {
   db = api_db(req);
   if (!db) return -1;
   char token[65];
-  int64_t ttl = config_int(req->app->cfg, "session_ttl");
+  int64_t ttl = config_int(api_app(req)->cfg, "session_ttl");
   int rc = throttle_forgive(db, "staff_user", username, &by_user, 1, &req->err);
   if (rc == 0) rc = throttle_forgive(db, "staff_ip", ip, &by_ip, 0, &req->err);
   if (rc == 0) rc = auth_session_create(db, u.role, u.id, u.school_id, ttl, token, &req->err);
@@ -69,7 +69,7 @@ static int logout(http_req *req, http_resp *resp) {
 }
 
 static int me(http_req *req, http_resp *resp) {
-  http_session *s = req->session;
+  auth_session *s = req->session;
   json_t *o = json_pack("{s:s,s:I,s:I}", "role", auth_role_name(s->role), "id", (json_int_t)s->user_id, "school_id",
                         (json_int_t)s->school_id);
   if (s->role != ROLE_STUDENT) {

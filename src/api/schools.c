@@ -42,7 +42,7 @@ static int create_school(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   int64_t id = school_create(db, code, name, &req->err);
-  if (id > 0) audit_log_req(db, req, "school.create", "school", id, NULL, &req->err);
+  if (id > 0) api_audit_log(db, req, "school.create", "school", id, NULL, &req->err);
   api_db_put(req, db);
   if (id <= 0) return -1;
   err_clear(&req->err);
@@ -51,7 +51,7 @@ static int create_school(http_req *req, http_resp *resp) {
 
 /* A school administrator bound to a school may only touch that school. */
 static int may_manage(http_req *req, int64_t school_id) {
-  const http_session *s = req->session;
+  const auth_session *s = req->session;
   if (s->role == ROLE_OPERATOR || s->school_id == 0 || s->school_id == school_id) return 1;
   err_set(&req->err, 403, "forbidden_school", "无权管理其他学校的数据");
   return 0;
@@ -126,7 +126,7 @@ static int create_batch(http_req *req, http_resp *resp) {
   int64_t id = batch_create(db, &b, &req->err);
   batch out;
   int rc = id > 0 ? batch_get(db, id, &out, &req->err) : -1;
-  if (rc == 0) audit_log_req(db, req, "batch.create", "batch", id, NULL, &req->err);
+  if (rc == 0) api_audit_log(db, req, "batch.create", "batch", id, NULL, &req->err);
   api_db_put(req, db);
   if (rc != 0) return -1;
   err_clear(&req->err);
@@ -138,7 +138,7 @@ static int list_batches(http_req *req, http_resp *resp) {
   int64_t school = sid ? strtoll(sid, NULL, 10) : 0;
   /* Staff assigned to a school (reviewers and school administrators with a school_id) see only
    * that school's batches; operators and unassigned staff see all. */
-  if (req->session->role != ROLE_OPERATOR && req->session->school_id) school = req->session->school_id;
+  if (api_session(req)->role != ROLE_OPERATOR && api_session(req)->school_id) school = api_session(req)->school_id;
   db_t *db = api_db(req);
   if (!db) return -1;
   db_res *r = db_query(db, &req->err, "SELECT id FROM batches WHERE $1 = 0 OR school_id = $1 ORDER BY id",
@@ -170,7 +170,7 @@ static int batch_param(http_req *req, batch *b, db_t *db) {
  * to a school only that school's batches. Others get the same 404 as a batch that does not exist,
  * so batch ids cannot be probed. */
 static int may_read_batch(http_req *req, db_t *db, const batch *b) {
-  const http_session *s = req->session;
+  const auth_session *s = api_session(req);
   int ok;
   if (s->role == ROLE_STUDENT) {
     student_record r;
@@ -209,7 +209,7 @@ static int import_roster(http_req *req, http_resp *resp) {
   if (rc == 0) {
     json_t *d = json_pack("{s:i, s:i, s:i}", "inserted", res.inserted, "updated", res.updated, "rejected",
                           p.n_errors_total);
-    audit_log_req(db, req, "roster.import", "batch", b.id, d, &req->err);
+    api_audit_log(db, req, "roster.import", "batch", b.id, d, &req->err);
     json_decref(d);
   }
   api_db_put(req, db);
@@ -232,7 +232,7 @@ static int list_roster(http_req *req, http_resp *resp) {
   if (rc == 0 && !may_manage(req, b.school_id)) rc = -1;
   json_t *rows = rc == 0 ? roster_list(db, b.id, offset, limit, &req->err) : NULL;
   int64_t total = rows ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM roster_records WHERE batch_id = $1", DB_INT(b.id)) : 0;
-  if (rows) audit_log_req(db, req, "roster.view", "batch", b.id, NULL, &req->err);
+  if (rows) api_audit_log(db, req, "roster.view", "batch", b.id, NULL, &req->err);
   api_db_put(req, db);
   if (!rows) return -1;
   err_clear(&req->err);

@@ -106,8 +106,7 @@ static int run(int argc, char **argv, int with_http) {
 
   http_server *srv = NULL;
   if (with_http) {
-    srv = http_server_new(&a);
-    api_register_all(http_server_router(srv));
+    srv = api_server_new(&a);
     if (http_server_start(srv, config_str(a.cfg, "listen"), &err) < 0) {
       http_server_free(srv);
       cli_close_app(&a);

@@ -9,7 +9,7 @@
 #include "audit/audit.h"
 #include "blob/blob.h"
 #include "collect/internal.h"
-#include "http/http.h"
+#include "auth/roles.h"
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
 #include "identity/quota.h"
@@ -127,19 +127,15 @@ json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, e
     err_set(err, 404, "attempt_not_found", "照片记录不存在");
     return NULL;
   }
-  char std_url[96], orig_url[96];
-  snprintf(std_url, sizeof std_url, "/api/photos/attempts/%lld/standardized", (long long)attempt_id);
-  snprintf(orig_url, sizeof orig_url, "/api/photos/attempts/%lld/original", (long long)attempt_id);
   const char *state = db_res_text(r, 0, 1);
   json_t *refusal = json_null();
   if (!strcmp(state, "refused") || !strcmp(state, "failed"))
     refusal = json_pack("{s:s, s:s}", "code", db_res_text(r, 0, 2), "message", db_res_text(r, 0, 3));
-  json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:{s:s, s:s*}}", "id", (json_int_t)attempt_id, "state",
+  json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)attempt_id, "state",
                         state, "refusal", refusal, "checks", collect_checks_parse(db_res_text(r, 0, 4)), "fails",
                         (json_int_t)db_res_int(r, 0, 5), "warns", (json_int_t)db_res_int(r, 0, 6), "created_at",
                         (json_int_t)db_res_int(r, 0, 7), "ready_at", (json_int_t)db_res_int(r, 0, 8), "engine_ms",
-                        (json_int_t)db_res_int(r, 0, 11), "images", "original", orig_url, "standardized",
-                        db_res_int(r, 0, 10) ? std_url : NULL);
+                        (json_int_t)db_res_int(r, 0, 11), "has_standardized", db_res_int(r, 0, 10) != 0);
   db_res_free(r);
   return o;
 }

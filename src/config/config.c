@@ -113,10 +113,18 @@ int config_set(config *c, const char *name, const char *value, err_t *err) {
   return 0;
 }
 
+/* A name not in the table is a bug in the caller (a typo, a setting removed): reading it as ""
+ * would run on with a wrong value, so the process stops there and says which name. */
 const char *config_str(const config *c, const char *name) {
   int i = find(name);
-  return i < 0 ? "" : c->values[i];
+  if (i < 0) {
+    fprintf(stderr, "tucai: BUG: unknown setting '%s' read (declare it in src/config/config.c)\n", name);
+    abort();
+  }
+  return c->values[i];
 }
+
+int config_declared(const char *name) { return find(name) >= 0; }
 
 int64_t config_int(const config *c, const char *name) { return strtoll(config_str(c, name), NULL, 10); }
 

@@ -1,7 +1,7 @@
 /* quota: see quota.h. */
 #include "identity/quota.h"
 
-#include "http/http.h" /* ROLE_STUDENT */
+#include "auth/roles.h" /* ROLE_STUDENT */
 
 #define HOUR_MS (3600LL * 1000)
 

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "audit/audit.h"
+#include "auth/roles.h"
 #include "blob/blob.h"
 #include "identity/student.h"
 #include "jobs/jobs.h"

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "app.h"
+#include "auth/roles.h"
 #include "blob/blob.h"
-#include "http/http.h"
 #include "identity/quota.h"
 #include "notify/notify.h"
 #include "util/clock.h"
@@ -77,12 +77,10 @@ json_t *support_thread(db_t *db, int64_t account_id, int reader_role, err_t *err
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++) {
-    char url[80] = "";
-    if (db_res_int(r, i, 4)) snprintf(url, sizeof url, "/api/support/attachments/%lld", (long long)db_res_int(r, i, 0));
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s*, s:I, s:b}", "id", (json_int_t)db_res_int(r, i, 0), "from",
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:I, s:b}", "id", (json_int_t)db_res_int(r, i, 0), "from",
                                        db_res_int(r, i, 1) == ROLE_STUDENT ? "student" : "operator", "body", db_res_text(r, i, 3),
-                                       "attachment", *url ? url : NULL, "created_at", (json_int_t)db_res_int(r, i, 5), "read",
-                                       db_res_int(r, i, 6) != 0));
+                                       "has_attachment", db_res_int(r, i, 4) != 0, "created_at", (json_int_t)db_res_int(r, i, 5),
+                                       "read", db_res_int(r, i, 6) != 0));
   }
   db_res_free(r);
   const char *mark = reader_role == ROLE_STUDENT
@@ -93,14 +91,6 @@ json_t *support_thread(db_t *db, int64_t account_id, int reader_role, err_t *err
     return NULL;
   }
   return a;
-}
-
-int64_t support_unread(db_t *db, int64_t account_id, int reader_role, err_t *err) {
-  return db_int(db, err, 0,
-                reader_role == ROLE_STUDENT
-                    ? "SELECT COUNT(*) FROM support_messages WHERE account_id = $1 AND from_role <> 1 AND read_at = 0"
-                    : "SELECT COUNT(*) FROM support_messages WHERE account_id = $1 AND from_role = 1 AND read_at = 0",
-                DB_INT(account_id));
 }
 
 json_t *support_threads(db_t *db, err_t *err) {

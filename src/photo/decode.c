@@ -11,9 +11,6 @@
 
 #include "photo/stages.h"
 
-int photo_refuse(err_t *err, const char *code) {
-  return err_set(err, PHOTO_REFUSAL, code, "%s", photo_reason_message(code));
-}
 
 /* The IJG luminance table at quality 50; a saved table is this scaled by 50/q or 2 - q/50. */
 static const int std_luma[64] = {16, 11, 10, 16, 24,  40,  51,  61,  12, 12, 14, 19, 26,  58,  60,  55,

@@ -17,6 +17,7 @@
  * 180 px the standard asks for without upscaling, small enough to keep decode cheap. */
 #define PHOTO_WORK_SIDE 1600
 
+/* refusals.c: refuses for `code` with the student's message (returns -1). */
 int photo_refuse(err_t *err, const char *code);
 
 /* decode.c: header limits, shrink-on-load decode to at most `max_side`, EXIF orientation, sRGB. */

@@ -14,6 +14,7 @@
 #include "collect/collect.h"
 #include "notify/notify.h"
 #include "util/clock.h"
+#include "util/image_type.h"
 
 json_t *api_attempt_links(json_t *attempt) {
   json_t *has = json_object_get(attempt, "has_standardized");
@@ -70,10 +71,8 @@ static int image(http_req *req, http_resp *resp) {
   int rc = collect_attempt_image(api_app(req), db, &who, id, req_param(req, "which"), &bytes, &len, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
-  const char *mime = "image/jpeg";
-  if (len > 8 && !memcmp(bytes, "\x89PNG", 4)) mime = "image/png";
-  else if (len > 12 && !memcmp(bytes + 8, "WEBP", 4)) mime = "image/webp";
-  else if (len > 12 && !memcmp(bytes + 4, "ftyp", 4)) mime = "image/heic";
+  const char *mime = image_type_of(bytes, len);
+  if (!mime) mime = "application/octet-stream";
   resp_header(resp, "Cache-Control", "private, no-store");
   resp_bytes(resp, 200, mime, bytes, len);
   free(bytes);

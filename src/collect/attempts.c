@@ -14,6 +14,7 @@
 #include "photo/photo.h"
 #include "identity/quota.h"
 #include "util/clock.h"
+#include "util/image_type.h"
 #include "util/log.h"
 
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -38,21 +39,7 @@ void collect_engine_close(app *a) {
 }
 
 /* JPEG, PNG, WebP, HEIF/HEIC: what phones send. Anything else is refused before it is stored. */
-static int looks_like_image(const char *path) {
-  unsigned char h[16] = {0};
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t n = fread(h, 1, sizeof h, f);
-  fclose(f);
-  if (n < 12) return 0;
-  if (h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) return 1;
-  if (!memcmp(h, "\x89PNG\r\n\x1a\n", 8)) return 1;
-  if (!memcmp(h, "RIFF", 4) && !memcmp(h + 8, "WEBP", 4)) return 1;
-  if (!memcmp(h + 4, "ftyp", 4) && (!memcmp(h + 8, "heic", 4) || !memcmp(h + 8, "heix", 4) || !memcmp(h + 8, "mif1", 4) ||
-                                    !memcmp(h + 8, "msf1", 4) || !memcmp(h + 8, "hevc", 4)))
-    return 1;
-  return 0;
-}
+static int looks_like_image(const char *path) { return image_type_of_file(path) != NULL; }
 
 /* The rules every change by the student meets: linked, paid, window open, not locked. */
 static int may_change(const collect_ctx *c, err_t *err) {

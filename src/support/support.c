@@ -11,17 +11,12 @@
 #include "identity/quota.h"
 #include "notify/notify.h"
 #include "util/clock.h"
+#include "util/image_type.h"
 
+/* Attachments are screenshots and photos: JPEG, PNG or WebP (no HEIC: browsers cannot show it). */
 static const char *sniff(const char *path) {
-  unsigned char h[12] = {0};
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t n = fread(h, 1, sizeof h, f);
-  fclose(f);
-  if (n >= 3 && h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) return "image/jpeg";
-  if (n >= 8 && !memcmp(h, "\x89PNG\r\n\x1a\n", 8)) return "image/png";
-  if (n >= 12 && !memcmp(h, "RIFF", 4) && !memcmp(h + 8, "WEBP", 4)) return "image/webp";
-  return NULL;
+  const char *mime = image_type_of_file(path);
+  return mime && strcmp(mime, "image/heic") ? mime : NULL;
 }
 
 int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t author_id, const char *body,

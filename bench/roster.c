@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "photo/photo.h"
 #include "identity/batch.h"
 #include "identity/idcard.h"
 #include "identity/roster.h"
@@ -92,8 +93,8 @@ int main(int argc, char **argv) {
   snprintf(b.name, sizeof b.name, "bench");
   b.window_start_ms = 1;
   b.window_end_ms = clock_now_ms() * 2;
-  snprintf(b.profile, sizeof b.profile, "degree_2017");
-  int64_t b1 = batch_create(db, &b, &err), b2 = batch_create(db, &b, &err);
+  snprintf(b.profile, sizeof b.profile, "chsi-blue");
+  int64_t b1 = batch_create(db, &b, photo_default_profiles_dir(), &err), b2 = batch_create(db, &b, photo_default_profiles_dir(), &err);
   store_put(st, db);
   if (b1 <= 0 || b2 <= 0) {
     fprintf(stderr, "batch: %s\n", err.message);

@@ -124,7 +124,7 @@ int app_seed_demo(app *a, err_t *err) {
   db_t *db = store_get(a->store, err);
   if (!db) return -1;
   int rc = seed_staff(a, db, err);
-  if (rc == 0) rc = identity_seed_demo(db, a->data_dir, err);
+  if (rc == 0) rc = identity_seed_demo(db, a->data_dir, config_str(a->cfg, "profiles"), err);
   store_put(a->store, db);
   return rc;
 }

@@ -19,6 +19,7 @@
 #include "identity/batch.h"
 #include "identity/roster.h"
 #include "identity/student.h"
+#include "photo/photo.h"
 #include "util/clock.h"
 
 static int list_schools(http_req *req, http_resp *resp) {
@@ -33,6 +34,13 @@ static int list_schools(http_req *req, http_resp *resp) {
                                        db_res_text(r, i, 1), "name", db_res_text(r, i, 2)));
   db_res_free(r);
   return resp_json(resp, 200, json_pack("{s:o}", "schools", a));
+}
+
+/* The photo profiles a batch may name, with their Chinese titles, for the new-batch form. */
+static int list_profiles(http_req *req, http_resp *resp) {
+  json_t *list = photo_profile_list(config_str(api_app(req)->cfg, "profiles"), &req->err);
+  if (!list) return -1;
+  return resp_json(resp, 200, json_pack("{s:o}", "profiles", list));
 }
 
 static int create_school(http_req *req, http_resp *resp) {
@@ -123,7 +131,7 @@ static int create_batch(http_req *req, http_resp *resp) {
   if (!may_manage(req, b.school_id)) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
-  int64_t id = batch_create(db, &b, &req->err);
+  int64_t id = batch_create(db, &b, config_str(api_app(req)->cfg, "profiles"), &req->err);
   batch out;
   int rc = id > 0 ? batch_get(db, id, &out, &req->err) : -1;
   if (rc == 0) api_audit_log(db, req, "batch.create", "batch", id, NULL, &req->err);
@@ -244,6 +252,7 @@ void api_schools_routes(http_router *r) {
       {"GET", "/api/schools", list_schools, 0, 0},
       {"POST", "/api/schools", create_school, ROLE_OPERATOR, HTTP_BODY_JSON},
       {"GET", "/api/batches", list_batches, ROLE_STAFF, 0},
+      {"GET", "/api/photo-profiles", list_profiles, ROLE_STAFF, 0},
       {"POST", "/api/batches", create_batch, ROLE_OPERATOR | ROLE_SCHOOL_ADMIN, HTTP_BODY_JSON},
       {"GET", "/api/batches/:id", get_batch, ROLE_ANY_USER, 0},
       {"POST", "/api/batches/:id/roster", import_roster, ROLE_OPERATOR | ROLE_SCHOOL_ADMIN, HTTP_BODY_MULTIPART},

@@ -156,11 +156,9 @@ int collect_attempt_image(app *a, db_t *db, const collect_who *who, int64_t atte
 static photo_profile *profile_for(app *a, db_t *db, int64_t batch_id, err_t *err) {
   batch b;
   if (batch_get(db, batch_id, &b, err) < 0) return NULL;
-  const char *dir = config_str(a->cfg, "profiles");
-  err_t e1 = {0};
-  photo_profile *p = photo_profile_load(dir, b.profile, &e1);
-  if (!p) p = photo_profile_load(dir, config_str(a->cfg, "photo_profile"), err);
-  return p;
+  /* Batches are created with a profile that exists (batch_create); one removed since is an
+   * operator's error to see in the job's failure, not a reason to use another background. */
+  return photo_profile_load(config_str(a->cfg, "profiles"), b.profile, err);
 }
 
 static int finish(db_t *db, job *j, int64_t attempt_id, const char *state, int64_t std_blob, const char *code,

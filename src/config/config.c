@@ -71,7 +71,6 @@ static const setting settings[] = {
     {"calendar", TUCAI_SOURCE_DIR "/data/calendar/cn.txt", "working-day calendar for review due dates (holidays, swapped weekends)", 0},
     {"review_days", "2", "working days from submission to the expected decision", 0},
     {"review_lease", "900", "seconds a reviewer's claim on a photo lasts", 0},
-    {"photo_profile", "chsi-white", "photo profile used when a batch names one that does not exist", 0},
     {"notify_channels", "", "outbound notification channels besides the inbox: webhook,sms", 0},
     {"notify_webhook_url", "", "URL the webhook channel POSTs notifications to", 0},
     {"notify_scan_interval", "300", "seconds between scans for payment and window-closing notifications", 0},

@@ -1,6 +1,8 @@
 /* batch: schools and batches in the store, the window in Asia/Shanghai (see batch.h). */
 #include "identity/batch.h"
 
+#include "photo/photo.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,12 +146,17 @@ int64_t school_create(db_t *db, const char *code, const char *name, err_t *err) 
   return id;
 }
 
-int64_t batch_create(db_t *db, const batch *b, err_t *err) {
+int64_t batch_create(db_t *db, const batch *b, const char *profiles_dir, err_t *err) {
   err_clear(err); /* tested after db_int below */
   if (!b->name[0]) return err_set(err, 400, "invalid_batch_name", "批次名称不能为空");
   if (b->window_start_ms <= 0 || b->window_end_ms <= b->window_start_ms)
     return err_set(err, 400, "invalid_window", "采集时段无效：结束时间必须晚于开始时间");
   if (!b->profile[0]) return err_set(err, 400, "invalid_profile", "照片规格不能为空");
+  /* A batch names a profile that exists: the engine never falls back to another one (a white
+   * background instead of the blue the students were told about). */
+  photo_profile *pr = photo_profile_load(profiles_dir, b->profile, err);
+  if (!pr) return err_set(err, 400, "unknown_profile", "照片规格“%.40s”不存在，请从列表中选择", b->profile);
+  photo_profile_free(pr);
   if (b->n_fees < 0 || b->n_fees > BATCH_MAX_FEES) return err_set(err, 400, "invalid_fees", "费用项目过多");
   json_t *fees = json_array();
   for (int i = 0; i < b->n_fees; i++) {

@@ -50,7 +50,8 @@ int batch_check_window(const batch *b, int64_t now_ms, err_t *err);
 /* Creates a school (409 "school_exists" on a duplicate code); returns its id or -1. */
 int64_t school_create(db_t *db, const char *code, const char *name, err_t *err);
 /* Creates a batch from a filled struct (id ignored); returns its id or -1. Validates it. */
-int64_t batch_create(db_t *db, const batch *b, err_t *err);
+/* `profiles_dir`: where the photo profiles live; the batch's profile must be one of them. */
+int64_t batch_create(db_t *db, const batch *b, const char *profiles_dir, err_t *err);
 
 /* Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" as Asia/Shanghai (UTC+8, no DST) into unix ms.
  * A plain date is its midnight; `end_of_day` moves a plain date to the next midnight (inclusive end

@@ -32,7 +32,7 @@ static const demo_student students[] = {
     {"2022110103", "赵六", "11010819990909456", "管理与经济学部", "管理科学与工程", "硕士"},
 };
 
-int identity_seed_demo(db_t *db, const char *data_dir, err_t *err) {
+int identity_seed_demo(db_t *db, const char *data_dir, const char *profiles_dir, err_t *err) {
   err_clear(err);
   int64_t have = db_int(db, err, 0, "SELECT COUNT(*) FROM schools WHERE code = $1", DB_TEXT(DEMO_SCHOOL_CODE));
   if (err_is_set(err)) return -1;
@@ -51,9 +51,10 @@ int identity_seed_demo(db_t *db, const char *data_dir, err_t *err) {
   b.fees[0] = (batch_fee_item){"collect", "采集服务费", 3000, 1};
   b.fees[1] = (batch_fee_item){"print", "纸质照片冲印", 1000, 0};
   b.fees[2] = (batch_fee_item){"post", "邮寄费", 1200, 0};
-  snprintf(b.profile, sizeof b.profile, "degree_2017");
+  /* The light-blue wall (100, 197, 255) that the rules page shows the students. */
+  snprintf(b.profile, sizeof b.profile, "chsi-blue");
   snprintf(b.eligibility, sizeof b.eligibility, "{\"grad_year\":2025,\"degrees\":[\"硕士\",\"博士\"]}");
-  int64_t batch_id = batch_create(db, &b, err);
+  int64_t batch_id = batch_create(db, &b, profiles_dir, err);
   if (batch_id < 0) return -1;
   roster_parsed p;
   memset(&p, 0, sizeof p);

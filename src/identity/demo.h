@@ -9,6 +9,6 @@
 /* Idempotent: a second call finds the demo school and does nothing. Writes under data_dir:
  *   code-keys/ (issuer signing pair, sealing pair; the default trusted key dir)
  *   demo/collection-code-<student_no>.png, demo/README.txt (what to type in). */
-int identity_seed_demo(db_t *db, const char *data_dir, err_t *err);
+int identity_seed_demo(db_t *db, const char *data_dir, const char *profiles_dir, err_t *err);
 
 #endif

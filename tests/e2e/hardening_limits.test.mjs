@@ -38,7 +38,7 @@ describe('throttles, quotas and scoping', () => {
     for (const [k, code] of [['a', '10141'], ['b', '10142']]) {
       const s = await op.post('/api/schools', { code, name: `学校${k}` });
       assert.equal(s.status, 201, s.text);
-      const b = await op.post('/api/batches', { school_id: s.body.id, name: `补采${k}`, profile: 'degree_2017',
+      const b = await op.post('/api/batches', { school_id: s.body.id, name: `补采${k}`, profile: 'chsi-blue',
         window_start: Date.now() - 1000, window_end: Date.now() + 86400000 });
       assert.equal(b.status, 201, b.text);
       ids[k] = { school: s.body.id, batch: b.body.id };

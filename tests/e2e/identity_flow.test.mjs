@@ -149,7 +149,7 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
     const day = 24 * 3600 * 1000, now = Date.now();
     const mk = async (school, start, end) => {
       const r = await op.post('/api/batches', { school_id: ids[school], name: '2025 届研究生毕业生图像在线补采', window_start: start, window_end: end,
-        profile: 'degree_2017', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
+        profile: 'chsi-blue', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
         fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true }, { code: 'post', name: '邮寄费', amount_fen: 1200 }] });
       assert.equal(r.status, 201, r.text);
       return r.body;
@@ -161,6 +161,13 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
     assert.equal(bl.window_end, Date.UTC(2024, 10, 30, 16));
     const be = await mk('early', now + 10 * day, now + 40 * day);
     ids.batchA = ba.id; ids.batchLate = bl.id; ids.batchEarly = be.id;
+    // A batch names a real profile (the old demo's `degree_2017` silently became a white wall);
+    // the form lists the real ones by their Chinese titles.
+    expectError(await op.post('/api/batches', { school_id: ids.a, name: 'x', profile: 'degree_2017', window_start: now, window_end: now + day }), 400, 'unknown_profile');
+    const profiles = await op.get('/api/photo-profiles');
+    assert.equal(profiles.status, 200, profiles.text);
+    const blue = profiles.body.profiles.find((p) => p.name === 'chsi-blue');
+    assert.ok(blue && /学位照/.test(blue.title) && blue.width === 480 && blue.height === 640, JSON.stringify(blue));
     expectError(await op.post('/api/batches', { school_id: ids.a, name: 'x', profile: 'p', window_start: '2024-13-01', window_end: '2024-12-01' }), 400, 'invalid_field');
     expectError(await op.post('/api/batches', { school_id: ids.a, name: 'x', profile: 'p', window_start: '2024-12-01', window_end: '2024-11-01' }), 400, 'invalid_window');
 

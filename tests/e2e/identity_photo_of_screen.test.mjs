@@ -113,7 +113,7 @@ test('a photographed-like copy of the code is read, verified and matched over HT
     const op = srv.client(), st = srv.client();
     assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
     const school = await op.post('/api/schools', { code: '10141', name: '图采测试大学' });
-    const batch = await op.post('/api/batches', { school_id: school.body.id, name: '补采', profile: 'degree_2017', window_start: Date.now() - 1000, window_end: Date.now() + 86400000 });
+    const batch = await op.post('/api/batches', { school_id: school.body.id, name: '补采', profile: 'chsi-blue', window_start: Date.now() - 1000, window_end: Date.now() + 86400000 });
     assert.equal(batch.status, 201);
     const roster = new FormData();
     roster.append('file', new Blob(['学号,姓名,身份证号,学院,专业,学历层次,毕业年份\n2022110101,张三,11010519491231002X,化工学院,化学工程,硕士,2025\n']), 'r.csv');

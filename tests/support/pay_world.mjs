@@ -88,7 +88,7 @@ async function setUp(world, students) {
   const day = 24 * 3600e3;
   r = await world.op.post('/api/batches', {
     school_id: world.schoolId, name: '2025 届研究生毕业生图像在线补采', window_start: Date.now() - day,
-    window_end: Date.now() + 30 * day, profile: 'degree_2017', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
+    window_end: Date.now() + 30 * day, profile: 'chsi-blue', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
     fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true },
       { code: 'print', name: '冲印费', amount_fen: 1000 }, { code: 'post', name: '邮寄费', amount_fen: 1200 }],
   });

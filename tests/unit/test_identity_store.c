@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "photo/photo.h"
 #include "identity/batch.h"
 #include "identity/code.h"
 #include "identity/demo.h"
@@ -38,9 +39,9 @@ static int64_t make_batch(db_t *db, int64_t start, int64_t end) {
   b.n_fees = 2;
   b.fees[0] = (batch_fee_item){"collect", "采集服务费", 3000, 1};
   b.fees[1] = (batch_fee_item){"post", "邮寄费", 1200, 0};
-  snprintf(b.profile, sizeof b.profile, "degree_2017");
+  snprintf(b.profile, sizeof b.profile, "chsi-blue");
   snprintf(b.eligibility, sizeof b.eligibility, "{\"grad_year\":2025}");
-  int64_t id = batch_create(db, &b, &err);
+  int64_t id = batch_create(db, &b, photo_default_profiles_dir(), &err);
   if (id <= 0) fail_msg("batch_create: %s", err.message);
   return id;
 }
@@ -56,6 +57,21 @@ static void batches(enum testdb_kind kind) {
   assert_int_equal(shanghai_parse("2024-11-06T08:30", 0), 1730822400000LL + 8 * 3600000LL + 30 * 60000LL);
   assert_int_equal(shanghai_parse("2024-11-06x", 0), -1);
   int64_t id = make_batch(db, start, end);
+  {
+    /* A batch names a profile that exists; the old demo's `degree_2017` was silently replaced by
+     * another background. */
+    batch bad;
+    memset(&bad, 0, sizeof bad);
+    bad.school_id = 1;
+    snprintf(bad.name, sizeof bad.name, "x");
+    bad.window_start_ms = start;
+    bad.window_end_ms = end;
+    snprintf(bad.profile, sizeof bad.profile, "degree_2017");
+    err_t e2 = {0};
+    assert_true(batch_create(db, &bad, photo_default_profiles_dir(), &e2) < 0);
+    assert_int_equal(e2.status, 400);
+    assert_string_equal(e2.code, "unknown_profile");
+  }
   batch b;
   assert_int_equal(batch_get(db, id, &b, &err), 0);
   assert_string_equal(b.school_code, "10141");
@@ -243,8 +259,8 @@ static void demo(enum testdb_kind kind) {
   err_t err = {0};
   db_t *db = store_get(st, &err);
   char *dir = testdb_tmpdir();
-  if (identity_seed_demo(db, dir, &err) != 0) fail_msg("seed: %s", err.message);
-  assert_int_equal(identity_seed_demo(db, dir, &err), 0);
+  if (identity_seed_demo(db, dir, photo_default_profiles_dir(), &err) != 0) fail_msg("seed: %s", err.message);
+  assert_int_equal(identity_seed_demo(db, dir, photo_default_profiles_dir(), &err), 0);
   assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM schools"), 1);
   int64_t bid = db_int(db, &err, -1, "SELECT id FROM batches");
   batch b;

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "photo/photo.h"
 #include "identity/batch.h"
 #include "office/progress.h"
 #include "testdb.h"
@@ -65,7 +66,7 @@ static void run(enum testdb_kind kind) {
   batch b = {.school_id = school, .window_start_ms = clock_now_ms() - 86400000, .window_end_ms = clock_now_ms() + 86400000};
   snprintf(b.name, sizeof b.name, "2025 毕业");
   snprintf(b.profile, sizeof b.profile, "chsi-blue");
-  w.batch_id = batch_create(db, &b, &err);
+  w.batch_id = batch_create(db, &b, photo_default_profiles_dir(), &err);
   assert_true(w.batch_id > 0);
   for (int i = 0; i < N; i++) {
     char no[32];

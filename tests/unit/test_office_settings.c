@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "photo/photo.h"
 #include "identity/batch.h"
 #include "office/settings.h"
 #include "testdb.h"
@@ -41,7 +42,7 @@ static void run(enum testdb_kind kind) {
   snprintf(b.name, sizeof b.name, "2025 毕业");
   snprintf(b.profile, sizeof b.profile, "chsi-blue");
   b.fees[0] = (batch_fee_item){"collect", "采集服务费", 3000, 1};
-  int64_t id = batch_create(db, &b, &err);
+  int64_t id = batch_create(db, &b, photo_default_profiles_dir(), &err);
   assert_true(id > 0);
 
   refused(db, id, "{}", "empty_change", dir);

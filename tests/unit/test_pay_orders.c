@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "photo/photo.h"
 #include "app.h"
 #include "identity/batch.h"
 #include "pay/mock.h"
@@ -41,11 +42,11 @@ static void open_fixture(fixture *f, enum testdb_kind kind) {
   batch b = {.school_id = school, .window_start_ms = clock_now_ms() - 86400000, .window_end_ms = clock_now_ms() + 86400000,
              .n_fees = 3};
   snprintf(b.name, sizeof b.name, "2024 冬季补采");
-  snprintf(b.profile, sizeof b.profile, "degree");
+  snprintf(b.profile, sizeof b.profile, "chsi-blue");
   b.fees[0] = (batch_fee_item){"collect", "采集服务费", 3000, 1};
   b.fees[1] = (batch_fee_item){"print", "冲印费", 1000, 0};
   b.fees[2] = (batch_fee_item){"post", "邮寄费", 1200, 0};
-  f->batch_id = batch_create(f->db, &b, &err);
+  f->batch_id = batch_create(f->db, &b, photo_default_profiles_dir(), &err);
   assert_true(f->batch_id > 0);
   f->cfg = config_new();
   f->app.cfg = f->cfg;

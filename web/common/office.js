@@ -276,7 +276,7 @@
     var name = h('input', { id: 'nb-name', type: 'text', maxlength: 120, value: '研究生毕业生图像在线采集' });
     var start = h('input', { id: 'nb-start', type: 'date' });
     var end = h('input', { id: 'nb-end', type: 'date' });
-    var profile = h('select', { id: 'nb-profile' }, h('option', { value: 'degree_2017', text: '学位证书照片（2017 国标，本校要求）' }));
+    var profile = h('select', { id: 'nb-profile' });
     var year = h('input', { id: 'nb-year', type: 'number', min: 2000, max: 2100, value: new Date().getFullYear() + 1 });
     var fee = h('input', { id: 'nb-fee', type: 'number', min: 0, step: '0.01', value: '30' });
     var print = h('input', { id: 'nb-print', type: 'number', min: 0, step: '0.01', value: '10' });
@@ -289,6 +289,11 @@
       h('label', { for: 'nb-profile', text: '照片规格' }), profile, h('label', { for: 'nb-year', text: '毕业年份' }), year,
       h('div', { class: 'row' }, h('div', null, h('label', { for: 'nb-fee', text: '采集费（元）' }), fee), h('div', null, h('label', { for: 'nb-print', text: '冲印费（元）' }), print),
         h('div', null, h('label', { for: 'nb-post', text: '邮寄费（元）' }), post)), box, h('div', { class: 'actions' }, btn));
+    // The real profiles, by their Chinese titles; the degree photo on the light-blue wall first.
+    T.api('GET', '/api/photo-profiles').then(function (r) {
+      (r.profiles || []).slice().sort(function (a, b) { return (b.name === 'chsi-blue') - (a.name === 'chsi-blue'); })
+        .forEach(function (p) { profile.appendChild(h('option', { value: p.name, text: p.title + '（' + p.width + '×' + p.height + '）' })); });
+    });
     T.api('GET', '/api/schools').then(function (r) {
       (r.schools || []).filter(function (s) { return !me.school_id || s.id === me.school_id; })
         .forEach(function (s) { school.appendChild(h('option', { value: s.id, text: s.name })); });

@@ -154,7 +154,7 @@ export async function makeWorld(op, data, students, { school = { code: '10141', 
   const schoolId = r.body.id;
   const day = 24 * 3600 * 1000, now = Date.now();
   r = await op.post('/api/batches', { school_id: schoolId, name: '2025 届研究生毕业生图像在线补采', window_start: now - day, window_end: now + 20 * day,
-    profile: 'degree_2017', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
+    profile: 'chsi-blue', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
     fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true }, { code: 'print', name: '纸质照片冲印', amount_fen: 1000 }, { code: 'post', name: '邮寄费', amount_fen: 1200 }] });
   assert.equal(r.status, 201, r.text);
   const batchId = r.body.id;

@@ -33,6 +33,11 @@ static int mask_at(const photo_gray *m, double x, double y) {
   return m->px[(size_t)iy * m->w + ix];
 }
 
+/* Alpha at the photo's edge above which the hair crosses it (a quarter: strands fading out just at
+ * the edge are whole hair; more than that is hair cut by the edge, which the new room above would
+ * show as a flat top). */
+#define HAIR_AT_EDGE 64
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -70,14 +75,14 @@ int photo_frame_measure(const float lm[68][2], const photo_gray *mask, photo_fra
   f->pitch_deg = (ratio - 0.4) * 150.0;
 
   /* Crown: walk up from the eye line in columns across the middle of the head until the mask says
-   * background for a few pixels (or the photo ends after a background pixel); a robust top is the
-   * 20th percentile of those columns. */
+   * background for a few pixels; a robust top is the 20th percentile of those columns. A column
+   * whose hair reaches the photo's edge (still above HAIR_AT_EDGE there) is cut. */
   enum { COLS = 15 };
   double tops[COLS];
   int n = 0;
   for (int c = 0; c < COLS; c++) {
     double u = f->face_cu + (c - (COLS - 1) / 2.0) / (COLS - 1) * 0.5 * f->face_w;
-    int run = 0;
+    int run = 0, last = 0;
     double top = 0;
     int cut = 0;
     for (double v = 0; v > -4 * f->face_w; v -= 1) {
@@ -85,18 +90,27 @@ int photo_frame_measure(const float lm[68][2], const photo_gray *mask, photo_fra
       double y = f->eye_mid[1] + u * f->dir[1] + v * f->down[1];
       int m = mask_at(mask, x, y);
       if (m < 0) {
-        /* The photo's edge: the head is cut only if the hair crosses it (the last pixel inside
-         * is still person). Hair that ends just at the edge is whole: the room above it is new
-         * background, which the crop adds (no person pixel is invented). */
-        cut = run == 0;
+        /* The photo's edge: the head is cut if the hair crosses it, i.e. the last pixel inside is
+         * more than faintly person. Hair that ends just at the edge is whole: the room above it is
+         * new background, which the crop adds (no person pixel is invented). */
+        cut = last >= HAIR_AT_EDGE;
         break;
       }
+      last = m;
       if (m < 128) {
         if (++run >= 3) break;
       } else {
         run = 0;
         top = v;
       }
+    }
+    /* Hair fading out over the last rows still crosses the edge if it never falls below
+     * HAIR_AT_EDGE between the top found and the photo's edge. */
+    for (double v = top - 1; !cut; v -= 1) {
+      int m = mask_at(mask, f->eye_mid[0] + u * f->dir[0] + v * f->down[0],
+                      f->eye_mid[1] + u * f->dir[1] + v * f->down[1]);
+      if (m < 0) cut = 1;
+      else if (m < HAIR_AT_EDGE) break;
     }
     if (cut) {
       /* The head reaches the edge of the photo in this column. */
@@ -106,8 +120,10 @@ int photo_frame_measure(const float lm[68][2], const photo_gray *mask, photo_fra
     tops[n++] = top;
   }
   qsort(tops, n, sizeof tops[0], cmp_double);
+  /* One column may be a single strand lying across the edge; two or more are the head's outline
+   * cut by it (the new room above would show a flat top). */
+  if (tops[1] < -1e8) return photo_refuse(err, "HEAD_CUT_OFF");
   double crown = tops[n / 5];
-  if (crown < -1e8) return photo_refuse(err, "HEAD_CUT_OFF");
   /* The crown must be above the eyebrows: a mask that stops lower is a failed cut. */
   double ub, vb;
   level(f, lm[19][0], lm[19][1], &ub, &vb);
@@ -255,6 +271,7 @@ int photo_frame_check_coverage(const photo_profile *p, const photo_gray *mask, p
     if (wy >= 0 && wx >= 0 && wx <= mask->w - 1) continue;
     double cx = wx < 0 ? 0 : wx > mask->w - 1 ? mask->w - 1 : wx;
     double cy = wy < 0 ? 0 : wy > mask->h - 1 ? mask->h - 1 : wy;
+    /* Solid hair here (the crown's columns judge the faint strands). */
     if (mask->px[(size_t)lround(cy) * mask->w + (size_t)lround(cx)] >= 128) return photo_refuse(err, "HEAD_CUT_OFF");
   }
   return 0;

@@ -20,10 +20,10 @@
 #include "photo_cut_quality.h"
 #include "photo_remeasure.h"
 
-/* At least this many of the 36 dev photos conform. The four refused, each for what the photo
- * shows: deepface_img16 and img27 (hair crosses the photo's top edge), img24 and img30 (a face
- * close-up without shoulders: none are invented). */
-#define MIN_CONFORMANT 32
+/* At least this many of the 36 dev photos conform. The five refused, each for what the photo
+ * shows: deepface_img16, img27 and img28 (the hair crosses the photo's top edge: the new room above
+ * would show a flat top), img24 and img30 (a face close-up without shoulders: none are invented). */
+#define MIN_CONFORMANT 31
 
 static photo_engine *engine;
 static photo_profile *profile;

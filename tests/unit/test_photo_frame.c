@@ -125,6 +125,36 @@ static void head_touching_the_top_edge_is_cut_off(void **state) {
   free(mask.px);
 }
 
+/* The head's top just below the photo's edge: the hair is whole and the crop adds the missing room
+ * above it as new background; faint strands (alpha under a quarter) lying on the edge change
+ * nothing; hair that reaches the edge more than faintly across the head is cut. */
+static void hair_ending_at_the_top_edge_is_whole_unless_it_crosses(void **state) {
+  (void)state;
+  photo_profile *p = chsi();
+  float lm[68][2];
+  make_landmarks(lm, 600, 196, 300, 0);
+  photo_gray mask = make_mask(1200, 1600, 600, 196, 300, 190, 900); /* crown 6 px below the edge */
+  for (int x = 400; x < 800; x++) mask.px[x] = 40;                  /* faint strands on the edge row */
+  photo_frame f;
+  err_t err = {0};
+  assert_int_equal(photo_frame_measure(lm, &mask, &f, &err), 0);
+  assert_true(f.crown_v < -180 && f.crown_v > -192);
+  assert_int_equal(photo_frame_solve(p, 1.0, &f, &err), 0);
+  assert_int_equal(photo_frame_check_coverage(p, &mask, &f, &err), 0);
+  /* The output's top rows lie above the photo: the room the crop added. */
+  double wx, wy;
+  photo_frame_map(&f, p->width / 2.0, 0, &wx, &wy);
+  assert_true(wy < 0);
+  /* The same hair continuing through the edge at 40 % across the head's middle: cut. */
+  for (int y = 0; y < 8; y++)
+    for (int x = 450; x < 750; x++) mask.px[(size_t)y * 1200 + x] = 100;
+  err_clear(&err);
+  assert_int_equal(photo_frame_measure(lm, &mask, &f, &err), -1);
+  assert_string_equal(err.code, "HEAD_CUT_OFF");
+  free(mask.px);
+  photo_profile_free(p);
+}
+
 static void photo_ending_below_the_chin_lacks_body(void **state) {
   (void)state;
   photo_profile *p = chsi();
@@ -204,6 +234,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(solved_frame_meets_every_band_and_levels_the_eyes),
       cmocka_unit_test(head_touching_the_top_edge_is_cut_off),
+      cmocka_unit_test(hair_ending_at_the_top_edge_is_whole_unless_it_crosses),
       cmocka_unit_test(photo_ending_below_the_chin_lacks_body),
       cmocka_unit_test(small_face_needs_upscaling_and_is_refused),
       cmocka_unit_test(profiles_load_validate_and_list),

@@ -1,6 +1,8 @@
-// checks_expression: the expression check (表情自然, the emotion network). On dev photos judged by
-// eye: broad grins fail, neutral faces pass; the region is the face; with no face the check says
-// it could not measure. One process for all the photos.
+// checks_expression: the expression check (表情自然, the emotion network) and mouth_closed, which
+// asks it before calling closed lips open. On dev photos judged by eye: broad grins fail the
+// expression, a neutral face passes; closed lips the landmarks read as parted (hivision_test1) pass
+// mouth_closed, an open speaking mouth (img19) and a grin (img15) do not; the region is the face;
+// with no face the check says it could not measure. One process for all the photos.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -48,6 +50,20 @@ test('neutral faces pass the expression check', async () => {
   for (const f of ['deepface_img30.jpg', 'hivision_test1.jpg', 'hivision_test2.jpg']) {
     const e = (await of(f)).expression;
     assert.equal(e.status, 'pass', `${f}: happy ${e.value}`);
+  }
+});
+
+test('mouth_closed: closed lips pass even where the landmarks part them; open mouths do not', async () => {
+  const closed = (await of('hivision_test1.jpg')).mouth_closed;
+  // The landmarks alone measure a gap above the warning line on these closed lips...
+  assert.ok(closed.detail.lip_gap > 0.08, `lip gap ${closed.detail.lip_gap}`);
+  // ...no teeth show and the face reads neutral, so the lips count as closed.
+  assert.equal(closed.detail.closed_by_expression, true);
+  assert.equal(closed.status, 'pass');
+  for (const f of ['deepface_img19.jpg', 'deepface_img15.jpg']) {
+    const m = (await of(f)).mouth_closed;
+    assert.equal(m.detail.closed_by_expression, false, f);
+    assert.notEqual(m.status, 'pass', `${f}: ${JSON.stringify(m)}`);
   }
 });
 

@@ -2,6 +2,8 @@
 #include "photo/face_compare.h"
 
 #include <glib.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,3 +116,76 @@ double face_print_similarity(const face_print *a, const face_print *b) {
 }
 
 int face_same_person(double similarity) { return similarity >= FACE_SAME_THRESHOLD; }
+
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static face_nets *shared_nets;
+
+face_nets *face_nets_shared(err_t *err) {
+  pthread_mutex_lock(&shared_mu);
+  if (!shared_nets) {
+    char why[512] = "";
+    shared_nets = face_nets_open(photo_default_models_dir(), why, sizeof why);
+    if (!shared_nets) err_set(err, 0, "models_missing", "%s", why);
+  }
+  face_nets *n = shared_nets;
+  pthread_mutex_unlock(&shared_mu);
+  return n;
+}
+
+int face_print_from_analysis(const photo_analysis *a, face_print *out, err_t *err) {
+  memset(out, 0, sizeof *out);
+  if (!a || !a->work.px || a->subject < 0 || a->subject >= a->n_faces || a->subject >= PHOTO_MAX_FACES ||
+      !a->has_landmarks)
+    return 0;
+  face_nets *n = face_nets_shared(err);
+  if (!n) return -1;
+  float kp[4][2];
+  face_points_from_landmarks(a->landmarks, kp);
+  char why[256];
+  if (face_descriptor(n, a->work.px, a->work.w, a->work.h, (const float(*)[2])kp, out->descriptor, why, sizeof why)) {
+    memset(out->descriptor, 0, sizeof out->descriptor);
+    return 0; /* landmarks the alignment cannot use: no face to compare, not a failure */
+  }
+  double s = a->work_scale > 0 ? a->work_scale : 1.0;
+  const photo_face *f = &a->faces[a->subject];
+  out->found = 1;
+  out->n_faces = a->n_faces;
+  out->score = f->score;
+  out->box = (photo_box){(float)(f->box.x / s), (float)(f->box.y / s), (float)(f->box.w / s), (float)(f->box.h / s)};
+  for (int k = 0; k < 4; k++) out->kp[k][0] = (float)(kp[k][0] / s), out->kp[k][1] = (float)(kp[k][1] / s);
+  return 0;
+}
+
+static void put_u32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void face_print_pack(const face_print *p, uint8_t out[FACE_PRINT_BYTES]) {
+  memcpy(out, "TFP1", 4);
+  put_u32(out + 4, FACE_DESCRIPTOR_DIM);
+  for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++) {
+    uint32_t v;
+    memcpy(&v, &p->descriptor[i], 4);
+    put_u32(out + 8 + 4 * i, v);
+  }
+}
+
+int face_print_unpack(const uint8_t *bytes, size_t len, face_print *p, err_t *err) {
+  memset(p, 0, sizeof *p);
+  if (!bytes || len != FACE_PRINT_BYTES || memcmp(bytes, "TFP1", 4) || get_u32(bytes + 4) != FACE_DESCRIPTOR_DIM)
+    return err_set(err, 422, "bad_face_print", "not a face print of this version");
+  for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++) {
+    uint32_t v = get_u32(bytes + 8 + 4 * i);
+    memcpy(&p->descriptor[i], &v, 4);
+    if (!isfinite(p->descriptor[i]) || p->descriptor[i] < 0) {
+      memset(p, 0, sizeof *p);
+      return err_set(err, 422, "bad_face_print", "face print value %d is not a descriptor value", i);
+    }
+  }
+  p->found = 1;
+  return 0;
+}

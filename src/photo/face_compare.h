@@ -63,6 +63,23 @@ double face_print_similarity(const face_print *a, const face_print *b);
 /* 1 when the similarity says the same person. */
 int face_same_person(double similarity);
 
+/* The networks shared by everything in the process that needs them without an engine of its own
+ * (the expression check, the face prints of attempts): loaded once, on first use, from
+ * photo_default_models_dir(). NULL with err when they cannot be loaded (asked again next time). */
+face_nets *face_nets_shared(err_t *err);
+
+/* The print of an analysed photo's subject (photo_analysis from the engine or the checks): the
+ * subject's landmarks align it, the shared networks describe it. 0 with out->found = 0 when the
+ * analysis has no subject with landmarks; -1 with err when the networks cannot be loaded. */
+int face_print_from_analysis(const photo_analysis *a, face_print *out, err_t *err);
+
+/* A print at rest (encrypted in the blob store by the caller): "TFP1", the dimension as a
+ * little-endian uint32, then the descriptor as little-endian float32. Unpacking refuses anything
+ * else (length, magic, dimension, a value that is not finite or negative) with 422 bad_face_print. */
+#define FACE_PRINT_BYTES (8 + 4 * FACE_DESCRIPTOR_DIM)
+void face_print_pack(const face_print *p, uint8_t out[FACE_PRINT_BYTES]);
+int face_print_unpack(const uint8_t *bytes, size_t len, face_print *p, err_t *err);
+
 /* `tucai photo compare A B [--json] [--models DIR]` (face_compare_cli.c); argv = the arguments after
  * "compare". Exit 0 same person, 1 different, 3 no face in A or B, 2 bad usage or input, 4 no engine. */
 int photo_compare_main(int argc, char **argv);

@@ -102,6 +102,38 @@ static void cosine_edges(void **state) {
   assert_true(FACE_CAL_IMPOSTOR_MAX < FACE_SAME_THRESHOLD && FACE_SAME_THRESHOLD < FACE_CAL_GENUINE_MIN);
 }
 
+/* A print at rest: round trip, and every kind of damage refused. */
+static void print_packing(void **state) {
+  (void)state;
+  face_print p = {0}, q;
+  for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++) p.descriptor[i] = (float)(i % 7) * 0.25f;
+  p.found = 1;
+  uint8_t buf[FACE_PRINT_BYTES + 1];
+  face_print_pack(&p, buf);
+  err_t err = {0};
+  assert_int_equal(face_print_unpack(buf, FACE_PRINT_BYTES, &q, &err), 0);
+  assert_true(q.found);
+  assert_memory_equal(p.descriptor, q.descriptor, sizeof p.descriptor);
+  assert_true(fabs(face_print_similarity(&p, &q) - 1.0) < 1e-9);
+  assert_int_equal(face_print_unpack(buf, FACE_PRINT_BYTES - 1, &q, &err), -1);
+  assert_string_equal(err.code, "bad_face_print");
+  assert_false(q.found);
+  assert_int_equal(face_print_unpack(buf, FACE_PRINT_BYTES + 1, &q, &err), -1);
+  assert_int_equal(face_print_unpack(NULL, FACE_PRINT_BYTES, &q, &err), -1);
+  buf[0] = 'X';
+  assert_int_equal(face_print_unpack(buf, FACE_PRINT_BYTES, &q, &err), -1);
+  buf[0] = 'T';
+  buf[5] = 0x08; /* 2048: another dimension */
+  assert_int_equal(face_print_unpack(buf, FACE_PRINT_BYTES, &q, &err), -1);
+  face_print_pack(&p, buf);
+  memset(buf + 8 + 4 * 10, 0xff, 4); /* a NaN */
+  assert_int_equal(face_print_unpack(buf, FACE_PRINT_BYTES, &q, &err), -1);
+  p.descriptor[11] = 1.0f;
+  face_print_pack(&p, buf);
+  buf[8 + 4 * 11 + 3] |= 0x80; /* -1.0: no descriptor has a negative value */
+  assert_int_equal(face_print_unpack(buf, FACE_PRINT_BYTES, &q, &err), -1);
+}
+
 /* With the real models: a photo is itself after a crop and a re-encode; its expression is a
  * distribution; garbage bytes are refused as the engine refuses them. */
 static void real_models(void **state) {
@@ -173,7 +205,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(refuses_missing_models),  cmocka_unit_test(align_refuses_bad_points),
       cmocka_unit_test(emotion_crop_refuses_bad_boxes), cmocka_unit_test(cosine_edges),
-      cmocka_unit_test(real_models),
+      cmocka_unit_test(print_packing),           cmocka_unit_test(real_models),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,28 +8,22 @@
  * closed lips at all, and mouth_closed (check_features.c) asks this model before it calls closed
  * lips open.
  *
- * The network is loaded once per process from photo_default_models_dir() (TUCAI_MODELS, else the
- * source tree's models/, the same place the engine's default is). When it cannot be loaded the
+ * The network is loaded once per process (face_nets_shared: photo_default_models_dir(), i.e.
+ * TUCAI_MODELS, else the source tree's models/, the engine's default too). When it cannot be loaded the
  * check says so (unmeasured, a warning) instead of passing silently. */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "photo/checks/check_ctx.h"
-#include "photo/photo.h"
+#include "photo/face_compare.h"
 #include "vision/face_analysis.h"
 
 #define NO_FACE "没有找到清晰的正面人脸，无法检查此项，请正对镜头重新拍摄"
 
-static pthread_once_t nets_once = PTHREAD_ONCE_INIT;
-static face_nets *nets;
-static char nets_why[512];
-
-static void open_nets(void) { nets = face_nets_open(photo_default_models_dir(), nets_why, sizeof nets_why); }
-
 int check_expression_probs(const check_ctx *c, float probs[7]) {
   if (!c->has_face || c->a->subject < 0 || c->a->subject >= c->a->n_faces) return -1;
-  pthread_once(&nets_once, open_nets);
+  err_t err = {0};
+  face_nets *nets = face_nets_shared(&err);
   if (!nets) return -1;
   const photo_box *b = &c->a->faces[c->a->subject].box;
   float box[4] = {b->x, b->y, b->w, b->h};
@@ -44,8 +38,8 @@ void checks_expression(check_ctx *c) {
     return;
   }
   if (!c->have_expression) {
-    pthread_once(&nets_once, open_nets);
-    check_emit_unmeasured(c, "expression", nets ? "无法判断表情，请正对镜头、保持自然表情重新拍摄"
+    err_t err = {0};
+    check_emit_unmeasured(c, "expression", face_nets_shared(&err) ? "无法判断表情，请正对镜头、保持自然表情重新拍摄"
                                                 : "表情检查暂不可用（模型未安装），请审核员人工确认表情");
     return;
   }

@@ -1,14 +1,15 @@
 /* bench_checks: time of the automatic checks per photo, and their precision and recall on the dev
  * photos against the reviewer's labels.
  *
- *   bench_checks [--profile NAME] [--reps N] [--landmarks-only] [DIR] [LABELS.json]
+ *   bench_checks [--profile NAME] [--reps N] [--landmarks-only] [--show ID] [DIR] [LABELS.json]
  *
  * DIR defaults to $TUCAI_SHARED/photos/dev (else ../shared/photos/dev), LABELS to
  * $TUCAI_SOURCE/tests/data/check_labels.json. Each photo is analysed as `tucai photo check` does:
  * by the engine's standardize (detection, landmarks, person mask), or with --landmarks-only by
  * dlib alone, no mask. That analysis is timed apart: it belongs to the engine, not to the checks. One thread; photo_checks_run is repeated N times per
  * photo and the median taken. A check "flags" a photo when its status is warn or fail; the labels
- * list, per photo, the checks a careful reviewer says are broken. */
+ * list, per photo, the checks a careful reviewer says are broken. --show ID lists, for check ID,
+ * every photo's value, status and label, sorted by value (where a threshold would cut). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,12 +45,13 @@ static int labelled(const json_t *labels, const char *photo, const char *id) {
 
 int main(int argc, char **argv) {
   if (VIPS_INIT(argv[0])) return 1;
-  const char *profile = "chsi-blue", *dir = NULL, *labels_path = NULL;
+  const char *profile = "chsi-blue", *dir = NULL, *labels_path = NULL, *show = NULL;
   int reps = 20, landmarks_only = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
     else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
     else if (strcmp(argv[i], "--landmarks-only") == 0) landmarks_only = 1;
+    else if (strcmp(argv[i], "--show") == 0 && i + 1 < argc) show = argv[++i];
     else if (!dir) dir = argv[i];
     else labels_path = argv[i];
   }
@@ -95,7 +97,13 @@ int main(int argc, char **argv) {
   int tp[NCHK] = {0}, fp[NCHK] = {0}, fn[NCHK] = {0}, tn[NCHK] = {0};
   double *check_ms = calloc((size_t)n + 1, sizeof(double)), *find_ms = calloc((size_t)n + 1, sizeof(double));
   double *runs = calloc((size_t)reps, sizeof(double));
-  int done = 0;
+  int done = 0, n_shown = 0;
+  struct shown {
+    double value;
+    char status[8];
+    int label;
+    const char *name;
+  } *shown = calloc((size_t)n + 1, sizeof *shown);
   printf("analysis: %s\n", landmarks_only ? "dlib landmarks only, no person mask" : "the engine's standardize");
   printf("%-32s %8s %8s %5s %5s\n", "photo", "anal. ms", "checks", "fail", "warn");
   for (int i = 0; i < n; i++) {
@@ -138,6 +146,13 @@ int main(int argc, char **argv) {
         const char *id = json_string_value(json_object_get(o, "id"));
         int flagged = strcmp(json_string_value(json_object_get(o, "status")), "pass") != 0;
         int truth = labelled(labels, names[i], id);
+        if (show && strcmp(id, show) == 0) {
+          struct shown *sh = &shown[n_shown++];
+          sh->value = json_number_value(json_object_get(o, "value"));
+          snprintf(sh->status, sizeof sh->status, "%s", json_string_value(json_object_get(o, "status")));
+          sh->label = truth;
+          sh->name = names[i];
+        }
         for (int c = 0; photo_check_ids[c] && c < NCHK; c++)
           if (strcmp(photo_check_ids[c], id) == 0) {
             tp[c] += flagged && truth, fp[c] += flagged && !truth;
@@ -165,6 +180,19 @@ int main(int argc, char **argv) {
     }
     printf("(precision '-' = never flagged; recall '-' = no photo labelled with that problem)\n");
   }
+  if (show) {
+    /* Insertion sort: a few dozen photos. */
+    for (int i = 1; i < n_shown; i++)
+      for (int j = i; j > 0 && shown[j - 1].value > shown[j].value; j--) {
+        struct shown t = shown[j];
+        shown[j] = shown[j - 1];
+        shown[j - 1] = t;
+      }
+    printf("\n%s per photo, by value:\n%-32s %8s %6s %s\n", show, "photo", "value", "status", "labelled");
+    for (int i = 0; i < n_shown; i++)
+      printf("%-32s %8.4f %6s %s\n", shown[i].name, shown[i].value, shown[i].status, shown[i].label ? "yes" : "");
+  }
+  free(shown);
   for (int i = 0; i < n; i++) free(names[i]);
   free(check_ms);
   free(find_ms);

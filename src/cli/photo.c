@@ -22,6 +22,7 @@
  *       (v/255 - mean) * scale (default mean 0, scale 1), RGB or --grey (0.299R + 0.587G + 0.114B),
  *       and --save-input writes that exact blob so that another runtime can be fed the same input.
  *       The fastest of --repeat forward passes is printed (ms) on stderr.
+ *   compare (A B | --pairs LIST) [--json] [--models DIR]   (same person or not, src/photo/face_compare_cli.c)
  * Profiles come from $TUCAI_PROFILES or <source>/profiles; models from --models, $TUCAI_MODELS or
  * <source>/models. */
 #include <dirent.h>
@@ -38,6 +39,7 @@
 #include "cli/commands.h"
 #include "photo/checks/check_cli.h"
 #include "photo/checks/checks.h"
+#include "photo/face_compare.h"
 #include "photo/photo.h"
 #include "util/clock.h"
 #include "vision/vision.h"
@@ -58,6 +60,7 @@ static void usage(FILE *f) {
           "       tucai photo net-run MODEL.onnx (IN.f32 --shape N,C,H,W | --from-image IMG --size WxH [--grey]\n"
           "           [--mean M] [--scale S] [--save-input IN.f32]) -o OUT.f32 [--output NAME ...] [--threads N]\n"
           "           [--repeat N]\n"
+          "       tucai photo compare (A B | --pairs LIST) [--json] [--models DIR]\n"
           "default profile: " DEFAULT_PROFILE "\n");
 }
 
@@ -695,6 +698,7 @@ int cli_photo(int argc, char **argv) {
   const char *sub = argv[1];
   if (!strcmp(sub, "check")) return photo_check_main(argc - 2, argv + 2);
   if (!strcmp(sub, "net-run")) return cmd_net_run(argc - 2, argv + 2);
+  if (!strcmp(sub, "compare")) return photo_compare_main(argc - 2, argv + 2);
   opts o;
   if (parse(argc - 2, argv + 2, &o)) {
     usage(stderr);

@@ -178,13 +178,14 @@ static int finish(db_t *db, job *j, int64_t attempt_id, const char *state, int64
 
 static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   int64_t id = (int64_t)json_integer_value(json_object_get(j->payload, "attempt_id"));
-  db_res *r = db_query(db, err, "SELECT state, original_blob, batch_id FROM collect_attempts WHERE id = $1", DB_INT(id));
+  db_res *r = db_query(db, err, "SELECT state, original_blob, batch_id, account_id, record_id FROM collect_attempts WHERE id = $1",
+                       DB_INT(id));
   if (!r) return -1;
   if (db_res_rows(r) == 0 || strcmp(db_res_text(r, 0, 0), "processing") != 0) {
     db_res_free(r);
     return jobs_complete(db, j, err); /* done already (a retry after a lost lease) */
   }
-  int64_t orig = db_res_int(r, 0, 1), batch_id = db_res_int(r, 0, 2);
+  int64_t orig = db_res_int(r, 0, 1), batch_id = db_res_int(r, 0, 2), account = db_res_int(r, 0, 3), record = db_res_int(r, 0, 4);
   db_res_free(r);
   photo_engine *e = collect_engine(a, err);
   if (!e) return -1;
@@ -220,8 +221,12 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   json_t *checks = NULL;
   int fails = 0, warns = 0;
   rc = photo_checks_run(&res.analysis, p->checks, &checks, err);
+  /* 同一人核验 needs the account's history, which the engine's checks do not see. */
+  if (rc == 0)
+    rc = collect_same_person(a, db, id, account, record, &res.analysis, p->checks, json_object_get(checks, "checks"), err);
   photo_profile_free(p);
   if (rc < 0) {
+    json_decref(checks);
     photo_result_free(&res);
     return -1;
   }

@@ -19,4 +19,11 @@ typedef struct collect_ctx {
 int collect_ctx_load(db_t *db, int64_t account_id, collect_ctx *c, err_t *err);
 json_t *collect_checks_parse(const char *text);
 
+/* same_person.c: stores the attempt's face print (encrypted) and appends the "same_person" check
+ * (同一人核验 against the account's earlier attempts) to `checks` (the array of the report). */
+struct app;
+struct photo_analysis;
+int collect_same_person(struct app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
+                        const struct photo_analysis *an, const json_t *profile_checks, json_t *checks, err_t *err);
+
 #endif

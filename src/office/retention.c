@@ -55,6 +55,15 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
                          "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
                          "AND b.deleted_at IS NULL ORDER BY a.id",
                          cut);
+  /* Face prints (issue 16) are biometric data derived from the originals: they go with them. */
+  int prints = 0;
+  if (!rc)
+    rc = delete_listed(bs, db, &prints, err,
+                       "SELECT p.print_blob FROM collect_face_prints p JOIN collect_records c ON c.record_id = p.record_id "
+                       "JOIN blobs b ON b.id = p.print_blob "
+                       "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
+                       "AND b.deleted_at IS NULL ORDER BY p.attempt_id",
+                       cut);
   if (!rc)
     rc = delete_listed(bs, db, &c->attempts, err,
                        "SELECT a.standardized_blob FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
@@ -190,6 +199,7 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
                     "SELECT b.id FROM blobs b WHERE b.deleted_at IS NULL AND b.id IN ("
                     "SELECT original_blob FROM collect_attempts WHERE record_id = $1 UNION "
                     "SELECT standardized_blob FROM collect_attempts WHERE record_id = $1 UNION "
+                    "SELECT print_blob FROM collect_face_prints WHERE record_id = $1 UNION "
                     /* The student's support attachments (photos of documents, screenshots) go too. */
                     "SELECT m.attachment_blob FROM support_messages m JOIN deletion_requests d "
                     "ON d.account_id = m.account_id WHERE d.record_id = $1 AND d.done_at IS NULL) ORDER BY b.id",

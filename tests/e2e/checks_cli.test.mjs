@@ -1,4 +1,4 @@
-// checks_cli: `tucai photo check` on every dev photo: each of the 30 ids reports, the JSON
+// checks_cli: `tucai photo check` on every dev photo: each of the 31 ids reports, the JSON
 // validates against tests/data/checks.schema.json, regions lie inside the photo, failing
 // advice is Chinese; the exit status says whether a check failed; bad input is refused.
 // The dev photos go through two processes (several files per run, JSON Lines out).
@@ -19,7 +19,7 @@ const IDS = ['single_face', 'face_size', 'head_pose', 'eyes_open', 'gaze_forward
   'ears_visible', 'forehead_visible', 'earrings', 'necklace', 'neck_visible', 'bare_shoulders',
   'clothing_color', 'clothing_pattern', 'sharpness', 'exposure', 'illumination_uniformity',
   'face_shadow', 'red_eye', 'hot_spots', 'background_uniformity', 'recapture', 'retouching',
-  'makeup', 'compression'];
+  'makeup', 'compression', 'expression'];
 
 // The subset of JSON Schema the schema file uses; unknown keywords are refused so that the
 // schema cannot silently say more than is checked.
@@ -92,7 +92,7 @@ test('the labels cover every dev photo with known check ids only', () => {
   }
 });
 
-test('every dev photo: all 30 ids, valid JSON per the schema, regions inside the photo', async () => {
+test('every dev photo: all 31 ids, valid JSON per the schema, regions inside the photo', async () => {
   const photos = readdirSync(DEV).filter((f) => f.endsWith('.jpg')).sort();
   assert.equal(photos.length, 36);
   // One process for all of them (the engine loads once): one JSON report per line, in order.

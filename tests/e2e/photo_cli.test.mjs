@@ -67,7 +67,7 @@ test('standardize writes a conformant 480x640 300 dpi JPEG and a report', () => 
     assert.ok(rep.timing_ms[s] >= 0, s);
   assert.ok(Array.isArray(rep.warnings));
   // The automatic checks are part of the report: every check, each with where it looked.
-  assert.equal(rep.checks.length, 30);
+  assert.equal(rep.checks.length, 31);
   for (const c of rep.checks) {
     assert.match(c.status, /^(pass|warn|fail)$/, c.id);
     assert.equal(c.region.length, 4, c.id);

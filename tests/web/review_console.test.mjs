@@ -1,7 +1,8 @@
 // The reviewer console in a real chromium, keyboard only: sign in, the queue shows the submitted
 // photo with its due time and the count left, E zooms on the eyes, R opens the reasons, digits
 // pick two, a note, Ctrl+Enter rejects; the student retakes for free; the resubmission arrives with the earlier
-// attempt beside it; A then Enter approves. The student's status follows each decision.
+// attempt beside it, and as the retake shows another person, the 同一人核验 warning with both photos; A
+// then Enter approves (the keys are what this tests, not the judgement). The student's status follows each decision.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -77,11 +78,16 @@ test('a reviewer rejects, then approves the retake, with the keyboard', async ()
     assert.deepEqual(st.rejection.reasons, ['头发遮挡眉毛或耳朵', '光线不均']);
     assert.equal(st.rejection.note, '请把头发拢到耳后');
 
-    // The free retake comes back to the front of the queue, the earlier attempt beside it.
-    await submitPhoto(stu, devPhoto('deepface_img14.jpg'));
+    // The free retake comes back to the front of the queue, the earlier attempt beside it. It shows
+    // another person (a woman after a man): 同一人核验 puts a loud warning on top with both photos.
+    await submitPhoto(stu, devPhoto('deepface_img11.jpg'));
     await page.locator('#decision #approve').waitFor({ timeout: 20000 });
     await page.locator('.badge', { hasText: '驳回后重新提交' }).first().waitFor();
     assert.equal(await page.locator('.earlier img').count(), 1, 'the earlier attempt is shown');
+    const warning = page.locator('.same-person[role=alert]');
+    await warning.waitFor();
+    assert.match(await warning.textContent(), /可能不是同一个人.*相似度 0\.\d\d/s);
+    assert.equal(await warning.locator('img').count(), 2, 'this photo and the earlier one side by side');
     await shot(page, 'review-04-resubmission');
     // K at the top stays; A then Esc cancels; A then Enter approves.
     await page.keyboard.press('k');

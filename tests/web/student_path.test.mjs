@@ -131,7 +131,7 @@ async function walk(context, page, guard) {
 
   await step('08-preview', '预览标准照');
   await page.locator('#submit-photo').waitFor({ timeout: 60000 });
-  assert.equal(await page.locator('ul.checks li').count(), 30, 'every check is listed');
+  assert.equal(await page.locator('ul.checks li').count(), 32, 'every check is listed (the 31 automatic ones and 同一人核验)');
   // A check that needs attention says what to do, and clicking it frames its region on the original.
   const flagged = page.locator('ul.checks li.warn, ul.checks li.fail');
   if (await flagged.count()) {

@@ -131,6 +131,20 @@
     regionsToggle.addEventListener('change', function () { orig.overlay.style.display = regionsToggle.checked ? '' : 'none'; });
     var earlier = (it.earlier_attempts || []).filter(function (x) { return x.images && x.images.standardized; });
     T.clear(els.center).appendChild(h('h2', null, '照片 #' + it.id, it.resubmission ? h('span', { class: 'badge warn', text: ' 驳回后重新提交' }) : null));
+    // 同一人核验: a photo unlike the account's earlier ones is the loudest thing on the page, with
+    // the least similar earlier photo beside this one.
+    var same = checks.filter(function (c) { return c.id === 'same_person' && c.status !== 'pass' && c.detail && c.detail.least_similar_attempt; })[0];
+    if (same) {
+      var other = (it.earlier_attempts || []).filter(function (x) { return x.id === same.detail.least_similar_attempt; })[0];
+      els.center.appendChild(h('div', { class: 'card alert same-person', role: 'alert' },
+        h('h3', { text: '⚠ 可能不是同一个人' }),
+        h('p', { text: '与本账号之前上传的照片 #' + same.detail.least_similar_attempt + ' 相似度 ' + same.value.toFixed(2) +
+          '（同一人至少 ' + same.threshold + '）。请并排比对后再决定。' }),
+        h('div', { class: 'photos' },
+          h('figure', null, h('img', { src: a.images.standardized || a.images.original, alt: '本次照片' }), h('figcaption', { text: '本次照片' })),
+          other ? h('figure', null, h('img', { src: other.images.standardized || other.images.original, alt: '之前的照片 #' + other.id }),
+            h('figcaption', { text: '之前的照片 #' + other.id + ' · ' + T.dateTime(other.created_at) })) : null)));
+    }
     els.center.appendChild(h('p', { class: 'hint', id: 'item-due', text: '提交 ' + T.dateTime(it.submitted_at) + ' · 截止 ' + T.dateTime(it.due_at) +
       (it.warnings_confirmed ? ' · 学生已确认提示项' : '') }));
     els.center.appendChild(tools);

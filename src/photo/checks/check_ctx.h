@@ -34,6 +34,8 @@ typedef struct check_ctx {
   float brow_y, chin_y, nose_y;
   cbox face;                /* jaw-to-jaw, brow-to-chin */
   float skin_y, skin_cb, skin_cr; /* median cheek colour (YCbCr) */
+  int have_expression;            /* the emotion network read the subject's face */
+  float expression[7];            /* its probabilities, order of face_analysis.h (happy = 3) */
 } check_ctx;
 
 /* Box from floating coordinates, clipped to the image. */
@@ -79,5 +81,8 @@ void checks_attire(check_ctx *c);    /* earrings, necklace, neck_visible, bare_s
 void checks_light(check_ctx *c);     /* sharpness, exposure, illumination_uniformity, face_shadow,
                                         hot_spots */
 void checks_capture(check_ctx *c);   /* background_uniformity, recapture, retouching, compression */
+void checks_expression(check_ctx *c); /* expression (check_expression.c) */
+/* The emotion network on the subject's face (0), -1 when there is no face or no network. */
+int check_expression_probs(const check_ctx *c, float probs[7]);
 
 #endif

@@ -90,11 +90,31 @@ void checks_features(check_ctx *c) {
   check_emit(c, "gaze_forward", fabs((pl + pr) / 2), eyes, "眼睛没有看向镜头，请平视正前方的镜头",
              json_pack("{s:f, s:f}", "left", pl, "right", pr));
 
-  /* mouth_closed: inner lip gap over mouth width. */
+  /* mouth_closed: inner lip gap over mouth width. The landmarks alone also open closed lips that
+   * are full or shadowed along their seam (hivision_test1: a gap of 0.10 on closed lips), so a gap
+   * that shows no teeth on a face the expression network reads as neutral is taken as closed: an
+   * open mouth shows teeth or, speaking, is not neutral (deepface_img19, neutral 0.04). */
   cbox mouth = check_lm_box(c, LIP_OUT, 12, 0.1);
   double gap = (dist(c, 61, 67) + dist(c, 62, 66) + dist(c, 63, 65)) / 3.0;
   double mw = dist(c, 48, 54);
-  check_emit(c, "mouth_closed", gap / (mw + 1e-9), mouth, "嘴巴张开或露齿，请自然闭合双唇", NULL);
+  long in_n = 0, teeth = 0;
+  double skin_chroma = hypot(c->skin_cb - 128, c->skin_cr - 128);
+  for (int y = mouth.y; y < mouth.y + mouth.h; y += c->step)
+    for (int x = mouth.x; x < mouth.x + mouth.w; x += c->step) {
+      if (!check_in_poly(c, LIP_IN, 8, x + 0.5, y + 0.5)) continue;
+      float Y, cb, cr;
+      check_ycc(c->rgb + ((size_t)y * c->w + x) * 3, &Y, &cb, &cr);
+      in_n++;
+      /* Teeth: about as bright as the cheek and much greyer. */
+      if (Y > 0.8 * c->skin_y && hypot(cb - 128, cr - 128) < 0.6 * skin_chroma) teeth++;
+    }
+  double teeth_frac = in_n ? (double)teeth / (double)in_n : 0.0;
+  double neutral = c->have_expression ? c->expression[6] : -1.0;
+  int deferred = teeth_frac < 0.05 && neutral >= 0.9;
+  double open = gap / (mw + 1e-9);
+  check_emit(c, "mouth_closed", deferred ? 0.0 : open, mouth, "嘴巴张开或露齿，请自然闭合双唇",
+             json_pack("{s:f, s:f, s:f, s:b}", "lip_gap", open, "teeth", teeth_frac, "neutral", neutral,
+                       "closed_by_expression", deferred));
 
   /* mouth_occluded: the lip ring (outer minus inner outline) should look like lips: redder than
    * the cheek and not dark. A hand, a mask or a microphone is neither. */

@@ -13,7 +13,7 @@ const char *const photo_check_ids[] = {
     "ears_visible", "forehead_visible", "earrings", "necklace", "neck_visible", "bare_shoulders",
     "clothing_color", "clothing_pattern", "sharpness", "exposure", "illumination_uniformity",
     "face_shadow", "red_eye", "hot_spots", "background_uniformity", "recapture", "retouching",
-    "makeup", "compression", NULL};
+    "makeup", "compression", "expression", NULL};
 
 static int cmp_float(const void *a, const void *b) {
   float x = *(const float *)a, y = *(const float *)b;
@@ -289,12 +289,15 @@ int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t *
     c.luma[i] = (uint8_t)((p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8);
   }
   setup_face(&c);
+  /* Once per photo: the expression check and mouth_closed both read it. */
+  c.have_expression = c.has_face && check_expression_probs(&c, c.expression) == 0;
   checks_face(&c);
   checks_features(&c);
   checks_hair(&c);
   checks_attire(&c);
   checks_light(&c);
   checks_capture(&c);
+  checks_expression(&c);
   free(c.luma);
   /* Report in the documented order whatever order the groups ran in. */
   json_t *sorted = json_array();

@@ -4,6 +4,8 @@
 # and an account read: two indexed queries). Run against the release build (scripts/build.sh).
 #   bench/http.sh [--db postgres://...] [--seconds N] [--connections N]
 set -euo pipefail
+# A throwaway benchmark server: mock payments, log SMS, a new master key (src/config/production.h).
+export TUCAI_DEV=1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${TUCAI_BIN:-$ROOT/build/tucai}
 secs=10; conns=32; db=()

@@ -90,7 +90,7 @@ static void report(const char *title, sample *s, int n) {
   for (int st = 0; st < PHOTO_STAGE_COUNT; st++) {
     for (int i = 0; i < n; i++) v[i] = s[i].stage[st];
     double med = quantile(v, n, 0.5), p90 = quantile(v, n, 0.9);
-    printf("%-12s %10.1f %10.1f\n", photo_stage_names[st], med, p90);
+    printf("%-12s %10.1f %10.1f\n", photo_stage_name(st), med, p90);
   }
   for (int i = 0; i < n; i++) v[i] = s[i].total;
   double tmed = quantile(v, n, 0.5), tp90 = quantile(v, n, 0.9);

@@ -73,8 +73,9 @@ tfjs_convert() {
 }
 # RVM for single photos: zero recurrent states, downsample ratio 0.375 (W and H multiples of 128).
 # Its fast guided filter (a VALID box filter, then a resize from H*0.375-2 to H) makes the graph depend
-# on the input size, so each size the engine uses (W x H, both orientations) is its own file.
-RVM_SIZES="512x640 640x512 640x896 896x640 768x1024 1024x768"
+# on the input size, so each size the engine uses (W x H; src/photo/matte.c picks one by the size of
+# the subject's crop) is its own file.
+RVM_SIZES="384x512 512x640"
 for size in $RVM_SIZES; do
   tfjs_convert "$HM/package/models/rvm.json" "$MODELS/rvm_$size.onnx" --input src --fold downsample_ratio=0.375 \
     --fold r1i=0 --fold r2i=0 --fold r3i=0 --fold r4i=0 --outputs fgr=Identity,pha=Identity_1 --size "$size"

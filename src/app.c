@@ -13,6 +13,7 @@
 #include "blob/blob.h"
 #include "collect/collect.h"
 #include "collect/workcal.h"
+#include "config/production.h"
 #include "notify/notify.h"
 #include "auth/users.h"
 #include "identity/demo.h"
@@ -43,9 +44,15 @@ int app_open(app *a, config *cfg, err_t *err) {
   if (make_dir(a->data_dir, err) < 0) return -1;
   snprintf(path, sizeof path, "%s/tmp", a->data_dir);
   if (make_dir(path, err) < 0) return -1;
-  const char *key_file = config_str(cfg, "master_key_file");
-  if (!*key_file) snprintf(path, sizeof path, "%s/master.key", a->data_dir), key_file = path;
-  if (vault_init_file(key_file, 1, err) < 0) return -1;
+  /* A missing key is made only when asked (dev/demo, or `tucai keys init`): in production it
+   * means a wrong path or a lost file, and a fresh key would leave every sealed field unreadable. */
+  config_master_key_path(cfg, path, sizeof path);
+  int create = config_is_dev(cfg);
+  if (!create && access(path, F_OK) != 0)
+    return err_set(err, 0, "master_key_missing",
+                   "master key file %s is missing: restore it, or create the first one with `tucai keys init` "
+                   "(dev/demo setups: --demo or dev = 1 creates it)", path);
+  if (vault_init_file(path, create, err) < 0) return -1;
   const char *db = config_str(cfg, "db");
   char url[1200];
   if (!*db) snprintf(url, sizeof url, "sqlite:%s/tucai.db", a->data_dir), db = url;

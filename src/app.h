@@ -1,6 +1,7 @@
 /* app: what a running process shares between its HTTP handlers and its job workers.
- * Created by `tucai serve` / `tucai worker` (src/cli/serve.c) and passed to every handler as
- * req->app and to every job handler. Modules read it; only serve.c builds and frees it. */
+ * Created by `tucai serve` / `tucai worker` (src/cli/serve.c) and passed to every handler (as
+ * the server's context: api_app(req)) and to every job handler. Modules read it; only serve.c
+ * builds and frees it. */
 #ifndef TUCAI_APP_H
 #define TUCAI_APP_H
 

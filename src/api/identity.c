@@ -16,6 +16,7 @@
 #include "app.h"
 #include "audit/audit.h"
 #include "auth/session.h"
+#include "auth/throttle.h"
 #include "identity/batch.h"
 #include "identity/code.h"
 #include "identity/link.h"
@@ -44,19 +45,19 @@ static int send_otp(http_req *req, http_resp *resp) {
   if (err_is_set(&req->err)) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
-  otp_limits lim = limits(req->app);
+  otp_limits lim = limits(api_app(req));
   char code[7];
   int rc = otp_issue(db, &lim, phone, req->client_ip, code, &req->err);
   api_db_put(req, db);
   if (rc != 0) return -1;
   char outbox[1024];
-  const char *ob = config_str(req->app->cfg, "sms_outbox");
+  const char *ob = config_str(api_app(req)->cfg, "sms_outbox");
   if (!*ob) {
-    snprintf(outbox, sizeof outbox, "%s/sms-outbox.jsonl", req->app->data_dir);
+    snprintf(outbox, sizeof outbox, "%s/sms-outbox.jsonl", api_app(req)->data_dir);
     ob = outbox;
   }
-  sms_sender s = {config_str(req->app->cfg, "sms_sender"), config_str(req->app->cfg, "sms_http_url"),
-                  config_str(req->app->cfg, "sms_http_token_file"), ob};
+  sms_sender s = {config_str(api_app(req)->cfg, "sms_sender"), config_str(api_app(req)->cfg, "sms_http_url"),
+                  config_str(api_app(req)->cfg, "sms_http_token_file"), ob};
   rc = sms_send_code(&s, phone, code, &req->err);
   memset(code, 0, sizeof code);
   if (rc != 0) return -1;
@@ -71,11 +72,29 @@ static int login(http_req *req, http_resp *resp) {
   if (err_is_set(&req->err)) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
-  otp_limits lim = limits(req->app);
+  otp_limits lim = limits(api_app(req));
+  /* Besides each code's own tries: wrong codes per phone across codes and per client address,
+   * counted before the check (auth/throttle.h), so that new codes do not mean new guesses. */
+  throttle_rule by_phone, by_ip;
+  api_throttle_rule(req, "otp_verify", &by_phone);
+  api_throttle_rule(req, "otp_verify_ip", &by_ip);
+  const char *ip = req->client_ip ? req->client_ip : "";
+  int64_t retry = 0, now = clock_now_ms();
+  int t = throttle_take(db, "otp_ip", ip, &by_ip, now, &retry, &req->err);
+  if (t == 0) {
+    t = throttle_take(db, "otp_phone", phone, &by_phone, now, &retry, &req->err);
+    if (t == 1) throttle_forgive(db, "otp_ip", ip, &by_ip, 0, &req->err);
+  }
+  if (t != 0) {
+    api_db_put(req, db);
+    return t < 0 ? -1 : api_too_many_attempts(resp, retry, "验证码错误次数过多");
+  }
   int rc = otp_check(db, &lim, phone, code, &req->err);
+  if (rc == 0) rc = throttle_forgive(db, "otp_phone", phone, &by_phone, 1, &req->err);
+  if (rc == 0) rc = throttle_forgive(db, "otp_ip", ip, &by_ip, 0, &req->err);
   int64_t account = rc == 0 ? student_account_for_phone(db, phone, &req->err) : -1;
   char token[65];
-  int64_t ttl = config_int(req->app->cfg, "student_session_ttl");
+  int64_t ttl = config_int(api_app(req)->cfg, "student_session_ttl");
   if (account > 0) rc = auth_session_create(db, ROLE_STUDENT, account, 0, ttl, token, &req->err);
   else rc = -1;
   if (rc == 0) audit_log(db, ROLE_STUDENT, account, "student.login", "student_account", account, NULL, &req->err);
@@ -112,7 +131,7 @@ static int me(http_req *req, http_resp *resp) {
   if (!db) return -1;
   student_record r;
   batch b;
-  int rc = student_current(db, req->session->user_id, &r, &req->err);
+  int rc = student_current(db, api_session(req)->user_id, &r, &req->err);
   if (rc == 0 && r.record_id) rc = batch_get(db, r.batch_id, &b, &req->err);
   api_db_put(req, db);
   if (rc != 0) return -1;
@@ -135,7 +154,7 @@ static const char *pub_dir(const app *a, char *buf, size_t n) {
 }
 
 static int upload_code(http_req *req, http_resp *resp) {
-  int64_t account = req->session->user_id;
+  int64_t account = api_session(req)->user_id;
   const char *sid = req_form(req, "school_id");
   char *end = NULL;
   long long school_id = sid ? strtoll(sid, &end, 10) : 0;
@@ -148,7 +167,7 @@ static int upload_code(http_req *req, http_resp *resp) {
   if (qr_read_file(up->path, CODE_PREFIX, &text, &req->err) != 0) return -1;
   char kbuf[1024];
   code_keyring ring;
-  if (code_keyring_load(pub_dir(req->app, kbuf, sizeof kbuf), &ring, &req->err) != 0) {
+  if (code_keyring_load(pub_dir(api_app(req), kbuf, sizeof kbuf), &ring, &req->err) != 0) {
     free(text);
     err_clear(&req->err);
     return err_set(&req->err, 503, "no_issuer_keys", "系统尚未配置采集码公钥，请联系管理员");
@@ -230,7 +249,7 @@ done:
 }
 
 static int confirm(http_req *req, http_resp *resp) {
-  int64_t account = req->session->user_id, claim_id = 0;
+  int64_t account = api_session(req)->user_id, claim_id = 0;
   if (json_field_int(req, "claim_id", 1, 1, INT64_MAX, &claim_id) < 0) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;

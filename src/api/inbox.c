@@ -13,8 +13,8 @@ static int list(http_req *req, http_resp *resp) {
   if (a < 0) a = 0;
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *items = notify_inbox(db, req->session->user_id, a, 200, &req->err);
-  int64_t unread = items ? notify_unread(db, req->session->user_id, &req->err) : 0;
+  json_t *items = notify_inbox(db, api_session(req)->user_id, a, 200, &req->err);
+  int64_t unread = items ? notify_unread(db, api_session(req)->user_id, &req->err) : 0;
   api_db_put(req, db);
   if (!items) return -1;
   return resp_json(resp, 200, json_pack("{s:o, s:I}", "items", items, "unread", (json_int_t)unread));
@@ -25,8 +25,8 @@ static int mark_read(http_req *req, http_resp *resp) {
   if (json_field_int(req, "up_to", 1, 0, INT64_MAX, &up_to) < 0) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
-  int rc = notify_mark_read(db, req->session->user_id, up_to, &req->err);
-  int64_t unread = rc == 0 ? notify_unread(db, req->session->user_id, &req->err) : 0;
+  int rc = notify_mark_read(db, api_session(req)->user_id, up_to, &req->err);
+  int64_t unread = rc == 0 ? notify_unread(db, api_session(req)->user_id, &req->err) : 0;
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 200, json_pack("{s:I}", "unread", (json_int_t)unread));

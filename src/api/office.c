@@ -24,10 +24,8 @@
 #define OFFICE_ROLES (ROLE_SCHOOL_ADMIN | ROLE_OPERATOR)
 
 static int64_t id_param(http_req *req) {
-  const char *s = req_param(req, "id");
-  char *end;
-  long long v = s ? strtoll(s, &end, 10) : 0;
-  if (!s || *end || v <= 0) {
+  int64_t v = api_id_param(req, "id");
+  if (v <= 0) {
     err_set(&req->err, 404, "not_found", "no such item");
     return 0;
   }
@@ -38,7 +36,7 @@ static int64_t id_param(http_req *req) {
 static int batch_for(http_req *req, db_t *db, int64_t id) {
   batch b;
   if (batch_get(db, id, &b, &req->err) < 0) return -1;
-  if (req->session->role == ROLE_SCHOOL_ADMIN && req->session->school_id && req->session->school_id != b.school_id)
+  if (api_session(req)->role == ROLE_SCHOOL_ADMIN && api_session(req)->school_id && api_session(req)->school_id != b.school_id)
     return err_set(&req->err, 404, "batch_not_found", "no such batch");
   return 0;
 }
@@ -66,7 +64,7 @@ static int pending(http_req *req, http_resp *resp) {
   json_t *list = batch_for(req, db, id) < 0 ? NULL : office_pending(db, id, college, &req->err);
   if (list) {
     json_t *d = json_pack("{s:s,s:i}", "format", format, "rows", (int)json_array_size(list));
-    if (audit_log_req(db, req, "office.pending_list", "batch", id, d, &req->err) < 0) {
+    if (api_audit_log(db, req, "office.pending_list", "batch", id, d, &req->err) < 0) {
       json_decref(list);
       list = NULL;
     }
@@ -78,7 +76,7 @@ static int pending(http_req *req, http_resp *resp) {
   uint8_t *bytes = NULL;
   size_t len = 0;
   char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s/tmp", req->app->data_dir);
+  snprintf(tmp, sizeof tmp, "%s/tmp", api_app(req)->data_dir);
   int rc = !strcmp(format, "csv") ? office_pending_csv(list, &bytes, &len, &req->err)
                                   : office_pending_xlsx(list, tmp, &bytes, &len, &req->err);
   json_decref(list);
@@ -102,15 +100,15 @@ static int export_start(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   int64_t pid = batch_for(req, db, id) < 0 ? -1
-                                            : export_request(db, id, reexport, req->session->role, req->session->user_id, &req->err);
+                                            : export_request(db, id, reexport, api_session(req)->role, api_session(req)->user_id, &req->err);
   if (pid > 0) {
     json_t *d = json_pack("{s:I,s:b}", "package_id", (json_int_t)pid, "reexport", reexport);
-    audit_log_req(db, req, reexport ? "export.reexport_requested" : "export.requested", "batch", id, d, &req->err);
+    api_audit_log(db, req, reexport ? "export.reexport_requested" : "export.requested", "batch", id, d, &req->err);
     json_decref(d);
   }
   api_db_put(req, db);
   if (pid <= 0) return -1;
-  if (req->app->jobs) jobs_pool_kick(req->app->jobs);
+  if (api_app(req)->jobs) jobs_pool_kick(api_app(req)->jobs);
   return resp_json(resp, 202, json_pack("{s:I,s:s}", "package_id", (json_int_t)pid, "state", "queued"));
 }
 
@@ -159,14 +157,14 @@ static int export_file(http_req *req, http_resp *resp) {
   json_t *o = package_row(req, db, id);
   int ok = o && !strcmp(json_string_value(json_object_get(o, "state")), "done");
   if (o && !ok) err_set(&req->err, 409, "not_ready", "the package is not built yet");
-  if (ok && audit_log_req(db, req, "export.download", "export_package", id, NULL, &req->err) < 0) ok = 0;
+  if (ok && api_audit_log(db, req, "export.download", "export_package", id, NULL, &req->err) < 0) ok = 0;
   api_db_put(req, db);
   if (!ok) {
     json_decref(o);
     return -1;
   }
   char path[2048], cd[300];
-  snprintf(path, sizeof path, "%s/exports/%s", req->app->data_dir, json_string_value(json_object_get(o, "file_name")));
+  snprintf(path, sizeof path, "%s/exports/%s", api_app(req)->data_dir, json_string_value(json_object_get(o, "file_name")));
   snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", json_string_value(json_object_get(o, "file_name")));
   json_decref(o);
   resp_header(resp, "Content-Disposition", cd);
@@ -180,8 +178,8 @@ static int tracking(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *o = batch_for(req, db, id) < 0 ? NULL
-                                          : shipping_import(db, id, req->body, req->body_len, req->session->role,
-                                                            req->session->user_id, &req->err);
+                                          : shipping_import(db, id, req->body, req->body_len, api_session(req)->role,
+                                                            api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   return o ? resp_json(resp, 200, o) : -1;
 }
@@ -192,8 +190,8 @@ static int settings(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *o = batch_for(req, db, id) < 0 ? NULL
-                                          : office_batch_update(db, id, req->json, config_str(req->app->cfg, "profiles"),
-                                                                req->session->role, req->session->user_id, &req->err);
+                                          : office_batch_update(db, id, req->json, config_str(api_app(req)->cfg, "profiles"),
+                                                                api_session(req)->role, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   return o ? resp_json(resp, 200, o) : -1;
 }

@@ -23,10 +23,8 @@
 #include "util/clock.h"
 
 static int64_t path_id(http_req *req) {
-  const char *s = req_param(req, "id");
-  char *end;
-  long long v = s ? strtoll(s, &end, 10) : 0;
-  if (!s || *end || v <= 0 || strlen(s) > 18) {
+  int64_t v = api_id_param(req, "id");
+  if (v <= 0) {
     err_set(&req->err, 404, "not_found", "no such item");
     return 0;
   }
@@ -54,15 +52,15 @@ static int prints_start(http_req *req, http_resp *resp) {
   batch b;
   int64_t pid = batch_get(db, id, &b, &req->err) < 0
                     ? -1
-                    : print_request(db, id, ids, (int)copies, req->session->role, req->session->user_id, &req->err);
+                    : print_request(db, id, ids, (int)copies, api_session(req)->role, api_session(req)->user_id, &req->err);
   if (pid > 0) {
     json_t *d = json_pack("{s:I,s:I}", "print_batch_id", (json_int_t)pid, "copies", (json_int_t)copies);
-    if (audit_log_req(db, req, "print.requested", "batch", id, d, &req->err) < 0) pid = -1;
+    if (api_audit_log(db, req, "print.requested", "batch", id, d, &req->err) < 0) pid = -1;
     json_decref(d);
   }
   api_db_put(req, db);
   if (pid <= 0) return -1;
-  if (req->app->jobs) jobs_pool_kick(req->app->jobs);
+  if (api_app(req)->jobs) jobs_pool_kick(api_app(req)->jobs);
   return resp_json(resp, 202, json_pack("{s:I,s:s}", "print_batch_id", (json_int_t)pid, "state", "queued"));
 }
 
@@ -84,7 +82,7 @@ static int prints_file(http_req *req, http_resp *resp) {
   json_t *o = print_batch_json(db, id, &req->err);
   int ok = o && !strcmp(json_string_value(json_object_get(o, "state")), "done");
   if (o && !ok) err_set(&req->err, 409, "not_ready", "the print batch is not rendered yet");
-  if (ok && audit_log_req(db, req, "print.download", "print_batch", id, NULL, &req->err) < 0) ok = 0;
+  if (ok && api_audit_log(db, req, "print.download", "print_batch", id, NULL, &req->err) < 0) ok = 0;
   api_db_put(req, db);
   if (!ok) {
     json_decref(o);
@@ -92,7 +90,7 @@ static int prints_file(http_req *req, http_resp *resp) {
   }
   char path[2048], cd[300];
   const char *name = json_string_value(json_object_get(o, "file_name"));
-  snprintf(path, sizeof path, "%s/prints/%s", req->app->data_dir, name);
+  snprintf(path, sizeof path, "%s/prints/%s", api_app(req)->data_dir, name);
   snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", name);
   json_decref(o);
   resp_header(resp, "Content-Disposition", cd);
@@ -110,7 +108,7 @@ static int prints_handover(http_req *req, http_resp *resp) {
   int rc = print_handover_pdf(db, id, &pdf, &len, &n, &req->err);
   if (!rc) {
     json_t *d = json_pack("{s:i}", "students", n);
-    rc = audit_log_req(db, req, "print.handover_list", "print_batch", id, d, &req->err);
+    rc = api_audit_log(db, req, "print.handover_list", "print_batch", id, d, &req->err);
     json_decref(d);
   }
   api_db_put(req, db);
@@ -137,7 +135,7 @@ static int labels(http_req *req, http_resp *resp) {
   if (!rc) rc = print_labels_pdf(db, id, !(all && !strcmp(all, "1")), &pdf, &len, &n, &req->err);
   if (!rc) {
     json_t *d = json_pack("{s:i}", "labels", n);
-    rc = audit_log_req(db, req, "shipping.labels", "batch", id, d, &req->err);
+    rc = api_audit_log(db, req, "shipping.labels", "batch", id, d, &req->err);
     json_decref(d);
   }
   api_db_put(req, db);
@@ -165,7 +163,7 @@ static int deletion_execute(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   int deleted = 0;
-  int rc = retention_execute(req->app->blobs, db, id, req->session->role, req->session->user_id, &deleted, &req->err);
+  int rc = retention_execute(api_app(req)->blobs, db, id, api_session(req)->role, api_session(req)->user_id, &deleted, &req->err);
   api_db_put(req, db);
   if (rc) return -1;
   return resp_json(resp, 200, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "state", "done", "blobs_deleted", deleted));
@@ -175,9 +173,9 @@ static int retention_run(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   retention_counts c;
-  int rc = retention_purge(req->app->blobs, db, clock_now_ms(), (int)config_int(req->app->cfg, "retention_days"),
-                           (int)config_int(req->app->cfg, "export_retention_days"), &c, &req->err);
-  if (!rc) rc = audit_log_req(db, req, "retention.run", "purge", 0, NULL, &req->err);
+  int rc = retention_purge(api_app(req)->blobs, db, clock_now_ms(), (int)config_int(api_app(req)->cfg, "retention_days"),
+                           (int)config_int(api_app(req)->cfg, "export_retention_days"), &c, &req->err);
+  if (!rc) rc = api_audit_log(db, req, "retention.run", "purge", 0, NULL, &req->err);
   api_db_put(req, db);
   if (rc) return -1;
   return resp_json(resp, 200, json_pack("{s:i,s:i,s:i,s:i}", "originals", c.originals, "attempts", c.attempts,
@@ -187,8 +185,8 @@ static int retention_run(http_req *req, http_resp *resp) {
 static int student_request(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
-  int64_t id = retention_request_deletion(db, req->session->user_id, &req->err);
-  json_t *o = id > 0 ? retention_request_status(db, req->session->user_id, &req->err) : NULL;
+  int64_t id = retention_request_deletion(db, api_session(req)->user_id, &req->err);
+  json_t *o = id > 0 ? retention_request_status(db, api_session(req)->user_id, &req->err) : NULL;
   api_db_put(req, db);
   if (!o) return -1;
   return resp_json(resp, 202, json_pack("{s:o,s:s}", "request", o, "message", "已收到删除申请，运营方将删除您已上传的照片"));
@@ -197,7 +195,7 @@ static int student_request(http_req *req, http_resp *resp) {
 static int student_request_get(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *o = retention_request_status(db, req->session->user_id, &req->err);
+  json_t *o = retention_request_status(db, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   return o ? resp_json(resp, 200, json_pack("{s:o}", "request", o)) : -1;
 }

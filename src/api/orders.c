@@ -30,13 +30,13 @@
 
 /* The signed-in student's linked record; 409 when not linked yet. */
 static int current_student(http_req *req, db_t *db, student_record *s) {
-  if (student_current(db, req->session->user_id, s, &req->err) < 0) return -1;
+  if (student_current(db, api_session(req)->user_id, s, &req->err) < 0) return -1;
   if (s->record_id == 0 || s->status == STUDENT_UNLINKED)
     return err_set(&req->err, 409, "not_linked", "请先完成身份核验（上传采集码并确认学籍信息）");
   return 0;
 }
 
-static int load_regions(http_req *req) { return regions_load(config_str(req->app->cfg, "regions_file"), &req->err); }
+static int load_regions(http_req *req) { return regions_load(config_str(api_app(req)->cfg, "regions_file"), &req->err); }
 
 static int fees(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
@@ -53,7 +53,7 @@ static int fees(http_req *req, http_resp *resp) {
                                           b.fees[i].name, "amount_fen", (json_int_t)b.fees[i].amount_fen, "required",
                                           b.fees[i].required, "needs_address", strcmp(b.fees[i].code, "post") == 0));
   return resp_json(resp, 200, json_pack("{s:I, s:o, s:s}", "batch_id", (json_int_t)b.id, "fees", list, "provider",
-                                        config_str(req->app->cfg, "pay_provider")));
+                                        config_str(api_app(req)->cfg, "pay_provider")));
 }
 
 static int regions(http_req *req, http_resp *resp) {
@@ -82,7 +82,7 @@ static int own_order(http_req *req, db_t *db, pay_order *o) {
   long long id = id_s ? strtoll(id_s, &end, 10) : 0;
   if (!id_s || *end || id <= 0) return err_set(&req->err, 404, "order_not_found", "订单不存在");
   if (pay_order_get(db, id, o, &req->err) < 0) return -1;
-  if (req->session->role == ROLE_STUDENT && o->account_id != req->session->user_id)
+  if (api_session(req)->role == ROLE_STUDENT && o->account_id != api_session(req)->user_id)
     return err_set(&req->err, 404, "order_not_found", "订单不存在");
   return 0;
 }
@@ -114,26 +114,26 @@ static int create(http_req *req, http_resp *resp) {
                         json_string_value(json_object_get(addr, "mobile")),
                         json_string_value(json_object_get(addr, "region_code")),
                         json_string_value(json_object_get(addr, "street"))};
-    address_id = pay_address_save(db, req->session->user_id, &a, &req->err);
+    address_id = pay_address_save(db, api_session(req)->user_id, &a, &req->err);
     if (address_id < 0) rc = -1;
   }
   if (rc == 0) {
-    pay_new_order no = {.account_id = req->session->user_id, .record_id = s.record_id, .batch_id = s.batch_id,
+    pay_new_order no = {.account_id = api_session(req)->user_id, .record_id = s.record_id, .batch_id = s.batch_id,
                         .items = codes, .n_items = (int)n, .address_id = address_id,
-                        .provider = config_str(req->app->cfg, "pay_provider"),
-                        .ttl_ms = config_int(req->app->cfg, "pay_order_ttl") * 1000};
+                        .provider = config_str(api_app(req)->cfg, "pay_provider"),
+                        .ttl_ms = config_int(api_app(req)->cfg, "pay_order_ttl") * 1000};
     rc = pay_order_create(db, &no, &o, &req->err);
   }
   json_t *view = rc == 0 ? order_view(req, db, &o) : NULL;
   if (rc == 0) {
     json_t *d = json_pack("{s:I}", "amount_fen", (json_int_t)o.amount_fen);
     err_t ae = {0};
-    audit_log_req(db, req, "order.create", "pay_order", o.id, d, &ae);
+    api_audit_log(db, req, "order.create", "pay_order", o.id, d, &ae);
     json_decref(d);
   }
   api_db_put(req, db);
   if (rc < 0) return -1;
-  if (req->app->jobs) jobs_pool_kick(req->app->jobs);
+  if (api_app(req)->jobs) jobs_pool_kick(api_app(req)->jobs);
   return resp_json(resp, 201, json_pack("{s:o}", "order", view));
 }
 
@@ -167,7 +167,7 @@ static int pay(http_req *req, http_resp *resp) {
   if (err_is_set(&req->err)) return -1;
   if (strcmp(channel, "jsapi") && strcmp(channel, "h5") && strcmp(channel, "mock"))
     return err_set(&req->err, 400, "invalid_channel", "支付方式应为 jsapi、h5 或 mock");
-  pay_provider *p = pay_provider_get(req->app, &req->err);
+  pay_provider *p = pay_provider_get(api_app(req), &req->err);
   if (!p) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
@@ -213,7 +213,7 @@ static int cancel(http_req *req, http_resp *resp) {
   int rc = own_order(req, db, &o);
   if (rc == 0 && strcmp(o.state, "created") != 0) rc = err_set(&req->err, 409, "order_not_open", "只能取消未支付的订单");
   if (rc == 0)
-    rc = pay_order_close(req->app, db, o.id, (pay_actor){ROLE_STUDENT, req->session->user_id}, "student cancelled",
+    rc = pay_order_close(api_app(req), db, o.id, (pay_actor){ROLE_STUDENT, api_session(req)->user_id}, "student cancelled",
                          &req->err);
   if (rc == 0) rc = pay_order_get(db, o.id, &o, &req->err);
   json_t *view = rc == 0 ? order_view(req, db, &o) : NULL;
@@ -236,7 +236,7 @@ static int ops_get(http_req *req, http_resp *resp) {
     if (!events) rc = -1;
     else json_object_set_new(view, "events", events);
     err_t ae = {0};
-    if (rc == 0) audit_log_req(db, req, "order.view", "pay_order", o.id, NULL, &ae);
+    if (rc == 0) api_audit_log(db, req, "order.view", "pay_order", o.id, NULL, &ae);
   }
   api_db_put(req, db);
   if (rc < 0) {
@@ -255,17 +255,17 @@ static int ops_refund(http_req *req, http_resp *resp) {
   pay_order o;
   int rc = own_order(req, db, &o);
   if (rc == 0)
-    rc = pay_order_request_refund(db, o.id, (pay_actor){ROLE_OPERATOR, req->session->user_id}, reason, &req->err);
+    rc = pay_order_request_refund(db, o.id, (pay_actor){ROLE_OPERATOR, api_session(req)->user_id}, reason, &req->err);
   if (rc == 0) {
     json_t *d = json_pack("{s:s}", "reason", reason);
     err_t ae = {0};
-    audit_log_req(db, req, "order.refund", "pay_order", o.id, d, &ae);
+    api_audit_log(db, req, "order.refund", "pay_order", o.id, d, &ae);
     json_decref(d);
     rc = pay_order_get(db, o.id, &o, &req->err);
   }
   api_db_put(req, db);
   if (rc < 0) return -1;
-  if (req->app->jobs) jobs_pool_kick(req->app->jobs);
+  if (api_app(req)->jobs) jobs_pool_kick(api_app(req)->jobs);
   return resp_json(resp, 202, json_pack("{s:o}", "order", pay_order_json(&o)));
 }
 
@@ -281,7 +281,7 @@ static int ops_payments(http_req *req, http_resp *resp) {
   if (rows) {
     json_t *d = json_pack("{s:s, s:s}", "date", date, "format", format);
     err_t ae = {0};
-    audit_log_req(db, req, "payments.export", "pay_day", 0, d, &ae);
+    api_audit_log(db, req, "payments.export", "pay_day", 0, d, &ae);
     json_decref(d);
   }
   api_db_put(req, db);
@@ -291,7 +291,7 @@ static int ops_payments(http_req *req, http_resp *resp) {
   if (strcmp(format, "json") == 0) return resp_json(resp, 200, json_pack("{s:s, s:o}", "date", date, "payments", rows));
   size_t len = 0;
   char *data = strcmp(format, "csv") == 0 ? pay_payments_csv(rows, &len)
-                                          : pay_payments_xlsx(rows, req->app->data_dir, &len, &req->err);
+                                          : pay_payments_xlsx(rows, api_app(req)->data_dir, &len, &req->err);
   json_decref(rows);
   if (!data) return -1;
   resp_header(resp, "Content-Disposition", name);
@@ -305,7 +305,7 @@ static int ops_payments(http_req *req, http_resp *resp) {
 
 static int ops_reconcile(http_req *req, http_resp *resp) {
   const char *date = req_query(req, "date");
-  pay_provider *p = pay_provider_get(req->app, &req->err);
+  pay_provider *p = pay_provider_get(api_app(req), &req->err);
   if (!p) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
@@ -314,7 +314,7 @@ static int ops_reconcile(http_req *req, http_resp *resp) {
     json_t *d = json_pack("{s:s, s:I}", "date", date, "mismatches",
                           (json_int_t)json_array_size(json_object_get(out, "mismatches")));
     err_t ae = {0};
-    audit_log_req(db, req, "payments.reconcile", "pay_day", 0, d, &ae);
+    api_audit_log(db, req, "payments.reconcile", "pay_day", 0, d, &ae);
     json_decref(d);
   }
   api_db_put(req, db);

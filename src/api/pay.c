@@ -27,10 +27,10 @@ static int notify(http_req *req, http_resp *resp) {
       .body_len = req->body ? req->body_len : 0,
       .now_ms = clock_now_ms(),
   };
-  if (strcmp(config_str(req->app->cfg, "pay_provider"), "wechatpay") != 0)
+  if (strcmp(config_str(api_app(req)->cfg, "pay_provider"), "wechatpay") != 0)
     return resp_json(resp, 404, json_pack("{s:s, s:s}", "code", "FAIL", "message", "wechatpay is not enabled"));
   err_t err = {0};
-  if (pay_notify_receive(req->app, &in, req->client_ip, &err) == 0) return resp_bytes(resp, 204, "text/plain", "", 0);
+  if (pay_notify_receive(api_app(req), &in, req->client_ip, &err) == 0) return resp_bytes(resp, 204, "text/plain", "", 0);
   int status = err.status ? err.status : 500;
   /* WeChat Pay expects {"code":"FAIL","message":...}; our own code travels in "reason". */
   return resp_json(resp, status, json_pack("{s:s, s:s, s:s}", "code", "FAIL", "message",
@@ -39,10 +39,10 @@ static int notify(http_req *req, http_resp *resp) {
 
 /* The mock order of the signed-in student; 404 for anyone else's. */
 static int mock_order(http_req *req, db_t *db, pay_order *o) {
-  if (strcmp(config_str(req->app->cfg, "pay_provider"), "mock") != 0)
+  if (strcmp(config_str(api_app(req)->cfg, "pay_provider"), "mock") != 0)
     return err_set(&req->err, 404, "mock_disabled", "模拟支付未启用");
   const char *no = req_param(req, "no");
-  if (!no || strlen(no) > 32 || pay_order_by_no(db, no, o, &req->err) < 0 || o->account_id != req->session->user_id)
+  if (!no || strlen(no) > 32 || pay_order_by_no(db, no, o, &req->err) < 0 || o->account_id != api_session(req)->user_id)
     return err_set(&req->err, 404, "order_not_found", "订单不存在");
   return 0;
 }

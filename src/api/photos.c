@@ -14,13 +14,25 @@
 #include "collect/collect.h"
 #include "notify/notify.h"
 #include "util/clock.h"
+#include "util/image_type.h"
 
-int64_t api_id_param(http_req *req, const char *name) {
-  const char *s = req_param(req, name);
-  if (!s || !*s || strlen(s) > 18) return -1;
-  for (const char *p = s; *p; p++)
-    if (*p < '0' || *p > '9') return -1;
-  return strtoll(s, NULL, 10);
+json_t *api_attempt_links(json_t *attempt) {
+  json_t *has = json_object_get(attempt, "has_standardized");
+  if (!has) return attempt;
+  long long id = (long long)json_integer_value(json_object_get(attempt, "id"));
+  char std_url[96], orig_url[96];
+  snprintf(std_url, sizeof std_url, "/api/photos/attempts/%lld/standardized", id);
+  snprintf(orig_url, sizeof orig_url, "/api/photos/attempts/%lld/original", id);
+  int std = json_is_true(has);
+  json_object_del(attempt, "has_standardized");
+  json_object_set_new(attempt, "images", json_pack("{s:s, s:s*}", "original", orig_url, "standardized", std ? std_url : NULL));
+  return attempt;
+}
+
+json_t *api_status_links(json_t *status) {
+  json_t *a = json_object_get(status, "attempt");
+  if (json_is_object(a)) api_attempt_links(a);
+  return status;
 }
 
 static int upload(http_req *req, http_resp *resp) {
@@ -30,11 +42,11 @@ static int upload(http_req *req, http_resp *resp) {
   if (!db) return -1;
   int64_t id = 0;
   json_t *a = NULL;
-  if (collect_upload(req->app, db, req->session->user_id, u->path, u->size, &id, &req->err) == 0)
-    a = collect_attempt_json(db, id, req->session->user_id, &req->err);
+  if (collect_upload(api_app(req), db, api_session(req)->user_id, u->path, u->size, &id, &req->err) == 0)
+    a = collect_attempt_json(db, id, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   if (!a) return -1;
-  return resp_json(resp, 202, json_pack("{s:o}", "attempt", a));
+  return resp_json(resp, 202, json_pack("{s:o}", "attempt", api_attempt_links(a)));
 }
 
 static int attempt(http_req *req, http_resp *resp) {
@@ -42,27 +54,25 @@ static int attempt(http_req *req, http_resp *resp) {
   if (id < 0) return err_set(&req->err, 404, "attempt_not_found", "照片记录不存在");
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *a = collect_attempt_json(db, id, req->session->user_id, &req->err);
+  json_t *a = collect_attempt_json(db, id, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   if (!a) return -1;
-  return resp_json(resp, 200, json_pack("{s:o}", "attempt", a));
+  return resp_json(resp, 200, json_pack("{s:o}", "attempt", api_attempt_links(a)));
 }
 
 static int image(http_req *req, http_resp *resp) {
   int64_t id = api_id_param(req, "id");
   if (id < 0) return err_set(&req->err, 404, "photo_not_found", "照片不存在");
-  collect_who who = {req->session->role, req->session->user_id, req->session->school_id};
+  collect_who who = {api_session(req)->role, api_session(req)->user_id, api_session(req)->school_id};
   db_t *db = api_db(req);
   if (!db) return -1;
   uint8_t *bytes = NULL;
   size_t len = 0;
-  int rc = collect_attempt_image(req->app, db, &who, id, req_param(req, "which"), &bytes, &len, &req->err);
+  int rc = collect_attempt_image(api_app(req), db, &who, id, req_param(req, "which"), &bytes, &len, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
-  const char *mime = "image/jpeg";
-  if (len > 8 && !memcmp(bytes, "\x89PNG", 4)) mime = "image/png";
-  else if (len > 12 && !memcmp(bytes + 8, "WEBP", 4)) mime = "image/webp";
-  else if (len > 12 && !memcmp(bytes + 4, "ftyp", 4)) mime = "image/heic";
+  const char *mime = image_type_of(bytes, len);
+  if (!mime) mime = "application/octet-stream";
   resp_header(resp, "Cache-Control", "private, no-store");
   resp_bytes(resp, 200, mime, bytes, len);
   free(bytes);
@@ -78,7 +88,7 @@ static int submit(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *out = NULL;
-  int rc = collect_submit(req->app, db, req->session->user_id, attempt_id, confirm, &out, &req->err);
+  int rc = collect_submit(api_app(req), db, api_session(req)->user_id, attempt_id, confirm, &out, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 201, json_pack("{s:o}", "submission", out));
@@ -87,11 +97,11 @@ static int submit(http_req *req, http_resp *resp) {
 static int status(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *s = collect_status(req->app, db, req->session->user_id, &req->err);
-  if (s) json_object_set_new(s, "unread", json_integer(notify_unread(db, req->session->user_id, &req->err)));
+  json_t *s = collect_status(api_app(req), db, api_session(req)->user_id, &req->err);
+  if (s) json_object_set_new(s, "unread", json_integer(notify_unread(db, api_session(req)->user_id, &req->err)));
   api_db_put(req, db);
   if (!s) return -1;
-  return resp_json(resp, 200, s);
+  return resp_json(resp, 200, api_status_links(s));
 }
 
 /* ---- server-sent events ------------------------------------------------------------------- */
@@ -128,7 +138,7 @@ static int poll_changes(events *e) {
   err_t err = {0};
   db_t *db = store_get(e->app->store, &err);
   if (!db) return -1;
-  json_t *st = collect_status(e->app, db, e->account, &err);
+  json_t *st = api_status_links(collect_status(e->app, db, e->account, &err));
   json_t *inbox = st ? notify_inbox(db, e->account, e->last_inbox, 50, &err) : NULL;
   store_put(e->app->store, db);
   if (!st || !inbox) {
@@ -187,8 +197,8 @@ static int events_next(void *ctx, char *buf, size_t max) {
 
 static int events_route(http_req *req, http_resp *resp) {
   events *e = calloc(1, sizeof *e);
-  e->app = req->app;
-  e->account = req->session->user_id;
+  e->app = api_app(req);
+  e->account = api_session(req)->user_id;
   const char *after = req_query(req, "after");
   if (!after) after = req_header(req, "Last-Event-ID");
   e->last_inbox = after ? strtoll(after, NULL, 10) : 0;

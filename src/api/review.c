@@ -16,7 +16,7 @@
 #define REVIEWERS (ROLE_REVIEWER | ROLE_OPERATOR)
 
 static collect_who who_of(http_req *req) {
-  return (collect_who){req->session->role, req->session->user_id, req->session->school_id};
+  return (collect_who){api_session(req)->role, api_session(req)->user_id, api_session(req)->school_id};
 }
 
 static int reasons(http_req *req, http_resp *resp) {
@@ -45,6 +45,10 @@ static int item(http_req *req, http_resp *resp) {
   json_t *o = collect_item(db, &w, id, &req->err);
   api_db_put(req, db);
   if (!o) return -1;
+  api_status_links(o);
+  size_t i;
+  json_t *earlier;
+  json_array_foreach(json_object_get(o, "earlier_attempts"), i, earlier) api_attempt_links(earlier);
   return resp_json(resp, 200, json_pack("{s:o}", "item", o));
 }
 
@@ -55,7 +59,7 @@ static int claim(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   int64_t until = 0;
-  int rc = collect_claim(db, &w, id, config_int(req->app->cfg, "review_lease") * 1000, &until, &req->err);
+  int rc = collect_claim(db, &w, id, config_int(api_app(req)->cfg, "review_lease") * 1000, &until, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 200, json_pack("{s:I, s:I}", "id", (json_int_t)id, "claim_until", (json_int_t)until));
@@ -83,7 +87,7 @@ static int decide(http_req *req, http_resp *resp, int approve) {
   collect_who w = who_of(req);
   db_t *db = api_db(req);
   if (!db) return -1;
-  int rc = collect_decide(req->app, db, &w, id, approve, rs, other, note, &req->err);
+  int rc = collect_decide(api_app(req), db, &w, id, approve, rs, other, note, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id, "decision", approve ? "approved" : "rejected"));

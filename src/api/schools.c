@@ -1,9 +1,9 @@
 /* schools: schools, their collection batches and the rosters the school office loads.
  *   GET  /api/schools                     public list (students choose their school)
  *   POST /api/schools {code, name}        operator
- *   GET  /api/batches?school_id=          staff
+ *   GET  /api/batches?school_id=          staff (those assigned to a school: that school's only)
  *   POST /api/batches {school_id, name, window_start, window_end, fees, profile, eligibility}
- *   GET  /api/batches/:id                 anyone signed in
+ *   GET  /api/batches/:id                 staff as above; a student only the batch they are linked to
  *   POST /api/batches/:id/roster          multipart `file` (CSV UTF-8/GBK or XLSX): import
  *   GET  /api/batches/:id/roster?offset=&limit=   masked list
  * Window dates are Asia/Shanghai ("2024-11-06" .. "2024-11-30", the end date inclusive). A school
@@ -18,6 +18,7 @@
 #include "audit/audit.h"
 #include "identity/batch.h"
 #include "identity/roster.h"
+#include "identity/student.h"
 #include "util/clock.h"
 
 static int list_schools(http_req *req, http_resp *resp) {
@@ -41,7 +42,7 @@ static int create_school(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   int64_t id = school_create(db, code, name, &req->err);
-  if (id > 0) audit_log_req(db, req, "school.create", "school", id, NULL, &req->err);
+  if (id > 0) api_audit_log(db, req, "school.create", "school", id, NULL, &req->err);
   api_db_put(req, db);
   if (id <= 0) return -1;
   err_clear(&req->err);
@@ -50,7 +51,7 @@ static int create_school(http_req *req, http_resp *resp) {
 
 /* A school administrator bound to a school may only touch that school. */
 static int may_manage(http_req *req, int64_t school_id) {
-  const http_session *s = req->session;
+  const auth_session *s = req->session;
   if (s->role == ROLE_OPERATOR || s->school_id == 0 || s->school_id == school_id) return 1;
   err_set(&req->err, 403, "forbidden_school", "无权管理其他学校的数据");
   return 0;
@@ -125,7 +126,7 @@ static int create_batch(http_req *req, http_resp *resp) {
   int64_t id = batch_create(db, &b, &req->err);
   batch out;
   int rc = id > 0 ? batch_get(db, id, &out, &req->err) : -1;
-  if (rc == 0) audit_log_req(db, req, "batch.create", "batch", id, NULL, &req->err);
+  if (rc == 0) api_audit_log(db, req, "batch.create", "batch", id, NULL, &req->err);
   api_db_put(req, db);
   if (rc != 0) return -1;
   err_clear(&req->err);
@@ -135,7 +136,9 @@ static int create_batch(http_req *req, http_resp *resp) {
 static int list_batches(http_req *req, http_resp *resp) {
   const char *sid = req_query(req, "school_id");
   int64_t school = sid ? strtoll(sid, NULL, 10) : 0;
-  if (req->session->role == ROLE_SCHOOL_ADMIN && req->session->school_id) school = req->session->school_id;
+  /* Staff assigned to a school (reviewers and school administrators with a school_id) see only
+   * that school's batches; operators and unassigned staff see all. */
+  if (api_session(req)->role != ROLE_OPERATOR && api_session(req)->school_id) school = api_session(req)->school_id;
   db_t *db = api_db(req);
   if (!db) return -1;
   db_res *r = db_query(db, &req->err, "SELECT id FROM batches WHERE $1 = 0 OR school_id = $1 ORDER BY id",
@@ -163,11 +166,28 @@ static int batch_param(http_req *req, batch *b, db_t *db) {
   return batch_get(db, id, b, &req->err);
 }
 
+/* Who may read a batch: a student only the batch of the record they are linked to; staff assigned
+ * to a school only that school's batches. Others get the same 404 as a batch that does not exist,
+ * so batch ids cannot be probed. */
+static int may_read_batch(http_req *req, db_t *db, const batch *b) {
+  const auth_session *s = api_session(req);
+  int ok;
+  if (s->role == ROLE_STUDENT) {
+    student_record r;
+    if (student_current(db, s->user_id, &r, &req->err) != 0) return -1;
+    ok = r.record_id && r.batch_id == b->id;
+  } else {
+    ok = s->role == ROLE_OPERATOR || s->school_id == 0 || s->school_id == b->school_id;
+  }
+  return ok ? 0 : err_set(&req->err, 404, "batch_not_found", "采集批次不存在");
+}
+
 static int get_batch(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   batch b;
   int rc = batch_param(req, &b, db);
+  if (rc == 0) rc = may_read_batch(req, db, &b);
   api_db_put(req, db);
   if (rc != 0) return -1;
   return resp_json(resp, 200, batch_out(&b));
@@ -189,7 +209,7 @@ static int import_roster(http_req *req, http_resp *resp) {
   if (rc == 0) {
     json_t *d = json_pack("{s:i, s:i, s:i}", "inserted", res.inserted, "updated", res.updated, "rejected",
                           p.n_errors_total);
-    audit_log_req(db, req, "roster.import", "batch", b.id, d, &req->err);
+    api_audit_log(db, req, "roster.import", "batch", b.id, d, &req->err);
     json_decref(d);
   }
   api_db_put(req, db);
@@ -212,7 +232,7 @@ static int list_roster(http_req *req, http_resp *resp) {
   if (rc == 0 && !may_manage(req, b.school_id)) rc = -1;
   json_t *rows = rc == 0 ? roster_list(db, b.id, offset, limit, &req->err) : NULL;
   int64_t total = rows ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM roster_records WHERE batch_id = $1", DB_INT(b.id)) : 0;
-  if (rows) audit_log_req(db, req, "roster.view", "batch", b.id, NULL, &req->err);
+  if (rows) api_audit_log(db, req, "roster.view", "batch", b.id, NULL, &req->err);
   api_db_put(req, db);
   if (!rows) return -1;
   err_clear(&req->err);

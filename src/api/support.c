@@ -5,7 +5,9 @@
  *   GET  /api/ops/support/threads              threads with unread counts and each student's status
  *   GET  /api/ops/support/threads/:account     one thread with the student's status
  *   POST /api/ops/support/threads/:account     reply (multipart: body, image) */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/api.h"
 #include "app.h"
@@ -13,10 +15,31 @@
 #include "collect/collect.h"
 #include "support/support.h"
 
+/* Each message's has_attachment becomes "attachment": its link, or null. */
+static json_t *attachment_links(json_t *messages) {
+  size_t i;
+  json_t *m;
+  json_array_foreach(messages, i, m) {
+    char url[80];
+    snprintf(url, sizeof url, "/api/support/attachments/%lld", (long long)json_integer_value(json_object_get(m, "id")));
+    int has = json_is_true(json_object_get(m, "has_attachment"));
+    /* Replace it in place so the keys keep their order. */
+    json_t *ordered = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(m, k, v) {
+      if (!strcmp(k, "has_attachment")) json_object_set_new(ordered, "attachment", has ? json_string(url) : json_null());
+      else json_object_set(ordered, k, v);
+    }
+    json_array_set_new(messages, i, ordered);
+  }
+  return messages;
+}
+
 static int student_list(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *t = support_thread(db, req->session->user_id, ROLE_STUDENT, &req->err);
+  json_t *t = attachment_links(support_thread(db, api_session(req)->user_id, ROLE_STUDENT, &req->err));
   api_db_put(req, db);
   if (!t) return -1;
   return resp_json(resp, 200, json_pack("{s:o}", "messages", t));
@@ -28,28 +51,28 @@ static int post_common(http_req *req, http_resp *resp, int64_t account, int role
   db_t *db = api_db(req);
   if (!db) return -1;
   int64_t id = 0;
-  int rc = support_post(req->app, db, account, role, req->session->user_id, body, u && u->size > 0 ? u->path : NULL, &id,
+  int rc = support_post(api_app(req), db, account, role, api_session(req)->user_id, body, u && u->size > 0 ? u->path : NULL, &id,
                         &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
-static int student_post(http_req *req, http_resp *resp) { return post_common(req, resp, req->session->user_id, ROLE_STUDENT); }
+static int student_post(http_req *req, http_resp *resp) { return post_common(req, resp, api_session(req)->user_id, ROLE_STUDENT); }
 
 static int attachment(http_req *req, http_resp *resp) {
   int64_t id = api_id_param(req, "id");
   if (id < 0) return err_set(&req->err, 404, "attachment_not_found", "附件不存在");
-  int student = req->session->role == ROLE_STUDENT;
+  int student = api_session(req)->role == ROLE_STUDENT;
   db_t *db = api_db(req);
   if (!db) return -1;
   uint8_t *bytes = NULL;
   size_t len = 0;
   char mime[32];
-  int rc = support_attachment(req->app, db, id, student ? req->session->user_id : 0, &bytes, &len, mime, &req->err);
+  int rc = support_attachment(api_app(req), db, id, student ? api_session(req)->user_id : 0, &bytes, &len, mime, &req->err);
   if (rc == 0 && !student) {
     err_t ae = {0};
-    rc = audit_log_req(db, req, "support.attachment.view", "support_message", id, NULL, &ae);
+    rc = api_audit_log(db, req, "support.attachment.view", "support_message", id, NULL, &ae);
     if (rc < 0) req->err = ae, free(bytes);
   }
   api_db_put(req, db);
@@ -67,7 +90,7 @@ static int ops_threads(http_req *req, http_resp *resp) {
   size_t i;
   json_t *x;
   if (t) json_array_foreach(t, i, x) {
-      json_t *st = collect_status(req->app, db, (int64_t)json_integer_value(json_object_get(x, "account_id")), &req->err);
+      json_t *st = collect_status(api_app(req), db, (int64_t)json_integer_value(json_object_get(x, "account_id")), &req->err);
       if (!st) break;
       json_object_set(x, "status", json_object_get(st, "state"));
       json_object_set(x, "status_label", json_object_get(st, "label"));
@@ -86,11 +109,11 @@ static int ops_thread(http_req *req, http_resp *resp) {
   if (account < 0) return err_set(&req->err, 404, "thread_not_found", "thread not found");
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *t = support_thread(db, account, ROLE_OPERATOR, &req->err);
-  json_t *st = t ? collect_status(req->app, db, account, &req->err) : NULL;
+  json_t *t = attachment_links(support_thread(db, account, ROLE_OPERATOR, &req->err));
+  json_t *st = t ? api_status_links(collect_status(api_app(req), db, account, &req->err)) : NULL;
   if (st) {
     err_t ae = {0};
-    audit_log_req(db, req, "support.thread.view", "student_account", account, NULL, &ae);
+    api_audit_log(db, req, "support.thread.view", "student_account", account, NULL, &ae);
   }
   api_db_put(req, db);
   if (!st) {

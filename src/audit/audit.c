@@ -15,10 +15,3 @@ int audit_log(db_t *db, int actor_role, int64_t actor_id, const char *action, co
   free(text);
   return n < 0 ? -1 : 0;
 }
-
-int audit_log_req(db_t *db, const http_req *req, const char *action, const char *object_type, int64_t object_id,
-                  const json_t *detail, err_t *err) {
-  int role = req->session ? req->session->role : 0;
-  int64_t id = req->session ? req->session->user_id : 0;
-  return audit_log(db, role, id, action, object_type, object_id, detail, err);
-}

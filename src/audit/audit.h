@@ -9,14 +9,10 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "http/http.h"
 #include "store/store.h"
 
 /* actor_role is a ROLE_* bit (0 = the system itself). detail may be NULL; it is not stolen. */
 int audit_log(db_t *db, int actor_role, int64_t actor_id, const char *action,
               const char *object_type, int64_t object_id, const json_t *detail, err_t *err);
-/* Same, taking the actor from the request's session. */
-int audit_log_req(db_t *db, const http_req *req, const char *action, const char *object_type,
-                  int64_t object_id, const json_t *detail, err_t *err);
 
 #endif

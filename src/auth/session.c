@@ -31,7 +31,7 @@ int auth_session_create(db_t *db, int role, int64_t user_id, int64_t school_id, 
              : 0;
 }
 
-int auth_session_lookup(db_t *db, const char *token, http_session *out, err_t *err) {
+int auth_session_lookup(db_t *db, const char *token, auth_session *out, err_t *err) {
   char hash[65];
   token_hash(token, hash);
   int64_t now = clock_now_ms();

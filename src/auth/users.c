@@ -71,18 +71,33 @@ static void make_dummy_hash(void) {
   if (crypto_pwhash_str(dummy_hash, "not a password", 14, OPS, MEM) != 0) dummy_hash[0] = 0; /* verify then fails */
 }
 
-int users_authenticate(db_t *db, const char *username, const char *password, staff_user *out, err_t *err) {
-  pthread_once(&dummy_once, make_dummy_hash);
-  const char *dummy = dummy_hash;
+int users_load_credentials(db_t *db, const char *username, staff_credentials *out, err_t *err) {
+  memset(out, 0, sizeof *out);
   db_res *r = db_query(db, err, "SELECT " USER_COLS " FROM users WHERE username = $1", DB_TEXT(username));
   if (!r) return -1;
-  int found = db_res_rows(r) == 1;
-  const char *hash = found ? db_res_text(r, 0, 6) : dummy;
-  int ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
-  if (found && ok) fill(r, out);
-  int disabled = found && db_res_int(r, 0, 5);
+  out->found = db_res_rows(r) == 1;
+  if (out->found) {
+    fill(r, &out->user);
+    snprintf(out->hash, sizeof out->hash, "%s", db_res_text(r, 0, 6));
+  }
   db_res_free(r);
-  return found && ok && !disabled ? 1 : 0;
+  return 0;
+}
+
+int users_verify(const staff_credentials *c, const char *password) {
+  pthread_once(&dummy_once, make_dummy_hash);
+  const char *hash = c->found ? c->hash : dummy_hash;
+  int ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+  return c->found && ok && !c->user.disabled;
+}
+
+int users_authenticate(db_t *db, const char *username, const char *password, staff_user *out, err_t *err) {
+  staff_credentials c;
+  if (users_load_credentials(db, username, &c, err) < 0) return -1;
+  int ok = users_verify(&c, password);
+  if (ok) *out = c.user;
+  sodium_memzero(c.hash, sizeof c.hash);
+  return ok;
 }
 
 int users_get(db_t *db, int64_t id, staff_user *out, err_t *err) {

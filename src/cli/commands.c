@@ -11,5 +11,7 @@ const cli_command cli_commands[] = {
     {"pay", cli_pay, "payment tools (sign-request: the exact WeChat Pay v3 signature)"},
     {"registry", cli_registry, "registry exchange: receive (verify a package), operator-key, export"},
     {"audit", cli_audit, "read the audit log (decisions, settings, staff views of photos)"},
+    {"doctor", cli_doctor, "check a configuration for production (keys, payment, SMS, database, models)"},
+    {"keys", cli_keys, "keys init: create the master key for data at rest"},
     {0, 0, 0},
 };

@@ -19,6 +19,8 @@ int cli_audit(int argc, char **argv);
 int cli_pay(int argc, char **argv);
 int cli_code(int argc, char **argv);
 int cli_registry(int argc, char **argv);
+int cli_doctor(int argc, char **argv);
+int cli_keys(int argc, char **argv);
 
 /* The table, ending with {0}. */
 extern const cli_command cli_commands[];

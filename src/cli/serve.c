@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "config/production.h"
 #include "http/server.h"
 #include "maintenance/maintenance.h"
 #include "office/retention.h"
@@ -17,9 +18,10 @@
 #include "util/log.h"
 
 static const char *serve_usage =
-    "usage: tucai serve [--listen HOST:PORT] [--data DIR] [--db URL] [--config FILE] [--demo] [...]\n"
+    "usage: tucai serve [--listen HOST:PORT] [--data DIR] [--db URL] [--config FILE] [--demo | --dev] [...]\n"
     "Runs the web server and the job workers. Every setting below can also come from the config file\n"
-    "or a TUCAI_* environment variable.";
+    "or a TUCAI_* environment variable. Refuses to start with pay_provider=mock, sms_sender=log or a\n"
+    "missing key file unless --demo or --dev says it is not production (check first: tucai doctor).";
 static const char *worker_usage =
     "usage: tucai worker [--data DIR] [--db URL] [--workers N] [--config FILE]\n"
     "Runs job workers without the web server (scale background work apart from requests).";
@@ -45,6 +47,22 @@ static void name_node(app *a, char *buf, size_t n) {
   a->node = buf;
 }
 
+/* Loads the settings and refuses, in one line, a configuration unfit for production (mock
+ * payments, log SMS, missing keys) unless it says it is dev/demo; then opens the app. */
+static int open_checked(app *a, int *argc, char **argv) {
+  err_t err = {0};
+  config *cfg = config_new();
+  char why[1024];
+  int refused = 0;
+  if (config_load(cfg, argc, argv, 1, &err) == 0 && (refused = config_production_refusal(cfg, why, sizeof why)))
+    fprintf(stderr, "tucai %s: refusing to start: %s\n", argv[0], why);
+  else if (!err_is_set(&err) && app_open(a, cfg, &err) == 0)
+    return 0;
+  if (!refused) cli_fail(&err);
+  config_free(cfg);
+  return -1;
+}
+
 static int run(int argc, char **argv, int with_http) {
   if (cli_has(argc, argv, "--help") || cli_has(argc, argv, "-h")) {
     config_print_help(stdout, with_http ? serve_usage : worker_usage);
@@ -54,7 +72,7 @@ static int run(int argc, char **argv, int with_http) {
   block_signals(&set);
   app a;
   int n_args = argc;
-  if (cli_open_app(&a, &n_args, argv) < 0) return 1;
+  if (open_checked(&a, &n_args, argv) < 0) return 1;
   if (n_args > 1) {
     fprintf(stderr, "tucai %s: unknown option %s (see --help)\n", argv[0], argv[1]);
     cli_close_app(&a);
@@ -72,6 +90,15 @@ static int run(int argc, char **argv, int with_http) {
     return cli_fail(&err);
   }
   store_put(a.store, db);
+  /* Uploads left unencrypted in <data>/tmp by a crash. With SQLite this process is the data
+   * directory's only server, so all of them; nodes of a cluster may share the directory, so there
+   * only those no upload is writing to any more. `worker` takes no uploads and leaves them. */
+  int swept = !with_http ? 0 : maintenance_sweep_tmp(a.data_dir, store_dialect(a.store) == DB_SQLITE ? 0 : 10 * 60 * 1000);
+  if (swept) {
+    char n[16];
+    snprintf(n, sizeof n, "%d", swept);
+    log_info("swept leftover uploads", "files", n, NULL);
+  }
   if (config_bool(a.cfg, "demo") && app_seed_demo(&a, &err) < 0) {
     cli_close_app(&a);
     return cli_fail(&err);
@@ -79,8 +106,7 @@ static int run(int argc, char **argv, int with_http) {
 
   http_server *srv = NULL;
   if (with_http) {
-    srv = http_server_new(&a);
-    api_register_all(http_server_router(srv));
+    srv = api_server_new(&a);
     if (http_server_start(srv, config_str(a.cfg, "listen"), &err) < 0) {
       http_server_free(srv);
       cli_close_app(&a);

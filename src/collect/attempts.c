@@ -9,10 +9,12 @@
 #include "audit/audit.h"
 #include "blob/blob.h"
 #include "collect/internal.h"
-#include "http/http.h"
+#include "auth/roles.h"
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
+#include "identity/quota.h"
 #include "util/clock.h"
+#include "util/image_type.h"
 #include "util/log.h"
 
 static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,21 +39,7 @@ void collect_engine_close(app *a) {
 }
 
 /* JPEG, PNG, WebP, HEIF/HEIC: what phones send. Anything else is refused before it is stored. */
-static int looks_like_image(const char *path) {
-  unsigned char h[16] = {0};
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t n = fread(h, 1, sizeof h, f);
-  fclose(f);
-  if (n < 12) return 0;
-  if (h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) return 1;
-  if (!memcmp(h, "\x89PNG\r\n\x1a\n", 8)) return 1;
-  if (!memcmp(h, "RIFF", 4) && !memcmp(h + 8, "WEBP", 4)) return 1;
-  if (!memcmp(h + 4, "ftyp", 4) && (!memcmp(h + 8, "heic", 4) || !memcmp(h + 8, "heix", 4) || !memcmp(h + 8, "mif1", 4) ||
-                                    !memcmp(h + 8, "msf1", 4) || !memcmp(h + 8, "hevc", 4)))
-    return 1;
-  return 0;
-}
+static int looks_like_image(const char *path) { return image_type_of_file(path) != NULL; }
 
 /* The rules every change by the student meets: linked, paid, window open, not locked. */
 static int may_change(const collect_ctx *c, err_t *err) {
@@ -76,6 +64,9 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   if (db_begin(db, err) < 0) return -1;
   int64_t aid = 0;
   db_res *r = NULL;
+  /* Each upload is a photo job of seconds: one account must not fill the queue. */
+  quota q = {config_int(a->cfg, "upload_per_hour"), config_int(a->cfg, "upload_total")};
+  if (quota_check(db, QUOTA_UPLOADS, account_id, &q, now, err) < 0) goto fail;
   if (db_exec(db, err,
               "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, updated_at) "
               "VALUES ($1, $2, $3, $4, 'open', $5) ON CONFLICT (record_id) DO NOTHING",
@@ -123,19 +114,15 @@ json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, e
     err_set(err, 404, "attempt_not_found", "照片记录不存在");
     return NULL;
   }
-  char std_url[96], orig_url[96];
-  snprintf(std_url, sizeof std_url, "/api/photos/attempts/%lld/standardized", (long long)attempt_id);
-  snprintf(orig_url, sizeof orig_url, "/api/photos/attempts/%lld/original", (long long)attempt_id);
   const char *state = db_res_text(r, 0, 1);
   json_t *refusal = json_null();
   if (!strcmp(state, "refused") || !strcmp(state, "failed"))
     refusal = json_pack("{s:s, s:s}", "code", db_res_text(r, 0, 2), "message", db_res_text(r, 0, 3));
-  json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:{s:s, s:s*}}", "id", (json_int_t)attempt_id, "state",
+  json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)attempt_id, "state",
                         state, "refusal", refusal, "checks", collect_checks_parse(db_res_text(r, 0, 4)), "fails",
                         (json_int_t)db_res_int(r, 0, 5), "warns", (json_int_t)db_res_int(r, 0, 6), "created_at",
                         (json_int_t)db_res_int(r, 0, 7), "ready_at", (json_int_t)db_res_int(r, 0, 8), "engine_ms",
-                        (json_int_t)db_res_int(r, 0, 11), "images", "original", orig_url, "standardized",
-                        db_res_int(r, 0, 10) ? std_url : NULL);
+                        (json_int_t)db_res_int(r, 0, 11), "has_standardized", db_res_int(r, 0, 10) != 0);
   db_res_free(r);
   return o;
 }

@@ -74,7 +74,8 @@ json_t *collect_status(struct app *app, db_t *db, int64_t account_id, err_t *err
  * 409 when not linked / not paid / window closed / in review / approved; 415 when not an image. */
 int collect_upload(struct app *app, db_t *db, int64_t account_id, const char *path, int64_t size, int64_t *attempt_id,
                    err_t *err);
-/* One attempt as JSON (state, refusal, checks with regions, image links). account_id != 0 limits
+/* One attempt as JSON (state, refusal, checks with regions, has_standardized: whether its
+ * standardized image exists; src/api/ turns that into the image links). account_id != 0 limits
  * it to that student's own (404 otherwise); staff go through collect_item. */
 json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, err_t *err);
 /* The decrypted image of an attempt: which = "standardized" or "original". For a student

@@ -7,7 +7,7 @@
 #include "audit/audit.h"
 #include "collect/internal.h"
 #include "collect/workcal.h"
-#include "http/http.h"
+#include "auth/roles.h"
 #include "notify/notify.h"
 #include "util/clock.h"
 

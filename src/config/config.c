@@ -30,12 +30,13 @@ static const setting settings[] = {
     {"student_session_ttl", "604800", "student session lifetime in seconds (sliding)", 0},
     {"secure_cookies", "0", "1 when served behind TLS: cookies get the Secure flag", 0},
     {"trust_proxy", "0", "1 behind nginx: take the client address from X-Forwarded-For", 0},
-    {"master_key_file", "", "32-byte master key for data at rest (default <data>/master.key, created once)", 1},
+    {"master_key_file", "", "32-byte master key for data at rest (default <data>/master.key; `tucai keys init` creates it)", 1},
     {"log_level", "info", "debug, info, warn or error", 0},
     {"job_lease", "60", "default job lease in seconds", 0},
     {"shutdown_grace", "20", "seconds to let requests and jobs finish on SIGTERM", 0},
-    {"demo", "0", "1: create demo accounts and data at start when the database is empty", 0},
-    {"pay_provider", "mock", "payment provider: mock (demo page) or wechatpay (API v3)", 0},
+    {"demo", "0", "1: create demo accounts and data at start when the database is empty (implies dev)", 0},
+    {"dev", "0", "1: not production: allows pay_provider=mock, sms_sender=log and creating missing keys", 0},
+    {"pay_provider", "mock", "payment provider: mock (demo page, refused unless dev) or wechatpay (API v3)", 0},
     {"pay_order_ttl", "1800", "seconds an unpaid order stays open before the close job ends it", 0},
     {"pay_notify_url", "", "public URL of /api/pay/wechatpay/notify given to the provider", 0},
     {"pay_notify_window_s", "300", "largest clock difference accepted on a payment notification (s)", 0},
@@ -48,7 +49,7 @@ static const setting settings[] = {
     {"wechatpay_platform_cert_file", "", "WeChat Pay platform certificate or public key (PEM) file", 0},
     {"wechatpay_platform_serial", "", "serial / public key id of that platform key (empty: any)", 0},
     {"code_pub_dir", "", "trusted collection-code issuer public keys, every *.pub (default <data>/code-keys)", 0},
-    {"sms_sender", "log", "how one-time codes are sent: log (server log), http (SMS gateway), outbox (file, tests)", 0},
+    {"sms_sender", "log", "how one-time codes are sent: http (SMS gateway); log (server log) and outbox (file) only with dev", 0},
     {"sms_http_url", "", "SMS gateway URL for sms_sender=http (POST JSON {to, template, params})", 0},
     {"sms_http_token_file", "", "file with the SMS gateway's bearer token", 1},
     {"sms_outbox", "", "file the outbox sender appends codes to (default <data>/sms-outbox.jsonl)", 0},
@@ -57,6 +58,15 @@ static const setting settings[] = {
     {"otp_resend", "60", "seconds between two codes to one phone", 0},
     {"otp_phone_per_hour", "5", "codes per phone number per hour", 0},
     {"otp_ip_per_hour", "20", "codes per client address per hour", 0},
+    {"login_max_failures", "5", "wrong staff passwords per account before it is locked (then each lock doubles)", 0},
+    {"login_ip_max_failures", "20", "wrong staff passwords per client address before it is locked", 0},
+    {"otp_verify_max_failures", "10", "wrong sign-in codes per phone (across codes) before it is locked", 0},
+    {"otp_verify_ip_max_failures", "30", "wrong sign-in codes per client address before it is locked", 0},
+    {"login_lock_s", "30", "first lock after too many wrong passwords or codes; doubles with each further one (max 1 day)", 0},
+    {"upload_per_hour", "20", "photo uploads per student per hour (0 = no limit)", 0},
+    {"upload_total", "100", "photo uploads per student in all (0 = no limit)", 0},
+    {"support_per_hour", "10", "support messages per student per hour (0 = no limit)", 0},
+    {"support_total", "100", "support messages per student in all (0 = no limit)", 0},
     {"blob_store", "dir", "where photo files live (encrypted): dir (<data>/blobs, may be a shared mount) or db (the store)", 0},
     {"calendar", TUCAI_SOURCE_DIR "/data/calendar/cn.txt", "working-day calendar for review due dates (holidays, swapped weekends)", 0},
     {"review_days", "2", "working days from submission to the expected decision", 0},
@@ -103,10 +113,18 @@ int config_set(config *c, const char *name, const char *value, err_t *err) {
   return 0;
 }
 
+/* A name not in the table is a bug in the caller (a typo, a setting removed): reading it as ""
+ * would run on with a wrong value, so the process stops there and says which name. */
 const char *config_str(const config *c, const char *name) {
   int i = find(name);
-  return i < 0 ? "" : c->values[i];
+  if (i < 0) {
+    fprintf(stderr, "tucai: BUG: unknown setting '%s' read (declare it in src/config/config.c)\n", name);
+    abort();
+  }
+  return c->values[i];
 }
+
+int config_declared(const char *name) { return find(name) >= 0; }
 
 int64_t config_int(const config *c, const char *name) { return strtoll(config_str(c, name), NULL, 10); }
 

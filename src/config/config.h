@@ -22,9 +22,11 @@ void config_free(config *c);
  * with keep_unknown=1 they stay in argv (compacted, in order) and *argc is updated, so that a
  * subcommand can read its own options after the settings were taken out. */
 int config_load(config *c, int *argc, char **argv, int keep_unknown, err_t *err);
-const char *config_str(const config *c, const char *name);  /* never NULL for declared names */
+/* Reading a name that is not declared is a bug: it aborts with the name on stderr. */
+const char *config_str(const config *c, const char *name);  /* never NULL */
 int64_t config_int(const config *c, const char *name);
 int config_bool(const config *c, const char *name);
+int config_declared(const char *name); /* 1 when the table declares it */
 /* Overrides one value (tests, subcommands with their own flags). */
 int config_set(config *c, const char *name, const char *value, err_t *err);
 /* Prints every setting with its default and environment variable name. */

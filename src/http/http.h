@@ -10,12 +10,18 @@
  * returns -1; the server answers {"error":{"code":...,"message":...}} with err.status (500 when 0)
  * and logs internal errors without personal data.
  *
- * CSRF: every POST/PUT/PATCH/DELETE must send header X-CSRF-Token equal to the `tucai_csrf`
- * cookie (double submit; the server sets that cookie on any response to a client without one,
- * and GET /api/csrf returns it). Routes called by other servers (payment notifications) opt out
- * with HTTP_NO_CSRF and must authenticate the caller themselves.
+ * CSRF: every POST/PUT/PATCH/DELETE must send header X-CSRF-Token. Signed in, it must equal the
+ * session's own token; anonymous, the `tucai_csrf` cookie (double submit). The server keeps that
+ * cookie equal to the token expected (set on any response to a client without one or with
+ * another, and on the response that signs in), and GET /api/csrf returns it. Routes called by
+ * other servers (payment notifications) opt out with HTTP_NO_CSRF and must authenticate the
+ * caller themselves.
  *
- * Memory: what a handler allocates with req_alloc/req_strdup lives until the response is sent.
+ * Sessions and roles: the server knows neither the store nor what a role means. It hands the
+ * `tucai_sid` cookie to the application's lookup (http_server_opts.lookup_session), which answers
+ * with its session (req->session, opaque here), one role bit and the session's CSRF token.
+ *
+ * Memory: what a handler allocates with req_alloc lives until the response is sent.
  * JSON given to resp_json is owned by the response (reference stolen). */
 #ifndef TUCAI_HTTP_HTTP_H
 #define TUCAI_HTTP_HTTP_H
@@ -25,18 +31,6 @@
 #include <stdint.h>
 
 #include "util/err.h"
-
-struct app;
-
-/* Roles, as a bit set. A route lists those allowed; 0 means anyone (no session needed). */
-enum {
-  ROLE_STUDENT = 1 << 0,
-  ROLE_REVIEWER = 1 << 1,
-  ROLE_SCHOOL_ADMIN = 1 << 2,
-  ROLE_OPERATOR = 1 << 3,
-};
-#define ROLE_STAFF (ROLE_REVIEWER | ROLE_SCHOOL_ADMIN | ROLE_OPERATOR)
-#define ROLE_ANY_USER (ROLE_STUDENT | ROLE_STAFF)
 
 /* Route flags. */
 enum {
@@ -54,16 +48,8 @@ typedef struct http_upload {
   int64_t size;
 } http_upload;
 
-typedef struct http_session {
-  int64_t id;         /* sessions.id */
-  int64_t user_id;    /* users.id (staff) or students' account id */
-  int role;           /* one ROLE_* bit */
-  int64_t school_id;  /* staff bound to a school (0 = all) */
-  char csrf[64];
-} http_session;
-
 typedef struct http_req {
-  struct app *app;
+  void *ctx;                 /* the application's, from http_server_opts.ctx */
   const char *method;
   const char *path;          /* decoded path without the query */
   const char *route;         /* the pattern that matched, for logs and metrics */
@@ -75,7 +61,8 @@ typedef struct http_req {
   size_t body_len;
   http_upload *uploads;      /* HTTP_BODY_MULTIPART */
   int n_uploads;
-  http_session *session;     /* NULL when anonymous */
+  void *session;             /* the application's session (http_server_opts.lookup_session); NULL
+                              * when anonymous */
   err_t err;
   void *priv;                /* server internals */
 } http_req;
@@ -88,7 +75,7 @@ typedef struct http_route {
   const char *method;
   const char *pattern; /* "/api/orders/:id"; a final star segment matches the rest of the path */
   http_handler handler;
-  int roles;           /* 0 = public */
+  int roles;           /* bits any of which the caller's session must have; 0 = public */
   int flags;           /* HTTP_BODY_*, HTTP_NO_CSRF */
 } http_route;
 
@@ -107,20 +94,19 @@ const http_upload *req_upload(const http_req *req, const char *field);
 /* The CSRF token the client must echo in X-CSRF-Token (the cookie's, or the one being set now). */
 const char *req_csrf_token(const http_req *req);
 void *req_alloc(http_req *req, size_t n);
-char *req_strdup(http_req *req, const char *s);
 
 /* Responses. Each returns 0 so handlers can `return resp_json(...)`. */
 int resp_json(http_resp *resp, int status, json_t *body);
 int resp_bytes(http_resp *resp, int status, const char *mime, const void *data, size_t len);
 int resp_file(http_resp *resp, int status, const char *mime, const char *path); /* streams it */
 int resp_error(http_resp *resp, int status, const char *code, const char *message);
-int resp_redirect(http_resp *resp, const char *location);
 void resp_header(http_resp *resp, const char *name, const char *value);
 /* Server-sent events: `next` is polled until it returns <0; it writes the next event into buf
  * (up to max bytes) and returns its length, 0 to wait a little and poll again. */
 typedef int (*http_sse_next)(void *ctx, char *buf, size_t max);
 int resp_sse(http_resp *resp, http_sse_next next, void *ctx, void (*free_ctx)(void *));
-/* Session cookie handling for the auth module. */
+/* Session cookie handling for the sign-in handlers. Setting one also moves the client's CSRF
+ * token to the new session's (the server looks the token up once more before answering). */
 void resp_set_session_cookie(http_resp *resp, http_req *req, const char *token, int max_age_s);
 void resp_clear_session_cookie(http_resp *resp, http_req *req);
 
@@ -129,5 +115,9 @@ void resp_clear_session_cookie(http_resp *resp, http_req *req);
 const char *json_field_str(http_req *req, const char *name, int required, size_t max_len);
 int json_field_int(http_req *req, const char *name, int required, int64_t min, int64_t max, int64_t *out);
 int json_field_bool(http_req *req, const char *name, int required, int *out);
+
+/* The server's request counters and latency histograms as Prometheus text (malloc'd), for a
+ * /metrics handler to send with whatever the application adds. */
+char *http_metrics_render(void);
 
 #endif

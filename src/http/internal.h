@@ -58,7 +58,9 @@ typedef struct req_ctx {
   int early_done;             /* answered from the headers alone; the handler does not run */
   int body_invalid;           /* the multipart body could not be parsed */
   double t0;
-  char new_csrf[48];          /* cookie to set when the client had none */
+  http_session_found session; /* what the lookup found for tucai_sid (session NULL: anonymous) */
+  char new_csrf[72];          /* tucai_csrf cookie to set: the client had none, or not its session's */
+  char signed_in[72];         /* session token the handler set in tucai_sid (resp_set_session_cookie) */
 } req_ctx;
 
 void *arena_alloc(req_ctx *c, size_t n);
@@ -88,8 +90,10 @@ int multipart_feed(req_ctx *c, const char *data, size_t len);
 void multipart_finish(req_ctx *c);
 void multipart_cleanup(req_ctx *c);
 
+/* server.c */
+const http_server_opts *http_server_options(const http_server *s);
+
 /* metrics.c */
 void metrics_observe(const char *method, const char *route, int status, double seconds);
-char *metrics_render(struct app *a); /* malloc'd Prometheus text */
 
 #endif

@@ -1,13 +1,12 @@
-/* metrics.c: Prometheus text for GET /metrics: requests and latency histogram per route and
- * method, status classes, job queue depth by state, busy workers. Counters live in memory per
- * process (each node is scraped on its own); the queue depth is read from the store. */
+/* metrics.c: the server's part of GET /metrics as Prometheus text: requests and latency
+ * histogram per route and method, status classes. Counters live in memory per process (each
+ * node is scraped on its own). The application adds its own gauges (api/system.c). */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "http/internal.h"
 
 #define MAX_SERIES 256
@@ -67,7 +66,7 @@ static void put(out *o, const char *fmt, ...) {
   }
 }
 
-char *metrics_render(struct app *a) {
+char *http_metrics_render(void) {
   out o = {malloc(4096), 0, 4096};
   o.p[0] = 0;
   put(&o, "# HELP tucai_http_requests_total HTTP requests by route, method and status class.\n"
@@ -92,19 +91,5 @@ char *metrics_render(struct app *a) {
         (unsigned long long)s->count);
   }
   pthread_mutex_unlock(&lock);
-
-  int64_t queued = 0, running = 0, failed = 0;
-  err_t err = {0};
-  db_t *db = store_get(a->store, &err);
-  if (db) {
-    jobs_counts(db, &queued, &running, &failed, &err);
-    store_put(a->store, db);
-  }
-  put(&o, "# HELP tucai_jobs Jobs in the queue by state (all nodes).\n# TYPE tucai_jobs gauge\n"
-          "tucai_jobs{state=\"queued\"} %lld\ntucai_jobs{state=\"running\"} %lld\ntucai_jobs{state=\"failed\"} %lld\n",
-      (long long)queued, (long long)running, (long long)failed);
-  put(&o, "# HELP tucai_workers_busy Job workers of this process running a job.\n# TYPE tucai_workers_busy gauge\n"
-          "tucai_workers_busy %d\n",
-      jobs_pool_busy(a->jobs));
   return o.p;
 }

@@ -1,11 +1,10 @@
 /* multipart.c: multipart/form-data bodies. File parts stream straight to temporary files under
- * <data>/tmp (never held in memory), each capped at max_upload; text fields are kept (small).
+ * the server's upload_dir (<data>/tmp; never held in memory), each capped at max_upload; text fields are kept (small).
  * The temporary files are removed when the request ends; a handler that keeps a file moves it. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
 #include "http/internal.h"
 
 #define MAX_UPLOADS 8
@@ -27,7 +26,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
       snprintf(u->field, sizeof u->field, "%s", key);
       snprintf(u->filename, sizeof u->filename, "%s", filename);
       snprintf(u->content_type, sizeof u->content_type, "%s", content_type ? content_type : "");
-      snprintf(u->path, sizeof u->path, "%s/tmp/upload-XXXXXX", c->req.app->data_dir);
+      snprintf(u->path, sizeof u->path, "%s/upload-XXXXXX", http_server_options(c->srv)->upload_dir);
       int fd = mkstemp(u->path);
       if (fd < 0) {
         u->path[0] = 0;
@@ -35,7 +34,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
       }
       c->upload_fp = fdopen(fd, "wb");
     }
-    if ((uint64_t)u->size + size > (uint64_t)config_int(c->req.app->cfg, "max_upload")) {
+    if ((uint64_t)u->size + size > (uint64_t)http_server_options(c->srv)->max_upload) {
       c->too_large = 1;
       return MHD_NO;
     }

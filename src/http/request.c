@@ -32,14 +32,6 @@ void arena_free(req_ctx *c) {
 
 void *req_alloc(http_req *req, size_t n) { return arena_alloc(req->priv, n); }
 
-char *req_strdup(http_req *req, const char *s) {
-  if (!s) return NULL;
-  size_t n = strlen(s) + 1;
-  char *p = req_alloc(req, n);
-  memcpy(p, s, n);
-  return p;
-}
-
 const char *req_param(const http_req *req, const char *name) {
   const req_ctx *c = req->priv;
   for (int i = 0; i < c->n_params; i++)
@@ -121,5 +113,6 @@ int json_field_bool(http_req *req, const char *name, int required, int *out) {
 
 const char *req_csrf_token(const http_req *req) {
   const req_ctx *c = req->priv;
+  if (req->session) return c->session.csrf;
   return c->new_csrf[0] ? c->new_csrf : req_cookie(req, "tucai_csrf");
 }

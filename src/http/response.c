@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app.h"
 #include "http/internal.h"
 
 void resp_reset(http_resp *r) {
@@ -61,12 +60,6 @@ int resp_error(http_resp *r, int status, const char *code, const char *message) 
   return resp_json(r, status, e);
 }
 
-int resp_redirect(http_resp *r, const char *location) {
-  set_body(r, 302, "text/plain; charset=utf-8", "", 0);
-  resp_header(r, "Location", location);
-  return 0;
-}
-
 void resp_header(http_resp *r, const char *name, const char *value) {
   if (r->n_headers >= (int)(sizeof r->headers / sizeof r->headers[0])) return;
   r->headers[r->n_headers].name = strdup(name);
@@ -85,16 +78,20 @@ int resp_sse(http_resp *r, http_sse_next next, void *ctx, void (*free_ctx)(void 
   return 0;
 }
 
+static int secure(const req_ctx *c) { return c && c->srv && http_server_options(c->srv)->secure_cookies; }
+
 static void cookie(http_resp *r, http_req *req, const char *name, const char *value, int max_age, int http_only,
                    const char *same_site) {
   char buf[512];
   snprintf(buf, sizeof buf, "%s=%s; Path=/; Max-Age=%d; SameSite=%s%s%s", name, value, max_age, same_site,
-           http_only ? "; HttpOnly" : "", req->app && req->app->secure_cookies ? "; Secure" : "");
+           http_only ? "; HttpOnly" : "", secure(req->priv) ? "; Secure" : "");
   resp_header(r, "Set-Cookie", buf);
 }
 
 void resp_set_session_cookie(http_resp *r, http_req *req, const char *token, int max_age_s) {
   cookie(r, req, "tucai_sid", token, max_age_s, 1, "Lax");
+  req_ctx *c = req->priv;
+  snprintf(c->signed_in, sizeof c->signed_in, "%s", token);
 }
 
 void resp_clear_session_cookie(http_resp *r, http_req *req) { cookie(r, req, "tucai_sid", "", 0, 1, "Lax"); }
@@ -162,7 +159,7 @@ struct MHD_Response *resp_build(req_ctx *c) {
   if (c->new_csrf[0]) {
     char buf[160];
     snprintf(buf, sizeof buf, "tucai_csrf=%s; Path=/; Max-Age=31536000; SameSite=Strict%s", c->new_csrf,
-             c->srv && c->req.app->secure_cookies ? "; Secure" : "");
+             secure(c) ? "; Secure" : "");
     MHD_add_response_header(mr, "Set-Cookie", buf);
   }
   return mr;

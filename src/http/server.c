@@ -16,14 +16,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "auth/session.h"
 #include "http/internal.h"
 #include "util/clock.h"
 #include "util/log.h"
 
 struct http_server {
-  struct app *app;
+  http_server_opts opts; /* web_dir and upload_dir are our copies */
   http_router router;
   struct MHD_Daemon *daemon;
   int port;
@@ -32,12 +30,16 @@ struct http_server {
   int stopping;
 };
 
-http_server *http_server_new(struct app *app) {
+http_server *http_server_new(const http_server_opts *opts) {
   http_server *s = calloc(1, sizeof *s);
-  s->app = app;
+  s->opts = *opts;
+  s->opts.web_dir = opts->web_dir ? strdup(opts->web_dir) : NULL;
+  s->opts.upload_dir = strdup(opts->upload_dir ? opts->upload_dir : "/tmp");
   pthread_mutex_init(&s->lock, NULL);
   return s;
 }
+
+const http_server_opts *http_server_options(const http_server *s) { return &s->opts; }
 
 http_router *http_server_router(http_server *s) { return &s->router; }
 int http_server_port(const http_server *s) { return s->port; }
@@ -88,7 +90,7 @@ static void find_client_ip(req_ctx *c) {
     if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
     else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
   }
-  if (config_bool(c->srv->app->cfg, "trust_proxy")) {
+  if (c->srv->opts.trust_proxy) {
     /* nginx appends the address it saw; the last entry is the one it vouches for. */
     const char *xff = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, "X-Forwarded-For");
     if (xff && *xff) {
@@ -102,18 +104,37 @@ static void find_client_ip(req_ctx *c) {
   strcpy((char *)c->req.client_ip, ip);
 }
 
+/* The live session a cookie token names: 1 and *out, 0 when none, -1 when the lookup failed. */
+static int find_session(req_ctx *c, const char *token, http_session_found *out) {
+  memset(out, 0, sizeof *out);
+  if (!token || strlen(token) != 64 || !c->srv->opts.lookup_session) return 0;
+  int found = c->srv->opts.lookup_session(c->srv->opts.ctx, &c->req, token, out);
+  if (found > 0 && !out->session) found = 0;
+  out->csrf[sizeof out->csrf - 1] = 0;
+  return found;
+}
+
 static int load_session(req_ctx *c) {
-  const char *token = req_cookie(&c->req, "tucai_sid");
-  if (!token || strlen(token) != 64) return 0;
-  err_t err = {0};
-  db_t *db = store_get(c->srv->app->store, &err);
-  if (!db) return -1;
-  http_session *s = arena_alloc(c, sizeof *s);
-  int found = auth_session_lookup(db, token, s, &err);
-  store_put(c->srv->app->store, db);
-  if (found < 0) return -1;
-  if (found) c->req.session = s;
-  return 0;
+  int found = find_session(c, req_cookie(&c->req, "tucai_sid"), &c->session);
+  if (found > 0) c->req.session = c->session.session;
+  return found < 0 ? -1 : 0;
+}
+
+/* CSRF. Without a session it is the double submit: the header equals the tucai_csrf cookie.
+ * With one, the header must equal the session's own token, so a cookie planted from a sibling
+ * subdomain is not enough; the tucai_csrf cookie follows the session's token (set on any response
+ * where it differs, and on the response that signs in) so pages keep reading it from there. */
+static int csrf_matches(const char *expected, const char *sent) {
+  if (!expected || !sent) return 0;
+  size_t n = strlen(expected);
+  if (n < 32 || strlen(sent) != n) return 0; /* lengths first: never read past a short header */
+  return sodium_memcmp(expected, sent, n) == 0;
+}
+
+static void follow_session_csrf(req_ctx *c, const char *token) {
+  const char *cookie = req_cookie(&c->req, "tucai_csrf");
+  if (cookie && !strcmp(cookie, token)) c->new_csrf[0] = 0;
+  else snprintf(c->new_csrf, sizeof c->new_csrf, "%s", token);
 }
 
 static int content_type_is(req_ctx *c, const char *want) {
@@ -134,7 +155,7 @@ static enum MHD_Result admit(req_ctx *c, const char *method, const char *url) {
     if (mismatch) return answer_error(c, 405, "method_not_allowed", "method not allowed for this path");
     c->req.route = "static";
     if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) && strncmp(url, "/api/", 5) &&
-        static_serve(c, s->app->web_dir, url))
+        static_serve(c, s->opts.web_dir, url))
       return answer_early(c);
     c->req.route = "unknown";
     return answer_error(c, 404, "not_found", "no such resource");
@@ -144,9 +165,7 @@ static enum MHD_Result admit(req_ctx *c, const char *method, const char *url) {
 
   /* Body size and type, before reading any of it. */
   const char *cl = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-  size_t max_body = (size_t)config_int(s->app->cfg, "max_body");
-  size_t max_upload = (size_t)config_int(s->app->cfg, "max_upload");
-  c->limit = flags & HTTP_BODY_MULTIPART ? max_upload + 64 * 1024 : max_body;
+  c->limit = flags & HTTP_BODY_MULTIPART ? s->opts.max_upload + 64 * 1024 : s->opts.max_body;
   if (cl && strtoull(cl, NULL, 10) > c->limit)
     return answer_error(c, 413, "body_too_large", "请求内容过大");
   if ((flags & HTTP_BODY_JSON) && is_state_changing(method) && !content_type_is(c, "application/json"))
@@ -156,16 +175,14 @@ static enum MHD_Result admit(req_ctx *c, const char *method, const char *url) {
 
   /* Who is asking, and may they. */
   if (load_session(c) < 0) return answer_error(c, 503, "store_unavailable", "服务暂时不可用，请稍后再试");
+  if (c->req.session) follow_session_csrf(c, c->session.csrf);
   if (c->route->roles) {
     if (!c->req.session) return answer_error(c, 401, "unauthenticated", "请先登录");
-    if (!(c->req.session->role & c->route->roles)) return answer_error(c, 403, "forbidden", "没有权限");
+    if (!(c->session.role & c->route->roles)) return answer_error(c, 403, "forbidden", "没有权限");
   }
-  if (is_state_changing(method) && !(flags & HTTP_NO_CSRF)) {
-    const char *sent = req_header(&c->req, "X-CSRF-Token");
-    if (!csrf || !sent || strlen(csrf) < 32 || sodium_memcmp(csrf, sent, strlen(csrf)) != 0 ||
-        strlen(sent) != strlen(csrf))
-      return answer_error(c, 403, "csrf_failed", "页面已过期，请刷新后重试");
-  }
+  if (is_state_changing(method) && !(flags & HTTP_NO_CSRF) &&
+      !csrf_matches(c->req.session ? c->session.csrf : csrf, req_header(&c->req, "X-CSRF-Token")))
+    return answer_error(c, 403, "csrf_failed", "页面已过期，请刷新后重试");
   if ((flags & HTTP_BODY_MULTIPART) && multipart_start(c) < 0)
     return answer_error(c, 400, "invalid_multipart", "could not read the multipart body");
   return MHD_YES;
@@ -206,7 +223,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     c->conn = conn;
     c->srv = s;
     c->t0 = clock_mono_s();
-    c->req.app = s->app;
+    c->req.ctx = s->opts.ctx;
     c->req.priv = c;
     c->req.method = method;
     c->req.path = url;
@@ -259,6 +276,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
         resp_error(&c->resp, status, c->req.err.code, c->req.err.message);
       }
     }
+  }
+  if (c->signed_in[0] && c->resp.status < 400) {
+    /* The handler signed the client in: from now on its CSRF token is the new session's. */
+    http_session_found s;
+    if (find_session(c, c->signed_in, &s) > 0) follow_session_csrf(c, s.csrf);
   }
   struct MHD_Response *r = resp_build(c);
   enum MHD_Result ret = MHD_queue_response(conn, (unsigned)c->resp.status, r);
@@ -345,6 +367,8 @@ void http_server_stop(http_server *s, int64_t grace_ms) {
 void http_server_free(http_server *s) {
   if (!s) return;
   free(s->router.routes);
+  free((char *)s->opts.web_dir);
+  free((char *)s->opts.upload_dir);
   pthread_mutex_destroy(&s->lock);
   free(s);
 }

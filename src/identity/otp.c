@@ -24,13 +24,18 @@ static void code_hash(const char *phone_hash, const char *code, char out[65]) {
   sodium_memzero(buf, sizeof buf);
 }
 
-int otp_issue(db_t *db, const otp_limits *lim, const char *phone, const char *client_ip, char code_out[7], err_t *err) {
-  err_clear(err); /* the checks below test err after db_int */
-  if (!otp_phone_valid(phone)) return err_set(err, 400, "invalid_phone", "请输入正确的 11 位手机号");
-  char ph[65], iph[65];
-  vault_lookup_hash("phone", phone, ph);
-  vault_lookup_hash("client_ip", client_ip ? client_ip : "", iph);
-  int64_t now = clock_now_ms();
+/* The rate checks and the INSERT must be one atomic step, or parallel requests all read the same
+ * counts and all pass (SMS bombing, SMS cost). SQLite: db_begin is BEGIN IMMEDIATE, which holds the
+ * database's write lock from the first SELECT. PostgreSQL: transaction-scoped advisory locks on the
+ * phone and on the address (always in that order, so two senders never wait on each other in a
+ * cycle); READ COMMITTED then lets the counts below see every code committed before the lock. */
+static int lock_limits(db_t *db, const char *ph, const char *iph, err_t *err) {
+  if (db_dialect(db) != DB_POSTGRES) return 0;
+  if (db_exec(db, err, "SELECT pg_advisory_xact_lock(7420101, hashtext($1))", DB_TEXT(ph)) < 0) return -1;
+  return db_exec(db, err, "SELECT pg_advisory_xact_lock(7420102, hashtext($1))", DB_TEXT(iph)) < 0 ? -1 : 0;
+}
+
+static int check_limits(db_t *db, const otp_limits *lim, const char *ph, const char *iph, int64_t now, err_t *err) {
   int64_t last = db_int(db, err, 0, "SELECT MAX(created_at) FROM otp_codes WHERE phone_hash = $1", DB_TEXT(ph));
   if (err_is_set(err)) return -1;
   if (last > 0 && now - last < lim->resend_ms) {
@@ -46,6 +51,20 @@ int otp_issue(db_t *db, const otp_limits *lim, const char *phone, const char *cl
                         DB_TEXT(iph), DB_INT(now - HOUR_MS));
   if (err_is_set(err)) return -1;
   if (n_ip >= lim->per_ip_hour) return err_set(err, 429, "otp_ip_limit", "当前网络获取验证码次数过多，请稍后再试");
+  return 0;
+}
+
+int otp_issue(db_t *db, const otp_limits *lim, const char *phone, const char *client_ip, char code_out[7], err_t *err) {
+  err_clear(err); /* the checks below test err after db_int */
+  if (!otp_phone_valid(phone)) return err_set(err, 400, "invalid_phone", "请输入正确的 11 位手机号");
+  char ph[65], iph[65];
+  vault_lookup_hash("phone", phone, ph);
+  vault_lookup_hash("client_ip", client_ip ? client_ip : "", iph);
+  if (db_begin(db, err) < 0) return -1;
+  /* The time is read after the lock: a sender that waited must not count with a stale clock. */
+  if (lock_limits(db, ph, iph, err) < 0) goto fail;
+  int64_t now = clock_now_ms();
+  if (check_limits(db, lim, ph, iph, now, err) < 0) goto fail;
   snprintf(code_out, 7, "%06u", (unsigned)randombytes_uniform(1000000));
   char ch[65];
   code_hash(ph, code_out, ch);
@@ -53,8 +72,12 @@ int otp_issue(db_t *db, const otp_limits *lim, const char *phone, const char *cl
               "INSERT INTO otp_codes (phone_hash, ip_hash, code_hash, tries, created_at, expires_at) "
               "VALUES ($1, $2, $3, 0, $4, $5)",
               DB_TEXT(ph), DB_TEXT(iph), DB_TEXT(ch), DB_INT(now), DB_INT(now + lim->ttl_ms)) < 0)
-    return -1;
+    goto fail;
+  if (db_commit(db, err) < 0) goto fail;
   return 0;
+fail:
+  db_rollback(db);
+  return -1;
 }
 
 int otp_check(db_t *db, const otp_limits *lim, const char *phone, const char *code, err_t *err) {

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "audit/audit.h"
+#include "auth/roles.h"
 #include "blob/blob.h"
 #include "identity/student.h"
 #include "jobs/jobs.h"
@@ -198,7 +199,10 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
                     "SELECT b.id FROM blobs b WHERE b.deleted_at IS NULL AND b.id IN ("
                     "SELECT original_blob FROM collect_attempts WHERE record_id = $1 UNION "
                     "SELECT standardized_blob FROM collect_attempts WHERE record_id = $1 UNION "
-                    "SELECT print_blob FROM collect_face_prints WHERE record_id = $1) ORDER BY b.id",
+                    "SELECT print_blob FROM collect_face_prints WHERE record_id = $1 UNION "
+                    /* The student's support attachments (photos of documents, screenshots) go too. */
+                    "SELECT m.attachment_blob FROM support_messages m JOIN deletion_requests d "
+                    "ON d.account_id = m.account_id WHERE d.record_id = $1 AND d.done_at IS NULL) ORDER BY b.id",
                     record_id) < 0)
     return -1;
   if (db_begin(db, err) < 0) return -1;
@@ -209,6 +213,11 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
                    DB_INT(record_id)) < 0
                ? -1
                : 0;
+  if (!rc && db_exec(db, err,
+                     "UPDATE support_messages SET attachment_blob = 0, attachment_type = '' WHERE attachment_blob > 0 "
+                     "AND account_id IN (SELECT account_id FROM deletion_requests WHERE id = $1)",
+                     DB_INT(request_id)) < 0)
+    rc = -1;
   if (!rc && db_exec(db, err,
                      "UPDATE collect_records SET state = 'open', updated_at = $1 WHERE record_id = $2 "
                      "AND state IN ('open', 'in_review', 'rejected')",

@@ -8,6 +8,8 @@ void photo_analysis_free(photo_analysis *a) {
   if (!a) return;
   free(a->work.px);
   free(a->mask.px);
+  free(a->fgr.px);
+  free(a->body.px);
   free(a->std.px);
   free(a->std_mask.px);
   memset(a, 0, sizeof *a);

@@ -42,6 +42,8 @@ typedef struct photo_analysis {
   float landmarks[68][2];      /* dlib 68-point order, in work pixels */
   double roll_deg, yaw_deg, pitch_deg;
   photo_gray mask;             /* person alpha over `work` (0 = background, 255 = person) */
+  photo_rgb fgr;               /* the person's colour over `work` without the old wall's spill */
+  photo_gray body;             /* the segmenter's person below the chin, where it filled `mask` */
   double seg_confidence;       /* 0..1, how clean the cut is */
   /* The standardized result, when one was made. */
   photo_rgb std;               /* e.g. 480x640 */

@@ -10,10 +10,8 @@
 #include <vips/vips.h>
 
 #include "photo/stages.h"
+#include "util/image_type.h"
 
-int photo_refuse(err_t *err, const char *code) {
-  return err_set(err, PHOTO_REFUSAL, code, "%s", photo_reason_message(code));
-}
 
 /* The IJG luminance table at quality 50; a saved table is this scaled by 50/q or 2 - q/50. */
 static const int std_luma[64] = {16, 11, 10, 16, 24,  40,  51,  61,  12, 12, 14, 19, 26,  58,  60,  55,
@@ -112,6 +110,8 @@ int photo_decode(const void *bytes, size_t len, const photo_limits *limits, int 
   out->jpeg_quality = -1;
   if (len == 0) return photo_refuse(err, "CORRUPT_IMAGE");
   if (limits->max_bytes > 0 && (long)len > limits->max_bytes) return photo_refuse(err, "IMAGE_TOO_LARGE");
+  /* Only what phones send, by its magic bytes, before any of libvips' loaders looks at it. */
+  if (!image_type_of(bytes, len)) return photo_refuse(err, "UNSUPPORTED_FORMAT");
   const char *loader = vips_foreign_find_load_buffer(bytes, len);
   vips_error_clear();
   if (!loader) return photo_refuse(err, "UNSUPPORTED_FORMAT");

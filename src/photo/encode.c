@@ -132,10 +132,10 @@ int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_b
     }
   }
   g_object_unref(im);
-  if (!best) return err_set(err, PHOTO_REFUSAL, "ENCODE_SIZE", "%s", photo_reason_message("ENCODE_SIZE"));
+  if (!best) return photo_refuse(err, "ENCODE_SIZE");
   if ((long)best_len < min_bytes) {
     free(best);
-    return err_set(err, PHOTO_REFUSAL, "ENCODE_SIZE", "%s", photo_reason_message("ENCODE_SIZE"));
+    return photo_refuse(err, "ENCODE_SIZE");
   }
   atomic_store(&last_quality, best_q);
   *out = best;

@@ -70,7 +70,8 @@ int photo_frame_measure(const float lm[68][2], const photo_gray *mask, photo_fra
   f->pitch_deg = (ratio - 0.4) * 150.0;
 
   /* Crown: walk up from the eye line in columns across the middle of the head until the mask says
-   * background for a few pixels; a robust top is the 20th percentile of those columns. */
+   * background for a few pixels (or the photo ends after a background pixel); a robust top is the
+   * 20th percentile of those columns. */
   enum { COLS = 15 };
   double tops[COLS];
   int n = 0;
@@ -84,7 +85,10 @@ int photo_frame_measure(const float lm[68][2], const photo_gray *mask, photo_fra
       double y = f->eye_mid[1] + u * f->dir[1] + v * f->down[1];
       int m = mask_at(mask, x, y);
       if (m < 0) {
-        cut = 1;
+        /* The photo's edge: the head is cut only if the hair crosses it (the last pixel inside
+         * is still person). Hair that ends just at the edge is whole: the room above it is new
+         * background, which the crop adds (no person pixel is invented). */
+        cut = run == 0;
         break;
       }
       if (m < 128) {

@@ -67,10 +67,11 @@ const char *photo_default_models_dir(void);
 const char *photo_default_profiles_dir(void);
 
 enum photo_stage {
-  PHOTO_STAGE_DECODE, PHOTO_STAGE_DETECT, PHOTO_STAGE_LANDMARKS, PHOTO_STAGE_SEGMENT,
+  PHOTO_STAGE_DECODE, PHOTO_STAGE_DETECT, PHOTO_STAGE_LANDMARKS, PHOTO_STAGE_MATTING, PHOTO_STAGE_SEGMENT,
   PHOTO_STAGE_FRAME, PHOTO_STAGE_MATTE, PHOTO_STAGE_ENCODE, PHOTO_STAGE_COUNT
 };
-extern const char *const photo_stage_names[PHOTO_STAGE_COUNT];
+/* The stage's name, as in the report's timing_ms. */
+const char *photo_stage_name(int stage);
 
 typedef struct photo_result {
   int refused;             /* 1: no output, see reason */

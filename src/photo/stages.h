@@ -17,6 +17,7 @@
  * 180 px the standard asks for without upscaling, small enough to keep decode cheap. */
 #define PHOTO_WORK_SIDE 1600
 
+/* refusals.c: refuses for `code` with the student's message (returns -1). */
 int photo_refuse(err_t *err, const char *code);
 
 /* decode.c: header limits, shrink-on-load decode to at most `max_side`, EXIF orientation, sRGB. */
@@ -56,6 +57,14 @@ void photo_frame_map(const photo_frame *f, double x, double y, double *wx, doubl
 void photo_frame_unmap(const photo_frame *f, double wx, double wy, double *x, double *y);
 
 /* matte.c */
+/* Runs the matting model on a crop around the face box: the person's alpha (mask) and the
+ * person's colour without the old wall's spill (fgr), both over the whole work image. */
+int photo_matte_person(vision *v, const photo_rgb *work, const photo_box *face, photo_gray *mask, photo_rgb *fgr,
+                       err_t *err);
+/* Below the chin the segmenter's person (body, weighted in from the chin down) fills what the
+ * matting model dropped: mask becomes the larger of the two. */
+int photo_matte_body(vision *v, const photo_rgb *work, const photo_box *face, const float lm[68][2], photo_gray *mask,
+                     photo_gray *body, err_t *err);
 /* Runs the segmenter on a crop around the face box (mirrored when asked: a second opinion) and
  * writes the person mask over the whole work image (zero outside the crop). */
 int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face, int mirrored, photo_gray *mask,
@@ -65,25 +74,13 @@ typedef struct photo_correction {
   double gamma;     /* exposure applied to the person, 0.75..1.3 */
   double face_luma; /* the face's mean luma before the exposure correction */
 } photo_correction;
-/* Crops image and mask into the output frame, decides and refines the alpha, measures what stayed
- * undecided (mean px along the outline) and the fragments, and composites on the profile's
- * background. */
+/* Crops photo, alpha (mask), fgr and body into the output frame, fades the matting model's doubt
+ * far from the person and measures it (undecided_px, mean px along the core's outline), drops and
+ * measures the fragments, and composites on the profile's background. */
 int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
-                          const photo_frame *f, int subject_x, int subject_y, photo_rgb *std,
-                          photo_gray *std_mask, double *undecided_px, double *fragments, photo_correction *corr,
-                          err_t *err);
-
-/* matte_resolve.c: decides the broad undecided regions of the raw mask (in place) by colour, and
- * counts what it could not decide. */
-typedef struct photo_matte_doubt {
-  long outline;    /* person outline length, px */
-  long unknown;    /* pixels the model was unsure of */
-  long deep;       /* of those, farther than an edge from both sure sides */
-  long ambiguous;  /* deep pixels whose colour fits person and wall alike */
-  long to_person, to_wall;
-} photo_matte_doubt;
-int photo_matte_resolve(const uint8_t *photo, const uint8_t *inside, uint8_t *raw, int W, int H,
-                        photo_matte_doubt *doubt);
+                          const photo_rgb *fgr, const photo_gray *body, const photo_frame *f, int subject_x,
+                          int subject_y, photo_rgb *std, photo_gray *std_mask, double *undecided_px,
+                          double *fragments, photo_correction *corr, err_t *err);
 
 /* encode.c: JPEG at 300 dpi with the highest quality that fits the byte range. */
 int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_bytes, long max_bytes,

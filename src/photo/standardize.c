@@ -1,7 +1,8 @@
 /* standardize: the engine object and the pipeline, stage by stage, with the report.
  *
- * decode -> detect (BlazeFace) -> landmarks (dlib) -> segment (selfie segmentation on a crop)
- *        -> frame (measure + solve the crop) -> matte (refine + composite) -> encode
+ * decode -> detect (BlazeFace) -> landmarks (dlib's model, compact) -> matting (RVM on the subject's
+ *        crop) -> segment (selfie segmentation: the body below the chin) -> frame (measure + solve
+ *        the crop) -> matte (fade the model's far doubt, composite) -> encode
  * Every stage is timed with the monotonic clock; the report carries the times, the measured
  * geometry, the segmentation confidence and warnings. A refusal stops the pipeline where it is
  * found and still yields a report. */
@@ -22,15 +23,13 @@
 /* BlazeFace scores: people score above 0.9 on the dev set, dogs and patterns 0.5-0.6. */
 #define PHOTO_FACE_SCORE 0.75f
 
-/* What colour could not decide, as a mean width in pixels along the person's outline
- * (matte_resolve.c). Measured on the dev set: clean cuts 0-1.5 px (long hair on a plain wall
- * ~1.1-1.5); long dark hair over a dark wall 1.9-2.0 and decides cleanly; a head against black
- * lettering 3.8 (1.8 with the mirrored second opinion, which then cuts cleanly) and a gingham
- * shirt with blonde hair against a busy poster 3.0 (2.5 with it, still ragged: refused).
- * Above PHOTO_SECOND_OPINION_PX the segmenter looks again at the mirrored crop. Fragments are the
- * share of the person mask not joined to the subject. */
-#define PHOTO_MAX_UNDECIDED_PX 2.2
-#define PHOTO_SECOND_OPINION_PX 1.5
+/* The cut's doubt (matte.c): the matting model's translucent alpha far from the person's solid
+ * core, which the matte fades out, per pixel of the core's outline. Measured on the dev set at the
+ * engine's input sizes: plain walls 0-0.5, long or curly hair 0.6-1.8, a head against lettering or
+ * a busy poster 1.5-2.5 (and cut cleanly once faded). Above PHOTO_MAX_UNDECIDED_PX the wall is
+ * too busy for the model to be trusted: refused. Fragments are the share of the person mask not
+ * joined to the subject. */
+#define PHOTO_MAX_UNDECIDED_PX 3.0
 #define PHOTO_MAX_FRAGMENTS 0.2
 
 struct photo_engine {
@@ -38,30 +37,6 @@ struct photo_engine {
   photo_limits limits;
 };
 
-const char *const photo_stage_names[PHOTO_STAGE_COUNT] = {"decode",  "detect", "landmarks", "segment",
-                                                          "frame",   "matte",  "encode"};
-
-static const struct {
-  const char *code, *message;
-} reasons[] = {
-    {"NO_FACE", "未检测到人脸，请正对镜头、在光线充足处重新拍摄。"},
-    {"MULTIPLE_FACES", "照片中有不止一个人，请只拍本人。"},
-    {"FACE_TOO_SMALL", "人脸太小或太远，请靠近一些重新拍摄。"},
-    {"HEAD_CUT_OFF", "头顶被画面边缘裁掉了，请在头顶上方留出空间重新拍摄。"},
-    {"NOT_ENOUGH_BODY", "画面下方或两侧没有拍全肩膀，请拍到胸口位置、人居中重新拍摄。"},
-    {"BACKGROUND_TOO_COMPLEX", "背景太杂乱，无法准确区分人像，请在纯色墙壁前重新拍摄。"},
-    {"FACE_PROPORTIONS", "无法按标准比例裁剪头部，请正对镜头、保持头部端正后重新拍摄。"},
-    {"UNSUPPORTED_FORMAT", "不支持的文件格式，请上传 JPEG、PNG、WebP 或 HEIC 格式的照片。"},
-    {"CORRUPT_IMAGE", "照片文件已损坏或不完整，请重新上传。"},
-    {"IMAGE_TOO_LARGE", "照片文件过大（不超过 20 MB、5000 万像素），请压缩后重新上传。"},
-    {"ENCODE_SIZE", "无法把照片压缩到规定的文件大小范围，请换一张照片。"},
-};
-
-const char *photo_reason_message(const char *code) {
-  for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
-    if (strcmp(reasons[i].code, code) == 0) return reasons[i].message;
-  return "照片不符合要求，请重新拍摄。";
-}
 
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static int vips_ok;
@@ -130,7 +105,7 @@ void photo_result_free(photo_result *r) {
 static json_t *round3(double v) { return json_real(round(v * 1000) / 1000); }
 
 static void report_finish(photo_result *r, const photo_profile *p, const photo_frame *f, int have_frame,
-                          double conf, double frag, double undecided, int second, int have_matte) {
+                          double conf, double frag, double undecided, int have_matte) {
   json_t *rep = r->report;
   json_object_set_new(rep, "status", json_string(r->refused ? "refused" : "conformant"));
   json_object_set_new(rep, "profile", json_string(p->name));
@@ -158,11 +133,10 @@ static void report_finish(photo_result *r, const photo_profile *p, const photo_f
                                   round3(f->scale * a->work_scale)));
   }
   if (have_matte)
-    json_object_set_new(rep, "segmentation", json_pack("{s:o, s:o, s:o, s:b}", "confidence", round3(conf), "fragments",
-                                                       round3(frag), "undecided_px", round3(undecided),
-                                                       "second_opinion", second));
+    json_object_set_new(rep, "segmentation", json_pack("{s:o, s:o, s:o}", "confidence", round3(conf), "fragments",
+                                                       round3(frag), "undecided_px", round3(undecided)));
   json_t *t = json_object();
-  for (int i = 0; i < PHOTO_STAGE_COUNT; i++) json_object_set_new(t, photo_stage_names[i], round3(r->stage_ms[i]));
+  for (int i = 0; i < PHOTO_STAGE_COUNT; i++) json_object_set_new(t, photo_stage_name(i), round3(r->stage_ms[i]));
   json_object_set_new(t, "total", round3(r->total_ms));
   json_object_set_new(rep, "timing_ms", t);
   json_t *warn = json_array();
@@ -176,38 +150,169 @@ static void report_finish(photo_result *r, const photo_profile *p, const photo_f
   json_object_set_new(rep, "warnings", warn);
 }
 
-/* The mirrored crop as a second opinion: the segmenter's mistakes on a busy wall are not mirror
- * images of each other, so a pixel that both views call person is person. The intersection is cut
- * again and kept when it leaves less undecided (`adopted`). Its time counts in the matte stage. */
-static int second_opinion(photo_engine *e, photo_analysis *a, const photo_profile *p, const photo_frame *f, int sx,
-                          int sy, double *undecided, double *frag, photo_correction *corr, int *adopted,
-                          err_t *err) {
-  photo_gray mirrored = {0};
-  if (photo_matte_segment(e->v, &a->work, &a->faces[a->subject].box, 1, &mirrored, err)) return -1;
-  size_t n = (size_t)a->mask.w * a->mask.h;
-  for (size_t i = 0; i < n; i++)
-    if (mirrored.px[i] > a->mask.px[i]) mirrored.px[i] = a->mask.px[i];
-  photo_rgb std = {0};
-  photo_gray std_mask = {0};
-  double und2 = 0, frag2 = 0;
-  photo_correction corr2 = *corr;
-  int rc = photo_matte_composite(p, &a->work, &mirrored, f, sx, sy, &std, &std_mask, &und2, &frag2, &corr2, err);
-  if (rc == 0 && und2 < *undecided) {
-    free(a->std.px);
-    free(a->std_mask.px);
-    a->std = std;
-    a->std_mask = std_mask;
-    memcpy(a->mask.px, mirrored.px, n);
-    *undecided = und2;
-    *frag = frag2;
-    *corr = corr2;
-    *adopted = 1;
-  } else {
-    free(std.px);
-    free(std_mask.px);
+/* One photo on its way through the stages: what they hand each other. */
+typedef struct photo_run {
+  photo_engine *e;
+  const photo_profile *p;
+  const void *bytes;
+  size_t len;
+  photo_result *r;
+  photo_analysis *a;
+  vision_face faces[PHOTO_MAX_FACES];
+  photo_frame f;
+  int have_frame, have_matte;
+  double conf, frag, undecided;
+  photo_correction corr;
+} photo_run;
+
+static int stage_decode(photo_run *s, err_t *err) {
+  photo_analysis *a = s->a;
+  photo_decoded d;
+  if (photo_decode(s->bytes, s->len, &s->e->limits, PHOTO_WORK_SIDE, &d, err)) return -1;
+  a->work = d.work;
+  a->work_scale = d.scale;
+  a->orig_w = d.orig_w;
+  a->orig_h = d.orig_h;
+  a->jpeg_quality_estimate = d.jpeg_quality;
+  json_object_set_new(s->r->report, "input",
+                      json_pack("{s:I, s:s, s:i, s:i, s:i}", "bytes", (json_int_t)s->len, "format", d.format, "width",
+                                d.orig_w, "height", d.orig_h, "jpeg_quality_estimate", d.jpeg_quality));
+  return 0;
+}
+
+/* The subject is the largest face BlazeFace is sure of; another sure face at least 0.6 of its
+ * width is a second person in the photo. */
+static int stage_detect(photo_run *s, err_t *err) {
+  photo_analysis *a = s->a;
+  char why[256] = "";
+  int n = vision_detect_faces(s->e->v, a->work.px, a->work.w, a->work.h, 0.5f, s->faces, PHOTO_MAX_FACES, why,
+                              sizeof why);
+  if (n < 0) return err_set(err, 0, "detect_failed", "%s", why);
+  a->n_faces = n;
+  int best = -1;
+  for (int i = 0; i < n; i++) {
+    photo_face *pf = &a->faces[i];
+    pf->box = (photo_box){s->faces[i].x, s->faces[i].y, s->faces[i].w, s->faces[i].h};
+    pf->score = s->faces[i].score;
+    memcpy(pf->kp, s->faces[i].kp, sizeof pf->kp);
+    if (s->faces[i].score < PHOTO_FACE_SCORE) continue;
+    if (best < 0 || s->faces[i].w * s->faces[i].h > s->faces[best].w * s->faces[best].h) best = i;
   }
-  free(mirrored.px);
-  return rc;
+  if (best < 0) return photo_refuse(err, "NO_FACE");
+  a->subject = best;
+  for (int i = 0; i < n; i++)
+    if (i != best && s->faces[i].score >= PHOTO_FACE_SCORE && s->faces[i].w >= 0.6f * s->faces[best].w)
+      return photo_refuse(err, "MULTIPLE_FACES");
+  return 0;
+}
+
+static int stage_landmarks(photo_run *s, err_t *err) {
+  photo_analysis *a = s->a;
+  const photo_box *b = &a->faces[a->subject].box;
+  float box[4] = {(float)b->x, (float)b->y, (float)b->w, (float)b->h};
+  char why[256] = "";
+  if (vision_landmarks(s->e->v, a->work.px, a->work.w, a->work.h, box, a->landmarks, why, sizeof why))
+    return err_set(err, 0, "landmarks_failed", "%s", why);
+  a->has_landmarks = 1;
+  return 0;
+}
+
+static int stage_matting(photo_run *s, err_t *err) {
+  photo_analysis *a = s->a;
+  return photo_matte_person(s->e->v, &a->work, &a->faces[a->subject].box, &a->mask, &a->fgr, err);
+}
+
+static int stage_segment(photo_run *s, err_t *err) {
+  photo_analysis *a = s->a;
+  return photo_matte_body(s->e->v, &a->work, &a->faces[a->subject].box, a->landmarks, &a->mask, &a->body, err);
+}
+
+static int stage_frame(photo_run *s, err_t *err) {
+  photo_analysis *a = s->a;
+  photo_frame *f = &s->f;
+  if (photo_frame_measure(a->landmarks, &a->mask, f, err)) return -1;
+  a->roll_deg = f->roll_deg;
+  a->yaw_deg = f->yaw_deg;
+  a->pitch_deg = f->pitch_deg;
+  if (photo_frame_solve(s->p, a->work_scale, f, err)) {
+    s->have_frame = f->scale > 0;
+    return -1;
+  }
+  s->have_frame = 1;
+  if (photo_frame_check_coverage(s->p, &a->mask, f, err)) {
+    /* Tight photos: try crops closer to the largest head the profile allows. */
+    photo_frame central = *f;
+    int ok = 0;
+    for (int k = 1; k <= 8 && !ok; k++) {
+      photo_frame g = central;
+      err_t e3 = {0};
+      if (photo_frame_solve_tight(s->p, a->work_scale, &g, k / 8.0) == 0 &&
+          photo_frame_check_coverage(s->p, &a->mask, &g, &e3) == 0) {
+        *f = g;
+        ok = 1;
+      }
+    }
+    if (!ok) return -1;
+    err_clear(err);
+  }
+  a->crown_y_std = f->crown_y;
+  a->eye_y_std = f->eye_y;
+  a->chin_y_std = f->chin_y;
+  a->face_w_std = f->face_w_out;
+  for (int i = 0; i < 68; i++) {
+    double x, y;
+    photo_frame_unmap(f, a->landmarks[i][0], a->landmarks[i][1], &x, &y);
+    a->std_landmarks[i][0] = (float)x;
+    a->std_landmarks[i][1] = (float)y;
+  }
+  return 0;
+}
+
+static int stage_matte(photo_run *s, err_t *err) {
+  photo_analysis *a = s->a;
+  const photo_box *b = &a->faces[a->subject].box;
+  int sx = (int)lround(b->x + b->w / 2), sy = (int)lround(b->y + b->h / 2);
+  if (photo_matte_composite(s->p, &a->work, &a->mask, &a->fgr, &a->body, &s->f, sx, sy, &a->std, &a->std_mask,
+                            &s->undecided, &s->frag, &s->corr, err))
+    return -1;
+  s->conf = fmax(0, 1 - s->undecided / (2 * PHOTO_MAX_UNDECIDED_PX));
+  s->have_matte = 1;
+  json_object_set_new(s->r->report, "correction",
+                      json_pack("{s:[o,o,o], s:o, s:o}", "white_balance_gain", round3(s->corr.gain[0]),
+                                round3(s->corr.gain[1]), round3(s->corr.gain[2]), "gamma", round3(s->corr.gamma),
+                                "face_luma", round3(s->corr.face_luma)));
+  a->seg_confidence = s->conf;
+  if (s->undecided > PHOTO_MAX_UNDECIDED_PX || s->frag > PHOTO_MAX_FRAGMENTS)
+    return photo_refuse(err, "BACKGROUND_TOO_COMPLEX");
+  return 0;
+}
+
+static int stage_encode(photo_run *s, err_t *err) {
+  const photo_profile *p = s->p;
+  photo_result *r = s->r;
+  if (photo_encode_jpeg(&s->a->std, p->dpi, p->min_quality, p->min_bytes, p->max_bytes, &r->jpeg, &r->jpeg_len,
+                        &r->jpeg_quality, err))
+    return -1;
+  json_object_set_new(r->report, "output",
+                      json_pack("{s:i, s:i, s:i, s:I, s:i}", "width", p->width, "height", p->height, "dpi", p->dpi,
+                                "bytes", (json_int_t)r->jpeg_len, "quality", r->jpeg_quality));
+  return 0;
+}
+
+/* The pipeline, declared once: every stage has the same shape, is timed here and named in the
+ * report's timing_ms (and in bench/photo.sh) by this table. */
+static const struct {
+  const char *name;
+  int (*run)(photo_run *s, err_t *err);
+} stages[PHOTO_STAGE_COUNT] = {
+    [PHOTO_STAGE_DECODE] = {"decode", stage_decode},          [PHOTO_STAGE_DETECT] = {"detect", stage_detect},
+    [PHOTO_STAGE_LANDMARKS] = {"landmarks", stage_landmarks}, [PHOTO_STAGE_MATTING] = {"matting", stage_matting},
+    [PHOTO_STAGE_SEGMENT] = {"segment", stage_segment},       [PHOTO_STAGE_FRAME] = {"frame", stage_frame},
+    [PHOTO_STAGE_MATTE] = {"matte", stage_matte},             [PHOTO_STAGE_ENCODE] = {"encode", stage_encode},
+};
+
+const char *photo_stage_name(int stage) {
+  return stage >= 0 && stage < PHOTO_STAGE_COUNT ? stages[stage].name : "";
 }
 
 int photo_standardize(photo_engine *e, const void *bytes, size_t len, const photo_profile *p, photo_result *r,
@@ -218,140 +323,21 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
   a->jpeg_quality_estimate = -1;
   a->file_bytes = (int64_t)len;
   r->report = json_object();
-  double t_start = clock_mono_s(), t = t_start;
-  int stage = PHOTO_STAGE_DECODE;
+  photo_run *s = calloc(1, sizeof *s);
+  if (!s) {
+    json_decref(r->report);
+    r->report = NULL;
+    return err_set(err, 0, "out_of_memory", "out of memory");
+  }
+  *s = (photo_run){.e = e, .p = p, .bytes = bytes, .len = len, .r = r, .a = a, .corr = {{1, 1, 1}, 1, 0}};
   err_t e2 = {0};
-  photo_frame f;
-  memset(&f, 0, sizeof f);
-  int have_frame = 0, have_matte = 0;
-  double conf = 0, frag = 0, undecided = 0;
-  int second = 0;
-  photo_correction corr = {{1, 1, 1}, 1, 0};
-  char why[256] = "";
-#define NEXT_STAGE()                                   \
-  do {                                                 \
-    double now = clock_mono_s();                       \
-    r->stage_ms[stage] = (now - t) * 1000.0;           \
-    t = now;                                           \
-    stage++;                                           \
-  } while (0)
-
-  photo_decoded d;
-  if (photo_decode(bytes, len, &e->limits, PHOTO_WORK_SIDE, &d, &e2)) goto stop;
-  a->work = d.work;
-  a->work_scale = d.scale;
-  a->orig_w = d.orig_w;
-  a->orig_h = d.orig_h;
-  a->jpeg_quality_estimate = d.jpeg_quality;
-  json_object_set_new(r->report, "input",
-                      json_pack("{s:I, s:s, s:i, s:i, s:i}", "bytes", (json_int_t)len, "format", d.format, "width",
-                                d.orig_w, "height", d.orig_h, "jpeg_quality_estimate", d.jpeg_quality));
-  NEXT_STAGE();
-
-  vision_face faces[PHOTO_MAX_FACES];
-  int n = vision_detect_faces(e->v, a->work.px, a->work.w, a->work.h, 0.5f, faces, PHOTO_MAX_FACES, why, sizeof why);
-  if (n < 0) {
-    err_set(&e2, 0, "detect_failed", "%s", why);
-    goto stop;
+  double t_start = clock_mono_s();
+  for (int i = 0; i < PHOTO_STAGE_COUNT; i++) {
+    double t = clock_mono_s();
+    int rc = stages[i].run(s, &e2);
+    r->stage_ms[i] = (clock_mono_s() - t) * 1000.0;
+    if (rc) break;
   }
-  a->n_faces = n;
-  int best = -1;
-  for (int i = 0; i < n; i++) {
-    photo_face *pf = &a->faces[i];
-    pf->box = (photo_box){faces[i].x, faces[i].y, faces[i].w, faces[i].h};
-    pf->score = faces[i].score;
-    memcpy(pf->kp, faces[i].kp, sizeof pf->kp);
-    if (faces[i].score < PHOTO_FACE_SCORE) continue;
-    if (best < 0 || faces[i].w * faces[i].h > faces[best].w * faces[best].h) best = i;
-  }
-  if (best < 0) {
-    photo_refuse(&e2, "NO_FACE");
-    goto stop;
-  }
-  a->subject = best;
-  for (int i = 0; i < n; i++)
-    if (i != best && faces[i].score >= PHOTO_FACE_SCORE && faces[i].w >= 0.6f * faces[best].w) {
-      photo_refuse(&e2, "MULTIPLE_FACES");
-      goto stop;
-    }
-  NEXT_STAGE();
-
-  float box[4] = {faces[best].x, faces[best].y, faces[best].w, faces[best].h};
-  if (vision_landmarks(e->v, a->work.px, a->work.w, a->work.h, box, a->landmarks, why, sizeof why)) {
-    err_set(&e2, 0, "landmarks_failed", "%s", why);
-    goto stop;
-  }
-  a->has_landmarks = 1;
-  NEXT_STAGE();
-
-  if (photo_matte_segment(e->v, &a->work, &a->faces[best].box, 0, &a->mask, &e2)) goto stop;
-  NEXT_STAGE();
-
-  if (photo_frame_measure(a->landmarks, &a->mask, &f, &e2)) goto stop;
-  a->roll_deg = f.roll_deg;
-  a->yaw_deg = f.yaw_deg;
-  a->pitch_deg = f.pitch_deg;
-  if (photo_frame_solve(p, a->work_scale, &f, &e2)) {
-    have_frame = f.scale > 0;
-    goto stop;
-  }
-  have_frame = 1;
-  if (photo_frame_check_coverage(p, &a->mask, &f, &e2)) {
-    /* Tight photos: try crops closer to the largest head the profile allows. */
-    photo_frame central = f;
-    int ok = 0;
-    for (int k = 1; k <= 8 && !ok; k++) {
-      photo_frame g = central;
-      err_t e3 = {0};
-      if (photo_frame_solve_tight(p, a->work_scale, &g, k / 8.0) == 0 &&
-          photo_frame_check_coverage(p, &a->mask, &g, &e3) == 0) {
-        f = g;
-        ok = 1;
-      }
-    }
-    if (!ok) goto stop;
-    err_clear(&e2);
-  }
-  a->crown_y_std = f.crown_y;
-  a->eye_y_std = f.eye_y;
-  a->chin_y_std = f.chin_y;
-  a->face_w_std = f.face_w_out;
-  for (int i = 0; i < 68; i++) {
-    double x, y;
-    photo_frame_unmap(&f, a->landmarks[i][0], a->landmarks[i][1], &x, &y);
-    a->std_landmarks[i][0] = (float)x;
-    a->std_landmarks[i][1] = (float)y;
-  }
-  NEXT_STAGE();
-
-  int sx = (int)lround(faces[best].x + faces[best].w / 2), sy = (int)lround(faces[best].y + faces[best].h / 2);
-  if (photo_matte_composite(p, &a->work, &a->mask, &f, sx, sy, &a->std, &a->std_mask, &undecided, &frag, &corr, &e2))
-    goto stop;
-  if (undecided > PHOTO_SECOND_OPINION_PX && second_opinion(e, a, p, &f, sx, sy, &undecided, &frag, &corr, &second, &e2))
-    goto stop;
-  conf = fmax(0, 1 - undecided / 5.0);
-  have_matte = 1;
-  json_object_set_new(r->report, "correction",
-                      json_pack("{s:[o,o,o], s:o, s:o}", "white_balance_gain", round3(corr.gain[0]),
-                                round3(corr.gain[1]), round3(corr.gain[2]), "gamma", round3(corr.gamma),
-                                "face_luma", round3(corr.face_luma)));
-  a->seg_confidence = conf;
-  if (undecided > PHOTO_MAX_UNDECIDED_PX || frag > PHOTO_MAX_FRAGMENTS) {
-    photo_refuse(&e2, "BACKGROUND_TOO_COMPLEX");
-    goto stop;
-  }
-  NEXT_STAGE();
-
-  if (photo_encode_jpeg(&a->std, p->dpi, p->min_quality, p->min_bytes, p->max_bytes, &r->jpeg, &r->jpeg_len,
-                        &r->jpeg_quality, &e2))
-    goto stop;
-  NEXT_STAGE();
-  json_object_set_new(r->report, "output",
-                      json_pack("{s:i, s:i, s:i, s:I, s:i}", "width", p->width, "height", p->height, "dpi", p->dpi,
-                                "bytes", (json_int_t)r->jpeg_len, "quality", r->jpeg_quality));
-
-stop:
-  if (stage < PHOTO_STAGE_COUNT) r->stage_ms[stage] = (clock_mono_s() - t) * 1000.0;
   r->total_ms = (clock_mono_s() - t_start) * 1000.0;
   if (err_is_set(&e2)) {
     if (e2.status != PHOTO_REFUSAL) {
@@ -359,6 +345,7 @@ stop:
       json_decref(r->report);
       r->report = NULL;
       photo_analysis_free(a);
+      free(s);
       return -1;
     }
     r->refused = 1;
@@ -368,12 +355,12 @@ stop:
     r->jpeg = NULL;
     r->jpeg_len = 0;
   }
-  report_finish(r, p, &f, have_frame, conf, frag, undecided, second, have_matte);
+  report_finish(r, p, &s->f, s->have_frame, s->conf, s->frag, s->undecided, s->have_matte);
+  free(s);
   /* A photo's buffers come and go in sizes that fragment the heap; hand the free pages back so
    * that a long-running worker's memory stays at one photo's worth, not at the worst mix. */
   malloc_trim(0);
   return 0;
-#undef NEXT_STAGE
 }
 
 int photo_segment_probe(photo_engine *e, const void *bytes, size_t len, uint8_t *rgb256, float *prob, err_t *err) {

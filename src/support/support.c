@@ -6,21 +6,17 @@
 #include <string.h>
 
 #include "app.h"
+#include "auth/roles.h"
 #include "blob/blob.h"
-#include "http/http.h"
+#include "identity/quota.h"
 #include "notify/notify.h"
 #include "util/clock.h"
+#include "util/image_type.h"
 
+/* Attachments are screenshots and photos: JPEG, PNG or WebP (no HEIC: browsers cannot show it). */
 static const char *sniff(const char *path) {
-  unsigned char h[12] = {0};
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t n = fread(h, 1, sizeof h, f);
-  fclose(f);
-  if (n >= 3 && h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) return "image/jpeg";
-  if (n >= 8 && !memcmp(h, "\x89PNG\r\n\x1a\n", 8)) return "image/png";
-  if (n >= 12 && !memcmp(h, "RIFF", 4) && !memcmp(h + 8, "WEBP", 4)) return "image/webp";
-  return NULL;
+  const char *mime = image_type_of_file(path);
+  return mime && strcmp(mime, "image/heic") ? mime : NULL;
 }
 
 int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t author_id, const char *body,
@@ -37,7 +33,11 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
   }
   int64_t school = db_int(db, err, 0, "SELECT r.school_id FROM student_links l JOIN roster_records r ON r.id = l.record_id "
                                       "WHERE l.account_id = $1", DB_INT(account_id));
-  if (db_begin(db, err) < 0) return -1;
+  if (db_begin(db, err) < 0) goto fail;
+  if (from_role == ROLE_STUDENT) {
+    quota q = {config_int(a->cfg, "support_per_hour"), config_int(a->cfg, "support_total")};
+    if (quota_check(db, QUOTA_SUPPORT, account_id, &q, clock_now_ms(), err) < 0) goto fail;
+  }
   db_res *r = db_query(db, err,
                        "INSERT INTO support_messages (account_id, school_id, from_role, author_id, body, attachment_blob, attachment_type, "
                        "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -54,9 +54,13 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
     json_decref(d);
     if (rc < 0) goto fail;
   }
-  return db_commit(db, err);
+  if (db_commit(db, err) == 0) return 0;
 fail:
   db_rollback(db);
+  if (blob) { /* the message was not stored: neither is its image */
+    err_t ignore = {0};
+    blob_delete(a->blobs, db, blob, &ignore);
+  }
   return -1;
 }
 
@@ -68,12 +72,10 @@ json_t *support_thread(db_t *db, int64_t account_id, int reader_role, err_t *err
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++) {
-    char url[80] = "";
-    if (db_res_int(r, i, 4)) snprintf(url, sizeof url, "/api/support/attachments/%lld", (long long)db_res_int(r, i, 0));
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s*, s:I, s:b}", "id", (json_int_t)db_res_int(r, i, 0), "from",
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:I, s:b}", "id", (json_int_t)db_res_int(r, i, 0), "from",
                                        db_res_int(r, i, 1) == ROLE_STUDENT ? "student" : "operator", "body", db_res_text(r, i, 3),
-                                       "attachment", *url ? url : NULL, "created_at", (json_int_t)db_res_int(r, i, 5), "read",
-                                       db_res_int(r, i, 6) != 0));
+                                       "has_attachment", db_res_int(r, i, 4) != 0, "created_at", (json_int_t)db_res_int(r, i, 5),
+                                       "read", db_res_int(r, i, 6) != 0));
   }
   db_res_free(r);
   const char *mark = reader_role == ROLE_STUDENT
@@ -84,14 +86,6 @@ json_t *support_thread(db_t *db, int64_t account_id, int reader_role, err_t *err
     return NULL;
   }
   return a;
-}
-
-int64_t support_unread(db_t *db, int64_t account_id, int reader_role, err_t *err) {
-  return db_int(db, err, 0,
-                reader_role == ROLE_STUDENT
-                    ? "SELECT COUNT(*) FROM support_messages WHERE account_id = $1 AND from_role <> 1 AND read_at = 0"
-                    : "SELECT COUNT(*) FROM support_messages WHERE account_id = $1 AND from_role = 1 AND read_at = 0",
-                DB_INT(account_id));
 }
 
 json_t *support_threads(db_t *db, err_t *err) {

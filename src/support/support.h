@@ -16,11 +16,12 @@ struct app;
  * 400 "empty_message" when there is neither text nor image; 415 when the file is no image. */
 int support_post(struct app *app, db_t *db, int64_t account_id, int from_role, int64_t author_id, const char *body,
                  const char *attachment_path, int64_t *id, err_t *err);
-/* The thread, oldest first; marks the other side's messages read for `reader_role`. */
+/* The thread, oldest first ({id, from, body, has_attachment, created_at, read}; src/api/ turns
+ * has_attachment into the attachment's link); marks the other side's messages read for
+ * `reader_role`. */
 json_t *support_thread(db_t *db, int64_t account_id, int reader_role, err_t *err);
 /* Threads for operators: [{account_id, last_at, unread, messages}] newest first. */
 json_t *support_threads(db_t *db, err_t *err);
-int64_t support_unread(db_t *db, int64_t account_id, int reader_role, err_t *err);
 /* An attachment's image: the student only from their own thread. */
 int support_attachment(struct app *app, db_t *db, int64_t message_id, int64_t account_id_or_0, uint8_t **bytes, size_t *len,
                        char mime[32], err_t *err);

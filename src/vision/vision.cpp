@@ -25,9 +25,13 @@
 #include <string>
 #include <vector>
 
+// The matting model's input sizes (width x height), one converted file each (rvm_WxH.onnx).
+static const int rvm_sizes[][2] = {{384, 512}, {512, 640}};
+enum { RVM_SIZES = sizeof rvm_sizes / sizeof rvm_sizes[0] };
+
 struct vision {
-  cv::dnn::Net front, back, seg;
-  std::mutex front_mu, back_mu, seg_mu;
+  cv::dnn::Net front, back, seg, rvm[RVM_SIZES];
+  std::mutex front_mu, back_mu, seg_mu, rvm_mu[RVM_SIZES];
   lm_model *landmarks = nullptr;
   ~vision() { lm_model_free(landmarks); }
 };
@@ -53,6 +57,9 @@ extern "C" vision *vision_open(const char *models_dir, const char *landmarks_pat
     v->front = cv::dnn::readNetFromONNX(dir + "/blazeface_front_128.onnx");
     v->back = cv::dnn::readNetFromONNX(dir + "/blazeface_back_256.onnx");
     v->seg = cv::dnn::readNetFromONNX(dir + "/selfie_segmentation.onnx");
+    for (int k = 0; k < RVM_SIZES; k++)
+      v->rvm[k] = cv::dnn::readNetFromONNX(dir + "/rvm_" + std::to_string(rvm_sizes[k][0]) + "x" +
+                                           std::to_string(rvm_sizes[k][1]) + ".onnx");
     return v;
   } catch (const std::exception &e) {
     say(errbuf, errlen, std::string("loading models: ") + e.what());
@@ -379,6 +386,66 @@ extern "C" int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h
     return 0;
   } catch (const std::exception &e) {
     say(errbuf, errlen, std::string("segmentation: ") + e.what());
+    return -1;
+  }
+}
+
+extern "C" int vision_matte_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch,
+                                   int in_w, int in_h, uint8_t *alpha, uint8_t *fgr, char *errbuf, size_t errlen) {
+  try {
+    cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb));
+    cv::Rect region(x0, y0, cw, ch), in = region & cv::Rect(0, 0, w, h);
+    if (in.width <= 0 || in.height <= 0 || cw <= 0 || ch <= 0) {
+      say(errbuf, errlen, "matting region outside the image");
+      return -1;
+    }
+    int k = 0;
+    while (k < RVM_SIZES && (rvm_sizes[k][0] != in_w || rvm_sizes[k][1] != in_h)) k++;
+    if (k == RVM_SIZES) {
+      say(errbuf, errlen, "no matting model for input " + std::to_string(in_w) + "x" + std::to_string(in_h));
+      return -1;
+    }
+    // Model input: the in-image part, area-averaged to its share of in_w x in_h, edges repeated
+    // where the region leaves the image (as for the segmenter: a repeated wall reads as wall).
+    double sx = (double)in_w / cw, sy = (double)in_h / ch;
+    int l = (int)std::lround((in.x - x0) * sx), t = (int)std::lround((in.y - y0) * sy);
+    int iw = std::max(1, std::min(in_w - l, (int)std::lround(in.width * sx)));
+    int ih = std::max(1, std::min(in_h - t, (int)std::lround(in.height * sy)));
+    cv::Mat part, input;
+    cv::resize(img(in), part, cv::Size(iw, ih), 0, 0, sx < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::copyMakeBorder(part, input, t, in_h - t - ih, l, in_w - l - iw, cv::BORDER_REPLICATE);
+    cv::Mat blob = cv::dnn::blobFromImage(input, 1.0 / 255.0, cv::Size(), cv::Scalar(), false, false);
+    cv::Mat pha, fg;
+    {
+      // The outputs live in the net's buffers until the next forward(): copy them under the lock.
+      std::lock_guard<std::mutex> lock(v->rvm_mu[k]);
+      v->rvm[k].setInput(blob, "src");
+      std::vector<cv::Mat> outs;
+      v->rvm[k].forward(outs, std::vector<cv::String>{"pha", "fgr"});
+      if (outs.size() != 2 || outs[0].total() != (size_t)in_w * in_h || outs[1].total() != (size_t)in_w * in_h * 3) {
+        say(errbuf, errlen, "matting output has an unexpected size");
+        return -1;
+      }
+      pha = cv::Mat(in_h, in_w, CV_32F, outs[0].ptr<float>()).clone();
+      // fgr is planar (NCHW): merge the three planes into packed RGB.
+      std::vector<cv::Mat> planes;
+      for (int c = 0; c < 3; c++) planes.push_back(cv::Mat(in_h, in_w, CV_32F, outs[1].ptr<float>() + (size_t)c * in_w * in_h));
+      cv::merge(planes, fg);
+    }
+    cv::Mat a8, f8;
+    pha.convertTo(a8, CV_8U, 255.0);
+    fg.convertTo(f8, CV_8UC3, 255.0);
+    // Back onto the image, as for the segmenter: resize to the region, keep the in-image part.
+    cv::Mat aout = cv::Mat(h, w, CV_8U, alpha)(in), fout = cv::Mat(h, w, CV_8UC3, fgr)(in);
+    cv::Mat awhole, fwhole;
+    cv::resize(a8, awhole, region.size(), 0, 0, cv::INTER_LINEAR);
+    cv::resize(f8, fwhole, region.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Rect sub(in.x - x0, in.y - y0, in.width, in.height);
+    awhole(sub).copyTo(aout);
+    fwhole(sub).copyTo(fout);
+    return 0;
+  } catch (const std::exception &e) {
+    say(errbuf, errlen, std::string("matting: ") + e.what());
     return -1;
   }
 }

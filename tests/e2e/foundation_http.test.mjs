@@ -118,6 +118,29 @@ test('staff sign in with an HttpOnly SameSite cookie, see who they are, and sign
   assertJsonError(await fake.get('/api/auth/me'), 401, 'unauthenticated');
 });
 
+test('CSRF: a short token is refused, and a signed-in client must echo its own session\'s token', async () => {
+  const c = server.client();
+  const anonymous = await c.csrf();
+  // A header shorter than the cookie's token is refused (length checked before comparing).
+  assertJsonError(await c.request('POST', '/api/auth/login', {
+    json: { username: 'rev1', password: 'x' }, csrf: false, headers: { 'x-csrf-token': anonymous.slice(0, 4) },
+  }), 403, 'csrf_failed');
+  assert.equal((await c.post('/api/auth/login', { username: 'rev1', password: 'correct horse battery' })).status, 200);
+  // Signing in binds the client's CSRF cookie to the new session's own token.
+  const bound = c.cookies.get('tucai_csrf');
+  assert.match(bound, /^[0-9a-f]{32}$/);
+  assert.notEqual(bound, anonymous);
+  // A cookie planted by a sibling subdomain, echoed in the header, is not the session's token.
+  c.cookies.set('tucai_csrf', 'e'.repeat(32));
+  assertJsonError(await c.request('POST', '/api/auth/logout', { csrf: false, headers: { 'x-csrf-token': 'e'.repeat(32) } }),
+    403, 'csrf_failed');
+  assert.equal((await c.get('/api/auth/me')).status, 200, 'still signed in');
+  // The server puts the session's token back in the cookie; with it the same request passes.
+  assert.equal(c.cookies.get('tucai_csrf'), bound);
+  assert.equal((await c.post('/api/auth/logout')).status, 200);
+  assertJsonError(await c.get('/api/auth/me'), 401, 'unauthenticated');
+});
+
 test('a disabled account is signed out and cannot sign in', async () => {
   const c = server.client();
   tucai(['user', 'add', '--data', server.data, '--username', 'temp', '--role', 'operator'], { env: { TUCAI_NEW_PASSWORD: 'temporary password' } });

@@ -52,8 +52,8 @@ function nchwToNhwc(x, c, h, w) {
 // RVM at the engine's sizes (W x H); the photos are scaled to cover and centre-cropped.
 const rvmCases = [
   ['dev/hivision_test0.jpg', '512x640'],
-  ['dev/deepface_img26.jpg', '768x1024'],
-  ['dev/deepface_img5.jpg', '1024x768'],
+  ['dev/deepface_img26.jpg', '384x512'],
+  ['dev/deepface_img5.jpg', '512x640'],
 ];
 for (const [photo, size] of rvmCases) {
   test(`rvm onnx matches tfjs on ${photo} at ${size}`, () => {

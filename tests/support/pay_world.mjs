@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { BIN, Client, startServer, tempDir } from '../e2e/support/server.mjs';
+import { BIN, Client, DEV_ENV, startServer, tempDir } from '../e2e/support/server.mjs';
 import { startFakeWechatpay, writeMerchantFiles } from './fake_wechatpay.mjs';
 import { idNumber } from '../e2e/support/idcard.mjs';
 
@@ -77,7 +77,7 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db
 
 async function setUp(world, students) {
   const { dir } = world;
-  const tucai = (args, e = {}) => execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...e } });
+  const tucai = (args, e = {}) => execFileSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...DEV_ENV, ...e } });
   tucai(['code', 'keygen', '--out', path.join(dir, 'code-keys')]);
   tucai(['user', 'add', '--username', 'op', '--role', 'operator', '--name', '运营', '--data', dir,
     ...(world.db ? ['--db', world.db] : [])], { TUCAI_NEW_PASSWORD: 'op-password-123' });

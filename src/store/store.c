@@ -51,14 +51,31 @@ static db_t *db_connect(store_t *st, err_t *err) {
   return db;
 }
 
+/* A migration is one text for both dialects: {{ID}} and {{BLOB}} name their types, and what only
+ * one of them can say (triggers) stands between {{SQLITE}} or {{POSTGRES}} and {{END}}. */
 static char *expand_tokens(const char *sql, enum db_dialect d) {
   const char *id = d == DB_SQLITE ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   const char *blob = d == DB_SQLITE ? "BLOB" : "BYTEA";
   size_t cap = strlen(sql) * 2 + 64, n = 0;
   char *out = malloc(cap);
+  int skipping = 0;
   for (const char *p = sql; *p;) {
     const char *with = NULL;
     size_t skip = 0;
+    if (!strncmp(p, "{{SQLITE}}", 10) || !strncmp(p, "{{POSTGRES}}", 12)) {
+      skipping = (p[2] == 'S') != (d == DB_SQLITE);
+      p += p[2] == 'S' ? 10 : 12;
+      continue;
+    }
+    if (!strncmp(p, "{{END}}", 7)) {
+      skipping = 0;
+      p += 7;
+      continue;
+    }
+    if (skipping) {
+      p++;
+      continue;
+    }
     if (!strncmp(p, "{{ID}}", 6)) with = id, skip = 6;
     else if (!strncmp(p, "{{BLOB}}", 8)) with = blob, skip = 8;
     if (with) {

@@ -30,6 +30,8 @@ static const setting settings[] = {
     {"student_session_ttl", "604800", "student session lifetime in seconds (sliding)", 0},
     {"secure_cookies", "0", "1 when served behind TLS: cookies get the Secure flag", 0},
     {"trust_proxy", "0", "1 behind nginx: take the client address from X-Forwarded-For", 0},
+    {"http_max_connections", "1000", "connections served at once; more are answered 503 at once (up to a quarter more, then they wait to be accepted)", 0},
+    {"http_per_ip_connections", "256", "connections per client address (0 = no limit; not applied with trust_proxy: all come from the proxy)", 0},
     {"events_max_streams", "400", "event streams (/api/student/events) open at once in this process; more get 503", 0},
     {"events_per_account", "2", "event streams open at once per student account; more get 429", 0},
     {"events_watch_ms", "250", "how often the one watcher asks the store which students changed while event streams are open (ms)", 0},

@@ -20,6 +20,7 @@ typedef struct app {
   struct blob_store *blobs;     /* encrypted photo files (blob/blob.h), opened by app_open */
   struct workcal *calendar;     /* working days for review due dates (collect/workcal.h) */
   struct photo_engine *photo;   /* loaded on first use by collect (collect_engine) */
+  struct notify_watch *watch;   /* the event streams' store watcher (notify/watch.h); serve only */
 } app;
 
 /* Opens what every subcommand that touches data needs, from the loaded settings: the data

@@ -50,6 +50,8 @@ http_server *api_server_new(app *a) {
       .max_body = (size_t)config_int(a->cfg, "max_body"),
       .max_upload = (size_t)config_int(a->cfg, "max_upload"),
       .trust_proxy = config_bool(a->cfg, "trust_proxy"),
+      .max_connections = (int)config_int(a->cfg, "http_max_connections"),
+      .per_ip_connections = (int)config_int(a->cfg, "http_per_ip_connections"),
       .secure_cookies = a->secure_cookies,
       .ctx = a,
       .lookup_session = lookup_session,

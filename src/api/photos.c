@@ -13,6 +13,7 @@
 #include "app.h"
 #include "collect/collect.h"
 #include "notify/notify.h"
+#include "notify/watch.h"
 #include "util/clock.h"
 #include "util/image_type.h"
 
@@ -106,11 +107,16 @@ static int status(http_req *req, http_resp *resp) {
 
 /* ---- server-sent events ------------------------------------------------------------------- */
 
+/* A stream reads the student's status and inbox when it starts and whenever the store's watcher
+ * (notify/watch.h) says the account changed; in between it waits holding no store connection.
+ * Streams are capped per account and per process (events_per_account, events_max_streams). */
 typedef struct events {
   app *app;
+  notify_watch_sub *sub;
   int64_t account;
   int64_t last_inbox;
   char *last_status;      /* the last status sent, compact JSON, to send only changes */
+  int must_read;          /* at the start, and after the watcher reported a change */
   double started;
   double last_beat;
   char *pending;          /* what did not fit in the last buffer */
@@ -119,6 +125,7 @@ typedef struct events {
 
 static void events_free(void *p) {
   events *e = p;
+  notify_watch_unsubscribe(e->sub);
   free(e->pending);
   free(e->last_status);
   free(e);
@@ -182,23 +189,49 @@ static int events_next(void *ctx, char *buf, size_t max) {
       return (int)n;
     }
     double now = clock_mono_s();
-    /* Streams end after a while; browsers reconnect (EventSource) and get the current state. */
+    /* Streams end after a while; browsers reconnect (EventSource) and get the current state,
+     * which also brings what no trigger records (a batch window that opened or closed). */
     if (now - e->started > 55) return -1;
-    if (poll_changes(e) < 0) return -1;
-    if (e->pending_off < e->pending_len) continue;
-    if (now - e->last_beat > 15) {
+    if (e->must_read) {
+      e->must_read = 0;
+      if (poll_changes(e) < 0) return -1;
+      if (e->pending_off < e->pending_len) continue;
+    }
+    if (now - e->last_beat >= 15) {
       e->last_beat = now;
       queue_event(e, "ping", "{}");
       continue;
     }
-    clock_sleep_ms(150);
+    /* Wait in slices of a second: between them the server sees whether the page was closed. */
+    double until = e->last_beat + 15;
+    if (until > e->started + 55.5) until = e->started + 55.5;
+    if (until > now + 1) until = now + 1;
+    int woke = notify_watch_wait(e->sub, until);
+    if (woke < 0) return -1; /* the server is stopping */
+    if (woke == 0) return 0;
+    e->must_read = 1;
   }
 }
 
 static int events_route(http_req *req, http_resp *resp) {
+  app *a = api_app(req);
+  int64_t account = api_session(req)->user_id;
+  notify_watch_sub *sub = NULL;
+  int rc = a->watch ? notify_watch_subscribe(a->watch, account, &sub) : NOTIFY_WATCH_FULL;
+  if (rc == NOTIFY_WATCH_ACCOUNT_FULL) {
+    resp_header(resp, "Retry-After", "30");
+    return resp_error(resp, 429, "too_many_streams", "您在太多页面上打开了进度提醒，请关闭其他页面后再试");
+  }
+  if (rc < 0) {
+    resp_header(resp, "Retry-After", "10");
+    return resp_error(resp, 503, "server_busy", "服务器繁忙，请稍后再试");
+  }
   events *e = calloc(1, sizeof *e);
-  e->app = api_app(req);
-  e->account = api_session(req)->user_id;
+  if (!e) abort();
+  e->app = a;
+  e->sub = sub;
+  e->account = account;
+  e->must_read = 1;
   const char *after = req_query(req, "after");
   if (!after) after = req_header(req, "Last-Event-ID");
   e->last_inbox = after ? strtoll(after, NULL, 10) : 0;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "notify/watch.h"
 
 static int healthz(http_req *req, http_resp *resp) {
   /* Healthy means the store answers: a node that lost its database should leave the pool. */
@@ -27,14 +28,22 @@ static int metrics(http_req *req, http_resp *resp) {
     store_put(a->store, db);
   }
   char *http = http_metrics_render();
-  char jobs[512];
+  char jobs[1024];
   int n = snprintf(jobs, sizeof jobs,
                    "# HELP tucai_jobs Jobs in the queue by state (all nodes).\n# TYPE tucai_jobs gauge\n"
                    "tucai_jobs{state=\"queued\"} %lld\ntucai_jobs{state=\"running\"} %lld\n"
                    "tucai_jobs{state=\"failed\"} %lld\n"
                    "# HELP tucai_workers_busy Job workers of this process running a job.\n"
-                   "# TYPE tucai_workers_busy gauge\ntucai_workers_busy %d\n",
-                   (long long)queued, (long long)running, (long long)failed, jobs_pool_busy(a->jobs));
+                   "# TYPE tucai_workers_busy gauge\ntucai_workers_busy %d\n"
+                   "# HELP tucai_store_statements_total Statements this process ran on the store.\n"
+                   "# TYPE tucai_store_statements_total counter\ntucai_store_statements_total %llu\n"
+                   "# HELP tucai_event_streams Event streams open in this process.\n"
+                   "# TYPE tucai_event_streams gauge\ntucai_event_streams %d\n"
+                   "# HELP tucai_event_watch_polls_total Store polls of the event streams' watcher.\n"
+                   "# TYPE tucai_event_watch_polls_total counter\ntucai_event_watch_polls_total %llu\n",
+                   (long long)queued, (long long)running, (long long)failed, jobs_pool_busy(a->jobs),
+                   (unsigned long long)store_statements_total(), notify_watch_streams(a->watch),
+                   (unsigned long long)notify_watch_polls(a->watch));
   size_t hl = strlen(http), jl = n > 0 && (size_t)n < sizeof jobs ? (size_t)n : 0;
   char *text = malloc(hl + jl + 1);
   memcpy(text, http, hl);

@@ -15,6 +15,7 @@
 #include "maintenance/maintenance.h"
 #include "office/retention.h"
 #include "notify/notify.h"
+#include "notify/watch.h"
 #include "util/log.h"
 
 static const char *serve_usage =
@@ -106,9 +107,12 @@ static int run(int argc, char **argv, int with_http) {
 
   http_server *srv = NULL;
   if (with_http) {
+    a.watch = notify_watch_start(a.store, (int)config_int(a.cfg, "events_watch_ms"),
+                                 (int)config_int(a.cfg, "events_max_streams"), (int)config_int(a.cfg, "events_per_account"));
     srv = api_server_new(&a);
     if (http_server_start(srv, config_str(a.cfg, "listen"), &err) < 0) {
       http_server_free(srv);
+      notify_watch_free(a.watch);
       cli_close_app(&a);
       return cli_fail(&err);
     }
@@ -127,6 +131,7 @@ static int run(int argc, char **argv, int with_http) {
   sigwait(&set, &sig);
   log_info("shutting down", "signal", sig == SIGTERM ? "TERM" : "INT", NULL);
   int64_t grace = config_int(a.cfg, "shutdown_grace") * 1000;
+  notify_watch_stop(a.watch); /* open event streams end, so they do not hold the grace up */
   if (srv) http_server_stop(srv, grace);
   if (jobs_pool_stop(a.jobs, grace)) {
     /* A handler is still running on a worker thread; its job is back in the queue. Leave now
@@ -135,6 +140,7 @@ static int run(int argc, char **argv, int with_http) {
     _exit(0);
   }
   http_server_free(srv);
+  notify_watch_free(a.watch);
   cli_close_app(&a);
   log_info("stopped", NULL);
   return 0;

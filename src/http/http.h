@@ -101,8 +101,10 @@ int resp_bytes(http_resp *resp, int status, const char *mime, const void *data, 
 int resp_file(http_resp *resp, int status, const char *mime, const char *path); /* streams it */
 int resp_error(http_resp *resp, int status, const char *code, const char *message);
 void resp_header(http_resp *resp, const char *name, const char *value);
-/* Server-sent events: `next` is polled until it returns <0; it writes the next event into buf
- * (up to max bytes) and returns its length, 0 to wait a little and poll again. */
+/* Server-sent events: `next` is called until it returns <0; it writes the next event into buf
+ * (up to max bytes) and returns its length, or 0 when there is nothing yet: the server then checks
+ * that the client is still there and calls again, so `next` should wait (about a second, without
+ * holding a store connection) before it returns 0. */
 typedef int (*http_sse_next)(void *ctx, char *buf, size_t max);
 int resp_sse(http_resp *resp, http_sse_next next, void *ctx, void (*free_ctx)(void *));
 /* Session cookie handling for the sign-in handlers. Setting one also moves the client's CSRF

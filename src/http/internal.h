@@ -49,7 +49,9 @@ typedef struct req_ctx {
   char *buf;
   size_t buf_len, buf_cap;
   size_t limit;
+  size_t body_seen;           /* body bytes received, whatever the route does with them */
   int too_large;
+  int cut;                    /* the body passed its route's limit; the 413 is decided */
   struct MHD_PostProcessor *pp;
   FILE *upload_fp;            /* file being written */
   int upload_cap;             /* allocated uploads */

@@ -1,8 +1,10 @@
 /* response.c: what handlers answer with, and turning it into an MHD response with the headers
  * every response carries (request id, security headers, the CSRF cookie for new clients). */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,12 +117,26 @@ typedef struct sse_state {
   void *ctx;
 } sse_state;
 
+/* Whether the client closed its end. MHD only notices when it writes, and a quiet stream writes
+ * rarely: without this, a closed page would hold its stream (and its place under the caps) until
+ * the next heartbeat. */
+static int client_gone(req_ctx *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+  if (!ci) return 0;
+  char b;
+  ssize_t n = recv(ci->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static ssize_t sse_reader(void *cls, uint64_t pos, char *buf, size_t max) {
   (void)pos;
   req_ctx *c = cls;
-  int n = c->resp.sse_next(c->resp.sse_ctx, buf, max);
-  if (n < 0) return MHD_CONTENT_READER_END_OF_STREAM;
-  return n;
+  for (;;) {
+    int n = c->resp.sse_next(c->resp.sse_ctx, buf, max);
+    if (n < 0) return MHD_CONTENT_READER_END_OF_STREAM;
+    if (n > 0) return n;
+    if (client_gone(c)) return MHD_CONTENT_READER_END_WITH_ERROR;
+  }
 }
 
 static ssize_t file_reader(void *cls, uint64_t pos, char *buf, size_t max) {

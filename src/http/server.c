@@ -6,10 +6,17 @@
  * body is read. The handler runs on the last call. completed() logs, records metrics and frees.
  *
  * Threads: one per connection (MHD_USE_THREAD_PER_CONNECTION), so a slow upload or a
- * server-sent-event stream never blocks another client. */
+ * server-sent-event stream never blocks another client.
+ *
+ * Full: past opts.max_connections open connections, a request is answered 503 with Retry-After
+ * and its connection closed, instead of MHD's silent close at its own limit (set a quarter
+ * higher, so there is room to say so). Bodies: a body, chunked or not, is held to its route's
+ * limit (multipart: max_upload plus 64 KiB in all, whatever the parts): 413 (upload_too_large,
+ * body_too_large). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +35,7 @@ struct http_server {
   pthread_mutex_t lock;
   int in_flight;
   int stopping;
+  atomic_int open_connections;
 };
 
 http_server *http_server_new(const http_server_opts *opts) {
@@ -80,6 +88,35 @@ static enum MHD_Result answer_error(req_ctx *c, int status, const char *code, co
   resp_reset(&c->resp);
   resp_error(&c->resp, status, code, msg);
   return answer_early(c);
+}
+
+/* The server is full: say so and close this connection, which frees a place. */
+static enum MHD_Result answer_full(req_ctx *c) {
+  c->req.route = "full";
+  resp_reset(&c->resp);
+  resp_error(&c->resp, 503, "server_busy", "服务器繁忙，请稍后再试");
+  resp_header(&c->resp, "Retry-After", "5");
+  resp_header(&c->resp, "Connection", "close");
+  return answer_early(c);
+}
+
+/* A body grew past its limit while it was read (a chunked one announces no length). Try to
+ * answer 413 at once and close; MHD before 1.0 (Debian 12 has 0.9.75) refuses a response while
+ * the body is being read, so there the rest is read and thrown away and the 413 goes after it,
+ * unless the body runs on past twice the limit plus 1 MiB: then the connection is closed without
+ * an answer, so an endless body ties up nothing. */
+static enum MHD_Result body_too_large(req_ctx *c) {
+  if (!c->cut) {
+    c->cut = c->too_large = 1;
+    resp_reset(&c->resp);
+    resp_error(&c->resp, 413, (c->route->flags & HTTP_BODY_MULTIPART) ? "upload_too_large" : "body_too_large",
+               (c->route->flags & HTTP_BODY_MULTIPART) ? "文件过大" : "请求内容过大");
+    resp_header(&c->resp, "Connection", "close");
+    struct MHD_Response *r = resp_build(c);
+    if (MHD_queue_response(c->conn, 413, r) == MHD_YES) c->early_done = 1, c->resp.queued = 1;
+    MHD_destroy_response(r);
+  }
+  return c->body_seen / 2 > c->limit + (1 << 20) ? MHD_NO : MHD_YES;
 }
 
 static void find_client_ip(req_ctx *c) {
@@ -190,10 +227,10 @@ static enum MHD_Result admit(req_ctx *c, const char *method, const char *url) {
 
 static int run_handler(req_ctx *c) {
   int flags = c->route->flags;
+  if (c->too_large && (flags & HTTP_BODY_MULTIPART)) return err_set(&c->req.err, 413, "upload_too_large", "文件过大");
   if (c->too_large) return err_set(&c->req.err, 413, "body_too_large", "请求内容过大");
   if (flags & HTTP_BODY_MULTIPART) {
     multipart_finish(c);
-    if (c->too_large) return err_set(&c->req.err, 413, "upload_too_large", "文件过大");
     if (c->body_invalid) return err_set(&c->req.err, 400, "invalid_multipart", "上传内容格式有误");
   } else if (flags & (HTTP_BODY_JSON | HTTP_BODY_RAW)) {
     c->req.body = c->buf ? c->buf : "";
@@ -233,6 +270,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     pthread_mutex_lock(&s->lock);
     s->in_flight++;
     pthread_mutex_unlock(&s->lock);
+    int max = s->opts.max_connections > 0 ? s->opts.max_connections : 1000;
+    if (atomic_load(&s->open_connections) > max) return answer_full(c);
     return admit(c, method, url);
   }
   if (c->early_done) {
@@ -243,21 +282,22 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
     return has_body(c) ? MHD_YES : queue(c);
   }
   if (*upload_size) {
+    c->body_seen += *upload_size;
+    if (c->body_seen > c->limit) {
+      *upload_size = 0;
+      return body_too_large(c);
+    }
     if (c->route->flags & HTTP_BODY_MULTIPART) {
       multipart_feed(c, upload_data, *upload_size);
-    } else if (!c->too_large) {
-      if (c->buf_len + *upload_size > c->limit) {
-        c->too_large = 1;
-      } else {
-        if (c->buf_len + *upload_size + 1 > c->buf_cap) {
-          c->buf_cap = (c->buf_len + *upload_size + 1) * 2;
-          if (c->buf_cap > c->limit + 1) c->buf_cap = c->limit + 1;
-          c->buf = realloc(c->buf, c->buf_cap);
-        }
-        memcpy(c->buf + c->buf_len, upload_data, *upload_size);
-        c->buf_len += *upload_size;
-        c->buf[c->buf_len] = 0;
+    } else {
+      if (c->buf_len + *upload_size + 1 > c->buf_cap) {
+        c->buf_cap = (c->buf_len + *upload_size + 1) * 2;
+        if (c->buf_cap > c->limit + 1) c->buf_cap = c->limit + 1;
+        c->buf = realloc(c->buf, c->buf_cap);
       }
+      memcpy(c->buf + c->buf_len, upload_data, *upload_size);
+      c->buf_len += *upload_size;
+      c->buf[c->buf_len] = 0;
     }
     *upload_size = 0;
     return MHD_YES;
@@ -314,6 +354,14 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
   pthread_mutex_unlock(&s->lock);
 }
 
+static void connection_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+  (void)conn, (void)socket_context;
+  http_server *s = cls;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) atomic_fetch_add(&s->open_connections, 1);
+  else if (code == MHD_CONNECTION_NOTIFY_CLOSED) atomic_fetch_sub(&s->open_connections, 1);
+}
+
 static int parse_listen(const char *listen, struct sockaddr_in *sa, err_t *err) {
   char host[128];
   const char *colon = strrchr(listen, ':');
@@ -334,13 +382,17 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, err_t *err) 
 int http_server_start(http_server *s, const char *listen, err_t *err) {
   struct sockaddr_in sa;
   if (parse_listen(listen, &sa, err) < 0) return -1;
+  unsigned max = s->opts.max_connections > 0 ? (unsigned)s->opts.max_connections : 1000;
+  unsigned hard_limit = max + max / 4 + 16;
+  /* Behind a proxy every connection comes from it: a per-address limit would cap the site. */
+  unsigned per_ip = s->opts.trust_proxy || s->opts.per_ip_connections <= 0 ? 0 : (unsigned)s->opts.per_ip_connections;
   s->daemon = MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
           MHD_USE_ERROR_LOG,
       0, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED,
-      completed_cb, s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_CONNECTION_TIMEOUT,
-      (unsigned)120, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-      (unsigned)1, MHD_OPTION_END);
+      completed_cb, s, MHD_OPTION_NOTIFY_CONNECTION, connection_cb, s, MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+      MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
   if (!s->daemon) return err_set(err, 0, "listen_failed", "cannot listen on %s", listen);
   const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
   s->port = di ? di->port : ntohs(sa.sin_port);

@@ -26,6 +26,8 @@ typedef struct http_server_opts {
   size_t max_body;        /* largest JSON, form or raw body in bytes */
   size_t max_upload;      /* largest uploaded file in bytes */
   int trust_proxy;        /* behind nginx: the client address is X-Forwarded-For's last entry */
+  int max_connections;    /* connections served at once; beyond, a 503 with Retry-After (0: 1000) */
+  int per_ip_connections; /* per client address, 0 = no limit; ignored with trust_proxy */
   int secure_cookies;     /* behind TLS: cookies get Secure */
   void *ctx;              /* handed to handlers as req->ctx and to lookup_session */
   http_session_lookup lookup_session; /* NULL: every caller is anonymous */

@@ -99,7 +99,10 @@ static int64_t sq_run(void *c, const char *sql, const db_val *params, db_res *re
     sqlite3_finalize(st);
     return -1;
   }
-  int64_t changed = sqlite3_stmt_readonly(st) ? 0 : sqlite3_total_changes64(db) - before;
+  /* Rows the statement itself changed, as PostgreSQL counts them: not the rows its triggers
+   * wrote (student_changes), which callers' compare-and-swap checks (n == 1) must not see. The
+   * total tells whether this statement changed anything (sqlite3_changes keeps the last DML's). */
+  int64_t changed = sqlite3_stmt_readonly(st) || sqlite3_total_changes64(db) == before ? 0 : sqlite3_changes64(db);
   sqlite3_finalize(st);
   return changed;
 }

@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +51,31 @@ static db_t *db_connect(store_t *st, err_t *err) {
   return db;
 }
 
+/* A migration is one text for both dialects: {{ID}} and {{BLOB}} name their types, and what only
+ * one of them can say (triggers) stands between {{SQLITE}} or {{POSTGRES}} and {{END}}. */
 static char *expand_tokens(const char *sql, enum db_dialect d) {
   const char *id = d == DB_SQLITE ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   const char *blob = d == DB_SQLITE ? "BLOB" : "BYTEA";
   size_t cap = strlen(sql) * 2 + 64, n = 0;
   char *out = malloc(cap);
+  int skipping = 0;
   for (const char *p = sql; *p;) {
     const char *with = NULL;
     size_t skip = 0;
+    if (!strncmp(p, "{{SQLITE}}", 10) || !strncmp(p, "{{POSTGRES}}", 12)) {
+      skipping = (p[2] == 'S') != (d == DB_SQLITE);
+      p += p[2] == 'S' ? 10 : 12;
+      continue;
+    }
+    if (!strncmp(p, "{{END}}", 7)) {
+      skipping = 0;
+      p += 7;
+      continue;
+    }
+    if (skipping) {
+      p++;
+      continue;
+    }
     if (!strncmp(p, "{{ID}}", 6)) with = id, skip = 6;
     else if (!strncmp(p, "{{BLOB}}", 8)) with = blob, skip = 8;
     if (with) {
@@ -234,11 +252,17 @@ void store_put(store_t *st, db_t *db) {
 
 enum db_dialect db_dialect(const db_t *db) { return db->drv->dialect; }
 
+static atomic_uint_fast64_t statements;
+
+uint64_t store_statements_total(void) { return (uint64_t)atomic_load_explicit(&statements, memory_order_relaxed); }
+
 int64_t db_exec_a(db_t *db, err_t *err, const char *sql, const db_val *params) {
+  atomic_fetch_add_explicit(&statements, 1, memory_order_relaxed);
   return db->drv->run(db->conn, sql, params, NULL, err, &db->unique_violation);
 }
 
 db_res *db_query_a(db_t *db, err_t *err, const char *sql, const db_val *params) {
+  atomic_fetch_add_explicit(&statements, 1, memory_order_relaxed);
   db_res *r = calloc(1, sizeof *r);
   if (db->drv->run(db->conn, sql, params, r, err, &db->unique_violation) < 0) {
     db_res_free(r);

@@ -59,6 +59,9 @@ db_t *store_get(store_t *st, err_t *err);
 void store_put(store_t *st, db_t *db);
 /* Highest applied migration version. */
 int store_schema_version(store_t *st);
+/* Statements this process has run on any store (every db_exec/db_query), for /metrics and
+ * bench/events.mjs: what the load on the database costs, counted where it is spent. */
+uint64_t store_statements_total(void);
 
 enum db_dialect db_dialect(const db_t *db);
 

@@ -103,7 +103,8 @@ static int add_tree(writer *w, const char *dir, const char *rel, const char *pre
     if (!S_ISREG(st.st_mode)) continue;
     char real[PATH_MAX], key_real[PATH_MAX];
     if (w->master_key && realpath(full, real) && realpath(w->master_key, key_real) && !strcmp(real, key_real)) continue;
-    if (has_suffix(nm, ".key")) {
+    /* Keys, and a rotation's new and old master keys (backup/rotate.h). */
+    if (has_suffix(nm, ".key") || has_suffix(nm, ".key.new") || has_suffix(nm, ".key.old")) {
       fprintf(w->say, "backup: left out %s (a private key: keep it apart from backups)\n", full);
       continue;
     }

@@ -13,7 +13,8 @@
  * (blob.h), so the files copied next include every object the copy names.
  * Never in a backup: the master key (whoever holds the backup and the key reads every photo, so
  * the key is kept apart, and the backup says so on stderr) and every other *.key file of the data
- * directory (the operator's signing key, an issuer's private key): they are listed, not copied.
+ * directory (the operator's signing key, an issuer's private key, a key rotation's *.key.new and
+ * *.key.old): they are listed, not copied.
  *
  * Restore refuses a directory that is not empty, unpacks into a sibling temporary directory while
  * hashing, compares every entry with the manifest (a missing, extra or changed entry refuses the

@@ -45,6 +45,9 @@ install -D -m 0644 "$ROOT/deploy/tucai.conf.example" "$PKG/etc/tucai/tucai.conf"
 DOC=$PKG/usr/share/doc/tucai
 install -D -m 0644 "$ROOT/deploy/debian/README.Debian" "$DOC/README.Debian"
 install -m 0644 "$ROOT/deploy/debian/copyright" "$DOC/copyright"
+install -D -m 0644 "$ROOT/docs/operations.md" "$DOC/operations.md"
+install -D -m 0644 "$ROOT/deploy/nginx-tucai.conf" "$DOC/examples/nginx-tucai.conf"
+install -m 0644 "$ROOT/deploy/prometheus/tucai-alerts.yml" "$ROOT/deploy/grafana/tucai-dashboard.json" "$DOC/examples/"
 printf 'tucai (%s) unstable; urgency=medium\n\n  * Built from the source tree by scripts/package-deb.sh.\n\n -- %s  %s\n' \
   "$VERSION" "$MAINTAINER" "$(date -R -d "@$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)")" | gzip -9n > "$DOC/changelog.gz"
 # The manual page is the binary's own --help (the reference that cannot drift from it).

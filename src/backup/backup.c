@@ -14,7 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backup/tar.h"
+#include "backup/archive.h"
+#include "export/tar.h"
 #include "util/clock.h"
 
 #define FORMAT "tucai-backup/1"
@@ -53,12 +54,14 @@ typedef struct writer {
   FILE *say;
   const char *data_dir, *master_key;
   err_t *err;
+  dev_t out_dev; /* the archive being written, when it lies inside the data directory */
+  ino_t out_ino;
 } writer;
 
 static int add_file(writer *w, const char *name, const char *path, int is_blob) {
   uint8_t sha[32];
   uint64_t size;
-  if (tar_put_file(w->out, name, path, sha, &size, w->err) < 0) return -1;
+  if (archive_put_file(w->out, name, path, sha, &size, w->err) < 0) return -1;
   char h[65];
   hex(sha, h);
   json_array_append_new(w->files, json_pack("{s:s, s:I, s:s}", "path", name, "size", (json_int_t)size, "sha256", h));
@@ -100,7 +103,7 @@ static int add_tree(writer *w, const char *dir, const char *rel, const char *pre
       rc = add_tree(w, dir, sub, prefix, is_blob);
       continue;
     }
-    if (!S_ISREG(st.st_mode)) continue;
+    if (!S_ISREG(st.st_mode) || (st.st_dev == w->out_dev && st.st_ino == w->out_ino)) continue;
     char real[PATH_MAX], key_real[PATH_MAX];
     if (w->master_key && realpath(full, real) && realpath(w->master_key, key_real) && !strcmp(real, key_real)) continue;
     /* Keys, and a rotation's new and old master keys (backup/rotate.h). */
@@ -109,8 +112,8 @@ static int add_tree(writer *w, const char *dir, const char *rel, const char *pre
       continue;
     }
     snprintf(name, sizeof name, "%s/%s", prefix, sub);
-    if (strlen(name) > TAR_NAME_MAX) {
-      fprintf(w->say, "backup: left out %s (name too long for the archive)\n", full);
+    if (strlen(name) > ARCHIVE_NAME_MAX || !tar_name_ok(name)) {
+      fprintf(w->say, "backup: left out %s (a name the archive does not take: A-Z a-z 0-9 . _ - /, 99 bytes)\n", full);
       continue;
     }
     rc = add_file(w, name, full, is_blob);
@@ -147,7 +150,9 @@ int backup_create(store_t *st, const char *db_url, const char *data_dir, const c
   int fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
   if (!out) return err_set(err, 0, "backup_write", "cannot write %s: %s", part, strerror(errno));
-  writer w = {out, json_array(), n, say, data_dir, master_key_path, err};
+  writer w = {out, json_array(), n, say, data_dir, master_key_path, err, 0, 0};
+  struct stat ost;
+  if (fstat(fd, &ost) == 0) w.out_dev = ost.st_dev, w.out_ino = ost.st_ino;
   int pg = is_postgres(db_url);
   /* The database first (see backup.h), into the data directory's tmp/ (same disk). */
   snprintf(snap, sizeof snap, "%s/tmp/backup-%d-%lld.%s", data_dir, (int)getpid(), (long long)clock_now_ms(),
@@ -175,11 +180,11 @@ int backup_create(store_t *st, const char *db_url, const char *data_dir, const c
     w.files = NULL;
     char *text = json_dumps(m, JSON_INDENT(1));
     json_decref(m);
-    rc = tar_put_bytes(out, MANIFEST, text, strlen(text), err);
+    rc = archive_put_bytes(out, MANIFEST, text, strlen(text), err);
     free(text);
   }
   json_decref(w.files);
-  if (rc == 0) rc = tar_finish(out, err);
+  if (rc == 0) rc = archive_finish(out, err);
   if (fflush(out) != 0 || fsync(fileno(out)) != 0) rc = rc ? rc : err_set(err, 0, "backup_write", "writing %s: %s", part, strerror(errno));
   fclose(out);
   if (rc == 0 && rename(part, out_path) != 0) rc = err_set(err, 0, "backup_write", "rename to %s: %s", out_path, strerror(errno));
@@ -238,7 +243,7 @@ static int target_of(const char *name, const char *tmp, char *out, size_t n) {
 }
 
 typedef struct seen {
-  char name[TAR_NAME_MAX + 1];
+  char name[ARCHIVE_NAME_MAX + 1];
   uint64_t size;
   char sha[65];
 } seen;
@@ -280,9 +285,9 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, F
   char *manifest = NULL, dump[PATH_MAX + 128] = "";
   int rc = 0, has_sqlite = 0;
   for (;;) {
-    char name[TAR_NAME_MAX + 1], path[PATH_MAX + 128];
+    char name[ARCHIVE_NAME_MAX + 1], path[PATH_MAX + 128];
     uint64_t size;
-    int r = tar_next(in, name, &size, err);
+    int r = archive_next(in, name, &size, err);
     if (r <= 0) {
       rc = r;
       break;
@@ -295,7 +300,7 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, F
       }
       manifest = calloc(1, (size_t)size + 1);
       FILE *mem = fmemopen(manifest, (size_t)size + 1, "w");
-      rc = tar_read_body(in, size, mem, sha, err);
+      rc = archive_read_body(in, size, mem, sha, err);
       fclose(mem);
       if (rc < 0) break;
       continue;
@@ -312,7 +317,7 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, F
       rc = err_set(err, 0, "restore_write", "cannot write %s: %s", path, strerror(errno));
       break;
     }
-    rc = tar_read_body(in, size, to, sha, err);
+    rc = archive_read_body(in, size, to, sha, err);
     if (fflush(to) != 0 || fsync(fileno(to)) != 0) rc = rc ? rc : err_set(err, 0, "restore_write", "writing %s", path);
     fclose(to);
     if (rc < 0) break;

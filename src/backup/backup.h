@@ -1,7 +1,7 @@
 /* backup: a consistent copy of a running installation in one file, its restore, and a check that
  * every stored photo decrypts.
  *
- * A backup is a tar archive (backup/tar.h), written to FILE.part and renamed when complete:
+ * A backup is a tar archive (backup/archive.h), written to FILE.part and renamed when complete:
  *   db/tucai.db       SQLite's online backup of the store (store_snapshot), or
  *   db/tucai.pgdump   pg_dump --format=custom of the PostgreSQL database
  *   blobs/<xx>/<ref>  every file of the "dir" blob store (ciphertext as stored; "db" blobs are in

@@ -7,7 +7,7 @@
 // and `tucai verify` decrypts every object. A backup is never the master key; an altered or cut
 // backup is refused and leaves nothing behind; a non-empty directory is refused.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -114,6 +114,22 @@ for (const store of ['sqlite', 'postgres']) describe(`backup and restore (${stor
         if (a.images.standardized) assert.equal((await c.get(a.images.standardized)).status, 200);
       }
     }
+  });
+
+  test('a backup written into the data directory leaves itself out, and names it cannot carry', () => {
+    const odd = path.join(w.dir, '名单 副本.txt');
+    fs.writeFileSync(odd, 'x');
+    const inside = path.join(w.dir, 'inside.tar');
+    const r = tucai(['backup', '-o', inside, '--data', w.dir, ...dbArgs]);
+    fs.rmSync(odd);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /left out .*名单 副本\.txt/);
+    const list = execFileSync('tar', ['tf', inside]).toString().trim().split('\n');
+    assert.equal(list.at(-1), 'manifest.json', 'any tar lists it; the manifest comes last');
+    assert.ok(list.includes('files/code-keys/issuer.pub'));
+    assert.ok(!list.some((f) => f.includes('inside.tar')), list.join('\n'));
+    assert.ok(!list.some((f) => f.endsWith('.key')), 'no private key');
+    fs.rmSync(inside);
   });
 
   test('an altered, cut or misdirected backup is refused and leaves nothing behind', () => {

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "maintenance/gauges.h"
 #include "notify/watch.h"
+#include "util/clock.h"
 
 static int healthz(http_req *req, http_resp *resp) {
   /* Healthy means the store answers: a node that lost its database should leave the pool. */
@@ -16,41 +18,39 @@ static int healthz(http_req *req, http_resp *resp) {
   return resp_json(resp, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-/* The server's request metrics, then the job queue's depth by state (all nodes, from the store)
- * and this process's busy workers. */
+/* The server's request metrics, then the operators' gauges (maintenance/gauges.h: the queue, photo
+ * outcomes, review due times, payment notices, the data disk) and this process's busy workers. A
+ * store that does not answer leaves its gauges out: the alert on a missing series fires. */
 static int metrics(http_req *req, http_resp *resp) {
   app *a = api_app(req);
-  int64_t queued = 0, running = 0, failed = 0;
   err_t err = {0};
+  char *gauges = NULL;
   db_t *db = store_get(a->store, &err);
   if (db) {
-    jobs_counts(db, &queued, &running, &failed, &err);
+    gauges = gauges_render(db, a->data_dir, clock_now_ms(), &err);
     store_put(a->store, db);
   }
   char *http = http_metrics_render();
-  char jobs[1024];
-  int n = snprintf(jobs, sizeof jobs,
-                   "# HELP tucai_jobs Jobs in the queue by state (all nodes).\n# TYPE tucai_jobs gauge\n"
-                   "tucai_jobs{state=\"queued\"} %lld\ntucai_jobs{state=\"running\"} %lld\n"
-                   "tucai_jobs{state=\"failed\"} %lld\n"
-                   "# HELP tucai_workers_busy Job workers of this process running a job.\n"
-                   "# TYPE tucai_workers_busy gauge\ntucai_workers_busy %d\n"
-                   "# HELP tucai_store_statements_total Statements this process ran on the store.\n"
-                   "# TYPE tucai_store_statements_total counter\ntucai_store_statements_total %llu\n"
-                   "# HELP tucai_event_streams Event streams open in this process.\n"
-                   "# TYPE tucai_event_streams gauge\ntucai_event_streams %d\n"
-                   "# HELP tucai_event_watch_polls_total Store polls of the event streams' watcher.\n"
-                   "# TYPE tucai_event_watch_polls_total counter\ntucai_event_watch_polls_total %llu\n",
-                   (long long)queued, (long long)running, (long long)failed, jobs_pool_busy(a->jobs),
-                   (unsigned long long)store_statements_total(), notify_watch_streams(a->watch),
-                   (unsigned long long)notify_watch_polls(a->watch));
-  size_t hl = strlen(http), jl = n > 0 && (size_t)n < sizeof jobs ? (size_t)n : 0;
-  char *text = malloc(hl + jl + 1);
+  char busy[1024];
+  snprintf(busy, sizeof busy,
+           "# HELP tucai_workers_busy Job workers of this process running a job.\n"
+           "# TYPE tucai_workers_busy gauge\ntucai_workers_busy %d\n"
+           "# HELP tucai_store_statements_total Statements this process ran on the store.\n"
+           "# TYPE tucai_store_statements_total counter\ntucai_store_statements_total %llu\n"
+           "# HELP tucai_event_streams Event streams open in this process.\n"
+           "# TYPE tucai_event_streams gauge\ntucai_event_streams %d\n"
+           "# HELP tucai_event_watch_polls_total Store polls of the event streams' watcher.\n"
+           "# TYPE tucai_event_watch_polls_total counter\ntucai_event_watch_polls_total %llu\n",
+           jobs_pool_busy(a->jobs), (unsigned long long)store_statements_total(), notify_watch_streams(a->watch),
+           (unsigned long long)notify_watch_polls(a->watch));
+  size_t hl = strlen(http), gl = gauges ? strlen(gauges) : 0, bl = strlen(busy);
+  char *text = malloc(hl + gl + bl + 1);
   memcpy(text, http, hl);
-  memcpy(text + hl, jobs, jl);
-  text[hl + jl] = 0;
+  if (gl) memcpy(text + hl, gauges, gl);
+  memcpy(text + hl + gl, busy, bl + 1);
   free(http);
-  resp_bytes(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, hl + jl);
+  free(gauges);
+  resp_bytes(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, hl + gl + bl);
   free(text);
   return 0;
 }

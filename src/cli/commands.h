@@ -21,6 +21,9 @@ int cli_code(int argc, char **argv);
 int cli_registry(int argc, char **argv);
 int cli_doctor(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
+int cli_verify(int argc, char **argv);
 
 /* The table, ending with {0}. */
 extern const cli_command cli_commands[];

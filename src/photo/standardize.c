@@ -15,10 +15,7 @@
 
 #include "photo/stages.h"
 #include "util/clock.h"
-
-#ifndef TUCAI_SOURCE_DIR
-#define TUCAI_SOURCE_DIR "."
-#endif
+#include "util/share.h"
 
 /* BlazeFace scores: people score above 0.9 on the dev set, dogs and patterns 0.5-0.6. */
 #define PHOTO_FACE_SCORE 0.75f
@@ -48,13 +45,15 @@ static void init_vips(void) {
 }
 
 const char *photo_default_models_dir(void) {
+  static char dir[4096];
   const char *env = getenv("TUCAI_MODELS");
-  return env && *env ? env : TUCAI_SOURCE_DIR "/models";
+  return env && *env ? env : share_path("models", dir, sizeof dir);
 }
 
 const char *photo_default_profiles_dir(void) {
+  static char dir[4096];
   const char *env = getenv("TUCAI_PROFILES");
-  return env && *env ? env : TUCAI_SOURCE_DIR "/profiles";
+  return env && *env ? env : share_path("profiles", dir, sizeof dir);
 }
 
 photo_engine *photo_engine_open(const char *models_dir, err_t *err) {

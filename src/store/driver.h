@@ -25,6 +25,9 @@ typedef struct db_driver {
   /* Runs one statement; fills `res` when non-NULL; returns rows changed or -1. */
   int64_t (*run)(void *conn, const char *sql, const db_val *params, db_res *res, err_t *err, int *unique_violation);
   int (*script)(void *conn, const char *sql, err_t *err);
+  /* A consistent copy of the whole database into a new file at path, taken while others write
+   * (SQLite's online backup API); NULL where the database has its own tool (pg_dump). */
+  int (*snapshot)(void *conn, const char *path, err_t *err);
 } db_driver;
 
 extern const db_driver db_sqlite_driver;

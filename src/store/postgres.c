@@ -115,4 +115,4 @@ static int pg_script(void *conn, const char *sql, err_t *err) {
   return rc;
 }
 
-const db_driver db_postgres_driver = {DB_POSTGRES, pg_connect, pg_disconnect, pg_run, pg_script};
+const db_driver db_postgres_driver = {DB_POSTGRES, pg_connect, pg_disconnect, pg_run, pg_script, NULL};

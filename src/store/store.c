@@ -174,6 +174,16 @@ void store_close(store_t *st) {
 enum db_dialect store_dialect(const store_t *st) { return st->drv->dialect; }
 int store_schema_version(store_t *st) { return st->schema_version; }
 
+int store_snapshot(store_t *st, const char *path, err_t *err) {
+  if (!st->drv->snapshot)
+    return err_set(err, 400, "snapshot_unsupported", "this database is copied with its own tool (pg_dump)");
+  db_t *db = store_get(st, err);
+  if (!db) return -1;
+  int rc = st->drv->snapshot(db->conn, path, err);
+  store_put(st, db);
+  return rc;
+}
+
 /* Threads waiting for a connection queue up; a returned connection is handed straight to the
  * first of them (FIFO, one wake-up). With more threads than connections this keeps the p99 tail
  * short: no thread waits through rounds it keeps losing to newcomers. */

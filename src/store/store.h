@@ -57,6 +57,9 @@ enum db_dialect store_dialect(const store_t *st);
 /* Borrow and return a connection. store_get waits while all are busy; NULL only on error. */
 db_t *store_get(store_t *st, err_t *err);
 void store_put(store_t *st, db_t *db);
+/* A consistent copy of an SQLite store into a new file at path while others keep writing
+ * (SQLite's online backup API). PostgreSQL answers 400 "snapshot_unsupported": use pg_dump. */
+int store_snapshot(store_t *st, const char *path, err_t *err);
 /* Highest applied migration version. */
 int store_schema_version(store_t *st);
 /* Statements this process has run on any store (every db_exec/db_query), for /metrics and

@@ -36,4 +36,21 @@ void vault_lookup_hash(const char *purpose, const char *value, char out[65]);
 int vault_wrap_key(const uint8_t key[32], uint8_t wrapped[VAULT_WRAPPED_BYTES]);
 int vault_unwrap_key(const uint8_t wrapped[VAULT_WRAPPED_BYTES], uint8_t key[32]);
 
+/* Key rotation (src/backup/rotate.h): a second master key's subkeys beside the process's own.
+ * read from path (created, mode 0600, when `create` and missing). vault_keys_free wipes them. */
+typedef struct vault_keys vault_keys;
+vault_keys *vault_keys_from_file(const char *path, int create, err_t *err);
+void vault_keys_free(vault_keys *k);
+/* 1 when k is the process's own key. */
+int vault_keys_same(const vault_keys *k);
+/* Re-wraps in place an object key wrapped by the process's key so that k unwraps it: 0 done,
+ * 1 already under k (nothing changed), -1 under neither. */
+int vault_rewrap_key(const vault_keys *k, uint8_t wrapped[VAULT_WRAPPED_BYTES]);
+/* Opens a sealed text with k, else with the process's key; *under_k says which opened it. */
+char *vault_open_text_any(const vault_keys *k, const char *sealed, int *under_k, err_t *err);
+char *vault_seal_text_with(const vault_keys *k, const char *plain, err_t *err);
+void vault_lookup_hash_with(const vault_keys *k, const char *purpose, const char *value, char out[65]);
+/* Makes k the process's key (after a rotation, to check the result with it). */
+void vault_use(const vault_keys *k);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "util/share.h"
 
 static void declared_names_read_their_values(void **state) {
   (void)state;
@@ -24,6 +25,19 @@ static void declared_names_read_their_values(void **state) {
   assert_int_equal(config_int(c, "max_upload"), 123);
   assert_int_equal(config_set(c, "max_uplaod", "123", &err), -1);
   assert_string_equal(err.code, "unknown_setting");
+  config_free(c);
+}
+
+/* A binary in the build tree has no <prefix>/share/tucai beside it: its data defaults are the
+ * source tree's files (the installed case is tests/e2e/ops_package.test.mjs). */
+static void data_defaults_name_the_source_tree_in_a_build(void **state) {
+  (void)state;
+  assert_string_equal(share_dir(), TUCAI_SOURCE_DIR);
+  config *c = config_new();
+  assert_string_equal(config_str(c, "web_dir"), TUCAI_SOURCE_DIR "/web");
+  assert_string_equal(config_str(c, "models"), TUCAI_SOURCE_DIR "/models");
+  assert_string_equal(config_str(c, "calendar"), TUCAI_SOURCE_DIR "/data/calendar/cn.txt");
+  assert_int_equal(access(config_str(c, "calendar"), R_OK), 0);
   config_free(c);
 }
 
@@ -114,6 +128,7 @@ int main(void) {
       cmocka_unit_test(declared_names_read_their_values),
       cmocka_unit_test(reading_an_undeclared_name_is_an_error_that_names_it),
       cmocka_unit_test(every_setting_the_sources_read_is_declared),
+      cmocka_unit_test(data_defaults_name_the_source_tree_in_a_build),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,10 +15,8 @@
 
 #include "photo/checks/check_analyze.h"
 #include "photo/checks/checks.h"
+#include "photo/photo.h"
 
-#ifndef TUCAI_SOURCE_DIR
-#define TUCAI_SOURCE_DIR "."
-#endif
 #define DEFAULT_PROFILE "chsi-blue"
 #define CHECK_MAX_INPUT_BYTES (50L * 1024 * 1024)
 
@@ -34,13 +32,8 @@ json_t *photo_checks_profile_config(const char *name, err_t *err) {
     err_set(err, 400, "bad_profile", "profile names are [a-z0-9-]+");
     return NULL;
   }
-  const char *dir = getenv("TUCAI_PROFILES");
-  char path[1024];
-  if (dir && *dir) snprintf(path, sizeof path, "%s/%s.json", dir, name);
-  else {
-    const char *src = getenv("TUCAI_SOURCE");
-    snprintf(path, sizeof path, "%s/profiles/%s.json", src && *src ? src : TUCAI_SOURCE_DIR, name);
-  }
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.json", photo_default_profiles_dir(), name);
   json_error_t je;
   json_t *p = json_load_file(path, 0, &je);
   if (!p) {

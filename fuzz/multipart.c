@@ -86,9 +86,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   if (fd < 0) abort();
   struct timeval tv = {.tv_sec = 10};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  /* Each connection from another 127.0.x.y: hundreds of connections a second would otherwise
+   * run out of source ports while the server's closed ones sit in TIME_WAIT. */
+  static unsigned seq;
+  seq++;
+  struct sockaddr_in from = {.sin_family = AF_INET};
+  from.sin_addr.s_addr = htonl(0x7F000000u | ((seq % 0xFFFEu) + 2));
+  if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0) abort();
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) abort();
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    perror("multipart: connect");
+    abort();
+  }
   send_all(fd, head, (size_t)k);
   send_all(fd, body, blen);
   char buf[4096];

@@ -5,7 +5,9 @@
  * chunks, signature: everything before the signature check); set, the rest is the archive's
  * members "name=content" separated by "\n--8<--\n", which the harness packs, seals and signs
  * with the trusted operator key as the product's exporter does, so the fuzzer reaches the
- * contents' checks. */
+ * contents' checks. Keys are new in every process: in a raw file the placeholders
+ * "KIDKIDKIDKIDKIDK" and "SEALSEALSEALSEAL" become the trusted signer's and the seal key's ids, so
+ * a header can name them and reach the signature check. */
 #include <sodium.h>
 #include <vips/vips.h>
 
@@ -74,7 +76,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   if (d[0] & 1) {
     if (build(d + 1, n - 1) != 0) return 0;
   } else {
-    fuzz_write_file(pkg, d + 1, n - 1);
+    uint8_t *raw = malloc(n);
+    if (!raw) abort();
+    memcpy(raw, d + 1, n - 1);
+    for (size_t i = 0; i + EXPORT_KID_LEN <= n - 1; i++) {
+      if (memcmp(raw + i, "KIDKIDKIDKIDKIDK", EXPORT_KID_LEN) == 0) memcpy(raw + i, op.kid, EXPORT_KID_LEN);
+      if (memcmp(raw + i, "SEALSEALSEALSEAL", EXPORT_KID_LEN) == 0) memcpy(raw + i, seal_kid, EXPORT_KID_LEN);
+    }
+    fuzz_write_file(pkg, raw, n - 1);
+    free(raw);
   }
   receive_opts o = {.key_dir = keydir, .profiles_dir = profiles, .profile = "chsi-blue"};
   err_t err = {0};

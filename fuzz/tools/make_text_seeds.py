@@ -99,6 +99,8 @@ put('registry_receive', 'members-bad-manifest.bin', b'\x01' + SEP.encode().join(
 hdrj = b'{"v":1,"seal_kid":"0123456789abcdef","signer_kid":"0123456789abcdef","created_at":1700000000000}'
 put('registry_receive', 'raw-header-only.bin', b'\x00TUCAIPK1' + len(hdrj).to_bytes(4, 'big') + hdrj + b'\x00' * 200)
 put('registry_receive', 'raw-short.bin', b'\x00TUCAIPK1\x00\x00\x10\x00')
+hdrt = hdrj.replace(b"0123456789abcdef", b"SEALSEALSEALSEAL", 1).replace(b"0123456789abcdef", b"KIDKIDKIDKIDKIDK", 1)
+put("registry_receive", "raw-trusted-header.bin", b"\x00TUCAIPK1" + len(hdrt).to_bytes(4, "big") + hdrt + bytes(range(256)) + b"\x00" * 64)
 # WeChat Pay
 txn = {"mchid": "1900009191", "appid": "wxd678efh567hg6787", "out_trade_no": "TC20241106abcdef", "transaction_id": "4200000001",
        "trade_type": "JSAPI", "trade_state": "SUCCESS", "amount": {"total": 3000, "payer_total": 3000, "currency": "CNY"}}

@@ -81,7 +81,7 @@ put('manifest_csv', 'bad-sha.csv', man.replace(rows[0][4], 'zz' * 32))
 put('manifest_csv', 'bad-quote.csv', man + '"2023003,x\r\n')
 put('manifest_csv', 'no-bom.csv', man[1:])
 # shipping import
-put('shipping_import', 'good.csv', '订单号或学号,快递公司,运单号\r\nTC20241106abcdef,顺丰,SF1234567890\r\n2023001,EMS,"EMS-0001"\r\n\r\n')
+put('shipping_import', 'good.csv', '订单号或学号,快递公司,运单号\r\nTC20241106abcdef,顺丰,SF1234567890\r\n2023001,EMS,"EMS-0001"\r\n2023002,EMS,EMS0000001\r\nTC20241106ghijkl,顺丰,SF0000000001\r\n\r\n')
 put('shipping_import', 'bad-rows.csv', '\ufeffkey,courier,tracking\n,顺丰,SF1\nx,,123456\nx,y,12\nx,y,z,w\n"unterminated,y,123456\n')
 put('shipping_import', 'header-only.csv', 'a,b\n')
 # registry package: members format of fuzz/registry_receive.c (first byte odd), and raw files (even)

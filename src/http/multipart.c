@@ -17,6 +17,9 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
   (void)kind, (void)encoding;
   req_ctx *c = cls;
   if (c->too_large) return MHD_NO;
+  /* A part without a name (Content-Disposition: form-data; with no name=) comes with key NULL:
+   * refuse the body rather than hand NULL to strcmp/strdup, which took the server down. */
+  if (!key) return MHD_NO;
   if (filename) {
     http_upload *u = c->req.n_uploads ? &c->req.uploads[c->req.n_uploads - 1] : NULL;
     if (off == 0 || !u || strcmp(u->field, key)) {
@@ -48,14 +51,14 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     size_t have = strlen(c->form_values[i]);
     if (have + size > MAX_FIELD_BYTES) return MHD_NO;
     c->form_values[i] = realloc(c->form_values[i], have + size + 1);
-    memcpy(c->form_values[i] + have, data, size);
+    if (size) memcpy(c->form_values[i] + have, data, size); /* an empty piece may come as NULL */
     c->form_values[i][have + size] = 0;
     return MHD_YES;
   }
   if (c->n_form >= MAX_FIELDS || size > MAX_FIELD_BYTES) return MHD_NO;
   c->form_names[c->n_form] = strdup(key);
   c->form_values[c->n_form] = malloc(size + 1);
-  memcpy(c->form_values[c->n_form], data, size);
+  if (size) memcpy(c->form_values[c->n_form], data, size);
   c->form_values[c->n_form][size] = 0;
   c->n_form++;
   return MHD_YES;

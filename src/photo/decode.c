@@ -28,6 +28,7 @@ int photo_jpeg_quality_estimate(const uint8_t *b, size_t len) {
     size_t seglen = ((size_t)b[i + 2] << 8) | b[i + 3];
     if (seglen < 2 || i + 2 + seglen > len) return -1;
     if (marker == 0xDB) {
+      if (seglen < 3) return -1; /* no room for the table's precision byte */
       const uint8_t *q = b + i + 4;
       int precision = q[0] >> 4;
       if ((q[0] & 15) != 0 || seglen < 2 + 1 + 64 * (precision ? 2 : 1)) return -1;

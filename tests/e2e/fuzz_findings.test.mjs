@@ -20,7 +20,7 @@ describe('fuzz findings over HTTP', () => {
     assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
     const s = await op.post('/api/schools', { code: '10199', name: '模糊测试大学' });
     assert.equal(s.status, 201, s.text);
-    const b = await op.post('/api/batches', { school_id: s.body.id, name: '补采', profile: 'degree_2017',
+    const b = await op.post('/api/batches', { school_id: s.body.id, name: '补采', profile: 'chsi-blue',
       window_start: Date.now() - 1000, window_end: Date.now() + 86400000 });
     assert.equal(b.status, 201, b.text);
     batch = b.body.id;

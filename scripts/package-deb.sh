@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "$BUILD/tucai" ] || "$ROOT/scripts/build.sh" release >&2
+mkdir -p "$OUT"
 
 ARCH=$(dpkg --print-architecture)
 # Whoever builds the package signs it, as dch does (DEBFULLNAME, DEBEMAIL).

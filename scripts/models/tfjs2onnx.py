@@ -791,6 +791,89 @@ class Converter:
         return self.emit("Relu", [y.name], y.shape) if "Relu" in fused else y
 
 
+def fold_hard_swish(nodes, inits):
+    """Hard-swish, x * relu6(x + 3) / 6, arrives from TF.js as five elementwise ops (x times 1/6; x + 3;
+    Relu6 as 6 * HardSigmoid; the product). It is x * HardSigmoid(x, alpha=1/6, beta=0.5): two ops,
+    each one pass less over a large tensor for OpenCV. Exact up to float rounding; any other shape of
+    the five ops is left alone."""
+    vals = {t.name: numpy_helper.to_array(t) for t in inits}
+    prod = {o: n for n in nodes for o in n.output}
+    uses = {}
+    for n in nodes:
+        for i in n.input:
+            uses[i] = uses.get(i, 0) + 1
+
+    def scalar(nm):
+        v = vals.get(nm)
+        return float(v.reshape(-1)[0]) if v is not None and v.size == 1 else None
+
+    def split_const(n):
+        """(the scalar constant, the other input) of a two-input node, or None."""
+        if len(n.input) != 2:
+            return None
+        for ci, xi in ((0, 1), (1, 0)):
+            c = scalar(n.input[ci])
+            if c is not None and scalar(n.input[xi]) is None:
+                return c, n.input[xi]
+        return None
+
+    def attr_f(n, name):
+        for a in n.attribute:
+            if a.name == name:
+                return helper.get_attribute_value(a)
+        return None
+
+    drop, new_at, extra_inits, counter = set(), {}, [], [0]
+    for e in nodes:
+        if e.op_type != "Mul" or len(e.input) != 2:
+            continue
+        p, sn = prod.get(e.input[0]), prod.get(e.input[1])
+        for p, sn in ((p, sn), (sn, p)):
+            if not p or not sn or p.op_type != "Mul" or sn.op_type != "Mul":
+                continue
+            pc, sc = split_const(p), split_const(sn)
+            if not pc or not sc:
+                continue
+            c1, x = pc
+            c3, rname = sc
+            r = prod.get(rname)
+            if not r or r.op_type != "HardSigmoid":
+                continue
+            q = prod.get(r.input[0])
+            if not q or q.op_type != "Add":
+                continue
+            qc = split_const(q)
+            if not qc or qc[1] != x:
+                continue
+            c2 = qc[0]
+            a, b = attr_f(r, "alpha"), attr_f(r, "beta")
+            if a is None or b is None:
+                continue
+            if any(uses.get(o, 0) != 1 for o in (p.output[0], sn.output[0], r.output[0], q.output[0])):
+                continue
+            k = c1 * c3
+            hs = helper.make_node("HardSigmoid", [x], [r.output[0]], alpha=float(a), beta=float(a * c2 + b))
+            if abs(k - 1.0) < 1e-6:
+                repl = [hs, helper.make_node("Mul", [x, r.output[0]], [e.output[0]])]
+            else:
+                counter[0] += 1
+                kn, tmp = "hswish_k_%d" % counter[0], "hswish_%d" % counter[0]
+                extra_inits.append(numpy_helper.from_array(np.array(k, np.float32), kn))
+                repl = [hs, helper.make_node("Mul", [x, r.output[0]], [tmp]),
+                        helper.make_node("Mul", [tmp, kn], [e.output[0]])]
+            drop.update(id(n) for n in (p, sn, r, q))
+            new_at[id(e)] = repl
+            break
+    out = []
+    for n in nodes:
+        if id(n) in new_at:
+            out.extend(new_at[id(n)])
+        elif id(n) not in drop:
+            out.append(n)
+    used = set(i for n in out for i in n.input)
+    return out, [t for t in inits if t.name in used] + extra_inits
+
+
 def convert_at(model, weights, args, in_shapes):
     conv = Converter(model, weights, in_shapes, args.folds)
     outs = []
@@ -823,6 +906,7 @@ def convert_at(model, weights, args, in_shapes):
             needed.update(n.input)
     keep.reverse()
     inits = [t for t in conv.inits if t.name in needed]
+    keep, inits = fold_hard_swish(keep, inits)
     return keep, inits, outs, conv.used_ops
 
 

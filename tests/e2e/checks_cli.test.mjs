@@ -117,6 +117,14 @@ test('every dev photo: all 31 ids, valid JSON per the schema, regions inside the
       }
       if (c.status !== 'pass') assert.match(c.message, /[\u4e00-\u9fff]/, `${f} ${c.id}: advice in Chinese`);
     }
+    // Each region covers what its check judges: the ears are beside the face, not over the eyes.
+    const reg = Object.fromEntries(report.checks.map((c) => [c.id, c.region]));
+    const [ex, ey, ew, eh] = reg.ears_visible, [yx, yy, yw, yh] = reg.eyes_open, face = reg.face_size;
+    if (ew > 0 && yw > 0) {
+      const overlap = Math.max(0, Math.min(ex + ew, yx + yw) - Math.max(ex, yx)) * Math.max(0, Math.min(ey + eh, yy + yh) - Math.max(ey, yy));
+      assert.ok(overlap <= 0.1 * yw * yh, `${f}: the ears' region ${reg.ears_visible} lies over the eyes ${reg.eyes_open}`);
+      assert.ok(ex + ew <= face[0] + 0.25 * face[2] || ex >= face[0] + 0.75 * face[2], `${f}: ears' region ${reg.ears_visible} not beside the face ${face}`);
+    }
     if (report.checks.some((c) => c.status === 'fail')) anyFail[i < half ? 0 : 1] = true;
   });
   runs.forEach((r, k) => assert.equal(r.code, anyFail[k] ? 1 : 0, 'exit status is the worst of the photos'));

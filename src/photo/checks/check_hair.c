@@ -65,7 +65,7 @@ void checks_hair(check_ctx *c) {
   double sl = check_loose_skin_fraction(c, ear_l), sr = check_loose_skin_fraction(c, ear_r);
   if (sl < 0) sl = 0;
   if (sr < 0) sr = 0;
-  cbox both = check_box(c, ear_l.x, ey, ear_r.x + ear_r.w - ear_l.x, eh);
-  check_emit(c, "ears_visible", 1.0 - fmin(sl, sr), both, "请把头发别到耳后，露出双耳",
+  /* The region is the ear that decides (the less visible one), not a band across the eyes. */
+  check_emit(c, "ears_visible", 1.0 - fmin(sl, sr), sl <= sr ? ear_l : ear_r, "请把头发别到耳后，露出双耳",
              json_pack("{s:f, s:f}", "left_skin", sl, "right_skin", sr));
 }

@@ -24,6 +24,7 @@
 #include "identity/qr.h"
 #include "identity/sms.h"
 #include "identity/student.h"
+#include "photo/photo.h"
 #include "util/clock.h"
 #include "util/vault.h"
 
@@ -112,7 +113,9 @@ static json_t *record_json(const student_record *r, const batch *b) {
                    r->grad_year, "school_code", b->school_code, "school_name", b->school_name);
 }
 
-static json_t *batch_json(const batch *b) {
+/* The batch for its student, with the photo it asks for (the profile's title, size and background
+ * colour: what the rules page tells the student, from the same file the engine reads). */
+static json_t *batch_json(const batch *b, const char *profiles_dir) {
   json_t *fees = json_array();
   for (int i = 0; i < b->n_fees; i++)
     json_array_append_new(fees, json_pack("{s:s, s:s, s:I, s:b}", "code", b->fees[i].code, "name", b->fees[i].name,
@@ -121,9 +124,19 @@ static json_t *batch_json(const batch *b) {
   const char *state = batch_window_at(b, clock_now_ms()) == BATCH_OPEN     ? "open"
                       : batch_window_at(b, clock_now_ms()) == BATCH_BEFORE ? "not_open"
                                                                            : "closed";
-  return json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:o, s:s}", "id", (json_int_t)b->id, "school_id",
-                   (json_int_t)b->school_id, "name", b->name, "window_start", (json_int_t)b->window_start_ms,
-                   "window_end", (json_int_t)b->window_end_ms, "window", state, "fees", fees, "profile", b->profile);
+  json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:o, s:s}", "id", (json_int_t)b->id, "school_id",
+                        (json_int_t)b->school_id, "name", b->name, "window_start", (json_int_t)b->window_start_ms,
+                        "window_end", (json_int_t)b->window_end_ms, "window", state, "fees", fees, "profile",
+                        b->profile);
+  err_t e = {0};
+  photo_profile *p = photo_profile_load(profiles_dir, b->profile, &e);
+  if (p) {
+    json_object_set_new(o, "photo", json_pack("{s:s, s:i, s:i, s:[i,i,i]}", "title", p->title, "width", p->width,
+                                              "height", p->height, "background", p->background[0],
+                                              p->background[1], p->background[2]));
+    photo_profile_free(p);
+  }
+  return o;
 }
 
 static int me(http_req *req, http_resp *resp) {
@@ -139,7 +152,7 @@ static int me(http_req *req, http_resp *resp) {
   json_t *o = json_pack("{s:I, s:s}", "account_id", (json_int_t)r.account_id, "status", names[r.status]);
   if (r.record_id) {
     json_object_set_new(o, "record", record_json(&r, &b));
-    json_object_set_new(o, "batch", batch_json(&b));
+    json_object_set_new(o, "batch", batch_json(&b, config_str(api_app(req)->cfg, "profiles")));
   } else {
     json_object_set_new(o, "record", json_null());
   }
@@ -239,7 +252,7 @@ static int upload_code(http_req *req, http_resp *resp) {
   err_clear(&req->err);
   rc = resp_json(resp, 200,
                  json_pack("{s:I, s:o, s:o, s:I}", "claim_id", (json_int_t)claim, "record", record_json(&r, &b), "batch",
-                           batch_json(&b), "code_expires_at", (json_int_t)p.expires_at_ms));
+                           batch_json(&b, config_str(api_app(req)->cfg, "profiles")), "code_expires_at", (json_int_t)p.expires_at_ms));
 done:
   db_res_free(sch);
   db_res_free(found);
@@ -289,7 +302,7 @@ static int confirm(http_req *req, http_resp *resp) {
   r.account_id = account;
   r.status = STUDENT_LINKED;
   rc = resp_json(resp, 200, json_pack("{s:s, s:o, s:o}", "status", "linked", "record", record_json(&r, &b), "batch",
-                                      batch_json(&b)));
+                                      batch_json(&b, config_str(api_app(req)->cfg, "profiles"))));
 done:
   if (rc != 0) db_rollback(db);
   db_res_free(c);

@@ -322,6 +322,8 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
     assert.equal(me.body.status, 'linked');
     assert.equal(me.body.record.student_no, students.s1.student_no);
     assert.equal(me.body.batch.id, ids.batchA);
+    // The rules page states the batch's own standard, from the profile the engine reads.
+    assert.deepEqual(me.body.batch.photo, { title: '学信网 学位照（蓝底）', width: 480, height: 640, background: [100, 197, 255] });
     // The same record from a second account: refused.
     expectError(await upload(c2, ids.a, code.png), 409, 'record_taken');
     // The linked account cannot take a second record.

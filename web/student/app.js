@@ -700,7 +700,12 @@
       card.appendChild(R.ruleList(T));
       card.appendChild(h('h2', { text: '合格与不合格示例' }));
       card.appendChild(R.exampleGrid(T));
-      card.appendChild(h('p', { class: 'hint', text: '标准：480×640 像素，浅蓝背景（RGB 100, 197, 255），JPEG。系统会自动裁切、换背景，你只需要按要求拍好。' }));
+      // The standard of the student's own batch (its profile), so the page never promises one background
+      // and the engine makes another.
+      var ph = S.me && S.me.batch && S.me.batch.photo;
+      card.appendChild(h('p', { class: 'hint', text: ph
+        ? '标准：' + ph.title + '，' + ph.width + '×' + ph.height + ' 像素，背景颜色 RGB ' + ph.background.join(', ') + '，JPEG。系统会自动裁切、换背景，你只需要按要求拍好。'
+        : '标准：按学校规定的规格（学位照为 480×640 像素），JPEG。系统会自动裁切、换成规定的背景颜色，你只需要按要求拍好。' }));
     } else {
       card.appendChild(h('h1', { text: '截止时间与联系方式' }));
       var b = S.me && S.me.batch;

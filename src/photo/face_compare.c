@@ -25,12 +25,10 @@ face_matcher *face_matcher_open(const char *models_dir, err_t *err) {
     return NULL;
   }
   if (!models_dir) models_dir = photo_default_models_dir();
-  /* The landmark model is loaded with the detector (vision_open wants it); where it lives is the
-   * engine's rule (photo_engine_open). */
-  const char *lm_env = getenv("TUCAI_LANDMARKS");
+  /* The landmark model is loaded with the detector (vision_open wants it), found where the engine
+   * finds it. */
   char lm[4096];
-  if (lm_env && *lm_env) snprintf(lm, sizeof lm, "%s", lm_env);
-  else snprintf(lm, sizeof lm, "%s/landmarks68.bin", models_dir);
+  photo_landmarks_path(models_dir, lm, sizeof lm);
   face_matcher *m = calloc(1, sizeof *m);
   if (!m) {
     err_set(err, 0, "out_of_memory", "out of memory");

@@ -65,6 +65,9 @@ void photo_engine_set_limits(photo_engine *e, const photo_limits *limits);
 /* The directory the default models live in (for messages). */
 const char *photo_default_models_dir(void);
 const char *photo_default_profiles_dir(void);
+/* Where the landmark model is: TUCAI_LANDMARKS, or landmarks68.bin in `models_dir` (NULL: the
+ * default). Writes it into `buf` and returns it; every door to the vision models uses this. */
+const char *photo_landmarks_path(const char *models_dir, char *buf, size_t len);
 
 enum photo_stage {
   PHOTO_STAGE_DECODE, PHOTO_STAGE_DETECT, PHOTO_STAGE_LANDMARKS, PHOTO_STAGE_MATTING, PHOTO_STAGE_SEGMENT,

@@ -56,6 +56,14 @@ const char *photo_default_profiles_dir(void) {
   return env && *env ? env : share_path("profiles", dir, sizeof dir);
 }
 
+const char *photo_landmarks_path(const char *models_dir, char *buf, size_t len) {
+  /* The compact landmark model the build converts from dlib's .dat (src/vision/landmarks.h). */
+  const char *env = getenv("TUCAI_LANDMARKS");
+  if (env && *env) snprintf(buf, len, "%s", env);
+  else snprintf(buf, len, "%s/landmarks68.bin", models_dir ? models_dir : photo_default_models_dir());
+  return buf;
+}
+
 photo_engine *photo_engine_open(const char *models_dir, err_t *err) {
   pthread_once(&vips_once, init_vips);
   if (!vips_ok) {
@@ -63,11 +71,8 @@ photo_engine *photo_engine_open(const char *models_dir, err_t *err) {
     return NULL;
   }
   if (!models_dir) models_dir = photo_default_models_dir();
-  /* The compact landmark model the build converts from dlib's .dat (src/vision/landmarks.h). */
-  const char *lm_env = getenv("TUCAI_LANDMARKS");
   char lm[4096];
-  if (lm_env && *lm_env) snprintf(lm, sizeof lm, "%s", lm_env);
-  else snprintf(lm, sizeof lm, "%s/landmarks68.bin", models_dir);
+  photo_landmarks_path(models_dir, lm, sizeof lm);
   photo_engine *e = calloc(1, sizeof *e);
   if (!e) {
     err_set(err, 0, "out_of_memory", "out of memory");

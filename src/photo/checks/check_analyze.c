@@ -49,14 +49,6 @@ int checks_jpeg_quality(const uint8_t *b, size_t len) {
   return -1;
 }
 
-/* The compact landmark model the engine uses too (src/vision/landmarks.h). */
-static const char *predictor_path(void) {
-  static char path[4096];
-  const char *p = getenv("TUCAI_LANDMARKS");
-  if (p && *p) return p;
-  snprintf(path, sizeof path, "%s/landmarks68.bin", photo_default_models_dir());
-  return path;
-}
 
 int checks_analyze_rgb(const uint8_t *rgb, int w, int h, int jpeg_quality, photo_analysis *a,
                        err_t *err) {
@@ -74,7 +66,9 @@ int checks_analyze_rgb(const uint8_t *rgb, int w, int h, int jpeg_quality, photo
   a->orig_w = w, a->orig_h = h;
   vc_face faces[PHOTO_MAX_FACES];
   char msg[200] = "";
-  int nf = vc_faces_landmarks(rgb, w, h, predictor_path(), faces, PHOTO_MAX_FACES, msg, sizeof msg);
+  char lm_path[4096];
+  int nf = vc_faces_landmarks(rgb, w, h, photo_landmarks_path(NULL, lm_path, sizeof lm_path), faces, PHOTO_MAX_FACES,
+                              msg, sizeof msg);
   if (nf < 0) {
     checks_analysis_clear(a);
     return err_set(err, 500, "vision_failed", "face landmarks: %s", msg);

@@ -128,6 +128,12 @@ test('every operator section renders at phone and desktop size', async () => {
       await page.waitForLoadState('networkidle');
       await bothSizes(page, `ops ${id}`);
       await shot(page, `ops-${id}`);
+      if (id === 'settings') {
+        // Profiles by their Chinese titles, never raw ids (the batch and the new-batch form).
+        await page.locator('dd', { hasText: '学信网 学位照（蓝底）' }).first().waitFor();
+        assert.equal(await page.locator('main', { hasText: 'chsi-blue' }).count(), 0, 'a raw profile id is shown');
+        assert.match(await page.locator('#nb-profile option:checked').textContent(), /学信网 学位照（蓝底）/);
+      }
     }
     // Paper prints for the approved student: the PDF downloads.
     await page.click('a[data-id=prints]');

@@ -154,13 +154,22 @@
 
   // ---- batch settings -------------------------------------------------------------------------
 
+  // A profile's Chinese title (the office never reads raw ids such as chsi-blue).
+  function profileTitle(name) {
+    var dd = h('dd', { text: name });
+    T.api('GET', '/api/photo-profiles').then(function (r) {
+      (r.profiles || []).forEach(function (p) { if (p.name === name) dd.textContent = p.title + '（' + p.width + '×' + p.height + '）'; });
+    });
+    return dd;
+  }
+
   function settings(main, me) {
     withBatch(main, function (b, slot) {
       slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '当前批次' }), h('dl', { class: 'kv' },
         h('dt', { text: '学校' }), h('dd', { text: b.school_name + '（' + b.school_code + '）' }),
         h('dt', { text: '名称' }), h('dd', { text: b.name }),
         h('dt', { text: '采集时间' }), h('dd', { text: T.date(b.window_start) + ' 至 ' + T.date(b.window_end - 1) }),
-        h('dt', { text: '照片规格' }), h('dd', { text: b.profile }),
+        h('dt', { text: '照片规格' }), profileTitle(b.profile),
         h('dt', { text: '采集范围' }), h('dd', { text: eligibilityText(b.eligibility) }),
         h('dt', { text: '收费' }), h('dd', null, (b.fees || []).map(function (f) { return h('div', { text: f.name + ' ' + T.money(f.amount_fen) + (f.required ? '（必选）' : '') }); })))));
       slot.appendChild(editBatchForm(b));

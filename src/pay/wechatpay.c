@@ -162,8 +162,10 @@ int pay_parse_refund(const char *json, size_t len, pay_refund *out, err_t *err) 
   bad = bad || copy_str(j, "out_refund_no", out->out_refund_no, sizeof out->out_refund_no, 1);
   bad = bad || copy_str(j, "refund_id", out->refund_id, sizeof out->refund_id, 0);
   bad = bad || copy_str(j, "mchid", out->mchid, sizeof out->mchid, 0);
-  if (!bad && copy_str(j, "refund_status", out->status, sizeof out->status, 0) == 0 && !out->status[0])
-    bad = copy_str(j, "status", out->status, sizeof out->status, 1);
+  if (!bad) { /* refund_status in notifications, status in refund answers; too long is malformed */
+    if (copy_str(j, "refund_status", out->status, sizeof out->status, 0) < 0) bad = 1;
+    else if (!out->status[0]) bad = copy_str(j, "status", out->status, sizeof out->status, 1);
+  }
   json_t *amount = json_object_get(j, "amount");
   if (!bad && json_is_object(amount)) {
     json_t *r = json_object_get(amount, "refund"), *t = json_object_get(amount, "total");

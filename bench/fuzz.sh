@@ -38,6 +38,12 @@ run_one() {
   corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p' <<<"$last")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
   t=$(sed -n 's/.*Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$work/log")
+  if [ -z "$t" ]; then # stopped early (a crash): the time it ran, from its own averages
+    local avg
+    avg=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log")
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
+    [ -n "$avg" ] && [ -n "$execs" ] && [ "$avg" -gt 0 ] && t=$(( execs / avg ))
+  fi
   [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$last")
   local crashes=$(( $(ls "$work/artifacts" | wc -l) - before ))
   printf '%-18s %6ss %12s execs %8s exec/s  cov: %-6s ft: %-7s corp: %-12s crashes: %s%s\n' \

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -62,6 +63,7 @@ static void send_all(int fd, const void *p, size_t n) {
   const char *c = p;
   while (n) {
     ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+    if (k < 0 && errno == EINTR) continue;
     if (k <= 0) return; /* the server may answer and close before reading everything */
     c += k, n -= (size_t)k;
   }
@@ -96,15 +98,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-    perror("multipart: connect");
-    abort();
+    /* libFuzzer's timers (SIGALRM) interrupt it now and then; the connection goes on. */
+    int soerr = errno;
+    if (soerr == EINTR) {
+      struct pollfd pf = {.fd = fd, .events = POLLOUT};
+      int pr;
+      while ((pr = poll(&pf, 1, 10000)) < 0 && errno == EINTR) continue;
+      socklen_t sl = sizeof soerr;
+      if (pr != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0) soerr = ETIMEDOUT;
+    }
+    if (soerr != 0) {
+      fprintf(stderr, "multipart: connect: %s\n", strerror(soerr));
+      abort();
+    }
   }
   send_all(fd, head, (size_t)k);
   send_all(fd, body, blen);
   char buf[4096];
   size_t got = 0;
   ssize_t r;
-  while ((r = recv(fd, buf + got, sizeof buf - 1 - got, 0)) > 0) {
+  while ((r = recv(fd, buf + got, sizeof buf - 1 - got, 0)) > 0 || (r < 0 && errno == EINTR)) {
+    if (r < 0) continue;
     got += (size_t)r;
     if (got == sizeof buf - 1) got = 0;
   }

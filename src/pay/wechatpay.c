@@ -120,9 +120,10 @@ static int wx_create(pay_provider *p, const pay_create_req *req, json_t **client
   return 0;
 }
 
+/* A required field must be a non-empty string: an order number or state of "" is no answer. */
 static int copy_str(json_t *o, const char *key, char *dst, size_t cap, int required) {
   const char *s = json_string_value(json_object_get(o, key));
-  if (!s) {
+  if (!s || !*s) {
     dst[0] = '\0';
     return required ? -1 : 0;
   }
@@ -133,7 +134,7 @@ static int copy_str(json_t *o, const char *key, char *dst, size_t cap, int requi
 
 int pay_parse_txn(const char *json, size_t len, pay_txn *out, err_t *err) {
   memset(out, 0, sizeof *out);
-  json_t *j = json_loadb(json, len, 0, NULL);
+  json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL); /* two values for one key: which counts? */
   int bad = !json_is_object(j);
   bad = bad || copy_str(j, "out_trade_no", out->out_trade_no, sizeof out->out_trade_no, 1);
   bad = bad || copy_str(j, "trade_state", out->trade_state, sizeof out->trade_state, 1);
@@ -155,14 +156,16 @@ int pay_parse_txn(const char *json, size_t len, pay_txn *out, err_t *err) {
 
 int pay_parse_refund(const char *json, size_t len, pay_refund *out, err_t *err) {
   memset(out, 0, sizeof *out);
-  json_t *j = json_loadb(json, len, 0, NULL);
+  json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL); /* two values for one key: which counts? */
   int bad = !json_is_object(j);
   bad = bad || copy_str(j, "out_trade_no", out->out_trade_no, sizeof out->out_trade_no, 1);
   bad = bad || copy_str(j, "out_refund_no", out->out_refund_no, sizeof out->out_refund_no, 1);
   bad = bad || copy_str(j, "refund_id", out->refund_id, sizeof out->refund_id, 0);
   bad = bad || copy_str(j, "mchid", out->mchid, sizeof out->mchid, 0);
-  if (!bad && copy_str(j, "refund_status", out->status, sizeof out->status, 0) == 0 && !out->status[0])
-    bad = copy_str(j, "status", out->status, sizeof out->status, 1);
+  if (!bad) { /* refund_status in notifications, status in refund answers; too long is malformed */
+    if (copy_str(j, "refund_status", out->status, sizeof out->status, 0) < 0) bad = 1;
+    else if (!out->status[0]) bad = copy_str(j, "status", out->status, sizeof out->status, 1);
+  }
   json_t *amount = json_object_get(j, "amount");
   if (!bad && json_is_object(amount)) {
     json_t *r = json_object_get(amount, "refund"), *t = json_object_get(amount, "total");

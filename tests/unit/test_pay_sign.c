@@ -260,6 +260,20 @@ static void malformed_resources_are_refused(void **state) {
   const char *huge = "{\"mchid\":\"1\",\"out_trade_no\":\"TC1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\","
                      "\"trade_state\":\"SUCCESS\",\"amount\":{\"total\":1}}";
   assert_int_equal(pay_parse_txn(huge, strlen(huge), &t, &err), -1);
+  /* Found by fuzz/pay_parse: required fields that are empty strings, and keys given twice. */
+  const char *empty = "{\"mchid\":\"1\",\"out_trade_no\":\"\",\"trade_state\":\"SUCCESS\",\"amount\":{\"total\":1}}";
+  assert_int_equal(pay_parse_txn(empty, strlen(empty), &t, &err), -1);
+  const char *twice = "{\"mchid\":\"1\",\"out_trade_no\":\"TC1\",\"out_trade_no\":\"TC2\",\"trade_state\":\"SUCCESS\","
+                      "\"amount\":{\"total\":1}}";
+  assert_int_equal(pay_parse_txn(twice, strlen(twice), &t, &err), -1);
+  pay_refund rf;
+  const char *no_refund_no = "{\"out_trade_no\":\"TC1\",\"out_refund_no\":\"\",\"status\":\"SUCCESS\","
+                             "\"amount\":{\"refund\":1,\"total\":1}}";
+  assert_int_equal(pay_parse_refund(no_refund_no, strlen(no_refund_no), &rf, &err), -1);
+  /* A refund_status too long for its field was taken as no status at all (and then accepted). */
+  const char *long_status = "{\"out_trade_no\":\"TC1\",\"out_refund_no\":\"RF1\",\"refund_status\":\"SUCCESSSUCCESSSUCCESSSUCCESS\","
+                            "\"amount\":{\"refund\":1,\"total\":1}}";
+  assert_int_equal(pay_parse_refund(long_status, strlen(long_status), &rf, &err), -1);
   size_t n = 0;
   assert_null(wxp_b64_decode("abc", &n));
   assert_null(wxp_b64_decode("ab=c", &n));

@@ -1,9 +1,12 @@
 #!/bin/sh
 # ci.sh BIN NAME FUZZ_DIR WORK_DIR SECONDS: the CTest test fuzz/NAME.
 # 1. Replays every input in FUZZ_DIR/regressions/NAME (crashes found before: each must now pass).
-# 2. Fuzzes for SECONDS on the checked-in corpus FUZZ_DIR/corpus/NAME; new inputs go to
-#    WORK_DIR/NAME/corpus, never into the repository. A crash fails the test and names the input
-#    to copy into FUZZ_DIR/regressions/NAME once the product is fixed.
+# 2. Fuzzes the checked-in corpus FUZZ_DIR/corpus/NAME for a fixed number of inputs from a fixed
+#    seed (TUCAI_FUZZ_RUNS, default 3000; TUCAI_FUZZ_SEED, default 1), with SECONDS only as a safety
+#    cap: the same inputs on every run, so CI is a repeatable regression test and never fails by
+#    luck on a bug nobody has seen. Finding new bugs is bench/fuzz.sh's job (long, random seeds).
+#    New inputs go to WORK_DIR/NAME/corpus, never into the repository. A crash fails the test and
+#    names the input to copy into FUZZ_DIR/regressions/NAME once the product is fixed.
 set -eu
 bin=$1 name=$2 src=$3 work=$4/$2 secs=$5
 rm -rf "$work"
@@ -22,7 +25,8 @@ if [ -d "$src/regressions/$name" ] && [ -n "$(ls -A "$src/regressions/$name" 2>/
   fi
 fi
 set +e
-"$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
+"$bin" -seed="${TUCAI_FUZZ_SEED:-1}" -runs="${TUCAI_FUZZ_RUNS:-3000}" -max_total_time="$secs" -timeout=25 \
+  -rss_limit_mb=2560 -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" "$work/corpus" "$src/corpus/$name" >"$work/log" 2>&1
 rc=$?
 set -e

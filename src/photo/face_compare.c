@@ -20,30 +20,21 @@ struct face_matcher {
 };
 
 face_matcher *face_matcher_open(const char *models_dir, err_t *err) {
-  if (VIPS_INIT("tucai")) {
-    err_set(err, 0, "vips_init", "libvips failed to start");
-    return NULL;
-  }
-  if (!models_dir) models_dir = photo_default_models_dir();
-  /* The landmark model is loaded with the detector (vision_open wants it), found where the engine
-   * finds it. */
-  char lm[4096];
-  photo_landmarks_path(models_dir, lm, sizeof lm);
   face_matcher *m = calloc(1, sizeof *m);
   if (!m) {
     err_set(err, 0, "out_of_memory", "out of memory");
     return NULL;
   }
+  /* The detector and the landmark model, opened as the engine opens them. */
+  m->v = photo_vision_open(models_dir, err);
   char why[1024] = "";
-  m->v = vision_open(models_dir, lm, why, sizeof why);
-  if (m->v) m->nets = face_nets_open(models_dir, why, sizeof why);
-  if (!m->v || !m->nets) {
-    err_set(err, 0, "models_missing", "%s (run scripts/setup-models.sh, then scripts/build.sh)", why);
+  if (m->v) m->nets = face_nets_open(models_dir ? models_dir : photo_default_models_dir(), why, sizeof why);
+  if (!m->nets) {
+    if (m->v) err_set(err, 0, "models_missing", "%s (run scripts/setup-models.sh, then scripts/build.sh)", why);
     face_matcher_close(m);
     return NULL;
   }
-  m->limits.max_bytes = 20L * 1024 * 1024;
-  m->limits.max_pixels = 50L * 1000 * 1000;
+  m->limits = photo_default_limits();
   return m;
 }
 

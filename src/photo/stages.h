@@ -17,6 +17,12 @@
  * 180 px the standard asks for without upscaling, small enough to keep decode cheap. */
 #define PHOTO_WORK_SIDE 1600
 
+/* standardize.c: libvips started once and the vision models loaded (detectors, matting,
+ * segmentation, landmarks), for every door to the models (the engine, the face matcher); NULL with
+ * `err` set when they are missing. */
+vision *photo_vision_open(const char *models_dir, err_t *err);
+/* What a photo may weigh: 20 MB, 50 megapixels (the engine's defaults, set by the server's settings). */
+photo_limits photo_default_limits(void);
 /* refusals.c: refuses for `code` with the student's message (returns -1). */
 int photo_refuse(err_t *err, const char *code);
 

@@ -64,29 +64,33 @@ const char *photo_landmarks_path(const char *models_dir, char *buf, size_t len) 
   return buf;
 }
 
-photo_engine *photo_engine_open(const char *models_dir, err_t *err) {
+vision *photo_vision_open(const char *models_dir, err_t *err) {
   pthread_once(&vips_once, init_vips);
   if (!vips_ok) {
     err_set(err, 0, "vips_init", "libvips failed to start");
     return NULL;
   }
   if (!models_dir) models_dir = photo_default_models_dir();
-  char lm[4096];
-  photo_landmarks_path(models_dir, lm, sizeof lm);
+  char lm[4096], why[512] = "";
+  vision *v = vision_open(models_dir, photo_landmarks_path(models_dir, lm, sizeof lm), why, sizeof why);
+  if (!v) err_set(err, 0, "models_missing", "%s (run scripts/setup-models.sh, then scripts/build.sh)", why);
+  return v;
+}
+
+photo_limits photo_default_limits(void) { return (photo_limits){20L * 1024 * 1024, 50L * 1000 * 1000}; }
+
+photo_engine *photo_engine_open(const char *models_dir, err_t *err) {
   photo_engine *e = calloc(1, sizeof *e);
   if (!e) {
     err_set(err, 0, "out_of_memory", "out of memory");
     return NULL;
   }
-  char why[512] = "";
-  e->v = vision_open(models_dir, lm, why, sizeof why);
+  e->v = photo_vision_open(models_dir, err);
   if (!e->v) {
-    err_set(err, 0, "models_missing", "%s (run scripts/setup-models.sh, then scripts/build.sh)", why);
     free(e);
     return NULL;
   }
-  e->limits.max_bytes = 20L * 1024 * 1024;
-  e->limits.max_pixels = 50L * 1000 * 1000;
+  e->limits = photo_default_limits();
   return e;
 }
 

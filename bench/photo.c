@@ -45,6 +45,17 @@ static long peak_rss_mb(void) {
   return ru.ru_maxrss / 1024;
 }
 
+/* Resident memory now (not the peak), from /proc/self/statm. */
+static long rss_now_mb(void) {
+  long pages = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return resident * sysconf(_SC_PAGESIZE) / (1024 * 1024);
+}
+
 /* The floor for one file: decode as the engine does, encode a 480x640 crop once. */
 static double floor_ms(const uint8_t *bytes, size_t len) {
   photo_limits lim = {20L * 1024 * 1024, 50L * 1000 * 1000};
@@ -123,6 +134,7 @@ static int peak_child(const char *dir) {
     if (photo_standardize(e, buf, len, p, &r, &err) == 0) photo_result_free(&r);
     g_free(buf);
     n++;
+    if (getenv("TUCAI_BENCH_TRACE")) fprintf(stderr, "%s: rss %ld MB, peak %ld MB\n", de->d_name, rss_now_mb(), peak_rss_mb());
   }
   if (d) closedir(d);
   printf("%ld %ld %d\n", after_models, peak_rss_mb(), n);
@@ -153,6 +165,10 @@ static void measure_peak(uint8_t **big, size_t *big_lens, int n) {
     printf("\npeak RSS, fresh process standardizing the %d 12 MP photos one by one: %ld MB "
            "(%ld MB of it models and libraries, %ld MB for the photo at work)\n",
            count, peak, models, peak - models);
+  if (getenv("TUCAI_BENCH_KEEP")) {
+    printf("12 MP photos kept in %s\n", dir);
+    return;
+  }
   for (int i = 0; i < n; i++) {
     char path[256];
     snprintf(path, sizeof path, "%s/%03d.jpg", dir, i);

@@ -6,7 +6,7 @@
  * DIR defaults to $TUCAI_SHARED/photos/dev (else ../shared/photos/dev), LABELS to
  * $TUCAI_SOURCE/tests/data/check_labels.json. Each photo is analysed as `tucai photo check` does:
  * by the engine's standardize (detection, landmarks, person mask), or with --landmarks-only by
- * dlib alone, no mask. That analysis is timed apart: it belongs to the engine, not to the checks. One thread; photo_checks_run is repeated N times per
+ * the engine's detection and landmarks alone, no mask. That analysis is timed apart: it belongs to the engine, not to the checks. One thread; photo_checks_run is repeated N times per
  * photo and the median taken. A check "flags" a photo when its status is warn or fail; the labels
  * list, per photo, the checks a careful reviewer says are broken. --show ID lists, for check ID,
  * every photo's value, status and label, sorted by value (where a threshold would cut). */
@@ -18,8 +18,8 @@
 #include <vips/vips.h>
 
 #include "photo/checks/check_analyze.h"
-#include "photo/checks/check_cli.h"
 #include "photo/checks/checks.h"
+#include "photo/photo.h"
 
 static double now_ms(void) {
   struct timespec ts;
@@ -72,6 +72,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_checks: %s\n", err.message);
     return 1;
   }
+  photo_engine *engine = photo_engine_open(NULL, &err);
+  if (!engine) {
+    fprintf(stderr, "bench_checks: %s\n", err.message);
+    return 1;
+  }
   json_error_t je;
   json_t *labels_file = json_load_file(labels_path, 0, &je);
   json_t *labels = json_object_get(labels_file, "photos");
@@ -104,7 +109,7 @@ int main(int argc, char **argv) {
     int label;
     const char *name;
   } *shown = calloc((size_t)n + 1, sizeof *shown);
-  printf("analysis: %s\n", landmarks_only ? "dlib landmarks only, no person mask" : "the engine's standardize");
+  printf("analysis: %s\n", landmarks_only ? "detection and landmarks only, no person mask" : "the engine's standardize");
   printf("%-32s %8s %8s %5s %5s\n", "photo", "anal. ms", "checks", "fail", "warn");
   for (int i = 0; i < n; i++) {
     char path[2048];
@@ -114,8 +119,8 @@ int main(int argc, char **argv) {
     if (!g_file_get_contents(path, &buf, &len, NULL)) continue;
     photo_analysis a;
     double t0 = now_ms();
-    int rc = landmarks_only ? checks_analyze_buffer(buf, len, &a, &err)
-                            : checks_analyze_engine(buf, len, profile, &a, &err);
+    int rc = landmarks_only ? photo_analyze(engine, buf, len, CHECKS_WORK_SIDE, &a, &err)
+                            : checks_analyze_engine(engine, buf, len, profile, &a, &err);
     double t1 = now_ms();
     g_free(buf);
     if (rc) {
@@ -161,7 +166,7 @@ int main(int argc, char **argv) {
       }
     }
     json_decref(report);
-    checks_analysis_clear(&a);
+    photo_analysis_free(&a);
   }
   if (done) {
     qsort(check_ms, (size_t)done, sizeof(double), cmp_d);
@@ -199,5 +204,6 @@ int main(int argc, char **argv) {
   free(runs);
   json_decref(labels_file);
   json_decref(cfg);
+  photo_engine_close(engine);
   return 0;
 }

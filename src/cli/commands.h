@@ -24,6 +24,9 @@ int cli_keys(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_verify(int argc, char **argv);
+/* Subcommands of `photo` (argv: the arguments after the subcommand's name). */
+int cli_photo_check(int argc, char **argv);
+int cli_photo_compare(int argc, char **argv);
 
 /* The table, ending with {0}. */
 extern const cli_command cli_commands[];

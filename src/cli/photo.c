@@ -6,7 +6,7 @@
  *   batch DIR -o OUTDIR [--profile NAME] [--jobs N] [--report report.csv] [--models DIR]
  *   profiles [--json]
  *   sheet STD.jpg -o SHEET.pdf|SHEET.jpg [--copies N] [--caption TEXT] [--format pdf|jpeg]
- *   check IN [--profile NAME] [--json]          (the automatic checks, src/photo/checks)
+ *   check IN [--profile NAME] [--json] [--models DIR] (the automatic checks, src/cli/photo_check.c)
  *   segment IN -o MASK.png [--raw RAW.bin] [--models DIR]
  *       the segmenter's person mask over the whole photo (diagnostics); RAW.bin holds the model's
  *       256x256x3 input bytes then its 65536 float32 outputs, to compare with another runtime
@@ -22,7 +22,7 @@
  *       (v/255 - mean) * scale (default mean 0, scale 1), RGB or --grey (0.299R + 0.587G + 0.114B),
  *       and --save-input writes that exact blob so that another runtime can be fed the same input.
  *       The fastest of --repeat forward passes is printed (ms) on stderr.
- *   compare (A B | --pairs LIST) [--json] [--models DIR]   (same person or not, src/photo/face_compare_cli.c)
+ *   compare (A B | --pairs LIST) [--json] [--models DIR]   (same person or not, src/cli/photo_compare.c)
  * Profiles come from $TUCAI_PROFILES or <source>/profiles; models from --models, $TUCAI_MODELS or
  * <source>/models. */
 #include <dirent.h>
@@ -37,7 +37,6 @@
 #include <vips/vips.h>
 
 #include "cli/commands.h"
-#include "photo/checks/check_cli.h"
 #include "photo/checks/checks.h"
 #include "photo/face_compare.h"
 #include "photo/photo.h"
@@ -54,7 +53,7 @@ static void usage(FILE *f) {
           "       tucai photo batch DIR -o OUTDIR [--profile NAME] [--jobs N] [--report report.csv] [--models DIR]\n"
           "       tucai photo profiles [--json]\n"
           "       tucai photo sheet STD.jpg -o SHEET.pdf|SHEET.jpg [--copies N] [--caption TEXT] [--format pdf|jpeg]\n"
-          "       tucai photo check IN [--profile NAME] [--json]\n"
+          "       tucai photo check IN... [--profile NAME] [--json] [--models DIR]\n"
           "       tucai photo segment IN -o MASK.png [--raw RAW.bin] [--models DIR]\n"
           "       tucai photo landmarks-convert IN.dat OUT.bin [--bits 8|16|32]\n"
           "       tucai photo net-run MODEL.onnx (IN.f32 --shape N,C,H,W | --from-image IMG --size WxH [--grey]\n"
@@ -696,9 +695,9 @@ int cli_photo(int argc, char **argv) {
     return argc < 2 ? 2 : 0;
   }
   const char *sub = argv[1];
-  if (!strcmp(sub, "check")) return photo_check_main(argc - 2, argv + 2);
+  if (!strcmp(sub, "check")) return cli_photo_check(argc - 2, argv + 2);
   if (!strcmp(sub, "net-run")) return cmd_net_run(argc - 2, argv + 2);
-  if (!strcmp(sub, "compare")) return photo_compare_main(argc - 2, argv + 2);
+  if (!strcmp(sub, "compare")) return cli_photo_compare(argc - 2, argv + 2);
   opts o;
   if (parse(argc - 2, argv + 2, &o)) {
     usage(stderr);

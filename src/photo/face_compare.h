@@ -80,8 +80,5 @@ int face_print_from_analysis(const photo_analysis *a, face_print *out, err_t *er
 void face_print_pack(const face_print *p, uint8_t out[FACE_PRINT_BYTES]);
 int face_print_unpack(const uint8_t *bytes, size_t len, face_print *p, err_t *err);
 
-/* `tucai photo compare A B [--json] [--models DIR]` (face_compare_cli.c); argv = the arguments after
- * "compare". Exit 0 same person, 1 different, 3 no face in A or B, 2 bad usage or input, 4 no engine. */
-int photo_compare_main(int argc, char **argv);
 
 #endif

@@ -93,6 +93,15 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
                       photo_result *out, err_t *err);
 void photo_result_free(photo_result *r);
 
+/* The engine's first stages alone, for the checks where no standardized photo is wanted (the
+ * check tests, bench/checks): decode (long side at most max_side), detect, landmarks, into *a
+ * (free with photo_analysis_free). Never a refusal: no face gives subject -1, several faces keep
+ * the largest as subject. -1 with err only when the file cannot be decoded or a model fails. */
+int photo_analyze(photo_engine *e, const void *bytes, size_t len, int max_side, photo_analysis *a, err_t *err);
+/* The same from packed RGB pixels (copied); jpeg_quality is reported as the estimate (-1 unknown). */
+int photo_analyze_rgb(photo_engine *e, const uint8_t *rgb, int w, int h, int jpeg_quality, photo_analysis *a,
+                      err_t *err);
+
 /* The segmenter on the whole photo, for diagnostics and for checking the model conversion:
  * the decoded photo stretched to 256x256 (rgb256, 196608 bytes) and the model's person
  * probability for it (prob, 65536 floats). */

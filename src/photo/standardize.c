@@ -371,6 +371,58 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
   return 0;
 }
 
+/* detect + landmarks on a->work, for photo_analyze*: the refusals of detection (no face, several
+ * faces) are the checks' to report, not errors here. */
+static int analyze_work(photo_engine *e, photo_analysis *a, err_t *err) {
+  photo_result r;
+  memset(&r, 0, sizeof r);
+  r.report = json_object();
+  photo_run s = {.e = e, .r = &r, .a = a};
+  err_t e2 = {0};
+  int rc = stages[PHOTO_STAGE_DETECT].run(&s, &e2);
+  if (rc && e2.status == PHOTO_REFUSAL) rc = 0, err_clear(&e2);
+  if (!rc && a->subject >= 0) rc = stages[PHOTO_STAGE_LANDMARKS].run(&s, &e2);
+  json_decref(r.report);
+  if (rc) {
+    if (err) *err = e2;
+    photo_analysis_free(a);
+    return -1;
+  }
+  return 0;
+}
+
+int photo_analyze(photo_engine *e, const void *bytes, size_t len, int max_side, photo_analysis *a, err_t *err) {
+  memset(a, 0, sizeof *a);
+  a->subject = -1;
+  photo_decoded d;
+  if (photo_decode(bytes, len, &e->limits, max_side, &d, err)) return -1;
+  a->work = d.work;
+  a->work_scale = d.scale;
+  a->orig_w = d.orig_w;
+  a->orig_h = d.orig_h;
+  a->jpeg_quality_estimate = d.jpeg_quality;
+  a->file_bytes = (int64_t)len;
+  return analyze_work(e, a, err);
+}
+
+int photo_analyze_rgb(photo_engine *e, const uint8_t *rgb, int w, int h, int jpeg_quality, photo_analysis *a,
+                      err_t *err) {
+  memset(a, 0, sizeof *a);
+  a->subject = -1;
+  if (!rgb || w < 16 || h < 16 || w > 20000 || h > 20000) return err_set(err, 400, "BAD_IMAGE", "照片尺寸不正确");
+  size_t n = (size_t)w * h * 3;
+  a->work.px = malloc(n);
+  if (!a->work.px) return err_set(err, 0, "out_of_memory", "out of memory");
+  memcpy(a->work.px, rgb, n);
+  a->work.w = w;
+  a->work.h = h;
+  a->work_scale = 1.0;
+  a->orig_w = w;
+  a->orig_h = h;
+  a->jpeg_quality_estimate = jpeg_quality;
+  return analyze_work(e, a, err);
+}
+
 int photo_segment_probe(photo_engine *e, const void *bytes, size_t len, uint8_t *rgb256, float *prob, err_t *err) {
   photo_decoded d;
   if (photo_decode(bytes, len, &e->limits, PHOTO_WORK_SIDE, &d, err)) return -1;

@@ -20,10 +20,12 @@
 #include <vips/vips.h>
 
 #include "photo/checks/check_analyze.h"
-#include "photo/checks/check_cli.h"
 #include "photo/checks/checks.h"
+#include "photo/photo.h"
+#include "photo/stages.h"
 
 static json_t *cfg;
+static photo_engine *engine; /* the one engine of this test process: detection and landmarks */
 static photo_analysis base;
 
 static double eye_lx, eye_ly, eye_rx, eye_ry, iod;
@@ -32,6 +34,11 @@ static int setup(void **state) {
   (void)state;
   if (VIPS_INIT("test_checks")) return -1;
   err_t err;
+  engine = photo_engine_open(NULL, &err);
+  if (!engine) {
+    fprintf(stderr, "engine: %s\n", err.message);
+    return -1;
+  }
   cfg = photo_checks_profile_config("chsi-blue", &err);
   if (!cfg) {
     fprintf(stderr, "profile: %s\n", err.message);
@@ -43,7 +50,7 @@ static int setup(void **state) {
   gchar *buf;
   gsize len;
   if (!g_file_get_contents(path, &buf, &len, NULL)) return -1;
-  int rc = checks_analyze_buffer(buf, len, &base, &err);
+  int rc = photo_analyze(engine, buf, len, CHECKS_WORK_SIDE, &base, &err);
   g_free(buf);
   if (rc || !base.has_landmarks) return -1;
   eye_lx = eye_ly = eye_rx = eye_ry = 0;
@@ -57,7 +64,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  checks_analysis_clear(&base);
+  photo_analysis_free(&base);
+  photo_engine_close(engine);
   json_decref(cfg);
   return 0;
 }
@@ -459,9 +467,9 @@ static void test_more_checks_move(void **state) {
 static json_t *analyse_and_run(const uint8_t *rgb, int w, int h, int quality) {
   photo_analysis a;
   err_t err;
-  assert_int_equal(checks_analyze_rgb(rgb, w, h, quality, &a, &err), 0);
+  assert_int_equal(photo_analyze_rgb(engine, rgb, w, h, quality, &a, &err), 0);
   json_t *r = run(&a);
-  checks_analysis_clear(&a);
+  photo_analysis_free(&a);
   return r;
 }
 
@@ -511,13 +519,13 @@ static void test_single_face(void **state) {
 
 static void test_compression(void **state) {
   (void)state;
-  void *jpg = NULL;
+  uint8_t *jpg = NULL;
   size_t len = 0;
-  assert_int_equal(checks_encode_jpeg(base.work.px, base.work.w, base.work.h, 10, &jpg, &len), 0);
+  assert_int_equal(photo_encode_jpeg_fixed(&base.work, 72, 10, &jpg, &len), 0);
   photo_analysis a;
   err_t err;
-  assert_int_equal(checks_analyze_buffer(jpg, len, &a, &err), 0);
-  g_free(jpg);
+  assert_int_equal(photo_analyze(engine, jpg, len, CHECKS_WORK_SIDE, &a, &err), 0);
+  free(jpg);
   json_t *r0 = run(&base), *r1 = run(&a);
   double before, after;
   assert_string_equal(status_of(r0, "compression", &before), "pass");
@@ -525,7 +533,7 @@ static void test_compression(void **state) {
   assert_true(after <= 15);
   json_decref(r0);
   json_decref(r1);
-  checks_analysis_clear(&a);
+  photo_analysis_free(&a);
 }
 
 /* A profile can turn a failure into a warning: glasses fail at the school, warn nationally. */

@@ -30,6 +30,10 @@ int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t *
 /* The ids of all checks, in report order, NULL-terminated. */
 extern const char *const photo_check_ids[];
 
+/* The "checks" object of profile `name` from the profiles directory (photo_default_profiles_dir);
+ * a new reference. 400 bad_profile for a malformed name, 404 unknown_profile. */
+json_t *photo_checks_profile_config(const char *name, err_t *err);
+
 /* Counts the results with status "fail" and "warn" in a report made by photo_checks_run. */
 void photo_checks_count(const json_t *report, int *fails, int *warns);
 

@@ -1,12 +1,12 @@
-/* check_cli.c: `tucai photo check IN... [--profile NAME] [--json]`.
+/* photo_check.c: `tucai photo check IN... [--profile NAME] [--json] [--models DIR]`.
  *
- * Reads the photo, analyses it with the photo engine (the same analysis standardize makes; where
- * the engine cannot start, e.g. its models are missing, with dlib landmarks alone), runs every
- * check with the profile's "checks" object and prints either the JSON report or one line per
- * check (several files: one JSON report per line, the engine loaded once). Exit status:
- * 0 when nothing fails, 1 when a check fails, 2 on bad usage or an unreadable photo or profile.
+ * Reads the photo, analyses it with the photo engine (the same analysis standardize makes), runs
+ * every check with the profile's "checks" object and prints either the JSON report or one line per
+ * check (several files: one JSON report per line). The command owns the engine: opened once for
+ * all files, closed at the end. Exit status: 0 when nothing fails, 1 when a check fails, 2 on bad
+ * usage or an unreadable photo or profile, 4 when the engine cannot start (models missing).
  * src/cli/photo.c dispatches the "check" subcommand here. */
-#include "photo/checks/check_cli.h"
+#include "cli/commands.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,39 +20,8 @@
 #define DEFAULT_PROFILE "chsi-blue"
 #define CHECK_MAX_INPUT_BYTES (50L * 1024 * 1024)
 
-static int valid_name(const char *s) {
-  if (!*s || strlen(s) > 48) return 0;
-  for (; *s; s++)
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-')) return 0;
-  return 1;
-}
-
-json_t *photo_checks_profile_config(const char *name, err_t *err) {
-  if (!valid_name(name)) {
-    err_set(err, 400, "bad_profile", "profile names are [a-z0-9-]+");
-    return NULL;
-  }
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s.json", photo_default_profiles_dir(), name);
-  json_error_t je;
-  json_t *p = json_load_file(path, 0, &je);
-  if (!p) {
-    err_set(err, 404, "unknown_profile", "profile %s: %s", name, je.text);
-    return NULL;
-  }
-  json_t *checks = json_object_get(p, "checks");
-  if (!json_is_object(checks)) {
-    json_decref(p);
-    err_set(err, 500, "bad_profile", "profile %s has no \"checks\" object", name);
-    return NULL;
-  }
-  json_incref(checks);
-  json_decref(p);
-  return checks;
-}
-
 static void usage(FILE *f) {
-  fputs("usage: tucai photo check IN... [--profile NAME] [--json]\n"
+  fputs("usage: tucai photo check IN... [--profile NAME] [--json] [--models DIR]\n"
         "  several files: one JSON report per line, in order; exit status the worst of them\n", f);
 }
 
@@ -70,19 +39,9 @@ static void print_text(const json_t *report) {
   }
 }
 
-/* The engine's analysis; where the engine itself cannot start (not a bad photo: a 4xx), the
- * landmark-only path, said on stderr. */
-static int analyse(const void *buf, size_t len, const char *profile, photo_analysis *a, err_t *err) {
-  if (checks_analyze_engine(buf, len, profile, a, err) == 0) return 0;
-  if (err->status >= 400 && err->status < 500) return -1;
-  fprintf(stderr, "tucai photo check: engine unavailable (%s); checking with landmarks only\n", err->message);
-  err_clear(err);
-  return checks_analyze_buffer(buf, len, a, err);
-}
-
 /* Checks one file; prints its report. Returns 0, 1 (a check fails) or 2 (cannot check). With
  * several files, JSON reports go one per line (JSON Lines) and the text gets a header. */
-static int check_file(const char *in, const char *profile, const json_t *cfg, int as_json, int many) {
+static int check_file(photo_engine *e, const char *in, const char *profile, const json_t *cfg, int as_json, int many) {
   gchar *buf = NULL;
   gsize len = 0;
   GError *ge = NULL;
@@ -98,7 +57,7 @@ static int check_file(const char *in, const char *profile, const json_t *cfg, in
   json_t *report = NULL;
   if ((long)len > CHECK_MAX_INPUT_BYTES) {
     fprintf(stderr, "tucai photo check: %s: file too large\n", in);
-  } else if (analyse(buf, len, profile, &a, &err)) {
+  } else if (checks_analyze_engine(e, buf, len, profile, &a, &err)) {
     fprintf(stderr, "tucai photo check: %s: %s\n", in, err.message);
   } else {
     if (photo_checks_run(&a, cfg, &report, &err)) {
@@ -124,14 +83,15 @@ static int check_file(const char *in, const char *profile, const json_t *cfg, in
   return rc;
 }
 
-int photo_check_main(int argc, char **argv) {
-  const char *profile = DEFAULT_PROFILE;
+int cli_photo_check(int argc, char **argv) {
+  const char *profile = DEFAULT_PROFILE, *models = NULL;
   int as_json = 0, n_in = 0;
   const char **in = calloc((size_t)argc + 1, sizeof *in);
   if (!in) return 2;
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--json") == 0) as_json = 1;
     else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
+    else if (strcmp(argv[i], "--models") == 0 && i + 1 < argc) models = argv[++i];
     else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage(stdout);
       free(in);
@@ -160,11 +120,19 @@ int photo_check_main(int argc, char **argv) {
     free(in);
     return 2;
   }
+  photo_engine *e = photo_engine_open(models, &err);
+  if (!e) {
+    fprintf(stderr, "tucai photo check: %s\n", err.message);
+    json_decref(cfg);
+    free(in);
+    return 4;
+  }
   int rc = 0;
   for (int i = 0; i < n_in; i++) {
-    int r = check_file(in[i], profile, cfg, as_json, n_in > 1);
+    int r = check_file(e, in[i], profile, cfg, as_json, n_in > 1);
     if (r > rc) rc = r;
   }
+  photo_engine_close(e);
   json_decref(cfg);
   free(in);
   return rc;

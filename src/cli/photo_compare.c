@@ -1,4 +1,4 @@
-/* face_compare_cli.c: `tucai photo compare A B [--json] [--models DIR]`.
+/* photo_compare.c: `tucai photo compare A B [--json] [--models DIR]`.
  *
  * Do the two photos show the same person? Prints the answer with the similarity, the threshold and
  * the calibration behind it (src/photo/face_compare.h). Exit status: 0 same person, 1 different
@@ -11,6 +11,8 @@
  * One line per pair (JSON Lines with --json: {"a","b","same","similarity"}, same and similarity
  * null where a face is missing). Exit 0 when every pair was compared, 3 when a face was missing in
  * some pair, 2 on a bad list or photo, 4 no engine. */
+#include "cli/commands.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,7 +192,7 @@ static int compare_list(face_matcher *m, const char *list, int as_json) {
   return rc ? rc : any_missing ? 3 : 0;
 }
 
-int photo_compare_main(int argc, char **argv) {
+int cli_photo_compare(int argc, char **argv) {
   const char *in[2] = {NULL, NULL}, *models = NULL, *list = NULL;
   int n_in = 0, as_json = 0;
   for (int i = 0; i < argc; i++) {

@@ -22,6 +22,7 @@
 #include "print/print.h"
 #include "jobs/probe.h"
 #include "pay/orders.h"
+#include "photo/photo.h"
 #include "maintenance/maintenance.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -35,6 +36,7 @@ static int make_dir(const char *path, err_t *err) {
 int app_open(app *a, config *cfg, err_t *err) {
   memset(a, 0, sizeof *a);
   a->cfg = cfg;
+  pthread_mutex_init(&a->photo_mu, NULL);
   int lvl = log_level_from_name(config_str(cfg, "log_level"));
   if (lvl >= 0) log_set_level((enum log_level)lvl);
   a->data_dir = config_str(cfg, "data");
@@ -63,8 +65,24 @@ int app_open(app *a, config *cfg, err_t *err) {
   return a->calendar ? 0 : -1;
 }
 
+struct photo_engine *app_photo_engine(app *a, err_t *err) {
+  pthread_mutex_lock(&a->photo_mu);
+  if (!a->photo) {
+    a->photo = photo_engine_open(config_str(a->cfg, "models"), err);
+    if (a->photo) {
+      photo_limits lim = {.max_bytes = (long)config_int(a->cfg, "max_upload"),
+                          .max_pixels = (long)config_int(a->cfg, "max_upload_pixels")};
+      photo_engine_set_limits(a->photo, &lim);
+    }
+  }
+  photo_engine *e = a->photo;
+  pthread_mutex_unlock(&a->photo_mu);
+  return e;
+}
+
 void app_close(app *a) {
-  collect_engine_close(a);
+  photo_engine_close(a->photo);
+  a->photo = NULL;
   workcal_free(a->calendar);
   blob_store_close(a->blobs);
   a->calendar = NULL, a->blobs = NULL;

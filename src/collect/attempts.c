@@ -1,6 +1,5 @@
 /* attempts.c: an upload becomes an attempt (original encrypted, job queued); the standardize job
  * turns it into the preview (standardized photo encrypted, checks, refusal) exactly once. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,27 +15,6 @@
 #include "util/clock.h"
 #include "util/image_type.h"
 #include "util/log.h"
-
-static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
-
-photo_engine *collect_engine(app *a, err_t *err) {
-  pthread_mutex_lock(&engine_lock);
-  if (!a->photo) a->photo = photo_engine_open(config_str(a->cfg, "models"), err);
-  if (a->photo) {
-    photo_limits lim = {.max_bytes = (long)config_int(a->cfg, "max_upload"), .max_pixels = 50L * 1000 * 1000};
-    photo_engine_set_limits(a->photo, &lim);
-  }
-  photo_engine *e = a->photo;
-  pthread_mutex_unlock(&engine_lock);
-  return e;
-}
-
-void collect_engine_close(app *a) {
-  pthread_mutex_lock(&engine_lock);
-  if (a->photo) photo_engine_close(a->photo);
-  a->photo = NULL;
-  pthread_mutex_unlock(&engine_lock);
-}
 
 /* JPEG, PNG, WebP, HEIF/HEIC: what phones send. Anything else is refused before it is stored. */
 static int looks_like_image(const char *path) { return image_type_of_file(path) != NULL; }
@@ -187,7 +165,7 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   }
   int64_t orig = db_res_int(r, 0, 1), batch_id = db_res_int(r, 0, 2), account = db_res_int(r, 0, 3), record = db_res_int(r, 0, 4);
   db_res_free(r);
-  photo_engine *e = collect_engine(a, err);
+  photo_engine *e = app_photo_engine(a, err);
   if (!e) return -1;
   photo_profile *p = profile_for(a, db, batch_id, err);
   if (!p) return -1;

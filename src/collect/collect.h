@@ -104,8 +104,5 @@ int collect_override(db_t *db, const collect_who *who, int64_t record_id, const 
 extern const char *const collect_reject_reasons[]; /* NULL-terminated */
 
 void collect_jobs_register(void);
-/* The photo engine, loaded once per process on first use (NULL + err when the models fail). */
-struct photo_engine *collect_engine(struct app *app, err_t *err);
-void collect_engine_close(struct app *app);
 
 #endif

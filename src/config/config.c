@@ -32,6 +32,7 @@ static const setting settings[] = {
     {"db_pool", "16", "database connections per process", 0},
     {"max_body", "1048576", "largest JSON or form body in bytes", 0},
     {"max_upload", "20971520", "largest uploaded file in bytes", 0},
+    {"max_upload_pixels", "50000000", "largest uploaded photo in pixels (refused before decoding; the student is told the limit)", 0},
     {"session_ttl", "28800", "staff session lifetime in seconds (sliding)", 0},
     {"student_session_ttl", "604800", "student session lifetime in seconds (sliding)", 0},
     {"secure_cookies", "0", "1 when served behind TLS: cookies get the Secure flag", 0},

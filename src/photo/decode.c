@@ -110,7 +110,7 @@ int photo_decode(const void *bytes, size_t len, const photo_limits *limits, int 
   memset(out, 0, sizeof *out);
   out->jpeg_quality = -1;
   if (len == 0) return photo_refuse(err, "CORRUPT_IMAGE");
-  if (limits->max_bytes > 0 && (long)len > limits->max_bytes) return photo_refuse(err, "IMAGE_TOO_LARGE");
+  if (limits->max_bytes > 0 && (long)len > limits->max_bytes) return photo_refuse_too_large(err, limits);
   /* Only what phones send, by its magic bytes, before any of libvips' loaders looks at it. */
   if (!image_type_of(bytes, len)) return photo_refuse(err, "UNSUPPORTED_FORMAT");
   const char *loader = vips_foreign_find_load_buffer(bytes, len);
@@ -123,7 +123,7 @@ int photo_decode(const void *bytes, size_t len, const photo_limits *limits, int 
   long sw = 0, sh = 0;
   if (sniff_dimensions(bytes, len, &sw, &sh) && limits->max_pixels > 0 &&
       (sw <= 0 || sh <= 0 || sw > limits->max_pixels || sh > limits->max_pixels || sw * sh > limits->max_pixels))
-    return photo_refuse(err, sw <= 0 || sh <= 0 ? "CORRUPT_IMAGE" : "IMAGE_TOO_LARGE");
+    return sw <= 0 || sh <= 0 ? photo_refuse(err, "CORRUPT_IMAGE") : photo_refuse_too_large(err, limits);
 
   /* Header only: vips reads the dimensions without decoding pixels. */
   VipsImage *head = vips_image_new_from_buffer(bytes, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
@@ -132,7 +132,7 @@ int photo_decode(const void *bytes, size_t len, const photo_limits *limits, int 
     const char *msg = vips_error_buffer();
     int huge = msg && (strstr(msg, "too large") || strstr(msg, "dimensions") || strstr(msg, "exceeds"));
     vips_error_clear();
-    return photo_refuse(err, huge ? "IMAGE_TOO_LARGE" : "CORRUPT_IMAGE");
+    return huge ? photo_refuse_too_large(err, limits) : photo_refuse(err, "CORRUPT_IMAGE");
   }
   long w = vips_image_get_width(head), h = vips_image_get_height(head);
   int orientation = vips_image_get_orientation(head);
@@ -143,7 +143,7 @@ int photo_decode(const void *bytes, size_t len, const photo_limits *limits, int 
                       vips_image_guess_interpretation(head) == VIPS_INTERPRETATION_CMYK;
   g_object_unref(head);
   if (w <= 0 || h <= 0) return photo_refuse(err, "CORRUPT_IMAGE");
-  if (limits->max_pixels > 0 && w * h > limits->max_pixels) return photo_refuse(err, "IMAGE_TOO_LARGE");
+  if (limits->max_pixels > 0 && w * h > limits->max_pixels) return photo_refuse_too_large(err, limits);
   if (orientation >= 5 && orientation <= 8) {
     long t = w;
     w = h;

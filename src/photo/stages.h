@@ -25,6 +25,8 @@ vision *photo_vision_open(const char *models_dir, err_t *err);
 photo_limits photo_default_limits(void);
 /* refusals.c: refuses for `code` with the student's message (returns -1). */
 int photo_refuse(err_t *err, const char *code);
+/* refuses IMAGE_TOO_LARGE, the message naming the limits in force (they come from the settings). */
+int photo_refuse_too_large(err_t *err, const photo_limits *limits);
 
 /* decode.c: header limits, shrink-on-load decode to at most `max_side`, EXIF orientation, sRGB. */
 typedef struct photo_decoded {

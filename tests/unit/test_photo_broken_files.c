@@ -176,9 +176,11 @@ static void file_over_20_mb_is_too_large(void **state) {
 
 static void pixel_limit_is_configurable(void **state) {
   (void)state;
-  photo_limits small = {20L * 1024 * 1024, 100000}, normal = {20L * 1024 * 1024, 50L * 1000 * 1000};
+  photo_limits small = {8L * 1024 * 1024, 100000}, normal = {20L * 1024 * 1024, 50L * 1000 * 1000};
   photo_engine_set_limits(engine, &small);
   photo_result r = run(source_jpeg, source_len, "IMAGE_TOO_LARGE");
+  /* The student is told the limits in force (they come from the settings), not fixed numbers. */
+  assert_non_null(strstr(r.message, "不超过 8 MB、10 万像素"));
   photo_result_free(&r);
   photo_engine_set_limits(engine, &normal);
 }

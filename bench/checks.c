@@ -158,8 +158,8 @@ int main(int argc, char **argv) {
           sh->label = truth;
           sh->name = names[i];
         }
-        for (int c = 0; photo_check_ids[c] && c < NCHK; c++)
-          if (strcmp(photo_check_ids[c], id) == 0) {
+        for (int c = 0; photo_check_catalog[c].id && c < NCHK; c++)
+          if (strcmp(photo_check_catalog[c].id, id) == 0) {
             tp[c] += flagged && truth, fp[c] += flagged && !truth;
             fn[c] += !flagged && truth, tn[c] += !flagged && !truth;
           }
@@ -177,11 +177,11 @@ int main(int argc, char **argv) {
   }
   if (labels) {
     printf("\n%-24s %4s %4s %4s %4s %10s %8s\n", "check", "TP", "FP", "FN", "TN", "precision", "recall");
-    for (int c = 0; photo_check_ids[c] && c < NCHK; c++) {
+    for (int c = 0; photo_check_catalog[c].id && c < NCHK; c++) {
       char p[16] = "-", r[16] = "-";
       if (tp[c] + fp[c]) snprintf(p, sizeof p, "%.2f", (double)tp[c] / (tp[c] + fp[c]));
       if (tp[c] + fn[c]) snprintf(r, sizeof r, "%.2f", (double)tp[c] / (tp[c] + fn[c]));
-      printf("%-24s %4d %4d %4d %4d %10s %8s\n", photo_check_ids[c], tp[c], fp[c], fn[c], tn[c], p, r);
+      printf("%-24s %4d %4d %4d %4d %10s %8s\n", photo_check_catalog[c].id, tp[c], fp[c], fn[c], tn[c], p, r);
     }
     printf("(precision '-' = never flagged; recall '-' = no photo labelled with that problem)\n");
   }

@@ -13,6 +13,7 @@
 #include "app.h"
 #include "collect/collect.h"
 #include "notify/notify.h"
+#include "photo/checks/checks.h"
 #include "notify/watch.h"
 #include "util/clock.h"
 #include "util/image_type.h"
@@ -241,6 +242,14 @@ static int events_route(http_req *req, http_resp *resp) {
   return resp_sse(resp, events_next, e, events_free);
 }
 
+/* The automatic checks as the pages name them (photo/checks/check_catalog.c): public, like the
+ * rules page that lists them; nothing personal. */
+static int check_catalog(http_req *req, http_resp *resp) {
+  (void)req;
+  resp_header(resp, "Cache-Control", "public, max-age=3600");
+  return resp_json(resp, 200, json_pack("{s:o}", "checks", photo_check_catalog_json()));
+}
+
 void api_photos_routes(http_router *r) {
   static const http_route routes[] = {
       {"POST", "/api/photos", upload, ROLE_STUDENT, HTTP_BODY_MULTIPART},
@@ -249,6 +258,7 @@ void api_photos_routes(http_router *r) {
       {"POST", "/api/photos/submit", submit, ROLE_STUDENT, HTTP_BODY_JSON},
       {"GET", "/api/status", status, ROLE_STUDENT, 0},
       {"GET", "/api/student/events", events_route, ROLE_STUDENT, 0},
+      {"GET", "/api/photo-checks", check_catalog, 0, 0},
   };
   router_add_all(r, routes, sizeof routes / sizeof routes[0]);
 }

@@ -14,6 +14,7 @@
 #include "app.h"
 #include "blob/blob.h"
 #include "collect/internal.h"
+#include "photo/checks/checks.h"
 #include "photo/face_compare.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -28,7 +29,9 @@ static json_t *region_of(const face_print *p) {
 static void append(json_t *checks, const char *status, double value, const char *message, json_t *region, json_t *detail) {
   json_t *o = json_pack("{s:s, s:s, s:f, s:f, s:s, s:o, s:o}", "id", "same_person", "status", status, "value", value,
                         "threshold", FACE_SAME_THRESHOLD, "message", message, "region", region, "detail", detail);
-  if (o) json_array_append_new(checks, o);
+  if (!o) return;
+  photo_check_describe(o);
+  json_array_append_new(checks, o);
 }
 
 /* The attempt's stored print, or a new one stored now (a retried job finds the first one). */

@@ -168,6 +168,18 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
     assert.equal(profiles.status, 200, profiles.text);
     const blue = profiles.body.profiles.find((p) => p.name === 'chsi-blue');
     assert.ok(blue && /学位照/.test(blue.title) && blue.width === 480 && blue.height === 640, JSON.stringify(blue));
+    // The checks are declared once, on the server; the pages (signed in or not) take their names,
+    // groups and advice from it rather than from lists of their own.
+    const cat = await srv.client().get('/api/photo-checks');
+    assert.equal(cat.status, 200, cat.text);
+    const checkIds = cat.body.checks.map((c) => c.id);
+    for (const id of ['ears_visible', 'earrings', 'expression', 'same_person']) assert.ok(checkIds.includes(id), id);
+    assert.equal(new Set(checkIds).size, checkIds.length, 'each check once');
+    for (const c of cat.body.checks) {
+      assert.match(c.name, /^[^A-Za-z_]{2,}$/, `${c.id} has a Chinese name`);
+      assert.ok(c.advice.length >= 4 && c.group && c.region_kind, JSON.stringify(c));
+    }
+    assert.equal(cat.body.checks.find((c) => c.id === 'ears_visible').group, 'ears');
     expectError(await op.post('/api/batches', { school_id: ids.a, name: 'x', profile: 'p', window_start: '2024-13-01', window_end: '2024-12-01' }), 400, 'invalid_field');
     expectError(await op.post('/api/batches', { school_id: ids.a, name: 'x', profile: 'p', window_start: '2024-12-01', window_end: '2024-11-01' }), 400, 'invalid_window');
 

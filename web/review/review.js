@@ -7,9 +7,10 @@
   // Keys for the reasons, in the server's order: 1-9, 0, then - and =.
   var KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '-', '='];
   var ZOOMS = [
-    { key: 'e', label: '眼睛', checks: ['eyes_open', 'gaze_forward', 'glasses', 'red_eye', 'tinted_lenses', 'makeup'] },
-    { key: 'o', label: '耳朵', checks: ['ears_visible', 'earrings'] },
-    { key: 'n', label: '脖子', checks: ['neck_visible', 'necklace', 'bare_shoulders'] }
+    // Each zoom frames the regions of one group of checks (the server names each check's group).
+    { key: 'e', label: '眼睛', group: 'eyes' },
+    { key: 'o', label: '耳朵', group: 'ears' },
+    { key: 'n', label: '脖子', group: 'neck' }
   ];
 
   var state = { queue: [], index: -1, item: null, reasons: [], mode: 'idle', picked: {}, decided: 0, zoom: null };
@@ -105,7 +106,7 @@
   }
 
   function regionFor(z, checks) {
-    var boxes = (checks || []).filter(function (c) { return z.checks.indexOf(c.id) >= 0 && c.region && c.region.length === 4 && c.region[2] > 0; }).map(function (c) { return c.region; });
+    var boxes = (checks || []).filter(function (c) { return R.checkGroup(c) === z.group && c.region && c.region.length === 4 && c.region[2] > 0; }).map(function (c) { return c.region; });
     if (!boxes.length) return null;
     var x0 = Math.min.apply(null, boxes.map(function (b) { return b[0]; })), y0 = Math.min.apply(null, boxes.map(function (b) { return b[1]; }));
     var x1 = Math.max.apply(null, boxes.map(function (b) { return b[0] + b[2]; })), y1 = Math.max.apply(null, boxes.map(function (b) { return b[1] + b[3]; }));
@@ -164,7 +165,7 @@
     var sorted = checks.slice().sort(function (x, y) { var o = { fail: 0, warn: 1, pass: 2 }; return o[x.status] - o[y.status]; });
     T.clear(els.side).appendChild(h('h2', { text: '自动检查' }));
     els.side.appendChild(h('ul', { class: 'checks-list' }, sorted.map(function (c) {
-      var name = (R.checks[c.id] || [c.id])[0];
+      var name = R.checkName(c);
       var li = h('li', null, h('span', { class: 'badge ' + c.status, text: R.statusWords[c.status] || c.status }), h('span', null, name, c.status !== 'pass' && c.message ? h('span', { class: 'hint', text: ' ' + c.message }) : null));
       if (c.region) li.addEventListener('click', function () { orig.mark([c]); orig.zoom(c.region); });
       return li;

@@ -550,8 +550,8 @@
 
   // ---- 7. preview and submit -----------------------------------------------------------------
 
-  function checkName(c) { return (R.checks[c.id] || [c.name || c.id])[0]; }
-  function checkAdvice(c) { return c.message || (R.checks[c.id] || [null, ''])[1]; }
+  function checkName(c) { return R.checkName(c); }
+  function checkAdvice(c) { return R.checkAdvice(c); }
 
   views.preview = function () {
     var box = msgBox();

@@ -1,5 +1,5 @@
 // The photo rules as the student reads them, with example pictures, and the names of the automatic
-// checks with what to do about each, in plain words. Shared by the rules page, the help page and
+// checks with what to do about each, in plain words (those from the server). Shared by the rules page, the help page and
 // the preview.
 (function () {
   'use strict';
@@ -25,41 +25,18 @@
     '坐直，双肩放平，眼睛平视镜头，自然表情，闭上嘴。',
     '拍摄者与你保持约 1.5 米，手机举到与你眼睛同高，让头和肩膀落在取景框的轮廓里。'
   ];
-  // Check id -> [name, what to do]. The server's own message is shown first when it has one.
-  var checks = {
-    single_face: ['只有一个人', '画面里只能有你一个人，请让其他人离开画面'],
-    face_size: ['人像大小', '调整距离，让头和肩膀正好落在取景框里'],
-    head_pose: ['头部端正', '坐直，正对镜头，头不要偏、不要仰或低'],
-    eyes_open: ['睁开眼睛', '自然睁眼，拍摄时不要眨眼'],
-    gaze_forward: ['看向镜头', '眼睛平视镜头'],
-    mouth_closed: ['闭上嘴', '自然闭嘴，不要露齿笑'],
-    mouth_occluded: ['嘴部无遮挡', '不要用手或物品挡住嘴'],
-    glasses: ['未戴眼镜', '请摘掉眼镜后重新拍摄'],
-    tinted_lenses: ['无有色镜片', '摘掉墨镜或有色镜片'],
-    head_covering: ['未戴帽子', '摘掉帽子或头饰'],
-    hair_over_eyebrows: ['露出眉毛', '把刘海拨开，露出眉毛和额头'],
-    ears_visible: ['露出双耳', '把头发拢到耳后，两只耳朵都要露出来'],
-    forehead_visible: ['露出额头', '把刘海拨开，露出额头'],
-    earrings: ['无耳饰', '摘掉耳环、耳钉'],
-    necklace: ['无项链', '摘掉项链或挂件'],
-    neck_visible: ['露出脖子', '不要穿高领衣服，露出脖子'],
-    bare_shoulders: ['着装得体', '不要穿吊带或无袖上衣'],
-    clothing_color: ['衣服颜色', '换一件与背景颜色差别明显的衣服（避免蓝色、绿色）'],
-    clothing_pattern: ['衣服图案', '换一件纯色、无条纹无花纹的衣服'],
-    sharpness: ['清晰度', '照片模糊：拿稳手机，对焦在脸上再拍'],
-    exposure: ['亮度', '照片太暗或太亮：换到光线充足而不刺眼的地方'],
-    illumination_uniformity: ['光线均匀', '一侧脸太暗：面向窗户或灯光，让两侧一样亮'],
-    face_shadow: ['脸上无阴影', '脸上有阴影：换个方向站，避免顶光和侧光'],
-    red_eye: ['无红眼', '关闭闪光灯重新拍摄'],
-    hot_spots: ['无反光', '脸上有反光亮斑：避开直射光，擦掉油光'],
-    background_uniformity: ['背景干净', '换到一面纯色墙前，身后不要有物品或影子'],
-    recapture: ['不是翻拍', '请直接拍本人，不要翻拍照片或屏幕'],
-    retouching: ['未过度修图', '关闭美颜和滤镜，用原图'],
-    makeup: ['未化妆', '请卸妆后拍摄，尤其是眼妆'],
-    compression: ['图像质量', '照片压缩太重：请用原图，不要用截图或聊天软件转发的图'],
-    expression: ['表情自然', '不要笑，保持自然平和的表情，闭上嘴'],
-    same_person: ['同一人核验', '必须是本人照片：请本人拍摄，不要用他人照片，不要美颜或滤镜']
-  };
+  // The checks' names, groups and advice come from the server, declared once in C
+  // (src/photo/checks/check_catalog.c): each result carries them, and the catalog fills in results
+  // stored before they did.
+  var catalog = {};
+  if (window.fetch) {
+    fetch('/api/photo-checks').then(function (r) { return r.ok ? r.json() : { checks: [] }; })
+      .then(function (j) { (j.checks || []).forEach(function (d) { catalog[d.id] = d; }); })
+      .catch(function () { /* names then fall back to the results' own */ });
+  }
+  function checkName(c) { return c.name || (catalog[c.id] || {}).name || '检查项'; }
+  function checkAdvice(c) { return c.message || c.advice || (catalog[c.id] || {}).advice || ''; }
+  function checkGroup(c) { return c.group || (catalog[c.id] || {}).group || ''; }
   var statusWords = { pass: '通过', warn: '注意', fail: '不合格' };
 
   function exampleGrid(T) {
@@ -71,6 +48,7 @@
   }
   function ruleList(T) { return T.h('ul', { class: 'rules' }, rules.map(function (r) { return T.h('li', { text: r }); })); }
 
-  window.PhotoRules = { examples: examples, rules: rules, checks: checks, statusWords: statusWords,
+  window.PhotoRules = { examples: examples, rules: rules, statusWords: statusWords,
+    checkName: checkName, checkAdvice: checkAdvice, checkGroup: checkGroup,
     exampleGrid: exampleGrid, ruleList: ruleList };
 })();

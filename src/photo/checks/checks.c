@@ -7,13 +7,6 @@
 
 #include "photo/checks/check_ctx.h"
 
-const char *const photo_check_ids[] = {
-    "single_face", "face_size", "head_pose", "eyes_open", "gaze_forward", "mouth_closed",
-    "mouth_occluded", "glasses", "tinted_lenses", "head_covering", "hair_over_eyebrows",
-    "ears_visible", "forehead_visible", "earrings", "necklace", "neck_visible", "bare_shoulders",
-    "clothing_color", "clothing_pattern", "sharpness", "exposure", "illumination_uniformity",
-    "face_shadow", "red_eye", "hot_spots", "background_uniformity", "recapture", "retouching",
-    "makeup", "compression", "expression", NULL};
 
 static int cmp_float(const void *a, const void *b) {
   float x = *(const float *)a, y = *(const float *)b;
@@ -301,12 +294,14 @@ int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t *
   free(c.luma);
   /* Report in the documented order whatever order the groups ran in. */
   json_t *sorted = json_array();
-  for (int i = 0; photo_check_ids[i]; i++) {
+  for (const photo_check_def *d = photo_check_catalog; d->id; d++) {
     size_t k;
     json_t *o;
     json_array_foreach(c.list, k, o) {
-      if (strcmp(json_string_value(json_object_get(o, "id")), photo_check_ids[i]) == 0)
+      if (strcmp(json_string_value(json_object_get(o, "id")), d->id) == 0) {
+        photo_check_describe(o);
         json_array_append(sorted, o);
+      }
     }
   }
   json_decref(c.list);

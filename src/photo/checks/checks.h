@@ -27,8 +27,20 @@
  * then reported unconfigured). On success *out is a new {"checks":[...]} object. */
 int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t **out, err_t *err);
 
-/* The ids of all checks, in report order, NULL-terminated. */
-extern const char *const photo_check_ids[];
+/* Every check, declared once (check_catalog.c): id, group (identity, framing, eyes, mouth, head,
+ * ears, neck, attire, light, image), the name and advice a student reads, what its region covers
+ * (face, eyes, ears, neck, ... image). In report order, ending with {0}. by_engine 0: added by the
+ * collection workflow (same_person), not by photo_checks_run. */
+typedef struct photo_check_def {
+  const char *id, *group, *name, *advice, *region_kind;
+  int by_engine;
+} photo_check_def;
+extern const photo_check_def photo_check_catalog[];
+const photo_check_def *photo_check_find(const char *id); /* NULL when unknown */
+/* The catalog as JSON [{id, group, name, advice, region_kind}] (a new reference), for the pages. */
+json_t *photo_check_catalog_json(void);
+/* Adds the catalog's name, group, region_kind and advice to one result object {"id", ...}. */
+void photo_check_describe(json_t *result);
 
 /* The "checks" object of profile `name` from the profiles directory (photo_default_profiles_dir);
  * a new reference. 400 bad_profile for a malformed name, 404 unknown_profile. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/share.h"
+#include "util/xmalloc.h"
 
 /* A default that starts with SHARE names a file of the binary's read-only data: the rest is a
  * path under share_dir() (<prefix>/share/tucai when installed, else the source tree). */
@@ -111,9 +112,9 @@ static const char *default_value(size_t i, char *out, size_t n) {
 }
 
 config *config_new(void) {
-  config *c = calloc(1, sizeof *c);
+  config *c = xcalloc(1, sizeof *c);
   char buf[4096];
-  for (size_t i = 0; i < N_SETTINGS; i++) c->values[i] = strdup(default_value(i, buf, sizeof buf));
+  for (size_t i = 0; i < N_SETTINGS; i++) c->values[i] = xstrdup(default_value(i, buf, sizeof buf));
   return c;
 }
 
@@ -127,7 +128,7 @@ int config_set(config *c, const char *name, const char *value, err_t *err) {
   int i = find(name);
   if (i < 0) return err_set(err, 400, "unknown_setting", "unknown setting '%s'", name);
   free(c->values[i]);
-  c->values[i] = strdup(value);
+  c->values[i] = xstrdup(value);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 /* qr: see qr.h. */
 #include "identity/qr.h"
+#include "util/xmalloc.h"
 
 #include <cairo.h>
 #include <pango/pangocairo.h>
@@ -95,12 +96,10 @@ int qr_read_grey(const unsigned char *grey, int w, int h, const char *prefer_pre
     }
     if (best) {
       unsigned len = zbar_symbol_get_data_length(best);
-      char *t = malloc(len + 1);
-      if (t) {
-        memcpy(t, zbar_symbol_get_data(best), len);
-        t[len] = 0;
-        *text_out = t;
-      }
+      char *t = xmalloc(len + 1);
+      memcpy(t, zbar_symbol_get_data(best), len);
+      t[len] = 0;
+      *text_out = t;
     }
   }
   zbar_image_destroy(img);
@@ -134,8 +133,7 @@ done:
 /* Global threshold at the mean, on a grey uchar copy in memory. */
 static int try_threshold(unsigned char *grey, int w, int h, int local, const char *prefer, char **out) {
   size_t n = (size_t)w * (size_t)h;
-  unsigned char *bin = malloc(n);
-  if (!bin) return -1;
+  unsigned char *bin = xmalloc(n);
   if (!local) {
     uint64_t sum = 0;
     for (size_t i = 0; i < n; i++) sum += grey[i];
@@ -145,11 +143,7 @@ static int try_threshold(unsigned char *grey, int w, int h, int local, const cha
     /* Local mean over a window ~1/8 of the short side, via an integral image. */
     int r = (w < h ? w : h) / 16;
     if (r < 4) r = 4;
-    uint64_t *ii = calloc((size_t)(w + 1) * (size_t)(h + 1), sizeof *ii);
-    if (!ii) {
-      free(bin);
-      return -1;
-    }
+    uint64_t *ii = xcalloc((size_t)(w + 1) * (size_t)(h + 1), sizeof *ii);
     for (int y = 0; y < h; y++) {
       uint64_t row = 0;
       for (int x = 0; x < w; x++) {
@@ -194,8 +188,8 @@ static unsigned char *grey_copy(VipsImage *in, int max_side, int *w, int *h) {
   *w = vips_image_get_width(u);
   *h = vips_image_get_height(u);
   if (mem && vips_image_get_bands(u) == 1 && size == (size_t)*w * (size_t)*h) {
-    res = malloc(size);
-    if (res) memcpy(res, mem, size);
+    res = xmalloc(size);
+    memcpy(res, mem, size);
   }
   g_free(mem);
 done:

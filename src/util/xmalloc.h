@@ -10,16 +10,22 @@
  * Where NOT to rely on it: an allocation whose size comes from outside (an upload, an image's
  * width x height, a request body, a tar member, a roster file, a provider's reply) must be bounded
  * by a checked limit BEFORE the allocation and refused with a 4xx, or a hostile input turns
- * "abort on OOM" into "abort on request". The limits that do this today:
- *   - request bodies and form fields: http_server_opts' max_body / max_upload (src/http/server.c,
- *     multipart.c: MAX_FIELD_BYTES), checked before the buffer grows;
- *   - images: photo_limits (max pixels, max bytes) in src/photo/decode.c before any pixel buffer;
- *     the QR reader (src/identity/qr.c) caps its pixels the same way;
- *   - stored photos: blob.c reads files it wrote itself, chunk by chunk (BLOB_CHUNK);
- *   - rosters: ROSTER_MAX_BYTES (src/identity/roster_parse.c) and the xlsx entry cap (xlsx_mem.c);
- *   - registry packages and backups: tar member sizes are checked against the caller's cap
- *     (tar_read's max) before their buffer; package headers against PACKAGE_MAX_HEADER;
- *   - WeChat Pay replies: WXP_MAX_REPLY (src/pay/wxp_http.c) while the reply streams in.
+ * "abort on OOM" into "abort on request". The limits that do this today (checked site by site):
+ *   - request bodies: the route's limit (http_server_opts max_body, max_upload + 64 KiB for
+ *     multipart) in src/http/server.c before the body buffer grows; multipart text fields:
+ *     MAX_FIELDS and MAX_FIELD_BYTES (src/http/multipart.c); files stream to disk, not memory;
+ *   - images: photo_limits (max_bytes, max_pixels) in src/photo/decode.c before decoding, so the
+ *     engine's pixel buffers (matte.c, checks/) are bounded; the QR reader's pixel cap
+ *     (src/identity/qr.c) before it decodes;
+ *   - rosters: ROSTER_MAX_BYTES (src/identity/roster_parse.c); XLSX_MAX_ENTRY and the shared
+ *     strings cap (src/identity/roster_xlsx.c);
+ *   - registry packages: the package header's MAX_HEADER (src/export/package.c) and the tar
+ *     reader's max_file per member (src/export/tar.c), before their buffers (receive.c keeps
+ *     members of at most that size); backups: MAX_MANIFEST (src/backup/backup.c);
+ *   - WeChat Pay replies: MAX_RESPONSE_BYTES (src/pay/wxp_http.c) while the reply streams in;
+ *     its notifications arrive as request bodies (above);
+ *   - stored objects (blob.c) and database cells (store/) are sized by what we wrote ourselves
+ *     after the checks above.
  * A new allocation sized by outside input needs such a limit first; the lint
  * (scripts/check-alloc.sh) keeps raw malloc out, it cannot see a missing bound.
  *

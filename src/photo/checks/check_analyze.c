@@ -8,6 +8,7 @@
 #include <vips/vips.h>
 
 #include "photo/photo.h"
+#include "util/xmalloc.h"
 #include "vision/vision_checks.h"
 
 #define WORK_MAX 800
@@ -58,8 +59,7 @@ int checks_analyze_rgb(const uint8_t *rgb, int w, int h, int jpeg_quality, photo
   if (!rgb || w < 16 || h < 16 || w > 20000 || h > 20000)
     return err_set(err, 400, "BAD_IMAGE", "照片尺寸不正确");
   size_t n = (size_t)w * (size_t)h * 3;
-  a->work.px = malloc(n);
-  if (!a->work.px) return err_set(err, 500, "oom", "out of memory");
+  a->work.px = xmalloc(n);
   memcpy(a->work.px, rgb, n);
   a->work.w = w, a->work.h = h;
   a->work_scale = 1.0;

@@ -21,6 +21,7 @@ typedef struct app {
   struct workcal *calendar;     /* working days for review due dates (collect/workcal.h) */
   struct photo_engine *photo;   /* loaded on first use by collect (collect_engine) */
   struct notify_watch *watch;   /* the event streams' store watcher (notify/watch.h); serve only */
+  struct qr_pool *qr;           /* bounded decoding of uploaded collection codes (identity/qr_pool.h) */
 } app;
 
 /* Opens what every subcommand that touches data needs, from the loaded settings: the data

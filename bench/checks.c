@@ -20,6 +20,7 @@
 #include "photo/checks/check_analyze.h"
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
+#include "util/xmalloc.h"
 
 static double now_ms(void) {
   struct timespec ts;
@@ -93,22 +94,22 @@ int main(int argc, char **argv) {
   while ((de = readdir(d)) && n < 512) {
     size_t l = strlen(de->d_name);
     if (l > 4 && (strcasecmp(de->d_name + l - 4, ".jpg") == 0 || strcasecmp(de->d_name + l - 4, ".png") == 0))
-      names[n++] = strdup(de->d_name);
+      names[n++] = xstrdup(de->d_name);
   }
   closedir(d);
   qsort(names, (size_t)n, sizeof *names, cmp_s);
 
   enum { NCHK = 64 };
   int tp[NCHK] = {0}, fp[NCHK] = {0}, fn[NCHK] = {0}, tn[NCHK] = {0};
-  double *check_ms = calloc((size_t)n + 1, sizeof(double)), *find_ms = calloc((size_t)n + 1, sizeof(double));
-  double *runs = calloc((size_t)reps, sizeof(double));
+  double *check_ms = xcalloc((size_t)n + 1, sizeof(double)), *find_ms = xcalloc((size_t)n + 1, sizeof(double));
+  double *runs = xcalloc((size_t)reps, sizeof(double));
   int done = 0, n_shown = 0;
   struct shown {
     double value;
     char status[8];
     int label;
     const char *name;
-  } *shown = calloc((size_t)n + 1, sizeof *shown);
+  } *shown = xcalloc((size_t)n + 1, sizeof *shown);
   printf("analysis: %s\n", landmarks_only ? "detection and landmarks only, no person mask" : "the engine's standardize");
   printf("%-32s %8s %8s %5s %5s\n", "photo", "anal. ms", "checks", "fail", "warn");
   for (int i = 0; i < n; i++) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
+#include "util/xmalloc.h"
 
 static VipsImage *tile_for(const char *path, double scale, const int *crop, int tw, int th) {
   VipsImage *in = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, NULL), *t = NULL;
@@ -93,7 +94,7 @@ int main(int argc, char **argv) {
     h0 = crop[3];
   }
   int tw = (int)(w0 * scale + 0.5), th = (int)(h0 * scale + 0.5), label = 22;
-  VipsImage **cells = calloc(n, sizeof *cells);
+  VipsImage **cells = xcalloc(n, sizeof *cells);
   for (int i = 0; i < n; i++) {
     VipsImage *t = tile_for(files[i], scale, have_crop ? crop : NULL, tw, th), *txt = NULL, *cell = NULL;
     vips_error_clear();

@@ -11,6 +11,7 @@
 #include <vips/vips.h>
 
 #include "photo_cut_quality.h"
+#include "util/xmalloc.h"
 
 int main(int argc, char **argv) {
   if (VIPS_INIT(argv[0])) return 1;
@@ -46,7 +47,7 @@ int main(int argc, char **argv) {
            q.ghost_px, q.rim_px, 100 * q.rim_ratio);
     if (marks_dir) {
       size_t n = (size_t)img->Xsize * img->Ysize;
-      uint8_t *marks = malloc(n), *px = malloc(n * 3);
+      uint8_t *marks = xmalloc(n), *px = xmalloc(n * 3);
       memcpy(px, VIPS_IMAGE_ADDR(img, 0, 0), n * 3);
       cut_quality_measure(px, img->Xsize, img->Ysize, bg, &q, marks);
       static const uint8_t paint[4][3] = {{0, 0, 0}, {255, 0, 0}, {255, 0, 255}, {255, 255, 0}};

@@ -23,6 +23,7 @@
 #include "photo/face_compare.h"
 #include "photo/photo.h"
 #include "photo/stages.h"
+#include "util/xmalloc.h"
 #include "vision/face_analysis.h"
 #include "vision/vision.h"
 
@@ -57,8 +58,8 @@ static int cmp_d(const void *a, const void *b) {
 /* Separable Gaussian blur of `src` into `dst` (both w*h*3), sigma in pixels. */
 static void gauss(const uint8_t *src, uint8_t *dst, int w, int h, double sigma) {
   int r = (int)ceil(3 * sigma);
-  double *k = malloc(sizeof(double) * (size_t)(2 * r + 1)), sum = 0;
-  float *tmp = malloc(sizeof(float) * (size_t)w * h * 3);
+  double *k = xmalloc(sizeof(double) * (size_t)(2 * r + 1)), sum = 0;
+  float *tmp = xmalloc(sizeof(float) * (size_t)w * h * 3);
   for (int i = -r; i <= r; i++) sum += k[i + r] = exp(-i * i / (2 * sigma * sigma));
   for (int i = 0; i <= 2 * r; i++) k[i] /= sum;
   for (int y = 0; y < h; y++)
@@ -94,7 +95,7 @@ static void retouch_smooth(uint8_t *rgb, int w, int h, const face_print *f, doub
   int x0 = (int)fmax(0, cx - ax), x1 = (int)fmin(w, cx + ax), y0 = (int)fmax(0, cy - ay), y1 = (int)fmin(h, cy + ay);
   if (x1 - x0 < 4 || y1 - y0 < 4) return;
   int bw = x1 - x0, bh = y1 - y0;
-  uint8_t *part = malloc((size_t)bw * bh * 3), *blur = malloc((size_t)bw * bh * 3);
+  uint8_t *part = xmalloc((size_t)bw * bh * 3), *blur = xmalloc((size_t)bw * bh * 3);
   for (int y = 0; y < bh; y++) memcpy(part + (size_t)y * bw * 3, rgb + ((size_t)(y + y0) * w + x0) * 3, (size_t)bw * 3);
   gauss(part, blur, bw, bh, fmax(1.0, 0.04 * f->box.w * scale));
   for (int y = 0; y < bh; y++)
@@ -117,7 +118,7 @@ static void retouch_smooth(uint8_t *rgb, int w, int h, const face_print *f, doub
 static void retouch_eyes(uint8_t *rgb, int w, int h, const face_print *f, double scale) {
   double iod = hypot(f->kp[1][0] - f->kp[0][0], f->kp[1][1] - f->kp[0][1]) * scale;
   double R = 0.45 * iod, strength = 0.3;
-  uint8_t *src = malloc((size_t)w * h * 3);
+  uint8_t *src = xmalloc((size_t)w * h * 3);
   memcpy(src, rgb, (size_t)w * h * 3);
   for (int e = 0; e < 2; e++) {
     double ex = f->kp[e][0] * scale, ey = f->kp[e][1] * scale;
@@ -142,7 +143,7 @@ static void retouch_eyes(uint8_t *rgb, int w, int h, const face_print *f, double
 
 static int describe_copy(face_matcher *m, const photo *p, int smooth, int eyes, face_print *out) {
   int w = p->d.work.w, h = p->d.work.h;
-  uint8_t *rgb = malloc((size_t)w * h * 3);
+  uint8_t *rgb = xmalloc((size_t)w * h * 3);
   memcpy(rgb, p->d.work.px, (size_t)w * h * 3);
   if (smooth) retouch_smooth(rgb, w, h, &p->print, p->d.scale);
   if (eyes) retouch_eyes(rgb, w, h, &p->print, p->d.scale);
@@ -246,8 +247,8 @@ int main(int argc, char **argv) {
   fclose(f);
 
   /* Cost per photo, one thread: the fastest of `reps` runs, median over the photos. */
-  double *t_desc = calloc((size_t)np + 1, sizeof(double)), *t_expr = calloc((size_t)np + 1, sizeof(double));
-  double *c_desc = calloc((size_t)np + 1, sizeof(double)), *c_expr = calloc((size_t)np + 1, sizeof(double));
+  double *t_desc = xcalloc((size_t)np + 1, sizeof(double)), *t_expr = xcalloc((size_t)np + 1, sizeof(double));
+  double *c_desc = xcalloc((size_t)np + 1, sizeof(double)), *c_expr = xcalloc((size_t)np + 1, sizeof(double));
   int nt = 0;
   for (int i = 0; i < np; i++) {
     photo *p = &ph[i];

@@ -23,6 +23,7 @@
 #include "photo/stages.h"
 #include "util/clock.h"
 #include "util/malloc_policy.h"
+#include "util/xmalloc.h"
 
 typedef struct sample {
   double stage[PHOTO_STAGE_COUNT], total, floor;
@@ -64,7 +65,7 @@ static double floor_ms(const uint8_t *bytes, size_t len) {
   err_t err = {0};
   if (photo_decode(bytes, len, &lim, PHOTO_WORK_SIDE, &d, &err)) return -1;
   int w = d.work.w < 480 ? d.work.w : 480, h = d.work.h < 640 ? d.work.h : 640;
-  photo_rgb crop = {w, h, malloc((size_t)w * h * 3)};
+  photo_rgb crop = {w, h, xmalloc((size_t)w * h * 3)};
   for (int y = 0; y < h; y++) memcpy(crop.px + (size_t)y * w * 3, d.work.px + (size_t)y * d.work.w * 3, (size_t)w * 3);
   uint8_t *out = NULL;
   size_t out_len = 0;
@@ -96,7 +97,7 @@ static int to_12mp(const uint8_t *bytes, size_t len, uint8_t **out, size_t *out_
 }
 
 static void report(const char *title, sample *s, int n) {
-  double *v = malloc(sizeof(double) * (n ? n : 1));
+  double *v = xmalloc(sizeof(double) * (n ? n : 1));
   printf("\n%s: %d runs\n%-12s %10s %10s\n", title, n, "stage", "median ms", "p90 ms");
   for (int st = 0; st < PHOTO_STAGE_COUNT; st++) {
     for (int i = 0; i < n; i++) v[i] = s[i].stage[st];
@@ -236,7 +237,7 @@ int main(int argc, char **argv) {
   printf("model loading: %.0f ms (once per process); peak RSS after loading: %ld MB\n", load_ms, rss_models);
 
   for (int pass = 0; pass < 2; pass++) {
-    sample *s = calloc((size_t)n * rounds, sizeof *s);
+    sample *s = xcalloc((size_t)n * rounds, sizeof *s);
     int k = 0, conformant = 0;
     for (int r = 0; r < rounds; r++)
       for (int i = 0; i < n; i++) {

@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/vault.h"
+#include "util/xmalloc.h"
 
 static const char *surnames[] = {"张", "李", "王", "赵", "刘", "陈", "杨", "黄", "周", "吴"};
 static const char *given[] = {"伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "涛"};
@@ -21,7 +22,7 @@ static const char *colleges[] = {"化工学院", "机械工程学院", "软件�
 
 static char *make_csv(int rows, size_t *len) {
   size_t cap = (size_t)rows * 160 + 256;
-  char *buf = malloc(cap);
+  char *buf = xmalloc(cap);
   size_t n = (size_t)snprintf(buf, cap, "学号,姓名,身份证号,学院,专业,学历层次,毕业年份\n");
   for (int i = 0; i < rows; i++) {
     char body[24], id[26];
@@ -36,7 +37,7 @@ static char *make_csv(int rows, size_t *len) {
 
 static char *to_gbk(const char *in, size_t n, size_t *out_len) {
   iconv_t cd = iconv_open("GBK", "UTF-8");
-  char *out = malloc(n + 1), *ip = (char *)in, *op = out;
+  char *out = xmalloc(n + 1), *ip = (char *)in, *op = out;
   size_t il = n, ol = n;
   iconv(cd, &ip, &il, &op, &ol);
   iconv_close(cd);

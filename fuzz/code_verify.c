@@ -8,6 +8,7 @@
 
 #include "fuzz.h"
 #include "identity/code.h"
+#include "util/xmalloc.h"
 
 #define NOW_MS 1750000000000LL /* 2025-06-15: inside the seeds' validity */
 
@@ -44,16 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
     return 0;
   }
   if (n > 4096) return 0;
-  uint8_t *payload = malloc(n ? n : 1);
-  if (!payload) abort();
+  uint8_t *payload = xmalloc(n ? n : 1);
   memcpy(payload, d, n);
   for (size_t i = 0; i + CODE_KID_LEN <= n; i++)
     if (memcmp(payload + i, "KIDKIDKIDKIDKIDK", CODE_KID_LEN) == 0) memcpy(payload + i, signer.kid, CODE_KID_LEN);
   d = payload;
   /* "TC1." base64url(payload) "." base64url(Ed25519 over everything before the dot). */
   size_t b64 = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  char *text = malloc(4 + b64 + 1 + sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
-  if (!text) abort();
+  char *text = xmalloc(4 + b64 + 1 + sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
   memcpy(text, "TC1.", 4);
   sodium_bin2base64(text + 4, b64, d, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   size_t signed_len = strlen(text);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "util/xmalloc.h"
 
 /* A private temporary directory for this process (created on first call, removed at exit). */
 static char fuzz_tmp_path[256];
@@ -49,8 +50,7 @@ static inline void fuzz_write_file(const char *path, const uint8_t *d, size_t n)
 
 /* The bytes as a NUL-terminated string (malloc'd); embedded NULs cut it as C would. */
 static inline char *fuzz_cstr(const uint8_t *d, size_t n) {
-  char *s = malloc(n + 1);
-  if (!s) abort();
+  char *s = xmalloc(n + 1);
   memcpy(s, d, n);
   s[n] = 0;
   return s;

@@ -5,11 +5,11 @@
 #include "export/jpeg_info.h"
 #include "fuzz.h"
 #include "photo/stages.h"
+#include "util/xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   /* Exact-size copies, so that a read one byte past the end is caught. */
-  uint8_t *p = malloc(n ? n : 1);
-  if (!p) abort();
+  uint8_t *p = xmalloc(n ? n : 1);
   memcpy(p, d, n);
   jpeg_info ji;
   if (jpeg_info_read(p, n, &ji) == 0) {

@@ -2,10 +2,10 @@
  * called by registry_receive on the member's bytes). */
 #include "export/manifest.h"
 #include "fuzz.h"
+#include "util/xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
-  uint8_t *p = malloc(n ? n : 1); /* exact size: a read past the end is caught */
-  if (!p) abort();
+  uint8_t *p = xmalloc(n ? n : 1); /* exact size: a read past the end is caught */
   memcpy(p, d, n);
   manifest m = {0};
   err_t err = {0};

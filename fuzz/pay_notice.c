@@ -12,6 +12,7 @@
 #include "pay/provider.h"
 #include "pay/wxp_sign.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 
 static const char APIV3[] = "0123456789abcdefghijklmnopqrstuv"; /* 32 bytes */
 static pay_provider *prov;
@@ -61,8 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   char *body;
   size_t body_len;
   if (!(mode & 1)) {
-    body = malloc(n + 1);
-    if (!body) abort();
+    body = xmalloc(n + 1);
     memcpy(body, d, n);
     body[n] = 0;
     body_len = n;
@@ -71,8 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
     if (!ct) abort();
     const char *event = mode & 2 ? "REFUND.SUCCESS" : "TRANSACTION.SUCCESS";
     size_t cap = strlen(ct) + 512;
-    body = malloc(cap);
-    if (!body) abort();
+    body = xmalloc(cap);
     body_len = (size_t)snprintf(body, cap,
                                 "{\"id\":\"EV-1\",\"create_time\":\"2024-11-06T10:00:00+08:00\",\"resource_type\":"
                                 "\"encrypt-resource\",\"event_type\":\"%s\",\"summary\":\"x\",\"resource\":{"

@@ -3,10 +3,10 @@
  * a decrypted refund notification (pay_parse_refund). */
 #include "fuzz.h"
 #include "pay/provider.h"
+#include "util/xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
-  uint8_t *p = malloc(n ? n : 1); /* exact size: the parsers take a length, not a terminator */
-  if (!p) abort();
+  uint8_t *p = xmalloc(n ? n : 1); /* exact size: the parsers take a length, not a terminator */
   memcpy(p, d, n);
   err_t err = {0};
   pay_txn t;

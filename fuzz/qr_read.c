@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   fuzz_write_file(path, d, n);
   char *text = NULL;
   err_t err = {0};
-  if (qr_read_file(path, CODE_PREFIX, &text, &err) == 0 && !text) abort();
+  if (qr_read_file(path, CODE_PREFIX, 0, &text, &err) == 0 && !text) abort();
   free(text);
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "export/receive.h"
 #include "fuzz.h"
 #include "identity/code.h"
+#include "util/xmalloc.h"
 
 static char keydir[300], pkg[300], profiles[600];
 static operator_key op;
@@ -76,8 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   if (d[0] & 1) {
     if (build(d + 1, n - 1) != 0) return 0;
   } else {
-    uint8_t *raw = malloc(n);
-    if (!raw) abort();
+    uint8_t *raw = xmalloc(n);
     memcpy(raw, d + 1, n - 1);
     for (size_t i = 0; i + EXPORT_KID_LEN <= n - 1; i++) {
       if (memcmp(raw + i, "KIDKIDKIDKIDKIDK", EXPORT_KID_LEN) == 0) memcpy(raw + i, op.kid, EXPORT_KID_LEN);

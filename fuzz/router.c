@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "fuzz.h"
 #include "http/internal.h"
+#include "util/xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   static http_router router;
@@ -12,8 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   char *sp = strchr(s, ' ');
   const char *method = "GET", *path = s;
   if (sp) *sp = 0, method = s, path = sp + 1;
-  req_ctx *c = calloc(1, sizeof *c);
-  if (!c) abort();
+  req_ctx *c = xcalloc(1, sizeof *c);
   int mismatch = 0;
   const http_route *rt = router_match(&router, c, method, path, &mismatch);
   if (rt) {

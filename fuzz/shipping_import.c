@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "util/vault.h"
+#include "util/xmalloc.h"
 
 static const char SEED[] =
     "INSERT INTO schools (id, code, name, created_at) VALUES (1, '10001', '示例大学', 0);"
@@ -43,8 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
       abort();
     }
   }
-  char *csv = malloc(n ? n : 1); /* exact size: the importer takes a length */
-  if (!csv) abort();
+  char *csv = xmalloc(n ? n : 1); /* exact size: the importer takes a length */
   memcpy(csv, d, n);
   err_t err = {0};
   json_t *r = shipping_import(db, 1, csv, n, 4, 1, &err);

@@ -3,6 +3,7 @@
  * headers and data split across feeds at every offset. */
 #include "export/tar.h"
 #include "fuzz.h"
+#include "util/xmalloc.h"
 
 #define MAX_MEMBER (4u << 20)
 
@@ -20,13 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   d++, n--;
   unsigned sum = 0;
   tar_reader *r = tar_reader_new(MAX_MEMBER, on_file, &sum);
-  if (!r) abort();
   err_t err = {0};
   int rc = 0;
   for (size_t off = 0; off < n && rc == 0; off += chunk) {
     size_t k = n - off < chunk ? n - off : chunk;
-    uint8_t *copy = malloc(k); /* exact-size pieces, as decrypted chunks arrive */
-    if (!copy) abort();
+    uint8_t *copy = xmalloc(k); /* exact-size pieces, as decrypted chunks arrive */
     memcpy(copy, d + off, k);
     rc = tar_reader_feed(r, copy, k, &err);
     free(copy);

@@ -17,6 +17,7 @@
 #include "notify/notify.h"
 #include "auth/users.h"
 #include "identity/demo.h"
+#include "identity/qr_pool.h"
 #include "export/export.h"
 #include "office/retention.h"
 #include "print/print.h"
@@ -62,7 +63,10 @@ int app_open(app *a, config *cfg, err_t *err) {
   if (!a->store) return -1;
   a->blobs = blob_store_open(config_str(cfg, "blob_store"), a->data_dir, err);
   a->calendar = a->blobs ? workcal_load(config_str(cfg, "calendar"), err) : NULL;
-  return a->calendar ? 0 : -1;
+  if (!a->calendar) return -1;
+  a->qr = qr_pool_new((int)config_int(cfg, "qr_decodes"), (int)config_int(cfg, "qr_wait_ms"),
+                      config_int(cfg, "qr_max_pixels"));
+  return 0;
 }
 
 struct photo_engine *app_photo_engine(app *a, err_t *err) {
@@ -85,7 +89,8 @@ void app_close(app *a) {
   a->photo = NULL;
   workcal_free(a->calendar);
   blob_store_close(a->blobs);
-  a->calendar = NULL, a->blobs = NULL;
+  qr_pool_free(a->qr);
+  a->calendar = NULL, a->blobs = NULL, a->qr = NULL;
   store_close(a->store);
   a->store = NULL;
 }

@@ -24,6 +24,7 @@ typedef struct app {
   struct photo_engine *photo;   /* the one photo engine: loaded on first use (app_photo_engine) */
   pthread_mutex_t photo_mu;     /* guards the first load */
   struct notify_watch *watch;   /* the event streams' store watcher (notify/watch.h); serve only */
+  struct qr_pool *qr;           /* bounded decoding of uploaded collection codes (identity/qr_pool.h) */
 } app;
 
 /* Opens what every subcommand that touches data needs, from the loaded settings: the data

@@ -1,12 +1,13 @@
 /* make_image_seeds: writes the small images of the seed corpora (fuzz/corpus/{photo_decode,
  * jpeg_info,qr_read,registry_receive}) into a directory. Run once by hand; the outputs are checked in:
- *   cc -o /tmp/mis fuzz/tools/make_image_seeds.c $(pkg-config --cflags --libs vips libqrencode) && /tmp/mis DIR */
+ *   cc -Isrc -o /tmp/mis fuzz/tools/make_image_seeds.c src/util/xmalloc.c $(pkg-config --cflags --libs vips libqrencode) && /tmp/mis DIR */
 #include <qrencode.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
+#include "util/xmalloc.h"
 
 static const char *dir;
 
@@ -21,7 +22,7 @@ static void put(const char *name, const void *p, size_t n) {
 /* A smooth face-coloured gradient, w x h, `bands` bands. */
 static VipsImage *gradient(int w, int h, int bands) {
   size_t n = (size_t)w * h * bands;
-  unsigned char *px = malloc(n);
+  unsigned char *px = xmalloc(n);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       for (int b = 0; b < bands; b++) px[((size_t)y * w + x) * bands + b] = (unsigned char)(b == 3 ? 255 - x * 4 : 60 + x * 3 + y * 2 + b * 30);
@@ -37,7 +38,7 @@ static void jpeg(const char *name, VipsImage *im, int q, int dpi) {
   if (vips_jpegsave_buffer(im, &buf, &len, "Q", q, "strip", TRUE, NULL)) exit(1);
   uint8_t jfif[18] = {0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 1, (uint8_t)(dpi >> 8), (uint8_t)dpi,
                       (uint8_t)(dpi >> 8), (uint8_t)dpi, 0, 0};
-  uint8_t *out = malloc(len + 18);
+  uint8_t *out = xmalloc(len + 18);
   memcpy(out, buf, 2);
   memcpy(out + 2, jfif, 18);
   memcpy(out + 20, (uint8_t *)buf + 2, len - 2);
@@ -80,7 +81,7 @@ int main(int argc, char **argv) {
   QRcode *qr = QRcode_encodeString("TC1.eyJ2IjoxLCJzbm8iOiIyMDIzMDAwMSJ9.c2lnbmF0dXJl", 0, QR_ECLEVEL_M, QR_MODE_8, 1);
   if (!qr) return 1;
   int s = 3, side = (qr->width + 8) * s;
-  unsigned char *px = malloc((size_t)side * side);
+  unsigned char *px = xmalloc((size_t)side * side);
   for (int y = 0; y < side; y++)
     for (int x = 0; x < side; x++) {
       int mx = x / s - 4, my = y / s - 4;

@@ -22,6 +22,7 @@
 #include "identity/link.h"
 #include "identity/otp.h"
 #include "identity/qr.h"
+#include "identity/qr_pool.h"
 #include "identity/sms.h"
 #include "identity/student.h"
 #include "photo/photo.h"
@@ -175,9 +176,21 @@ static int upload_code(http_req *req, http_resp *resp) {
   const http_upload *up = req_upload(req, "code");
   if (!up || up->size <= 0) return err_set(&req->err, 400, "missing_code_image", "请上传采集码图片");
 
-  /* The image work comes first, without holding a database connection. */
+  /* The image work comes first, without holding a database connection, in one of the QR pool's
+   * slots: when all are taken for longer than qr_wait_ms the student is told to retry. */
   char *text = NULL;
-  if (qr_read_file(up->path, CODE_PREFIX, &text, &req->err) != 0) return -1;
+  qr_pool *pool = api_app(req)->qr;
+  if (qr_pool_read_file(pool, up->path, CODE_PREFIX, &text, &req->err) != 0) {
+    if (req->err.status != 503) return -1;
+    /* Busy is an answer, not a failure: the student's message and Retry-After go out as they are
+     * (an err left set would be logged and turned into the generic 500-class answer). */
+    err_t busy = req->err;
+    err_clear(&req->err);
+    char after[16];
+    snprintf(after, sizeof after, "%d", qr_pool_retry_after_s(pool));
+    resp_header(resp, "Retry-After", after);
+    return resp_error(resp, 503, busy.code, busy.message);
+  }
   char kbuf[1024];
   code_keyring ring;
   if (code_keyring_load(pub_dir(api_app(req), kbuf, sizeof kbuf), &ring, &req->err) != 0) {

@@ -17,6 +17,7 @@
 #include "notify/watch.h"
 #include "util/clock.h"
 #include "util/image_type.h"
+#include "util/xmalloc.h"
 
 json_t *api_attempt_links(json_t *attempt) {
   json_t *has = json_object_get(attempt, "has_standardized");
@@ -134,7 +135,7 @@ static void events_free(void *p) {
 
 static void queue_event(events *e, const char *name, const char *data) {
   size_t n = strlen(name) + strlen(data) + 32; /* "event: \ndata: \n\n" and the NUL */
-  char *buf = malloc(e->pending_len - e->pending_off + n);
+  char *buf = xmalloc(e->pending_len - e->pending_off + n);
   size_t keep = e->pending_len - e->pending_off;
   if (keep) memcpy(buf, e->pending + e->pending_off, keep);
   int w = snprintf(buf + keep, n, "event: %s\ndata: %s\n\n", name, data);
@@ -156,7 +157,7 @@ static int poll_changes(events *e) {
   char *s = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
   if (s && (!e->last_status || strcmp(s, e->last_status))) {
     free(e->last_status);
-    e->last_status = strdup(s);
+    e->last_status = xstrdup(s);
     json_t *att = json_object_get(st, "attempt");
     if (json_is_object(att)) {
       char *a = json_dumps(att, JSON_COMPACT);
@@ -227,8 +228,7 @@ static int events_route(http_req *req, http_resp *resp) {
     resp_header(resp, "Retry-After", "10");
     return resp_error(resp, 503, "server_busy", "服务器繁忙，请稍后再试");
   }
-  events *e = calloc(1, sizeof *e);
-  if (!e) abort();
+  events *e = xcalloc(1, sizeof *e);
   e->app = a;
   e->sub = sub;
   e->account = account;

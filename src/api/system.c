@@ -6,6 +6,7 @@
 #include "maintenance/gauges.h"
 #include "notify/watch.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 
 static int healthz(http_req *req, http_resp *resp) {
   /* Healthy means the store answers: a node that lost its database should leave the pool. */
@@ -44,7 +45,7 @@ static int metrics(http_req *req, http_resp *resp) {
            jobs_pool_busy(a->jobs), (unsigned long long)store_statements_total(), notify_watch_streams(a->watch),
            (unsigned long long)notify_watch_polls(a->watch));
   size_t hl = strlen(http), gl = gauges ? strlen(gauges) : 0, bl = strlen(busy);
-  char *text = malloc(hl + gl + bl + 1);
+  char *text = xmalloc(hl + gl + bl + 1);
   memcpy(text, http, hl);
   if (gl) memcpy(text + hl, gauges, gl);
   memcpy(text + hl + gl, busy, bl + 1);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "export/tar.h"
+#include "util/xmalloc.h"
 
 #define BLOCK 512
 #define BUF (1 << 16)
@@ -31,7 +32,7 @@ int archive_put_file(FILE *out, const char *name, const char *path, uint8_t sha2
   int rc = tar_write_header(to_file, out, name, want, (int64_t)time(NULL), err);
   crypto_hash_sha256_state hs;
   crypto_hash_sha256_init(&hs);
-  uint8_t *buf = malloc(BUF);
+  uint8_t *buf = xmalloc(BUF);
   while (rc == 0 && got < want) {
     size_t ask = want - got < BUF ? (size_t)(want - got) : BUF;
     ssize_t n = read(fd, buf, ask);
@@ -69,7 +70,7 @@ int archive_next(FILE *in, char name[ARCHIVE_NAME_MAX + 1], uint64_t *size, err_
 int archive_read_body(FILE *in, uint64_t size, FILE *to, uint8_t sha256[32], err_t *err) {
   crypto_hash_sha256_state hs;
   crypto_hash_sha256_init(&hs);
-  uint8_t *buf = malloc(BUF);
+  uint8_t *buf = xmalloc(BUF);
   uint64_t left = size + (BLOCK - size % BLOCK) % BLOCK, body = size;
   int rc = 0;
   while (left > 0) {

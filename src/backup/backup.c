@@ -17,6 +17,7 @@
 #include "backup/archive.h"
 #include "export/tar.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 
 #define FORMAT "tucai-backup/1"
 #define MANIFEST "manifest.json"
@@ -281,7 +282,7 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, F
     return err_set(err, 0, "restore_write", "cannot create %s: %s", tmp, strerror(errno));
   }
   size_t ngot = 0, cap = 1024;
-  seen *got = malloc(cap * sizeof *got);
+  seen *got = xmalloc(cap * sizeof *got);
   char *manifest = NULL, dump[PATH_MAX + 128] = "";
   int rc = 0, has_sqlite = 0;
   for (;;) {
@@ -298,7 +299,7 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, F
         rc = err_set(err, 400, "backup_corrupt", "the backup's manifest is not one of ours");
         break;
       }
-      manifest = calloc(1, (size_t)size + 1);
+      manifest = xcalloc(1, (size_t)size + 1);
       FILE *mem = fmemopen(manifest, (size_t)size + 1, "w");
       rc = archive_read_body(in, size, mem, sha, err);
       fclose(mem);
@@ -321,7 +322,7 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, F
     if (fflush(to) != 0 || fsync(fileno(to)) != 0) rc = rc ? rc : err_set(err, 0, "restore_write", "writing %s", path);
     fclose(to);
     if (rc < 0) break;
-    if (ngot == cap) got = realloc(got, (cap *= 2) * sizeof *got);
+    if (ngot == cap) got = xrealloc(got, (cap *= 2) * sizeof *got);
     snprintf(got[ngot].name, sizeof got[ngot].name, "%s", name);
     got[ngot].size = size;
     hex(sha, got[ngot].sha);

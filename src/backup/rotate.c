@@ -11,6 +11,7 @@
 
 #include "backup/backup.h"
 #include "util/vault.h"
+#include "util/xmalloc.h"
 
 typedef struct run {
   store_t *st;
@@ -93,7 +94,7 @@ static int rotate_hashed(run *r, const char *table, const char *sealed, const ch
       char h[65];
       vault_lookup_hash_with(r->k, purpose, plain, h);
       if (!under_new || strcmp(h, db_res_text(q, i, 2))) {
-        char *resealed = under_new ? strdup(db_res_text(q, i, 1)) : vault_seal_text_with(r->k, plain, r->err);
+        char *resealed = under_new ? xstrdup(db_res_text(q, i, 1)) : vault_seal_text_with(r->k, plain, r->err);
         if (!resealed || db_exec(r->db, r->err, update_sql, DB_TEXT(resealed), DB_TEXT(h), DB_INT(last)) < 0) rc = -1;
         free(resealed);
       }

@@ -14,6 +14,7 @@
 
 #include "util/clock.h"
 #include "util/vault.h"
+#include "util/xmalloc.h"
 
 #define CHUNK 65536
 #define MAGIC "TBL1"
@@ -37,7 +38,7 @@ blob_store *blob_store_open(const char *backend, const char *data_dir, err_t *er
     err_set(err, 0, "vault", "the vault is not initialised");
     return NULL;
   }
-  blob_store *bs = calloc(1, sizeof *bs);
+  blob_store *bs = xcalloc(1, sizeof *bs);
   bs->use_db = !strcmp(backend, "db");
   snprintf(bs->dir, sizeof bs->dir, "%s/blobs", data_dir);
   if (!bs->use_db) {
@@ -70,9 +71,7 @@ static int sink_write(sink *s, const void *p, size_t n) {
   if (s->len + n > s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 65536;
     while (cap < s->len + n) cap *= 2;
-    uint8_t *nb = realloc(s->buf, cap);
-    if (!nb) return -1;
-    s->buf = nb, s->cap = cap;
+    s->buf = xrealloc(s->buf, cap), s->cap = cap;
   }
   memcpy(s->buf + s->len, p, n);
   s->len += n;
@@ -85,7 +84,7 @@ static int encrypt_to(const uint8_t key[32], const uint8_t *src, size_t len, FIL
   uint8_t header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
   crypto_secretstream_xchacha20poly1305_init_push(&st, header, key);
   if (sink_write(out, MAGIC, 4) < 0 || sink_write(out, header, sizeof header) < 0) return -1;
-  uint8_t *plain = malloc(CHUNK), *cipher = malloc(CCHUNK);
+  uint8_t *plain = xmalloc(CHUNK), *cipher = xmalloc(CCHUNK);
   int rc = 0;
   size_t off = 0, total = 0;
   for (;;) {
@@ -122,7 +121,7 @@ static int decrypt(const uint8_t key[32], const uint8_t *c, size_t clen, uint8_t
   crypto_secretstream_xchacha20poly1305_state st;
   if (crypto_secretstream_xchacha20poly1305_init_pull(&st, c + 4, key) != 0) return -1;
   size_t off = HDR, cap = clen, n = 0;
-  uint8_t *buf = malloc(cap ? cap : 1);
+  uint8_t *buf = xmalloc(cap ? cap : 1);
   int final = 0;
   while (off < clen && !final) {
     size_t take = clen - off > CCHUNK ? CCHUNK : clen - off;
@@ -227,7 +226,7 @@ static uint8_t *read_file(const char *path, size_t *len) {
     fclose(f);
     return NULL;
   }
-  uint8_t *buf = malloc((size_t)sb.st_size + 1);
+  uint8_t *buf = xmalloc((size_t)sb.st_size + 1);
   size_t n = fread(buf, 1, (size_t)sb.st_size, f);
   fclose(f);
   if (n != (size_t)sb.st_size) {
@@ -265,7 +264,7 @@ int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len,
     }
     if (db_res_rows(d) == 1) {
       const void *p = db_res_blob(d, 0, 0, &clen);
-      c = malloc(clen ? clen : 1);
+      c = xmalloc(clen ? clen : 1);
       if (clen) memcpy(c, p, clen);
     }
     db_res_free(d);

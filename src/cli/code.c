@@ -110,7 +110,7 @@ static int cmd_verify(int argc, char **argv) {
   code_keyring ring;
   if (code_keyring_load(pub, &ring, &err) != 0) return fail("verify", &err);
   char *text = NULL;
-  if (qr_read_file(image, CODE_PREFIX, &text, &err) != 0) {
+  if (qr_read_file(image, CODE_PREFIX, 0, &text, &err) != 0) {
     printf("{\"valid\":false,\"reason\":\"%s\"}\n", err.code);
     return fail("verify", &err);
   }

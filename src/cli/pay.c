@@ -8,23 +8,20 @@
 
 #include "cli/commands.h"
 #include "pay/wxp_sign.h"
+#include "util/xmalloc.h"
 
 static char *read_file(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   size_t cap = 4096, len = 0;
-  char *s = malloc(cap);
+  char *s = xmalloc(cap);
   size_t n;
-  while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
+  while ((n = fread(s + len, 1, cap - len - 1, f)) > 0) {
     len += n;
-    if (len + 1 == cap) {
-      char *t = realloc(s, cap *= 2);
-      if (!t) free(s);
-      s = t;
-    }
+    if (len + 1 == cap) s = xrealloc(s, cap *= 2);
   }
   fclose(f);
-  if (s) s[len] = '\0';
+  s[len] = '\0';
   return s;
 }
 
@@ -51,7 +48,7 @@ int cli_pay(int argc, char **argv) {
     if (k == sizeof flags / sizeof flags[0]) return usage();
   }
   if (!key || !mchid || !serial || !method || !url || !ts || !nonce) return usage();
-  char *body = body_file ? read_file(body_file) : strdup("");
+  char *body = body_file ? read_file(body_file) : xstrdup("");
   if (!body) {
     fprintf(stderr, "cannot read the body file\n");
     return 1;

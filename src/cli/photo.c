@@ -41,6 +41,7 @@
 #include "photo/face_compare.h"
 #include "photo/photo.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 #include "vision/vision.h"
 
 #define DEFAULT_PROFILE "chsi-blue"
@@ -123,11 +124,7 @@ static int read_file(const char *path, long limit, uint8_t **buf, size_t *len) {
     fclose(f);
     return 1;
   }
-  uint8_t *b = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
-  if (!b) {
-    fclose(f);
-    return -1;
-  }
+  uint8_t *b = xmalloc(st.st_size > 0 ? (size_t)st.st_size : 1);
   size_t n = fread(b, 1, (size_t)st.st_size, f);
   int bad = ferror(f) || n != (size_t)st.st_size;
   fclose(f);
@@ -361,12 +358,10 @@ static int cmd_batch(opts *o) {
     if (!is_image_name(de->d_name)) continue;
     if (b.n == cap) {
       cap = cap ? cap * 2 : 64;
-      batch_item *ni = realloc(b.items, sizeof *ni * cap);
-      if (!ni) break;
-      b.items = ni;
+      b.items = xreallocarray(b.items, cap, sizeof *b.items);
     }
     memset(&b.items[b.n], 0, sizeof b.items[0]);
-    b.items[b.n++].name = strdup(de->d_name);
+    b.items[b.n++].name = xstrdup(de->d_name);
   }
   closedir(d);
   if (b.n) qsort(b.items, b.n, sizeof b.items[0], cmp_item);
@@ -513,12 +508,10 @@ static int cmd_segment(opts *o) {
     free(buf);
     return 1;
   }
-  uint8_t *rgb = malloc(256 * 256 * 3), *mask = malloc(256 * 256);
-  float *prob = malloc(256 * 256 * sizeof(float));
+  uint8_t *rgb = xmalloc(256 * 256 * 3), *mask = xmalloc(256 * 256);
+  float *prob = xmalloc(256 * 256 * sizeof(float));
   int rc = 0;
-  if (!rgb || !mask || !prob) {
-    rc = 1;
-  } else if (photo_segment_probe(e, buf, len, rgb, prob, &err)) {
+  if (photo_segment_probe(e, buf, len, rgb, prob, &err)) {
     fprintf(stderr, "%s: %s\n", err.code, err.message);
     rc = err.status == 422 ? 3 : 1;
   } else {
@@ -537,12 +530,10 @@ static int cmd_segment(opts *o) {
     if (im) g_object_unref(im);
     if (rc == 0 && o->raw) {
       size_t n = 256 * 256 * 3 + 256 * 256 * sizeof(float);
-      uint8_t *raw = malloc(n);
-      if (raw) {
-        memcpy(raw, rgb, 256 * 256 * 3);
-        memcpy(raw + 256 * 256 * 3, prob, 256 * 256 * sizeof(float));
-      }
-      if (!raw || write_file(o->raw, raw, n)) {
+      uint8_t *raw = xmalloc(n);
+      memcpy(raw, rgb, 256 * 256 * 3);
+      memcpy(raw + 256 * 256 * 3, prob, 256 * 256 * sizeof(float));
+      if (write_file(o->raw, raw, n)) {
         fprintf(stderr, "tucai photo: cannot write %s\n", o->raw);
         rc = 2;
       }
@@ -590,7 +581,7 @@ static float *net_run_image(const char *path, int w, int h, int grey, double mea
     size_t n = 0;
     uint8_t *px = vips_image_write_to_memory(rgb, &n);
     int c = grey ? 1 : 3;
-    blob = px ? malloc((size_t)w * h * c * sizeof(float)) : NULL;
+    blob = px ? xmalloc((size_t)w * h * c * sizeof(float)) : NULL;
     for (long i = 0; blob && i < (long)w * h; i++) {
       const uint8_t *p = px + i * rgb->Bands;
       if (grey) blob[i] = (float)(((0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]) / 255.0 - mean) * scale);

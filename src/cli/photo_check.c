@@ -16,6 +16,7 @@
 #include "photo/checks/check_analyze.h"
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
+#include "util/xmalloc.h"
 
 #define DEFAULT_PROFILE "chsi-blue"
 #define CHECK_MAX_INPUT_BYTES (50L * 1024 * 1024)
@@ -86,8 +87,7 @@ static int check_file(photo_engine *e, const char *in, const char *profile, cons
 int cli_photo_check(int argc, char **argv) {
   const char *profile = DEFAULT_PROFILE, *models = NULL;
   int as_json = 0, n_in = 0;
-  const char **in = calloc((size_t)argc + 1, sizeof *in);
-  if (!in) return 2;
+  const char **in = xcalloc((size_t)argc + 1, sizeof *in);
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--json") == 0) as_json = 1;
     else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];

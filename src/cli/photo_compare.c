@@ -21,6 +21,7 @@
 
 #include "photo/face_compare.h"
 #include "photo/photo.h"
+#include "util/xmalloc.h"
 
 /* The engine's own input limit (photo_limits.max_bytes): anything larger is refused unread. */
 #define COMPARE_MAX_INPUT_BYTES (20L * 1024 * 1024)
@@ -49,9 +50,9 @@ static int read_limited(const char *path, uint8_t **buf, size_t *len) {
     fclose(f);
     return 1;
   }
-  uint8_t *b = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
-  size_t n = b ? fread(b, 1, (size_t)st.st_size, f) : 0;
-  int bad = !b || ferror(f) || n != (size_t)st.st_size;
+  uint8_t *b = xmalloc(st.st_size > 0 ? (size_t)st.st_size : 1);
+  size_t n = fread(b, 1, (size_t)st.st_size, f);
+  int bad = ferror(f) || n != (size_t)st.st_size;
   fclose(f);
   if (bad) {
     free(b);
@@ -126,10 +127,7 @@ static const face_print *cached_print(face_matcher *m, cached *cache, int *n, co
   }
   cached *c = &cache[*n];
   if ((*rc = describe(m, path, as_json, &c->print))) return NULL;
-  if (!(c->path = strdup(path))) {
-    *rc = 4;
-    return NULL;
-  }
+  c->path = xstrdup(path);
   (*n)++;
   return &c->print;
 }
@@ -140,11 +138,7 @@ static int compare_list(face_matcher *m, const char *list, int as_json) {
     fprintf(stderr, "tucai photo compare: cannot read %s: %s\n", list, strerror(errno));
     return 2;
   }
-  cached *cache = calloc(MAX_LIST_PHOTOS, sizeof *cache);
-  if (!cache) {
-    fclose(f);
-    return 4;
-  }
+  cached *cache = xcalloc(MAX_LIST_PHOTOS, sizeof *cache);
   int n = 0, rc = 0, lineno = 0, any_missing = 0;
   char line[8192];
   while (!rc && fgets(line, sizeof line, f)) {

@@ -8,6 +8,7 @@
 #include "collect/internal.h"
 #include "pay/orders.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 
 static const char *const codes[] = {"unlinked", "unpaid", "shooting", "ready", "in_review",
                                     "approved", "rejected", "exported", "shipped"};
@@ -132,7 +133,7 @@ int collect_approved_list(db_t *db, int64_t batch_id, int include_done, collect_
                        DB_INT(batch_id), DB_INT(include_done ? 1 : 0));
   if (!r) return -1;
   int rows = db_res_rows(r);
-  *out = calloc((size_t)(rows ? rows : 1), sizeof **out);
+  *out = xcalloc((size_t)(rows ? rows : 1), sizeof **out);
   for (int i = 0; i < rows; i++) {
     collect_approved *x = &(*out)[i];
     x->record_id = db_res_int(r, i, 0), x->batch_id = db_res_int(r, i, 1), x->school_id = db_res_int(r, i, 2);

@@ -1,5 +1,6 @@
 /* workcal.c: two sorted day lists (extra working days, holidays) and the weekend rule. */
 #include "collect/workcal.h"
+#include "util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +38,13 @@ static int cmp64(const void *a, const void *b) {
 
 static int has(const int64_t *v, int n, int64_t day) { return n && bsearch(&day, v, (size_t)n, sizeof *v, cmp64) != NULL; }
 
-static int push(int64_t **v, int *n, int64_t day) {
-  int64_t *nv = realloc(*v, (size_t)(*n + 1) * sizeof **v);
-  if (!nv) return -1;
-  *v = nv;
+static void push(int64_t **v, int *n, int64_t day) {
+  *v = xreallocarray(*v, (size_t)*n + 1, sizeof **v);
   (*v)[(*n)++] = day;
-  return 0;
 }
 
 workcal *workcal_parse(const char *text, err_t *err) {
-  workcal *c = calloc(1, sizeof *c);
+  workcal *c = xcalloc(1, sizeof *c);
   int lineno = 0;
   const char *p = text;
   while (p && *p) {
@@ -68,11 +66,8 @@ workcal *workcal_parse(const char *text, err_t *err) {
       return NULL;
     }
     int64_t day = workcal_civil(y, m, d);
-    if (strcmp(kind, "work") == 0 ? push(&c->work, &c->n_work, day) : push(&c->off, &c->n_off, day)) {
-      err_set(err, 0, "oom", "out of memory");
-      workcal_free(c);
-      return NULL;
-    }
+    if (strcmp(kind, "work") == 0) push(&c->work, &c->n_work, day);
+    else push(&c->off, &c->n_off, day);
   }
   if (c->n_work) qsort(c->work, (size_t)c->n_work, sizeof *c->work, cmp64);
   if (c->n_off) qsort(c->off, (size_t)c->n_off, sizeof *c->off, cmp64);
@@ -92,13 +87,13 @@ workcal *workcal_load(const char *path, err_t *err) {
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && len < (1 << 20)) {
     if (len + n + 1 > cap) {
       cap = (len + n + 1) * 2;
-      buf = realloc(buf, cap);
+      buf = xrealloc(buf, cap);
     }
     memcpy(buf + len, chunk, n);
     len += n;
   }
   fclose(f);
-  if (!buf) buf = calloc(1, 1);
+  if (!buf) buf = xcalloc(1, 1); /* an empty file */
   buf[len] = 0;
   workcal *c = workcal_parse(buf, err);
   free(buf);

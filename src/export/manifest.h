@@ -24,7 +24,7 @@ typedef struct manifest {
   int n, cap;
 } manifest;
 
-int manifest_add(manifest *m, const manifest_row *row);
+void manifest_add(manifest *m, const manifest_row *row);
 void manifest_free(manifest *m);
 
 /* The CSV bytes (malloc'd). */
@@ -39,7 +39,6 @@ int manifest_parse_csv(const uint8_t *p, size_t n, manifest *out, err_t *err);
 typedef struct textbuf {
   char *p;
   size_t len, cap;
-  int failed;
 } textbuf;
 void textbuf_put(textbuf *b, const char *s, size_t n);
 void textbuf_puts(textbuf *b, const char *s);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "export/tar.h"
+#include "util/xmalloc.h"
 
 #define SEALED_KEY_BYTES (crypto_box_SEALBYTES + crypto_secretstream_xchacha20poly1305_KEYBYTES)
 #define MAX_HEADER 4096
@@ -48,8 +49,7 @@ static int out(package_writer *w, const void *p, size_t n, err_t *err) {
 
 static int flush_chunk(package_writer *w, uint8_t tag, err_t *err) {
   size_t clen = w->fill + crypto_secretstream_xchacha20poly1305_ABYTES;
-  uint8_t *c = malloc(clen);
-  if (!c) return err_set(err, 0, "oom", "out of memory");
+  uint8_t *c = xmalloc(clen);
   const uint8_t *ad = w->chunks == 0 ? (const uint8_t *)w->header : NULL;
   size_t adlen = w->chunks == 0 ? strlen(w->header) : 0;
   crypto_secretstream_xchacha20poly1305_push(&w->ss, c, NULL, w->plain, w->fill, ad, adlen, tag);
@@ -82,12 +82,8 @@ package_writer *package_writer_open(const char *path, const uint8_t seal_pk[32],
     err_set(err, 0, "sodium", "libsodium failed to start");
     return NULL;
   }
-  package_writer *w = calloc(1, sizeof *w);
-  if (!w || !(w->plain = malloc(PACKAGE_CHUNK))) {
-    free(w);
-    err_set(err, 0, "oom", "out of memory");
-    return NULL;
-  }
+  package_writer *w = xcalloc(1, sizeof *w);
+  w->plain = xmalloc(PACKAGE_CHUNK);
   snprintf(w->path, sizeof w->path, "%s", path);
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0 || !(w->f = fdopen(fd, "wb"))) {
@@ -212,8 +208,7 @@ static int read_header(FILE *f, char **header, package_info *info, err_t *err) {
   if (read_exact(f, lb, 4) < 0) return err_set(err, 422, "bad_package", "package header truncated");
   uint32_t n = get_u32(lb);
   if (n == 0 || n > MAX_HEADER) return err_set(err, 422, "bad_package", "package header length out of range");
-  char *h = malloc(n + 1);
-  if (!h) return err_set(err, 0, "oom", "out of memory");
+  char *h = xmalloc(n + 1);
   if (read_exact(f, h, n) < 0) {
     free(h);
     return err_set(err, 422, "bad_package", "package header truncated");
@@ -287,10 +282,9 @@ int package_open(const char *path, const char *key_dir, size_t max_member, packa
         rc = err_set(err, 422, "decrypt_failed", "bad stream header");
     }
     int64_t pos = 12 + (int64_t)hlen + SEALED_KEY_BYTES + (int64_t)sizeof ssh, end = stt.st_size - 64;
-    c = malloc(PACKAGE_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
-    m = malloc(PACKAGE_CHUNK);
+    c = xmalloc(PACKAGE_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES);
+    m = xmalloc(PACKAGE_CHUNK);
     tr = tar_reader_new(max_member, cb, ctx);
-    if (!c || !m || !tr) rc = rc ? rc : err_set(err, 0, "oom", "out of memory");
     int first = 1, final = 0;
     while (!rc && pos < end) {
       if (final) {

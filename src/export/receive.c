@@ -11,6 +11,7 @@
 #include "export/manifest.h"
 #include "export/package.h"
 #include "photo/photo.h"
+#include "util/xmalloc.h"
 
 #define MAX_MEMBER (16u * 1024 * 1024)
 #define MAX_MEMBERS 200000
@@ -86,9 +87,7 @@ static int on_file(void *vc, const char *name, const uint8_t *data, size_t len, 
   }
   if (c->n == c->cap) {
     int cap = c->cap ? c->cap * 2 : 256;
-    member *m = realloc(c->m, (size_t)cap * sizeof *m);
-    if (!m) return err_set(err, 0, "oom", "out of memory");
-    c->m = m;
+    c->m = xreallocarray(c->m, (size_t)cap, sizeof *c->m);
     c->cap = cap;
   }
   member *m = &c->m[c->n++];
@@ -97,8 +96,7 @@ static int on_file(void *vc, const char *name, const uint8_t *data, size_t len, 
   sha256_hex(data, len, m->sha);
   m->len = len;
   if (is_meta || c->o->out_dir) {
-    m->keep = malloc(len ? len : 1);
-    if (!m->keep) return err_set(err, 0, "oom", "out of memory");
+    m->keep = xmalloc(len);
     memcpy(m->keep, data, len);
   }
   if (is_photo && check_photo(c, name, data, len)) c->photos_ok++;

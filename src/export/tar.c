@@ -1,5 +1,6 @@
 /* tar.c: ustar writer and strict streaming reader (see tar.h). */
 #include "export/tar.h"
+#include "util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,8 +77,7 @@ struct tar_reader {
 };
 
 tar_reader *tar_reader_new(size_t max_file, tar_on_file cb, void *ctx) {
-  tar_reader *r = calloc(1, sizeof *r);
-  if (!r) return NULL;
+  tar_reader *r = xcalloc(1, sizeof *r);
   r->max_file = max_file;
   r->cb = cb;
   r->ctx = ctx;
@@ -133,8 +133,7 @@ static int header(tar_reader *r, err_t *err) {
   if (r->zero_blocks) return err_set(err, 422, "bad_archive", "data after an empty block");
   if (size > r->max_file) return err_set(err, 422, "bad_archive", "member too large");
   free(r->data);
-  r->data = malloc(size ? size : 1);
-  if (!r->data) return err_set(err, 0, "oom", "out of memory");
+  r->data = xmalloc(size);
   r->size = size;
   r->fill = 0;
   r->pad_left = (BLOCK - size % BLOCK) % BLOCK;

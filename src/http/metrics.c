@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http/internal.h"
+#include "util/xmalloc.h"
 
 #define MAX_SERIES 256
 static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -62,12 +63,12 @@ static void put(out *o, const char *fmt, ...) {
       return;
     }
     o->cap = o->cap * 2 + (size_t)k;
-    o->p = realloc(o->p, o->cap);
+    o->p = xrealloc(o->p, o->cap);
   }
 }
 
 char *http_metrics_render(void) {
-  out o = {malloc(4096), 0, 4096};
+  out o = {xmalloc(4096), 0, 4096};
   o.p[0] = 0;
   put(&o, "# HELP tucai_http_requests_total HTTP requests by route, method and status class.\n"
           "# TYPE tucai_http_requests_total counter\n");

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "http/internal.h"
+#include "util/xmalloc.h"
 
 #define MAX_UPLOADS 8
 #define MAX_FIELDS 32
@@ -50,14 +51,14 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (strcmp(c->form_names[i], key)) continue;
     size_t have = strlen(c->form_values[i]);
     if (have + size > MAX_FIELD_BYTES) return MHD_NO;
-    c->form_values[i] = realloc(c->form_values[i], have + size + 1);
+    c->form_values[i] = xrealloc(c->form_values[i], have + size + 1);
     if (size) memcpy(c->form_values[i] + have, data, size); /* an empty piece may come as NULL */
     c->form_values[i][have + size] = 0;
     return MHD_YES;
   }
   if (c->n_form >= MAX_FIELDS || size > MAX_FIELD_BYTES) return MHD_NO;
-  c->form_names[c->n_form] = strdup(key);
-  c->form_values[c->n_form] = malloc(size + 1);
+  c->form_names[c->n_form] = xstrdup(key);
+  c->form_values[c->n_form] = xmalloc(size + 1);
   if (size) memcpy(c->form_values[c->n_form], data, size);
   c->form_values[c->n_form][size] = 0;
   c->n_form++;
@@ -65,9 +66,9 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 }
 
 int multipart_start(req_ctx *c) {
-  c->req.uploads = calloc(MAX_UPLOADS, sizeof *c->req.uploads);
-  c->form_names = calloc(MAX_FIELDS, sizeof *c->form_names);
-  c->form_values = calloc(MAX_FIELDS, sizeof *c->form_values);
+  c->req.uploads = xcalloc(MAX_UPLOADS, sizeof *c->req.uploads);
+  c->form_names = xcalloc(MAX_FIELDS, sizeof *c->form_names);
+  c->form_values = xcalloc(MAX_FIELDS, sizeof *c->form_values);
   c->pp = MHD_create_post_processor(c->conn, 64 * 1024, on_part, c);
   return c->pp ? 0 : -1;
 }

@@ -4,13 +4,14 @@
 #include <strings.h>
 
 #include "http/internal.h"
+#include "util/xmalloc.h"
 
 void *arena_alloc(req_ctx *c, size_t n) {
   n = (n + 15) & ~(size_t)15;
   arena_block *b = c->arena;
   if (!b || b->used + n > b->cap) {
     size_t cap = n > 8192 ? n : 8192;
-    b = malloc(sizeof *b + cap);
+    b = xmalloc(sizeof *b + cap);
     b->next = c->arena;
     b->used = 0;
     b->cap = cap;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "http/internal.h"
+#include "util/xmalloc.h"
 
 void resp_reset(http_resp *r) {
   free(r->body);
@@ -25,8 +26,8 @@ static int set_body(http_resp *r, int status, const char *mime, const void *data
   free(r->body);
   free(r->mime);
   r->status = status;
-  r->mime = strdup(mime);
-  r->body = malloc(len + 1);
+  r->mime = xstrdup(mime);
+  r->body = xmalloc(len + 1);
   if (len) memcpy(r->body, data, len);
   r->body[len] = 0;
   r->len = len;
@@ -37,7 +38,7 @@ static int set_body(http_resp *r, int status, const char *mime, const void *data
 int resp_json(http_resp *r, int status, json_t *body) {
   char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
   json_decref(body);
-  if (!text) text = strdup("null");
+  if (!text) text = xstrdup("null");
   set_body(r, status, "application/json; charset=utf-8", text, strlen(text));
   free(text);
   return 0;
@@ -51,8 +52,8 @@ int resp_file(http_resp *r, int status, const char *mime, const char *path) {
   free(r->file_path);
   free(r->mime);
   r->status = status;
-  r->mime = strdup(mime);
-  r->file_path = strdup(path);
+  r->mime = xstrdup(mime);
+  r->file_path = xstrdup(path);
   r->queued = 1;
   return 0;
 }
@@ -64,8 +65,8 @@ int resp_error(http_resp *r, int status, const char *code, const char *message) 
 
 void resp_header(http_resp *r, const char *name, const char *value) {
   if (r->n_headers >= (int)(sizeof r->headers / sizeof r->headers[0])) return;
-  r->headers[r->n_headers].name = strdup(name);
-  r->headers[r->n_headers].value = strdup(value);
+  r->headers[r->n_headers].name = xstrdup(name);
+  r->headers[r->n_headers].value = xstrdup(value);
   r->n_headers++;
 }
 
@@ -76,7 +77,7 @@ int resp_sse(http_resp *r, http_sse_next next, void *ctx, void (*free_ctx)(void 
   r->sse_free = free_ctx;
   r->queued = 1;
   free(r->mime);
-  r->mime = strdup("text/event-stream");
+  r->mime = xstrdup("text/event-stream");
   return 0;
 }
 

@@ -4,11 +4,12 @@
 #include <string.h>
 
 #include "http/internal.h"
+#include "util/xmalloc.h"
 
 void router_add(http_router *r, const http_route *route) {
   if (r->n == r->cap) {
     r->cap = r->cap ? r->cap * 2 : 64;
-    r->routes = realloc(r->routes, (size_t)r->cap * sizeof *r->routes);
+    r->routes = xrealloc(r->routes, (size_t)r->cap * sizeof *r->routes);
   }
   r->routes[r->n++] = *route;
 }

@@ -26,6 +26,7 @@
 #include "http/internal.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 struct http_server {
   http_server_opts opts; /* web_dir and upload_dir are our copies */
@@ -39,10 +40,10 @@ struct http_server {
 };
 
 http_server *http_server_new(const http_server_opts *opts) {
-  http_server *s = calloc(1, sizeof *s);
+  http_server *s = xcalloc(1, sizeof *s);
   s->opts = *opts;
-  s->opts.web_dir = opts->web_dir ? strdup(opts->web_dir) : NULL;
-  s->opts.upload_dir = strdup(opts->upload_dir ? opts->upload_dir : "/tmp");
+  s->opts.web_dir = opts->web_dir ? xstrdup(opts->web_dir) : NULL;
+  s->opts.upload_dir = xstrdup(opts->upload_dir ? opts->upload_dir : "/tmp");
   pthread_mutex_init(&s->lock, NULL);
   return s;
 }
@@ -256,7 +257,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
   http_server *s = cls;
   req_ctx *c = *con_cls;
   if (!c) {
-    c = calloc(1, sizeof *c);
+    c = xcalloc(1, sizeof *c);
     c->conn = conn;
     c->srv = s;
     c->t0 = clock_mono_s();
@@ -293,7 +294,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
       if (c->buf_len + *upload_size + 1 > c->buf_cap) {
         c->buf_cap = (c->buf_len + *upload_size + 1) * 2;
         if (c->buf_cap > c->limit + 1) c->buf_cap = c->limit + 1;
-        c->buf = realloc(c->buf, c->buf_cap);
+        c->buf = xrealloc(c->buf, c->buf_cap);
       }
       memcpy(c->buf + c->buf_len, upload_data, *upload_size);
       c->buf_len += *upload_size;

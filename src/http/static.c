@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "http/internal.h"
+#include "util/xmalloc.h"
 
 static const struct {
   const char *ext, *mime;
@@ -55,8 +56,8 @@ int static_serve(req_ctx *c, const char *web_dir, const char *path) {
   if (inm && !strcmp(inm, etag)) {
     c->resp.status = 304;
   } else {
-    c->resp.file_path = strdup(full);
-    c->resp.mime = strdup(mime_for(full));
+    c->resp.file_path = xstrdup(full);
+    c->resp.mime = xstrdup(mime_for(full));
   }
   resp_header(&c->resp, "ETag", etag);
   resp_header(&c->resp, "Cache-Control", is_html ? "no-cache" : "public, max-age=3600");

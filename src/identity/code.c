@@ -1,5 +1,6 @@
 /* code: signing, verifying and masking collection codes (see code.h for the format). */
 #include "identity/code.h"
+#include "util/xmalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -261,12 +262,7 @@ char *code_sign(code_payload *p, const code_signer *signer, err_t *err) {
   size_t blen = strlen(body);
   size_t b64len = sodium_base64_encoded_len(blen, B64);
   size_t total = strlen(CODE_PREFIX) + b64len + 1 + sodium_base64_encoded_len(64, B64);
-  char *out = malloc(total);
-  if (!out) {
-    free(body);
-    err_set(err, 0, "oom", "out of memory");
-    return NULL;
-  }
+  char *out = xmalloc(total);
   strcpy(out, CODE_PREFIX);
   sodium_bin2base64(out + strlen(out), b64len, (const unsigned char *)body, blen, B64);
   free(body);

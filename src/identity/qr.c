@@ -1,5 +1,6 @@
 /* qr: see qr.h. */
 #include "identity/qr.h"
+#include "util/xmalloc.h"
 
 #include <cairo.h>
 #include <pango/pangocairo.h>
@@ -10,7 +11,6 @@
 #include <vips/vips.h>
 #include <zbar.h>
 
-#define MAX_PIXELS (100LL * 1000 * 1000) /* refuse decompression bombs before decoding */
 
 static void caption_line(cairo_t *cr, const char *text, const char *font, int y, int width) {
   PangoLayout *lay = pango_cairo_create_layout(cr);
@@ -95,12 +95,10 @@ int qr_read_grey(const unsigned char *grey, int w, int h, const char *prefer_pre
     }
     if (best) {
       unsigned len = zbar_symbol_get_data_length(best);
-      char *t = malloc(len + 1);
-      if (t) {
-        memcpy(t, zbar_symbol_get_data(best), len);
-        t[len] = 0;
-        *text_out = t;
-      }
+      char *t = xmalloc(len + 1);
+      memcpy(t, zbar_symbol_get_data(best), len);
+      t[len] = 0;
+      *text_out = t;
     }
   }
   zbar_image_destroy(img);
@@ -134,8 +132,7 @@ done:
 /* Global threshold at the mean, on a grey uchar copy in memory. */
 static int try_threshold(unsigned char *grey, int w, int h, int local, const char *prefer, char **out) {
   size_t n = (size_t)w * (size_t)h;
-  unsigned char *bin = malloc(n);
-  if (!bin) return -1;
+  unsigned char *bin = xmalloc(n);
   if (!local) {
     uint64_t sum = 0;
     for (size_t i = 0; i < n; i++) sum += grey[i];
@@ -145,11 +142,7 @@ static int try_threshold(unsigned char *grey, int w, int h, int local, const cha
     /* Local mean over a window ~1/8 of the short side, via an integral image. */
     int r = (w < h ? w : h) / 16;
     if (r < 4) r = 4;
-    uint64_t *ii = calloc((size_t)(w + 1) * (size_t)(h + 1), sizeof *ii);
-    if (!ii) {
-      free(bin);
-      return -1;
-    }
+    uint64_t *ii = xcalloc((size_t)(w + 1) * (size_t)(h + 1), sizeof *ii);
     for (int y = 0; y < h; y++) {
       uint64_t row = 0;
       for (int x = 0; x < w; x++) {
@@ -194,8 +187,8 @@ static unsigned char *grey_copy(VipsImage *in, int max_side, int *w, int *h) {
   *w = vips_image_get_width(u);
   *h = vips_image_get_height(u);
   if (mem && vips_image_get_bands(u) == 1 && size == (size_t)*w * (size_t)*h) {
-    res = malloc(size);
-    if (res) memcpy(res, mem, size);
+    res = xmalloc(size);
+    memcpy(res, mem, size);
   }
   g_free(mem);
 done:
@@ -206,7 +199,7 @@ done:
   return res;
 }
 
-int qr_read_file(const char *path, const char *prefer_prefix, char **text_out, err_t *err) {
+int qr_read_file(const char *path, const char *prefer_prefix, long long max_pixels, char **text_out, err_t *err) {
   *text_out = NULL;
   pthread_once(&vips_once, start_vips);
   if (!vips_ok) return err_set(err, 0, "vips_init", "image library failed to start");
@@ -226,7 +219,15 @@ int qr_read_file(const char *path, const char *prefer_prefix, char **text_out, e
     return err_set(err, 400, "bad_image", "无法识别的图片文件，请上传 PNG 或 JPEG 格式的采集码图片");
   }
   int w = vips_image_get_width(img), h = vips_image_get_height(img);
-  if (w < 21 || h < 21 || (long long)w * h > MAX_PIXELS) {
+  /* The header alone says the size (libvips decodes lazily): refuse decompression bombs and huge
+   * pictures before any pixel is decoded. */
+  if (max_pixels <= 0) max_pixels = QR_DEFAULT_MAX_PIXELS;
+  if ((long long)w * h > max_pixels) {
+    g_object_unref(img);
+    return err_set(err, 413, "image_too_large", "图片太大（超过 %lld 万像素），请上传采集码的截图或原图",
+                   max_pixels / 10000);
+  }
+  if (w < 21 || h < 21) {
     g_object_unref(img);
     return err_set(err, 400, "bad_image", "图片尺寸不合适，请上传清晰完整的采集码图片");
   }

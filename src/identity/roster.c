@@ -9,6 +9,7 @@
 #include "identity/code.h"
 #include "util/clock.h"
 #include "util/vault.h"
+#include "util/xmalloc.h"
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -31,13 +32,8 @@ int roster_import(db_t *db, int64_t batch_id, roster_parsed *p, roster_import_re
   batch b;
   if (batch_get(db, batch_id, &b, err) != 0) return -1;
   /* Duplicates inside the file: keep the first, report the later lines. */
-  char *dup = calloc((size_t)p->n_rows + 1, 1);
-  seen *order = malloc(((size_t)p->n_rows + 1) * sizeof *order);
-  if (!dup || !order) {
-    free(dup);
-    free(order);
-    return err_set(err, 0, "oom", "out of memory");
-  }
+  char *dup = xcalloc((size_t)p->n_rows + 1, 1);
+  seen *order = xmallocarray((size_t)p->n_rows + 1, sizeof *order);
   for (int i = 0; i < p->n_rows; i++) order[i] = (seen){p->rows[i].student_no, i};
   qsort(order, (size_t)p->n_rows, sizeof *order, cmp_seen);
   for (int i = 1; i < p->n_rows; i++)
@@ -56,12 +52,7 @@ int roster_import(db_t *db, int64_t batch_id, roster_parsed *p, roster_import_re
     return -1;
   }
   int nex = db_res_rows(ex);
-  const char **have = malloc(((size_t)nex + 1) * sizeof *have);
-  if (!have) {
-    db_res_free(ex);
-    free(dup);
-    return err_set(err, 0, "oom", "out of memory");
-  }
+  const char **have = xmallocarray((size_t)nex + 1, sizeof *have);
   for (int i = 0; i < nex; i++) have[i] = db_res_text(ex, i, 0);
   qsort(have, (size_t)nex, sizeof *have, cmp_str);
   int rc = 0;

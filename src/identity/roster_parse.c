@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "identity/idcard.h"
+#include "util/xmalloc.h"
 
 enum { C_NO, C_NAME, C_ID, C_COLLEGE, C_MAJOR, C_DEGREE, C_YEAR, C_COUNT };
 
@@ -58,10 +59,7 @@ int roster_map_header(char **cells, int n, roster_cols *cols, err_t *err) {
 static void add_error(roster_parsed *p, int line, const char *fmt, const char *arg) {
   p->n_errors_total++;
   if (p->n_errors >= ROSTER_MAX_ERRORS) return;
-  if (!p->errors) {
-    p->errors = calloc(ROSTER_MAX_ERRORS, sizeof *p->errors);
-    if (!p->errors) return;
-  }
+  if (!p->errors) p->errors = xcalloc(ROSTER_MAX_ERRORS, sizeof *p->errors);
   roster_error *e = &p->errors[p->n_errors++];
   e->line = line;
   snprintf(e->reason, sizeof e->reason, fmt, arg ? arg : "");
@@ -127,9 +125,7 @@ void roster_add_cells(roster_parsed *p, const roster_cols *cols, char **cells, i
   if (p->n_rows >= ROSTER_MAX_ROWS) return add_error(p, line, "超过单次导入上限（200000 行）%s", NULL);
   if (p->n_rows == p->cap_rows) {
     int cap = p->cap_rows ? p->cap_rows * 2 : 256;
-    roster_row *nr = realloc(p->rows, (size_t)cap * sizeof *nr);
-    if (!nr) return add_error(p, line, "内存不足%s", NULL);
-    p->rows = nr;
+    p->rows = xreallocarray(p->rows, (size_t)cap, sizeof *p->rows);
     p->cap_rows = cap;
   }
   p->rows[p->n_rows++] = r;
@@ -160,11 +156,7 @@ static char *gbk_to_utf8(const char *in, size_t n, size_t *out_len) {
   iconv_t cd = iconv_open("UTF-8", "GB18030");
   if (cd == (iconv_t)-1) return NULL;
   size_t cap = n * 2 + 16;
-  char *out = malloc(cap);
-  if (!out) {
-    iconv_close(cd);
-    return NULL;
-  }
+  char *out = xmalloc(cap);
   char *ip = (char *)in, *op = out;
   size_t il = n, ol = cap - 1;
   size_t rc = iconv(cd, &ip, &il, &op, &ol);
@@ -181,8 +173,7 @@ static char *gbk_to_utf8(const char *in, size_t n, size_t *out_len) {
 /* RFC 4180 reader over UTF-8 text: quoted fields, doubled quotes, CRLF or LF, newlines in quotes. */
 static int parse_utf8_csv(char *s, size_t n, roster_parsed *out, err_t *err) {
   int cap = 16, nc = 0, line = 1, rec_line = 1, have_header = 0;
-  char **cells = malloc((size_t)cap * sizeof *cells);
-  if (!cells) return err_set(err, 0, "oom", "out of memory");
+  char **cells = xmallocarray((size_t)cap, sizeof *cells);
   roster_cols cols;
   size_t i = 0;
   int rc = 0;
@@ -194,12 +185,7 @@ static int parse_utf8_csv(char *s, size_t n, roster_parsed *out, err_t *err) {
     while (!end_rec) {
       if (nc == cap) {
         cap *= 2;
-        char **nce = realloc(cells, (size_t)cap * sizeof *cells);
-        if (!nce) {
-          free(cells);
-          return err_set(err, 0, "oom", "out of memory");
-        }
-        cells = nce;
+        cells = xreallocarray(cells, (size_t)cap, sizeof *cells);
       }
       char *w = s + i, *start = s + i;
       if (i < n && s[i] == '"') {
@@ -256,8 +242,7 @@ int roster_parse_csv(const char *data, size_t len, roster_parsed *out, err_t *er
   }
   if (memchr(data, 0, len)) return err_set(err, 400, "roster_format", "无法识别的名单文件，请上传 CSV 或 XLSX 文件");
   if (valid_utf8(data, len)) {
-    text = malloc(len + 1);
-    if (!text) return err_set(err, 0, "oom", "out of memory");
+    text = xmalloc(len + 1);
     memcpy(text, data, len);
     text[len] = 0;
     n = len;
@@ -291,11 +276,7 @@ int roster_parse_file(const char *path, roster_parsed *out, err_t *err) {
     return err_set(err, 413, "roster_too_large", "名单文件过大（上限 64 MB）");
   }
   rewind(f);
-  char *buf = malloc((size_t)size + 1);
-  if (!buf) {
-    fclose(f);
-    return err_set(err, 0, "oom", "out of memory");
-  }
+  char *buf = xmalloc((size_t)size + 1);
   size_t got = fread(buf, 1, (size_t)size, f);
   fclose(f);
   int rc = roster_parse_csv(buf, got, out, err);

@@ -8,6 +8,7 @@
 #include <zip.h>
 
 #include "identity/roster_parse.h"
+#include "util/xmalloc.h"
 
 #define XLSX_MAX_ENTRY (256u * 1024 * 1024) /* refuse zip bombs: uncompressed size of one part */
 #define MAX_COLS 64
@@ -118,15 +119,10 @@ static void sst_end(void *ud, const XML_Char *n) {
         s->failed = 1;
         return;
       }
-      char **ni = realloc(s->items, (size_t)cap * sizeof *ni);
-      if (!ni) {
-        s->failed = 1;
-        return;
-      }
-      s->items = ni;
+      s->items = xreallocarray(s->items, (size_t)cap, sizeof *s->items);
       s->cap = cap;
     }
-    s->items[s->n++] = strdup(s->cur);
+    s->items[s->n++] = xstrdup(s->cur);
   }
 }
 static void sst_text(void *ud, const XML_Char *t, int len) {
@@ -244,10 +240,7 @@ int roster_parse_xlsx(const char *path, roster_parsed *out, err_t *err) {
   }
   struct sheet *sh = NULL;
   if (rc == 0) {
-    sh = calloc(1, sizeof *sh);
-    if (!sh) rc = err_set(err, 0, "oom", "out of memory");
-  }
-  if (rc == 0) {
+    sh = xcalloc(1, sizeof *sh);
     sh->sst = &sst;
     sh->out = out;
     sh->err = err;

@@ -10,6 +10,7 @@
 #include "jobs/jobs.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 #define MAX_KINDS 64
 #define POLL_MS 500
@@ -176,7 +177,7 @@ static void *heartbeat_main(void *arg) {
 }
 
 jobs_pool *jobs_pool_start(app *a, int n, const char *node, err_t *err) {
-  jobs_pool *p = calloc(1, sizeof *p);
+  jobs_pool *p = xcalloc(1, sizeof *p);
   p->app = a;
   p->n = n;
   p->default_lease_ms = config_int(a->cfg, "job_lease") * 1000;
@@ -184,7 +185,7 @@ jobs_pool *jobs_pool_start(app *a, int n, const char *node, err_t *err) {
   for (int i = 0; i < n_kinds; i++) p->types[i] = kinds[i].type;
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->wake, NULL);
-  p->workers = calloc((size_t)(n > 0 ? n : 1), sizeof *p->workers);
+  p->workers = xcalloc((size_t)(n > 0 ? n : 1), sizeof *p->workers);
   for (int i = 0; i < n; i++) {
     worker *w = &p->workers[i];
     w->pool = p;

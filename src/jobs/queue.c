@@ -6,12 +6,13 @@
 
 #include "jobs/jobs.h"
 #include "util/clock.h"
+#include "util/xmalloc.h"
 
 #define DEFAULT_MAX_ATTEMPTS 5
 
 int64_t jobs_enqueue(db_t *db, const char *type, json_t *payload, const jobs_enqueue_opts *opts, err_t *err) {
   int64_t now = clock_now_ms();
-  char *text = payload ? json_dumps(payload, JSON_COMPACT) : strdup("{}");
+  char *text = payload ? json_dumps(payload, JSON_COMPACT) : xstrdup("{}");
   int max = opts && opts->max_attempts > 0 ? opts->max_attempts : DEFAULT_MAX_ATTEMPTS;
   int64_t run_at = opts && opts->run_at_ms > 0 ? opts->run_at_ms : now;
   const char *dedupe = opts ? opts->dedupe_key : NULL;

@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 
 #include "jobs/jobs.h"
+#include "util/xmalloc.h"
 
 typedef struct text {
   char *p;
@@ -25,7 +26,7 @@ static void put(text *t, const char *fmt, ...) {
       return;
     }
     t->cap = t->cap * 2 + (size_t)(k > 0 ? k : 0);
-    t->p = realloc(t->p, t->cap);
+    t->p = xrealloc(t->p, t->cap);
   }
 }
 
@@ -50,7 +51,7 @@ static int by_label(text *t, db_t *db, const char *name, const char *help, const
 }
 
 char *gauges_render(db_t *db, const char *data_dir, int64_t now_ms, err_t *err) {
-  text t = {malloc(2048), 0, 2048};
+  text t = {xmalloc(2048), 0, 2048};
   t.p[0] = 0;
   int64_t queued, running, failed;
   if (jobs_counts(db, &queued, &running, &failed, err) < 0) goto fail;

@@ -11,6 +11,7 @@
 #include "notify/notify.h"
 #include "util/clock.h"
 #include "util/vault.h"
+#include "util/xmalloc.h"
 
 static size_t discard(char *p, size_t s, size_t n, void *u) {
   (void)p, (void)u;
@@ -60,7 +61,7 @@ static char *read_token(const char *path) {
   if (!fgets(buf, sizeof buf, f)) buf[0] = 0;
   fclose(f);
   buf[strcspn(buf, "\r\n")] = 0;
-  return strdup(buf);
+  return xstrdup(buf);
 }
 
 /* The same gateway (and outbox) the identity room sends sign-in codes through, with the event's

@@ -12,6 +12,7 @@
 
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 #define LOOKBACK_MS 5000
 
@@ -116,8 +117,7 @@ static void *watch_main(void *arg) {
 }
 
 notify_watch *notify_watch_start(store_t *st, int interval_ms, int max_streams, int max_per_account) {
-  notify_watch *w = calloc(1, sizeof *w);
-  if (!w) abort();
+  notify_watch *w = xcalloc(1, sizeof *w);
   w->store = st;
   w->interval_ms = interval_ms > 10 ? interval_ms : 10;
   w->max_streams = max_streams;
@@ -160,8 +160,7 @@ int notify_watch_subscribe(notify_watch *w, int64_t account_id, notify_watch_sub
   if (w->max_per_account > 0 && mine >= w->max_per_account) rc = NOTIFY_WATCH_ACCOUNT_FULL;
   else if (w->stopping || (w->max_streams > 0 && w->n_subs >= w->max_streams)) rc = NOTIFY_WATCH_FULL;
   if (rc == 0) {
-    notify_watch_sub *s = calloc(1, sizeof *s);
-    if (!s) abort();
+    notify_watch_sub *s = xcalloc(1, sizeof *s);
     s->w = w;
     s->account_id = account_id;
     s->version = -1;

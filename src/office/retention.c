@@ -15,6 +15,7 @@
 #include "jobs/jobs.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 #define DAY_MS (24 * 3600 * 1000LL)
 #define FINAL_STATES "('approved', 'exported', 'shipped')"
@@ -24,8 +25,7 @@ static int delete_listed(blob_store *bs, db_t *db, int *count, err_t *err, const
   db_res *r = db_query(db, err, sql, DB_INT(cut));
   if (!r) return -1;
   int n = db_res_rows(r), rc = 0;
-  int64_t *ids = calloc((size_t)n + 1, sizeof *ids);
-  if (!ids) rc = err_set(err, 0, "oom", "out of memory");
+  int64_t *ids = xcalloc((size_t)n + 1, sizeof *ids);
   for (int i = 0; i < n && !rc; i++) ids[i] = db_res_int(r, i, 0);
   db_res_free(r);
   for (int i = 0; i < n && !rc; i++) {
@@ -84,10 +84,9 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
     db_res *q = db_query(db, err, "SELECT id FROM deletion_requests WHERE done_at IS NULL ORDER BY id");
     if (!q) rc = -1;
     int n = q ? db_res_rows(q) : 0;
-    int64_t *ids = q ? calloc((size_t)n + 1, sizeof *ids) : NULL;
+    int64_t *ids = q ? xcalloc((size_t)n + 1, sizeof *ids) : NULL;
     for (int i = 0; i < n && ids; i++) ids[i] = db_res_int(q, i, 0);
     db_res_free(q);
-    if (q && !ids) rc = err_set(err, 0, "oom", "out of memory");
     for (int i = 0; i < n && !rc; i++) {
       int deleted = 0;
       if (execute(bs, db, ids[i], 0, 0, &deleted, err) == 0) c->withdrawn++;

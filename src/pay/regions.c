@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 typedef struct region {
   char code[16];
@@ -25,9 +26,7 @@ static int add_tree(json_t *list, int parent) {
     const char *code = json_string_value(json_object_get(node, "code"));
     const char *name = json_string_value(json_object_get(node, "name"));
     if (!code || !name || strlen(code) >= 16 || strlen(name) >= 64) return -1;
-    region *nv = realloc(all, sizeof *all * (size_t)(n_all + 1));
-    if (!nv) return -1;
-    all = nv;
+    all = xreallocarray(all, (size_t)n_all + 1, sizeof *all);
     int me = n_all++;
     snprintf(all[me].code, sizeof all[me].code, "%s", code);
     snprintf(all[me].name, sizeof all[me].name, "%s", name);

@@ -9,6 +9,7 @@
 #include "identity/batch.h"
 #include "pay/mock.h"
 #include "util/xlsx_mem.h"
+#include "util/xmalloc.h"
 
 json_t *pay_payments(db_t *db, const char *date, err_t *err) {
   int64_t from = shanghai_day_start(date);
@@ -56,8 +57,7 @@ static void when(int64_t ms, char out[32]) {
 
 char *pay_payments_csv(const json_t *rows, size_t *len) {
   size_t cap = 4096, used = 0;
-  char *s = malloc(cap);
-  if (!s) return NULL;
+  char *s = xmalloc(cap);
   used = (size_t)snprintf(s, cap, "\xEF\xBB\xBF" COLUMNS "\r\n");
   size_t i;
   json_t *r;
@@ -79,12 +79,7 @@ char *pay_payments_csv(const json_t *rows, size_t *len) {
     if (n < 0) continue;
     if (used + (size_t)n + 1 > cap) {
       while (used + (size_t)n + 1 > cap) cap *= 2;
-      char *t = realloc(s, cap);
-      if (!t) {
-        free(s);
-        return NULL;
-      }
-      s = t;
+      s = xrealloc(s, cap);
     }
     memcpy(s + used, line, (size_t)n + 1);
     used += (size_t)n;
@@ -141,7 +136,7 @@ json_t *pay_reconcile(db_t *db, pay_provider *p, const char *date, err_t *err) {
     return NULL;
   }
   json_t *list = json_array();
-  char *seen = calloc((size_t)n + 1, 1);
+  char *seen = xcalloc((size_t)n + 1, 1);
   size_t i;
   json_t *o;
   json_array_foreach(ours, i, o) {

@@ -11,6 +11,7 @@
 #include "pay/wxp_http.h"
 #include "pay/wxp_sign.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 typedef struct wxp_ctx {
   wxp_http http;
@@ -103,9 +104,9 @@ static int wx_create(pay_provider *p, const pay_create_req *req, json_t **client
     const char *parts[] = {c->appid, ts, nonce, pkg};
     size_t len = 0;
     for (int i = 0; i < 4; i++) len += strlen(parts[i]) + 1;
-    char *msg = malloc(len + 1), *q = msg;
-    for (int i = 0; msg && i < 4; i++) q += sprintf(q, "%s\n", parts[i]);
-    char *sig = msg ? wxp_rsa_sign_b64(c->http.merchant_key, msg, len) : NULL;
+    char *msg = xmalloc(len + 1), *q = msg;
+    for (int i = 0; i < 4; i++) q += sprintf(q, "%s\n", parts[i]);
+    char *sig = wxp_rsa_sign_b64(c->http.merchant_key, msg, len);
     free(msg);
     if (sig)
       *client = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "jsapi", "appId", c->appid,
@@ -309,10 +310,10 @@ static int64_t yuan_to_fen(const char *s) {
 static int parse_bill(char *csv, pay_bill_row **rows, int *n, err_t *err) {
   int col_out = -1, col_txn = -1, col_state = -1, col_total = -1, col_refund = -1;
   int cap = 16, count = 0;
-  pay_bill_row *v = calloc((size_t)cap, sizeof *v);
+  pay_bill_row *v = xcalloc((size_t)cap, sizeof *v);
   char *save = NULL;
   int header = 1;
-  for (char *line = strtok_r(csv, "\n", &save); line && v; line = strtok_r(NULL, "\n", &save)) {
+  for (char *line = strtok_r(csv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     size_t l = strlen(line);
     if (l && line[l - 1] == '\r') line[--l] = '\0';
     char *fields[40];
@@ -336,9 +337,7 @@ static int parse_bill(char *csv, pay_bill_row **rows, int *n, err_t *err) {
     }
     if (nf <= col_out || nf <= col_state || nf <= col_total || fields[0][0] != '`') continue; /* summary */
     if (count == cap) {
-      pay_bill_row *nv = realloc(v, (size_t)cap * 2 * sizeof *v);
-      if (!nv) break;
-      v = nv;
+      v = xreallocarray(v, (size_t)cap * 2, sizeof *v);
       cap *= 2;
     }
     pay_bill_row *r = &v[count];
@@ -353,7 +352,6 @@ static int parse_bill(char *csv, pay_bill_row **rows, int *n, err_t *err) {
     if (r->total_fen < 0) continue;
     count++;
   }
-  if (!v) return err_set(err, 0, "oom", "out of memory");
   *rows = v;
   *n = count;
   return 0;
@@ -395,14 +393,8 @@ static int wx_bill(pay_provider *p, const char *date, pay_bill_row **rows, int *
 }
 
 pay_provider *pay_wechatpay_new(const struct config *cfg, err_t *err) {
-  pay_provider *p = calloc(1, sizeof *p);
-  wxp_ctx *c = calloc(1, sizeof *c);
-  if (!p || !c) {
-    free(p);
-    free(c);
-    err_set(err, 0, "oom", "out of memory");
-    return NULL;
-  }
+  pay_provider *p = xcalloc(1, sizeof *p);
+  wxp_ctx *c = xcalloc(1, sizeof *c);
   p->ctx = c;
   p->name = "wechatpay";
   p->create = wx_create;

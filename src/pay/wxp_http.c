@@ -10,6 +10,7 @@
 #include "pay/wxp_sign.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 typedef struct buf {
   char *p;
@@ -29,9 +30,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud) {
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 4096;
     while (cap < b->len + n + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) return 0;
-    b->p = p;
+    b->p = xrealloc(b->p, cap);
     b->cap = cap;
   }
   memcpy(b->p + b->len, data, n);
@@ -83,13 +82,7 @@ static int attempt(const wxp_http *h, const char *method, const char *url, const
   char *auth = wxp_authorization(h->merchant_key, h->mchid, h->serial, method, path, ts, nonce,
                                  body ? body : "");
   if (!auth) return err_set(err, 0, "pay_sign_failed", "could not sign the provider request");
-  size_t alen = strlen("Authorization: ") + strlen(auth) + 1;
-  char *auth_hdr = malloc(alen);
-  if (!auth_hdr) {
-    free(auth);
-    return err_set(err, 0, "oom", "out of memory");
-  }
-  snprintf(auth_hdr, alen, "Authorization: %s", auth);
+  char *auth_hdr = xasprintf("Authorization: %s", auth);
   free(auth);
 
   char full[2048];
@@ -167,7 +160,7 @@ int wxp_http_call(const wxp_http *h, const char *method, const char *url, const 
         }
       }
       out->status = status;
-      out->body = b.p ? b.p : strdup("");
+      out->body = b.p ? b.p : xstrdup("");
       out->len = b.len;
       return 0;
     }

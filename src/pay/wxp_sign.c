@@ -1,4 +1,5 @@
 #include "pay/wxp_sign.h"
+#include "util/xmalloc.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -13,8 +14,7 @@
 static char *join_lines(const char *const *parts, int n) {
   size_t len = 0;
   for (int i = 0; i < n; i++) len += strlen(parts[i]) + 1;
-  char *out = malloc(len + 1);
-  if (!out) return NULL;
+  char *out = xmalloc(len + 1);
   char *p = out;
   for (int i = 0; i < n; i++) {
     size_t l = strlen(parts[i]);
@@ -36,8 +36,7 @@ char *wxp_response_message(const char *timestamp, const char *nonce, const char 
                            size_t body_len, size_t *out_len) {
   size_t lt = strlen(timestamp), ln = strlen(nonce);
   size_t len = lt + 1 + ln + 1 + body_len + 1;
-  char *out = malloc(len + 1);
-  if (!out) return NULL;
+  char *out = xmalloc(len + 1);
   memcpy(out, timestamp, lt);
   out[lt] = '\n';
   memcpy(out + lt + 1, nonce, ln);
@@ -102,8 +101,7 @@ int wxp_load_apiv3_key(const char *path, uint8_t key[WXP_APIV3_KEY_BYTES], err_t
 
 char *wxp_b64_encode(const void *data, size_t len) {
   size_t cap = 4 * ((len + 2) / 3) + 1;
-  char *out = malloc(cap);
-  if (!out) return NULL;
+  char *out = xmalloc(cap);
   EVP_EncodeBlock((unsigned char *)out, data, (int)len);
   return out;
 }
@@ -119,8 +117,7 @@ uint8_t *wxp_b64_decode(const char *s, size_t *out_len) {
     if (!ok) return NULL;
   }
   if (s[n - 2] == '=' && s[n - 1] != '=') return NULL;
-  uint8_t *out = malloc(n / 4 * 3 + 1);
-  if (!out) return NULL;
+  uint8_t *out = xmalloc(n / 4 * 3 + 1);
   int got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
   if (got < 0) {
     free(out);
@@ -138,9 +135,10 @@ char *wxp_rsa_sign_b64(EVP_PKEY *key, const void *msg, size_t len) {
   size_t siglen = 0;
   char *out = NULL;
   if (ctx && EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-      EVP_DigestSign(ctx, NULL, &siglen, msg, len) == 1 && (sig = malloc(siglen)) &&
-      EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1)
-    out = wxp_b64_encode(sig, siglen);
+      EVP_DigestSign(ctx, NULL, &siglen, msg, len) == 1) {
+    sig = xmalloc(siglen);
+    if (EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1) out = wxp_b64_encode(sig, siglen);
+  }
   free(sig);
   EVP_MD_CTX_free(ctx);
   ERR_clear_error();
@@ -172,7 +170,7 @@ char *wxp_authorization(EVP_PKEY *merchant_key, const char *mchid, const char *s
   const char *fmt = "WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"%s\",signature=\"%s\","
                     "timestamp=\"%s\",serial_no=\"%s\"";
   int n = snprintf(NULL, 0, fmt, mchid, nonce, sig, timestamp, serial);
-  char *out = n > 0 ? malloc((size_t)n + 1) : NULL;
+  char *out = n > 0 ? xmalloc((size_t)n + 1) : NULL;
   if (out) snprintf(out, (size_t)n + 1, fmt, mchid, nonce, sig, timestamp, serial);
   free(sig);
   return out;
@@ -191,9 +189,9 @@ char *wxp_aes_gcm_decrypt(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *no
     return NULL;
   }
   size_t ptlen = len - 16;
-  char *pt = malloc(ptlen + 1);
+  char *pt = xmalloc(ptlen + 1);
   EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-  int outl = 0, fin = 0, ok = pt && c;
+  int outl = 0, fin = 0, ok = c != NULL;
   ok = ok && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1;
   ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)nlen, NULL) == 1;
   ok = ok && EVP_DecryptInit_ex(c, NULL, NULL, key, (const unsigned char *)nonce) == 1;
@@ -215,9 +213,9 @@ char *wxp_aes_gcm_decrypt(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *no
 
 char *wxp_aes_gcm_encrypt_b64(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce,
                               const char *aad, const void *plain, size_t len) {
-  uint8_t *buf = malloc(len + 16);
+  uint8_t *buf = xmalloc(len + 16);
   EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-  int outl = 0, fin = 0, ok = buf && c;
+  int outl = 0, fin = 0, ok = c != NULL;
   ok = ok && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1;
   ok = ok && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)strlen(nonce), NULL) == 1;
   ok = ok && EVP_EncryptInit_ex(c, NULL, NULL, key, (const unsigned char *)nonce) == 1;

@@ -9,6 +9,7 @@
 #include <vips/vips.h>
 
 #include "photo/stages.h"
+#include "util/xmalloc.h"
 
 static atomic_int last_quality = 85;
 
@@ -44,11 +45,7 @@ static int encode_once(VipsImage *im, int q, int dpi, uint8_t **out, size_t *len
     return -1;
   }
   int has_app0 = b[2] == 0xFF && b[3] == 0xE0;
-  uint8_t *o = malloc(n + (has_app0 ? 0 : JFIF_LEN));
-  if (!o) {
-    g_free(buf);
-    return -1;
-  }
+  uint8_t *o = xmalloc(n + (has_app0 ? 0 : JFIF_LEN));
   o[0] = 0xFF;
   o[1] = 0xD8;
   size_t at = 2;

@@ -11,6 +11,7 @@
 
 #include "photo/photo.h"
 #include "photo/stages.h"
+#include "util/xmalloc.h"
 #include "vision/vision.h"
 
 struct face_matcher {
@@ -20,11 +21,7 @@ struct face_matcher {
 };
 
 face_matcher *face_matcher_open(const char *models_dir, err_t *err) {
-  face_matcher *m = calloc(1, sizeof *m);
-  if (!m) {
-    err_set(err, 0, "out_of_memory", "out of memory");
-    return NULL;
-  }
+  face_matcher *m = xcalloc(1, sizeof *m);
   /* The detector and the landmark model, opened as the engine opens them. */
   m->v = photo_vision_open(models_dir, err);
   char why[1024] = "";

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "photo/stages.h"
+#include "util/xmalloc.h"
 
 /* The crop around the subject that the models see: head and shoulders, 1.6 face widths each
  * side, 1.4 face heights above the box, 2.6 below. Where it leaves the photo the models see the
@@ -84,9 +85,8 @@ int photo_matte_person(vision *v, const photo_rgb *work, const photo_box *face, 
   size_t n = (size_t)work->w * work->h;
   mask->w = fgr->w = work->w;
   mask->h = fgr->h = work->h;
-  mask->px = calloc(n, 1);
-  fgr->px = calloc(n, 3);
-  if (!mask->px || !fgr->px) return err_set(err, 0, "out_of_memory", "out of memory");
+  mask->px = xcalloc(n, 1);
+  fgr->px = xcalloc(n, 3);
   int x0, y0, cw, ch, in_w, in_h;
   subject_region(face, &x0, &y0, &cw, &ch);
   if (cw < 16 || ch < 16) return photo_refuse(err, "FACE_TOO_SMALL");
@@ -131,8 +131,7 @@ int photo_matte_segment(vision *v, const photo_rgb *work, const photo_box *face,
                         err_t *err) {
   mask->w = work->w;
   mask->h = work->h;
-  mask->px = calloc((size_t)work->w * work->h, 1);
-  if (!mask->px) return err_set(err, 0, "out_of_memory", "out of memory");
+  mask->px = xcalloc((size_t)work->w * work->h, 1);
   int x0, y0, cw, ch;
   subject_region(face, &x0, &y0, &cw, &ch);
   if (cw < 16 || ch < 16) return photo_refuse(err, "FACE_TOO_SMALL");
@@ -206,17 +205,13 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
   size_t n = (size_t)W * H;
   std->w = std_mask->w = W;
   std->h = std_mask->h = H;
-  std->px = malloc(n * 3);
-  std_mask->px = malloc(n);
+  std->px = xmalloc(n * 3);
+  std_mask->px = xmalloc(n);
   int qw = W / 4 > 0 ? W / 4 : 1, qh = H / 4 > 0 ? H / 4 : 1; /* the wall colour, at quarter resolution */
-  uint8_t *raw = malloc(n), *bw = malloc(n), *inv = malloc(n), *inside = malloc(n), *scratch = malloc(n);
-  uint8_t *photo = malloc(n * 3), *fg = malloc(n * 3);
-  float *bg_mean = malloc((size_t)qw * qh * 3 * sizeof(float));
+  uint8_t *raw = xmalloc(n), *bw = xmalloc(n), *inv = xmalloc(n), *inside = xmalloc(n), *scratch = xmalloc(n);
+  uint8_t *photo = xmalloc(n * 3), *fg = xmalloc(n * 3);
+  float *bg_mean = xmalloc((size_t)qw * qh * 3 * sizeof(float));
   int rc = -1;
-  if (!std->px || !std_mask->px || !raw || !bw || !inv || !inside || !scratch || !photo || !fg || !bg_mean) {
-    err_set(err, 0, "out_of_memory", "out of memory");
-    goto out;
-  }
   /* The photo with the person's alpha, and the spill-free person colour with the segmenter's body,
    * each cropped into the output frame in one resampling. */
   if (vision_warp(work->px, work->w, work->h, mask->px, f->m, photo, raw, W, H, p->background) ||

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "photo/photo.h"
+#include "util/xmalloc.h"
 
 static int valid_name(const char *s) {
   if (!s || !*s || strlen(s) > 48) return 0;
@@ -43,12 +44,7 @@ photo_profile *photo_profile_load(const char *dir, const char *name, err_t *err)
     err_set(err, 400, "unknown_profile", "profile %s: %s", name, je.text);
     return NULL;
   }
-  photo_profile *p = calloc(1, sizeof *p);
-  if (!p) {
-    json_decref(root);
-    err_set(err, 0, "out_of_memory", "out of memory");
-    return NULL;
-  }
+  photo_profile *p = xcalloc(1, sizeof *p);
   p->json = root;
   snprintf(p->name, sizeof p->name, "%s", name);
   const char *title = json_string_value(json_object_get(root, "title"));
@@ -117,7 +113,7 @@ json_t *photo_profile_list(const char *dir, err_t *err) {
   struct dirent *e;
   while ((e = readdir(d)) && n < 256) {
     size_t l = strlen(e->d_name);
-    if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0) names[n++] = strndup(e->d_name, l - 5);
+    if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0) names[n++] = xstrndup(e->d_name, l - 5);
   }
   closedir(d);
   qsort(names, n, sizeof names[0], cmp_str);

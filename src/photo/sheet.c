@@ -14,6 +14,7 @@
 #include <vips/vips.h>
 
 #include "photo/stages.h"
+#include "util/xmalloc.h"
 
 #define SHEET_LONG_MM 152.0
 #define SHEET_SHORT_MM 102.0
@@ -25,7 +26,6 @@
 typedef struct growbuf {
   uint8_t *p;
   size_t len, cap;
-  int failed;
 } growbuf;
 
 static cairo_status_t grow_write(void *closure, const unsigned char *data, unsigned int n) {
@@ -33,12 +33,7 @@ static cairo_status_t grow_write(void *closure, const unsigned char *data, unsig
   if (g->len + n > g->cap) {
     size_t cap = g->cap ? g->cap * 2 : 65536;
     while (cap < g->len + n) cap *= 2;
-    uint8_t *q = realloc(g->p, cap);
-    if (!q) {
-      g->failed = 1;
-      return CAIRO_STATUS_WRITE_ERROR;
-    }
-    g->p = q;
+    g->p = xrealloc(g->p, cap);
     g->cap = cap;
   }
   memcpy(g->p + g->len, data, n);
@@ -184,7 +179,7 @@ photo_sheet_page *photo_sheet_page_new(const void *jpeg, size_t len, int copies,
             ph);
     return NULL;
   }
-  photo_sheet_page *pg = calloc(1, sizeof *pg);
+  photo_sheet_page *pg = xcalloc(1, sizeof *pg);
   pg->l = cp > cl ? port : land;
   pg->w = w, pg->h = h, pg->copies = copies;
   /* The photo as a cairo surface (native-endian xRGB words). */
@@ -237,7 +232,7 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
     photo_sheet_page_draw(pg, cr, caption);
     cairo_destroy(cr);
     cairo_surface_finish(surf);
-    int bad = cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS || g.failed;
+    int bad = cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS;
     cairo_surface_destroy(surf);
     if (bad) {
       free(g.p);
@@ -256,25 +251,21 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
     cairo_surface_flush(surf);
     const unsigned char *sd = cairo_image_surface_get_data(surf);
     int ss = cairo_image_surface_get_stride(surf);
-    uint8_t *rgbp = malloc((size_t)sw * sh * 3);
-    if (!rgbp) {
-      rc = err_set(err, 0, "out_of_memory", "out of memory");
-    } else {
-      for (int y = 0; y < sh; y++) {
-        const uint32_t *row = (const uint32_t *)(sd + (size_t)y * ss);
-        for (int x = 0; x < sw; x++) {
-          uint8_t *d = rgbp + ((size_t)y * sw + x) * 3;
-          d[0] = (uint8_t)(row[x] >> 16);
-          d[1] = (uint8_t)(row[x] >> 8);
-          d[2] = (uint8_t)row[x];
-        }
+    uint8_t *rgbp = xmalloc((size_t)sw * sh * 3);
+    for (int y = 0; y < sh; y++) {
+      const uint32_t *row = (const uint32_t *)(sd + (size_t)y * ss);
+      for (int x = 0; x < sw; x++) {
+        uint8_t *d = rgbp + ((size_t)y * sw + x) * 3;
+        d[0] = (uint8_t)(row[x] >> 16);
+        d[1] = (uint8_t)(row[x] >> 8);
+        d[2] = (uint8_t)row[x];
       }
-      photo_rgb sheet = {sw, sh, rgbp};
-      if (photo_encode_jpeg_fixed(&sheet, (int)SHEET_DPI, 92, out, out_len))
-        rc = err_set(err, 0, "sheet_failed", "JPEG encoding failed");
-      vips_error_clear();
-      free(rgbp);
     }
+    photo_rgb sheet = {sw, sh, rgbp};
+    if (photo_encode_jpeg_fixed(&sheet, (int)SHEET_DPI, 92, out, out_len))
+      rc = err_set(err, 0, "sheet_failed", "JPEG encoding failed");
+    vips_error_clear();
+    free(rgbp);
     cairo_surface_destroy(surf);
   }
   photo_sheet_page_free(pg);

@@ -16,6 +16,7 @@
 #include "photo/stages.h"
 #include "util/clock.h"
 #include "util/share.h"
+#include "util/xmalloc.h"
 
 /* BlazeFace scores: people score above 0.9 on the dev set, dogs and patterns 0.5-0.6. */
 #define PHOTO_FACE_SCORE 0.75f
@@ -80,11 +81,7 @@ vision *photo_vision_open(const char *models_dir, err_t *err) {
 photo_limits photo_default_limits(void) { return (photo_limits){20L * 1024 * 1024, 50L * 1000 * 1000}; }
 
 photo_engine *photo_engine_open(const char *models_dir, err_t *err) {
-  photo_engine *e = calloc(1, sizeof *e);
-  if (!e) {
-    err_set(err, 0, "out_of_memory", "out of memory");
-    return NULL;
-  }
+  photo_engine *e = xcalloc(1, sizeof *e);
   e->v = photo_vision_open(models_dir, err);
   if (!e->v) {
     free(e);
@@ -331,12 +328,7 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
   a->jpeg_quality_estimate = -1;
   a->file_bytes = (int64_t)len;
   r->report = json_object();
-  photo_run *s = calloc(1, sizeof *s);
-  if (!s) {
-    json_decref(r->report);
-    r->report = NULL;
-    return err_set(err, 0, "out_of_memory", "out of memory");
-  }
+  photo_run *s = xcalloc(1, sizeof *s);
   *s = (photo_run){.e = e, .p = p, .bytes = bytes, .len = len, .r = r, .a = a, .corr = {{1, 1, 1}, 1, 0}};
   err_t e2 = {0};
   double t_start = clock_mono_s();

@@ -8,6 +8,7 @@
 #include "identity/student.h"
 #include "print/pdf.h"
 #include "print/print.h"
+#include "util/xmalloc.h"
 
 #define A4_W 210.0
 #define A4_H 297.0
@@ -52,8 +53,7 @@ int print_handover_pdf(db_t *db, int64_t pb, uint8_t **out, size_t *len, int *st
                        DB_INT(pb));
   if (!r) return -1;
   int rows = db_res_rows(r), rc = 0, n = 0, copies = rows ? (int)db_res_int(r, 0, 1) : 0;
-  hand_row *h = calloc((size_t)rows + 1, sizeof *h);
-  if (!h) rc = err_set(err, 0, "oom", "out of memory");
+  hand_row *h = xcalloc((size_t)rows + 1, sizeof *h);
   for (int i = 0; i < rows && !rc; i++) {
     int64_t batch_id = db_res_int(r, i, 0), rec = db_res_int(r, i, 2);
     int post = print_postage(db, batch_id, rec, NULL, NULL, NULL, err);

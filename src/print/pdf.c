@@ -1,5 +1,6 @@
 /* pdf.c: cairo PDF documents in memory and CJK text (see pdf.h). */
 #include "print/pdf.h"
+#include "util/xmalloc.h"
 
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
@@ -14,12 +15,7 @@ static cairo_status_t sink(void *closure, const unsigned char *data, unsigned in
   if (d->len + n > d->cap) {
     size_t cap = d->cap ? d->cap * 2 : 65536;
     while (cap < d->len + n) cap *= 2;
-    uint8_t *q = realloc(d->buf, cap);
-    if (!q) {
-      d->failed = 1;
-      return CAIRO_STATUS_WRITE_ERROR;
-    }
-    d->buf = q, d->cap = cap;
+    d->buf = xrealloc(d->buf, cap), d->cap = cap;
   }
   memcpy(d->buf + d->len, data, n);
   d->len += n;
@@ -47,7 +43,7 @@ int pdf_close(pdf_doc *d, uint8_t **out, size_t *len, err_t *err) {
   *out = NULL, *len = 0;
   cairo_destroy(d->cr);
   cairo_surface_finish(d->surf);
-  int bad = cairo_surface_status(d->surf) != CAIRO_STATUS_SUCCESS || d->failed;
+  int bad = cairo_surface_status(d->surf) != CAIRO_STATUS_SUCCESS;
   cairo_surface_destroy(d->surf);
   if (bad) {
     free(d->buf);

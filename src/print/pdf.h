@@ -14,7 +14,6 @@ typedef struct pdf_doc {
   cairo_t *cr; /* scaled: one user unit is one millimetre */
   uint8_t *buf;
   size_t len, cap;
-  int failed;
 } pdf_doc;
 
 /* A document whose first page is w_mm x h_mm (written to memory). */

@@ -22,6 +22,7 @@
 #include "print/pdf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 
 int print_postage(db_t *db, int64_t batch_id, int64_t record_id, int64_t *order_id, int64_t *address_id,
@@ -58,12 +59,8 @@ int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int 
   collect_approved *ap = NULL;
   int n = 0;
   if (collect_approved_list(db, batch_id, 1, &ap, &n, err) < 0) return -1;
-  int64_t *pick = calloc((size_t)n + json_array_size(record_ids) + 1, sizeof *pick);
+  int64_t *pick = xcalloc((size_t)n + json_array_size(record_ids) + 1, sizeof *pick);
   int np = 0;
-  if (!pick) {
-    free(ap);
-    return err_set(err, 0, "oom", "out of memory");
-  }
   int rc = 0;
   if (record_ids) {
     size_t i;
@@ -168,8 +165,7 @@ static int load_items(db_t *db, int64_t pb, int64_t batch_id, sheet_item **out, 
     return -1;
   }
   int rows = db_res_rows(r), rc = 0;
-  sheet_item *it = calloc((size_t)rows + 1, sizeof *it);
-  if (!it) rc = err_set(err, 0, "oom", "out of memory");
+  sheet_item *it = xcalloc((size_t)rows + 1, sizeof *it);
   for (int i = 0; i < rows && !rc; i++) {
     int64_t rec = db_res_int(r, i, 0);
     it[i].record_id = rec;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/driver.h"
+#include "util/xmalloc.h"
 
 #define OID_BYTEA 17
 #define OID_INT8 20
@@ -86,14 +87,14 @@ static int64_t pg_run(void *conn, const char *sql, const db_val *params, db_res 
         if (PQftype(r, col) == OID_BYTEA) {
           size_t len = 0;
           unsigned char *raw = PQunescapeBytea((const unsigned char *)text, &len);
-          cell->s = malloc(len + 1);
+          cell->s = xmalloc(len + 1);
           if (len) memcpy(cell->s, raw, len);
           cell->s[len] = 0;
           cell->n = len;
           PQfreemem(raw);
         } else {
           cell->n = (size_t)PQgetlength(r, row, col);
-          cell->s = malloc(cell->n + 1);
+          cell->s = xmalloc(cell->n + 1);
           memcpy(cell->s, text, cell->n + 1);
           cell->i = strtoll(text, NULL, 10);
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/driver.h"
+#include "util/xmalloc.h"
 
 static void *sq_connect(const char *path, err_t *err) {
   sqlite3 *db = NULL;
@@ -84,7 +85,7 @@ static int64_t sq_run(void *c, const char *sql, const db_val *params, db_res *re
       if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) cell->i = sqlite3_column_int64(st, i);
       const void *p = t == SQLITE_BLOB ? sqlite3_column_blob(st, i) : (const void *)sqlite3_column_text(st, i);
       int n = sqlite3_column_bytes(st, i);
-      cell->s = malloc((size_t)n + 1);
+      cell->s = xmalloc((size_t)n + 1);
       if (n) memcpy(cell->s, p, (size_t)n);
       cell->s[n] = 0;
       cell->n = (size_t)n;

@@ -12,6 +12,7 @@
 #include "store/migrations.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xmalloc.h"
 
 struct db {
   const db_driver *drv;
@@ -45,7 +46,7 @@ static db_t *db_connect(store_t *st, err_t *err) {
   driver_for(st->url, &rest);
   void *conn = st->drv->connect(rest, err);
   if (!conn) return NULL;
-  db_t *db = calloc(1, sizeof *db);
+  db_t *db = xcalloc(1, sizeof *db);
   db->drv = st->drv;
   db->conn = conn;
   return db;
@@ -57,7 +58,7 @@ static char *expand_tokens(const char *sql, enum db_dialect d) {
   const char *id = d == DB_SQLITE ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   const char *blob = d == DB_SQLITE ? "BLOB" : "BYTEA";
   size_t cap = strlen(sql) * 2 + 64, n = 0;
-  char *out = malloc(cap);
+  char *out = xmalloc(cap);
   int skipping = 0;
   for (const char *p = sql; *p;) {
     const char *with = NULL;
@@ -80,12 +81,12 @@ static char *expand_tokens(const char *sql, enum db_dialect d) {
     else if (!strncmp(p, "{{BLOB}}", 8)) with = blob, skip = 8;
     if (with) {
       size_t l = strlen(with);
-      if (n + l + 1 > cap) out = realloc(out, cap = (n + l + 1) * 2);
+      if (n + l + 1 > cap) out = xrealloc(out, cap = (n + l + 1) * 2);
       memcpy(out + n, with, l);
       n += l;
       p += skip;
     } else {
-      if (n + 2 > cap) out = realloc(out, cap *= 2);
+      if (n + 2 > cap) out = xrealloc(out, cap *= 2);
       out[n++] = *p++;
     }
   }
@@ -140,10 +141,10 @@ out:
 }
 
 store_t *store_open(const char *url, int size, err_t *err) {
-  store_t *st = calloc(1, sizeof *st);
+  store_t *st = xcalloc(1, sizeof *st);
   const char *rest;
   st->drv = driver_for(url, &rest);
-  st->url = strdup(url);
+  st->url = xstrdup(url);
   st->size = size > 0 ? size : 4;
   pthread_mutex_init(&st->lock, NULL);
   /* Connect once now so that a wrong URL fails at start, not at the first request. */
@@ -273,7 +274,7 @@ int64_t db_exec_a(db_t *db, err_t *err, const char *sql, const db_val *params) {
 
 db_res *db_query_a(db_t *db, err_t *err, const char *sql, const db_val *params) {
   atomic_fetch_add_explicit(&statements, 1, memory_order_relaxed);
-  db_res *r = calloc(1, sizeof *r);
+  db_res *r = xcalloc(1, sizeof *r);
   if (db->drv->run(db->conn, sql, params, r, err, &db->unique_violation) < 0) {
     db_res_free(r);
     return NULL;
@@ -320,15 +321,15 @@ int db_last_was_unique_violation(const db_t *db) { return db->unique_violation; 
 
 int db_res_set_cols(db_res *r, int cols, const char *const *names) {
   r->cols = cols;
-  r->names = calloc(cols ? cols : 1, sizeof *r->names);
-  for (int i = 0; i < cols; i++) r->names[i] = strdup(names[i] ? names[i] : "");
+  r->names = xcalloc(cols ? cols : 1, sizeof *r->names);
+  for (int i = 0; i < cols; i++) r->names[i] = xstrdup(names[i] ? names[i] : "");
   return 0;
 }
 
 int db_res_add_row(db_res *r) {
   if (r->rows == r->cap) {
     r->cap = r->cap ? r->cap * 2 : 8;
-    r->cells = realloc(r->cells, (size_t)r->cap * (r->cols ? r->cols : 1) * sizeof *r->cells);
+    r->cells = xrealloc(r->cells, (size_t)r->cap * (r->cols ? r->cols : 1) * sizeof *r->cells);
   }
   memset(r->cells + (size_t)r->rows * r->cols, 0, (size_t)r->cols * sizeof *r->cells);
   return r->rows++;

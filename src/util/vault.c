@@ -1,4 +1,5 @@
 #include "util/vault.h"
+#include "util/xmalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,11 +77,11 @@ static char *seal_with(const struct vault_keys *k, const char *plain, err_t *err
   }
   size_t n = strlen(plain);
   size_t raw_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
-  uint8_t *raw = malloc(raw_len);
+  uint8_t *raw = xmalloc(raw_len);
   randombytes_buf(raw, crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(raw + crypto_secretbox_NONCEBYTES, (const uint8_t *)plain, n, raw, k->field);
   size_t b64 = sodium_base64_ENCODED_LEN(raw_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  char *out = malloc(3 + b64);
+  char *out = xmalloc(3 + b64);
   memcpy(out, "v1:", 3);
   sodium_bin2base64(out + 3, b64, raw, raw_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   free(raw);
@@ -97,7 +98,7 @@ static char *open_with(const struct vault_keys *k, const char *sealed, err_t *er
     return NULL;
   }
   size_t in_len = strlen(sealed + 3), raw_len = 0;
-  uint8_t *raw = malloc(in_len + 1);
+  uint8_t *raw = xmalloc(in_len + 1);
   if (sodium_base642bin(raw, in_len + 1, sealed + 3, in_len, NULL, &raw_len, NULL,
                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
       raw_len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
@@ -106,7 +107,7 @@ static char *open_with(const struct vault_keys *k, const char *sealed, err_t *er
     return NULL;
   }
   size_t n = raw_len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
-  char *out = malloc(n + 1);
+  char *out = xmalloc(n + 1);
   if (crypto_secretbox_open_easy((uint8_t *)out, raw + crypto_secretbox_NONCEBYTES,
                                  raw_len - crypto_secretbox_NONCEBYTES, raw, k->field) != 0) {
     free(raw);

@@ -1,4 +1,5 @@
 #include "util/xlsx_mem.h"
+#include "util/xmalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,8 @@ int xlsx_mem_close(lxw_workbook *wb, const char *path, uint8_t **out, size_t *le
   FILE *f = rc ? NULL : fopen(path, "rb");
   long n = -1;
   if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
-    *out = malloc((size_t)n);
-    if (*out && fread(*out, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n;
+    *out = xmalloc((size_t)n);
+    if (fread(*out, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n;
     else rc = -1;
   } else {
     rc = -1;

@@ -12,6 +12,7 @@
 #include <opencv2/dnn.hpp>
 #include <string>
 #include <vector>
+#include "util/xmalloc.h"
 
 extern "C" int vision_net_run_file(const char *onnx_path, const float *in, const int shape[4],
                                    const char *const *outputs, int n_outputs, int repeat, double *forward_ms,
@@ -48,8 +49,7 @@ extern "C" int vision_net_run_file(const char *onnx_path, const float *in, const
       if (m.type() != CV_32F || !m.isContinuous()) return say("an output is not continuous float32");
       total += m.total();
     }
-    float *buf = static_cast<float *>(malloc(total * sizeof(float)));
-    if (!buf) return say("out of memory");
+    float *buf = static_cast<float *>(xmallocarray(total, sizeof(float)));
     size_t at = 0;
     for (const cv::Mat &m : outs) {
       memcpy(buf + at, m.ptr<float>(), m.total() * sizeof(float));

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include <vips/vips.h>
 
 #include "identity/qr.h"
+#include "identity/qr_pool.h"
+#include "util/clock.h"
 
 static char tmpdir[256];
 static char code_png[300];
@@ -44,7 +47,7 @@ static int teardown(void **state) {
 static void expect_read(const char *path) {
   char *got = NULL;
   err_t err = {0};
-  int rc = qr_read_file(path, "TC1.", &got, &err);
+  int rc = qr_read_file(path, "TC1.", 0, &got, &err);
   if (rc != 0) fail_msg("%s: %s", path, err.code);
   assert_string_equal(got, TEXT);
   free(got);
@@ -195,7 +198,7 @@ static void test_no_code_and_bad_files(void **state) {
   g_object_unref(u);
   char *got = NULL;
   err_t err = {0};
-  assert_int_equal(qr_read_file(path, "TC1.", &got, &err), -1);
+  assert_int_equal(qr_read_file(path, "TC1.", 0, &got, &err), -1);
   assert_string_equal(err.code, "no_code_found");
   assert_null(got);
   /* not an image: a text file, and a truncated PNG */
@@ -203,22 +206,114 @@ static void test_no_code_and_bad_files(void **state) {
   FILE *f = fopen(path, "wb");
   fputs("hello, not an image", f);
   fclose(f);
-  assert_int_equal(qr_read_file(path, "TC1.", &got, &err), -1);
+  assert_int_equal(qr_read_file(path, "TC1.", 0, &got, &err), -1);
   assert_string_equal(err.code, "bad_image");
   /* formats libvips could open but a code upload must not: SVG */
   snprintf(path, sizeof path, "%s/code.svg", tmpdir);
   f = fopen(path, "wb");
   fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\"><rect width=\"50\" height=\"50\"/></svg>", f);
   fclose(f);
-  assert_int_equal(qr_read_file(path, "TC1.", &got, &err), -1);
+  assert_int_equal(qr_read_file(path, "TC1.", 0, &got, &err), -1);
   assert_string_equal(err.code, "bad_image");
   char cmd[900];
   snprintf(cmd, sizeof cmd, "head -c 700 '%s' > '%s/trunc.png'", code_png, tmpdir);
   assert_int_equal(system(cmd), 0);
   snprintf(path, sizeof path, "%s/trunc.png", tmpdir);
-  int rc = qr_read_file(path, "TC1.", &got, &err);
+  int rc = qr_read_file(path, "TC1.", 0, &got, &err);
   assert_int_equal(rc, -1);
   assert_true(strcmp(err.code, "bad_image") == 0 || strcmp(err.code, "no_code_found") == 0);
+}
+
+/* The pixel cap is told from the header, before decoding: a 8000 x 4000 PNG cut to its first
+ * 4 KB (no pixel data to speak of) is refused as too large under the default 24 MP cap, while
+ * under a 40 MP cap the same file gets as far as the decoder and fails there. */
+static void test_pixel_cap(void **state) {
+  (void)state;
+  char *got = NULL;
+  err_t err = {0};
+  assert_int_equal(qr_read_file(code_png, "TC1.", 100 * 100, &got, &err), -1);
+  assert_int_equal(err.status, 413);
+  assert_string_equal(err.code, "image_too_large");
+  assert_non_null(strstr(err.message, "1 万像素"));
+  assert_null(got);
+
+  char big[400], cut[400], cmd[900];
+  snprintf(big, sizeof big, "%s/big.png", tmpdir);
+  snprintf(cut, sizeof cut, "%s/big-cut.png", tmpdir);
+  VipsImage *black = NULL;
+  assert_int_equal(vips_black(&black, 8000, 4000, NULL), 0);
+  assert_int_equal(vips_pngsave(black, big, "compression", 1, NULL), 0);
+  g_object_unref(black);
+  snprintf(cmd, sizeof cmd, "head -c 4096 '%s' > '%s'", big, cut);
+  assert_int_equal(system(cmd), 0);
+  err_clear(&err);
+  assert_int_equal(qr_read_file(cut, "TC1.", 0, &got, &err), -1);
+  assert_int_equal(err.status, 413);
+  assert_string_equal(err.code, "image_too_large");
+  assert_non_null(strstr(err.message, "2400 万像素"));
+  err_clear(&err);
+  assert_int_equal(qr_read_file(cut, "TC1.", 40000000, &got, &err), -1);
+  assert_true(strcmp(err.code, "bad_image") == 0 || strcmp(err.code, "no_code_found") == 0);
+  assert_null(got);
+}
+
+typedef struct holder {
+  qr_pool *p;
+  int hold_ms;
+} holder;
+
+static void *hold_then_leave(void *arg) {
+  holder *h = arg;
+  clock_sleep_ms(h->hold_ms);
+  qr_pool_leave(h->p);
+  return NULL;
+}
+
+/* The gate: with its one slot taken, a read is refused 503 "qr_busy" after the short wait, not
+ * queued; a slot that frees within the wait is taken; the pool's cap applies to its reads. */
+static void test_pool_gate(void **state) {
+  (void)state;
+  qr_pool *p = qr_pool_new(1, 100, 0);
+  assert_int_equal(qr_pool_slots(p), 1);
+  assert_int_equal(qr_pool_retry_after_s(p), 1);
+  assert_int_equal(qr_pool_enter(p), 0);
+  char *got = NULL;
+  err_t err = {0};
+  double t0 = clock_mono_s();
+  assert_int_equal(qr_pool_read_file(p, code_png, "TC1.", &got, &err), -1);
+  assert_true(clock_mono_s() - t0 >= 0.09); /* it did wait for the slot first */
+  assert_int_equal(err.status, 503);
+  assert_string_equal(err.code, "qr_busy");
+  assert_null(got);
+  qr_pool_leave(p);
+  err_clear(&err);
+  assert_int_equal(qr_pool_read_file(p, code_png, "TC1.", &got, &err), 0);
+  assert_string_equal(got, TEXT);
+  free(got);
+  got = NULL;
+  qr_pool_free(p);
+
+  /* held for 100 ms, waited for up to 5 s: the waiter gets the slot when it frees */
+  p = qr_pool_new(1, 5000, 0);
+  assert_int_equal(qr_pool_retry_after_s(p), 5);
+  assert_int_equal(qr_pool_enter(p), 0);
+  holder h = {p, 100};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, hold_then_leave, &h), 0);
+  err_clear(&err);
+  assert_int_equal(qr_pool_read_file(p, code_png, "TC1.", &got, &err), 0);
+  assert_string_equal(got, TEXT);
+  free(got);
+  pthread_join(t, NULL);
+  qr_pool_free(p);
+
+  /* slots <= 0: one per core; the pool's own pixel cap */
+  p = qr_pool_new(0, 0, 100 * 100);
+  assert_true(qr_pool_slots(p) >= 1);
+  err_clear(&err);
+  assert_int_equal(qr_pool_read_file(p, code_png, "TC1.", &got, &err), -1);
+  assert_string_equal(err.code, "image_too_large");
+  qr_pool_free(p);
 }
 
 int main(void) {
@@ -226,6 +321,7 @@ int main(void) {
       cmocka_unit_test(test_png),           cmocka_unit_test(test_jpeg_q50),
       cmocka_unit_test(test_half_scale),    cmocka_unit_test(test_photographed),
       cmocka_unit_test(test_large_photo),   cmocka_unit_test(test_no_code_and_bad_files),
+      cmocka_unit_test(test_pixel_cap),     cmocka_unit_test(test_pool_gate),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   qr_render_release();

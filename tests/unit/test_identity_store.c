@@ -274,7 +274,7 @@ static void demo(enum testdb_kind kind) {
   code_keyring ring;
   assert_int_equal(code_keyring_load(keys, &ring, &err), 0);
   char *text = NULL;
-  assert_int_equal(qr_read_file(png, CODE_PREFIX, &text, &err), 0);
+  assert_int_equal(qr_read_file(png, CODE_PREFIX, 0, &text, &err), 0);
   code_payload p;
   assert_int_equal(code_verify(text, &ring, clock_now_ms(), &p, &err), 0);
   free(text);

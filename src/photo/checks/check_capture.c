@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "photo/checks/check_ctx.h"
+#include "util/xmalloc.h"
 
 #define NO_FACE "没有找到清晰的正面人脸，无法检查此项，请正对镜头重新拍摄"
 #define FFT_N 128
@@ -45,12 +46,11 @@ static double moire_peak(const check_ctx *c, cbox *region) {
   double cy = c->has_face ? (c->brow_y + c->chin_y) / 2 : c->h / 2.0;
   int x0 = (int)fmax(0, fmin(c->w - n, cx - n / 2)), y0 = (int)fmax(0, fmin(c->h - n, cy - n / 2));
   *region = check_box(c, x0, y0, n, n);
-  double *re = calloc((size_t)n * n, sizeof(double)), *im = calloc((size_t)n * n, sizeof(double));
-  double *row_re = malloc(sizeof(double) * n), *row_im = malloc(sizeof(double) * n);
-  double *ring = calloc((size_t)n, sizeof(double));
-  int *ring_n = calloc((size_t)n, sizeof(int));
+  double *re = xcalloc((size_t)n * n, sizeof(double)), *im = xcalloc((size_t)n * n, sizeof(double));
+  double *row_re = xmalloc(sizeof(double) * n), *row_im = xmalloc(sizeof(double) * n);
+  double *ring = xcalloc((size_t)n, sizeof(double));
+  int *ring_n = xcalloc((size_t)n, sizeof(int));
   double best = 0;
-  if (!re || !im || !row_re || !row_im || !ring || !ring_n) goto out;
   double mean = 0;
   for (int y = 0; y < n; y++)
     for (int x = 0; x < n; x++) mean += c->luma[(size_t)(y0 + y) * c->w + x0 + x];
@@ -87,7 +87,6 @@ static double moire_peak(const check_ctx *c, cbox *region) {
       double ex = re[v * n + u] - ring[r] / ring_n[r];
       if (ex > best) best = ex;
     }
-out:
   free(re), free(im), free(row_re), free(row_im), free(ring), free(ring_n);
   return best;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "photo/checks/check_ctx.h"
+#include "util/xmalloc.h"
 
 #define NO_FACE "没有找到清晰的正面人脸，无法检查此项，请正对镜头重新拍摄"
 
@@ -45,12 +46,7 @@ static double iris_position(const check_ctx *c, const int *eye) {
  * fraction of that median. A spectacle frame crossing the box draws such a dark line. */
 static double row_dip(const check_ctx *c, cbox b) {
   if (b.w < 2 || b.h < 3) return 0;
-  double *rows = malloc(sizeof(double) * (size_t)b.h), *sorted = malloc(sizeof(double) * (size_t)b.h);
-  if (!rows || !sorted) {
-    free(rows);
-    free(sorted);
-    return 0;
-  }
+  double *rows = xmallocarray((size_t)b.h, sizeof(double)), *sorted = xmallocarray((size_t)b.h, sizeof(double));
   for (int y = 0; y < b.h; y++) {
     double s = 0;
     int n = 0;

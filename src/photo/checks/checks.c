@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "photo/checks/check_ctx.h"
+#include "util/xmalloc.h"
 
 
 static int cmp_float(const void *a, const void *b) {
@@ -93,8 +94,7 @@ double check_mean_luma(const check_ctx *c, cbox b) {
 int check_median_rgb(const check_ctx *c, cbox b, int person, double rgb[3]) {
   long cap = (long)b.w * b.h;
   if (cap <= 0) return 0;
-  float *v = malloc(sizeof(float) * (size_t)cap);
-  if (!v) return 0;
+  float *v = xmallocarray((size_t)cap, sizeof(float));
   int ok = 0;
   for (int k = 0; k < 3; k++) {
     long n = 0;
@@ -270,9 +270,9 @@ int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t *
   c.rgb = a->work.px;
   c.step = 1;
   if (a->mask.px && a->mask.w == c.w && a->mask.h == c.h) c.mask = a->mask.px;
-  c.luma = malloc((size_t)c.w * (size_t)c.h);
+  c.luma = xmalloc((size_t)c.w * (size_t)c.h);
   c.list = json_array();
-  if (!c.luma || !c.list) {
+  if (!c.list) {
     free(c.luma);
     json_decref(c.list);
     return err_set(err, 500, "oom", "out of memory");

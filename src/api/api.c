@@ -9,6 +9,7 @@
 #include "app.h"
 #include "audit/audit.h"
 #include "auth/throttle.h"
+#include "util/number.h"
 
 void api_register_all(http_router *r) {
   api_system_routes(r);
@@ -63,10 +64,10 @@ http_server *api_server_new(app *a) {
 
 int64_t api_id_param(http_req *req, const char *name) {
   const char *s = req_param(req, name);
-  if (!s || !*s || strlen(s) > 18) return -1;
-  for (const char *p = s; *p; p++)
-    if (*p < '0' || *p > '9') return -1;
-  return strtoll(s, NULL, 10);
+  int64_t id;
+  /* Digits only: a path id never carries a sign. */
+  if (!s || *s < '0' || *s > '9' || parse_int64(s, 0, INT64_MAX, &id)) return -1;
+  return id;
 }
 
 db_t *api_db(http_req *req) { return store_get(api_app(req)->store, &req->err); }

@@ -17,6 +17,7 @@
 #include "identity/idcard.h"
 #include "identity/qr.h"
 #include "util/clock.h"
+#include "util/number.h"
 
 static const char *usage =
     "usage: tucai code keygen --out DIR\n"
@@ -67,13 +68,27 @@ static int cmd_issue(int argc, char **argv) {
   snprintf(p.school_code, sizeof p.school_code, "%s", sc);
   snprintf(p.school_name, sizeof p.school_name, "%s", sn);
   snprintf(p.degree, sizeof p.degree, "%s", deg);
-  p.grad_year = json_is_integer(gy) ? (int)json_integer_value(gy) : atoi(json_string_value(gy));
+  int64_t year = json_is_integer(gy) ? (int64_t)json_integer_value(gy) : -1;
+  if (!json_is_integer(gy)) parse_int64(json_string_value(gy), 1900, 2200, &year);
   json_decref(s);
+  if (year < 1900 || year > 2200) {
+    fprintf(stderr, "tucai code issue: %s: grad_year is not a year\n", student);
+    return 1;
+  }
+  p.grad_year = (int)year;
   const char *v;
-  int64_t days = (v = cli_opt(argc, argv, "--valid-days")) ? strtoll(v, NULL, 10) : 365;
-  p.issued_at_ms = (v = cli_opt(argc, argv, "--issued-at")) ? strtoll(v, NULL, 10) : clock_now_ms();
-  p.expires_at_ms = (v = cli_opt(argc, argv, "--expires-at")) ? strtoll(v, NULL, 10)
-                                                              : p.issued_at_ms + days * 24 * 3600 * 1000;
+  int64_t days = 365;
+  p.issued_at_ms = clock_now_ms();
+  if (((v = cli_opt(argc, argv, "--valid-days")) && parse_int64(v, 1, 36500, &days)) ||
+      ((v = cli_opt(argc, argv, "--issued-at")) && parse_int64(v, 0, INT64_MAX / 2, &p.issued_at_ms))) {
+    fprintf(stderr, "tucai code issue: not a valid number: %s\n", v);
+    return 2;
+  }
+  p.expires_at_ms = p.issued_at_ms + days * 24 * 3600 * 1000;
+  if ((v = cli_opt(argc, argv, "--expires-at")) && parse_int64(v, 0, INT64_MAX / 2, &p.expires_at_ms)) {
+    fprintf(stderr, "tucai code issue: not a valid number: %s\n", v);
+    return 2;
+  }
   err_t err = {0};
   code_signer signer;
   if (code_signer_load(key, &signer, &err) != 0) return fail("issue", &err);

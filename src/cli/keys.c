@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "config/production.h"
 #include "util/vault.h"
+#include "util/number.h"
 
 static const char *usage =
     "usage: tucai keys init [--config FILE] [--data DIR] [--master-key-file PATH]\n"
@@ -26,8 +27,8 @@ static const char *usage =
 
 static int rotate(int argc, char **argv) {
   const char *b = cli_opt(argc, argv, "--batch");
-  int batch = b ? atoi(b) : 500;
-  if (batch < 1) {
+  int batch = 500;
+  if (b && parse_int(b, 1, 1000000, &batch)) {
     fprintf(stderr, "%s\n", usage);
     return 2;
   }

@@ -43,6 +43,7 @@
 #include "util/clock.h"
 #include "util/xmalloc.h"
 #include "vision/vision.h"
+#include "util/number.h"
 
 #define DEFAULT_PROFILE "chsi-blue"
 /* The CLI reads at most this much; larger files are refused as IMAGE_TOO_LARGE unread. */
@@ -620,17 +621,22 @@ static int cmd_net_run(int argc, char **argv) {
     else if (!strcmp(a, "--from-image")) image = v;
     else if (!strcmp(a, "--size")) size_s = v;
     else if (!strcmp(a, "--save-input")) save_input = v;
-    else if (!strcmp(a, "--mean")) mean = atof(v);
-    else if (!strcmp(a, "--scale")) scale = atof(v);
-    else if (!strcmp(a, "--threads")) threads = atoi(v);
-    else if (!strcmp(a, "--repeat")) repeat = atoi(v);
+    else if (!strcmp(a, "--mean") || !strcmp(a, "--scale") || !strcmp(a, "--threads") || !strcmp(a, "--repeat")) {
+      int bad = !strcmp(a, "--mean")    ? parse_double(v, &mean)
+                : !strcmp(a, "--scale") ? parse_double(v, &scale)
+                : !strcmp(a, "--threads") ? parse_int(v, 0, 256, &threads)
+                                          : parse_int(v, 1, 1000, &repeat);
+      if (bad) return fprintf(stderr, "tucai photo net-run: %s: not a valid number: %s\n", a, v), 2;
+    }
     else if (!strcmp(a, "--output") && n_outputs < 16) outputs[n_outputs++] = v;
     else return fprintf(stderr, "tucai photo net-run: unknown option %s\n", a), 2;
   }
   int shape[4] = {0}, w = 0, h = 0;
-  if (!model || !out || !!in_path == !!image || (in_path && (!shape_s || sscanf(shape_s, "%d,%d,%d,%d", &shape[0],
-                                                                                 &shape[1], &shape[2], &shape[3]) != 4)) ||
-      (image && (!size_s || sscanf(size_s, "%dx%d", &w, &h) != 2 || w < 1 || h < 1 || w > 8192 || h > 8192)) ||
+  /* The two sscanf are checked by their counts; the sizes by range here and in net_run. */
+  int shape_ok = shape_s && sscanf(shape_s, "%d,%d,%d,%d", &shape[0], &shape[1], &shape[2], &shape[3]) == 4; // NOLINT(cert-err34-c)
+  int size_ok = size_s && sscanf(size_s, "%dx%d", &w, &h) == 2; // NOLINT(cert-err34-c)
+  if (!model || !out || !!in_path == !!image || (in_path && !shape_ok) ||
+      (image && (!size_ok || w < 1 || h < 1 || w > 8192 || h > 8192)) ||
       repeat < 1 || repeat > 1000) {
     usage(stderr);
     return 2;

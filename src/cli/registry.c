@@ -19,6 +19,7 @@
 #include "export/keys.h"
 #include "export/receive.h"
 #include "photo/photo.h"
+#include "util/number.h"
 
 static const char *usage =
     "usage: tucai registry receive PACKAGE --key DIR [--profile NAME] [--profiles DIR] [--out DIR]\n"
@@ -73,14 +74,15 @@ static int cmd_export(int argc, char **argv) {
   if (cli_open_app(&a, &argc, argv) < 0) return 1;
   const char *const bare[] = {"--reexport", NULL};
   const char *id = cli_arg(argc, argv, 0, bare), *out = cli_opt(argc, argv, "-o");
-  if (!id || !out || atoll(id) <= 0) {
+  int64_t batch_id = 0;
+  if (!id || !out || parse_int64(id, 1, INT64_MAX, &batch_id)) {
     fputs(usage, stderr);
     cli_close_app(&a);
     return 2;
   }
   err_t err = {0};
   export_result res;
-  int rc = export_batch_to(&a, atoll(id), cli_has(argc, argv, "--reexport"), 0, 0, out, &res, &err);
+  int rc = export_batch_to(&a, batch_id, cli_has(argc, argv, "--reexport"), 0, 0, out, &res, &err);
   if (rc == 0) printf("{\"package_id\":%lld,\"photos\":%d,\"sha256\":\"%s\"}\n", (long long)res.package_id, res.photos, res.sha256);
   cli_close_app(&a);
   return rc ? cli_fail(&err) : 0;

@@ -58,7 +58,7 @@ workcal *workcal_parse(const char *text, err_t *err) {
     if (hash) *hash = 0;
     int y, m, d;
     char kind[16];
-    int k = sscanf(line, "%d-%d-%d %15s", &y, &m, &d, kind);
+    int k = sscanf(line, "%d-%d-%d %15s", &y, &m, &d, kind); // NOLINT(cert-err34-c): count and ranges checked below
     if (k <= 0) continue; /* blank or comment */
     if (k != 4 || y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31 || (strcmp(kind, "work") && strcmp(kind, "off"))) {
       err_set(err, 400, "calendar_format", "calendar line %d: expected YYYY-MM-DD work|off", lineno);

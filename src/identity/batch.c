@@ -17,15 +17,16 @@ int64_t shanghai_parse(const char *s, int end_of_day) {
   if (!s) return -1;
   int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
   size_t len = strlen(s);
-  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return -1;
+  /* Each sscanf below is checked by its count and %n; the ranges are checked after. */
+  if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return -1; // NOLINT(cert-err34-c)
   int plain = len == 10;
   if (!plain) {
     int m2 = 0;
-    if ((s[10] != 'T' && s[10] != ' ') || sscanf(s + 11, "%2d:%2d%n", &h, &mi, &m2) != 2) return -1;
+    if ((s[10] != 'T' && s[10] != ' ') || sscanf(s + 11, "%2d:%2d%n", &h, &mi, &m2) != 2) return -1; // NOLINT(cert-err34-c)
     const char *rest = s + 11 + m2;
     if (*rest == ':') {
       int m3 = 0;
-      if (sscanf(rest + 1, "%2d%n", &sec, &m3) != 1 || m3 != 2) return -1;
+      if (sscanf(rest + 1, "%2d%n", &sec, &m3) != 1 || m3 != 2) return -1; // NOLINT(cert-err34-c)
       rest += 3;
     }
     if (*rest) return -1;

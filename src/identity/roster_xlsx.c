@@ -9,6 +9,7 @@
 
 #include "identity/roster_parse.h"
 #include "util/xmalloc.h"
+#include "util/number.h"
 
 #define XLSX_MAX_ENTRY (256u * 1024 * 1024) /* refuse zip bombs: uncompressed size of one part */
 #define MAX_COLS 64
@@ -178,7 +179,9 @@ static void sh_start(void *ud, const XML_Char *n, const XML_Char **a) {
   const char *l = local(n);
   if (strcmp(l, "row") == 0) {
     const char *r = attr(a, "r");
-    s->row = r ? atoi(r) : s->row + 1;
+    /* A row number the file gives must be one (1..1048576, Excel's limit); otherwise the next. */
+    int row;
+    s->row = r && parse_int(r, 1, 1048576, &row) == 0 ? row : s->row + 1;
     s->ncells = 0;
     for (int i = 0; i < MAX_COLS; i++) s->cells[i][0] = 0;
   } else if (strcmp(l, "c") == 0) {

@@ -403,8 +403,7 @@ int photo_analyze_rgb(photo_engine *e, const uint8_t *rgb, int w, int h, int jpe
   a->subject = -1;
   if (!rgb || w < 16 || h < 16 || w > 20000 || h > 20000) return err_set(err, 400, "BAD_IMAGE", "照片尺寸不正确");
   size_t n = (size_t)w * h * 3;
-  a->work.px = malloc(n);
-  if (!a->work.px) return err_set(err, 0, "out_of_memory", "out of memory");
+  a->work.px = xmalloc(n);
   memcpy(a->work.px, rgb, n);
   a->work.w = w;
   a->work.h = h;

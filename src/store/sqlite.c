@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/driver.h"
+#include "util/number.h"
 #include "util/xmalloc.h"
 
 static void *sq_connect(const char *path, err_t *err) {
@@ -37,7 +38,8 @@ static int bind_all(sqlite3_stmt *st, const db_val *params, err_t *err) {
   for (int i = 1; i <= want; i++) {
     /* Parameters are written $1..$n; SQLite numbers them by first appearance, so map by name. */
     const char *name = sqlite3_bind_parameter_name(st, i);
-    int k = name && name[0] == '$' ? atoi(name + 1) : i;
+    int k = i;
+    if (name && name[0] == '$' && parse_int(name + 1, 1, n, &k)) k = 0; /* $1..$n, nothing else */
     if (k < 1 || k > n) return err_set(err, 0, "store_bind", "parameter %s has no value", name ? name : "?");
     const db_val *v = &params[k - 1];
     int rc = SQLITE_OK;

@@ -242,7 +242,7 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
         if (!cm[x]) continue;
         float q = (a0[x] * g[3 * x] + a1[x] * g[3 * x + 1] + a2[x] * g[3 * x + 2]) * k255 + bb[x];
         q = q < 0 ? 0 : q > 1 ? 1 : q;
-        o[x] = (uint8_t)(q * 255.0f + 0.5f);
+        o[x] = (uint8_t)(q * 255.0f + 0.5f); // NOLINT(bugprone-incorrect-roundings): q is clamped to [0, 1]
       }
     }
     return 0;

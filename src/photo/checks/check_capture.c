@@ -44,7 +44,8 @@ static double moire_peak(const check_ctx *c, cbox *region) {
   while (n > 16 && (n > c->w || n > c->h)) n /= 2;
   double cx = c->has_face ? c->face_cx : c->w / 2.0;
   double cy = c->has_face ? (c->brow_y + c->chin_y) / 2 : c->h / 2.0;
-  int x0 = (int)fmax(0, fmin(c->w - n, cx - n / 2)), y0 = (int)fmax(0, fmin(c->h - n, cy - n / 2));
+  int half = n / 2; /* whole pixels: the window starts on a pixel */
+  int x0 = (int)fmax(0, fmin(c->w - n, cx - half)), y0 = (int)fmax(0, fmin(c->h - n, cy - half));
   *region = check_box(c, x0, y0, n, n);
   double *re = xcalloc((size_t)n * n, sizeof(double)), *im = xcalloc((size_t)n * n, sizeof(double));
   double *row_re = xmalloc(sizeof(double) * n), *row_im = xmalloc(sizeof(double) * n);

@@ -11,7 +11,7 @@ static double face_sharpness(const check_ctx *c, cbox *region) {
   enum { GW = 96, GH = 80 };
   static const double IOD_PX = 64.0;
   double step = c->iod / IOD_PX;
-  double x0 = (c->eye_l[0] + c->eye_r[0]) / 2 - GW / 2 * step;
+  double x0 = (c->eye_l[0] + c->eye_r[0]) / 2 - GW / 2.0 * step;
   double y0 = (c->eye_l[1] + c->eye_r[1]) / 2 - 0.35 * c->iod;
   *region = check_box(c, x0, y0, GW * step, GH * step);
   double grid[GH][GW];

@@ -16,6 +16,7 @@ void config_master_key_path(const config *c, char *out, size_t n) {
 /* Key files that, when named, must exist: a missing one means a wrong path, not "make a new one". */
 static const char *const key_settings[] = {"wechatpay_key_file", "wechatpay_apiv3_key_file",
                                            "wechatpay_platform_cert_file", "sms_http_token_file", "export_sign_key",
+                                           "wechat_mp_secret_file", "wechat_mini_secret_file",
                                            NULL};
 
 int config_production_refusal(const config *c, char *why, size_t n) {

@@ -26,7 +26,7 @@ export function rosterStudent(i) {
 
 const SCHOOL = { code: '10141', name: '图采测试大学' };
 
-export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db, wechatTemplates = [] } = {}) {
+export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db, wechatTemplates = [], wechatMini = null } = {}) {
   const dir = tempDir('tucai-pay-');
   const merchant = await writeMerchantFiles(dir);
   const fake = await startFakeWechatpay({
@@ -46,7 +46,14 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db
   const mpSecret = crypto.randomBytes(16).toString('hex');
   const mpSecretFile = path.join(dir, 'wechat_mp_secret');
   fs.writeFileSync(mpSecretFile, mpSecret + '\n', { mode: 0o600 });
-  world.wechat = await startFakeWechat({ mp: { appid: merchant.appid, secret: mpSecret }, redirectDomain: `127.0.0.1:${port}`, templates: wechatTemplates });
+  const miniArgs = [];
+  if (wechatMini) {
+    const f = path.join(dir, 'wechat_mini_secret');
+    fs.writeFileSync(f, wechatMini.secret + '\n', { mode: 0o600 });
+    miniArgs.push('--wechat-mini-appid', wechatMini.appid, '--wechat-mini-secret-file', f);
+  }
+  world.wechat = await startFakeWechat({ mp: { appid: merchant.appid, secret: mpSecret }, mini: wechatMini,
+    redirectDomain: `127.0.0.1:${port}`, templates: wechatTemplates });
   world.args = [
     '--listen', `127.0.0.1:${port}`,
     '--sms-sender', 'outbox', '--sms-outbox', world.outbox, '--otp-resend', '0', '--otp-phone-per-hour', '100',
@@ -58,7 +65,7 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db
     '--wechatpay-platform-serial', fake.platformSerial,
     '--wechat-api-base-url', world.wechat.url, '--wechat-oauth-base-url', world.wechat.url,
     '--wechat-public-url', `http://127.0.0.1:${port}`, '--wechat-mp-appid', merchant.appid,
-    '--wechat-mp-secret-file', mpSecretFile, ...extraArgs,
+    '--wechat-mp-secret-file', mpSecretFile, ...miniArgs, ...extraArgs,
   ];
   world.env = env;
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { Client } from './support/server.mjs';
+import { Client, startServer } from './support/server.mjs';
 import { rsaVerify } from '../support/fake_wechatpay.mjs';
 import { fakeOpenid } from '../support/fake_wechat.mjs';
 import { startPayWorld, waitUntil } from '../support/pay_world.mjs';
@@ -141,6 +141,27 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     assert.equal(w.wechat.tokenFetches, fetches + 1);
     const phoneCalls = w.wechat.calls.filter((x) => x.path === '/wxa/business/getuserphonenumber').slice(-2).map((x) => x.errcode);
     assert.deepEqual(phoneCalls, [42001, 0]);
+  });
+
+  test('two nodes share one access token: when it expires, one refreshes under the lease and both go on', async () => {
+    const args = [...w.args];
+    args[args.indexOf('--listen') + 1] = '127.0.0.1:0';
+    const second = await startServer({ data: w.dir, args: [...args, '--workers', '0'] });
+    try {
+      const nodes = [new Client(w.url), new Client(second.url)];
+      const users = ['13700000011', '13700000012'].map((p) => w.wechat.addUser(MINI.appid, { phone: p }));
+      for (let i = 0; i < 2; i++) {
+        const r = await nodes[i].post('/api/wechat/mini/login', { code: w.wechat.loginCode(MINI.appid, users[i]) });
+        assert.equal(r.body.status, 'need_phone', r.text);
+      }
+      const fetches = w.wechat.tokenFetches;
+      w.wechat.expireTokens();
+      const answers = await Promise.all(nodes.map((c, i) => c.post('/api/wechat/mini/phone', { code: w.wechat.phoneCode(MINI.appid, users[i]) })));
+      for (const r of answers) assert.equal(r.status, 200, r.text);
+      assert.equal(w.wechat.tokenFetches, fetches + 1, 'one node fetched the new token; the other used it');
+    } finally {
+      await second.stop();
+    }
   });
 
   test('JSAPI: the openid is the session\'s from WeChat, never the client\'s; messages follow the payment', async () => {

@@ -17,6 +17,7 @@ import { startPayWorld, waitUntil } from '../support/pay_world.mjs';
 
 const T_PAY = 'tmplPayReceived_0000000000000000000000001';
 const T_REJ = 'tmplRejected_000000000000000000000000000002';
+const T_CLOSE = 'tmplWindowClosing_000000000000000000000003';
 const MINI = { appid: 'wx1234567890abcdef', secret: 'minisecret00000000000000000000ab' };
 
 function expectError(r, status, code) {
@@ -33,8 +34,9 @@ function lastCode(w, phone) {
 describe('WeChat sign-in, JSAPI payment and messages', () => {
   let w;
   before(async () => {
-    w = await startPayWorld({ students: 4, wechatTemplates: [T_PAY, T_REJ], wechatMini: MINI,
-      extraArgs: ['--notify-channels', 'wechat', '--wechat-tmpl-payment-received', T_PAY, '--wechat-tmpl-rejected', T_REJ] });
+    w = await startPayWorld({ students: 4, wechatTemplates: [T_PAY, T_REJ, T_CLOSE], wechatMini: MINI,
+      extraArgs: ['--notify-channels', 'wechat', '--wechat-tmpl-payment-received', T_PAY, '--wechat-tmpl-rejected', T_REJ,
+        '--wechat-tmpl-window-closing', T_CLOSE, '--notify-scan-interval', '1'] });
   });
   after(async () => { if (w) await w.close(); });
 
@@ -224,5 +226,20 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     assert.equal(w.wechat.tokenFetches, fetches, 'no new token after a restart');
     log = w.server.logs.join('\n');
     assert.ok(!log.includes(openid3), 'log leaks the openid');
+  });
+
+  test('window closing: a deadline within 48 hours reaches WeChat with the deadline', async () => {
+    const s = await w.student(4);
+    const openid = fakeOpenid();
+    assert.equal((await w.wechatSignIn(s, openid)).status, 303);
+    w.wechat.subscribe(w.merchant.appid, openid, T_CLOSE, 1);
+    const end = Date.now() + 20 * 3600e3;
+    const r = await w.op.put(`/api/office/batches/${w.batchId}/settings`, { window_end: end });
+    assert.equal(r.status, 200, r.text);
+    const m = await waitUntil(() => w.wechat.messages.find((x) => x.touser === openid && x.template_id === T_CLOSE));
+    assert.equal(m.errcode, 0);
+    assert.equal(m.data.thing1.value, '采集即将截止');
+    const shown = new Date(Math.floor(end / 1000) * 1000 + 8 * 3600e3).toISOString().slice(0, 16).replace('T', ' ');
+    assert.equal(m.data.time3.value, shown, 'the deadline in China\'s time');
   });
 });

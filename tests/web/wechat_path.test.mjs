@@ -25,12 +25,14 @@ const WECHAT_UA = 'Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001
   'MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64';
 const T_PAY = 'tmplPayReceived_0000000000000000000000001';
 const T_REJ = 'tmplRejected_000000000000000000000000000002';
+const T_OK = 'tmplApproved_000000000000000000000000000004';
 const phone = '13600000001';
 let w, browser;
 
 before(async () => {
-  w = await startPayWorld({ students: 1, wechatTemplates: [T_PAY, T_REJ],
-    extraArgs: ['--notify-channels', 'wechat', '--wechat-tmpl-payment-received', T_PAY, '--wechat-tmpl-rejected', T_REJ] });
+  w = await startPayWorld({ students: 1, wechatTemplates: [T_PAY, T_REJ, T_OK],
+    extraArgs: ['--notify-channels', 'wechat', '--wechat-tmpl-payment-received', T_PAY, '--wechat-tmpl-rejected', T_REJ,
+      '--wechat-tmpl-approved', T_OK] });
   execFileSync(BIN, ['user', 'add', '--username', 'rev', '--role', 'reviewer', '--name', '审核员', '--data', w.dir],
     { env: { ...process.env, ...DEV_ENV, TUCAI_NEW_PASSWORD: 'rev-password-123' } });
   browser = await launch({ viewport: { width: 390, height: 844 }, userAgent: WECHAT_UA });
@@ -94,6 +96,7 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     await step('wechat-02-confirm-phone', '验证手机号');
     w.wechat.subscribe(w.merchant.appid, openid, T_PAY, 1);
     w.wechat.subscribe(w.merchant.appid, openid, T_REJ, 1);
+    w.wechat.subscribe(w.merchant.appid, openid, T_OK, 1);
     await page.fill('#phone', phone);
     await page.click('#send-otp');
     await page.locator('.msg.ok', { hasText: '验证码已发送' }).waitFor();
@@ -146,6 +149,19 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     assert.equal(msg.data.thing1.value, '照片未通过审核');
     assert.equal(msg.data.thing2.value, '头发遮挡眉毛或耳朵', 'the reason travels in the message');
     assert.equal(msg.page, `${w.url}/#/status`);
+
+    // The free retake is approved: that too arrives in WeChat.
+    await submitPhoto(c, devPhoto('deepface_img14.jpg'));
+    const q2 = await rev.get('/api/review/queue');
+    const item2 = q2.body.items[0].id;
+    assert.equal((await rev.post(`/api/review/items/${item2}/claim`, {})).status, 200);
+    assert.equal((await rev.post(`/api/review/items/${item2}/approve`, { note: '' })).status, 200);
+    await page.locator('#status-label', { hasText: '已通过' }).waitFor({ timeout: 20000 });
+    await step('wechat-09-approved', '审核进度');
+    const ok = await waitUntil(() => w.wechat.messages.find((m) => m.template_id === T_OK));
+    assert.equal(ok.touser, openid);
+    assert.equal(ok.errcode, 0);
+    assert.equal(ok.data.thing1.value, '照片审核通过');
     guard.assertClean();
   } catch (e) {
     await shot(page, 'wechat-zz-failure').catch(() => {});

@@ -32,6 +32,12 @@ int config_production_refusal(const config *c, char *why, size_t n) {
                      "start with --demo / dev = 1 when this is not production", sms);
     return 1;
   }
+  const char *pub = config_str(c, "wechat_public_url");
+  if (*config_str(c, "wechat_mp_appid") && strncmp(pub, "https://", 8) != 0) {
+    snprintf(why, n, "wechat_mp_appid is set but wechat_public_url is '%s': WeChat sends students back to this "
+                     "site's https address (and the sign-in cookies need TLS); set it to https://<this site>", pub);
+    return 1;
+  }
   char path[1024];
   config_master_key_path(c, path, sizeof path);
   if (access(path, F_OK) != 0) {

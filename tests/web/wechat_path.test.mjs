@@ -88,6 +88,10 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     await shot(page, name);
   };
   try {
+    // A stale authorisation link (someone else's, or an old tab) lands on the sign-in page, which says why.
+    await page.goto(w.url + '/api/wechat/oauth/callback?code=stale&state=' + 'a'.repeat(64));
+    await page.locator('.msg.error', { hasText: '微信登录已过期' }).waitFor();
+    await step('wechat-00-stale-link', '微信登录');
     await page.goto(w.url + '/');
     await step('wechat-01-login', '微信登录');
     await page.click('#wechat-login');

@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, startServer } from './support/server.mjs';
+import { execFileSync } from 'node:child_process';
+
+import { BIN, Client, DEV_ENV, startServer } from './support/server.mjs';
 import { rsaVerify } from '../support/fake_wechatpay.mjs';
 import { fakeOpenid } from '../support/fake_wechat.mjs';
 import { startPayWorld, waitUntil } from '../support/pay_world.mjs';
@@ -105,6 +107,14 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     // Hostile input: no state, odd characters.
     expectError(await bad.get('/api/wechat/oauth/callback?code=abc&state=%27%3B--'), 400, 'wechat_state_invalid');
     expectError(await bad.get('/api/wechat/oauth/callback?state=abc'), 400, 'wechat_code_invalid');
+    // After a master key rotation the sealed openid is found by its new keyed hash.
+    await w.stop();
+    const out = execFileSync(BIN, ['keys', 'rotate', '--data', w.dir], { env: { ...process.env, ...DEV_ENV }, encoding: 'utf8' });
+    assert.match(out, /wechat_identities\.openid_sealed/);
+    await w.start();
+    const rotated = new Client(w.url);
+    assert.equal((await w.wechatSignIn(rotated, openid)).status, 303);
+    assert.equal((await rotated.get('/api/student/me')).body.account_id, account);
     w.mpStudent = { openid, phone, account };
   });
 

@@ -175,9 +175,11 @@ export async function startFakeWechat({ mp, mini, redirectDomain, templates = []
         const app = appFor(q, path, res);
         if (!app) return;
         const now = Date.now();
-        const mine = [...tokens.values()].filter((t) => t.appid === app.appid && !t.endedAt);
-        for (const t of mine) t.endedAt = now + 5 * 60e3; // the previous token lives 5 more minutes
-        for (const t of tokens.values()) if (t.appid === app.appid && t.endedAt && t.endedAt > now + 5 * 60e3) t.endedAt = now;
+        // The token being replaced lives 5 more minutes; the ones replaced before it end now.
+        for (const t of tokens.values()) {
+          if (t.appid !== app.appid) continue;
+          t.endedAt = t.endedAt ? Math.min(t.endedAt, now) : now + 5 * 60e3;
+        }
         const token = rand(96);
         tokens.set(token, { appid: app.appid, expires: now + 7200e3, endedAt: 0 });
         fake.tokenFetches++;

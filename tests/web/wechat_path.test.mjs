@@ -83,7 +83,8 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
   const page = await context.newPage();
   const rawIds = [openid];
   const step = async (name, heading) => {
-    await page.locator('h1', { hasText: heading }).first().waitFor();
+    // Generous: on a loaded CI machine a step behind a payment or a photo can take a while.
+    await page.locator('h1', { hasText: heading }).first().waitFor({ timeout: 60000 });
     await layoutChecks(page, name, { rawIds });
     await shot(page, name);
   };
@@ -96,7 +97,7 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     await step('wechat-01-login', '微信登录');
     await page.click('#wechat-login');
     // Through WeChat's authorisation and back: a new WeChat user confirms the phone once.
-    await page.locator('#wechat-bind-note').waitFor();
+    await page.locator('#wechat-bind-note').waitFor({ timeout: 60000 });
     await step('wechat-02-confirm-phone', '验证手机号');
     w.wechat.subscribe(w.merchant.appid, openid, T_PAY, 1);
     w.wechat.subscribe(w.merchant.appid, openid, T_REJ, 1);
@@ -142,7 +143,7 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     assert.equal((await rev.post(`/api/review/items/${item}/claim`, {})).status, 200);
     const rj = await rev.post(`/api/review/items/${item}/reject`, { reasons: ['头发遮挡眉毛或耳朵', '光线不均'], note: '请把头发拢到耳后，面向窗户再拍一张' });
     assert.equal(rj.status, 200, rj.text);
-    await page.locator('#status-label', { hasText: '已驳回' }).waitFor({ timeout: 20000 });
+    await page.locator('#status-label', { hasText: '已驳回' }).waitFor({ timeout: 60000 });
     await step('wechat-08-rejected', '审核进度');
     assert.match(await page.textContent('main'), /头发遮挡眉毛或耳朵/);
 
@@ -160,7 +161,7 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     const item2 = q2.body.items[0].id;
     assert.equal((await rev.post(`/api/review/items/${item2}/claim`, {})).status, 200);
     assert.equal((await rev.post(`/api/review/items/${item2}/approve`, { note: '' })).status, 200);
-    await page.locator('#status-label', { hasText: '已通过' }).waitFor({ timeout: 20000 });
+    await page.locator('#status-label', { hasText: '已通过' }).waitFor({ timeout: 60000 });
     await step('wechat-09-approved', '审核进度');
     const ok = await waitUntil(() => w.wechat.messages.find((m) => m.template_id === T_OK));
     assert.equal(ok.touser, openid);

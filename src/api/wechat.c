@@ -10,6 +10,9 @@
  *   POST /api/wechat/mini/login        {code} from wx.login(): signed in, or {status:"need_phone"}
  *   POST /api/wechat/mini/phone        {code} from the phone-number button: the phone WeChat
  *                                      verified finds or makes the account, the openid is bound
+ * Operator:
+ *   GET  /api/ops/wechat/messages      ?outcome=sent|refused|rejected: what each WeChat message came to
+ *                                      (newest first; refused = the student did not accept, 43101)
  * Both ways end in the same student account (the phone's), which wechat_identities ties to each
  * openid. The session remembers the identity it came through: JSAPI payment pays with that
  * openid (api/orders.c). State, binder and ticket are single-use random tokens kept hashed. */
@@ -234,6 +237,31 @@ int api_wechat_bind_after_login(http_req *req, http_resp *resp, db_t *db, int64_
   return 1;
 }
 
+static int ops_messages(http_req *req, http_resp *resp) {
+  const char *outcome = req_query(req, "outcome");
+  if (outcome && strcmp(outcome, "sent") && strcmp(outcome, "refused") && strcmp(outcome, "rejected"))
+    return err_set(&req->err, 400, "invalid_outcome", "outcome 应为 sent、refused 或 rejected");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  db_res *r = db_query(db, &req->err,
+                       "SELECT m.id, m.inbox_id, i.account_id, i.app_kind, m.kind, m.template_id, m.outcome, m.errcode, "
+                       "m.msgid, m.at FROM wechat_messages m JOIN wechat_identities i ON i.id = m.identity_id "
+                       "WHERE ($1 = '' OR m.outcome = $1) ORDER BY m.id DESC LIMIT 500",
+                       DB_TEXT(outcome ? outcome : ""));
+  api_db_put(req, db);
+  if (!r) return -1;
+  json_t *list = json_array();
+  for (int i = 0; i < db_res_rows(r); i++)
+    json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id",
+                                          (json_int_t)db_res_int(r, i, 0), "inbox_id", (json_int_t)db_res_int(r, i, 1),
+                                          "account_id", (json_int_t)db_res_int(r, i, 2), "app", db_res_text(r, i, 3),
+                                          "kind", db_res_text(r, i, 4), "template_id", db_res_text(r, i, 5), "outcome",
+                                          db_res_text(r, i, 6), "errcode", (json_int_t)db_res_int(r, i, 7), "msgid",
+                                          db_res_text(r, i, 8), "at", (json_int_t)db_res_int(r, i, 9)));
+  db_res_free(r);
+  return resp_json(resp, 200, json_pack("{s:o}", "messages", list));
+}
+
 void api_wechat_routes(http_router *r) {
   static const http_route routes[] = {
       {"GET", "/api/wechat/config", config_view, 0, 0},
@@ -241,6 +269,7 @@ void api_wechat_routes(http_router *r) {
       {"GET", "/api/wechat/oauth/callback", oauth_callback, 0, 0},
       {"POST", "/api/wechat/mini/login", mini_login, 0, HTTP_BODY_JSON},
       {"POST", "/api/wechat/mini/phone", mini_phone, 0, HTTP_BODY_JSON},
+      {"GET", "/api/ops/wechat/messages", ops_messages, ROLE_OPERATOR, 0},
   };
   router_add_all(r, routes, sizeof routes / sizeof routes[0]);
 }

@@ -217,6 +217,16 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     assert.deepEqual(tries.map((m) => m.errcode), [43101], 'refused once, not retried');
     const sends = w.wechat.calls.filter((x) => x.path === '/cgi-bin/message/subscribe/bizsend').map((x) => x.errcode);
     assert.deepEqual(sends.slice(-2), [42001, 43101]);
+    // The operator sees what each message came to.
+    const refused = await w.op.get('/api/ops/wechat/messages?outcome=refused');
+    assert.equal(refused.status, 200, refused.text);
+    const account2 = (await s2.get('/api/student/me')).body.account_id;
+    const mine = refused.body.messages.filter((m) => m.account_id === account2);
+    assert.deepEqual(mine.map((m) => [m.kind, m.errcode, m.app]), [['payment_received', 43101, 'mp']]);
+    const sentList = (await w.op.get('/api/ops/wechat/messages?outcome=sent')).body.messages;
+    assert.ok(sentList.some((m) => m.kind === 'payment_received' && m.msgid && m.template_id === T_PAY), JSON.stringify(sentList));
+    expectError(await w.op.get('/api/ops/wechat/messages?outcome=%27'), 400, 'invalid_outcome');
+    assert.equal((await s2.get('/api/ops/wechat/messages')).status, 403);
     // Nothing personal in the server's log: no openid, no phone.
     let log = w.server.logs.join('\n');
     for (const secret of [openid, openid2, w.mpStudent.openid, w.mpStudent.phone]) assert.ok(!log.includes(secret), 'log leaks ' + secret);

@@ -45,7 +45,8 @@
     wechat_state_invalid: '微信登录已过期，请再点一次“微信登录”。',
     wechat_code_invalid: '微信授权已失效，请再点一次“微信登录”。',
     wechat_user_risky: '微信提示本次登录存在风险，请稍后再试，或用手机号登录。',
-    wechat_busy: '微信登录过于频繁，请稍后再试。'
+    wechat_busy: '微信登录过于频繁，请稍后再试。',
+    wechat_bound_elsewhere: '这个微信已绑定其他手机号，请用那个手机号登录。'
   };
   var store = {
     get: function (k) { try { return JSON.parse(localStorage.getItem('tucai.' + k)); } catch (e) { return null; } },

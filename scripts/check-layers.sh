@@ -8,7 +8,7 @@
 # Usage: check-layers.sh [SRC_DIR]   (default: the src/ beside this script)
 SRC=${1:-$(dirname "$0")/../src}
 cd "$SRC" || exit 2
-DOMAIN="collect identity pay notify export office print support audit auth blob jobs store maintenance backup"
+DOMAIN="collect identity pay notify wechat export office print support audit auth blob jobs store maintenance backup"
 
 # quoted includes of the files under $1, as "file: header"
 includes() {

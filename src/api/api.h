@@ -30,6 +30,11 @@ void api_photos_routes(http_router *r);   /* upload, preview, submit, status, st
 void api_review_routes(http_router *r);   /* reviewer queue, claims, decisions, operator override */
 void api_inbox_routes(http_router *r);    /* the student's notifications */
 void api_support_routes(http_router *r);  /* support threads student <-> operator */
+void api_wechat_routes(http_router *r);   /* WeChat sign-in: official account OAuth, mini program */
+/* After a phone sign-in: a WeChat bind ticket in this browser (tucai_wxbind) binds its openid to
+ * the account and the new session (api/wechat.c). 1 bound, 0 no ticket, 409 the WeChat is another
+ * account's, -1 other failure; the sign-in stands in every case. */
+int api_wechat_bind_after_login(http_req *req, http_resp *resp, db_t *db, int64_t account, const char *session_token);
 /* Photo attempts as the API shows them: collect's has_standardized becomes "images", the links to
  * the original and the standardized photo (null until there is one). Both return their argument;
  * api_status_links does it for the attempt inside a student's status (collect_status). */

@@ -100,11 +100,15 @@ static int login(http_req *req, http_resp *resp) {
   if (account > 0) rc = auth_session_create(db, ROLE_STUDENT, account, 0, ttl, token, &req->err);
   else rc = -1;
   if (rc == 0) audit_log(db, ROLE_STUDENT, account, "student.login", "student_account", account, NULL, &req->err);
+  /* Signed in inside WeChat for the first time: this confirmed phone is what the openid binds to. */
+  int wx = rc == 0 ? api_wechat_bind_after_login(req, resp, db, account, token) : 0;
   api_db_put(req, db);
   if (rc != 0) return -1;
   err_clear(&req->err);
   resp_set_session_cookie(resp, req, token, (int)ttl);
-  return resp_json(resp, 200, json_pack("{s:I, s:s}", "account_id", (json_int_t)account, "role", "student"));
+  json_t *out = json_pack("{s:I, s:s}", "account_id", (json_int_t)account, "role", "student");
+  if (wx) json_object_set_new(out, "wechat", json_string(wx == 1 ? "bound" : wx == 409 ? "bound_elsewhere" : "not_bound"));
+  return resp_json(resp, 200, out);
 }
 
 static json_t *record_json(const student_record *r, const batch *b) {

@@ -5,7 +5,8 @@
  *   POST /api/orders                        {items:[codes], address?:{recipient, mobile, region_code, street}}
  *   GET  /api/orders/current                the open (or paid) order of the student's batch, or null
  *   GET  /api/orders/:id                    one own order (with the address shown back)
- *   POST /api/orders/:id/pay                {channel: jsapi|h5|mock, openid?} -> what the browser needs
+ *   POST /api/orders/:id/pay                {channel: jsapi|h5|mock} -> what the browser needs; jsapi pays
+ *                                           with the openid the session came through (api/wechat.c)
  *   POST /api/orders/:id/cancel             close an unpaid order
  * Operator (ROLE_OPERATOR):
  *   GET  /api/ops/orders/:id                order with its events
@@ -27,6 +28,7 @@
 #include "pay/regions.h"
 #include "pay/report.h"
 #include "util/clock.h"
+#include "wechat/wx_identity.h"
 
 /* The signed-in student's linked record; 409 when not linked yet. */
 static int current_student(http_req *req, db_t *db, student_record *s) {
@@ -163,8 +165,13 @@ static int get_one(http_req *req, http_resp *resp) {
 
 static int pay(http_req *req, http_resp *resp) {
   const char *channel = json_field_str(req, "channel", 1, 16);
-  const char *openid = json_field_str(req, "openid", 0, 128);
   if (err_is_set(&req->err)) return -1;
+  /* The payer of a JSAPI order is whoever WeChat said signed in (the session's openid). An openid
+   * from the page would let anyone pay as, or charge, another WeChat user: refused, not ignored,
+   * so a client that still sends one learns it at once. */
+  if (json_object_get(req->json, "openid"))
+    return err_set(&req->err, 400, "openid_not_accepted", "支付身份由微信授权确定，请勿在请求中提供 openid");
+  char openid[WX_OPENID_MAX] = "";
   if (strcmp(channel, "jsapi") && strcmp(channel, "h5") && strcmp(channel, "mock"))
     return err_set(&req->err, 400, "invalid_channel", "支付方式应为 jsapi、h5 或 mock");
   pay_provider *p = pay_provider_get(api_app(req), &req->err);
@@ -180,13 +187,21 @@ static int pay(http_req *req, http_resp *resp) {
     rc = err_set(&req->err, 409, "order_expired", "订单已超时，请重新下单");
   if (rc == 0 && o.channel[0] && strcmp(o.channel, channel) != 0)
     rc = err_set(&req->err, 409, "channel_fixed", "本订单已选择其他支付方式");
+  if (rc == 0 && strcmp(channel, "jsapi") == 0 && strcmp(p->name, "mock") != 0) {
+    int found = wx_session_openid(db, api_session(req)->id, config_str(api_app(req)->cfg, "wechatpay_appid"), openid,
+                                  &req->err);
+    if (found == 0)
+      rc = err_set(&req->err, 409, "wechat_auth_required", "请在微信中打开本页面，完成微信授权后再支付");
+    else if (found < 0)
+      rc = -1;
+  }
   api_db_put(req, db);
   if (rc < 0) return -1;
   if ((strcmp(p->name, "mock") == 0) != (strcmp(channel, "mock") == 0))
     return err_set(&req->err, 400, "invalid_channel", "当前不支持该支付方式");
   json_t *client = NULL;
   pay_create_req cr = {.out_trade_no = o.out_trade_no, .description = "毕业生图像采集服务", .total_fen = o.amount_fen,
-                       .expire_ms = o.expires_at, .channel = channel, .openid = openid,
+                       .expire_ms = o.expires_at, .channel = channel, .openid = openid[0] ? openid : NULL,
                        .client_ip = req->client_ip};
   if (p->create(p, &cr, &client, &req->err) < 0) return -1;
   /* Only a channel the provider accepted is fixed on the order (the close job asks the provider

@@ -201,6 +201,7 @@ int keys_rotate(store_t *st, blob_store *bs, const char *key_path, int batch, FI
   if (rc == 0) rc = rotate_objects(&r);
   if (rc == 0) rc = rotate_hashed(&r, "roster_records", "id_sealed", "id_hash", "id_number");
   if (rc == 0) rc = rotate_hashed(&r, "student_accounts", "phone_sealed", "phone_hash", "phone");
+  if (rc == 0) rc = rotate_hashed(&r, "wechat_identities", "openid_sealed", "openid_hash", "wechat_openid");
   if (rc == 0) rc = rotate_sealed_columns(&r);
   if (rc == 0 && (db_exec(r.db, err, "DELETE FROM otp_codes") < 0 || db_exec(r.db, err, "DELETE FROM auth_throttle") < 0))
     rc = -1;

@@ -16,6 +16,7 @@ void config_master_key_path(const config *c, char *out, size_t n) {
 /* Key files that, when named, must exist: a missing one means a wrong path, not "make a new one". */
 static const char *const key_settings[] = {"wechatpay_key_file", "wechatpay_apiv3_key_file",
                                            "wechatpay_platform_cert_file", "sms_http_token_file", "export_sign_key",
+                                           "wechat_mp_secret_file", "wechat_mini_secret_file",
                                            NULL};
 
 int config_production_refusal(const config *c, char *why, size_t n) {
@@ -29,6 +30,12 @@ int config_production_refusal(const config *c, char *why, size_t n) {
   if (!strcmp(sms, "log") || !strcmp(sms, "outbox")) {
     snprintf(why, n, "sms_sender is '%s' (sign-in codes would not reach students' phones): set sms_sender = http, or "
                      "start with --demo / dev = 1 when this is not production", sms);
+    return 1;
+  }
+  const char *pub = config_str(c, "wechat_public_url");
+  if (*config_str(c, "wechat_mp_appid") && strncmp(pub, "https://", 8) != 0) {
+    snprintf(why, n, "wechat_mp_appid is set but wechat_public_url is '%s': WeChat sends students back to this "
+                     "site's https address (and the sign-in cookies need TLS); set it to https://<this site>", pub);
     return 1;
   }
   char path[1024];

@@ -111,6 +111,9 @@ int resp_sse(http_resp *resp, http_sse_next next, void *ctx, void (*free_ctx)(vo
  * token to the new session's (the server looks the token up once more before answering). */
 void resp_set_session_cookie(http_resp *resp, http_req *req, const char *token, int max_age_s);
 void resp_clear_session_cookie(http_resp *resp, http_req *req);
+/* Any other HttpOnly, SameSite=Lax cookie on / (Secure behind TLS); max_age_s 0 clears it. Lax: it
+ * rides along on a top-level GET that comes back from another site (an OAuth callback). */
+void resp_set_cookie(http_resp *resp, http_req *req, const char *name, const char *value, int max_age_s);
 
 /* Helpers for JSON bodies: read a field with a type check; on a wrong type they fill req->err
  * with a 400 "invalid_field" that names the field. `required`=1 makes absence an error too. */

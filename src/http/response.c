@@ -97,6 +97,10 @@ void resp_set_session_cookie(http_resp *r, http_req *req, const char *token, int
   snprintf(c->signed_in, sizeof c->signed_in, "%s", token);
 }
 
+void resp_set_cookie(http_resp *r, http_req *req, const char *name, const char *value, int max_age_s) {
+  cookie(r, req, name, value, max_age_s, 1, "Lax");
+}
+
 void resp_clear_session_cookie(http_resp *r, http_req *req) { cookie(r, req, "tucai_sid", "", 0, 1, "Lax"); }
 
 void resp_add_security_headers(struct MHD_Response *mr, const char *path) {

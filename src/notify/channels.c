@@ -1,4 +1,4 @@
-/* channels.c: the outbound channels. Both speak to edges we do not control; a failure returns -1
+/* channels.c: the outbound channels. All speak to edges we do not control; a failure returns -1
  * and the deliver job retries with backoff. */
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include "util/clock.h"
 #include "util/vault.h"
 #include "util/xmalloc.h"
+#include "wechat/wx_message.h"
 
 static size_t discard(char *p, size_t s, size_t n, void *u) {
   (void)p, (void)u;
@@ -103,5 +104,9 @@ static int sms_send(app *a, db_t *db, const json_t *m, err_t *err) {
   return rc;
 }
 
+/* WeChat subscription messages to the account's bound WeChat identities (wechat/wx_message.h). */
+static int wechat_send(app *a, db_t *db, const json_t *m, err_t *err) { return wx_message_deliver(a->cfg, db, m, err); }
+
 const notify_channel notify_webhook_channel = {"webhook", webhook_send};
+const notify_channel notify_wechat_channel = {"wechat", wechat_send};
 const notify_channel notify_sms_channel = {"sms", sms_send};

@@ -10,8 +10,8 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-extern const notify_channel notify_webhook_channel, notify_sms_channel;
-static const notify_channel *const channels[] = {&notify_webhook_channel, &notify_sms_channel};
+extern const notify_channel notify_webhook_channel, notify_sms_channel, notify_wechat_channel;
+static const notify_channel *const channels[] = {&notify_webhook_channel, &notify_sms_channel, &notify_wechat_channel};
 
 int notify_student(db_t *db, int64_t account_id, const char *kind, const char *title, const char *body,
                    const json_t *data, const char *dedupe_key, err_t *err) {

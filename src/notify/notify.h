@@ -6,6 +6,7 @@
  *   webhook  POST notify_webhook_url with JSON {id, account_id, kind, title, body, data}
  *   sms      the identity SMS gateway's protocol (sms_http_url, sms_http_token_file):
  *            POST {to, template: kind, params: {title}}; or the outbox file with sms_sender=outbox
+ *   wechat   subscription messages to the account's WeChat identities (wechat/wx_message.h)
  * A channel is a small struct of function pointers, so adding one is one file.
  * The browser reads the inbox with GET /api/inbox and is pushed new rows over server-sent events.
  *

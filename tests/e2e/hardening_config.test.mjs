@@ -65,6 +65,12 @@ test('serve and worker refuse a production start with mock pay, log SMS or a mis
     // A named key file that is missing is refused too.
     refused(tucai(['serve', ...data, '--pay-provider', 'wechatpay', '--sms-sender', 'http', '--wechatpay-key-file',
       path.join(dir, 'nope.pem')], { env: PROD }), /wechatpay_key_file names .*nope\.pem, which is missing/);
+    // WeChat sign-in needs the site's https address, and its AppSecret file.
+    const wx = ['--pay-provider', 'wechatpay', '--sms-sender', 'http', '--wechat-mp-appid', 'wx0000000000000001'];
+    refused(tucai(['serve', ...data, ...wx, '--wechat-public-url', 'http://photo.example.edu.cn'], { env: PROD }),
+      /wechat_public_url is 'http:\/\/photo\.example\.edu\.cn'/);
+    refused(tucai(['serve', ...data, ...wx, '--wechat-public-url', 'https://photo.example.edu.cn', '--wechat-mp-secret-file',
+      path.join(dir, 'nope.secret')], { env: PROD }), /wechat_mp_secret_file names .*nope\.secret, which is missing/);
     assert.equal(tucai(['migrate', '--data', path.join(dir, 'data')], { env: PROD }).status, 0);
   } finally {
     cleanup(dir);

@@ -24,7 +24,8 @@ describe('mock provider', () => {
     const other = await w.student(2);
     const o = (await s.post('/api/orders', { items: ['print'] })).body.order;
     assert.equal(o.amount_fen, 4000);
-    expectError(await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi', openid: 'x' }), 400, 'invalid_channel');
+    expectError(await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi' }), 400, 'invalid_channel');
+    expectError(await s.post(`/api/orders/${o.id}/pay`, { channel: 'mock', openid: 'x' }), 400, 'openid_not_accepted');
     const p = await s.post(`/api/orders/${o.id}/pay`, { channel: 'mock' });
     assert.equal(p.status, 200, p.text);
     assert.equal(p.body.pay.url, `/pay/mock.html?order=${o.out_trade_no}`);

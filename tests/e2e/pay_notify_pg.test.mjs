@@ -42,7 +42,8 @@ describe('WeChat Pay notifications on PostgreSQL', () => {
     await w.start();
     const s = await w.student(2);
     const o = (await s.post('/api/orders', {})).body.order;
-    assert.equal((await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi', openid: 'o1' })).status, 200);
+    assert.equal((await w.wechatSignIn(s, 'oPgLostNotice0000000000000001')).status, 303);
+    assert.equal((await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi' })).status, 200);
     await w.fake.pay(o.out_trade_no, { send: false });
     await waitUntil(async () => (await s.get(`/api/orders/${o.id}`)).body.order.state === 'paid', { timeout: 30000 });
   });

@@ -32,9 +32,19 @@ describe('orders and WeChat Pay', () => {
 
   async function placed(student, channel = 'jsapi', body = {}) {
     const o = await order(student, body);
-    const p = await student.post(`/api/orders/${o.id}/pay`, channel === 'jsapi' ? { channel, openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } : { channel });
+    if (channel === 'jsapi') await inWechat(student);
+    const p = await student.post(`/api/orders/${o.id}/pay`, { channel });
     assert.equal(p.status, 200, p.text);
     return { o, pay: p.body.pay };
+  }
+
+  // JSAPI pays with the openid of the session's WeChat authorisation (once per student).
+  const authorised = new Set();
+  async function inWechat(student) {
+    if (authorised.has(student)) return;
+    const r = await w.wechatSignIn(student, 'oUpF8uMuAJO_M2pxb1Q9zNjWeS' + String(authorised.size).padStart(2, '0'));
+    assert.equal(r.status, 303, r.text);
+    authorised.add(student);
   }
 
   const stateOf = async (student, id) => (await student.get(`/api/orders/${id}`)).body.order.state;
@@ -83,7 +93,8 @@ describe('orders and WeChat Pay', () => {
 
   test('JSAPI payment: the fake accepts our signed request, its notification pays the order once', async () => {
     const { s, o } = w.first;
-    const p = await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi', openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' });
+    await inWechat(s);
+    const p = await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi' });
     assert.equal(p.status, 200, p.text);
     const pay = p.body.pay;
     assert.equal(pay.kind, 'jsapi');
@@ -107,7 +118,7 @@ describe('orders and WeChat Pay', () => {
     assert.deepEqual(ops.body.order.events.map((e) => e.to), ['created', 'paid']);
     assert.equal(ops.body.order.events[1].actor_role, 0);
     // Paying again is refused.
-    expectError(await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi', openid: 'x' }), 409, 'order_not_payable');
+    expectError(await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi' }), 409, 'order_not_payable');
     // The query endpoint of the fake agrees.
     assert.equal(w.fake.orders.get(o.out_trade_no).trade_state, 'SUCCESS');
   });
@@ -259,7 +270,7 @@ describe('orders and WeChat Pay', () => {
     const { o } = await placed(s);
     await waitUntil(async () => (await stateOf(s, o.id)) === 'closed', { timeout: 30000 });
     assert.equal(w.fake.orders.get(o.out_trade_no).trade_state, 'CLOSED', 'closed at the provider too');
-    expectError(await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi', openid: 'x' }), 409, 'order_closed');
+    expectError(await s.post(`/api/orders/${o.id}/pay`, { channel: 'jsapi' }), 409, 'order_closed');
     // A payment that raced the close arrives anyway.
     assert.equal(await w.fake.pay(o.out_trade_no, { force: true }), 204);
     await waitUntil(async () => (await w.op.get(`/api/ops/orders/${o.id}`)).body.order.state === 'refunded', { timeout: 30000 });

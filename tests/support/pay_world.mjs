@@ -2,14 +2,18 @@
 // keys, merchant key files as an operator would hold them, a `tucai serve` configured for
 // wechatpay against the fake, an operator, a school with a batch (collection 30.00, printing,
 // postage) and a roster, and students who sign in (SMS outbox) and link their record with a
-// collection code issued for them — all through the public API and CLI.
+// collection code issued for them — all through the public API and CLI. Beside it a fake WeChat
+// (tests/support/fake_wechat.mjs) whose official account is the merchant's app: JSAPI payment
+// needs a session that came through WeChat's authorisation (world.wechatSignIn).
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { BIN, Client, DEV_ENV, startServer, tempDir } from '../e2e/support/server.mjs';
 import { startFakeWechatpay, writeMerchantFiles } from './fake_wechatpay.mjs';
+import { startFakeWechat } from './fake_wechat.mjs';
 import { idNumber } from '../e2e/support/idcard.mjs';
 
 export function rosterStudent(i) {
@@ -22,7 +26,7 @@ export function rosterStudent(i) {
 
 const SCHOOL = { code: '10141', name: '图采测试大学' };
 
-export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db } = {}) {
+export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db, wechatTemplates = [], wechatMini = null } = {}) {
   const dir = tempDir('tucai-pay-');
   const merchant = await writeMerchantFiles(dir);
   const fake = await startFakeWechatpay({
@@ -39,6 +43,17 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
   });
+  const mpSecret = crypto.randomBytes(16).toString('hex');
+  const mpSecretFile = path.join(dir, 'wechat_mp_secret');
+  fs.writeFileSync(mpSecretFile, mpSecret + '\n', { mode: 0o600 });
+  const miniArgs = [];
+  if (wechatMini) {
+    const f = path.join(dir, 'wechat_mini_secret');
+    fs.writeFileSync(f, wechatMini.secret + '\n', { mode: 0o600 });
+    miniArgs.push('--wechat-mini-appid', wechatMini.appid, '--wechat-mini-secret-file', f);
+  }
+  world.wechat = await startFakeWechat({ mp: { appid: merchant.appid, secret: mpSecret }, mini: wechatMini,
+    redirectDomain: `127.0.0.1:${port}`, templates: wechatTemplates });
   world.args = [
     '--listen', `127.0.0.1:${port}`,
     '--sms-sender', 'outbox', '--sms-outbox', world.outbox, '--otp-resend', '0', '--otp-phone-per-hour', '100',
@@ -47,7 +62,10 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db
     '--wechatpay-base-url', fake.url, '--wechatpay-mchid', merchant.mchid, '--wechatpay-appid', merchant.appid,
     '--wechatpay-serial', merchant.serial, '--wechatpay-key-file', merchant.keyFile,
     '--wechatpay-apiv3-key-file', merchant.apiv3File, '--wechatpay-platform-cert-file', platformFile,
-    '--wechatpay-platform-serial', fake.platformSerial, ...extraArgs,
+    '--wechatpay-platform-serial', fake.platformSerial,
+    '--wechat-api-base-url', world.wechat.url, '--wechat-oauth-base-url', world.wechat.url,
+    '--wechat-public-url', `http://127.0.0.1:${port}`, '--wechat-mp-appid', merchant.appid,
+    '--wechat-mp-secret-file', mpSecretFile, ...miniArgs, ...extraArgs,
   ];
   world.env = env;
 
@@ -59,10 +77,22 @@ export async function startPayWorld({ students = 4, extraArgs = [], env = {}, db
     assert.equal(l.status, 200, l.text);
     return world.server;
   };
+  // The student of Client c opens the site in WeChat as `openid` and goes through the official
+  // account's authorisation: start -> WeChat's authorize page -> our callback. Returns the callback's answer.
+  world.wechatSignIn = async (c, openid) => {
+    world.wechat.user = openid;
+    const start = await c.get('/api/wechat/oauth/start');
+    assert.equal(start.status, 302, start.text);
+    const at = await fetch(start.headers.get('location'), { redirect: 'manual' });
+    assert.equal(at.status, 302, await at.text());
+    const back = new URL(at.headers.get('location'));
+    return c.get(back.pathname + back.search);
+  };
   world.stop = async () => { if (world.server) await world.server.stop(); };
   world.close = async () => {
     await world.stop();
     await fake.stop();
+    await world.wechat.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   };
 

@@ -37,7 +37,17 @@
     }
   };
 
-  var S = { me: null, order: null, status: null, stage: 'login', schools: null };
+  var S = { me: null, order: null, status: null, stage: 'login', schools: null, wx: null };
+  // Inside WeChat's browser the student signs in with WeChat (the official account's authorisation)
+  // and pays with WeChat Pay's JSAPI (WeixinJSBridge); everywhere else as before.
+  var IN_WECHAT = /MicroMessenger/i.test(navigator.userAgent);
+  var WX_ERRORS = {
+    wechat_state_invalid: '微信登录已过期，请再点一次“微信登录”。',
+    wechat_code_invalid: '微信授权已失效，请再点一次“微信登录”。',
+    wechat_user_risky: '微信提示本次登录存在风险，请稍后再试，或用手机号登录。',
+    wechat_busy: '微信登录过于频繁，请稍后再试。',
+    wechat_bound_elsewhere: '这个微信已绑定其他手机号，请用那个手机号登录。'
+  };
   var store = {
     get: function (k) { try { return JSON.parse(localStorage.getItem('tucai.' + k)); } catch (e) { return null; } },
     set: function (k, v) { try { localStorage.setItem('tucai.' + k, JSON.stringify(v)); } catch (e) { /* private mode */ } },
@@ -71,6 +81,16 @@
   };
 
   // ---- where the student stands -------------------------------------------------------------
+
+  // What WeChat sign-in this site offers, and whether the authorisation just signed this browser
+  // in (the callback sets only HttpOnly cookies, so the page asks).
+  function wechatState() {
+    if (!IN_WECHAT) return Promise.resolve();
+    return T.api('GET', '/api/wechat/config').then(function (c) {
+      S.wx = c;
+      if (c.signed_in) store.set('signedIn', true);
+    }, function () { S.wx = null; });
+  }
 
   function refresh() {
     if (!store.get('signedIn')) { S.me = null; S.stage = 'login'; return Promise.resolve(); }
@@ -182,9 +202,21 @@
         }, 1000);
       }, function (e) { busy(send, false); say(box, e.message); });
     });
+    var wx = IN_WECHAT && S.wx && S.wx.mp;
+    var binding = wx && S.wx.bind_pending;
+    var wxError = (/[?&]wx_error=([a-z_]+)/.exec(location.search) || [])[1];
+    if (wx && !binding) {
+      var wxCard = h('div', { class: 'card' },
+        h('h1', { text: '微信登录' }),
+        h('p', { class: 'hint', text: '已在微信中打开，点下面的按钮用微信登录。首次使用还需验证一次手机号。' }),
+        wxError ? h('p', { class: 'msg error', role: 'alert', text: WX_ERRORS[wxError] || '微信登录未成功，请重试，或用手机号登录。' }) : null,
+        h('div', { class: 'actions' }, h('a', { class: 'button', id: 'wechat-login', href: '/api/wechat/oauth/start', text: '微信登录' })));
+      main.appendChild(wxCard);
+    }
     var form = h('form', { class: 'card', novalidate: true },
-      h('h1', { text: '手机号登录' }),
-      h('p', { class: 'hint', text: '用你的手机号接收验证码登录。首次登录会自动创建账号。' }),
+      h('h1', { text: binding ? '验证手机号' : wx ? '或用手机号登录' : '手机号登录' }),
+      binding ? h('p', { class: 'msg ok', id: 'wechat-bind-note', text: '微信已授权。首次使用请验证手机号，之后在微信中打开即可直接登录。' })
+        : h('p', { class: 'hint', text: '用你的手机号接收验证码登录。首次登录会自动创建账号。' }),
       h('label', { for: 'phone', text: '手机号' }), phone,
       h('p', { id: 'phone-hint', class: 'hint', text: '11 位中国大陆手机号' }),
       h('label', { for: 'otp', text: '短信验证码' }),
@@ -203,14 +235,14 @@
     });
     main.appendChild(form);
     main.appendChild(helpCard());
-    phone.focus();
+    if (!wx || binding) phone.focus();
     return function () { if (timer) clearInterval(timer); };
   };
 
   function helpCard() {
     return h('div', { class: 'card' }, h('h2', { text: '开始之前' }),
       h('ul', null,
-        h('li', null, h('a', { href: '#/help/code', text: '如何获取采集码（学信网 App / 公众号 / 网站）' })),
+        h('li', null, h('a', { href: '#/help/code', text: '如何获取采集码（学信网手机客户端、公众号或网站）' })),
         h('li', null, h('a', { href: '#/help/rules', text: '照片要求与示例' })),
         h('li', null, h('a', { href: '#/help/contact', text: '截止时间与学校联系方式' }))));
   }
@@ -401,7 +433,40 @@
       card.appendChild(payArea);
       update();
 
+      // Inside WeChat: the server places a JSAPI order for the openid WeChat gave this session and
+      // signs what the WeChat client needs; the client shows its own payment sheet.
+      function bridgePay(pay) {
+        return new Promise(function (resolve, reject) {
+          function invoke() {
+            window.WeixinJSBridge.invoke('getBrandWCPayRequest', {
+              appId: pay.appId, timeStamp: pay.timeStamp, nonceStr: pay.nonceStr, package: pay.package,
+              signType: pay.signType, paySign: pay.paySign
+            }, function (res) {
+              var m = (res && res.err_msg) || '';
+              if (m === 'get_brand_wcpay_request:ok') resolve();
+              else if (m === 'get_brand_wcpay_request:cancel') reject(new Error('已取消支付，可以再点“去支付”。'));
+              else reject(new Error('微信支付没有完成，请稍后再试。'));
+            });
+          }
+          if (window.WeixinJSBridge && window.WeixinJSBridge.invoke) invoke();
+          else document.addEventListener('WeixinJSBridgeReady', invoke, { once: true });
+        });
+      }
+      function startJsapi(order) {
+        return T.api('POST', '/api/orders/' + order.id + '/pay', { channel: 'jsapi' }).then(function (p) {
+          return bridgePay(p.pay).then(function () {
+            T.clear(payArea).appendChild(h('p', { class: 'msg info', id: 'pay-confirming', text: '已在微信中付款 ' + T.money(p.amount_fen) + '，正在确认支付结果…' }));
+            watch(order.id);
+            return check();
+          });
+        }, function (e) {
+          // This session did not come through WeChat's authorisation: get it, then come back here.
+          if (e.status === 409 && e.code === 'wechat_auth_required') { location.href = '/api/wechat/oauth/start'; return; }
+          throw e;
+        });
+      }
       function startPay(order) {
+        if (r.provider !== 'mock' && IN_WECHAT && S.wx && S.wx.mp) return startJsapi(order);
         var channel = r.provider === 'mock' ? 'mock' : 'h5';
         return T.api('POST', '/api/orders/' + order.id + '/pay', { channel: channel }).then(function (p) {
           var url = p.pay && (p.pay.url || p.pay.h5_url);
@@ -688,7 +753,7 @@
       card.appendChild(h('h1', { text: '如何获取采集码' }));
       card.appendChild(h('p', { text: '采集码是学信网（中国高等教育学生信息网）为每位学生生成的个人加密二维码。以下任一方式都能获取：' }));
       card.appendChild(h('ol', null,
-        h('li', null, h('b', { text: '学信网 App：' }), '登录后进入“学籍学历信息”→“图像采集码”。'),
+        h('li', null, h('b', { text: '学信网手机客户端：' }), '登录后进入“学籍学历信息”→“图像采集码”。'),
         h('li', null, h('b', { text: '学信网微信公众号：' }), '关注“学信网”，在菜单中进入“学信档案”，登录后选择“图像采集码”。'),
         h('li', null, h('b', { text: '学信网网站：' }), '在电脑或手机浏览器登录学信档案（my.chsi.com.cn），进入“图像采集码”页面。')));
       card.appendChild(h('h2', { text: '保存方法' }));
@@ -834,5 +899,5 @@
   });
 
   window.addEventListener('hashchange', route);
-  T.ensureCsrf().then(refresh).then(route, showFatal);
+  T.ensureCsrf().then(wechatState).then(refresh).then(route, showFatal);
 })();

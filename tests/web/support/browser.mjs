@@ -15,15 +15,16 @@ export const ARTIFACTS = path.join(SOURCE, 'tests', 'artifacts', 'web');
 const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-// A fresh chromium with its own profile; fakeVideo: a .y4m file for the fake camera.
-export async function launch({ fakeVideo } = {}) {
+// A fresh chromium with its own profile; fakeVideo: a .y4m file for the fake camera; viewport and
+// userAgent for a particular phone or in-app browser (WeChat's says MicroMessenger).
+export async function launch({ fakeVideo, viewport = { width: 360, height: 640 }, userAgent } = {}) {
   const profile = tempDir('tucai-chromium-');
   const args = [...BASE_ARGS];
   if (fakeVideo) args.push('--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${fakeVideo}`);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.TUCAI_CHROMIUM || '/usr/bin/chromium',
     headless: true, args, acceptDownloads: true,
-    viewport: { width: 360, height: 640 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+    viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...(userAgent ? { userAgent } : {}),
   });
   return { context, profile, close: async () => { await context.close(); fs.rmSync(profile, { recursive: true, force: true }); } };
 }
@@ -64,6 +65,45 @@ export async function noHorizontalScroll(page, what) {
   const r = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
     wide: [...document.querySelectorAll('body *')].filter((e) => { const b = e.getBoundingClientRect(); return b.width && b.right > document.documentElement.clientWidth + 1 && getComputedStyle(e).position !== 'absolute' && !e.closest('.table-scroll'); }).slice(0, 3).map((e) => e.tagName + '.' + e.className + '#' + e.id) }));
   assert.ok(r.sw <= r.cw, `${what}: horizontal scroll at ${r.cw}px (content ${r.sw}px): ${r.wide.join(', ')}`);
+}
+
+// What a student page must look like on a phone, measured on the page as it is: no horizontal
+// scroll, no text outside the screen or outside its own box (a clipped label, a button too narrow
+// for its words), no element cutting its text off (overflow hidden, ellipsis), no Latin words
+// (student pages speak Chinese) and none of the raw ids given (order numbers, openids...).
+export async function layoutChecks(page, what, { rawIds = [] } = {}) {
+  await noHorizontalScroll(page, what);
+  const r = await page.evaluate(() => {
+    const vw = document.documentElement.clientWidth;
+    const out = [];
+    const desc = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\s+/g, '.') : '');
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.closest('.visually-hidden, .skip, [hidden], script, style, noscript')) continue;
+      const s = getComputedStyle(el);
+      const b = el.getBoundingClientRect();
+      if (s.display === 'none' || s.visibility === 'hidden' || !b.width || !b.height) continue;
+      const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (hasText && /hidden|clip/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1) out.push(`text cut off (width) in ${desc(el)}`);
+      if (hasText && /hidden|clip/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1) out.push(`text cut off (height) in ${desc(el)}`);
+      if (hasText && s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) out.push(`text ends in an ellipsis in ${desc(el)}`);
+      for (const n of el.childNodes) {
+        if (n.nodeType !== 3 || !n.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        for (const t of range.getClientRects()) {
+          if (!t.width) continue;
+          if (t.right > vw + 1 || t.left < -1) out.push(`text off the screen in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
+          else if (t.right > b.right + 1 || t.left < b.left - 1 || t.bottom > b.bottom + 2 || t.top < b.top - 2)
+            out.push(`text outside its box in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
+        }
+      }
+    }
+    return { problems: [...new Set(out)], text: document.body.innerText };
+  });
+  assert.deepEqual(r.problems, [], `${what}: layout`);
+  const latin = r.text.match(/[A-Za-z]{2,}[A-Za-z0-9_-]*/g) || [];
+  assert.deepEqual(latin, [], `${what}: English or codes on a student page`);
+  for (const id of rawIds.filter(Boolean)) assert.ok(!r.text.includes(id), `${what}: raw id ${id} shown`);
 }
 
 export async function shot(page, name) {

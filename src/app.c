@@ -65,6 +65,7 @@ int app_open(app *a, config *cfg, err_t *err) {
 
 void app_close(app *a) {
   collect_engine_close(a);
+  collect_reference_close();
   workcal_free(a->calendar);
   blob_store_close(a->blobs);
   a->calendar = NULL, a->blobs = NULL;
@@ -80,6 +81,7 @@ void app_register_job_kinds(void) {
   retention_jobs_register();
   pay_jobs_register();
   collect_jobs_register();
+  collect_reference_jobs_register();
   notify_jobs_register();
 }
 

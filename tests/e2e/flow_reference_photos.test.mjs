@@ -6,31 +6,14 @@
 // the score and the school's photo (the view audited), and once approved the office's list of weak
 // matches names the student. SQLite, photo files in the data directory.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 
 import { expectError, photo, rosterStudent, startFlowWorld } from './support/flow_world.mjs';
+import { zip } from './support/zip.mjs';
 
 const MAN = 'dev/deepface_img20.jpg';
 const SAME_MAN = 'dev/deepface_img21.jpg';
 const OTHER = 'dev/deepface_img11.jpg';
-
-// A ZIP from [{name, data}] with Debian's python3 (zipfile only): deflated, or a bomb entry when
-// `bomb` (100 MB of zeros, a few hundred KB compressed).
-function zip(entries, { bomb } = {}) {
-  const script = `
-import io, json, sys, zipfile, base64
-spec = json.loads(sys.stdin.read())
-out = io.BytesIO()
-with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
-    for e in spec['entries']:
-        z.writestr(e['name'], base64.b64decode(e['data']))
-    if spec['bomb']:
-        z.writestr(spec['bomb'], b'\\0' * (100 * 1024 * 1024))
-sys.stdout.buffer.write(out.getvalue())`;
-  const spec = { entries: entries.map((e) => ({ name: e.name, data: Buffer.from(e.data).toString('base64') })), bomb: bomb || null };
-  return execFileSync('python3', ['-c', script], { input: JSON.stringify(spec), maxBuffer: 64 << 20 });
-}
 
 function rosterCsv(n, photoColumn) {
   const rows = [`学号,姓名,身份证号,学院,专业,学历层次,毕业年份${photoColumn ? ',照片文件' : ''}`];

@@ -1,6 +1,7 @@
 // 与录取照片比对 in a real chromium (issue 16): the school office imports its roster again with a ZIP
 // of reference photos through the console (first a ZIP with a bad entry, whose problems are listed
-// per file, then a good one); a student submits another person's photo; the reviewer sees the
+// per file, then a good one); a student uploads another person's photo: the preview's 与录取照片比对
+// needs attention and says what to do; they confirm and submit; the reviewer sees the
 // school's photo beside the attempt with the score, flagged; once approved, the office's 录取照片比对
 // section names the student. Both pages at 360x640 and 1280x800; no console errors.
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
 import { zip } from '../e2e/support/zip.mjs';
-import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, shot, submittedStudent, until, watch } from './support/browser.mjs';
+import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, paidStudent, shot, until, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110301', name: '孙七', id_number: idNumber('21020319970505345'), college: '化工学院', major: '化学工程', degree: '硕士', grad_year: 2025 };
 let dir, srv, browser, world, op;
@@ -78,8 +79,33 @@ test('the office imports reference photos; the reviewer compares; the office see
       await new Promise((res) => setTimeout(res, 100));
     }
 
-    // Another person's photo, submitted with the warning confirmed.
-    await submittedStudent(srv, dir, world, student, '13900000011', devPhoto('deepface_img11.jpg'));
+    // The student (in a browser of their own) uploads another person's photo from the album.
+    const c = await paidStudent(srv, dir, world, student, '13900000011');
+    const sb = await launch();
+    try {
+      const sguard = watch(sb.context);
+      await sb.context.addCookies([...c.cookies].map(([name, value]) => ({ name, value, url: srv.url })));
+      const sp = await sb.context.newPage();
+      await sp.goto(srv.url + '/');
+      await sp.evaluate(() => { localStorage.setItem('tucai.signedIn', 'true'); localStorage.setItem('tucai.rulesRead', 'true'); });
+      await sp.goto(srv.url + '/#/shoot');
+      await sp.reload();
+      await sp.locator('h1', { hasText: '拍摄照片' }).waitFor();
+      await sp.setInputFiles('#photo-file', devPhoto('deepface_img11.jpg'));
+      await sp.locator('#submit-photo').waitFor({ timeout: 60000 });
+      const ref = sp.locator('ul.checks li', { hasText: '与录取照片比对' });
+      assert.equal(await ref.count(), 1, await sp.textContent('ul.checks'));
+      assert.match(await ref.getAttribute('class'), /warn/);
+      assert.match(await ref.textContent(), /录取照片不像同一个人.*不要大幅修图.*滤镜/);
+      await shot(sp, 'reference-00-student-preview');
+      await bothSizes(sp, 'student preview with reference');
+      await sp.check('#confirm-warnings');
+      await sp.click('#submit-photo');
+      await sp.locator('#status-label', { hasText: '审核中' }).waitFor();
+      sguard.assertClean();
+    } finally {
+      await sb.close();
+    }
 
     const rp = await context.newPage();
     await rp.setViewportSize({ width: 1280, height: 800 });

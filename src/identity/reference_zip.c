@@ -122,7 +122,7 @@ int reference_zip_open(const char *path, const roster_parsed *p, reference_zip *
     if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_NAME))
       return err_set(err, 400, "reference_zip_format", "照片压缩包已损坏（无法读取文件目录）");
     total += st.size;
-    if (total > REF_MAX_TOTAL_BYTES) return err_set(err, 413, "reference_zip_too_large", "照片压缩包解压后过大（上限 2 GB）");
+    if (total > REF_MAX_TOTAL_BYTES) return err_set(err, 413, "reference_zip_too_large", "照片压缩包解压后过大（上限 1 GB）");
   }
   key_row *by_no = calloc((size_t)p->n_rows + 1, sizeof *by_no), *by_file = calloc((size_t)p->n_rows + 1, sizeof *by_file);
   int *taken = calloc((size_t)p->n_rows + 1, sizeof *taken);   /* entry index + 1 of the row's photo */
@@ -192,6 +192,12 @@ int reference_zip_open(const char *path, const roster_parsed *p, reference_zip *
     }
     if (st.size > REF_MAX_PHOTO_BYTES) {
       note(rz, p->rows[row].line, name, "照片文件过大（上限 4 MB）%s", NULL);
+      continue;
+    }
+    /* JPEG data hardly deflates; an entry that shrank twentyfold is no photo (and may be a bomb):
+     * refused without inflating it. */
+    if ((st.valid & ZIP_STAT_COMP_SIZE) && st.size > 65536 && st.size / (st.comp_size ? st.comp_size : 1) > 20) {
+      note(rz, p->rows[row].line, name, "不是 JPEG 照片（压缩比异常）%s", NULL);
       continue;
     }
     uint8_t *bytes = NULL;

@@ -13,7 +13,8 @@
  * that sends one has a broken export. Folders, macOS's "__MACOSX/" and "._" companions are skipped.
  *
  * Limits (zip bombs, huge images): at most REF_MAX_ENTRIES entries, REF_MAX_TOTAL_BYTES declared
- * uncompressed in all (refused before anything is inflated), REF_MAX_PHOTO_BYTES per photo,
+ * uncompressed in all (refused before anything is inflated), REF_MAX_PHOTO_BYTES per photo, no
+ * entry that deflated more than twentyfold (JPEG data hardly compresses: that is no photo),
  * REF_MAX_SIDE pixels a side and REF_MAX_PIXELS in all. */
 #ifndef TUCAI_IDENTITY_REFERENCE_ZIP_H
 #define TUCAI_IDENTITY_REFERENCE_ZIP_H
@@ -25,7 +26,7 @@
 #include "util/err.h"
 
 #define REF_MAX_ENTRIES 50000
-#define REF_MAX_TOTAL_BYTES (2048ull * 1024 * 1024)
+#define REF_MAX_TOTAL_BYTES (1024ull * 1024 * 1024)
 #define REF_MAX_PHOTO_BYTES (4u * 1024 * 1024)
 #define REF_MAX_SIDE 6000
 #define REF_MAX_PIXELS (30L * 1000 * 1000)

@@ -1,7 +1,8 @@
 /* The reference photos ZIP (issue 16): matching by student number and by the roster's photo
  * column, and each hostile entry refused with its own reason: path tricks, non-JPEG content behind
  * a .jpg name, other extensions, names not in the roster, two photos for one student, an empty
- * file, a photo too large once inflated, a bomb over the total, huge and tiny pixel sizes, a
+ * file, a photo too large once inflated, an entry that deflated like no JPEG does, a bomb over
+ * the total, huge and tiny pixel sizes, a
  * forged size header; folders and macOS metadata skipped; not a ZIP at all. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,13 +149,15 @@ static void test_hostile_entries(void **state) {
                {"2024005.jpg", "", 0},
                {"2024006.jpg", zeros, big},
                {"2024007.jpg", huge, hl},
+               {"2024009.jpg", zeros, 1u << 20},
                {"2024008.jpg", tiny, tl}};
   int n = (int)(sizeof e / sizeof e[0]);
   write_zip(tmp_path, e, n);
   roster_parsed p = {0};
   const char *nos[] = {"2024001", "2024002", "2024003", "2024004", "2024005", "2024006", "2024007", "2024008"};
   for (int i = 0; i < 8; i++) add_row(&p, nos[i], NULL, i + 2);
-  add_row(&p, "2024009", "missing.jpg", 10);
+  add_row(&p, "2024009", NULL, 10);
+  add_row(&p, "2024010", "missing.jpg", 11);
   reference_zip rz;
   err_t err = {0};
   assert_int_equal(reference_zip_open(tmp_path, &p, &rz, &err), 0);
@@ -169,11 +172,12 @@ static void test_hostile_entries(void **state) {
   assert_non_null(strstr(reason_of(&rz, "2024006.jpg"), "过大"));
   assert_non_null(strstr(reason_of(&rz, "2024007.jpg"), "尺寸过大"));
   assert_non_null(strstr(reason_of(&rz, "2024008.jpg"), "太小"));
+  assert_non_null(strstr(reason_of(&rz, "2024009.jpg"), "压缩比异常"));
   assert_non_null(strstr(reason_of(&rz, "missing.jpg"), "不在压缩包中"));
-  assert_int_equal(rz.n_errors_total, 12);
+  assert_int_equal(rz.n_errors_total, 13);
   assert_int_equal(rz.n_photos, 1); /* only the first 2024004.jpg */
   for (int i = 0; i < rz.n_errors; i++)
-    if (!strcmp(rz.errors[i].file, "missing.jpg")) assert_int_equal(rz.errors[i].line, 10);
+    if (!strcmp(rz.errors[i].file, "missing.jpg")) assert_int_equal(rz.errors[i].line, 11);
   reference_zip_close(&rz);
   free(p.rows);
   free(zeros);
@@ -209,7 +213,7 @@ static int patch_sizes(const char *path, uint32_t from, uint32_t to) {
 }
 
 /* A bomb: more than REF_MAX_TOTAL_BYTES declared is refused before anything is inflated. Two
- * entries of zeros, each declaring 1.5 GB (what a deflated bomb declares). */
+ * entries of zeros, each declaring 768 MB (what a deflated bomb declares). */
 static void test_bomb_and_not_a_zip(void **state) {
   (void)state;
   roster_parsed p = {0};
@@ -220,7 +224,7 @@ static void test_bomb_and_not_a_zip(void **state) {
   entry e[] = {{"a.jpg", zeros, each}, {"b.jpg", zeros, each}};
   write_zip(tmp_path, e, 2);
   free(zeros);
-  assert_int_equal(patch_sizes(tmp_path, (uint32_t)each, 1536u * 1024 * 1024), 4);
+  assert_int_equal(patch_sizes(tmp_path, (uint32_t)each, 768u * 1024 * 1024), 4);
   reference_zip rz;
   err_t err = {0};
   assert_int_equal(reference_zip_open(tmp_path, &p, &rz, &err), -1);

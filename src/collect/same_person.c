@@ -33,8 +33,8 @@ static void append(json_t *checks, const char *status, double value, const char 
 }
 
 /* The attempt's stored print, or a new one stored now (a retried job finds the first one). */
-int collect_store_face_print(app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id, const face_print *fp,
-                       err_t *err) {
+int collect_store_face_print(app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
+                             const face_print *fp, err_t *err) {
   int64_t have = db_int(db, err, -1, "SELECT COUNT(*) FROM collect_face_prints WHERE attempt_id = $1", DB_INT(attempt_id));
   if (have < 0) return -1;
   if (have > 0) return 0;

@@ -6,7 +6,8 @@
  *   GET  /api/office/exports/:id/file                     the sealed package itself
  *   POST /api/office/batches/:id/tracking  (text/csv body) import courier tracking numbers
  *   GET  /api/office/batches/:id/reference-weak           approved photos that match the school's reference
- *                                                         photo weakly (issue 16; audited)
+ *                                                         photo weakly, and reference photos without a
+ *                                                         usable face (issue 16; audited)
  *   PUT  /api/office/batches/:id/settings  {window_start, window_end, fees, profile, eligibility} (audited)
  * School staff (ROLE_SCHOOL_ADMIN) are bound to their school: another school's batch is 404.
  * Downloads of lists and packages are audited. */
@@ -62,17 +63,24 @@ static int reference_weak(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *list = batch_for(req, db, id) < 0 ? NULL : collect_reference_weak(db, id, &req->err);
+  json_t *unusable = list ? collect_reference_unusable(db, id, &req->err) : NULL;
+  if (!unusable) {
+    json_decref(list);
+    list = NULL;
+  }
   int64_t refs = list ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM reference_photos WHERE batch_id = $1 AND state = 'ready'",
                                DB_INT(id))
                       : 0;
   if (list && api_audit_log(db, req, "reference.weak_list", "batch", id, NULL, &req->err) < 0) {
     json_decref(list);
+    json_decref(unusable);
     list = NULL;
   }
   api_db_put(req, db);
   if (!list) return -1;
   err_clear(&req->err);
-  return resp_json(resp, 200, json_pack("{s:o, s:I, s:f, s:f}", "students", list, "references_ready", (json_int_t)refs,
+  return resp_json(resp, 200, json_pack("{s:o, s:o, s:I, s:f, s:f}", "students", list, "no_face", unusable,
+                                        "references_ready", (json_int_t)refs,
                                         "threshold", FACE_SAME_THRESHOLD, "weak_below",
                                         collect_reference_weak_below()));
 }

@@ -122,6 +122,9 @@ int collect_reference_photo(struct app *app, db_t *db, int64_t record_id, uint8_
  * below_threshold, state, approved_at}]. */
 json_t *collect_reference_weak(db_t *db, int64_t batch_id, err_t *err);
 double collect_reference_weak_below(void);
+/* The batch's reference photos in which the matcher found no face (nothing to compare with: the
+ * school should send another): [{record_id, student_no, name_masked, college, file}]. */
+json_t *collect_reference_unusable(db_t *db, int64_t batch_id, err_t *err);
 /* The reference photo of a submission's record for a reviewer of its school (audited as
  * "reference.view"); 404 when the submission is not theirs or has no reference. */
 int collect_item_reference(struct app *app, db_t *db, const collect_who *who, int64_t submission_id, uint8_t **bytes,

@@ -251,4 +251,20 @@ json_t *collect_reference_weak(db_t *db, int64_t batch_id, err_t *err) {
   return a;
 }
 
+json_t *collect_reference_unusable(db_t *db, int64_t batch_id, err_t *err) {
+  db_res *r = db_query(db, err,
+                       "SELECT p.record_id, r.student_no, r.name_masked, r.college, p.file_name FROM reference_photos p "
+                       "JOIN roster_records r ON r.id = p.record_id WHERE p.batch_id = $1 AND p.state = 'no_face' "
+                       "ORDER BY r.student_no",
+                       DB_INT(batch_id));
+  if (!r) return NULL;
+  json_t *a = json_array();
+  for (int i = 0; i < db_res_rows(r); i++)
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s}", "record_id", (json_int_t)db_res_int(r, i, 0), "student_no",
+                                       db_res_text(r, i, 1), "name_masked", db_res_text(r, i, 2), "college",
+                                       db_res_text(r, i, 3), "file", db_res_text(r, i, 4)));
+  db_res_free(r);
+  return a;
+}
+
 double collect_reference_weak_below(void) { return FACE_SAME_THRESHOLD + REF_WEAK_MARGIN; }

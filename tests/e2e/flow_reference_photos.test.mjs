@@ -43,12 +43,12 @@ for (const store of ['sqlite', 'postgres']) describe(`reference photos (${store}
     return w.op.upload(`/api/batches/${w.batchId}/roster`, fd);
   }
 
-  async function referencesReady(n, timeout = 60000) {
+  async function referencesReady(n, noFace = 0, timeout = 60000) {
     const until = Date.now() + timeout;
     for (;;) {
       const r = await w.op.get(`/api/office/batches/${w.batchId}/reference-weak`);
       assert.equal(r.status, 200, r.text);
-      if (r.body.references_ready >= n) return r.body;
+      if (r.body.references_ready >= n && r.body.no_face.length >= noFace) return r.body;
       if (Date.now() > until) throw new Error(`references not ready: ${r.text}`);
       await new Promise((res) => setTimeout(res, 100));
     }
@@ -94,16 +94,19 @@ for (const store of ['sqlite', 'postgres']) describe(`reference photos (${store}
   test('references by student number and by photo column; a match passes, another person does not', async () => {
     const [s1, s2] = [rosterStudent(1), rosterStudent(2)];
     // Student 1 by number (in a folder, as Windows zips a folder); student 2 by the photo column.
+    // Student 3's "photo" shows dogs: stored, but the office is told it has no face to compare.
     const z = zip([
       { name: `录取照片/${s1.student_no}.jpg`, data: photo(MAN) },
       { name: 'zhang-san.JPEG', data: photo(MAN) },
+      { name: `${rosterStudent(3).student_no}.jpg`, data: photo('negative/dlib_dogs.jpg') },
     ]);
     const r = await importRoster(rosterCsv(3, (i) => (i === 2 ? 'zhang-san.JPEG' : '')), z);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.updated, 3, r.text);
-    assert.deepEqual(r.body.reference_photos, { stored: 2, replaced: 0, skipped: 0 }, r.text);
-    const ready = await referencesReady(2);
+    assert.deepEqual(r.body.reference_photos, { stored: 3, replaced: 0, skipped: 0 }, r.text);
+    const ready = await referencesReady(2, 1);
     assert.deepEqual(ready.students, [], 'nothing approved yet');
+    assert.deepEqual(ready.no_face.map((x) => [x.student_no, x.file]), [[rosterStudent(3).student_no, `${rosterStudent(3).student_no}.jpg`]]);
 
     // Student 1, the same man as the reference: passes.
     const c1 = await w.signIn(1);

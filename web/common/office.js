@@ -124,7 +124,7 @@
         h('p', { class: 'hint', text: 'CSV（UTF-8 或 GBK，Excel 另存即可）或 XLSX。表头：学号,姓名,身份证号,学院,专业,学历层次,毕业年份。再次导入会更新已有学生，不会重复。' }),
         h('label', { for: 'roster-file', text: '名单文件' }), file,
         h('label', { for: 'roster-photos', text: '录取照片（可选）' }), photos,
-        h('p', { class: 'hint', text: '录取或身份证照片的 ZIP 压缩包：每张 JPEG 以学号命名（如 2024100001.jpg），或在名单中加一列“照片文件”写明文件名。照片加密保存，用于与学生上传的照片比对。压缩包中有任何问题时，名单和照片都不导入。' }),
+        h('p', { class: 'hint', text: '录取或身份证照片的 ZIP 压缩包：每张 JPEG 以学号命名（如 2024100001.jpg），或在名单中加一列“照片文件”写明文件名。照片加密保存，用于与学生上传的照片比对。压缩包中有任何问题时，名单和照片都不导入。压缩包较大时可分几次上传，每次附上名单即可（已导入的学生只会更新）。' }),
         h('div', { class: 'actions' }, send), result);
       form.addEventListener('submit', function (ev) {
         ev.preventDefault();
@@ -179,6 +179,10 @@
           { label: '学院', get: function (x) { return x.college; } }, { label: '专业', get: function (x) { return x.major; } },
           { label: '相似度', get: function (x) { return h('span', { class: 'badge ' + (x.below_threshold ? 'bad' : 'warn'), text: x.similarity.toFixed(2) + (x.below_threshold ? ' 不一致' : ' 偏低') }); } }
         ], r.students, '没有需要核实的学生'));
+        if (r.no_face && r.no_face.length) box.appendChild(h('div', { id: 'reference-no-face' },
+          h('h3', { text: '无法比对的录取照片（照片中没有可识别的人脸，请重新提供）' }),
+          Staff.table([{ label: '学号', get: function (x) { return x.student_no; } }, { label: '姓名', get: function (x) { return x.name_masked; } },
+            { label: '学院', get: function (x) { return x.college; } }, { label: '文件', get: function (x) { return x.file; } }], r.no_face)));
       }, function (e) { T.clear(box).appendChild(Staff.errorBox(e)); });
     });
   }

@@ -1,6 +1,6 @@
 /* bench_faces: the face descriptor's separation and cost, and the expression model's cost.
  *
- *   bench_faces [--models DIR] [--pairs PAIRS.csv] [--reps N] [--dump DIR]
+ *   bench_faces [--models DIR] [--pairs PAIRS.csv] [--reps N] [--dump DIR] [--reference PROFILE]
  *
  * PAIRS defaults to $TUCAI_SHARED/photos/pairs.csv (else ../shared/photos/pairs.csv); its photo
  * paths are relative to its folder. Prints, on one thread:
@@ -11,6 +11,11 @@
  *    retouched both ways;
  *  - the time per photo of the descriptor (alignment + faceres) and of the expression (crop +
  *    emotion), median over the photos of the fastest of N runs.
+ * With --reference PROFILE, 与录取照片比对 as shipped (src/collect/reference.c): the school's photo
+ * described by the matcher, the student's attempt through the engine (photo_standardize with that
+ * profile, then face_print_from_analysis, as the standardize job does): every pair both ways, then
+ * again with the attempt retouched (smoothing and eyes, re-encoded as JPEG); how many are decided
+ * right at the threshold, and how many attempts the engine refused (a measurement, not a gate).
  * With --dump, the aligned 224x224 faces and the 64x64 expression crops are written there as PNG
  * (to look at what the networks see). */
 #include <math.h>
@@ -35,6 +40,8 @@ typedef struct photo {
   photo_decoded d;
   face_print print;
   face_print smooth, eyes, both; /* prints of the retouched copies */
+  face_print attempt, attempt_both; /* --reference: the engine's print of the photo and of its retouched copy */
+  int refused, refused_both;
 } photo;
 
 static double now_ms(void) {
@@ -153,6 +160,40 @@ static int describe_copy(face_matcher *m, const photo *p, int smooth, int eyes, 
   return rc;
 }
 
+/* The attempt's print as the standardize job makes it: the engine on the JPEG, then the subject's
+ * print from its analysis. `retouched`: the photo smoothed and its eyes enlarged first, re-encoded
+ * as a phone's beauty app would hand it over. 1 when the engine refused the photo. */
+static int engine_print(photo_engine *e, const photo_profile *prof, const photo *p, int retouched, face_print *out) {
+  memset(out, 0, sizeof *out);
+  int w = p->d.work.w, h = p->d.work.h;
+  uint8_t *rgb = xmalloc((size_t)w * h * 3);
+  memcpy(rgb, p->d.work.px, (size_t)w * h * 3);
+  if (retouched) {
+    retouch_smooth(rgb, w, h, &p->print, p->d.scale);
+    retouch_eyes(rgb, w, h, &p->print, p->d.scale);
+  }
+  VipsImage *im = vips_image_new_from_memory(rgb, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+  void *jpg = NULL;
+  size_t len = 0;
+  if (!im || vips_jpegsave_buffer(im, &jpg, &len, "Q", 95, NULL)) {
+    vips_error_clear();
+    if (im) g_object_unref(im);
+    free(rgb);
+    return 1;
+  }
+  g_object_unref(im);
+  free(rgb);
+  photo_result res;
+  memset(&res, 0, sizeof res);
+  err_t err = {0};
+  int rc = photo_standardize(e, jpg, len, prof, &res, &err);
+  g_free(jpg);
+  int refused = rc < 0 || res.refused;
+  if (!refused && face_print_from_analysis(&res.analysis, out, &err) < 0) refused = 1;
+  photo_result_free(&res);
+  return refused || !out->found;
+}
+
 static int find_photo(photo *ph, int n, const char *name) {
   for (int i = 0; i < n; i++)
     if (!strcmp(ph[i].name, name)) return i;
@@ -171,15 +212,16 @@ static void save_png(const char *dir, const char *name, const char *suffix, cons
 
 int main(int argc, char **argv) {
   if (VIPS_INIT(argv[0])) return 1;
-  const char *models = NULL, *pairs_path = NULL, *dump = NULL;
+  const char *models = NULL, *pairs_path = NULL, *dump = NULL, *reference = NULL;
   int reps = 3;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--models") && i + 1 < argc) models = argv[++i];
     else if (!strcmp(argv[i], "--pairs") && i + 1 < argc) pairs_path = argv[++i];
     else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i];
+    else if (!strcmp(argv[i], "--reference") && i + 1 < argc) reference = argv[++i];
     else {
-      fprintf(stderr, "usage: bench_faces [--models DIR] [--pairs PAIRS.csv] [--reps N] [--dump DIR]\n");
+      fprintf(stderr, "usage: bench_faces [--models DIR] [--pairs PAIRS.csv] [--reps N] [--dump DIR] [--reference PROFILE]\n");
       return 2;
     }
   }
@@ -341,6 +383,48 @@ int main(int argc, char **argv) {
     printf("pairs with the first photo retouched (%s): %d of %d right (same person missed %d, different taken "
            "for same %d); same min %.4f, different max %.4f\n",
            kind[k], right, n, gw, iw, g, im);
+  }
+
+  if (reference) {
+    photo_engine *e = photo_engine_open(models, &err);
+    photo_profile *prof = e ? photo_profile_load(photo_default_profiles_dir(), reference, &err) : NULL;
+    if (!prof) {
+      fprintf(stderr, "bench_faces: --reference %s: %s\n", reference, err.message);
+      return 1;
+    }
+    int refused[2] = {0, 0}, described = 0;
+    for (int i = 0; i < np; i++) {
+      photo *p = &ph[i];
+      if (!p->print.found) continue;
+      described++;
+      p->refused = engine_print(e, prof, p, 0, &p->attempt);
+      p->refused_both = engine_print(e, prof, p, 1, &p->attempt_both);
+      refused[0] += p->refused, refused[1] += p->refused_both;
+    }
+    printf("\n与录取照片比对 as shipped (reference: the matcher on the school's photo; attempt: the engine with profile %s):\n",
+           reference);
+    printf("attempts the engine refused: %d of %d photos, %d of %d retouched copies\n", refused[0], described, refused[1],
+           described);
+    for (int k = 0; k < 2; k++) {
+      int right = 0, n = 0, gw = 0, iw = 0;
+      double g = 2, im = -2;
+      for (int i = 0; i < npairs; i++)
+        for (int dir = 0; dir < 2; dir++) { /* each photo of the pair as the reference once */
+          const photo *R = &ph[dir ? pb[i] : pa[i]], *A = &ph[dir ? pa[i] : pb[i]];
+          const face_print *att = k ? &A->attempt_both : &A->attempt;
+          if (!R->print.found || !att->found) continue;
+          double c = face_print_similarity(&R->print, att);
+          int ok = face_same_person(c) == same[i];
+          n++, right += ok;
+          if (same[i]) g = fmin(g, c), gw += !ok;
+          else im = fmax(im, c), iw += !ok;
+        }
+      printf("%s: %d of %d reference/attempt pairs right (same person missed %d, different taken for same %d); "
+             "same min %.4f, different max %.4f\n",
+             k ? "attempt retouched (smooth + eyes)" : "attempt as shot", right, n, gw, iw, g, im);
+    }
+    photo_profile_free(prof);
+    photo_engine_close(e);
   }
 
   if (nt) {

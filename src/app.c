@@ -103,6 +103,7 @@ void app_register_job_kinds(void) {
   retention_jobs_register();
   pay_jobs_register();
   collect_jobs_register();
+  collect_reference_jobs_register();
   notify_jobs_register();
 }
 

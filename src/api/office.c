@@ -5,6 +5,9 @@
  *   GET  /api/office/exports/:id                          the package's state
  *   GET  /api/office/exports/:id/file                     the sealed package itself
  *   POST /api/office/batches/:id/tracking  (text/csv body) import courier tracking numbers
+ *   GET  /api/office/batches/:id/reference-weak           approved photos that match the school's reference
+ *                                                         photo weakly, and reference photos without a
+ *                                                         usable face (issue 16; audited)
  *   PUT  /api/office/batches/:id/settings  {window_start, window_end, fees, profile, eligibility} (audited)
  * School staff (ROLE_SCHOOL_ADMIN) are bound to their school: another school's batch is 404.
  * Downloads of lists and packages are audited. */
@@ -15,9 +18,11 @@
 #include "api/api.h"
 #include "app.h"
 #include "audit/audit.h"
+#include "collect/collect.h"
 #include "export/export.h"
 #include "identity/batch.h"
 #include "office/progress.h"
+#include "photo/face_compare.h"
 #include "office/settings.h"
 #include "office/shipping.h"
 
@@ -49,6 +54,35 @@ static int progress(http_req *req, http_resp *resp) {
   json_t *p = batch_for(req, db, id) < 0 ? NULL : office_progress(db, id, &req->err);
   api_db_put(req, db);
   return p ? resp_json(resp, 200, p) : -1;
+}
+
+/* 与录取照片比对, for the office: the approved photos to look at before the registry does. */
+static int reference_weak(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *list = batch_for(req, db, id) < 0 ? NULL : collect_reference_weak(db, id, &req->err);
+  json_t *unusable = list ? collect_reference_unusable(db, id, &req->err) : NULL;
+  if (!unusable) {
+    json_decref(list);
+    list = NULL;
+  }
+  int64_t refs = list ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM reference_photos WHERE batch_id = $1 AND state = 'ready'",
+                               DB_INT(id))
+                      : 0;
+  if (list && api_audit_log(db, req, "reference.weak_list", "batch", id, NULL, &req->err) < 0) {
+    json_decref(list);
+    json_decref(unusable);
+    list = NULL;
+  }
+  api_db_put(req, db);
+  if (!list) return -1;
+  err_clear(&req->err);
+  return resp_json(resp, 200, json_pack("{s:o, s:o, s:I, s:f, s:f}", "students", list, "no_face", unusable,
+                                        "references_ready", (json_int_t)refs,
+                                        "threshold", FACE_SAME_THRESHOLD, "weak_below",
+                                        collect_reference_weak_below()));
 }
 
 static int pending(http_req *req, http_resp *resp) {
@@ -200,6 +234,7 @@ void api_office_routes(http_router *r) {
   static const http_route routes[] = {
       {"GET", "/api/office/batches/:id/progress", progress, OFFICE_ROLES, 0},
       {"GET", "/api/office/batches/:id/pending", pending, OFFICE_ROLES, 0},
+      {"GET", "/api/office/batches/:id/reference-weak", reference_weak, OFFICE_ROLES, 0},
       {"POST", "/api/office/batches/:id/exports", export_start, OFFICE_ROLES, HTTP_BODY_JSON},
       {"GET", "/api/office/exports/:id", export_get, OFFICE_ROLES, 0},
       {"GET", "/api/office/exports/:id/file", export_file, OFFICE_ROLES, 0},

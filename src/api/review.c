@@ -2,11 +2,14 @@
  *   GET  /api/review/reasons                the fixed rejection reasons
  *   GET  /api/review/queue                  pending items of the reviewer's school, resubmissions first, then due time
  *   GET  /api/review/items/:id              everything to decide on (audited as a view)
+ *   GET  /api/review/items/:id/reference    the school's reference photo of the student (audited)
  *   POST /api/review/items/:id/claim        a lease (review_lease seconds); 409 while another reviewer holds it
  *   POST /api/review/items/:id/release
  *   POST /api/review/items/:id/approve      {note}
  *   POST /api/review/items/:id/reject       {reasons:[...], other, note}
  *   POST /api/ops/records/:id/override      {reason}: reopen an approved record (operator, audited) */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -49,7 +52,30 @@ static int item(http_req *req, http_resp *resp) {
   size_t i;
   json_t *earlier;
   json_array_foreach(json_object_get(o, "earlier_attempts"), i, earlier) api_attempt_links(earlier);
+  json_t *ref = json_object_get(o, "reference");
+  if (json_is_object(ref)) {
+    char url[80];
+    snprintf(url, sizeof url, "/api/review/items/%lld/reference", (long long)id);
+    json_object_set_new(ref, "image", json_string(url));
+  }
   return resp_json(resp, 200, json_pack("{s:o}", "item", o));
+}
+
+static int reference_image(http_req *req, http_resp *resp) {
+  int64_t id = api_id_param(req, "id");
+  if (id < 0) return err_set(&req->err, 404, "item_not_found", "review item not found");
+  collect_who w = who_of(req);
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  int rc = collect_item_reference(api_app(req), db, &w, id, &bytes, &len, &req->err);
+  api_db_put(req, db);
+  if (rc < 0) return -1;
+  resp_header(resp, "Cache-Control", "private, no-store");
+  rc = resp_bytes(resp, 200, "image/jpeg", bytes, len);
+  free(bytes);
+  return rc;
 }
 
 static int claim(http_req *req, http_resp *resp) {
@@ -115,6 +141,7 @@ void api_review_routes(http_router *r) {
       {"GET", "/api/review/reasons", reasons, REVIEWERS, 0},
       {"GET", "/api/review/queue", queue, REVIEWERS, 0},
       {"GET", "/api/review/items/:id", item, REVIEWERS, 0},
+      {"GET", "/api/review/items/:id/reference", reference_image, REVIEWERS, 0},
       {"POST", "/api/review/items/:id/claim", claim, REVIEWERS, 0},
       {"POST", "/api/review/items/:id/release", release, REVIEWERS, 0},
       {"POST", "/api/review/items/:id/approve", approve, REVIEWERS, HTTP_BODY_JSON},

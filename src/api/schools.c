@@ -4,7 +4,9 @@
  *   GET  /api/batches?school_id=          staff (those assigned to a school: that school's only)
  *   POST /api/batches {school_id, name, window_start, window_end, fees, profile, eligibility}
  *   GET  /api/batches/:id                 staff as above; a student only the batch they are linked to
- *   POST /api/batches/:id/roster          multipart `file` (CSV UTF-8/GBK or XLSX): import
+ *   POST /api/batches/:id/roster          multipart `file` (CSV UTF-8/GBK or XLSX): import; optional
+ *                                         `photos`: a ZIP of reference photos (identity/reference_zip.h),
+ *                                         all or nothing: any bad photo -> 422 with photo_errors
  *   GET  /api/batches/:id/roster?offset=&limit=   masked list
  * Window dates are Asia/Shanghai ("2024-11-06" .. "2024-11-30", the end date inclusive). A school
  * administrator only reaches the batches of their own school. */
@@ -17,8 +19,10 @@
 #include "app.h"
 #include "audit/audit.h"
 #include "identity/batch.h"
+#include "identity/reference.h"
 #include "identity/roster.h"
 #include "identity/student.h"
+#include "jobs/jobs.h"
 #include "photo/photo.h"
 #include "util/clock.h"
 
@@ -201,9 +205,23 @@ static int get_batch(http_req *req, http_resp *resp) {
   return resp_json(resp, 200, batch_out(&b));
 }
 
+/* 422 with every problem of the photos ZIP listed: nothing was imported. */
+static int photos_refused(http_resp *resp, const reference_zip *rz) {
+  json_t *errs = json_array();
+  for (int i = 0; i < rz->n_errors; i++)
+    json_array_append_new(errs, json_pack("{s:i, s:s, s:s}", "line", rz->errors[i].line, "file", rz->errors[i].file,
+                                          "reason", rz->errors[i].reason));
+  char msg[200];
+  snprintf(msg, sizeof msg, "照片压缩包中有 %d 处问题，名单和照片都未导入；请按列表修改后重新上传", rz->n_errors_total);
+  return resp_json(resp, 422, json_pack("{s:{s:s, s:s}, s:i, s:o}", "error", "code", "reference_photos_invalid", "message",
+                                        msg, "rejected_photos", rz->n_errors_total, "photo_errors", errs));
+}
+
 static int import_roster(http_req *req, http_resp *resp) {
   const http_upload *up = req_upload(req, "file");
   if (!up || up->size <= 0) return err_set(&req->err, 400, "missing_file", "请上传名单文件（CSV 或 XLSX）");
+  const http_upload *zup = req_upload(req, "photos");
+  if (zup && zup->size <= 0) return err_set(&req->err, 400, "missing_file", "照片压缩包是空的");
   db_t *db = api_db(req);
   if (!db) return -1;
   batch b;
@@ -211,18 +229,36 @@ static int import_roster(http_req *req, http_resp *resp) {
   if (rc == 0 && !may_manage(req, b.school_id)) rc = -1;
   roster_parsed p;
   memset(&p, 0, sizeof p);
+  reference_zip rz;
+  memset(&rz, 0, sizeof rz);
+  reference_import ri = {.blobs = api_app(req)->blobs, .zip = &rz, .rows = &p};
   roster_import_result res;
   if (rc == 0) rc = roster_parse_file(up->path, &p, &req->err);
-  if (rc == 0) rc = roster_import(db, b.id, &p, &res, &req->err);
+  /* The photos are checked whole before anything is written: nothing is half-imported. */
+  if (rc == 0 && zup) rc = reference_zip_open(zup->path, &p, &rz, &req->err);
+  if (rc == 0 && rz.n_errors_total > 0) {
+    api_db_put(req, db);
+    roster_parsed_free(&p);
+    photos_refused(resp, &rz);
+    reference_zip_close(&rz);
+    return 0;
+  }
+  if (rc == 0) rc = roster_import_then(db, b.id, &p, zup ? reference_import_hook : NULL, &ri, &res, &req->err);
+  reference_import_finish(&ri, db, rc == 0);
   if (rc == 0) {
-    json_t *d = json_pack("{s:i, s:i, s:i}", "inserted", res.inserted, "updated", res.updated, "rejected",
-                          p.n_errors_total);
+    json_t *d = json_pack("{s:i, s:i, s:i, s:i, s:i}", "inserted", res.inserted, "updated", res.updated, "rejected",
+                          p.n_errors_total, "reference_photos", ri.stored, "reference_replaced", ri.replaced);
     api_audit_log(db, req, "roster.import", "batch", b.id, d, &req->err);
     json_decref(d);
   }
   api_db_put(req, db);
+  if (rc == 0 && ri.stored > 0 && api_app(req)->jobs) jobs_pool_kick(api_app(req)->jobs);
   json_t *out = rc == 0 ? roster_result_json(&p, &res) : NULL;
+  if (out && zup)
+    json_object_set_new(out, "reference_photos",
+                        json_pack("{s:i, s:i, s:i}", "stored", ri.stored, "replaced", ri.replaced, "skipped", rz.n_skipped));
   roster_parsed_free(&p);
+  reference_zip_close(&rz);
   if (rc != 0) return -1;
   err_clear(&req->err);
   return resp_json(resp, 200, out);

@@ -10,6 +10,7 @@
 #include "collect/internal.h"
 #include "auth/roles.h"
 #include "photo/checks/checks.h"
+#include "photo/face_compare.h"
 #include "photo/photo.h"
 #include "identity/quota.h"
 #include "util/clock.h"
@@ -199,9 +200,19 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   json_t *checks = NULL;
   int fails = 0, warns = 0;
   rc = photo_checks_run(&res.analysis, p->checks, &checks, err);
-  /* 同一人核验 needs the account's history, which the engine's checks do not see. */
-  if (rc == 0)
-    rc = collect_same_person(a, db, id, account, record, &res.analysis, p->checks, json_object_get(checks, "checks"), err);
+  /* 同一人核验 and 与录取照片比对 need the account's history and the school's reference photo, which
+   * the engine's checks do not see; both use the subject's one face print, kept for later too. */
+  face_print fp;
+  if (rc == 0) {
+    err_t ferr = {0};
+    if (face_print_from_analysis(&res.analysis, &fp, &ferr) < 0) {
+      log_warn("face print unavailable", "why", ferr.message, NULL);
+      memset(&fp, 0, sizeof fp);
+    }
+    if (fp.found) rc = collect_store_face_print(a, db, id, account, record, &fp, err);
+  }
+  if (rc == 0) rc = collect_same_person(a, db, id, account, &fp, p->checks, json_object_get(checks, "checks"), err);
+  if (rc == 0) rc = collect_reference_check(a, db, id, record, &fp, p->checks, json_object_get(checks, "checks"), err);
   photo_profile_free(p);
   if (rc < 0) {
     json_decref(checks);

@@ -105,4 +105,27 @@ extern const char *const collect_reject_reasons[]; /* NULL-terminated */
 
 void collect_jobs_register(void);
 
+/* ---- reference photos (issue 16, reference.c) --------------------------------------------- */
+
+/* The job "collect.reference_print" (the reference's face print, once; earlier attempts scored). */
+void collect_reference_jobs_register(void);
+/* For the reviewer: {state, similarity (of that attempt, null when not scored), threshold,
+ * same_person}, or JSON null when the record has no reference photo. */
+json_t *collect_reference_json(db_t *db, int64_t record_id, int64_t attempt_id, err_t *err);
+/* The decrypted reference photo (404 "reference_not_found"); the caller checks who may see it and
+ * logs the view. */
+int collect_reference_photo(struct app *app, db_t *db, int64_t record_id, uint8_t **bytes, size_t *len, err_t *err);
+/* The batch's approved photos whose reference score is weak (below collect_reference_weak_below()),
+ * weakest first: [{record_id, student_no, name_masked, college, major, attempt_id, similarity,
+ * below_threshold, state, approved_at}]. */
+json_t *collect_reference_weak(db_t *db, int64_t batch_id, err_t *err);
+double collect_reference_weak_below(void);
+/* The batch's reference photos in which the matcher found no face (nothing to compare with: the
+ * school should send another): [{record_id, student_no, name_masked, college, file}]. */
+json_t *collect_reference_unusable(db_t *db, int64_t batch_id, err_t *err);
+/* The reference photo of a submission's record for a reviewer of its school (audited as
+ * "reference.view"); 404 when the submission is not theirs or has no reference. */
+int collect_item_reference(struct app *app, db_t *db, const collect_who *who, int64_t submission_id, uint8_t **bytes,
+                           size_t *len, err_t *err);
+
 #endif

@@ -19,11 +19,18 @@ typedef struct collect_ctx {
 int collect_ctx_load(db_t *db, int64_t account_id, collect_ctx *c, err_t *err);
 json_t *collect_checks_parse(const char *text);
 
-/* same_person.c: stores the attempt's face print (encrypted) and appends the "same_person" check
- * (同一人核验 against the account's earlier attempts) to `checks` (the array of the report). */
+/* same_person.c: stores the attempt's face print (encrypted; once per attempt), and appends the
+ * "same_person" check (同一人核验 against the account's earlier attempts) to `checks` (the array of
+ * the report); fp->found = 0 when the attempt has no print. */
 struct app;
-struct photo_analysis;
-int collect_same_person(struct app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
-                        const struct photo_analysis *an, const json_t *profile_checks, json_t *checks, err_t *err);
+struct face_print;
+int collect_store_face_print(struct app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
+                             const struct face_print *fp, err_t *err);
+int collect_same_person(struct app *a, db_t *db, int64_t attempt_id, int64_t account_id, const struct face_print *fp,
+                        const json_t *profile_checks, json_t *checks, err_t *err);
+/* reference.c: appends "reference_match" (与录取照片比对) when the record has a reference print,
+ * and keeps the score for the office. */
+int collect_reference_check(struct app *a, db_t *db, int64_t attempt_id, int64_t record_id, const struct face_print *fp,
+                            const json_t *profile_checks, json_t *checks, err_t *err);
 
 #endif

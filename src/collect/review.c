@@ -170,6 +170,10 @@ json_t *collect_item(db_t *db, const collect_who *who, int64_t sid, err_t *err) 
                                                (json_int_t)db_res_int(r, i, 4), "reviewer_id", (json_int_t)db_res_int(r, i, 5),
                                                "attempt_id", (json_int_t)db_res_int(r, i, 6)));
   db_res_free(r);
+  /* 与录取照片比对: the reference's state and this attempt's score (the photo: collect_item_reference). */
+  json_t *ref = collect_reference_json(db, record, attempt, err);
+  if (!ref) goto fail;
+  json_object_set_new(o, "reference", ref);
   json_t *d = json_pack("{s:I}", "attempt_id", (json_int_t)attempt);
   int rc = audit_log(db, who->role, who->id, "review.view", "collect_submission", sid, d, err);
   json_decref(d);
@@ -178,6 +182,25 @@ json_t *collect_item(db_t *db, const collect_who *who, int64_t sid, err_t *err) 
 fail:
   json_decref(o);
   return NULL;
+}
+
+int collect_item_reference(app *a, db_t *db, const collect_who *who, int64_t sid, uint8_t **bytes, size_t *len,
+                           err_t *err) {
+  if (visible(db, who, sid, err) < 0) return -1;
+  int64_t record = db_int(db, err, 0, "SELECT record_id FROM collect_submissions WHERE id = $1", DB_INT(sid));
+  if (err_is_set(err)) return -1;
+  if (record <= 0) return err_set(err, 404, "item_not_found", "review item not found");
+  if (collect_reference_photo(a, db, record, bytes, len, err) < 0) return -1;
+  /* Every staff view of the school's photo is logged; a view that cannot be logged is not given. */
+  json_t *d = json_pack("{s:I, s:I}", "submission_id", (json_int_t)sid, "record_id", (json_int_t)record);
+  int rc = audit_log(db, who->role, who->id, "reference.view", "roster_record", record, d, err);
+  json_decref(d);
+  if (rc < 0) {
+    free(*bytes);
+    *bytes = NULL;
+    return -1;
+  }
+  return 0;
 }
 
 static int reason_known(const char *s) {

@@ -2,7 +2,8 @@
  *
  * After the automatic checks, the standardize job describes the attempt's subject (the faceres
  * descriptor, src/photo/face_compare.h), stores the print encrypted in the blob store (kind
- * "face_print", table collect_face_prints) and compares it with the prints of the account's earlier
+ * "face_print", table collect_face_prints; collect_store_face_print: the reference photo's job
+ * reads them too, reference.c) and compares it with the prints of the account's earlier
  * attempts (the latest 20). The result is one more entry in the attempt's checks, "same_person":
  * the value is the lowest similarity, broken below FACE_SAME_THRESHOLD (the calibration lives in
  * face_compare.h, not in the profiles); the profile's "same_person" gives only the severity. A
@@ -35,8 +36,8 @@ static void append(json_t *checks, const char *status, double value, const char 
 }
 
 /* The attempt's stored print, or a new one stored now (a retried job finds the first one). */
-static int store_print(app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id, const face_print *fp,
-                       err_t *err) {
+int collect_store_face_print(app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
+                             const face_print *fp, err_t *err) {
   int64_t have = db_int(db, err, -1, "SELECT COUNT(*) FROM collect_face_prints WHERE attempt_id = $1", DB_INT(attempt_id));
   if (have < 0) return -1;
   if (have > 0) return 0;
@@ -55,24 +56,20 @@ static int store_print(app *a, db_t *db, int64_t attempt_id, int64_t account_id,
   return 0;
 }
 
-int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
-                        const photo_analysis *an, const json_t *profile_checks, json_t *checks, err_t *err) {
+int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id, const face_print *fp,
+                        const json_t *profile_checks, json_t *checks, err_t *err) {
   const json_t *cfg = profile_checks ? json_object_get(profile_checks, "same_person") : NULL;
   const char *sev = cfg ? json_string_value(json_object_get(cfg, "severity")) : NULL;
   if (!sev || !strcmp(sev, "off")) {
     append(checks, "pass", 1.0, "本规范不检查此项", json_pack("[iiii]", 0, 0, 0, 0), json_pack("{s:i}", "compared", 0));
     return 0;
   }
-  face_print fp;
-  err_t ferr = {0};
-  if (face_print_from_analysis(an, &fp, &ferr) < 0 || !fp.found) {
+  if (!fp->found) {
     /* No print (the networks missing, no usable face): said, not silently passed. */
-    if (ferr.message[0]) log_warn("face print unavailable", "why", ferr.message, NULL);
     append(checks, "warn", 0.0, "无法核验是否为本人，审核员将人工比对", json_pack("[iiii]", 0, 0, 0, 0),
            json_pack("{s:b, s:i}", "measured", 0, "compared", 0));
     return 0;
   }
-  if (store_print(a, db, attempt_id, account_id, record_id, &fp, err) < 0) return -1;
   db_res *r = db_query(db, err,
                        "SELECT p.attempt_id, p.print_blob FROM collect_face_prints p JOIN blobs b ON b.id = p.print_blob "
                        "WHERE p.account_id = $1 AND p.attempt_id < $2 AND b.deleted_at IS NULL "
@@ -96,7 +93,7 @@ int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id
       continue;
     }
     free(bytes);
-    double sim = face_print_similarity(&fp, &earlier);
+    double sim = face_print_similarity(fp, &earlier);
     json_array_append_new(list, json_pack("{s:I, s:f}", "attempt_id", (json_int_t)other, "similarity", sim));
     if (!least || sim < lowest) lowest = sim, least = other;
   }
@@ -107,7 +104,7 @@ int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id
   json_t *detail = json_pack("{s:i, s:o, s:o}", "compared", compared, "least_similar_attempt",
                              least ? json_integer(least) : json_null(), "attempts", list);
   append(checks, status, compared ? lowest : 1.0,
-         broken ? "与您之前上传的照片不像同一个人：请本人拍摄，不要使用他人照片，也不要美颜或滤镜" : "通过", region_of(&fp),
+         broken ? "与您之前上传的照片不像同一个人：请本人拍摄，不要使用他人照片，也不要美颜或滤镜" : "通过", region_of(fp),
          detail);
   return 0;
 }

@@ -28,6 +28,11 @@ static int cmp_error(const void *a, const void *b) {
 }
 
 int roster_import(db_t *db, int64_t batch_id, roster_parsed *p, roster_import_result *res, err_t *err) {
+  return roster_import_then(db, batch_id, p, NULL, NULL, res, err);
+}
+
+int roster_import_then(db_t *db, int64_t batch_id, roster_parsed *p, roster_import_hook then, void *ctx,
+                       roster_import_result *res, err_t *err) {
   memset(res, 0, sizeof *res);
   batch b;
   if (batch_get(db, batch_id, &b, err) != 0) return -1;
@@ -93,6 +98,7 @@ int roster_import(db_t *db, int64_t batch_id, roster_parsed *p, roster_import_re
     if (bsearch(&key, have, (size_t)nex, sizeof *have, cmp_str)) res->updated++;
     else res->inserted++;
   }
+  if (rc == 0 && then && then(db, batch_id, b.school_id, ctx, err) != 0) rc = -1;
   if (rc == 0 && db_commit(db, err) != 0) rc = -1;
   if (rc != 0) {
     db_rollback(db);

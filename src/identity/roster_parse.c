@@ -10,9 +10,10 @@
 #include "identity/idcard.h"
 #include "util/xmalloc.h"
 
-enum { C_NO, C_NAME, C_ID, C_COLLEGE, C_MAJOR, C_DEGREE, C_YEAR, C_COUNT };
+enum { C_NO, C_NAME, C_ID, C_COLLEGE, C_MAJOR, C_DEGREE, C_YEAR, C_COUNT, C_PHOTO = C_COUNT };
 
-static const char *const col_names[C_COUNT][5] = {
+/* The required columns, then the optional photo column (C_PHOTO). */
+static const char *const col_names[C_COUNT + 1][5] = {
     {"学号", "student_no", "学生编号", 0, 0},
     {"姓名", "name", 0, 0, 0},
     {"身份证号", "id_number", "身份证号码", "证件号码", "证件号"},
@@ -20,6 +21,7 @@ static const char *const col_names[C_COUNT][5] = {
     {"专业", "major", "专业名称", 0, 0},
     {"学历层次", "degree", "培养层次", "层次", "学位类型"},
     {"毕业年份", "grad_year", "毕业年度", "届别", 0},
+    {"照片", "照片文件", "照片文件名", "photo_file", "photo"},
 };
 static const char *const col_label[C_COUNT] = {"学号", "姓名", "身份证号", "学院", "专业", "学历层次", "毕业年份"};
 
@@ -42,10 +44,10 @@ static char *trim(char *s) {
 }
 
 int roster_map_header(char **cells, int n, roster_cols *cols, err_t *err) {
-  for (int c = 0; c < C_COUNT; c++) cols->idx[c] = -1;
+  for (int c = 0; c <= C_PHOTO; c++) cols->idx[c] = -1;
   for (int i = 0; i < n; i++) {
     char *h = trim(cells[i]);
-    for (int c = 0; c < C_COUNT; c++)
+    for (int c = 0; c <= C_PHOTO; c++)
       for (int k = 0; k < 5 && col_names[c][k]; k++)
         if (strcasecmp(h, col_names[c][k]) == 0 && cols->idx[c] < 0) cols->idx[c] = i;
   }
@@ -122,6 +124,11 @@ void roster_add_cells(roster_parsed *p, const roster_cols *cols, char **cells, i
   while (end && (*end == ' ' || strcmp(end, "届") == 0 || strcmp(end, ".0") == 0)) end += strlen(end);
   if (!end || *end || y < 2000 || y > 2100) return add_error(p, line, "毕业年份“%s”无效", strlen(v[C_YEAR]) < 40 ? v[C_YEAR] : "");
   r.grad_year = (int)y;
+  /* The optional photo file name: checked here for form only (the ZIP reader matches it). */
+  int pi = cols->idx[C_PHOTO];
+  const char *pf = pi >= 0 && pi < n ? trim(cells[pi]) : "";
+  if (*pf && (utf8_chars(pf) < 0 || copy_field(r.photo_file, sizeof r.photo_file, pf)))
+    return add_error(p, line, "“照片”列的文件名无效或过长%s", NULL);
   if (p->n_rows >= ROSTER_MAX_ROWS) return add_error(p, line, "超过单次导入上限（200000 行）%s", NULL);
   if (p->n_rows == p->cap_rows) {
     int cap = p->cap_rows ? p->cap_rows * 2 : 256;

@@ -3,7 +3,9 @@
  *
  * The first row is a header; columns are found by name (学号, 姓名, 身份证号, 学院, 专业,
  * 学历层次/培养层次, 毕业年份, or the English student_no, name, id_number, college, major, degree,
- * grad_year), in any order. Every bad row becomes an error with its line (the physical line in a
+ * grad_year), in any order. One more column is optional: 照片 / 照片文件 / 照片文件名 / photo_file, the
+ * name of the student's reference photo in the ZIP uploaded with the roster (identity/reference_zip.h;
+ * without it, photos are matched by student number). Every bad row becomes an error with its line (the physical line in a
  * CSV, the row number in a sheet) and a Chinese reason; good rows are kept. */
 #ifndef TUCAI_IDENTITY_ROSTER_PARSE_H
 #define TUCAI_IDENTITY_ROSTER_PARSE_H
@@ -25,6 +27,7 @@ typedef struct roster_row {
   char major[128];
   char degree[16];
   int grad_year;
+  char photo_file[96]; /* the optional photo column, "" when absent or empty */
 } roster_row;
 
 typedef struct roster_error {
@@ -49,7 +52,7 @@ void roster_parsed_free(roster_parsed *p);
 
 /* Used by both parsers: the header row (cells) maps columns; each data row is validated. */
 typedef struct roster_cols {
-  int idx[7]; /* column index of each field, -1 when absent */
+  int idx[8]; /* column index of each field (the 7 required, then the optional photo file), -1 when absent */
 } roster_cols;
 int roster_map_header(char **cells, int n, roster_cols *cols, err_t *err);
 void roster_add_cells(roster_parsed *p, const roster_cols *cols, char **cells, int n, int line);

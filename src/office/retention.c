@@ -64,6 +64,20 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
                        "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
                        "AND b.deleted_at IS NULL ORDER BY p.attempt_id",
                        cut);
+  /* The school's reference photo and its print (issue 16) go with the student's own photos. */
+  if (!rc)
+    rc = delete_listed(bs, db, &prints, err,
+                       "SELECT b.id FROM reference_photos p JOIN collect_records c ON c.record_id = p.record_id "
+                       "JOIN blobs b ON b.id = p.photo_blob OR b.id = p.print_blob "
+                       "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
+                       "AND b.deleted_at IS NULL ORDER BY b.id",
+                       cut);
+  if (!rc && db_exec(db, err,
+                     "UPDATE reference_photos SET state = 'deleted', updated_at = $2 WHERE state <> 'deleted' AND record_id IN "
+                     "(SELECT record_id FROM collect_records WHERE state IN " FINAL_STATES
+                     " AND approved_at > 0 AND approved_at <= $1)",
+                     DB_INT(cut), DB_INT(now)) < 0)
+    rc = -1;
   if (!rc)
     rc = delete_listed(bs, db, &c->attempts, err,
                        "SELECT a.standardized_blob FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
@@ -199,6 +213,9 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
                     "SELECT original_blob FROM collect_attempts WHERE record_id = $1 UNION "
                     "SELECT standardized_blob FROM collect_attempts WHERE record_id = $1 UNION "
                     "SELECT print_blob FROM collect_face_prints WHERE record_id = $1 UNION "
+                    /* The school's reference photo of the student and its print (issue 16). */
+                    "SELECT photo_blob FROM reference_photos WHERE record_id = $1 UNION "
+                    "SELECT print_blob FROM reference_photos WHERE record_id = $1 UNION "
                     /* The student's support attachments (photos of documents, screenshots) go too. */
                     "SELECT m.attachment_blob FROM support_messages m JOIN deletion_requests d "
                     "ON d.account_id = m.account_id WHERE d.record_id = $1 AND d.done_at IS NULL) ORDER BY b.id",
@@ -212,6 +229,9 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
                    DB_INT(record_id)) < 0
                ? -1
                : 0;
+  if (!rc && db_exec(db, err, "UPDATE reference_photos SET state = 'deleted', updated_at = $1 WHERE record_id = $2",
+                     DB_INT(now), DB_INT(record_id)) < 0)
+    rc = -1;
   if (!rc && db_exec(db, err,
                      "UPDATE support_messages SET attachment_blob = 0, attachment_type = '' WHERE attachment_blob > 0 "
                      "AND account_id IN (SELECT account_id FROM deletion_requests WHERE id = $1)",

@@ -93,8 +93,9 @@ int photo_standardize(photo_engine *e, const void *bytes, size_t len, const phot
                       photo_result *out, err_t *err);
 void photo_result_free(photo_result *r);
 
-/* The engine's first stages alone, for the checks where no standardized photo is wanted (the
- * check tests, bench/checks): decode (long side at most max_side), detect, landmarks, into *a
+/* The engine's first stages alone, where no standardized photo is wanted (the check tests,
+ * bench/checks, reference photos): decode (long side at most max_side; 0: the size standardize
+ * works at), detect, landmarks, into *a
  * (free with photo_analysis_free). Never a refusal: no face gives subject -1, several faces keep
  * the largest as subject. -1 with err only when the file cannot be decoded or a model fails. */
 int photo_analyze(photo_engine *e, const void *bytes, size_t len, int max_side, photo_analysis *a, err_t *err);

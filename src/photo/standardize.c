@@ -387,7 +387,7 @@ int photo_analyze(photo_engine *e, const void *bytes, size_t len, int max_side, 
   memset(a, 0, sizeof *a);
   a->subject = -1;
   photo_decoded d;
-  if (photo_decode(bytes, len, &e->limits, max_side, &d, err)) return -1;
+  if (photo_decode(bytes, len, &e->limits, max_side > 0 ? max_side : PHOTO_WORK_SIDE, &d, err)) return -1;
   a->work = d.work;
   a->work_scale = d.scale;
   a->orig_w = d.orig_w;

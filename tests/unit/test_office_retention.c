@@ -1,7 +1,8 @@
 /* Retention purge on SQLite and PostgreSQL: with timestamps set back, exactly the files the policy
  * names are destroyed (originals and unapproved attempts N days after approval; the approved photo
  * N days after the last package that carried it; open deletion requests of unfinished
- * collections) and every other file still decrypts; a second run finds nothing to do. */
+ * collections; the school's reference photo and its print with the student's photos) and every
+ * other file still decrypts; a second run finds nothing to do. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,6 +64,16 @@ static void record(world *w, int64_t rec, const char *state, int64_t approved_at
                            "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, approved_submission, "
                            "approved_at, updated_at) VALUES ($1, 1, 1, $1, $2, $3, $4, 0)",
                            DB_INT(rec), DB_TEXT(state), DB_INT(sub), DB_INT(approved_at)),
+                   1);
+}
+
+/* The school's reference photo of record `rec` and its face print (issue 16). */
+static void reference(world *w, int64_t rec, int64_t photo, int64_t print) {
+  err_t err = {0};
+  assert_int_equal(db_exec(w->db, &err,
+                           "INSERT INTO reference_photos (record_id, batch_id, school_id, photo_blob, print_blob, state, "
+                           "created_at, updated_at) VALUES ($1, 1, 1, $2, $3, 'ready', 0, 0)",
+                           DB_INT(rec), DB_INT(photo), DB_INT(print)),
                    1);
 }
 
@@ -142,11 +153,18 @@ static void run(enum testdb_kind kind) {
       "created_at) VALUES (7, 1, 1, 7, '', $1, 'image/jpeg', 0), (2, 1, 1, 2, '', $2, 'image/jpeg', 0) RETURNING id",
       (const db_val[]){DB_INT(att7), DB_INT(att2), {0}});
 
+  /* Reference photos: R1's and R7's go (with the originals, with the deletion), R2's stays. */
+  int64_t r1 = put(&w, "reference"), p1 = put(&w, "face_print"), r2 = put(&w, "reference"), p2 = put(&w, "face_print");
+  int64_t r7 = put(&w, "reference"), p7 = put(&w, "face_print");
+  reference(&w, 1, r1, p1);
+  reference(&w, 2, r2, p2);
+  reference(&w, 7, r7, p7);
+
   retention_counts c;
   assert_int_equal(retention_purge(w.bs, w.db, w.now, 30, 30, &c, &err), 0);
   assert_int_equal(c.originals, 4);    /* o1a o1b o3 o4 */
-  int64_t gone[] = {o1a, o1b, s1a, o3, s3, o4, o7, s7, att7};
-  int64_t kept[] = {s1b, o2, s2, s4, o5, s5, o6, s6, att, att2};
+  int64_t gone[] = {o1a, o1b, s1a, o3, s3, o4, o7, s7, att7, r1, p1, r7, p7};
+  int64_t kept[] = {s1b, o2, s2, s4, o5, s5, o6, s6, att, att2, r2, p2};
   for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) assert_false(alive(&w, gone[i]));
   for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) assert_true(alive(&w, kept[i]));
   assert_int_equal(c.attempts, 1);     /* s1a */
@@ -166,6 +184,7 @@ static void run(enum testdb_kind kind) {
                        (const db_val[]){{0}}),
                    c.originals + c.attempts + c.standardized + c.withdrawn);
   assert_int_equal(one(&w, "SELECT COUNT(*) FROM audit_log WHERE action = 'retention.purge'", (const db_val[]){{0}}), 1);
+  assert_int_equal(one(&w, "SELECT COUNT(*) FROM reference_photos WHERE state = 'deleted'", (const db_val[]){{0}}), 2);
 
   /* Again: nothing left to do, nothing else touched. */
   assert_int_equal(retention_purge(w.bs, w.db, w.now, 30, 30, &c, &err), 0);
@@ -177,6 +196,8 @@ static void run(enum testdb_kind kind) {
   assert_int_equal(c.originals, 1);
   assert_int_equal(c.standardized, 1);
   assert_false(alive(&w, o2));
+  assert_false(alive(&w, r2));
+  assert_false(alive(&w, p2));
   assert_false(alive(&w, s4));
   assert_true(alive(&w, s2));
   assert_true(alive(&w, s1b));

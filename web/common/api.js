@@ -32,7 +32,9 @@
     return res.json().then(function (body) {
       if (!res.ok) {
         var err = (body && body.error) || {};
-        throw ApiError(res.status, err.code, err.message);
+        var e = ApiError(res.status, err.code, err.message);
+        e.body = body; // lists that come with an error (e.g. photo_errors of a refused import)
+        throw e;
       }
       return body;
     });

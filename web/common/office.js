@@ -116,25 +116,38 @@
   function roster(main) {
     withBatch(main, function (b, slot) {
       var file = h('input', { type: 'file', id: 'roster-file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+      var photos = h('input', { type: 'file', id: 'roster-photos', accept: '.zip,application/zip' });
       var send = h('button', { type: 'submit', id: 'roster-upload', text: '导入名单' });
       var result = h('div', { id: 'roster-result', 'aria-live': 'polite' });
       var list = h('div', { id: 'roster-list' });
       var form = h('form', { class: 'card' }, h('h2', { text: '导入名单' }),
         h('p', { class: 'hint', text: 'CSV（UTF-8 或 GBK，Excel 另存即可）或 XLSX。表头：学号,姓名,身份证号,学院,专业,学历层次,毕业年份。再次导入会更新已有学生，不会重复。' }),
-        h('label', { for: 'roster-file', text: '名单文件' }), file, h('div', { class: 'actions' }, send), result);
+        h('label', { for: 'roster-file', text: '名单文件' }), file,
+        h('label', { for: 'roster-photos', text: '录取照片（可选）' }), photos,
+        h('p', { class: 'hint', text: '录取或身份证照片的 ZIP 压缩包：每张 JPEG 以学号命名（如 2024100001.jpg），或在名单中加一列“照片文件”写明文件名。照片加密保存，用于与学生上传的照片比对。压缩包中有任何问题时，名单和照片都不导入。压缩包较大时可分几次上传，每次附上名单即可（已导入的学生只会更新）。' }),
+        h('div', { class: 'actions' }, send), result);
       form.addEventListener('submit', function (ev) {
         ev.preventDefault();
         if (!file.files[0]) { T.clear(result).appendChild(h('p', { class: 'msg error', text: '请选择名单文件' })); return; }
         var fd = new FormData();
         fd.append('file', file.files[0], file.files[0].name);
+        if (photos.files[0]) fd.append('photos', photos.files[0], photos.files[0].name);
         send.disabled = true;
         T.api('POST', '/api/batches/' + b.id + '/roster', fd).then(function (r) {
           T.clear(result).appendChild(h('p', { class: 'msg ' + (r.rejected ? 'info' : 'ok'), id: 'roster-summary',
-            text: '新增 ' + r.inserted + ' 人，更新 ' + r.updated + ' 人，有误 ' + r.rejected + ' 行' }));
+            text: '新增 ' + r.inserted + ' 人，更新 ' + r.updated + ' 人，有误 ' + r.rejected + ' 行' +
+              (r.reference_photos ? '；录取照片 ' + r.reference_photos.stored + ' 张（替换 ' + r.reference_photos.replaced + ' 张）' : '') }));
           if (r.errors && r.errors.length) result.appendChild(h('div', { id: 'roster-errors' }, h('h3', { text: '有误的行（未导入，请改正后重新导入）' }),
             Staff.table([{ label: '行号', get: function (x) { return String(x.line); } }, { label: '问题', get: function (x) { return x.reason; } }], r.errors)));
           loadList();
-        }, function (e) { T.clear(result).appendChild(Staff.errorBox(e)); }).then(function () { send.disabled = false; });
+        }, function (e) {
+          T.clear(result).appendChild(Staff.errorBox(e));
+          var pe = e.body && e.body.photo_errors;
+          if (pe && pe.length) result.appendChild(h('div', { id: 'photo-errors' }, h('h3', { text: '照片压缩包中的问题' }),
+            Staff.table([{ label: '文件', get: function (x) { return x.file; } },
+              { label: '名单行号', get: function (x) { return x.line ? String(x.line) : '—'; } },
+              { label: '问题', get: function (x) { return x.reason; } }], pe)));
+        }).then(function () { send.disabled = false; });
       });
       function loadList() {
         T.api('GET', '/api/batches/' + b.id + '/roster?limit=200').then(function (r) {
@@ -149,6 +162,28 @@
       slot.appendChild(form);
       slot.appendChild(h('div', { class: 'card' }, list));
       loadList();
+    });
+  }
+
+  // ---- 与录取照片比对: approved photos that match the school's reference weakly -------------------
+
+  function reference(main) {
+    withBatch(main, function (b, slot) {
+      var box = h('div', { id: 'reference-weak', 'aria-live': 'polite' });
+      slot.appendChild(h('section', { class: 'card' }, h('h2', { text: '与录取照片比对' }),
+        h('p', { class: 'hint', text: '已通过审核、但与学校提供的录取照片相似度偏低的学生。学信网报送时也会比对，请在报送前核实（必要时请学生重拍）。' }), box));
+      T.api('GET', '/api/office/batches/' + b.id + '/reference-weak').then(function (r) {
+        T.clear(box).appendChild(h('p', { class: 'hint', id: 'reference-summary', text: '已处理的录取照片 ' + r.references_ready + ' 张；需要核实 ' + r.students.length + ' 人（相似度低于 ' + r.weak_below.toFixed(2) + '，同一人至少 ' + r.threshold + '）' }));
+        box.appendChild(Staff.table([
+          { label: '学号', get: function (x) { return x.student_no; } }, { label: '姓名', get: function (x) { return x.name_masked; } },
+          { label: '学院', get: function (x) { return x.college; } }, { label: '专业', get: function (x) { return x.major; } },
+          { label: '相似度', get: function (x) { return h('span', { class: 'badge ' + (x.below_threshold ? 'bad' : 'warn'), text: x.similarity.toFixed(2) + (x.below_threshold ? ' 不一致' : ' 偏低') }); } }
+        ], r.students, '没有需要核实的学生'));
+        if (r.no_face && r.no_face.length) box.appendChild(h('div', { id: 'reference-no-face' },
+          h('h3', { text: '无法比对的录取照片（照片中没有可识别的人脸，请重新提供）' }),
+          Staff.table([{ label: '学号', get: function (x) { return x.student_no; } }, { label: '姓名', get: function (x) { return x.name_masked; } },
+            { label: '学院', get: function (x) { return x.college; } }, { label: '文件', get: function (x) { return x.file; } }], r.no_face)));
+      }, function (e) { T.clear(box).appendChild(Staff.errorBox(e)); });
     });
   }
 
@@ -467,6 +502,6 @@
     load();
   }
 
-  window.Office = { progress: progress, roster: roster, settings: settings, exports: exportsSection, shipping: shipping, prints: prints, deletions: deletions,
+  window.Office = { progress: progress, roster: roster, reference: reference, settings: settings, exports: exportsSection, shipping: shipping, prints: prints, deletions: deletions,
     payments: payments, support: support, withBatch: withBatch, loadBatches: loadBatches };
 })();

@@ -146,6 +146,20 @@
           other ? h('figure', null, h('img', { src: other.images.standardized || other.images.original, alt: '之前的照片 #' + other.id }),
             h('figcaption', { text: '之前的照片 #' + other.id + ' · ' + T.dateTime(other.created_at) })) : null)));
     }
+    // 与录取照片比对: the school's admission photo beside this one, with the score; loud when weak.
+    var ref = it.reference;
+    if (ref && ref.image) {
+      var scored = typeof ref.similarity === 'number';
+      var weak = scored && !ref.same_person;
+      var says = !scored ? (ref.state === 'ready' ? '这张照片未能与录取照片比对，请人工比对。' : ref.state === 'no_face' ? '录取照片中没有可比对的人脸，请人工比对。' : '录取照片尚未处理完，请人工比对。')
+        : '相似度 ' + ref.similarity.toFixed(2) + '（同一人至少 ' + ref.threshold + '）' + (weak ? '：可能不是同一个人，或修图过重。' : '：一致。');
+      els.center.appendChild(h('div', { class: 'card reference' + (weak ? ' alert same-person' : ''), id: 'reference', role: weak ? 'alert' : null },
+        h('h3', { text: (weak ? '⚠ ' : '') + '与录取照片比对' }),
+        h('p', { id: 'reference-score', text: says }),
+        h('div', { class: 'photos' },
+          h('figure', null, h('img', { src: a.images.standardized || a.images.original, alt: '本次照片' }), h('figcaption', { text: '本次照片' })),
+          h('figure', null, h('img', { src: ref.image, alt: '学校提供的录取照片' }), h('figcaption', { text: '录取照片（学校提供，查看已记录）' })))));
+    }
     els.center.appendChild(h('p', { class: 'hint', id: 'item-due', text: '提交 ' + T.dateTime(it.submitted_at) + ' · 截止 ' + T.dateTime(it.due_at) +
       (it.warnings_confirmed ? ' · 学生已确认提示项' : '') }));
     els.center.appendChild(tools);

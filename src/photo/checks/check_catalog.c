@@ -42,6 +42,8 @@ const photo_check_def photo_check_catalog[] = {
     {"compression", "image", "图像质量", "照片压缩太重：请用原图，不要用截图或聊天软件转发的图", "image", 1},
     {"expression", "mouth", "表情自然", "不要笑，保持自然平和的表情，闭上嘴", "face", 1},
     {"same_person", "identity", "同一人核验", "必须是本人照片：请本人拍摄，不要用他人照片，不要美颜或滤镜", "face", 0},
+    {"reference_match", "identity", "与录取照片比对",
+     "要与学校的录取照片是同一个人：请本人拍摄，不要大幅修图，不要美颜、磨皮、大眼或滤镜，用相机原图", "face", 0},
     {0},
 };
 

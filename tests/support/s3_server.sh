@@ -3,8 +3,9 @@
 # Ceph (radosgw) on a single-node cluster (one monitor, one OSD on `memstore`, so nothing touches
 # a disk but the monitor's small database). No mock: the gateway checks every SigV4 signature.
 #
-#   s3_server.sh start DIR   starts it; prints `export TUCAI_TEST_S3_*=...` lines (endpoint,
-#                            bucket, access/secret key files) and writes them to DIR/env too
+#   s3_server.sh start DIR   starts it; writes DIR/endpoint, DIR/bucket, DIR/access_key,
+#                            DIR/secret_key (what the tests read, given TUCAI_S3_DIR=DIR), and
+#                            prints the same as `export TUCAI_TEST_S3_*=...` lines (DIR/env)
 #   s3_server.sh stop DIR    stops every daemon it started (by their pid files) and removes DIR
 #
 # Ports are picked free at start, so several runs can share a machine. Start is bounded
@@ -146,6 +147,8 @@ waitfor "the gateway" mkbucket
 trap - ERR
 t1=$(date +%s.%N)
 echo "s3_server: radosgw ready at $ENDPOINT in $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s" >&2
+printf '%s' "$ENDPOINT" >"$DIR/endpoint"
+printf '%s' "$BUCKET" >"$DIR/bucket"
 cat >"$DIR/env" <<EOF
 export TUCAI_TEST_S3_ENDPOINT=$ENDPOINT
 export TUCAI_TEST_S3_BUCKET=$BUCKET

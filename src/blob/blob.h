@@ -45,7 +45,8 @@ void blob_store_close(blob_store *bs);
 /* Kinds name what an object is, for operators and purges: "original", "standardized",
  * "attachment". Returns 0 and the new id in *id. */
 int blob_put(blob_store *bs, db_t *db, const void *bytes, size_t len, const char *kind, int64_t *id, err_t *err);
-/* Same from a file, streamed (never held whole in memory): uploads arrive as temp files. */
+/* Same from a file: uploads arrive as temp files. "dir" streams it (never held whole in memory);
+ * "db" and "s3" hold one object's ciphertext in memory (max_upload bounds it). */
 int blob_put_file(blob_store *bs, db_t *db, const char *path, const char *kind, int64_t *id, err_t *err);
 /* Decrypts one object into a malloc'd buffer. 404 "blob_not_found" when absent or deleted;
  * 500 "blob_corrupt" when the ciphertext fails authentication or is truncated. */

@@ -55,7 +55,8 @@ done
 t0=$(date +%s.%N)
 LIMIT=${S3_START_TIMEOUT:-120}
 deadline=$(( $(date +%s) + LIMIT ))
-rm -rf "$DIR"
+stop # daemons of an earlier run that was killed before its stop
+
 mkdir -p "$DIR"/{run,log,mon/ceph-a,osd/ceph-0}
 DIR=$(cd "$DIR" && pwd)
 MON_PORT=$(free_port)

@@ -167,7 +167,10 @@ static int request(s3_client *c, const char *method, const char *op, const char 
   int rc = -1;
   for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt) pause_ms(PAUSE_MS[attempt - 1]);
-    body b = {.max = out ? out->max : 64 * 1024};
+    /* Room for an error document even when the object asked for is tiny; the object's own
+     * limit is checked once the answer is a success. */
+    size_t want = out ? out->max : 0;
+    body b = {.max = want > 65536 ? want : 65536};
     CURL *e = curl_easy_init();
     if (!e) {
       rc = err_set(err, 0, "oom", "out of memory");
@@ -198,7 +201,7 @@ static int request(s3_client *c, const char *method, const char *op, const char 
     curl_easy_cleanup(e);
     char code[64];
     s3_code(&b, code, sizeof code);
-    if (b.too_large) {
+    if (b.too_large || (out && st >= 200 && st < 300 && b.len > want)) {
       free(b.p);
       rc = err_set(err, 0, "s3_too_large", "S3 %s: the object is larger than expected (%s)", op, c->where);
       break;

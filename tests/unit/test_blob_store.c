@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include "blob/blob.h"
 #include "testdb.h"
@@ -382,12 +384,61 @@ static void s3_virtual_hosted(void **s) {
   curl_global_cleanup();
 }
 
+/* A gateway that stops answering for a while (SIGSTOP: connections are accepted by the kernel,
+ * nothing answers): the first try runs into the 1 s timeout, a later one succeeds once the
+ * gateway runs again; the caller sees only a slower success. */
+static void *resume_later(void *arg) {
+  usleep(1500 * 1000);
+  kill(*(pid_t *)arg, SIGCONT);
+  return NULL;
+}
+
+static void s3_timeout_retried(void **s) {
+  (void)s;
+  s3_opts o;
+  tests3_opts(&o);
+  o.timeout_s = 1;
+  char pidfile[1100], buf[32] = "";
+  snprintf(pidfile, sizeof pidfile, "%s/run/client.rgw.a.pid", getenv("TUCAI_S3_DIR"));
+  FILE *f = fopen(pidfile, "r");
+  assert_non_null(f);
+  assert_non_null(fgets(buf, sizeof buf, f));
+  fclose(f);
+  pid_t gw = (pid_t)atoi(buf);
+  assert_true(gw > 1);
+  err_t err = {0};
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  s3_client *c = s3_open(&o, &err);
+  assert_non_null(c);
+  struct timespec t0, t1;
+  pthread_t th;
+  assert_int_equal(kill(gw, SIGSTOP), 0);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  assert_int_equal(pthread_create(&th, NULL, resume_later, &gw), 0);
+  int rc = s3_put(c, "retry/probe", (const uint8_t *)"patience", 8, &err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  pthread_join(th, NULL);
+  OK(rc, &err);
+  long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  assert_true(ms >= 1000); /* at least one try ran into its timeout */
+  uint8_t *b = NULL;
+  size_t n = 0;
+  OK(s3_get(c, "retry/probe", 100, &b, &n, &err), &err);
+  assert_int_equal(n, 8);
+  assert_memory_equal(b, "patience", 8);
+  free(b);
+  OK(s3_delete(c, "retry/probe", &err), &err);
+  s3_close(c);
+  curl_global_cleanup();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(dir_backend_sqlite), cmocka_unit_test(db_backend_sqlite),
                                      cmocka_unit_test(dir_backend_postgres), cmocka_unit_test(db_backend_postgres),
                                      cmocka_unit_test(s3_backend_sqlite), cmocka_unit_test(s3_backend_postgres),
                                      cmocka_unit_test(unknown_backend_refused), cmocka_unit_test(s3_wrong_secret),
                                      cmocka_unit_test(s3_missing_bucket_and_unreachable),
-                                     cmocka_unit_test(s3_switch_away_keeps_reading), cmocka_unit_test(s3_virtual_hosted)};
+                                     cmocka_unit_test(s3_switch_away_keeps_reading), cmocka_unit_test(s3_virtual_hosted),
+                                     cmocka_unit_test(s3_timeout_retried)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

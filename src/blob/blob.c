@@ -39,8 +39,8 @@ blob_store *blob_store_open(const char *backend, const char *data_dir, err_t *er
 
 blob_store *blob_store_open_s3(const char *backend, const char *data_dir, const s3_opts *s3, err_t *err) {
   if (!backend || !*backend) backend = "dir";
-  enum backend b = !strcmp(backend, "dir") ? B_DIR : !strcmp(backend, "db") ? B_DB : !strcmp(backend, "s3") ? B_S3 : -1;
-  if ((int)b < 0) {
+  int b = !strcmp(backend, "dir") ? B_DIR : !strcmp(backend, "db") ? B_DB : !strcmp(backend, "s3") ? B_S3 : -1;
+  if (b < 0) {
     err_set(err, 400, "blob_backend", "unknown blob backend '%s' (dir, db or s3)", backend);
     return NULL;
   }
@@ -53,7 +53,7 @@ blob_store *blob_store_open_s3(const char *backend, const char *data_dir, const 
     return NULL;
   }
   blob_store *bs = calloc(1, sizeof *bs);
-  bs->put_to = b;
+  bs->put_to = (enum backend)b;
   snprintf(bs->dir, sizeof bs->dir, "%s/blobs", data_dir);
   /* The client exists whenever S3 is configured, whatever the backend of new objects: objects
    * put there before a switch back to dir or db stay readable. */

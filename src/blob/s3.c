@@ -226,7 +226,7 @@ static int request(s3_client *c, const char *method, const char *op, const char 
                    c->where);
       continue;
     }
-    if (st == 404 && key)
+    if (st == 404 && key && strcmp(code, "NoSuchBucket"))
       rc = err_set(err, 404, "s3_not_found", "S3 %s: no such object (HTTP 404 %s, %s)", op, code, c->where);
     else if (st == 404) rc = err_set(err, 0, "s3_no_bucket", "S3 %s: the bucket does not exist (HTTP 404 %s, %s)", op, code, c->where);
     else if (st == 403)

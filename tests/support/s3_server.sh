@@ -27,8 +27,9 @@ stop() {
     pid=$(cat "$pf" 2>/dev/null || true)
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   done
-  # Give them a moment to go, then insist: a test run must not leave daemons behind.
-  for _ in $(seq 1 50); do
+  # Give them a moment to go, then insist: a test run must not leave daemons behind (the OSD
+  # keeps everything in memory, so there is nothing a hard stop could lose).
+  for _ in $(seq 1 20); do
     alive=0
     for pf in "$DIR"/run/*.pid; do
       [ -f "$pf" ] || continue

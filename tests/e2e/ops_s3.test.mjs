@@ -4,14 +4,15 @@
 // serves both photos while the bucket holds only ciphertext (no JPEG anywhere, nothing under
 // <data>/blobs); `tucai doctor` probes the bucket; a wrong secret is a clear error, not a crash;
 // backup copies the objects into the archive and restore puts them into another bucket, from
-// which a restored server serves the same photos and `tucai verify` decrypts every object.
+// which a restored server serves the same photos and `tucai verify` decrypts every object. Two
+// nodes on one PostgreSQL and the bucket, with no shared disk, serve each other's photos.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { Client, startServer, tempDir, tucai, waitFor } from './support/server.mjs';
+import { Client, pgDatabase, startServer, tempDir, tucai, waitFor } from './support/server.mjs';
 import { photo, startFlowWorld } from './support/flow_world.mjs';
 
 const S3 = process.env.TUCAI_S3_DIR;
@@ -146,5 +147,35 @@ describe('photos on S3 (Ceph radosgw)', () => {
     const a = (await c.get(`/api/photos/attempts/${attempt.id}`)).body.attempt;
     assert.ok((await c.get(a.images.original)).raw.equals(images.orig), 'the original, byte for byte, from the new bucket');
     assert.ok((await c.get(a.images.standardized)).raw.equals(images.std), 'the standardized photo, byte for byte');
+  });
+
+  test('two nodes on one PostgreSQL and the bucket, no shared disk: a photo taken on one is served by the other', { timeout: 240000 }, async () => {
+    const db = pgDatabase();
+    const pg = await startFlowWorld({ students: 1, db, args: ['--blob-store', 's3', ...s3Args] });
+    let other;
+    try {
+      const c = await pg.signIn(1);
+      await pg.link(c, 1);
+      await pg.pay(c);
+      const r = await pg.upload(c, photo('dev/deepface_img2.jpg'));
+      assert.equal(r.status, 202, r.text);
+      const a = await pg.preview(c, r.body.attempt.id, 120000);
+      const std = await c.get(a.images.standardized);
+      assert.equal(std.status, 200);
+      // The second node: its own data directory (only the master key copied), no workers.
+      const data2 = path.join(tmp, 'node2');
+      fs.mkdirSync(data2, { mode: 0o700 });
+      fs.copyFileSync(path.join(pg.dir, 'master.key'), path.join(data2, 'master.key'));
+      other = await startServer({ data: data2, db, args: [...pg.args, '--workers', '0'] });
+      const c2 = Object.assign(new Client(other.url), { cookies: new Map(c.cookies) });
+      const a2 = (await c2.get(`/api/photos/attempts/${a.id}`)).body.attempt;
+      assert.ok((await c2.get(a2.images.original)).raw.equals(photo('dev/deepface_img2.jpg')), 'the original, from the bucket');
+      assert.ok((await c2.get(a2.images.standardized)).raw.equals(std.raw), 'the standardized photo, from the bucket');
+      const files = fs.readdirSync(data2, { recursive: true }).filter((f) => f.startsWith('blobs/') && fs.statSync(path.join(data2, f)).isFile());
+      assert.deepEqual(files, [], 'nothing on the second node\'s disk');
+    } finally {
+      if (other) await other.stop();
+      await pg.close();
+    }
   });
 });

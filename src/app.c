@@ -61,7 +61,7 @@ int app_open(app *a, config *cfg, err_t *err) {
   if (!*db) snprintf(url, sizeof url, "sqlite:%s/tucai.db", a->data_dir), db = url;
   a->store = store_open(db, (int)config_int(cfg, "db_pool"), err);
   if (!a->store) return -1;
-  a->blobs = blob_store_open(config_str(cfg, "blob_store"), a->data_dir, err);
+  a->blobs = blob_store_open_config(cfg, a->data_dir, err);
   a->calendar = a->blobs ? workcal_load(config_str(cfg, "calendar"), err) : NULL;
   if (!a->calendar) return -1;
   a->qr = qr_pool_new((int)config_int(cfg, "qr_decodes"), (int)config_int(cfg, "qr_wait_ms"),

@@ -143,7 +143,67 @@ static void parent_of(const char *path, char *out, size_t n) {
   else *s = 0;
 }
 
-int backup_create(store_t *st, const char *db_url, const char *data_dir, const char *master_key_path,
+/* The live S3 objects, in pages of ids, each fetched and appended as s3/<xx>/<ref>. */
+static int add_s3_objects(writer *w, store_t *st, s3_client *s3) {
+  db_t *db = store_get(st, w->err);
+  if (!db) return -1;
+  int64_t last = 0;
+  int rc = 0;
+  while (rc == 0) {
+    db_res *r = db_query(db, w->err,
+                         "SELECT id, ref, size FROM blobs WHERE backend = 's3' AND wrapped_key IS NOT NULL AND id > $1 "
+                         "ORDER BY id LIMIT 200",
+                         DB_INT(last));
+    if (!r) {
+      rc = -1;
+      break;
+    }
+    int rows = db_res_rows(r);
+    if (rows && !s3)
+      rc = err_set(w->err, 400, "backup_s3", "the store has photo objects on S3 but no s3_endpoint is configured");
+    for (int i = 0; i < rows && rc == 0; i++) {
+      last = db_res_int(r, i, 0);
+      char key[64], name[80];
+      snprintf(key, sizeof key, "%.2s/%.40s", db_res_text(r, i, 1), db_res_text(r, i, 1));
+      snprintf(name, sizeof name, "s3/%s", key);
+      /* Plaintext size + one tag per 64 KiB chunk and the header: a generous bound. */
+      size_t max = (size_t)db_res_int(r, i, 2) + (size_t)db_res_int(r, i, 2) / 1024 + 4096;
+      uint8_t *bytes = NULL, sha[32];
+      size_t len = 0;
+      err_t e = {0};
+      if (s3_get(s3, key, max, &bytes, &len, &e) < 0) {
+        /* Gone because a purge deleted it after the database copy: nothing to keep. Gone while
+         * its row is live: a lost photo, and a backup that says it is whole must not skip it. */
+        int64_t live = !strcmp(e.code, "s3_not_found")
+                           ? db_int(db, w->err, -1, "SELECT COUNT(*) FROM blobs WHERE id = $1 AND wrapped_key IS NOT NULL",
+                                    DB_INT(last))
+                           : -1;
+        if (live == 0) fprintf(w->say, "backup: S3 object of photo %lld was deleted meanwhile\n", (long long)last);
+        else if (!strcmp(e.code, "s3_not_found"))
+          rc = err_set(w->err, 500, "backup_s3_missing", "photo object %lld is missing from the bucket (%s)", (long long)last,
+                       s3_where(s3));
+        else *w->err = e, rc = -1;
+        continue;
+      }
+      crypto_hash_sha256(sha, bytes, len);
+      rc = archive_put_bytes(w->out, name, bytes, len, w->err);
+      free(bytes);
+      if (rc < 0) break;
+      char h[65];
+      hex(sha, h);
+      json_array_append_new(w->files, json_pack("{s:s, s:I, s:s}", "path", name, "size", (json_int_t)len, "sha256", h));
+      w->n->files++;
+      w->n->blobs++;
+      w->n->bytes += (int64_t)len;
+    }
+    db_res_free(r);
+    if (rows < 200) break;
+  }
+  store_put(st, db);
+  return rc;
+}
+
+int backup_create(store_t *st, const char *db_url, const char *data_dir, const char *master_key_path, s3_client *s3,
                   const char *out_path, FILE *say, backup_counts *n, err_t *err) {
   memset(n, 0, sizeof *n);
   char part[PATH_MAX], snap[PATH_MAX];
@@ -173,6 +233,7 @@ int backup_create(store_t *st, const char *db_url, const char *data_dir, const c
   char blobs[PATH_MAX];
   snprintf(blobs, sizeof blobs, "%s/blobs", data_dir);
   if (rc == 0) rc = add_tree(&w, blobs, "", "blobs", 1);
+  if (rc == 0) rc = add_s3_objects(&w, st, s3);
   if (rc == 0) rc = add_tree(&w, data_dir, "", "files", 0);
   if (rc == 0) {
     json_t *m = json_pack("{s:s, s:I, s:i, s:s, s:b, s:o}", "format", FORMAT, "created_at", (json_int_t)clock_now_ms(),
@@ -236,6 +297,7 @@ static int target_of(const char *name, const char *tmp, char *out, size_t n) {
   if (!strcmp(name, "db/tucai.db")) snprintf(out, n, "%s/tucai.db", tmp);
   else if (!strcmp(name, "db/tucai.pgdump")) snprintf(out, n, "%s/tmp/restore.pgdump", tmp);
   else if (!strncmp(name, "blobs/", 6) && strncmp(name, "blobs/tmp/", 10)) snprintf(out, n, "%s/%s", tmp, name);
+  else if (!strncmp(name, "s3/", 3)) snprintf(out, n, "%s/tmp/restore-%s", tmp, name); /* uploaded, then removed */
   else if (!strncmp(name, "files/", 6) && strncmp(name, "files/blobs/", 12) && strncmp(name, "files/tmp/", 10) &&
            strncmp(name, "files/tucai.db", 14))
     snprintf(out, n, "%s/%s", tmp, name + 6);
@@ -268,7 +330,53 @@ static int check_manifest(const json_t *m, seen *got, size_t ngot, err_t *err) {
   return 0;
 }
 
-int backup_restore(const char *file, const char *data_dir, const char *db_url, FILE *say, backup_counts *n, err_t *err) {
+/* Reads a whole restored file (an S3 object: one photo's ciphertext). */
+static uint8_t *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  struct stat sb;
+  uint8_t *buf = NULL;
+  if (fstat(fileno(f), &sb) == 0 && sb.st_size >= 0 && (buf = xmalloc((size_t)sb.st_size + 1)) &&
+      fread(buf, 1, (size_t)sb.st_size, f) != (size_t)sb.st_size) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (buf) *len = (size_t)sb.st_size;
+  return buf;
+}
+
+/* Puts the backup's s3/ objects (checked against the manifest already) into the bucket under
+ * their own names, then removes the unpacked copies. */
+static int put_s3_objects(const seen *got, size_t ngot, const char *tmp, s3_client *s3, FILE *say, err_t *err) {
+  size_t count = 0;
+  for (size_t k = 0; k < ngot; k++) count += !strncmp(got[k].name, "s3/", 3);
+  if (!count) return 0;
+  if (!s3)
+    return err_set(err, 400, "restore_s3",
+                   "this backup holds %zu photo objects from S3 storage: give the S3 settings (s3_endpoint, s3_bucket, "
+                   "the key files; the old bucket or a new one) so that restore can put them there",
+                   count);
+  for (size_t k = 0; k < ngot; k++) {
+    if (strncmp(got[k].name, "s3/", 3)) continue;
+    char path[PATH_MAX + 128];
+    snprintf(path, sizeof path, "%s/tmp/restore-%s", tmp, got[k].name);
+    size_t len = 0;
+    uint8_t *bytes = slurp(path, &len);
+    if (!bytes) return err_set(err, 0, "restore_read", "cannot read back %s", path);
+    int rc = s3_put(s3, got[k].name + 3, bytes, len, err);
+    free(bytes);
+    if (rc < 0) return -1;
+  }
+  char dir[PATH_MAX + 32];
+  snprintf(dir, sizeof dir, "%s/tmp/restore-s3", tmp);
+  rm_tree(dir);
+  fprintf(say, "restore: %zu photo objects put into %s\n", count, s3_where(s3));
+  return 0;
+}
+
+int backup_restore(const char *file, const char *data_dir, const char *db_url, s3_client *s3, FILE *say, backup_counts *n,
+                   err_t *err) {
   memset(n, 0, sizeof *n);
   int exists;
   if (!dir_is_empty_or_absent(data_dir, &exists))
@@ -329,7 +437,7 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, F
     ngot++;
     n->files++;
     n->bytes += (int64_t)size;
-    if (!strncmp(name, "blobs/", 6)) n->blobs++;
+    if (!strncmp(name, "blobs/", 6) || !strncmp(name, "s3/", 3)) n->blobs++;
     if (!strcmp(name, "db/tucai.pgdump")) snprintf(dump, sizeof dump, "%s", path);
     if (!strcmp(name, "db/tucai.db")) has_sqlite = 1;
   }
@@ -342,12 +450,13 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, F
     json_decref(m);
   }
   free(manifest);
-  free(got);
   if (rc == 0 && !*dump && !has_sqlite) rc = err_set(err, 400, "backup_corrupt", "the backup holds no database");
   if (rc == 0 && *dump && !is_postgres(db_url))
     rc = err_set(err, 400, "restore_db", "this backup holds a PostgreSQL dump: name an empty database with --db postgres://...");
   if (rc == 0 && has_sqlite && db_url && *db_url)
     rc = err_set(err, 400, "restore_db", "this backup holds an SQLite database: restore it without --db");
+  if (rc == 0) rc = put_s3_objects(got, ngot, tmp, s3, say, err);
+  free(got);
   if (rc == 0 && *dump) {
     char db_arg[4200];
     snprintf(db_arg, sizeof db_arg, "--dbname=%s", db_url);

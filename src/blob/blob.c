@@ -1,8 +1,9 @@
-/* blob.c: encrypt-then-store, two backends (see blob.h). The ciphertext format is
+/* blob.c: encrypt-then-store, three backends (see blob.h). The ciphertext format is
  *   "TBL1" | secretstream header (24) | chunks of up to CHUNK plaintext bytes + ABYTES each
- * and is the same for both backends. */
+ * and is the same for every backend. */
 #include "blob/blob.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blob/s3.h"
 #include "util/clock.h"
 #include "util/vault.h"
 #include "util/xmalloc.h"
@@ -21,17 +23,30 @@
 #define HDR (4 + crypto_secretstream_xchacha20poly1305_HEADERBYTES)
 #define CCHUNK (CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES)
 
+enum backend { B_DIR, B_DB, B_S3 };
+static const char *const BACKEND_NAME[] = {"dir", "db", "s3"};
+
 struct blob_store {
-  int use_db;
-  char dir[1024]; /* <data>/blobs */
+  enum backend put_to; /* where new objects go */
+  char dir[1024];      /* <data>/blobs */
+  s3_client *s3;       /* NULL when no S3 endpoint is configured */
 };
 
 static int mkdir_p(const char *p) { return mkdir(p, 0700) == 0 || errno == EEXIST ? 0 : -1; }
 
 blob_store *blob_store_open(const char *backend, const char *data_dir, err_t *err) {
+  return blob_store_open_s3(backend, data_dir, NULL, err);
+}
+
+blob_store *blob_store_open_s3(const char *backend, const char *data_dir, const s3_opts *s3, err_t *err) {
   if (!backend || !*backend) backend = "dir";
-  if (strcmp(backend, "dir") && strcmp(backend, "db")) {
-    err_set(err, 400, "blob_backend", "unknown blob backend '%s' (dir or db)", backend);
+  int b = !strcmp(backend, "dir") ? B_DIR : !strcmp(backend, "db") ? B_DB : !strcmp(backend, "s3") ? B_S3 : -1;
+  if (b < 0) {
+    err_set(err, 400, "blob_backend", "unknown blob backend '%s' (dir, db or s3)", backend);
+    return NULL;
+  }
+  if (b == B_S3 && (!s3 || !s3->endpoint || !*s3->endpoint)) {
+    err_set(err, 400, "blob_backend", "blob_store = s3 needs s3_endpoint, s3_bucket and the key files");
     return NULL;
   }
   if (!vault_ready()) {
@@ -39,21 +54,47 @@ blob_store *blob_store_open(const char *backend, const char *data_dir, err_t *er
     return NULL;
   }
   blob_store *bs = xcalloc(1, sizeof *bs);
-  bs->use_db = !strcmp(backend, "db");
+  bs->put_to = (enum backend)b;
   snprintf(bs->dir, sizeof bs->dir, "%s/blobs", data_dir);
-  if (!bs->use_db) {
+  /* The client exists whenever S3 is configured, whatever the backend of new objects: objects
+   * put there before a switch back to dir or db stay readable. */
+  if (s3 && s3->endpoint && *s3->endpoint) {
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* reference-counted; at open, before any thread uses it */
+    if (!(bs->s3 = s3_open(s3, err))) {
+      free(bs);
+      return NULL;
+    }
+  }
+  if (b == B_DIR) {
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s/tmp", bs->dir);
     if (mkdir_p(bs->dir) < 0 || mkdir_p(tmp) < 0) {
       err_set(err, 0, "blob_dir", "cannot create the blob directory");
-      free(bs);
+      blob_store_close(bs);
       return NULL;
     }
   }
   return bs;
 }
 
-void blob_store_close(blob_store *bs) { free(bs); }
+void blob_store_close(blob_store *bs) {
+  if (!bs) return;
+  if (bs->s3) {
+    s3_close(bs->s3);
+    curl_global_cleanup();
+  }
+  free(bs);
+}
+
+/* The object key of a ref in the bucket: <2 hex>/<ref>, as on disk. */
+static void s3_key(const char *ref, char *out, size_t n) { snprintf(out, n, "%.2s/%.40s", ref, ref); }
+
+/* Ciphertext length of a plaintext of n bytes (encrypt_to: one chunk per CHUNK begun, at least
+ * one): what a GET may bring back at most. */
+static size_t cipher_len(uint64_t n) {
+  uint64_t chunks = n ? (n + CHUNK - 1) / CHUNK : 1;
+  return HDR + (size_t)chunks * crypto_secretstream_xchacha20poly1305_ABYTES + (size_t)n;
+}
 
 static void blob_path(const blob_store *bs, const char *ref, char *out, size_t n) {
   snprintf(out, n, "%s/%.2s/%s", bs->dir, ref, ref);
@@ -169,7 +210,7 @@ static int put(blob_store *bs, db_t *db, const uint8_t *src, size_t len, const c
   char tmp[1200], final[1200], sub[1100];
   int rc = 0;
   size_t plain_len = 0;
-  if (!bs->use_db) {
+  if (bs->put_to == B_DIR) {
     snprintf(tmp, sizeof tmp, "%s/tmp/%s", bs->dir, ref);
     s.f = fopen(tmp, "wb");
     if (!s.f) rc = err_set(err, 0, "blob_write", "cannot write a blob");
@@ -177,7 +218,7 @@ static int put(blob_store *bs, db_t *db, const uint8_t *src, size_t len, const c
   if (rc == 0 && encrypt_to(key, src, len, in, &s, &plain_len) < 0) rc = err_set(err, 0, "blob_write", "cannot write a blob");
   sodium_memzero(key, sizeof key);
   if (in) fclose(in);
-  if (!bs->use_db && s.f) {
+  if (bs->put_to == B_DIR && s.f) {
     if (rc == 0 && (fflush(s.f) != 0 || fsync(fileno(s.f)) != 0)) rc = err_set(err, 0, "blob_write", "cannot sync a blob");
     if (fclose(s.f) != 0 && rc == 0) rc = err_set(err, 0, "blob_write", "cannot write a blob");
     if (rc == 0) {
@@ -188,6 +229,10 @@ static int put(blob_store *bs, db_t *db, const uint8_t *src, size_t len, const c
     }
     if (rc < 0) unlink(tmp);
   }
+  char key_name[64];
+  s3_key(ref, key_name, sizeof key_name);
+  /* S3: the object is complete in the bucket before the row names it, as a file would be. */
+  if (rc == 0 && bs->put_to == B_S3 && s3_put(bs->s3, key_name, s.buf, s.len, err) < 0) rc = -1;
   if (rc < 0) {
     free(s.buf);
     return -1;
@@ -195,18 +240,23 @@ static int put(blob_store *bs, db_t *db, const uint8_t *src, size_t len, const c
   db_res *r = db_query(db, err,
                        "INSERT INTO blobs (kind, backend, ref, wrapped_key, size, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
                        "RETURNING id",
-                       DB_TEXT(kind), DB_TEXT(bs->use_db ? "db" : "dir"), DB_TEXT(ref), DB_BLOB(wrapped, sizeof wrapped),
+                       DB_TEXT(kind), DB_TEXT(BACKEND_NAME[bs->put_to]), DB_TEXT(ref), DB_BLOB(wrapped, sizeof wrapped),
                        DB_INT((int64_t)plain_len), DB_INT(clock_now_ms()));
   if (!r) rc = -1;
   else {
     *id = db_res_int(r, 0, 0);
     db_res_free(r);
-    if (bs->use_db &&
+    if (bs->put_to == B_DB &&
         db_exec(db, err, "INSERT INTO blob_data (blob_id, data) VALUES ($1, $2)", DB_INT(*id), DB_BLOB(s.buf, s.len)) < 0)
       rc = -1;
   }
   free(s.buf);
-  if (rc < 0 && !bs->use_db) unlink(final); /* the row was not written: the file would be an orphan */
+  /* The row was not written: the file or object would be an orphan. */
+  if (rc < 0 && bs->put_to == B_DIR) unlink(final);
+  if (rc < 0 && bs->put_to == B_S3) {
+    err_t ignored = {0};
+    s3_delete(bs->s3, key_name, &ignored);
+  }
   return rc;
 }
 
@@ -238,16 +288,17 @@ static uint8_t *read_file(const char *path, size_t *len) {
 }
 
 int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len, err_t *err) {
-  db_res *r = db_query(db, err, "SELECT backend, ref, wrapped_key FROM blobs WHERE id = $1 AND deleted_at IS NULL",
+  db_res *r = db_query(db, err, "SELECT backend, ref, wrapped_key, size FROM blobs WHERE id = $1 AND deleted_at IS NULL",
                        DB_INT(id));
   if (!r) return -1;
   if (db_res_rows(r) == 0) {
     db_res_free(r);
     return err_set(err, 404, "blob_not_found", "照片不存在或已删除");
   }
-  int in_db = !strcmp(db_res_text(r, 0, 0), "db");
+  int in_db = !strcmp(db_res_text(r, 0, 0), "db"), in_s3 = !strcmp(db_res_text(r, 0, 0), "s3");
   char ref[64];
   snprintf(ref, sizeof ref, "%s", db_res_text(r, 0, 1));
+  int64_t plain = db_res_int(r, 0, 3);
   size_t wl = 0;
   const void *w = db_res_blob(r, 0, 2, &wl);
   uint8_t key[32];
@@ -256,7 +307,20 @@ int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len,
   if (!ok) return err_set(err, 500, "blob_corrupt", "stored photo key cannot be opened");
   uint8_t *c = NULL;
   size_t clen = 0;
-  if (in_db) {
+  if (in_s3) {
+    char k[64];
+    s3_key(ref, k, sizeof k);
+    err_t e = {0};
+    if (!bs->s3) err_set(&e, 0, "blob_s3_config", "this photo is stored on S3 but no s3_endpoint is configured");
+    else s3_get(bs->s3, k, cipher_len(plain < 0 ? 0 : (uint64_t)plain), &c, &clen, &e);
+    if (err_is_set(&e)) {
+      sodium_memzero(key, sizeof key);
+      if (!strcmp(e.code, "s3_not_found")) return err_set(err, 500, "blob_missing", "stored photo is missing (S3)");
+      if (!strcmp(e.code, "s3_too_large")) return err_set(err, 500, "blob_corrupt", "stored photo failed authentication");
+      if (err) *err = e;
+      return -1;
+    }
+  } else if (in_db) {
     db_res *d = db_query(db, err, "SELECT data FROM blob_data WHERE blob_id = $1", DB_INT(id));
     if (!d) {
       sodium_memzero(key, sizeof key);
@@ -288,15 +352,22 @@ int blob_delete(blob_store *bs, db_t *db, int64_t id, err_t *err) {
     db_res_free(r);
     return err_set(err, 404, "blob_not_found", "照片不存在或已删除");
   }
-  int in_db = !strcmp(db_res_text(r, 0, 0), "db");
-  char path[1200];
+  int in_db = !strcmp(db_res_text(r, 0, 0), "db"), in_s3 = !strcmp(db_res_text(r, 0, 0), "s3");
+  char path[1200], k[64];
   blob_path(bs, db_res_text(r, 0, 1), path, sizeof path);
+  s3_key(db_res_text(r, 0, 1), k, sizeof k);
   db_res_free(r);
   /* The key goes first: without it the ciphertext is noise even if the unlink is lost. */
   if (db_exec(db, err, "UPDATE blobs SET wrapped_key = NULL, deleted_at = $1 WHERE id = $2", DB_INT(clock_now_ms()),
               DB_INT(id)) < 0)
     return -1;
   if (in_db) return db_exec(db, err, "DELETE FROM blob_data WHERE blob_id = $1", DB_INT(id)) < 0 ? -1 : 0;
+  /* S3: the key is already gone, so what a failed DELETE leaves in the bucket is noise; still an
+   * error, so that the caller knows (inside its transaction it rolls back and can try again). */
+  if (in_s3) {
+    if (!bs->s3) return err_set(err, 0, "blob_s3_config", "this photo is stored on S3 but no s3_endpoint is configured");
+    return s3_delete(bs->s3, k, err);
+  }
   if (unlink(path) != 0 && errno != ENOENT) return err_set(err, 0, "blob_delete", "cannot remove a blob file");
   return 0;
 }
@@ -309,3 +380,5 @@ int blob_kind(db_t *db, int64_t id, char out[24], err_t *err) {
   db_res_free(r);
   return 0;
 }
+
+s3_client *blob_store_s3(blob_store *bs) { return bs->s3; }

@@ -1,5 +1,6 @@
 /* backup: `tucai backup -o FILE`, `tucai restore FILE --data DIR [--db URL]`, `tucai verify`.
  * The archive's design and what never goes into it: src/backup/backup.h. */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@ int cli_backup(int argc, char **argv) {
     fprintf(wants_help(argc, argv) ? stdout : stderr,
             "usage: tucai backup -o FILE [--config FILE] [--data DIR] [--db URL]\n"
             "A consistent copy while the server runs: the database (SQLite's online backup, or pg_dump),\n"
-            "every photo object as stored (encrypted) and the rest of the data directory, with a manifest\n"
+            "every photo object as stored (encrypted; S3 objects fetched from the bucket) and the rest of\n"
+            "the data directory, with a manifest\n"
             "of SHA-256 checksums, in one tar file. Never the master key: back it up apart.\n");
     return wants_help(argc, argv) ? 0 : 2;
   }
@@ -26,7 +28,7 @@ int cli_backup(int argc, char **argv) {
   config_master_key_path(a.cfg, key, sizeof key);
   backup_counts n;
   err_t err = {0};
-  int rc = backup_create(a.store, config_str(a.cfg, "db"), a.data_dir, key, out, stderr, &n, &err);
+  int rc = backup_create(a.store, config_str(a.cfg, "db"), a.data_dir, key, blob_store_s3(a.blobs), out, stderr, &n, &err);
   cli_close_app(&a);
   if (rc < 0) return cli_fail(&err);
   printf("backup %s: %lld files, %lld photo objects, %lld bytes\n", out, (long long)n.files, (long long)n.blobs,
@@ -44,7 +46,8 @@ int cli_restore(int argc, char **argv) {
     fprintf(wants_help(argc, argv) ? stdout : stderr,
             "usage: tucai restore FILE --data DIR [--db postgres://...]\n"
             "Checks every file of the backup against its manifest and unpacks it into DIR, which must be\n"
-            "empty or absent; a PostgreSQL backup is loaded into the (empty) database --db names.\n"
+            "empty or absent; a PostgreSQL backup is loaded into the (empty) database --db names; photo\n"
+            "objects that were on S3 are put into the bucket the s3_* settings name.\n"
             "Then put the master key in place (master_key_file, default DIR/master.key) and start.\n");
     return wants_help(argc, argv) ? 0 : 2;
   }
@@ -57,8 +60,13 @@ int cli_restore(int argc, char **argv) {
   const char *file = cli_arg(argc, argv, 0, NULL);
   int rc = -1;
   backup_counts n;
+  s3_client *s3 = NULL;
+  s3_opts so;
+  blob_s3_opts_from_config(cfg, &so);
   if (!file || argc != 2) err_set(&err, 400, "usage", "usage: tucai restore FILE --data DIR [--db URL]");
-  else rc = backup_restore(file, config_str(cfg, "data"), config_str(cfg, "db"), stdout, &n, &err);
+  else if (*so.endpoint && (curl_global_init(CURL_GLOBAL_DEFAULT), !(s3 = s3_open(&so, &err)))) rc = -1;
+  else rc = backup_restore(file, config_str(cfg, "data"), config_str(cfg, "db"), s3, stdout, &n, &err);
+  if (s3) s3_close(s3), curl_global_cleanup();
   config_free(cfg);
   return rc < 0 ? cli_fail(&err) : 0;
 }

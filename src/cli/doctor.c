@@ -3,8 +3,11 @@
  * passes. Where `serve` refuses only what is plainly unsafe (src/config/production.h), doctor also
  * reads the files: key permissions, the merchant key and certificates parse, the database answers
  * and is migrated, the data directory is writable, the models load, cookies are Secure and the
- * public URL is https. Nothing secret is printed: paths and setting names only. */
+ * public URL is https, and with S3 storage the bucket answers a put/get/delete round trip of a
+ * probe object. Nothing secret is printed: paths and setting names only. */
+#include <curl/curl.h>
 #include <openssl/evp.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blob/blob.h"
+#include "blob/s3.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "config/production.h"
@@ -184,6 +189,48 @@ static void check_code_keys(doctor *d, const config *c) {
   report(d, ok, "code issuer keys", ok ? "%s: %d trusted key(s)" : "%s: no trusted issuer key (*.pub)", dir, ok ? ring.n : 0);
 }
 
+/* S3 photo storage (blob_store = s3, or an endpoint kept for older objects): the key files, the
+ * bucket, and a round trip of a probe object that is deleted again. */
+static void check_s3(doctor *d, const config *c) {
+  int wanted = !strcmp(config_str(c, "blob_store"), "s3");
+  if (!wanted && !*config_str(c, "s3_endpoint")) return;
+  s3_opts o;
+  blob_s3_opts_from_config(c, &o);
+  if (!*o.endpoint) {
+    report(d, 0, "s3 storage", "blob_store = s3 but s3_endpoint is not set");
+    return;
+  }
+  if (!secret_file(d, "s3 secret key", o.secret_key_file)) return;
+  err_t err = {0};
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  s3_client *s3 = s3_open(&o, &err);
+  if (!s3 || s3_probe_bucket(s3, &err) < 0) {
+    report(d, 0, "s3 storage", "%s", err.message);
+    s3_close(s3);
+    curl_global_cleanup();
+    return;
+  }
+  uint8_t probe[64], rnd[8], *back = NULL;
+  size_t n = 0;
+  randombytes_buf(probe, sizeof probe);
+  randombytes_buf(rnd, sizeof rnd);
+  char key[64], hex[17];
+  sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+  snprintf(key, sizeof key, "tucai-doctor-probe/%s", hex);
+  int ok = s3_put(s3, key, probe, sizeof probe, &err) == 0 && s3_get(s3, key, 1024, &back, &n, &err) == 0;
+  if (ok && (n != sizeof probe || memcmp(back, probe, n)))
+    ok = 0, err_set(&err, 0, "s3_probe", "the probe object came back different");
+  free(back);
+  if (ok && s3_delete(s3, key, &err) < 0) ok = 0;
+  int plain = !strncmp(o.endpoint, "http://", 7);
+  if (ok)
+    report(d, 1, "s3 storage", "%s: put, get and delete of a probe object%s", s3_where(s3),
+           plain ? " (http, not TLS: on a private network only)" : "");
+  else report(d, 0, "s3 storage", "%s", err.message);
+  s3_close(s3);
+  curl_global_cleanup();
+}
+
 static const char *usage =
     "usage: tucai doctor [--config FILE] [settings...]\n"
     "Checks the configuration for production, one line per check (ok / FAIL and why); exits 0 only\n"
@@ -210,6 +257,7 @@ int cli_doctor(int argc, char **argv) {
   check_db(&d, c);
   check_models(&d, c);
   check_code_keys(&d, c);
+  check_s3(&d, c);
   int sc = config_bool(c, "secure_cookies");
   report(&d, sc, "secure cookies", sc ? "on" : "secure_cookies = 1 is needed behind TLS");
   config_free(c);

@@ -164,8 +164,7 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   }
   blob_store *bs = NULL;
   if (!rc) {
-    const char *backend = config_str(a->cfg, "blob_store");
-    bs = blob_store_open(*backend ? backend : "dir", a->data_dir, err);
+    bs = blob_store_open_config(a->cfg, a->data_dir, err);
     if (!bs) rc = -1;
   }
   package_writer *w = NULL;

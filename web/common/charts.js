@@ -62,9 +62,9 @@
     days.forEach(function (d, i) {
       if (i % step === 0 || i === days.length - 1) svg.appendChild(s('text', { x: xAt(i), y: H - 8, 'text-anchor': 'middle', 'font-size': 11, fill: '#4f5863', text: d.slice(5) }));
     });
-    var g = s('g', { transform: 'translate(' + left + ' 0)' });
-    legend(g, series, W - left, 4, 4);
-    svg.appendChild(g);
+    var key = s('g', { transform: 'translate(' + left + ' 0)' });
+    legend(key, series, W - left, 4, 4);
+    svg.appendChild(key);
     series.forEach(function (se) {
       var pts = se.values.map(function (v, i) { return xAt(i).toFixed(1) + ',' + yAt(v).toFixed(1); }).join(' ');
       if (days.length > 1) svg.appendChild(s('polyline', { points: pts, fill: 'none', stroke: se.color, 'stroke-width': 2.5 }));

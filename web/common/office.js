@@ -20,8 +20,10 @@
   function setBatch(id) { try { localStorage.setItem('tucai.batch', String(id)); } catch (e) { /* private mode */ } }
 
   // Renders a batch picker into `into`, then calls fn(batch) now and whenever the choice changes.
+  // fn(batch, slot) may return a function that stops what it started (polling); it runs when
+  // another batch is picked, and withBatch returns a function that runs it when the section is left.
   function withBatch(into, fn) {
-    var slot = h('div');
+    var slot = h('div'), stop = null;
     var sel = h('select', { id: 'batch', 'aria-label': '采集批次' });
     into.appendChild(h('div', { class: 'row batch-pick' }, h('label', { for: 'batch', text: '采集批次' }), sel));
     into.appendChild(slot);
@@ -33,12 +35,14 @@
       var run = function () {
         var b = list.filter(function (x) { return String(x.id) === sel.value; })[0];
         setBatch(b.id);
+        if (stop) stop();
         T.clear(slot);
-        fn(b, slot);
+        stop = fn(b, slot) || null;
       };
       sel.addEventListener('change', run);
       run();
     }, function (e) { slot.appendChild(Staff.errorBox(e)); });
+    return function () { if (stop) stop(); };
   }
 
   function download(btn, path, name, box) {
@@ -245,7 +249,7 @@
   // ---- paper prints (operator) ------------------------------------------------------------------
 
   function prints(main) {
-    withBatch(main, function (b, slot) {
+    return withBatch(main, function (b, slot) {
       var copies = h('select', { id: 'print-copies' }, [1, 2, 4, 6, 8].map(function (n) { return h('option', { value: n, selected: n === 4 ? true : null, text: n + ' 张/人' }); }));
       var start = h('button', { type: 'button', id: 'print-start', text: '生成冲印文件（已通过的学生）' });
       var box = h('div', { id: 'print-state', 'aria-live': 'polite' });
@@ -278,6 +282,7 @@
         h('p', { text: '6 寸相纸，每张照片下印姓名和学号，按学院排序。没有选邮寄的学生按学院整理交给学校。' }),
         h('label', { for: 'print-copies', text: '每人张数' }), copies, h('div', { class: 'actions' }, start), box));
       slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '地址标签' }), h('div', { class: 'actions' }, labels), labelsBox));
+      return function () { clearTimeout(timer); }; /* leaving the section stops the polling */
     });
   }
 
@@ -362,7 +367,7 @@
   // ---- exports --------------------------------------------------------------------------------
 
   function exportsSection(main) {
-    withBatch(main, function (b, slot) {
+    return withBatch(main, function (b, slot) {
       var box = h('div', { id: 'export-state', 'aria-live': 'polite' });
       var start = h('button', { type: 'button', id: 'export-start', text: '生成报送包（已通过的照片）' });
       var again = h('input', { type: 'checkbox', id: 'export-again' });

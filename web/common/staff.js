@@ -55,7 +55,10 @@
       if (nav) root.appendChild(nav);
       root.appendChild(main);
       if (!opts.sections) return opts.onReady(me, main);
+      var leave = null; /* what the shown section returned to stop its timers */
       function route() {
+        if (leave) leave();
+        leave = null;
         var parts = location.hash.replace(/^#\/?/, '').split('/');
         var id = parts[0];
         var sec = opts.sections.filter(function (s) { return s.id === id; })[0] || opts.sections[0];
@@ -63,7 +66,8 @@
         T.clear(main);
         main.appendChild(h('h1', { text: sec.label }));
         document.title = sec.label + ' · ' + opts.title;
-        sec.render(main, me, parts.slice(1));
+        var r = sec.render(main, me, parts.slice(1));
+        if (typeof r === 'function') leave = r;
       }
       window.addEventListener('hashchange', route);
       route();

@@ -1,0 +1,23 @@
+#!/bin/sh
+# lint.sh [BUILD]: every code check in one place, for a developer before committing (the test
+# command runs the same checks as the CTest tests lint/*):
+#   layers   the include rules (scripts/check-layers.sh)
+#   alloc    no raw allocation outside util/xmalloc.c (scripts/check-alloc.sh)
+#   tidy     clang-tidy's bug-finding checks (.clang-tidy; needs BUILD/compile_commands.json)
+#   format   clang-format (.clang-format) over src/, tests/unit/, bench/ and fuzz/ C files
+#   web      eslint (.eslintrc.json) over web/
+#   repeats  the tool `duplicates` where the machine has it: pairs of repeated code, for reading
+#            (it never fails the run)
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build-asan}
+rc=0
+step() { printf '== %s\n' "$1"; }
+step layers; sh "$ROOT/scripts/check-layers.sh" "$ROOT/src" | tail -1 || rc=1
+step alloc; sh "$ROOT/scripts/check-alloc.sh" "$ROOT" | tail -1 || rc=1
+step tidy; sh "$ROOT/scripts/check-tidy.sh" "$ROOT" "$BUILD" | tail -1 || rc=1
+step format; sh "$ROOT/scripts/check-format.sh" "$ROOT" | tail -1 || rc=1
+step web; "$ROOT/node_modules/.bin/eslint" --no-eslintrc -c "$ROOT/.eslintrc.json" --max-warnings 0 "$ROOT/web" && echo "eslint: clean" || rc=1
+step repeats
+if command -v duplicates >/dev/null; then (cd "$ROOT" && duplicates --seconds 60 | head -12); else echo "duplicates: not on this machine"; fi
+exit $rc

@@ -161,6 +161,10 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     const item2 = q2.body.items[0].id;
     assert.equal((await rev.post(`/api/review/items/${item2}/claim`, {})).status, 200);
     assert.equal((await rev.post(`/api/review/items/${item2}/approve`, { note: '' })).status, 200);
+    // The live update was shown on the rejection above; here the page is opened anew, as a student
+    // coming back from the WeChat message does (under heavy load the open stream's second change
+    // could take longer than the wait).
+    await page.goto(w.url + '/');
     await page.locator('#status-label', { hasText: '已通过' }).waitFor({ timeout: 60000 });
     await step('wechat-09-approved', '审核进度');
     const ok = await waitUntil(() => w.wechat.messages.find((m) => m.template_id === T_OK));

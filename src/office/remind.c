@@ -78,8 +78,9 @@ int office_remind(db_t *db, int64_t batch_id, int64_t record_id, int actor_role,
   rc = audit_log(db, actor_role, actor_id, "office.remind", "roster_record", record_id, d, err);
   json_decref(d);
   if (rc < 0 || db_commit(db, err) < 0) goto fail;
+  int64_t next_at = now + interval_ms;
   *out = json_pack("{s:I, s:I, s:I}", "record_id", (json_int_t)record_id, "sent_at", (json_int_t)now, "next_at",
-                   (json_int_t)(now + interval_ms));
+                   (json_int_t)next_at);
   return 0;
 fail:
   db_rollback(db);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, paidStudent, shot, submittedStudent, watch } from './support/browser.mjs';
+import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, paidStudent, shot, submittedStudent, until, watch } from './support/browser.mjs';
 
 const approvedStudent = { student_no: '2022110103', name: '王五', id_number: idNumber('37010219960728345'), college: '软件学院', major: '软件工程', degree: '博士', grad_year: 2025 };
 const paidOne = { student_no: '2022110104', name: '孙六', id_number: idNumber('37010219970315456'), college: '软件学院', major: '软件工程', degree: '硕士', grad_year: 2025 };
@@ -192,8 +192,17 @@ test('every operator section renders at phone and desktop size', async () => {
     assert.equal(await page.locator('main', { hasText: '账号 #' }).count(), 0, 'an account number is shown');
     await shot(page, 'ops-support-thread');
 
-    // Paper prints for the approved student: the PDF downloads.
+    // Paper prints for the approved student: the PDF downloads. The labels' sender (the school
+    // office) is set beside the labels button and read back.
     await page.click('a[data-id=prints]');
+    await page.fill('#sender-name', '图采测试大学研究生院');
+    await page.fill('#sender-phone', '010-62781234');
+    await page.fill('#sender-address', '北京市海淀区双清路 30 号');
+    await page.click('#sender-save');
+    await page.locator('#sender-result', { hasText: '已保存寄件人' }).waitFor();
+    await page.click('a[data-id=payments]');
+    await page.click('a[data-id=prints]');
+    await until(page, () => document.getElementById('sender-phone') && document.getElementById('sender-phone').value === '010-62781234');
     await page.click('#print-start');
     await page.locator('#print-download').waitFor({ timeout: 60000 });
     const [pdf] = await Promise.all([page.waitForEvent('download'), page.click('#print-download')]);

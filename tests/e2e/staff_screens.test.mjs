@@ -2,8 +2,8 @@
 // carries the roster's name and number; the school office's not-done list names its own students
 // in full with the phone they signed in with, and 提醒 sends one message per day through the inbox
 // (audited, other schools' offices cannot); the operator's support thread carries the student, the
-// order and the latest photo, and a reply clears the unread count. Every view is in the audit log,
-// which itself holds no name.
+// order and the latest photo, and a reply clears the unread count; the labels' sender is the
+// school office's to set. Every view is in the audit log, which itself holds no name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectError, photo, rosterStudent, startFlowWorld } from './support/flow_world.mjs';
@@ -94,6 +94,15 @@ test('reviewer, office and support see who the student is; reminders are limited
     assert.equal(audit('--action', 'support.thread.view').length, 1);
     assert.ok(audit('--action', 'support.threads.view').length >= 2);
     expectError(await w.op.get('/api/ops/support/threads/999999'), 404, 'account_not_found');
+
+    // The labels' sender: the school's own office may set it, another school's may not, and a
+    // reviewer not at all; every change is audited.
+    const sender = { name: '研究生院培养办公室', phone: '010-62781234', address: '北京市海淀区双清路 30 号' };
+    expectError(await (await w.staff('office2')).put(`/api/schools/${w.schoolId}/sender`, sender), 403, 'forbidden_school');
+    assert.equal((await rev.put(`/api/schools/${w.schoolId}/sender`, sender)).status, 403);
+    assert.equal((await office.put(`/api/schools/${w.schoolId}/sender`, sender)).status, 200);
+    assert.deepEqual((await office.get(`/api/schools/${w.schoolId}/sender`)).body, { school_id: w.schoolId, ...sender });
+    assert.equal(audit('--action', 'school.sender').length, 1);
 
     // The audit log names records and accounts by id only.
     const all = JSON.stringify(audit('--limit', '1000'));

@@ -54,9 +54,9 @@ int office_remind(db_t *db, int64_t batch_id, int64_t record_id, int actor_role,
   if (err_is_set(err)) goto fail;
   if (last && now - last < interval_ms) {
     int64_t next = last + interval_ms;
-    int hours = (int)((next - now + 3599999) / 3600000);
-    err_set(err, 429, "reminded_recently", "已于 %d 小时内提醒过这名学生，%d 小时后才能再次提醒", (int)((now - last) / 3600000) + 1,
-            hours);
+    int hours = (int)((next - now + 3599999) / 3600000), ago = (int)((now - last) / 3600000);
+    if (ago == 0) err_set(err, 429, "reminded_recently", "刚刚提醒过这名学生，%d 小时后才能再次提醒", hours);
+    else err_set(err, 429, "reminded_recently", "%d 小时前已提醒过这名学生，%d 小时后才能再次提醒", ago, hours);
     goto fail;
   }
   if (db_exec(db, err,

@@ -1,6 +1,8 @@
 /* office: the school office's and operator's routes for a batch.
  *   GET  /api/office/batches/:id/progress                 counts by status, college, major, day
- *   GET  /api/office/batches/:id/pending?college=&format=json|csv|xlsx   students not yet done
+ *   GET  /api/office/batches/:id/pending?college=&format=json|csv|xlsx   students not yet done (full names:
+ *                                                         the office's own roster; phones on screen only)
+ *   POST /api/office/batches/:id/pending/:record/remind   message one student (office/remind.h; audited)
  *   POST /api/office/batches/:id/exports {reexport}       queue a registry package (202)
  *   GET  /api/office/exports/:id                          the package's state
  *   GET  /api/office/exports/:id/file                     the sealed package itself
@@ -22,6 +24,7 @@
 #include "export/export.h"
 #include "identity/batch.h"
 #include "office/progress.h"
+#include "office/remind.h"
 #include "photo/face_compare.h"
 #include "office/settings.h"
 #include "office/shipping.h"
@@ -124,6 +127,23 @@ static int pending(http_req *req, http_resp *resp) {
                   bytes, len);
   free(bytes);
   return rc;
+}
+
+static int remind(http_req *req, http_resp *resp) {
+  int64_t id = id_param(req);
+  if (!id) return -1;
+  int64_t record = api_id_param(req, "record");
+  if (record <= 0) return err_set(&req->err, 404, "record_not_found", "本批次名单中没有这名学生");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *o = NULL;
+  if (batch_for(req, db, id) == 0)
+    office_remind(db, id, record, api_session(req)->role, api_session(req)->user_id,
+                  config_int(api_app(req)->cfg, "remind_interval") * 1000, &o, &req->err);
+  api_db_put(req, db);
+  if (!o) return -1;
+  if (api_app(req)->jobs) jobs_pool_kick(api_app(req)->jobs); /* the channels deliver now, not at the next poll */
+  return resp_json(resp, 200, o);
 }
 
 static int export_start(http_req *req, http_resp *resp) {
@@ -234,6 +254,7 @@ void api_office_routes(http_router *r) {
   static const http_route routes[] = {
       {"GET", "/api/office/batches/:id/progress", progress, OFFICE_ROLES, 0},
       {"GET", "/api/office/batches/:id/pending", pending, OFFICE_ROLES, 0},
+      {"POST", "/api/office/batches/:id/pending/:record/remind", remind, OFFICE_ROLES, 0},
       {"GET", "/api/office/batches/:id/reference-weak", reference_weak, OFFICE_ROLES, 0},
       {"POST", "/api/office/batches/:id/exports", export_start, OFFICE_ROLES, HTTP_BODY_JSON},
       {"GET", "/api/office/exports/:id", export_get, OFFICE_ROLES, 0},

@@ -81,7 +81,7 @@ static int prints_file(http_req *req, http_resp *resp) {
   if (!db) return -1;
   json_t *o = print_batch_json(db, id, &req->err);
   int ok = o && !strcmp(json_string_value(json_object_get(o, "state")), "done");
-  if (o && !ok) err_set(&req->err, 409, "not_ready", "the print batch is not rendered yet");
+  if (o && !ok) err_set(&req->err, 409, "not_ready", "冲印文件还在生成中，请稍候");
   if (ok && api_audit_log(db, req, "print.download", "print_batch", id, NULL, &req->err) < 0) ok = 0;
   api_db_put(req, db);
   if (!ok) {

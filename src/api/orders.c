@@ -182,7 +182,7 @@ static int pay(http_req *req, http_resp *resp) {
   int rc = own_order(req, db, &o);
   if (rc == 0 && strcmp(o.state, "created") != 0)
     rc = strcmp(o.state, "closed") == 0 ? err_set(&req->err, 409, "order_closed", "订单已关闭，请重新下单")
-                                        : err_set(&req->err, 409, "order_not_payable", "订单已支付或已退款");
+                                        : err_set(&req->err, 409, "order_not_payable", "订单已缴费或已退款");
   if (rc == 0 && clock_now_ms() >= o.expires_at)
     rc = err_set(&req->err, 409, "order_expired", "订单已超时，请重新下单");
   if (rc == 0 && o.channel[0] && strcmp(o.channel, channel) != 0)

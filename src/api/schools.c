@@ -1,6 +1,8 @@
 /* schools: schools, their collection batches and the rosters the school office loads.
  *   GET  /api/schools                     public list (students choose their school)
  *   POST /api/schools {code, name}        operator
+ *   GET  /api/schools/:id/sender          the sender printed on the school's address labels (staff of the school)
+ *   PUT  /api/schools/:id/sender {name, phone, address}   sets it (operator, the school's office; audited)
  *   GET  /api/batches?school_id=          staff (those assigned to a school: that school's only)
  *   POST /api/batches {school_id, name, window_start, window_end, fees, profile, eligibility}
  *   GET  /api/batches/:id                 staff as above; a student only the batch they are linked to
@@ -67,6 +69,50 @@ static int may_manage(http_req *req, int64_t school_id) {
   if (s->role == ROLE_OPERATOR || s->school_id == 0 || s->school_id == school_id) return 1;
   err_set(&req->err, 403, "forbidden_school", "无权管理其他学校的数据");
   return 0;
+}
+
+/* The school office as the sender of its parcels (print/labels.c): an office's public address,
+ * not a student's data, but a change is audited like every other setting. */
+static int get_sender(http_req *req, http_resp *resp) {
+  int64_t id = api_id_param(req, "id");
+  if (id <= 0) return err_set(&req->err, 404, "school_not_found", "没有这所学校");
+  if (!may_manage(req, id)) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  db_res *r = db_query(db, &req->err, "SELECT sender_name, sender_phone, sender_address FROM schools WHERE id = $1", DB_INT(id));
+  api_db_put(req, db);
+  if (!r) return -1;
+  if (!db_res_rows(r)) {
+    db_res_free(r);
+    return err_set(&req->err, 404, "school_not_found", "没有这所学校");
+  }
+  json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "school_id", (json_int_t)id, "name", db_res_text(r, 0, 0), "phone",
+                        db_res_text(r, 0, 1), "address", db_res_text(r, 0, 2));
+  db_res_free(r);
+  return resp_json(resp, 200, o);
+}
+
+static int put_sender(http_req *req, http_resp *resp) {
+  int64_t id = api_id_param(req, "id");
+  if (id <= 0) return err_set(&req->err, 404, "school_not_found", "没有这所学校");
+  if (!may_manage(req, id)) return -1;
+  const char *name = json_field_str(req, "name", 1, 120);
+  const char *phone = json_field_str(req, "phone", 1, 30);
+  const char *address = json_field_str(req, "address", 1, 300);
+  if (err_is_set(&req->err)) return -1;
+  for (const char *p = phone; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == ' ' || *p == '+'))
+      return err_set(&req->err, 400, "bad_phone", "电话只能包含数字、空格、+ 和 -");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t n = db_exec(db, &req->err, "UPDATE schools SET sender_name = $1, sender_phone = $2, sender_address = $3 WHERE id = $4",
+                      DB_TEXT(name), DB_TEXT(phone), DB_TEXT(address), DB_INT(id));
+  if (n == 0) err_set(&req->err, 404, "school_not_found", "没有这所学校");
+  if (n == 1) api_audit_log(db, req, "school.sender", "school", id, NULL, &req->err);
+  api_db_put(req, db);
+  if (err_is_set(&req->err)) return -1;
+  return resp_json(resp, 200, json_pack("{s:I, s:s, s:s, s:s}", "school_id", (json_int_t)id, "name", name, "phone", phone,
+                                        "address", address));
 }
 
 static int64_t window_field(http_req *req, const char *name, int end) {
@@ -287,6 +333,8 @@ void api_schools_routes(http_router *r) {
   static const http_route routes[] = {
       {"GET", "/api/schools", list_schools, 0, 0},
       {"POST", "/api/schools", create_school, ROLE_OPERATOR, HTTP_BODY_JSON},
+      {"GET", "/api/schools/:id/sender", get_sender, ROLE_OPERATOR | ROLE_SCHOOL_ADMIN, 0},
+      {"PUT", "/api/schools/:id/sender", put_sender, ROLE_OPERATOR | ROLE_SCHOOL_ADMIN, HTTP_BODY_JSON},
       {"GET", "/api/batches", list_batches, ROLE_STAFF, 0},
       {"GET", "/api/photo-profiles", list_profiles, ROLE_STAFF, 0},
       {"POST", "/api/batches", create_batch, ROLE_OPERATOR | ROLE_SCHOOL_ADMIN, HTTP_BODY_JSON},

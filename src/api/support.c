@@ -2,8 +2,9 @@
  *   GET  /api/support/messages                 the student's thread (+ unread from the operator)
  *   POST /api/support/messages                 multipart: body (text), image (optional)
  *   GET  /api/support/attachments/:id          an attachment (the student: own thread; operators: any, audited)
- *   GET  /api/ops/support/threads              threads with unread counts and each student's status
- *   GET  /api/ops/support/threads/:account     one thread with the student's status
+ *   GET  /api/ops/support/threads              threads with unread counts, each student's name, number and status (audited)
+ *   GET  /api/ops/support/threads/:account     one thread with the student's status and latest photo, the roster
+ *                                              record, the latest order (support/context.h; audited)
  *   POST /api/ops/support/threads/:account     reply (multipart: body, image) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "app.h"
 #include "audit/audit.h"
 #include "collect/collect.h"
+#include "support/context.h"
 #include "support/support.h"
 
 /* Each message's has_attachment becomes "attachment": its link, or null. */
@@ -95,7 +97,13 @@ static int ops_threads(http_req *req, http_resp *resp) {
       json_object_set(x, "status", json_object_get(st, "state"));
       json_object_set(x, "status_label", json_object_get(st, "label"));
       json_decref(st);
+      /* Who wrote: the operator picks a thread by the student's name and number, not an account id. */
+      json_t *ctx = support_context(db, (int64_t)json_integer_value(json_object_get(x, "account_id")), &req->err);
+      if (!ctx) break;
+      json_object_set(x, "student", json_object_get(ctx, "student"));
+      json_decref(ctx);
     }
+  if (t && !err_is_set(&req->err)) api_audit_log(db, req, "support.threads.view", "support_threads", 0, NULL, &req->err);
   api_db_put(req, db);
   if (!t || err_is_set(&req->err)) {
     json_decref(t);
@@ -111,16 +119,21 @@ static int ops_thread(http_req *req, http_resp *resp) {
   if (!db) return -1;
   json_t *t = attachment_links(support_thread(db, account, ROLE_OPERATOR, &req->err));
   json_t *st = t ? api_status_links(collect_status(api_app(req), db, account, &req->err)) : NULL;
-  if (st) {
-    err_t ae = {0};
-    api_audit_log(db, req, "support.thread.view", "student_account", account, NULL, &ae);
+  json_t *ctx = st ? support_context(db, account, &req->err) : NULL;
+  /* The student's name, order and photo are personal data: no view without its audit entry. */
+  if (ctx && api_audit_log(db, req, "support.thread.view", "student_account", account, NULL, &req->err) < 0) {
+    json_decref(ctx);
+    ctx = NULL;
   }
   api_db_put(req, db);
-  if (!st) {
+  if (!ctx) {
     json_decref(t);
+    json_decref(st);
     return -1;
   }
-  return resp_json(resp, 200, json_pack("{s:o, s:o}", "messages", t, "status", st));
+  json_object_set_new(ctx, "messages", t);
+  json_object_set_new(ctx, "status", st);
+  return resp_json(resp, 200, ctx);
 }
 
 static int ops_reply(http_req *req, http_resp *resp) {

@@ -12,7 +12,7 @@
 
 static const char *const codes[] = {"unlinked", "unpaid", "shooting", "ready", "in_review",
                                     "approved", "rejected", "exported", "shipped"};
-static const char *const labels[] = {"待认证", "待支付", "待拍摄", "待提交", "审核中", "已通过", "已驳回", "已导出", "已寄出"};
+static const char *const labels[] = {"待认证", "待缴费", "待拍摄", "待提交", "审核中", "已通过", "已驳回", "已导出", "已寄出"};
 
 const char *collect_state_code(enum collect_state s) { return (unsigned)s < 9 ? codes[s] : "unknown"; }
 const char *collect_state_label(enum collect_state s) { return (unsigned)s < 9 ? labels[s] : "未知"; }

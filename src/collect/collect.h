@@ -8,7 +8,7 @@
  * instead of something twice.
  *
  * The student's status (collect_status) is computed from identity (linked?), payment (paid?) and
- * these rows: 待认证, 待支付, 待拍摄, 待提交, 审核中, 已通过, 已驳回, 已导出, 已寄出. Approved is final:
+ * these rows: 待认证, 待缴费, 待拍摄, 待提交, 审核中, 已通过, 已驳回, 已导出, 已寄出. Approved is final:
  * only collect_override (operator, with a reason, audited) reopens a record.
  *
  * For the school office (export, print, purge): collect_approved_list, collect_mark_exported,
@@ -24,7 +24,7 @@
 
 enum collect_state {
   COLLECT_UNLINKED = 0, /* 待认证: no roster record linked */
-  COLLECT_UNPAID,       /* 待支付 */
+  COLLECT_UNPAID,       /* 待缴费 */
   COLLECT_SHOOTING,     /* 待拍摄: paid, no usable photo yet */
   COLLECT_READY,        /* 待提交: a standardized photo waits to be submitted */
   COLLECT_IN_REVIEW,    /* 审核中 */
@@ -88,12 +88,14 @@ int collect_submit(struct app *app, db_t *db, int64_t account_id, int64_t attemp
                    json_t **out, err_t *err);
 
 /* Pending submissions of the reviewer's school (all when school_id 0): resubmissions first, then
- * by due time. */
+ * by due time; each with the student's number (student_no). */
 json_t *collect_queue(db_t *db, const collect_who *who, int limit, err_t *err);
 /* Claims a submission for lease_ms; 409 "claimed" when another reviewer holds it. */
 int collect_claim(db_t *db, const collect_who *who, int64_t submission_id, int64_t lease_ms, int64_t *until, err_t *err);
 int collect_release(db_t *db, const collect_who *who, int64_t submission_id, err_t *err);
-/* Everything a reviewer sees for one submission (audited as a view). */
+/* Everything a reviewer sees for one submission (audited as a view): the submission, the student
+ * ({name, student_no, college, major, degree}, the full name decrypted), the attempt, the record's
+ * earlier attempts, the earlier decisions and the reference photo's state. */
 json_t *collect_item(db_t *db, const collect_who *who, int64_t submission_id, err_t *err);
 /* Approve (reasons NULL) or reject with reasons from collect_reject_reasons (and `other` text when
  * "其他" is among them). Needs a live claim by `who`. Notifies the student. */

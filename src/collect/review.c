@@ -1,4 +1,5 @@
 /* review.c: submit, the reviewers' queue, claims with leases, decisions, the operator override. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,10 @@ fail:
 json_t *collect_queue(db_t *db, const collect_who *who, int limit, err_t *err) {
   int64_t now = clock_now_ms();
   db_res *r = db_query(db, err,
-                       "SELECT id, record_id, batch_id, attempt_id, resubmission, submitted_at, due_at, claimed_by, claim_until "
-                       "FROM collect_submissions WHERE state = 'pending' AND ($1 = 0 OR school_id = $1) "
-                       "ORDER BY resubmission DESC, due_at, id LIMIT $2",
+                       "SELECT s.id, s.record_id, s.batch_id, s.attempt_id, s.resubmission, s.submitted_at, s.due_at, s.claimed_by, "
+                       "s.claim_until, r.student_no FROM collect_submissions s JOIN roster_records r ON r.id = s.record_id "
+                       "WHERE s.state = 'pending' AND ($1 = 0 OR s.school_id = $1) "
+                       "ORDER BY s.resubmission DESC, s.due_at, s.id LIMIT $2",
                        DB_INT(who->school_id), DB_INT(limit));
   if (!r) return NULL;
   json_t *a = json_array();
@@ -86,6 +88,8 @@ json_t *collect_queue(db_t *db, const collect_who *who, int limit, err_t *err) {
                      (json_int_t)db_res_int(r, i, 5), "due_at", (json_int_t)db_res_int(r, i, 6), "overdue",
                      db_res_int(r, i, 6) < now, "claimed", claimed, "claimed_by_me",
                      claimed && db_res_int(r, i, 7) == who->id));
+    /* The queue names each photo by the student's number (people do not read our row ids). */
+    json_object_set_new(json_array_get(a, json_array_size(a) - 1), "student_no", json_string(db_res_text(r, i, 9)));
   }
   db_res_free(r);
   return a;
@@ -139,6 +143,13 @@ json_t *collect_item(db_t *db, const collect_who *who, int64_t sid, err_t *err) 
                         (json_int_t)db_res_int(r, 0, 8), "due_at", (json_int_t)db_res_int(r, 0, 9), "claimed_by",
                         (json_int_t)db_res_int(r, 0, 10), "claim_until", (json_int_t)db_res_int(r, 0, 11));
   db_res_free(r);
+  /* Who this is: the reviewer compares the face with the name and number on the roster, and the
+   * 非本人照片 reason needs a person to be measured against. The view is audited below. */
+  student_record s;
+  if (student_record_get(db, record, &s, err) < 0) goto fail;
+  json_object_set_new(o, "student", json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", s.name, "student_no", s.student_no,
+                                              "college", s.college, "major", s.major, "degree", s.degree));
+  sodium_memzero(&s, sizeof s);
   json_t *cur = collect_attempt_json(db, attempt, 0, err);
   if (!cur) goto fail;
   json_object_set_new(o, "attempt", cur);

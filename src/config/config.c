@@ -102,6 +102,7 @@ static const setting settings[] = {
     {"calendar", SHARE "data/calendar/cn.txt", "working-day calendar for review due dates (holidays, swapped weekends)", 0},
     {"review_days", "2", "working days from submission to the expected decision", 0},
     {"review_lease", "900", "seconds a reviewer's claim on a photo lasts", 0},
+    {"remind_interval", "86400", "seconds before the school office may remind the same student again", 0},
     {"notify_channels", "", "outbound notification channels besides the inbox: webhook,sms,wechat", 0},
     {"notify_webhook_url", "", "URL the webhook channel POSTs notifications to", 0},
     {"notify_scan_interval", "300", "seconds between scans for payment and window-closing notifications", 0},

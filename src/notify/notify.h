@@ -25,7 +25,8 @@
 
 struct app;
 
-/* Kinds: "payment_received", "approved", "rejected", "window_closing", "support_reply". */
+/* Kinds: "payment_received", "approved", "rejected", "window_closing", "support_reply", "reminder"
+ * (the school office's, office/remind.h). */
 int notify_student(db_t *db, int64_t account_id, const char *kind, const char *title, const char *body,
                    const json_t *data, const char *dedupe_key, err_t *err);
 /* "payment_received" for one paid order, once (dedupe key paid:<order>): called by the payment

@@ -4,15 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "export/manifest.h"
+#include "util/vault.h"
 #include "util/xlsx_mem.h"
+#include "util/xmalloc.h"
 
 const char *const progress_status_codes[PROGRESS_N_STATUS] = {"not_started", "linked", "paid",
                                                               "submitted", "rejected", "approved"};
-const char *const progress_status_labels[PROGRESS_N_STATUS] = {"未开始", "已认证", "已支付", "审核中", "已驳回", "已通过"};
+const char *const progress_status_labels[PROGRESS_N_STATUS] = {"未开始", "已认证", "已缴费", "审核中", "已驳回", "已通过"};
 
 /* The status of every record of the batch, furthest first. */
 #define STATUS_SQL                                                                                          \
@@ -22,6 +25,11 @@ const char *const progress_status_labels[PROGRESS_N_STATUS] = {"未开始", "已
   "AND o.state = 'paid') THEN 'paid' WHEN l.id IS NOT NULL THEN 'linked' ELSE 'not_started' END"
 #define FROM_SQL                                                                                            \
   " FROM roster_records r LEFT JOIN student_links l ON l.record_id = r.id "                                 \
+  "LEFT JOIN collect_records c ON c.record_id = r.id WHERE r.batch_id = $1"
+/* The same, with the linked account (its phone, for the office's not-done list). */
+#define FROM_SQL_ACCOUNTS                                                                                   \
+  " FROM roster_records r LEFT JOIN student_links l ON l.record_id = r.id "                                 \
+  "LEFT JOIN student_accounts a ON a.id = l.account_id "                                                    \
   "LEFT JOIN collect_records c ON c.record_id = r.id WHERE r.batch_id = $1"
 
 static json_t *zero_statuses(void) {
@@ -115,24 +123,57 @@ static const char *label_of(const char *code) {
   return code;
 }
 
+/* The name and the phone, opened for the office's own roster; "" when there is none. */
+static char *opened(const db_res *r, int row, int col) {
+  if (db_res_is_null(r, row, col) || !*db_res_text(r, row, col)) return xstrdup("");
+  err_t e = {0};
+  char *t = vault_open_text(db_res_text(r, row, col), &e);
+  return t ? t : xstrdup("");
+}
+
 json_t *office_pending(db_t *db, int64_t batch_id, const char *college, err_t *err) {
   db_res *r = db_query(db, err,
-                       "SELECT * FROM (SELECT r.id, r.student_no, r.name_masked, r.college, r.major, " STATUS_SQL
-                       " AS status" FROM_SQL ") t WHERE t.status <> 'approved' AND ($2 = '' OR t.college = $2) "
-                       "ORDER BY t.college, t.student_no",
+                       "SELECT * FROM (SELECT r.id, r.student_no, r.name_sealed, r.college, r.major, " STATUS_SQL
+                       " AS status, l.account_id, a.phone_sealed, (SELECT MAX(m.sent_at) FROM office_reminders m "
+                       "WHERE m.record_id = r.id) AS reminded" FROM_SQL_ACCOUNTS
+                       ") t WHERE t.status <> 'approved' AND ($2 = '' OR t.college = $2) ORDER BY t.college, t.student_no",
                        DB_INT(batch_id), DB_TEXT(college ? college : ""));
   if (!r) return NULL;
   json_t *list = json_array();
-  for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "record_id", (json_int_t)db_res_int(r, i, 0),
-                                          "student_no", db_res_text(r, i, 1), "name_masked", db_res_text(r, i, 2),
-                                          "college", db_res_text(r, i, 3), "major", db_res_text(r, i, 4), "status",
-                                          db_res_text(r, i, 5), "status_label", label_of(db_res_text(r, i, 5))));
+  for (int i = 0; i < db_res_rows(r); i++) {
+    char *name = opened(r, i, 2), *phone = opened(r, i, 7);
+    json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:I}", "record_id",
+                                          (json_int_t)db_res_int(r, i, 0), "student_no", db_res_text(r, i, 1), "name",
+                                          name, "college", db_res_text(r, i, 3), "major", db_res_text(r, i, 4), "status",
+                                          db_res_text(r, i, 5), "status_label", label_of(db_res_text(r, i, 5)), "phone",
+                                          phone, "can_remind", !db_res_is_null(r, i, 6),
+                                          "reminded_at", (json_int_t)(db_res_is_null(r, i, 8) ? 0 : db_res_int(r, i, 8))));
+    sodium_memzero(name, strlen(name));
+    sodium_memzero(phone, strlen(phone));
+    free(name);
+    free(phone);
+  }
   db_res_free(r);
   return list;
 }
 
-static const char *const COLS[] = {"student_no", "name_masked", "college", "major", "status_label"};
+int office_record_status(db_t *db, int64_t batch_id, int64_t record_id, char out[16], int64_t *account_id, err_t *err) {
+  db_res *r = db_query(db, err, "SELECT " STATUS_SQL ", l.account_id" FROM_SQL " AND r.id = $2", DB_INT(batch_id),
+                       DB_INT(record_id));
+  if (!r) return -1;
+  if (!db_res_rows(r)) {
+    db_res_free(r);
+    return err_set(err, 404, "record_not_found", "本批次名单中没有这名学生");
+  }
+  snprintf(out, 16, "%s", db_res_text(r, 0, 0));
+  *account_id = db_res_is_null(r, 0, 1) ? 0 : db_res_int(r, 0, 1);
+  db_res_free(r);
+  return 0;
+}
+
+const char *office_status_label(const char *code) { return label_of(code); }
+
+static const char *const COLS[] = {"student_no", "name", "college", "major", "status_label"};
 static const char *const HEADS[] = {"学号", "姓名", "学院", "专业", "状态"};
 
 int office_pending_csv(const json_t *list, uint8_t **out, size_t *len, err_t *err) {

@@ -22,8 +22,15 @@ extern const char *const progress_status_labels[PROGRESS_N_STATUS]; /* 未开始
  *  days:[{day:"YYYY-MM-DD",linked,paid,submitted,approved}]} (new reference). */
 json_t *office_progress(db_t *db, int64_t batch_id, err_t *err);
 /* Students not yet approved (optionally of one college), by college and number:
- * [{record_id, student_no, name_masked, college, major, status, status_label}]. */
+ * [{record_id, student_no, name, college, major, status, status_label, phone, can_remind,
+ *   reminded_at}]. The office's own roster, so the name is in full (decrypted here) and the phone
+ * is the one the student signed in with ("" before that); the caller audits the list.
+ * can_remind: the student has an account to message (office/remind.h). */
 json_t *office_pending(db_t *db, int64_t batch_id, const char *college, err_t *err);
+/* One record's status code (as above) and its linked account (0: none); 404 outside the batch. */
+int office_record_status(db_t *db, int64_t batch_id, int64_t record_id, char out[16], int64_t *account_id, err_t *err);
+/* 未开始 ... 已通过 for a status code. */
+const char *office_status_label(const char *code);
 /* The same list as CSV (UTF-8 with BOM) or XLSX bytes (malloc'd). */
 int office_pending_csv(const json_t *list, uint8_t **out, size_t *len, err_t *err);
 int office_pending_xlsx(const json_t *list, const char *tmp_dir, uint8_t **out, size_t *len, err_t *err);

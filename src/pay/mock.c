@@ -67,7 +67,7 @@ static int m_close(pay_provider *p, const char *no, err_t *err) {
                                              "state IN ('SUCCESS', 'REFUND')", DB_TEXT(no)) : 0;
   give(p, db);
   if (n < 0) return -1;
-  return paid ? err_set(err, 409, "provider_order_paid", "订单已支付，无法关闭") : 0;
+  return paid ? err_set(err, 409, "provider_order_paid", "订单已缴费，无法关闭") : 0;
 }
 
 static int m_refund(pay_provider *p, const char *no, const char *refund_no, int64_t refund_fen, int64_t total_fen,
@@ -147,7 +147,7 @@ int pay_mock_decide(db_t *db, const char *out_trade_no, int approve, pay_notice 
                       DB_TEXT(approve ? "SUCCESS" : "PAYERROR"), DB_TEXT(approve ? txn : NULL), DB_INT(now),
                       DB_TEXT(out_trade_no));
   if (n < 0) return -1;
-  if (n == 0) return err_set(err, 409, "mock_not_payable", "该订单已支付、已关闭或已过期");
+  if (n == 0) return err_set(err, 409, "mock_not_payable", "该订单已缴费、已关闭或已过期");
   if (!approve) return 0;
   notice->kind = PAY_NOTICE_PAYMENT;
   snprintf(notice->event_id, sizeof notice->event_id, "MOCK-%s", txn);

@@ -190,7 +190,7 @@ int pay_order_create(db_t *db, const pay_new_order *req, pay_order *out, err_t *
   if (!r) {
     int dup = db_last_was_unique_violation(db);
     db_rollback(db);
-    if (dup) err_set(err, 409, "order_exists", "本批次已有未完成或已支付的订单");
+    if (dup) err_set(err, 409, "order_exists", "本批次已有未完成或已缴费的订单");
     goto out;
   }
   int64_t id = db_res_int(r, 0, 0);
@@ -337,7 +337,7 @@ int pay_order_request_refund(db_t *db, int64_t order_id, pay_actor who, const ch
   if (!reason || !*reason) return err_set(err, 400, "reason_required", "退款必须写明原因");
   pay_order o;
   if (pay_order_get(db, order_id, &o, err) < 0) return -1;
-  if (strcmp(o.state, "paid") != 0) return err_set(err, 409, "not_paid", "只有已支付的订单可以退款");
+  if (strcmp(o.state, "paid") != 0) return err_set(err, 409, "not_paid", "只有已缴费的订单可以退款");
   char refund_no[40];
   snprintf(refund_no, sizeof refund_no, "RF%.37s", o.out_trade_no + 2);
   if (db_begin(db, err) < 0) return -1;
@@ -352,7 +352,7 @@ int pay_order_request_refund(db_t *db, int64_t order_id, pay_actor who, const ch
   json_decref(detail);
   if (!ok) {
     db_rollback(db);
-    if (n == 0) return err_set(err, 409, "not_paid", "只有已支付的订单可以退款");
+    if (n == 0) return err_set(err, 409, "not_paid", "只有已缴费的订单可以退款");
     return -1;
   }
   return 0;

@@ -61,8 +61,8 @@ int print_handover_pdf(db_t *db, int64_t pb, uint8_t **out, size_t *len, int *st
     else if (post == 0) rc = student_record_get(db, rec, &h[n++].s, err);
   }
   db_res_free(r);
-  if (!rc && rows == 0) rc = err_set(err, 404, "not_found", "no such print batch");
-  if (!rc && n == 0) rc = err_set(err, 409, "nothing_to_hand_over", "every student of this print batch paid postage");
+  if (!rc && rows == 0) rc = err_set(err, 404, "not_found", "没有这个冲印批次");
+  if (!rc && n == 0) rc = err_set(err, 409, "nothing_to_hand_over", "这个冲印批次的学生都选了邮寄，没有需要交给学校的照片");
   if (!rc) {
     qsort(h, (size_t)n, sizeof *h, by_college);
     pdf_doc d;

@@ -56,9 +56,23 @@ int pdf_close(pdf_doc *d, uint8_t **out, size_t *len, err_t *err) {
 }
 
 double pdf_text(cairo_t *cr, double x, double y, double width_mm, double pt, int bold, const char *text) {
+  return pdf_text_box(cr, x, y, width_mm, 0, pt, bold, text);
+}
+
+double pdf_text_box(cairo_t *cr, double x, double y, double width_mm, double max_h_mm, double pt, int bold, const char *text) {
   PangoLayout *pl = pango_cairo_create_layout(cr);
   /* Font sizes in points, user units in millimetres: 25.4 units per inch. */
-  pango_cairo_context_set_resolution(pango_layout_get_context(pl), 25.4);
+  PangoContext *pc = pango_layout_get_context(pl);
+  pango_cairo_context_set_resolution(pc, 25.4);
+  /* One user unit is a whole millimetre: glyph positions and metrics rounded to units put small
+   * text's letters on a millimetre grid, overlapping or torn apart (the labels' footer). PDF is
+   * vector: no hinting, no rounding. */
+  pango_context_set_round_glyph_positions(pc, FALSE);
+  cairo_font_options_t *fo = cairo_font_options_create();
+  cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+  pango_cairo_context_set_font_options(pc, fo);
+  cairo_font_options_destroy(fo);
   pango_layout_context_changed(pl);
   char font[64];
   snprintf(font, sizeof font, "Noto Sans CJK SC%s %.1f", bold ? " Bold" : "", pt);
@@ -68,6 +82,15 @@ double pdf_text(cairo_t *cr, double x, double y, double width_mm, double pt, int
   if (width_mm > 0) {
     pango_layout_set_width(pl, (int)(width_mm * PANGO_SCALE));
     pango_layout_set_wrap(pl, PANGO_WRAP_WORD_CHAR);
+  }
+  if (max_h_mm > 0 && width_mm > 0) {
+    /* Whole lines that fit the box; the last one ends in an ellipsis when text is left over, so
+     * that nothing is drawn over what lies below (a label's sender and footer). */
+    /* As a count of lines (a negative height): pango's height in units let a second line through
+     * at these sizes. Noto Sans CJK's line is 1.448 em. */
+    int lines = (int)(max_h_mm / (pt * 25.4 / 72.0 * 1.448));
+    pango_layout_set_height(pl, -(lines < 1 ? 1 : lines));
+    pango_layout_set_ellipsize(pl, PANGO_ELLIPSIZE_END);
   }
   pango_layout_set_text(pl, text ? text : "", -1);
   cairo_set_source_rgb(cr, 0, 0, 0);

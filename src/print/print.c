@@ -53,9 +53,9 @@ static int is_approved(const collect_approved *ap, int n, int64_t record_id) {
 
 int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int copies, int actor_role, int64_t actor_id,
                       err_t *err) {
-  if (copies < 1 || copies > 8) return err_set(err, 400, "bad_copies", "copies is 1 to 8");
+  if (copies < 1 || copies > 8) return err_set(err, 400, "bad_copies", "每人张数为 1 到 8");
   if (record_ids && (!json_is_array(record_ids) || json_array_size(record_ids) > 100000))
-    return err_set(err, 400, "bad_record_ids", "record_ids is an array of record ids");
+    return err_set(err, 400, "bad_record_ids", "record_ids 应是名单记录编号的数组");
   collect_approved *ap = NULL;
   int n = 0;
   if (collect_approved_list(db, batch_id, 1, &ap, &n, err) < 0) return -1;
@@ -67,12 +67,12 @@ int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int 
     json_t *v;
     json_array_foreach(record_ids, i, v) {
       if (!json_is_integer(v)) {
-        rc = err_set(err, 400, "bad_record_ids", "record_ids[%zu] is not a record id", i);
+        rc = err_set(err, 400, "bad_record_ids", "record_ids 的第 %zu 项不是名单记录编号", i + 1);
         break;
       }
       int64_t id = json_integer_value(v);
       if (!is_approved(ap, n, id)) {
-        rc = err_set(err, 422, "not_approved", "record %lld has no approved photo in this batch", (long long)id);
+        rc = err_set(err, 422, "not_approved", "名单记录 %lld 在本批次没有已通过的照片", (long long)id);
         break;
       }
       int dup = 0;
@@ -89,7 +89,7 @@ int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int 
     }
   }
   free(ap);
-  if (!rc && np == 0) rc = err_set(err, 409, "nothing_to_print", "no approved photo left to print in this batch");
+  if (!rc && np == 0) rc = err_set(err, 409, "nothing_to_print", "本批次已通过的照片都已冲印过了");
   int64_t id = -1;
   if (!rc && db_begin(db, err) == 0) {
     db_res *r = db_query(db, err,
@@ -124,7 +124,7 @@ json_t *print_batch_json(db_t *db, int64_t id, err_t *err) {
   if (!r) return NULL;
   if (!db_res_rows(r)) {
     db_res_free(r);
-    err_set(err, 404, "not_found", "no such print batch");
+    err_set(err, 404, "not_found", "没有这个冲印批次");
     return NULL;
   }
   json_t *o = json_pack("{s:I,s:I,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I}", "id", (json_int_t)id, "batch_id",
@@ -172,7 +172,7 @@ static int load_items(db_t *db, int64_t pb, int64_t batch_id, sheet_item **out, 
     for (int k = 0; k < na; k++)
       if (ap[k].record_id == rec) it[i].blob = ap[k].standardized_blob;
     if (!it[i].blob)
-      rc = err_set(err, 409, "not_approved", "record %lld is no longer approved", (long long)rec);
+      rc = err_set(err, 409, "not_approved", "名单记录 %lld 的照片已不再是通过状态", (long long)rec);
     if (!rc) rc = student_record_get(db, rec, &it[i].s, err);
     if (!rc) {
       int p = print_postage(db, batch_id, rec, NULL, NULL, NULL, err);
@@ -215,7 +215,7 @@ static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, co
   int n = 0;
   if (load_items(db, pb, batch_id, &it, &n, err) < 0) return -1;
   pdf_doc d;
-  int rc = n ? pdf_open(&d, 102, 152, err) : err_set(err, 409, "nothing_to_print", "the print batch is empty");
+  int rc = n ? pdf_open(&d, 102, 152, err) : err_set(err, 409, "nothing_to_print", "这个冲印批次是空的");
   int opened = rc == 0;
   for (int i = 0; i < n && !rc; i++) {
     uint8_t *photo = NULL;

@@ -14,7 +14,8 @@
  *
  * Address labels: for the batch's students whose paid order includes postage ("post") and whose
  * photo is approved: A4 sheets of 2 x 7 labels (99.1 x 38.1 mm) with recipient, full mobile
- * number (the courier needs it), region and street, and a small line with number and order.
+ * number (the courier needs it), region and street, the sender (the school office: name, phone,
+ * address, set per school with PUT /api/schools/:id/sender) and a small line with number and order.
  *
  * Job kind "print.batch" {print_batch_id}. */
 #ifndef TUCAI_PRINT_PRINT_H
@@ -45,7 +46,7 @@ int print_postage(db_t *db, int64_t batch_id, int64_t record_id, int64_t *order_
 /* The hand-over list of a print batch as PDF bytes (malloc'd). *students gets how many are on it. */
 int print_handover_pdf(db_t *db, int64_t print_batch_id, uint8_t **out, size_t *len, int *students, err_t *err);
 /* Address labels of a batch as PDF bytes (malloc'd); only_unshipped skips parcels already posted.
- * *labels gets the count (0 labels: 409 "no_parcels"). */
+ * *labels gets the count (0 labels: 409 "no_parcels"; no sender set for the school: 409 "no_sender"). */
 int print_labels_pdf(db_t *db, int64_t batch_id, int only_unshipped, uint8_t **out, size_t *len, int *labels, err_t *err);
 
 /* Paper order: by college, then student number (strcmp-style). */

@@ -47,6 +47,11 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
   *id = db_res_int(r, 0, 0);
   db_res_free(r);
   if (from_role != ROLE_STUDENT) {
+    /* A reply answers everything the student wrote before it: their messages are read now, so the
+     * operators' unread count clears even when the reply came from another screen. */
+    if (db_exec(db, err, "UPDATE support_messages SET read_at = $1 WHERE account_id = $2 AND from_role = $3 AND read_at = 0",
+                DB_INT(clock_now_ms()), DB_INT(account_id), DB_INT(ROLE_STUDENT)) < 0)
+      goto fail;
     char key[48];
     snprintf(key, sizeof key, "support:%lld", (long long)*id);
     json_t *d = json_pack("{s:I}", "message_id", (json_int_t)*id);

@@ -13,6 +13,7 @@
 struct app;
 
 /* Adds a message from `from_role` (ROLE_STUDENT or ROLE_OPERATOR). attachment_path may be NULL.
+ * An operator's reply marks the student's earlier messages read (the unread count clears).
  * 400 "empty_message" when there is neither text nor image; 415 when the file is no image. */
 int support_post(struct app *app, db_t *db, int64_t account_id, int from_role, int64_t author_id, const char *body,
                  const char *attachment_path, int64_t *id, err_t *err);

@@ -108,12 +108,15 @@ static int send_one(const config *cfg, db_t *db, const wx_app *app, int64_t iden
 
 int wx_message_deliver(const config *cfg, db_t *db, const json_t *m, err_t *err) {
   const char *kind = json_string_value(json_object_get(m, "kind"));
-  static const char *const kinds[] = {"payment_received", "approved", "rejected", "window_closing"};
+  static const char *const kinds[] = {"payment_received", "approved", "rejected", "window_closing", "reminder"};
   int known = 0;
   for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++) known |= strcmp(kind, kinds[i]) == 0;
   if (!known) return 0;
+  /* The office's reminder says what window_closing says (finish before the deadline), so it goes
+   * out with that template rather than asking the operator for one more. */
+  int deadline = strcmp(kind, "window_closing") == 0 || strcmp(kind, "reminder") == 0;
   char setting[64];
-  snprintf(setting, sizeof setting, "wechat_tmpl_%s", kind);
+  snprintf(setting, sizeof setting, "wechat_tmpl_%s", strcmp(kind, "reminder") == 0 ? "window_closing" : kind);
   const char *tmpl = config_str(cfg, setting);
   if (!*tmpl) return 0;
   int64_t inbox = (int64_t)json_integer_value(json_object_get(m, "id"));
@@ -122,7 +125,7 @@ int wx_message_deliver(const config *cfg, db_t *db, const json_t *m, err_t *err)
 
   char when[24];
   json_t *we = json_object_get(data, "window_end");
-  china_time(strcmp(kind, "window_closing") == 0 && json_is_integer(we) ? (int64_t)json_integer_value(we)
+  china_time(deadline && json_is_integer(we) ? (int64_t)json_integer_value(we)
                                                                         : (int64_t)json_integer_value(json_object_get(m, "created_at")),
              when);
   char *t1 = wx_clip_utf8(json_string_value(json_object_get(m, "title")), 20);

@@ -2,7 +2,8 @@
  *
  * Design. Four of the inbox's kinds go out through WeChat when the operator has chosen a template
  * for them (settings wechat_tmpl_<kind>): payment_received, approved, rejected (with the first
- * reason, or the reviewer's note) and window_closing (with the deadline). Each is sent to every
+ * reason, or the reviewer's note) and window_closing (with the deadline); the school office's
+ * reminder ("reminder") goes out with window_closing's template and deadline. Each is sent to every
  * WeChat identity the account has: through the official account's subscription notice
  * (/cgi-bin/message/subscribe/bizsend, opening our page) or the mini program's subscription
  * message (/cgi-bin/message/subscribe/send). Every template the operator picks has the same keys:

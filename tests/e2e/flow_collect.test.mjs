@@ -39,7 +39,7 @@ for (const store of ['sqlite', 'postgres']) describe(`collection workflow (${sto
     expectError(await w.upload(s1, photo(GOOD)), 409, 'not_linked');
     await w.link(s1, 1);
     let st = await w.status(s1);
-    assert.equal(st.label, '待支付');
+    assert.equal(st.label, '待缴费');
     expectError(await w.upload(s1, photo(GOOD)), 402, 'not_paid');
     await w.pay(s1);
     st = await w.status(s1);

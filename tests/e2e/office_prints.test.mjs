@@ -22,7 +22,7 @@ const GOOD = 'dev/deepface_img11.jpg';
 // pointers, so the default fast unwinder stops inside it and the name never shows; full unwinding
 // lets the suppression match while a leak of our own still shows with its whole stack.
 if (process.env.ASAN_OPTIONS !== undefined) process.env.ASAN_OPTIONS += ':fast_unwind_on_malloc=0';
-const ADDRESS = { recipient: '李四', mobile: '13912345678', region_code: '110101', street: '东长安街 1 号 101 室' };
+const ADDRESS = { recipient: '李四', mobile: '13912345678', region_code: '110101', street: '东长安街 1 号院 3 号楼 2 单元 1101 室（请放在东门快递柜，周末请联系门卫王师傅代收，谢谢）' };
 
 function pdfText(file) {
   // Without whitespace: pdftotext spaces CJK glyphs of small type apart.
@@ -162,6 +162,14 @@ for (const store of ['sqlite', 'postgres']) describe(`office: prints, labels, tr
     assert.match(ho, new RegExp(rosterStudent(3).student_no));
     assert.doesNotMatch(ho, new RegExp(rosterStudent(1).student_no), 'posted prints are not handed over');
 
+    // Labels carry the school office as the sender: none until it is set (in Chinese, for people).
+    r = await op.get(`/api/ops/batches/${w.batchId}/labels`);
+    expectError(r, 409, 'no_sender');
+    assert.match(r.body.error.message, /寄件人/);
+    expectError(await op.put(`/api/schools/${w.schoolId}/sender`, { name: '研究生院', phone: 'call me', address: '北京' }), 400, 'bad_phone');
+    r = await op.put(`/api/schools/${w.schoolId}/sender`, { name: '图采测试大学研究生院培养办公室', phone: '010-62781234', address: '北京市海淀区双清路 30 号主楼 201 室' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await op.get(`/api/schools/${w.schoolId}/sender`)).body.phone, '010-62781234');
     r = await op.get(`/api/ops/batches/${w.batchId}/labels`);
     assert.equal(r.status, 200, r.text);
     const lf = path.join(dir, 'labels.pdf');
@@ -173,6 +181,8 @@ for (const store of ['sqlite', 'postgres']) describe(`office: prints, labels, tr
     assert.match(lt, /李四/);
     assert.match(lt, /13912345678/, 'the courier gets the full number');
     assert.match(lt, /东长安街/);
+    assert.match(lt, /寄件人：图采测试大学研究生院培养办公室/);
+    assert.match(lt, /010-62781234/);
     assert.match(lt, new RegExp(rosterStudent(1).student_no));
     assert.doesNotMatch(lt, new RegExp(rosterStudent(2).student_no), 'no label without postage');
   });

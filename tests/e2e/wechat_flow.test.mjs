@@ -261,5 +261,19 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     assert.equal(m.data.thing1.value, '采集即将截止');
     const shown = new Date(Math.floor(end / 1000) * 1000 + 8 * 3600e3).toISOString().slice(0, 16).replace('T', ' ');
     assert.equal(m.data.time3.value, shown, 'the deadline in China\'s time');
+
+    // The office's 提醒 to the same student goes out with the window-closing template too.
+    const pending = (await w.op.get(`/api/office/batches/${w.batchId}/pending`)).body.students;
+    const me = pending.find((x) => x.phone === s.phone || x.phone === `139${String(10000000 + 4).slice(-8)}`);
+    assert.ok(me && me.can_remind, JSON.stringify(pending));
+    const before = w.wechat.messages.filter((x) => x.touser === openid).length;
+    w.wechat.subscribe(w.merchant.appid, openid, T_CLOSE, 1);
+    const rr = await w.op.post(`/api/office/batches/${w.batchId}/pending/${me.record_id}/remind`);
+    assert.equal(rr.status, 200, rr.text);
+    const rm = await waitUntil(() => w.wechat.messages.filter((x) => x.touser === openid)[before]);
+    assert.equal(rm.template_id, T_CLOSE);
+    assert.equal(rm.errcode, 0);
+    assert.equal(rm.data.thing1.value, '请尽快完成照片采集');
+    assert.equal(rm.data.time3.value, shown);
   });
 });

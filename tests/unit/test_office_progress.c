@@ -12,9 +12,11 @@
 
 #include <cmocka.h>
 
+#include "auth/roles.h"
 #include "photo/photo.h"
 #include "identity/batch.h"
 #include "office/progress.h"
+#include "office/remind.h"
 #include "testdb.h"
 #include "util/clock.h"
 
@@ -122,6 +124,30 @@ static void run(enum testdb_kind kind) {
   assert_int_equal(json_integer_value(json_object_get(json_array_get(days, 0), "approved")), approved);
   json_t *pend = office_pending(db, w.batch_id, NULL, &err);
   assert_int_equal(json_array_size(pend), N - approved);
+  /* 提醒: a student with an account once, then 429 within the interval; nobody to write to: 409. */
+  int64_t with = 0, without = 0;
+  json_array_foreach(pend, i, g) {
+    if (json_is_true(json_object_get(g, "can_remind")) && !with) with = json_integer_value(json_object_get(g, "record_id"));
+    if (!json_is_true(json_object_get(g, "can_remind")) && !without) without = json_integer_value(json_object_get(g, "record_id"));
+  }
+  assert_true(with > 0 && without > 0);
+  json_t *sent = NULL;
+  err_clear(&err);
+  assert_int_equal(office_remind(db, w.batch_id, with, ROLE_SCHOOL_ADMIN, 1, 3600000, &sent, &err), 0);
+  assert_int_equal(json_integer_value(json_object_get(sent, "next_at")) - json_integer_value(json_object_get(sent, "sent_at")), 3600000);
+  json_decref(sent);
+  assert_int_equal(office_remind(db, w.batch_id, with, ROLE_SCHOOL_ADMIN, 2, 3600000, &sent, &err), -1);
+  assert_int_equal(err.status, 429);
+  err_clear(&err);
+  assert_int_equal(office_remind(db, w.batch_id, without, ROLE_SCHOOL_ADMIN, 1, 3600000, &sent, &err), -1);
+  assert_string_equal(err.code, "not_linked");
+  err_clear(&err);
+  assert_int_equal(office_remind(db, w.batch_id + 1000, with, ROLE_SCHOOL_ADMIN, 1, 3600000, &sent, &err), -1);
+  assert_int_equal(err.status, 404);
+  err_clear(&err);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM office_reminders WHERE record_id = $1", DB_INT(with)), 1);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM audit_log WHERE action = 'office.remind'"), 1);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM notify_inbox WHERE kind = 'reminder'"), 1);
   json_decref(pend);
   pend = office_pending(db, w.batch_id, "数学学院", &err);
   json_array_foreach(pend, i, g) assert_string_equal(json_string_value(json_object_get(g, "college")), "数学学院");

@@ -1,18 +1,22 @@
 // The school office and operator consoles in a real chromium: the office signs in at /admin,
 // imports a roster whose bad rows are listed with their line and reason, sees progress with the
 // per-college bars and the per-day line, downloads the not-yet-done list as CSV, builds the
-// registry package from the approved photo and downloads it. The operator's /ops sections all
-// render. Every page at 360x640 and 1280x800 without horizontal scrolling; no console errors.
+// registry package from the approved photo and downloads it. The not-done list names the students
+// in full with their phone, and 提醒 messages one (once a day: the second press is refused); the
+// KPI cards add up to the roster. The operator's /ops sections all render; the support inbox shows
+// the student (name, number, order, latest photo) beside the thread and a reply clears the unread
+// count. Every page at 360x640 and 1280x800 without horizontal scrolling; no console errors.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, shot, submittedStudent, watch } from './support/browser.mjs';
+import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, paidStudent, shot, submittedStudent, until, watch } from './support/browser.mjs';
 
 const approvedStudent = { student_no: '2022110103', name: '王五', id_number: idNumber('37010219960728345'), college: '软件学院', major: '软件工程', degree: '博士', grad_year: 2025 };
-let dir, srv, browser, world;
+const paidOne = { student_no: '2022110104', name: '孙六', id_number: idNumber('37010219970315456'), college: '软件学院', major: '软件工程', degree: '硕士', grad_year: 2025 };
+let dir, srv, browser, world, stu, payer;
 
 before(async () => {
   dir = tempDir('tucai-web-office-');
@@ -21,10 +25,12 @@ before(async () => {
   srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
   const op = srv.client();
   assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
-  world = await makeWorld(op, dir, [approvedStudent]);
+  world = await makeWorld(op, dir, [approvedStudent, paidOne]);
   addUser(dir, 'office', 'school_admin', 'office-password-123', ['--school', String(world.schoolId)]);
   // One approved photo, so that the registry package has something in it.
-  const stu = await submittedStudent(srv, dir, world, approvedStudent, '13900000003', devPhoto('deepface_img14.jpg'));
+  stu = await submittedStudent(srv, dir, world, approvedStudent, '13900000003', devPhoto('deepface_img14.jpg'));
+  // One who paid and stopped there: the office reminds her.
+  payer = await paidStudent(srv, dir, world, paidOne, '13900000004');
   const rev = srv.client();
   assert.equal((await rev.post('/api/auth/login', { username: 'rev', password: 'rev-password-123' })).status, 200);
   const id = (await rev.get('/api/review/queue')).body.items[0].id;
@@ -50,7 +56,8 @@ async function signIn(page, where, user, password) {
 
 test('the school office imports a roster and downloads exports', async () => {
   const { context } = browser;
-  const guard = watch(context);
+  // The second 提醒 within a day is refused on purpose (429).
+  const guard = watch(context, { allow: (url, status) => status === 429 && /\/remind$/.test(url) });
   const page = await context.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
   try {
@@ -82,12 +89,39 @@ test('the school office imports a roster and downloads exports', async () => {
     await page.click('a[data-id=progress]');
     await page.locator('#pending tbody tr').first().waitFor();
     assert.ok(await page.locator('svg.chart').count() >= 2, 'bars and line drawn');
-    assert.match(await page.textContent('main'), /已通过\s*1（33\.3%）/);
+    assert.match(await page.textContent('main'), /已通过\s*1（25%）/);
+    // The cards add up to the roster: one card per status, the words of the charts (已缴费).
+    const card = async (code) => Number((await page.textContent(`#kpi-${code} b`)).replace(/（.*/, ''));
+    const codes = ['not_started', 'linked', 'paid', 'submitted', 'rejected', 'approved'];
+    const counts = await Promise.all(codes.map(card));
+    assert.deepEqual(counts, [2, 0, 1, 0, 0, 1]);
+    assert.equal(counts.reduce((a, b) => a + b, 0), await card('total'));
+    assert.match(await page.textContent('#kpi-paid'), /已缴费/);
+    assert.match(await page.textContent('#kpi-sum'), /= 4 人（名单 4 人）/);
+    // The office's own roster: full names, the phone of those who signed in, 提醒 for them.
+    const row = page.locator('#pending tr', { hasText: '2022110104' });
+    assert.match(await row.textContent(), /孙六.*已缴费.*13900000004/);
+    assert.match(await page.locator('#pending tr', { hasText: '2022110201' }).textContent(), /赵一.*未开始.*未登录/);
+    await row.locator('[data-remind]').click();
+    await row.locator('.remind .msg.ok', { hasText: '已提醒' }).waitFor();
+    await shot(page, 'admin-02b-reminded');
+    const inbox = (await payer.get('/api/inbox')).body.items;
+    const note = inbox.filter((m) => m.kind === 'reminder');
+    assert.equal(note.length, 1, JSON.stringify(inbox));
+    assert.match(note[0].body, /学校提醒.*已缴费.*请拍摄并提交照片/);
+    // A second press the same day is refused, with when it will be possible; nothing more is sent.
+    await page.click('a[data-id=roster]');
+    await page.click('a[data-id=progress]');
+    const again = page.locator('#pending tr', { hasText: '2022110104' });
+    assert.match(await again.textContent(), /已提醒 \d{4}-/);
+    await again.locator('[data-remind]').click();
+    await again.locator('.remind .msg.error', { hasText: '小时后才能再次提醒' }).waitFor();
+    assert.equal((await payer.get('/api/inbox')).body.items.filter((m) => m.kind === 'reminder').length, 1);
     await shot(page, 'admin-02-progress');
     await bothSizes(page, 'admin progress');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#pending-csv')]);
     const text = fs.readFileSync(await dl.path(), 'utf8');
-    assert.match(text, /2022110201/);
+    assert.match(text, /2022110201,赵一/);
     assert.match(text, /2022110202/);
     assert.doesNotMatch(text, /2022110103/, 'the approved student is done');
 
@@ -135,8 +169,40 @@ test('every operator section renders at phone and desktop size', async () => {
         assert.match(await page.locator('#nb-profile option:checked').textContent(), /学信网 学位照（蓝底）/);
       }
     }
-    // Paper prints for the approved student: the PDF downloads.
+    // Support: the student writes; the operator sees who it is (name, number, order, photo) beside
+    // the thread, never an account number; the reply clears the unread count.
+    const fd = new FormData();
+    fd.append('body', '请问照片什么时候寄出？');
+    assert.equal((await stu.upload('/api/support/messages', fd)).status, 201);
+    await page.click('a[data-id=payments]');
+    await page.click('a[data-id=support]');
+    const thread = page.locator('main tr', { hasText: '王五 2022110103' });
+    assert.match(await thread.textContent(), /^王五 2022110103已导出1\d{4}-/, 'name, number, status, one unread');
+    await thread.locator('a').click();
+    await page.locator('#support-student img.support-photo').evaluate((img) => img.decode());
+    assert.equal(await page.textContent('#support-name'), '王五');
+    assert.equal(await page.textContent('#support-no'), '2022110103');
+    assert.match(await page.textContent('#support-order'), /¥30\.00 · 已缴费/);
+    await bothSizes(page, 'ops support thread');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.fill('#reply-text', '已通过审核，冲印后寄出。');
+    await page.click('#reply-send');
+    await page.locator('.messages li', { hasText: '冲印后寄出' }).waitFor();
+    await page.locator('main tr', { hasText: '王五 2022110103' }).locator('td', { hasText: /^0$/ }).waitFor();
+    assert.equal(await page.locator('main', { hasText: '账号 #' }).count(), 0, 'an account number is shown');
+    await shot(page, 'ops-support-thread');
+
+    // Paper prints for the approved student: the PDF downloads. The labels' sender (the school
+    // office) is set beside the labels button and read back.
     await page.click('a[data-id=prints]');
+    await page.fill('#sender-name', '图采测试大学研究生院');
+    await page.fill('#sender-phone', '010-62781234');
+    await page.fill('#sender-address', '北京市海淀区双清路 30 号');
+    await page.click('#sender-save');
+    await page.locator('#sender-result', { hasText: '已保存寄件人' }).waitFor();
+    await page.click('a[data-id=payments]');
+    await page.click('a[data-id=prints]');
+    await until(page, () => document.getElementById('sender-phone') && document.getElementById('sender-phone').value === '010-62781234');
     await page.click('#print-start');
     await page.locator('#print-download').waitFor({ timeout: 60000 });
     const [pdf] = await Promise.all([page.waitForEvent('download'), page.click('#print-download')]);
@@ -144,7 +210,7 @@ test('every operator section renders at phone and desktop size', async () => {
     await shot(page, 'ops-prints-done');
     await page.click('a[data-id=payments]');
     await page.locator('main p', { hasText: /笔，实收/ }).waitFor();
-    assert.match(await page.textContent('main'), /1 笔，实收 ¥30\.00/);
+    assert.match(await page.textContent('main'), /2 笔，实收 ¥60\.00/);
     guard.assertClean();
   } catch (e) {
     await shot(page, 'zz-ops-failure').catch(() => {});

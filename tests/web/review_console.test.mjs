@@ -48,6 +48,13 @@ test('a reviewer rejects, then approves the retake, with the keyboard', async ()
     await page.locator('#decision #approve').waitFor();
     assert.equal(await page.textContent('#count-left'), '1');
     assert.match(await page.textContent('#item-due'), /截止 \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    // Who it should be: the roster's full name and student number beside the photo.
+    assert.equal(await page.textContent('#student-name'), '李四');
+    assert.equal(await page.textContent('#student-no'), '2022110102');
+    assert.equal(await page.textContent('#attempt-count'), '1 张（含本次）');
+    // People read names and numbers, never our row ids.
+    assert.match(await page.textContent('#queue'), /2022110102/);
+    assert.doesNotMatch(await page.textContent('main'), /#\d/, 'a raw id is shown');
     await page.locator('.zoombox img').first().evaluate((img) => img.decode());
     await shot(page, 'review-01-item');
     // E zooms the original on the eyes; 0 resets.
@@ -86,7 +93,9 @@ test('a reviewer rejects, then approves the retake, with the keyboard', async ()
     assert.equal(await page.locator('.earlier img').count(), 1, 'the earlier attempt is shown');
     const warning = page.locator('.same-person[role=alert]');
     await warning.waitFor();
-    assert.match(await warning.textContent(), /可能不是同一个人.*相似度 0\.\d\d/s);
+    assert.match(await warning.textContent(), /可能不是同一个人.*李四 2022110102.*相似度 0\.\d\d/s);
+    assert.equal(await page.textContent('#attempt-count'), '2 张（含本次）');
+    assert.match(await page.textContent('.earlier figcaption'), /曾驳回/);
     assert.equal(await warning.locator('img').count(), 2, 'this photo and the earlier one side by side');
     await shot(page, 'review-04-resubmission');
     // K at the top stays; A then Esc cancels; A then Enter approves.

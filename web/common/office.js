@@ -10,7 +10,7 @@
     { code: 'rejected', label: '已驳回', color: '#d64545' }, { code: 'approved', label: '已通过', color: '#1d7a36' }
   ];
 
-  var ORDER_STATES = { created: '待支付', paid: '已支付', closed: '已关闭', refund_pending: '退款中', refunded: '已退款' };
+  var ORDER_STATES = { created: '待缴费', paid: '已缴费', closed: '已关闭', refund_pending: '退款中', refunded: '已退款' };
   var batches = null;
   function loadBatches(force) {
     if (batches && !force) return Promise.resolve(batches);
@@ -63,10 +63,17 @@
         var done = st.approved || 0;
         var pct = total ? Math.round(done * 1000 / total) / 10 : 0;
         var daysLeft = Math.ceil((b.window_end - Date.now()) / 86400e3);
-        slot.appendChild(h('div', { class: 'kpis' },
-          kpi('名单人数', total), kpi('已通过', done + '（' + pct + '%）', 'ok'), kpi('审核中', st.submitted || 0),
-          kpi('已驳回', st.rejected || 0, st.rejected ? 'bad' : ''), kpi('未开始', st.not_started || 0),
-          kpi('距截止', daysLeft > 0 ? daysLeft + ' 天' : '已截止', daysLeft <= 2 ? 'bad' : '')));
+        // One card per status, the same words as the charts: the six add up to the roster.
+        var cls = { approved: 'ok', rejected: st.rejected ? 'bad' : '' };
+        slot.appendChild(h('div', { class: 'kpis', id: 'kpis' },
+          kpi('名单人数', total, '', 'kpi-total'),
+          STATUS.map(function (s) {
+            var n = st[s.code] || 0;
+            return kpi(s.label, s.code === 'approved' ? n + '（' + pct + '%）' : n, cls[s.code] || '', 'kpi-' + s.code);
+          }),
+          kpi('距截止', daysLeft > 0 ? daysLeft + ' 天' : '已截止', daysLeft <= 2 ? 'bad' : '', 'kpi-days')));
+        slot.appendChild(h('p', { class: 'hint', id: 'kpi-sum', text: STATUS.map(function (s) { return s.label + ' ' + (st[s.code] || 0); }).join(' + ') +
+          ' = ' + STATUS.reduce(function (a, s) { return a + (st[s.code] || 0); }, 0) + ' 人（名单 ' + total + ' 人）' }));
         var colleges = p.colleges || [];
         var bars = Charts.stackedBars(colleges.map(function (c) {
           return { label: c.college, values: STATUS.map(function (s) { return (c.statuses || {})[s.code] || 0; }) };
@@ -87,9 +94,10 @@
       }, function (e) { T.clear(slot).appendChild(Staff.errorBox(e)); });
     });
   }
-  function kpi(label, value, cls) { return h('div', { class: 'kpi card ' + (cls || '') }, h('div', { class: 'hint', text: label }), h('b', { text: String(value) })); }
+  function kpi(label, value, cls, id) { return h('div', { class: 'kpi card ' + (cls || ''), id: id || null }, h('div', { class: 'hint', text: label }), h('b', { text: String(value) })); }
 
   function pendingList(b, slot, colleges) {
+    var b0 = b;
     var sel = h('select', { id: 'pending-college', 'aria-label': '学院' }, h('option', { value: '', text: '全部学院' }),
       colleges.map(function (c) { return h('option', { value: c.college, text: c.college }); }));
     var box = h('p', { class: 'msg', role: 'status' });
@@ -101,13 +109,30 @@
     xlsx.addEventListener('click', function () { download(xlsx, q('xlsx'), 'pending.xlsx', box); });
     function load() {
       T.api('GET', q('json')).then(function (r) {
-        T.clear(list).appendChild(h('p', { class: 'hint', text: '共 ' + r.students.length + ' 人未完成' }));
+        T.clear(list).appendChild(h('p', { class: 'hint', id: 'pending-count', text: '共 ' + r.students.length + ' 人未完成。“提醒”会给学生发一条消息（站内信和已开通的短信、微信），每人每天最多一次；未登录认证的学生请用电话联系。' }));
         list.appendChild(Staff.table([
-          { label: '学号', get: function (x) { return x.student_no; } }, { label: '姓名', get: function (x) { return x.name_masked; } },
+          { label: '学号', get: function (x) { return x.student_no; } }, { label: '姓名', get: function (x) { return x.name; } },
           { label: '学院', get: function (x) { return x.college; } }, { label: '专业', get: function (x) { return x.major; } },
-          { label: '状态', get: function (x) { return h('span', { class: 'badge ' + (x.status === 'rejected' ? 'bad' : ''), text: x.status_label }); } }
+          { label: '状态', get: function (x) { return h('span', { class: 'badge ' + (x.status === 'rejected' ? 'bad' : ''), text: x.status_label }); } },
+          { label: '电话', get: function (x) { return x.phone ? h('a', { href: 'tel:' + x.phone, text: x.phone }) : '—'; } },
+          { label: '提醒', get: remindCell }
         ], r.students, '全部完成了'));
       }, function (e) { T.clear(list).appendChild(Staff.errorBox(e)); });
+    }
+    // 提醒: one message to the student through the inbox and their channels; the server refuses a
+    // second within a day (429) and says when it becomes possible.
+    function remindCell(x) {
+      if (!x.can_remind) return h('span', { class: 'hint', text: '未登录' });
+      var said = h('span', { class: 'hint', text: x.reminded_at ? '已提醒 ' + T.dateTime(x.reminded_at) : '' });
+      var b = h('button', { type: 'button', class: 'secondary small', 'data-remind': x.student_no, text: '提醒', 'aria-label': '提醒 ' + x.name });
+      b.addEventListener('click', function () {
+        b.disabled = true;
+        T.api('POST', '/api/office/batches/' + b0.id + '/pending/' + x.record_id + '/remind').then(function (r) {
+          said.className = 'msg ok';
+          said.textContent = '已提醒 ' + T.dateTime(r.sent_at);
+        }, function (e) { said.className = 'msg error'; said.textContent = e.message; b.disabled = false; });
+      });
+      return h('span', { class: 'remind' }, b, ' ', said);
     }
     sel.addEventListener('change', load);
     slot.appendChild(h('section', { class: 'card', id: 'pending' }, h('h2', { text: '未完成名单' }),
@@ -281,9 +306,32 @@
       slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '纸质照片冲印' }),
         h('p', { text: '6 寸相纸，每张照片下印姓名和学号，按学院排序。没有选邮寄的学生按学院整理交给学校。' }),
         h('label', { for: 'print-copies', text: '每人张数' }), copies, h('div', { class: 'actions' }, start), box));
-      slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '地址标签' }), h('div', { class: 'actions' }, labels), labelsBox));
+      slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '地址标签' }), senderForm(b), h('div', { class: 'actions' }, labels), labelsBox));
       return function () { clearTimeout(timer); }; /* leaving the section stops the polling */
     });
+  }
+
+  // The sender printed on the labels: the school office, kept per school (PUT /api/schools/:id/sender).
+  function senderForm(b) {
+    var name = h('input', { id: 'sender-name', type: 'text', maxlength: 120 });
+    var phone = h('input', { id: 'sender-phone', type: 'tel', maxlength: 30 });
+    var addr = h('input', { id: 'sender-address', type: 'text', maxlength: 300 });
+    var box = h('p', { class: 'msg', role: 'status', id: 'sender-result' });
+    var save = h('button', { type: 'submit', class: 'secondary', id: 'sender-save', text: '保存寄件人' });
+    var form = h('form', null, h('p', { class: 'hint', text: '标签上印的寄件人：' + b.school_name + '负责毕业照片的办公室。无法投递的包裹会退回这里。' }),
+      h('div', { class: 'row' }, h('div', null, h('label', { for: 'sender-name', text: '寄件人（办公室名称）' }), name),
+        h('div', null, h('label', { for: 'sender-phone', text: '电话' }), phone)),
+      h('label', { for: 'sender-address', text: '地址' }), addr, box, h('div', { class: 'actions' }, save));
+    T.api('GET', '/api/schools/' + b.school_id + '/sender').then(function (r) { name.value = r.name; phone.value = r.phone; addr.value = r.address; },
+      function (e) { box.className = 'msg error'; box.textContent = e.message; });
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      save.disabled = true;
+      T.api('PUT', '/api/schools/' + b.school_id + '/sender', { name: name.value.trim(), phone: phone.value.trim(), address: addr.value.trim() })
+        .then(function () { box.className = 'msg ok'; box.textContent = '已保存寄件人'; }, function (e) { box.className = 'msg error'; box.textContent = e.message; })
+        .then(function () { save.disabled = false; });
+    });
+    return form;
   }
 
   // ---- students' deletion requests (operator) ---------------------------------------------------
@@ -474,18 +522,21 @@
   function support(main, me, args) {
     var listBox = h('div'), threadBox = h('div', { id: 'thread' });
     main.appendChild(h('div', { class: 'grid2' }, h('div', { class: 'card' }, h('h2', { text: '会话' }), listBox), h('div', { class: 'card' }, threadBox)));
-    T.api('GET', '/api/ops/support/threads').then(function (r) {
-      listBox.appendChild(Staff.table([
-        { label: '学生', get: function (x) { return h('a', { href: '#/support/' + x.account_id, text: '账号 #' + x.account_id }); } },
+    function loadList() { return T.api('GET', '/api/ops/support/threads').then(function (r) {
+      T.clear(listBox).appendChild(Staff.table([
+        { label: '学生', get: function (x) { return h('a', { href: '#/support/' + x.account_id, text: x.student ? x.student.name + ' ' + x.student.student_no : '未认证的学生' }); } },
         { label: '状态', get: function (x) { return x.status_label || ''; } },
         { label: '未读', get: function (x) { return x.unread ? h('span', { class: 'badge bad', text: String(x.unread) }) : '0'; } },
         { label: '最近', get: function (x) { return T.dateTime(x.last_at); } }], r.threads || [], '没有留言'));
-    }, function (e) { listBox.appendChild(Staff.errorBox(e)); });
+    }, function (e) { T.clear(listBox).appendChild(Staff.errorBox(e)); }); }
+    loadList();
     var account = Number(args && args[0]);
     if (!account) { threadBox.appendChild(h('p', { class: 'hint', text: '选择左侧的会话查看。' })); return; }
     function load() {
       T.api('GET', '/api/ops/support/threads/' + account).then(function (r) {
-        T.clear(threadBox).appendChild(h('h2', { text: '账号 #' + account + ' · ' + (r.status.label || '') }));
+        var who = r.student;
+        T.clear(threadBox).appendChild(h('h2', { id: 'thread-title', text: (who ? who.name + ' · ' + who.student_no : '未认证的学生') + ' · ' + (r.status.label || '') }));
+        threadBox.appendChild(studentCard(r));
         threadBox.appendChild(h('ul', { class: 'messages' }, (r.messages || []).map(function (m) {
           return h('li', { class: m.from === 'student' ? 'theirs' : 'mine' }, h('div', { class: 'hint', text: (m.from === 'student' ? '学生' : '客服') + ' · ' + T.dateTime(m.created_at) }),
             h('div', { text: m.body }), m.attachment ? h('img', { src: m.attachment, alt: '附件图片', class: 'attachment' }) : null);
@@ -499,12 +550,30 @@
           var fd = new FormData();
           fd.append('body', text.value.trim());
           send.disabled = true;
-          T.api('POST', '/api/ops/support/threads/' + account, fd).then(load, function (e) { form.appendChild(Staff.errorBox(e)); send.disabled = false; });
+          // The reply clears the thread's unread count on the server: the list shows it at once.
+          T.api('POST', '/api/ops/support/threads/' + account, fd).then(function () { loadList(); return load(); }, function (e) { form.appendChild(Staff.errorBox(e)); send.disabled = false; });
         });
         threadBox.appendChild(form);
       }, function (e) { T.clear(threadBox).appendChild(Staff.errorBox(e)); });
     }
     load();
+  }
+
+  // Beside the thread: who the student is (roster), their order, their latest photo. Opening the
+  // thread is audited by the server.
+  function studentCard(r) {
+    var who = r.student, o = r.order, a = r.status && r.status.attempt;
+    var img = a && a.images ? (a.images.standardized || a.images.original) : null;
+    return h('div', { class: 'support-student', id: 'support-student' },
+      img ? h('img', { src: img, alt: '最近一次上传的照片', class: 'support-photo' }) : h('div', { class: 'support-photo hint', text: '还没有照片' }),
+      h('dl', { class: 'kv' },
+        h('dt', { text: '姓名' }), h('dd', { id: 'support-name', text: who ? who.name : '未认证' }),
+        h('dt', { text: '学号' }), h('dd', { id: 'support-no', text: who ? who.student_no : '—' }),
+        h('dt', { text: '学院' }), h('dd', { text: who ? who.college + ' · ' + who.major : '—' }),
+        h('dt', { text: '手机' }), h('dd', { text: r.phone_masked || '—' }),
+        h('dt', { text: '状态' }), h('dd', { text: (r.status && r.status.label) || '—' }),
+        h('dt', { text: '订单' }), h('dd', { id: 'support-order', text: o ? o.out_trade_no + ' · ' + T.money(o.amount_fen) + ' · ' + (ORDER_STATES[o.state] || o.state) +
+          (o.paid_at ? ' · ' + T.dateTime(o.paid_at) : '') : '没有订单' })));
   }
 
   window.Office = { progress: progress, roster: roster, reference: reference, settings: settings, exports: exportsSection, shipping: shipping, prints: prints, deletions: deletions,

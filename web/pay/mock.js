@@ -4,7 +4,7 @@
   'use strict';
   var no = new URLSearchParams(location.search).get('order') || '';
   var $ = function (id) { return document.getElementById(id); };
-  var stateNames = { created: '待支付', paid: '已支付', closed: '已关闭', refund_pending: '退款中', refunded: '已退款' };
+  var stateNames = { created: '待缴费', paid: '已缴费', closed: '已关闭', refund_pending: '退款中', refunded: '已退款' };
 
   function csrf() {
     var m = document.cookie.match(/(?:^|;\s*)tucai_csrf=([^;]+)/);

@@ -53,7 +53,7 @@
       state.queue.forEach(function (x, i) {
         var li = h('li', { class: (x.overdue ? 'overdue ' : '') + (x.resubmission ? 'resub' : ''), 'data-id': x.id },
           h('button', { type: 'button', onclick: function () { open(i); } },
-            h('b', { text: '#' + x.id }), x.resubmission ? h('span', { class: 'badge warn', text: '重新提交' }) : null,
+            h('b', { text: x.student_no }), x.resubmission ? h('span', { class: 'badge warn', text: '重新提交' }) : null,
             x.claimed && !x.claimed_by_me ? h('span', { class: 'badge', text: '他人处理中' }) : null,
             h('div', { class: 'hint', text: '截止 ' + T.dateTime(x.due_at) })));
         els.queue.appendChild(li);
@@ -87,7 +87,7 @@
     state.zoom = null;
     els.queue.querySelectorAll('li').forEach(function (li, k) { li.setAttribute('aria-current', k === i ? 'true' : 'false'); });
     var q = state.queue[i];
-    T.clear(els.center).appendChild(h('p', { class: 'hint', text: '正在载入 #' + q.id + '…' }));
+    T.clear(els.center).appendChild(h('p', { class: 'hint', text: '正在载入 ' + q.student_no + ' 的照片…' }));
     T.clear(els.side);
     T.api('POST', '/api/review/items/' + q.id + '/claim').then(function (c) {
       return T.api('GET', '/api/review/items/' + q.id).then(function (r) {
@@ -116,8 +116,8 @@
   function show() {
     var it = state.item, a = it.attempt || {};
     var checks = a.checks || [];
-    var std = window.PhotoFrame.regionFrame(a.images.standardized, '标准照 #' + it.id);
-    var orig = window.PhotoFrame.regionFrame(a.images.original, '原图 #' + it.id + '，标出了检查区域');
+    var std = window.PhotoFrame.regionFrame(a.images.standardized, '标准照');
+    var orig = window.PhotoFrame.regionFrame(a.images.original, '原图，标出了检查区域');
     var flagged = checks.filter(function (c) { return c.status !== 'pass'; });
     orig.mark(flagged);
     els.orig = orig;
@@ -131,7 +131,14 @@
     var regionsToggle = h('input', { type: 'checkbox', id: 'show-regions', checked: true });
     regionsToggle.addEventListener('change', function () { orig.overlay.style.display = regionsToggle.checked ? '' : 'none'; });
     var earlier = (it.earlier_attempts || []).filter(function (x) { return x.images && x.images.standardized; });
-    T.clear(els.center).appendChild(h('h2', null, '照片 #' + it.id, it.resubmission ? h('span', { class: 'badge warn', text: ' 驳回后重新提交' }) : null));
+    var who = it.student || {};
+    T.clear(els.center).appendChild(h('h2', { id: 'item-title' }, (who.name || '') + ' 的照片', it.resubmission ? h('span', { class: 'badge warn', text: ' 驳回后重新提交' }) : null));
+    // Who this should be: the roster's name and number, next to the face (the view is audited).
+    els.center.appendChild(h('dl', { class: 'who', id: 'student' },
+      h('div', null, h('dt', { text: '姓名' }), h('dd', { id: 'student-name', text: who.name || '—' })),
+      h('div', null, h('dt', { text: '学号' }), h('dd', { id: 'student-no', text: who.student_no || '—' })),
+      h('div', null, h('dt', { text: '学院' }), h('dd', { text: [who.college, who.major].filter(Boolean).join(' · ') || '—' })),
+      h('div', null, h('dt', { text: '本账号照片' }), h('dd', { id: 'attempt-count', text: (earlier.length + 1) + ' 张（含本次）' }))));
     // 同一人核验: a photo unlike the account's earlier ones is the loudest thing on the page, with
     // the least similar earlier photo beside this one.
     var same = checks.filter(function (c) { return c.id === 'same_person' && c.status !== 'pass' && c.detail && c.detail.least_similar_attempt; })[0];
@@ -139,12 +146,12 @@
       var other = (it.earlier_attempts || []).filter(function (x) { return x.id === same.detail.least_similar_attempt; })[0];
       els.center.appendChild(h('div', { class: 'card alert same-person', role: 'alert' },
         h('h3', { text: '⚠ 可能不是同一个人' }),
-        h('p', { text: '与本账号之前上传的照片 #' + same.detail.least_similar_attempt + ' 相似度 ' + same.value.toFixed(2) +
+        h('p', { text: '与本账号（' + (who.name || '') + ' ' + (who.student_no || '') + '）之前上传的照片' + (other ? '（' + T.dateTime(other.created_at) + '）' : '') + '相似度 ' + same.value.toFixed(2) +
           '（同一人至少 ' + same.threshold + '）。请并排比对后再决定。' }),
         h('div', { class: 'photos' },
           h('figure', null, h('img', { src: a.images.standardized || a.images.original, alt: '本次照片' }), h('figcaption', { text: '本次照片' })),
-          other ? h('figure', null, h('img', { src: other.images.standardized || other.images.original, alt: '之前的照片 #' + other.id }),
-            h('figcaption', { text: '之前的照片 #' + other.id + ' · ' + T.dateTime(other.created_at) })) : null)));
+          other ? h('figure', null, h('img', { src: other.images.standardized || other.images.original, alt: '之前的照片' }),
+            h('figcaption', { text: '之前的照片 · ' + T.dateTime(other.created_at) })) : null)));
     }
     // 与录取照片比对: the school's admission photo beside this one, with the score; loud when weak.
     var ref = it.reference;
@@ -168,7 +175,9 @@
       h('figure', null, orig.el, h('figcaption', { text: '原图（检查区域，可放大）' })),
       h('figure', null, std.el, h('figcaption', { text: '标准照' })),
       h('figure', null, h('div', { class: 'earlier' }, earlier.length ? earlier.map(function (x) {
-        return h('figure', null, h('img', { src: x.images.standardized, alt: '之前的照片 #' + x.id }), h('figcaption', { text: T.dateTime(x.created_at) }));
+        var said = (it.decisions || []).filter(function (d) { return d.attempt_id === x.id && d.decision !== 'override'; }).pop();
+        return h('figure', null, h('img', { src: x.images.standardized, alt: '之前的照片 ' + T.dateTime(x.created_at) }),
+          h('figcaption', { text: T.dateTime(x.created_at) + (said ? (said.decision === 'approved' ? ' · 曾通过' : ' · 曾驳回') : ' · 未提交') }));
       }) : h('p', { class: 'hint', text: '没有更早的照片' })), h('figcaption', { text: '更早的照片（' + earlier.length + '）' }))));
     var decisions = it.decisions || [];
     if (decisions.length) els.center.appendChild(h('div', { class: 'card' }, h('h3', { text: '以前的决定' }),
@@ -249,7 +258,7 @@
     T.api('POST', '/api/review/items/' + it.id + '/' + path, body).then(function () {
       state.busy = false;
       state.decided++;
-      T.announce('#' + it.id + (path === 'approve' ? ' 已通过' : ' 已驳回'));
+      T.announce(((it.student && it.student.name) || '这张照片') + (path === 'approve' ? ' 已通过' : ' 已驳回'));
       it.state = 'decided';
       state.item = null; state.other = ''; state.note = '';
       var next = state.queue[state.index + 1];

@@ -34,8 +34,8 @@ static int list_schools(http_req *req, http_resp *resp) {
   if (!r) return -1;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)db_res_int(r, i, 0), "code",
-                                       db_res_text(r, i, 1), "name", db_res_text(r, i, 2)));
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)db_res_int_at(r, i, "id"), "code",
+                                       db_res_text_at(r, i, "code"), "name", db_res_text_at(r, i, "name")));
   db_res_free(r);
   return resp_json(resp, 200, json_pack("{s:o}", "schools", a));
 }
@@ -158,7 +158,7 @@ static int list_batches(http_req *req, http_resp *resp) {
   json_t *a = json_array();
   for (int i = 0; r && i < db_res_rows(r); i++) {
     batch b;
-    if (batch_get(db, db_res_int(r, i, 0), &b, &req->err) == 0) json_array_append_new(a, batch_out(&b));
+    if (batch_get(db, db_res_int_at(r, i, "id"), &b, &req->err) == 0) json_array_append_new(a, batch_out(&b));
   }
   api_db_put(req, db);
   if (!r) {

@@ -62,7 +62,7 @@ static void day_name(int64_t day, char out[32]) {
 static int per_day(db_t *db, int64_t batch_id, json_t *days, err_t *err) {
   /* Day numbers in Asia/Shanghai (UTC+8). */
   static const char *sql =
-      "SELECT 'linked', (l.linked_at + 28800000) / 86400000, COUNT(*) FROM student_links l "
+      "SELECT 'linked' AS what, (l.linked_at + 28800000) / 86400000 AS day, COUNT(*) AS n FROM student_links l "
       "JOIN roster_records r ON r.id = l.record_id WHERE r.batch_id = $1 GROUP BY 1, 2 "
       "UNION ALL SELECT 'paid', (o.paid_at + 28800000) / 86400000, COUNT(*) FROM pay_orders o "
       "WHERE o.batch_id = $1 AND o.paid_at IS NOT NULL AND o.state IN ('paid', 'refund_pending', 'refunded') GROUP BY 1, 2 "
@@ -74,7 +74,7 @@ static int per_day(db_t *db, int64_t batch_id, json_t *days, err_t *err) {
   if (!r) return -1;
   for (int i = 0; i < db_res_rows(r); i++) {
     char name[32];
-    day_name(db_res_int(r, i, 1), name);
+    day_name(db_res_int_at(r, i, "day"), name);
     json_t *d = NULL, *x;
     size_t k;
     json_array_foreach(days, k, x) if (!strcmp(json_string_value(json_object_get(x, "day")), name)) d = x;
@@ -82,21 +82,21 @@ static int per_day(db_t *db, int64_t batch_id, json_t *days, err_t *err) {
       d = json_pack("{s:s,s:i,s:i,s:i,s:i}", "day", name, "linked", 0, "paid", 0, "submitted", 0, "approved", 0);
       json_array_append_new(days, d);
     }
-    json_object_set_new(d, db_res_text(r, i, 0), json_integer(db_res_int(r, i, 2)));
+    json_object_set_new(d, db_res_text_at(r, i, "what"), json_integer(db_res_int_at(r, i, "n")));
   }
   db_res_free(r);
   return 0;
 }
 
 json_t *office_progress(db_t *db, int64_t batch_id, err_t *err) {
-  db_res *r = db_query(db, err, "SELECT r.college, r.major, " STATUS_SQL ", COUNT(*)" FROM_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2",
+  db_res *r = db_query(db, err, "SELECT r.college, r.major, " STATUS_SQL " AS status, COUNT(*) AS n" FROM_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2",
                        DB_INT(batch_id));
   if (!r) return NULL;
   json_t *out = json_pack("{s:I,s:i,s:o,s:[],s:[],s:[]}", "batch_id", (json_int_t)batch_id, "total", 0, "statuses",
                           zero_statuses(), "colleges", "majors", "days");
   for (int i = 0; i < db_res_rows(r); i++) {
-    const char *college = db_res_text(r, i, 0), *major = db_res_text(r, i, 1), *status = db_res_text(r, i, 2);
-    int64_t n = db_res_int(r, i, 3);
+    const char *college = db_res_text_at(r, i, "college"), *major = db_res_text_at(r, i, "major"), *status = db_res_text_at(r, i, "status");
+    int64_t n = db_res_int_at(r, i, "n");
     add(out, status, n);
     add(find_group(json_object_get(out, "colleges"), college, NULL), status, n);
     add(find_group(json_object_get(out, "majors"), college, major), status, n);
@@ -123,11 +123,15 @@ json_t *office_pending(db_t *db, int64_t batch_id, const char *college, err_t *e
                        DB_INT(batch_id), DB_TEXT(college ? college : ""));
   if (!r) return NULL;
   json_t *list = json_array();
+  /* The loop reads many rows: each column is looked up once. */
+  int c_id = db_res_col(r, "id"), c_student_no = db_res_col(r, "student_no");
+  int c_name_masked = db_res_col(r, "name_masked"), c_college = db_res_col(r, "college");
+  int c_major = db_res_col(r, "major"), c_status = db_res_col(r, "status");
   for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "record_id", (json_int_t)db_res_int(r, i, 0),
-                                          "student_no", db_res_text(r, i, 1), "name_masked", db_res_text(r, i, 2),
-                                          "college", db_res_text(r, i, 3), "major", db_res_text(r, i, 4), "status",
-                                          db_res_text(r, i, 5), "status_label", label_of(db_res_text(r, i, 5))));
+    json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "record_id", (json_int_t)db_res_int(r, i, c_id),
+                                          "student_no", db_res_text(r, i, c_student_no), "name_masked", db_res_text(r, i, c_name_masked),
+                                          "college", db_res_text(r, i, c_college), "major", db_res_text(r, i, c_major), "status",
+                                          db_res_text(r, i, c_status), "status_label", label_of(db_res_text(r, i, c_status))));
   db_res_free(r);
   return list;
 }

@@ -228,9 +228,9 @@ static int upload_code(http_req *req, http_resp *resp) {
     err_set(&req->err, 404, "school_not_found", "所选学校不存在");
     goto done;
   }
-  if (strcmp(p.school_code, db_res_text(sch, 0, 0)) != 0) {
+  if (strcmp(p.school_code, db_res_text_at(sch, 0, "code")) != 0) {
     err_set(&req->err, 422, "other_school", "该采集码属于%s，不是所选的%s，请确认学校", p.school_name,
-            db_res_text(sch, 0, 1));
+            db_res_text_at(sch, 0, "name"));
     goto done;
   }
   /* The student's record in this school's rosters; the newest batch first. The masked name and ID
@@ -243,10 +243,10 @@ static int upload_code(http_req *req, http_resp *resp) {
   if (!found) goto done;
   if (db_res_rows(found) == 0) {
     err_set(&req->err, 404, "unknown_student", "在%s的采集名单中没有找到该学生，请联系学院核实名单",
-            db_res_text(sch, 0, 1));
+            db_res_text_at(sch, 0, "name"));
     goto done;
   }
-  if (student_record_get(db, db_res_int(found, 0, 0), &r, &req->err) != 0) goto done;
+  if (student_record_get(db, db_res_int_at(found, 0, "id"), &r, &req->err) != 0) goto done;
   if (batch_get(db, r.batch_id, &b, &req->err) != 0) goto done;
   if (identity_check_collectable(&b, &r, account, clock_now_ms(), &req->err) != 0) goto done;
   char *sealed = vault_seal_text(text, &req->err);
@@ -261,7 +261,7 @@ static int upload_code(http_req *req, http_resp *resp) {
                          DB_INT(now), DB_INT(now + CLAIM_TTL_MS));
   free(sealed);
   if (!ins) goto done;
-  int64_t claim = db_res_int(ins, 0, 0);
+  int64_t claim = db_res_int_at(ins, 0, "id");
   db_res_free(ins);
   json_t *d = json_pack("{s:I, s:s}", "record_id", (json_int_t)r.record_id, "issuer_kid", p.kid);
   audit_log(db, ROLE_STUDENT, account, "identity.claim", "identity_claim", claim, d, &req->err);
@@ -293,18 +293,18 @@ static int confirm(http_req *req, http_resp *resp) {
                "WHERE id = $1 AND account_id = $2",
                DB_INT(claim_id), DB_INT(account));
   if (!c) goto done;
-  if (db_res_rows(c) == 0 || db_res_int(c, 0, 4) <= clock_now_ms()) {
+  if (db_res_rows(c) == 0 || db_res_int_at(c, 0, "expires_at") <= clock_now_ms()) {
     err_set(&req->err, 404, "claim_not_found", "确认信息已失效，请重新上传采集码");
     goto done;
   }
-  if (student_record_get(db, db_res_int(c, 0, 0), &r, &req->err) != 0) goto done;
+  if (student_record_get(db, db_res_int_at(c, 0, "record_id"), &r, &req->err) != 0) goto done;
   if (batch_get(db, r.batch_id, &b, &req->err) != 0) goto done;
   if (identity_check_collectable(&b, &r, account, clock_now_ms(), &req->err) != 0) goto done;
   if (db_exec(db, &req->err,
               "INSERT INTO student_links (account_id, record_id, code_sealed, issuer_kid, seal_kid, linked_at) "
               "VALUES ($1, $2, $3, $4, $5, $6)",
-              DB_INT(account), DB_INT(r.record_id), DB_TEXT(db_res_text(c, 0, 1)), DB_TEXT(db_res_text(c, 0, 2)),
-              DB_TEXT(db_res_text(c, 0, 3)), DB_INT(clock_now_ms())) < 0) {
+              DB_INT(account), DB_INT(r.record_id), DB_TEXT(db_res_text_at(c, 0, "code_sealed")), DB_TEXT(db_res_text_at(c, 0, "issuer_kid")),
+              DB_TEXT(db_res_text_at(c, 0, "seal_kid")), DB_INT(clock_now_ms())) < 0) {
     if (db_last_was_unique_violation(db)) {
       err_clear(&req->err);
       err_set(&req->err, 409, "record_taken", "该学籍记录已绑定其他手机号，或当前账号已绑定其他记录");

@@ -179,11 +179,11 @@ static json_t *package_row(http_req *req, db_t *db, int64_t id) {
     return NULL;
   }
   json_t *o = json_pack("{s:I,s:I,s:s,s:b,s:s,s:s,s:I,s:I,s:s,s:I,s:I}", "id", (json_int_t)id, "batch_id",
-                        (json_int_t)db_res_int(r, 0, 0), "state", db_res_text(r, 0, 1), "reexport", (int)db_res_int(r, 0, 2),
-                        "file_name", db_res_text(r, 0, 3), "sha256", db_res_text(r, 0, 4), "bytes",
-                        (json_int_t)db_res_int(r, 0, 5), "photos", (json_int_t)db_res_int(r, 0, 6), "error",
-                        db_res_text(r, 0, 7), "created_at", (json_int_t)db_res_int(r, 0, 8), "finished_at",
-                        (json_int_t)db_res_int(r, 0, 9));
+                        (json_int_t)db_res_int_at(r, 0, "batch_id"), "state", db_res_text_at(r, 0, "state"), "reexport", (int)db_res_int_at(r, 0, "reexport"),
+                        "file_name", db_res_text_at(r, 0, "file_name"), "sha256", db_res_text_at(r, 0, "sha256"), "bytes",
+                        (json_int_t)db_res_int_at(r, 0, "bytes"), "photos", (json_int_t)db_res_int_at(r, 0, "photos"), "error",
+                        db_res_text_at(r, 0, "error"), "created_at", (json_int_t)db_res_int_at(r, 0, "created_at"), "finished_at",
+                        (json_int_t)db_res_int_at(r, 0, "finished_at"));
   db_res_free(r);
   if (batch_for(req, db, json_integer_value(json_object_get(o, "batch_id"))) < 0) {
     json_decref(o);

@@ -344,8 +344,8 @@ static int ops_notices(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   db_res *r = db_query(db, &req->err,
-                       "SELECT id, received_at, provider, COALESCE(event_id, ''), COALESCE(out_trade_no, ''), "
-                       "COALESCE(order_id, 0), outcome, reason FROM pay_notices WHERE ($1 = '' OR outcome = $1) "
+                       "SELECT id, received_at, provider, COALESCE(event_id, '') AS event_id, COALESCE(out_trade_no, '') AS out_trade_no, "
+                       "COALESCE(order_id, 0) AS order_id, outcome, reason FROM pay_notices WHERE ($1 = '' OR outcome = $1) "
                        "ORDER BY id DESC LIMIT 500",
                        DB_TEXT(outcome ? outcome : ""));
   api_db_put(req, db);
@@ -353,11 +353,11 @@ static int ops_notices(http_req *req, http_resp *resp) {
   json_t *list = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
     json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s}", "id",
-                                          (json_int_t)db_res_int(r, i, 0), "received_at",
-                                          (json_int_t)db_res_int(r, i, 1), "provider", db_res_text(r, i, 2),
-                                          "event_id", db_res_text(r, i, 3), "out_trade_no", db_res_text(r, i, 4),
-                                          "order_id", (json_int_t)db_res_int(r, i, 5), "outcome",
-                                          db_res_text(r, i, 6), "reason", db_res_text(r, i, 7)));
+                                          (json_int_t)db_res_int_at(r, i, "id"), "received_at",
+                                          (json_int_t)db_res_int_at(r, i, "received_at"), "provider", db_res_text_at(r, i, "provider"),
+                                          "event_id", db_res_text_at(r, i, "event_id"), "out_trade_no", db_res_text_at(r, i, "out_trade_no"),
+                                          "order_id", (json_int_t)db_res_int_at(r, i, "order_id"), "outcome",
+                                          db_res_text_at(r, i, "outcome"), "reason", db_res_text_at(r, i, "reason")));
   db_res_free(r);
   return resp_json(resp, 200, json_pack("{s:o}", "notices", list));
 }

@@ -36,8 +36,8 @@ static int list_schools(http_req *req, http_resp *resp) {
   if (!r) return -1;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)db_res_int(r, i, 0), "code",
-                                       db_res_text(r, i, 1), "name", db_res_text(r, i, 2)));
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)db_res_int_at(r, i, "id"), "code",
+                                       db_res_text_at(r, i, "code"), "name", db_res_text_at(r, i, "name")));
   db_res_free(r);
   return resp_json(resp, 200, json_pack("{s:o}", "schools", a));
 }
@@ -86,8 +86,8 @@ static int get_sender(http_req *req, http_resp *resp) {
     db_res_free(r);
     return err_set(&req->err, 404, "school_not_found", "没有这所学校");
   }
-  json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "school_id", (json_int_t)id, "name", db_res_text(r, 0, 0), "phone",
-                        db_res_text(r, 0, 1), "address", db_res_text(r, 0, 2));
+  json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "school_id", (json_int_t)id, "name", db_res_text_at(r, 0, "sender_name"), "phone",
+                        db_res_text_at(r, 0, "sender_phone"), "address", db_res_text_at(r, 0, "sender_address"));
   db_res_free(r);
   return resp_json(resp, 200, o);
 }
@@ -204,7 +204,7 @@ static int list_batches(http_req *req, http_resp *resp) {
   json_t *a = json_array();
   for (int i = 0; r && i < db_res_rows(r); i++) {
     batch b;
-    if (batch_get(db, db_res_int(r, i, 0), &b, &req->err) == 0) json_array_append_new(a, batch_out(&b));
+    if (batch_get(db, db_res_int_at(r, i, "id"), &b, &req->err) == 0) json_array_append_new(a, batch_out(&b));
   }
   api_db_put(req, db);
   if (!r) {

@@ -254,11 +254,11 @@ static int ops_messages(http_req *req, http_resp *resp) {
   json_t *list = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
     json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id",
-                                          (json_int_t)db_res_int(r, i, 0), "inbox_id", (json_int_t)db_res_int(r, i, 1),
-                                          "account_id", (json_int_t)db_res_int(r, i, 2), "app", db_res_text(r, i, 3),
-                                          "kind", db_res_text(r, i, 4), "template_id", db_res_text(r, i, 5), "outcome",
-                                          db_res_text(r, i, 6), "errcode", (json_int_t)db_res_int(r, i, 7), "msgid",
-                                          db_res_text(r, i, 8), "at", (json_int_t)db_res_int(r, i, 9)));
+                                          (json_int_t)db_res_int_at(r, i, "id"), "inbox_id", (json_int_t)db_res_int_at(r, i, "inbox_id"),
+                                          "account_id", (json_int_t)db_res_int_at(r, i, "account_id"), "app", db_res_text_at(r, i, "app_kind"),
+                                          "kind", db_res_text_at(r, i, "kind"), "template_id", db_res_text_at(r, i, "template_id"), "outcome",
+                                          db_res_text_at(r, i, "outcome"), "errcode", (json_int_t)db_res_int_at(r, i, "errcode"), "msgid",
+                                          db_res_text_at(r, i, "msgid"), "at", (json_int_t)db_res_int_at(r, i, "at")));
   db_res_free(r);
   return resp_json(resp, 200, json_pack("{s:o}", "messages", list));
 }

@@ -45,12 +45,12 @@ int auth_session_lookup(db_t *db, const char *token, auth_session *out, err_t *e
     return 0;
   }
   memset(out, 0, sizeof *out);
-  out->id = db_res_int(r, 0, 0);
-  out->role = (int)db_res_int(r, 0, 1);
-  out->user_id = db_res_int(r, 0, 2);
-  out->school_id = db_res_int(r, 0, 3);
-  snprintf(out->csrf, sizeof out->csrf, "%s", db_res_text(r, 0, 4));
-  int64_t last = db_res_int(r, 0, 5), ttl = db_res_int(r, 0, 6);
+  out->id = db_res_int_at(r, 0, "id");
+  out->role = (int)db_res_int_at(r, 0, "role");
+  out->user_id = db_res_int_at(r, 0, "user_id");
+  out->school_id = db_res_int_at(r, 0, "school_id");
+  snprintf(out->csrf, sizeof out->csrf, "%s", db_res_text_at(r, 0, "csrf"));
+  int64_t last = db_res_int_at(r, 0, "last_seen_at"), ttl = db_res_int_at(r, 0, "ttl_ms");
   db_res_free(r);
   /* Sliding expiry, written at most once a minute per session to keep reads cheap. */
   if (now - last > 60000) {

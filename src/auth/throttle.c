@@ -45,8 +45,8 @@ int throttle_take(db_t *db, const char *scope, const char *key, const throttle_r
         return -1;
       continue;
     }
-    int64_t failures = db_res_int(r, 0, 0), locked = db_res_int(r, 0, 1), version = db_res_int(r, 0, 2),
-            updated = db_res_int(r, 0, 3);
+    int64_t failures = db_res_int_at(r, 0, "failures"), locked = db_res_int_at(r, 0, "locked_until"), version = db_res_int_at(r, 0, "version"),
+            updated = db_res_int_at(r, 0, "updated_at");
     db_res_free(r);
     if (locked > now_ms) {
       *retry_after_s = (locked - now_ms + 999) / 1000;

@@ -47,19 +47,19 @@ int64_t users_add(db_t *db, const char *username, const char *display_name, int 
     if (db_last_was_unique_violation(db)) err_set(err, 409, "user_exists", "user '%s' exists already", username);
     return -1;
   }
-  int64_t id = db_res_int(r, 0, 0);
+  int64_t id = db_res_int_at(r, 0, "id");
   db_res_free(r);
   return id;
 }
 
 static void fill(db_res *r, staff_user *u) {
   memset(u, 0, sizeof *u);
-  u->id = db_res_int(r, 0, 0);
-  snprintf(u->username, sizeof u->username, "%s", db_res_text(r, 0, 1));
-  snprintf(u->display_name, sizeof u->display_name, "%s", db_res_text(r, 0, 2));
-  u->role = auth_role_from_name(db_res_text(r, 0, 3));
-  u->school_id = db_res_int(r, 0, 4);
-  u->disabled = (int)db_res_int(r, 0, 5);
+  u->id = db_res_int_at(r, 0, "id");
+  snprintf(u->username, sizeof u->username, "%s", db_res_text_at(r, 0, "username"));
+  snprintf(u->display_name, sizeof u->display_name, "%s", db_res_text_at(r, 0, "display_name"));
+  u->role = auth_role_from_name(db_res_text_at(r, 0, "role"));
+  u->school_id = db_res_int_at(r, 0, "school_id");
+  u->disabled = (int)db_res_int_at(r, 0, "disabled");
 }
 
 #define USER_COLS "id, username, display_name, role, school_id, disabled, password_hash"
@@ -78,7 +78,7 @@ int users_load_credentials(db_t *db, const char *username, staff_credentials *ou
   out->found = db_res_rows(r) == 1;
   if (out->found) {
     fill(r, &out->user);
-    snprintf(out->hash, sizeof out->hash, "%s", db_res_text(r, 0, 6));
+    snprintf(out->hash, sizeof out->hash, "%s", db_res_text_at(r, 0, "password_hash"));
   }
   db_res_free(r);
   return 0;

@@ -162,12 +162,12 @@ static int add_s3_objects(writer *w, store_t *st, s3_client *s3) {
     if (rows && !s3)
       rc = err_set(w->err, 400, "backup_s3", "the store has photo objects on S3 but no s3_endpoint is configured");
     for (int i = 0; i < rows && rc == 0; i++) {
-      last = db_res_int(r, i, 0);
+      last = db_res_int_at(r, i, "id");
       char key[64], name[80];
-      snprintf(key, sizeof key, "%.2s/%.40s", db_res_text(r, i, 1), db_res_text(r, i, 1));
+      snprintf(key, sizeof key, "%.2s/%.40s", db_res_text_at(r, i, "ref"), db_res_text_at(r, i, "ref"));
       snprintf(name, sizeof name, "s3/%s", key);
       /* Plaintext size + one tag per 64 KiB chunk and the header: a generous bound. */
-      size_t max = (size_t)db_res_int(r, i, 2) + (size_t)db_res_int(r, i, 2) / 1024 + 4096;
+      size_t max = (size_t)db_res_int_at(r, i, "size") + (size_t)db_res_int_at(r, i, "size") / 1024 + 4096;
       uint8_t *bytes = NULL, sha[32];
       size_t len = 0;
       err_t e = {0};
@@ -499,7 +499,7 @@ int backup_verify(store_t *st, blob_store *bs, FILE *say, backup_counts *n, err_
     }
     int rows = db_res_rows(r);
     for (int i = 0; i < rows; i++) {
-      last = db_res_int(r, i, 0);
+      last = db_res_int_at(r, i, "id");
       uint8_t *bytes = NULL;
       size_t len = 0;
       err_t e = {0};

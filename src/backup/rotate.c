@@ -43,9 +43,9 @@ static int rotate_objects(run *r) {
     if (!q) return -1;
     int rows = db_res_rows(q), rc = rows ? begin(r) : 0;
     for (int i = 0; i < rows && rc == 0; i++) {
-      last = db_res_int(q, i, 0);
+      last = db_res_int_at(q, i, "id");
       size_t len;
-      const void *w = db_res_blob(q, i, 1, &len);
+      const void *w = db_res_blob_at(q, i, "wrapped_key", &len);
       uint8_t wrapped[VAULT_WRAPPED_BYTES];
       if (len != VAULT_WRAPPED_BYTES) {
         rc = err_set(r->err, 500, "rotate_object", "object %lld has a damaged key", (long long)last);
@@ -73,7 +73,7 @@ static int rotate_objects(run *r) {
 static int rotate_hashed(run *r, const char *table, const char *sealed, const char *hash, const char *purpose) {
   char count_sql[256], select_sql[512], update_sql[512], what[96];
   snprintf(count_sql, sizeof count_sql, "SELECT COUNT(*) FROM %s", table);
-  snprintf(select_sql, sizeof select_sql, "SELECT id, %s, %s FROM %s WHERE id > $1 ORDER BY id LIMIT $2", sealed, hash, table);
+  snprintf(select_sql, sizeof select_sql, "SELECT id, %s AS sealed, %s AS lookup_hash FROM %s WHERE id > $1 ORDER BY id LIMIT $2", sealed, hash, table);
   snprintf(update_sql, sizeof update_sql, "UPDATE %s SET %s = $1, %s = $2 WHERE id = $3", table, sealed, hash);
   snprintf(what, sizeof what, "%s.%s", table, sealed);
   long long total = db_int(r->db, r->err, 0, count_sql), done = 0;
@@ -84,17 +84,17 @@ static int rotate_hashed(run *r, const char *table, const char *sealed, const ch
     if (!q) return -1;
     int rows = db_res_rows(q), rc = rows ? begin(r) : 0;
     for (int i = 0; i < rows && rc == 0; i++) {
-      last = db_res_int(q, i, 0);
+      last = db_res_int_at(q, i, "id");
       int under_new;
-      char *plain = vault_open_text_any(r->k, db_res_text(q, i, 1), &under_new, r->err);
+      char *plain = vault_open_text_any(r->k, db_res_text_at(q, i, "sealed"), &under_new, r->err);
       if (!plain) {
         rc = err_set(r->err, 500, "rotate_field", "%s of row %lld opens with neither key", what, (long long)last);
         break;
       }
       char h[65];
       vault_lookup_hash_with(r->k, purpose, plain, h);
-      if (!under_new || strcmp(h, db_res_text(q, i, 2))) {
-        char *resealed = under_new ? xstrdup(db_res_text(q, i, 1)) : vault_seal_text_with(r->k, plain, r->err);
+      if (!under_new || strcmp(h, db_res_text_at(q, i, "lookup_hash"))) {
+        char *resealed = under_new ? xstrdup(db_res_text_at(q, i, "sealed")) : vault_seal_text_with(r->k, plain, r->err);
         if (!resealed || db_exec(r->db, r->err, update_sql, DB_TEXT(resealed), DB_TEXT(h), DB_INT(last)) < 0) rc = -1;
         free(resealed);
       }
@@ -121,7 +121,7 @@ static int plain_ident(const char *s) {
 /* 3. Every other sealed text, by the value itself (sealed values are unique: random nonces). */
 static int rotate_column(run *r, const char *table, const char *col) {
   char sel[256], upd[256], what[160];
-  snprintf(sel, sizeof sel, "SELECT %s FROM %s WHERE %s LIKE 'v1:%%'", col, table, col);
+  snprintf(sel, sizeof sel, "SELECT %s AS sealed FROM %s WHERE %s LIKE 'v1:%%'", col, table, col);
   snprintf(upd, sizeof upd, "UPDATE %s SET %s = $1 WHERE %s = $2", table, col, col);
   snprintf(what, sizeof what, "%s.%s", table, col);
   db_res *q = db_query(r->db, r->err, sel);
@@ -131,7 +131,7 @@ static int rotate_column(run *r, const char *table, const char *col) {
   for (int i = 0; i < rows && rc == 0; i++) {
     int under_new;
     err_t e = {0};
-    const char *old = db_res_text(q, i, 0);
+    const char *old = db_res_text_at(q, i, "sealed");
     char *plain = vault_open_text_any(r->k, old, &under_new, &e);
     done++;
     if (!plain) continue; /* text that only looks sealed: not ours to touch */
@@ -156,7 +156,7 @@ static int rotate_column(run *r, const char *table, const char *col) {
 
 static int rotate_sealed_columns(run *r) {
   const char *sql = db_dialect(r->db) == DB_SQLITE
-                        ? "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+                        ? "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
                           "WHERE m.type = 'table' AND upper(p.type) = 'TEXT' ORDER BY 1, 2"
                         : "SELECT table_name, column_name FROM information_schema.columns "
                           "WHERE table_schema = current_schema() AND data_type = 'text' ORDER BY 1, 2";
@@ -164,7 +164,7 @@ static int rotate_sealed_columns(run *r) {
   if (!cols) return -1;
   int rc = 0;
   for (int i = 0; i < db_res_rows(cols) && rc == 0; i++) {
-    const char *t = db_res_text(cols, i, 0), *c = db_res_text(cols, i, 1);
+    const char *t = db_res_text_at(cols, i, "table_name"), *c = db_res_text_at(cols, i, "column_name");
     if (plain_ident(t) && plain_ident(c)) rc = rotate_column(r, t, c);
   }
   db_res_free(cols);

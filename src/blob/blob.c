@@ -244,7 +244,7 @@ static int put(blob_store *bs, db_t *db, const uint8_t *src, size_t len, const c
                        DB_INT((int64_t)plain_len), DB_INT(clock_now_ms()));
   if (!r) rc = -1;
   else {
-    *id = db_res_int(r, 0, 0);
+    *id = db_res_int_at(r, 0, "id");
     db_res_free(r);
     if (bs->put_to == B_DB &&
         db_exec(db, err, "INSERT INTO blob_data (blob_id, data) VALUES ($1, $2)", DB_INT(*id), DB_BLOB(s.buf, s.len)) < 0)
@@ -295,12 +295,12 @@ int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len,
     db_res_free(r);
     return err_set(err, 404, "blob_not_found", "照片不存在或已删除");
   }
-  int in_db = !strcmp(db_res_text(r, 0, 0), "db"), in_s3 = !strcmp(db_res_text(r, 0, 0), "s3");
+  int in_db = !strcmp(db_res_text_at(r, 0, "backend"), "db"), in_s3 = !strcmp(db_res_text_at(r, 0, "backend"), "s3");
   char ref[64];
-  snprintf(ref, sizeof ref, "%s", db_res_text(r, 0, 1));
-  int64_t plain = db_res_int(r, 0, 3);
+  snprintf(ref, sizeof ref, "%s", db_res_text_at(r, 0, "ref"));
+  int64_t plain = db_res_int_at(r, 0, "size");
   size_t wl = 0;
-  const void *w = db_res_blob(r, 0, 2, &wl);
+  const void *w = db_res_blob_at(r, 0, "wrapped_key", &wl);
   uint8_t key[32];
   int ok = wl == VAULT_WRAPPED_BYTES && vault_unwrap_key(w, key) == 0;
   db_res_free(r);
@@ -327,7 +327,7 @@ int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len,
       return -1;
     }
     if (db_res_rows(d) == 1) {
-      const void *p = db_res_blob(d, 0, 0, &clen);
+      const void *p = db_res_blob_at(d, 0, "data", &clen);
       c = xmalloc(clen ? clen : 1);
       if (clen) memcpy(c, p, clen);
     }
@@ -352,10 +352,10 @@ int blob_delete(blob_store *bs, db_t *db, int64_t id, err_t *err) {
     db_res_free(r);
     return err_set(err, 404, "blob_not_found", "照片不存在或已删除");
   }
-  int in_db = !strcmp(db_res_text(r, 0, 0), "db"), in_s3 = !strcmp(db_res_text(r, 0, 0), "s3");
+  int in_db = !strcmp(db_res_text_at(r, 0, "backend"), "db"), in_s3 = !strcmp(db_res_text_at(r, 0, "backend"), "s3");
   char path[1200], k[64];
-  blob_path(bs, db_res_text(r, 0, 1), path, sizeof path);
-  s3_key(db_res_text(r, 0, 1), k, sizeof k);
+  blob_path(bs, db_res_text_at(r, 0, "ref"), path, sizeof path);
+  s3_key(db_res_text_at(r, 0, "ref"), k, sizeof k);
   db_res_free(r);
   /* The key goes first: without it the ciphertext is noise even if the unlink is lost. */
   if (db_exec(db, err, "UPDATE blobs SET wrapped_key = NULL, deleted_at = $1 WHERE id = $2", DB_INT(clock_now_ms()),
@@ -376,7 +376,7 @@ int blob_kind(db_t *db, int64_t id, char out[24], err_t *err) {
   out[0] = 0;
   db_res *r = db_query(db, err, "SELECT kind FROM blobs WHERE id = $1", DB_INT(id));
   if (!r) return -1;
-  if (db_res_rows(r)) snprintf(out, 24, "%s", db_res_text(r, 0, 0));
+  if (db_res_rows(r)) snprintf(out, 24, "%s", db_res_text_at(r, 0, "kind"));
   db_res_free(r);
   return 0;
 }

@@ -83,8 +83,8 @@ int cli_user(int argc, char **argv) {
     db_res *r = db_query(db, &err, "SELECT id, username, role, school_id, disabled FROM users ORDER BY id");
     if (!r) rc = cli_fail(&err);
     for (int i = 0; r && i < db_res_rows(r); i++)
-      printf("%-5lld %-20s %-13s school=%lld%s\n", (long long)db_res_int(r, i, 0), db_res_text(r, i, 1),
-             db_res_text(r, i, 2), (long long)db_res_int(r, i, 3), db_res_int(r, i, 4) ? " disabled" : "");
+      printf("%-5lld %-20s %-13s school=%lld%s\n", (long long)db_res_int_at(r, i, "id"), db_res_text_at(r, i, "username"),
+             db_res_text_at(r, i, "role"), (long long)db_res_int_at(r, i, "school_id"), db_res_int_at(r, i, "disabled") ? " disabled" : "");
     db_res_free(r);
   } else {
     fprintf(stderr, "%s\n", usage);

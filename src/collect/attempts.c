@@ -57,7 +57,7 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
                DB_INT(c.rec.record_id), DB_INT(c.rec.batch_id), DB_INT(c.rec.school_id), DB_INT(account_id), DB_INT(blob),
                DB_INT(now));
   if (!r) goto fail;
-  aid = db_res_int(r, 0, 0);
+  aid = db_res_int_at(r, 0, "id");
   db_res_free(r);
   /* Conditional on the state the rules saw: a submit that raced us wins, and this upload fails. */
   int64_t n = db_exec(db, err,
@@ -88,20 +88,20 @@ json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, e
                        "standardized_blob, engine_ms FROM collect_attempts WHERE id = $1",
                        DB_INT(attempt_id));
   if (!r) return NULL;
-  if (db_res_rows(r) == 0 || (account_id && db_res_int(r, 0, 9) != account_id)) {
+  if (db_res_rows(r) == 0 || (account_id && db_res_int_at(r, 0, "account_id") != account_id)) {
     db_res_free(r);
     err_set(err, 404, "attempt_not_found", "照片记录不存在");
     return NULL;
   }
-  const char *state = db_res_text(r, 0, 1);
+  const char *state = db_res_text_at(r, 0, "state");
   json_t *refusal = json_null();
   if (!strcmp(state, "refused") || !strcmp(state, "failed"))
-    refusal = json_pack("{s:s, s:s}", "code", db_res_text(r, 0, 2), "message", db_res_text(r, 0, 3));
+    refusal = json_pack("{s:s, s:s}", "code", db_res_text_at(r, 0, "refusal_code"), "message", db_res_text_at(r, 0, "refusal_message"));
   json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)attempt_id, "state",
-                        state, "refusal", refusal, "checks", collect_checks_parse(db_res_text(r, 0, 4)), "fails",
-                        (json_int_t)db_res_int(r, 0, 5), "warns", (json_int_t)db_res_int(r, 0, 6), "created_at",
-                        (json_int_t)db_res_int(r, 0, 7), "ready_at", (json_int_t)db_res_int(r, 0, 8), "engine_ms",
-                        (json_int_t)db_res_int(r, 0, 11), "has_standardized", db_res_int(r, 0, 10) != 0);
+                        state, "refusal", refusal, "checks", collect_checks_parse(db_res_text_at(r, 0, "checks")), "fails",
+                        (json_int_t)db_res_int_at(r, 0, "fails"), "warns", (json_int_t)db_res_int_at(r, 0, "warns"), "created_at",
+                        (json_int_t)db_res_int_at(r, 0, "created_at"), "ready_at", (json_int_t)db_res_int_at(r, 0, "ready_at"), "engine_ms",
+                        (json_int_t)db_res_int_at(r, 0, "engine_ms"), "has_standardized", db_res_int_at(r, 0, "standardized_blob") != 0);
   db_res_free(r);
   return o;
 }
@@ -114,8 +114,8 @@ int collect_attempt_image(app *a, db_t *db, const collect_who *who, int64_t atte
                        DB_INT(attempt_id));
   if (!r) return -1;
   int found = db_res_rows(r) == 1;
-  int64_t owner = found ? db_res_int(r, 0, 0) : 0, school = found ? db_res_int(r, 0, 1) : 0;
-  int64_t blob = found ? db_res_int(r, 0, original ? 2 : 3) : 0, record = found ? db_res_int(r, 0, 4) : 0;
+  int64_t owner = found ? db_res_int_at(r, 0, "account_id") : 0, school = found ? db_res_int_at(r, 0, "school_id") : 0;
+  int64_t blob = found ? db_res_int_at(r, 0, original ? "original_blob" : "standardized_blob") : 0, record = found ? db_res_int_at(r, 0, "record_id") : 0;
   db_res_free(r);
   /* Someone else's photo looks exactly like no photo. */
   if (!found || (who->role == ROLE_STUDENT && owner != who->id) ||
@@ -160,11 +160,11 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   db_res *r = db_query(db, err, "SELECT state, original_blob, batch_id, account_id, record_id FROM collect_attempts WHERE id = $1",
                        DB_INT(id));
   if (!r) return -1;
-  if (db_res_rows(r) == 0 || strcmp(db_res_text(r, 0, 0), "processing") != 0) {
+  if (db_res_rows(r) == 0 || strcmp(db_res_text_at(r, 0, "state"), "processing") != 0) {
     db_res_free(r);
     return jobs_complete(db, j, err); /* done already (a retry after a lost lease) */
   }
-  int64_t orig = db_res_int(r, 0, 1), batch_id = db_res_int(r, 0, 2), account = db_res_int(r, 0, 3), record = db_res_int(r, 0, 4);
+  int64_t orig = db_res_int_at(r, 0, "original_blob"), batch_id = db_res_int_at(r, 0, "batch_id"), account = db_res_int_at(r, 0, "account_id"), record = db_res_int_at(r, 0, "record_id");
   db_res_free(r);
   photo_engine *e = app_photo_engine(a, err);
   if (!e) return -1;

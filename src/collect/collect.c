@@ -38,9 +38,9 @@ int collect_ctx_load(db_t *db, int64_t account_id, collect_ctx *c, err_t *err) {
   if (!r) return -1;
   if (db_res_rows(r)) {
     c->has_row = 1;
-    snprintf(c->state, sizeof c->state, "%s", db_res_text(r, 0, 0));
-    c->last_attempt = db_res_int(r, 0, 1);
-    c->last_submission = db_res_int(r, 0, 2);
+    snprintf(c->state, sizeof c->state, "%s", db_res_text_at(r, 0, "state"));
+    c->last_attempt = db_res_int_at(r, 0, "last_attempt");
+    c->last_submission = db_res_int_at(r, 0, "last_submission");
   }
   db_res_free(r);
   return 0;
@@ -54,9 +54,9 @@ static json_t *last_decision(db_t *db, int64_t submission_id, err_t *err) {
   if (!r) return NULL;
   json_t *d = NULL;
   if (db_res_rows(r))
-    d = json_pack("{s:s, s:o, s:s, s:I}", "decision", db_res_text(r, 0, 0), "reasons",
-                  collect_checks_parse(db_res_text(r, 0, 1)), "note", db_res_text(r, 0, 2), "at",
-                  (json_int_t)db_res_int(r, 0, 3));
+    d = json_pack("{s:s, s:o, s:s, s:I}", "decision", db_res_text_at(r, 0, "decision"), "reasons",
+                  collect_checks_parse(db_res_text_at(r, 0, "reasons")), "note", db_res_text_at(r, 0, "note"), "at",
+                  (json_int_t)db_res_int_at(r, 0, "at"));
   db_res_free(r);
   return d;
 }
@@ -78,11 +78,11 @@ json_t *collect_status(app *a, db_t *db, int64_t account_id, err_t *err) {
                            DB_INT(c.last_submission));
       if (!r) goto fail;
       if (db_res_rows(r)) {
-        sub = json_pack("{s:I, s:s, s:I, s:I, s:I, s:b}", "id", (json_int_t)db_res_int(r, 0, 0), "state",
-                        db_res_text(r, 0, 1), "submitted_at", (json_int_t)db_res_int(r, 0, 2), "due_at",
-                        (json_int_t)db_res_int(r, 0, 3), "attempt_id", (json_int_t)db_res_int(r, 0, 4), "resubmission",
-                        db_res_int(r, 0, 5) != 0);
-        rejected_attempt = db_res_int(r, 0, 4);
+        sub = json_pack("{s:I, s:s, s:I, s:I, s:I, s:b}", "id", (json_int_t)db_res_int_at(r, 0, "id"), "state",
+                        db_res_text_at(r, 0, "state"), "submitted_at", (json_int_t)db_res_int_at(r, 0, "submitted_at"), "due_at",
+                        (json_int_t)db_res_int_at(r, 0, "due_at"), "attempt_id", (json_int_t)db_res_int_at(r, 0, "attempt_id"), "resubmission",
+                        db_res_int_at(r, 0, "resubmission") != 0);
+        rejected_attempt = db_res_int_at(r, 0, "attempt_id");
       }
       db_res_free(r);
     }
@@ -125,7 +125,7 @@ int collect_approved_list(db_t *db, int64_t batch_id, int include_done, collect_
   db_res *r = db_query(db, err,
                        "SELECT c.record_id, c.batch_id, c.school_id, s.id, s.attempt_id, a.standardized_blob, a.original_blob, "
                        "c.approved_at, c.exported_at, c.shipped_at, "
-                       "(SELECT COUNT(*) FROM blobs b WHERE b.id = a.original_blob AND b.deleted_at IS NULL) "
+                       "(SELECT COUNT(*) FROM blobs b WHERE b.id = a.original_blob AND b.deleted_at IS NULL) AS original_alive "
                        "FROM collect_records c JOIN collect_submissions s ON s.id = c.approved_submission "
                        "JOIN collect_attempts a ON a.id = s.attempt_id "
                        "WHERE c.batch_id = $1 AND (c.state = 'approved' OR ($2 = 1 AND c.state IN ('exported', 'shipped'))) "
@@ -134,13 +134,20 @@ int collect_approved_list(db_t *db, int64_t batch_id, int include_done, collect_
   if (!r) return -1;
   int rows = db_res_rows(r);
   *out = xcalloc((size_t)(rows ? rows : 1), sizeof **out);
+  /* The loop reads many rows: each column is looked up once. */
+  int c_record_id = db_res_col(r, "record_id"), c_batch_id = db_res_col(r, "batch_id");
+  int c_school_id = db_res_col(r, "school_id"), c_id = db_res_col(r, "id");
+  int c_attempt_id = db_res_col(r, "attempt_id"), c_standardized_blob = db_res_col(r, "standardized_blob");
+  int c_original_alive = db_res_col(r, "original_alive"), c_original_blob = db_res_col(r, "original_blob");
+  int c_approved_at = db_res_col(r, "approved_at"), c_exported_at = db_res_col(r, "exported_at");
+  int c_shipped_at = db_res_col(r, "shipped_at");
   for (int i = 0; i < rows; i++) {
     collect_approved *x = &(*out)[i];
-    x->record_id = db_res_int(r, i, 0), x->batch_id = db_res_int(r, i, 1), x->school_id = db_res_int(r, i, 2);
-    x->submission_id = db_res_int(r, i, 3), x->attempt_id = db_res_int(r, i, 4);
-    x->standardized_blob = db_res_int(r, i, 5);
-    x->original_blob = db_res_int(r, i, 10) ? db_res_int(r, i, 6) : 0;
-    x->approved_at = db_res_int(r, i, 7), x->exported_at = db_res_int(r, i, 8), x->shipped_at = db_res_int(r, i, 9);
+    x->record_id = db_res_int(r, i, c_record_id), x->batch_id = db_res_int(r, i, c_batch_id), x->school_id = db_res_int(r, i, c_school_id);
+    x->submission_id = db_res_int(r, i, c_id), x->attempt_id = db_res_int(r, i, c_attempt_id);
+    x->standardized_blob = db_res_int(r, i, c_standardized_blob);
+    x->original_blob = db_res_int(r, i, c_original_alive) ? db_res_int(r, i, c_original_blob) : 0;
+    x->approved_at = db_res_int(r, i, c_approved_at), x->exported_at = db_res_int(r, i, c_exported_at), x->shipped_at = db_res_int(r, i, c_shipped_at);
   }
   *n = rows;
   db_res_free(r);

@@ -70,11 +70,11 @@ static int score_earlier(app *a, db_t *db, int64_t record_id, const face_print *
   for (int i = 0; i < db_res_rows(r) && rc == 0; i++) {
     face_print fp;
     err_t e2 = {0};
-    if (load_print(a, db, db_res_int(r, i, 1), &fp, &e2) < 0) {
+    if (load_print(a, db, db_res_int_at(r, i, "print_blob"), &fp, &e2) < 0) {
       log_warn("face print unreadable", "code", e2.code, NULL);
       continue;
     }
-    rc = save_score(db, db_res_int(r, i, 0), record_id, face_print_similarity(ref, &fp), err);
+    rc = save_score(db, db_res_int_at(r, i, "attempt_id"), record_id, face_print_similarity(ref, &fp), err);
   }
   db_res_free(r);
   return rc;
@@ -84,8 +84,8 @@ static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
   int64_t record = (int64_t)json_integer_value(json_object_get(j->payload, "record_id"));
   db_res *r = db_query(db, err, "SELECT photo_blob, state FROM reference_photos WHERE record_id = $1", DB_INT(record));
   if (!r) return -1;
-  int pending = db_res_rows(r) == 1 && !strcmp(db_res_text(r, 0, 1), "pending");
-  int64_t photo = pending ? db_res_int(r, 0, 0) : 0;
+  int pending = db_res_rows(r) == 1 && !strcmp(db_res_text_at(r, 0, "state"), "pending");
+  int64_t photo = pending ? db_res_int_at(r, 0, "photo_blob") : 0;
   db_res_free(r);
   if (!pending) return jobs_complete(db, j, err); /* done already, or deleted meanwhile */
   /* The reference is described as attempts are: by the process's one engine (its detection and
@@ -164,8 +164,8 @@ int collect_reference_check(app *a, db_t *db, int64_t attempt_id, int64_t record
   if (!strcmp(sev, "off")) return 0;
   db_res *r = db_query(db, err, "SELECT state, print_blob FROM reference_photos WHERE record_id = $1", DB_INT(record_id));
   if (!r) return -1;
-  int ready = db_res_rows(r) == 1 && !strcmp(db_res_text(r, 0, 0), "ready");
-  int64_t print = ready ? db_res_int(r, 0, 1) : 0;
+  int ready = db_res_rows(r) == 1 && !strcmp(db_res_text_at(r, 0, "state"), "ready");
+  int64_t print = ready ? db_res_int_at(r, 0, "print_blob") : 0;
   db_res_free(r);
   if (!ready) return 0;
   if (!fp || !fp->found) {
@@ -202,9 +202,9 @@ json_t *collect_reference_json(db_t *db, int64_t record_id, int64_t attempt_id, 
   if (!r) return NULL;
   json_t *o = json_null();
   if (db_res_rows(r) == 1) {
-    int scored = !db_res_is_null(r, 0, 1);
-    double sim = scored ? (double)db_res_int(r, 0, 1) / 1e6 : 0;
-    o = json_pack("{s:s, s:o, s:f, s:o}", "state", db_res_text(r, 0, 0), "similarity", scored ? json_real(sim) : json_null(),
+    int scored = !db_res_is_null_at(r, 0, "similarity_ppm");
+    double sim = scored ? (double)db_res_int_at(r, 0, "similarity_ppm") / 1e6 : 0;
+    o = json_pack("{s:s, s:o, s:f, s:o}", "state", db_res_text_at(r, 0, "state"), "similarity", scored ? json_real(sim) : json_null(),
                   "threshold", FACE_SAME_THRESHOLD, "same_person", scored ? json_boolean(face_same_person(sim)) : json_null());
   }
   db_res_free(r);
@@ -232,13 +232,13 @@ json_t *collect_reference_weak(db_t *db, int64_t batch_id, err_t *err) {
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++) {
-    double sim = (double)db_res_int(r, i, 6) / 1e6;
+    double sim = (double)db_res_int_at(r, i, "similarity_ppm") / 1e6;
     json_array_append_new(
-        a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:b, s:s, s:I}", "record_id", (json_int_t)db_res_int(r, i, 0),
-                     "student_no", db_res_text(r, i, 1), "name_masked", db_res_text(r, i, 2), "college", db_res_text(r, i, 3),
-                     "major", db_res_text(r, i, 4), "attempt_id", (json_int_t)db_res_int(r, i, 5), "similarity", sim,
-                     "below_threshold", !face_same_person(sim), "state", db_res_text(r, i, 7), "approved_at",
-                     (json_int_t)db_res_int(r, i, 8)));
+        a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:b, s:s, s:I}", "record_id", (json_int_t)db_res_int_at(r, i, "record_id"),
+                     "student_no", db_res_text_at(r, i, "student_no"), "name_masked", db_res_text_at(r, i, "name_masked"), "college", db_res_text_at(r, i, "college"),
+                     "major", db_res_text_at(r, i, "major"), "attempt_id", (json_int_t)db_res_int_at(r, i, "attempt_id"), "similarity", sim,
+                     "below_threshold", !face_same_person(sim), "state", db_res_text_at(r, i, "state"), "approved_at",
+                     (json_int_t)db_res_int_at(r, i, "approved_at")));
   }
   db_res_free(r);
   return a;
@@ -253,9 +253,9 @@ json_t *collect_reference_unusable(db_t *db, int64_t batch_id, err_t *err) {
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s}", "record_id", (json_int_t)db_res_int(r, i, 0), "student_no",
-                                       db_res_text(r, i, 1), "name_masked", db_res_text(r, i, 2), "college",
-                                       db_res_text(r, i, 3), "file", db_res_text(r, i, 4)));
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s}", "record_id", (json_int_t)db_res_int_at(r, i, "record_id"), "student_no",
+                                       db_res_text_at(r, i, "student_no"), "name_masked", db_res_text_at(r, i, "name_masked"), "college",
+                                       db_res_text_at(r, i, "college"), "file", db_res_text_at(r, i, "file_name")));
   db_res_free(r);
   return a;
 }

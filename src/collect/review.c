@@ -30,8 +30,8 @@ int collect_submit(app *a, db_t *db, int64_t account_id, int64_t attempt_id, int
   db_res *r = db_query(db, err, "SELECT state, fails, warns FROM collect_attempts WHERE id = $1", DB_INT(c.last_attempt));
   if (!r) return -1;
   char st[16];
-  snprintf(st, sizeof st, "%s", db_res_rows(r) ? db_res_text(r, 0, 0) : "");
-  int64_t fails = db_res_rows(r) ? db_res_int(r, 0, 1) : 0, warns = db_res_rows(r) ? db_res_int(r, 0, 2) : 0;
+  snprintf(st, sizeof st, "%s", db_res_rows(r) ? db_res_text_at(r, 0, "state") : "");
+  int64_t fails = db_res_rows(r) ? db_res_int_at(r, 0, "fails") : 0, warns = db_res_rows(r) ? db_res_int_at(r, 0, "warns") : 0;
   db_res_free(r);
   if (!strcmp(st, "processing")) return err_set(err, 409, "processing", "照片还在处理中，请稍候");
   if (strcmp(st, "ready")) return err_set(err, 409, "photo_refused", "这张照片未通过处理，请重新拍摄");
@@ -49,7 +49,7 @@ int collect_submit(app *a, db_t *db, int64_t account_id, int64_t attempt_id, int
                DB_INT(c.rec.record_id), DB_INT(c.rec.batch_id), DB_INT(c.rec.school_id), DB_INT(account_id),
                DB_INT(c.last_attempt), DB_INT(resub), DB_INT(warns > 0), DB_INT(now), DB_INT(due));
   if (!r) goto fail;
-  int64_t sid = db_res_int(r, 0, 0);
+  int64_t sid = db_res_int_at(r, 0, "id");
   db_res_free(r);
   int64_t n = db_exec(db, err,
                       "UPDATE collect_records SET state = 'in_review', last_submission = $1, updated_at = $2 "
@@ -79,17 +79,23 @@ json_t *collect_queue(db_t *db, const collect_who *who, int limit, err_t *err) {
                        DB_INT(who->school_id), DB_INT(limit));
   if (!r) return NULL;
   json_t *a = json_array();
+  /* The loop reads many rows: each column is looked up once. */
+  int c_claim_until = db_res_col(r, "claim_until"), c_id = db_res_col(r, "id");
+  int c_record_id = db_res_col(r, "record_id"), c_batch_id = db_res_col(r, "batch_id");
+  int c_attempt_id = db_res_col(r, "attempt_id"), c_resubmission = db_res_col(r, "resubmission");
+  int c_submitted_at = db_res_col(r, "submitted_at"), c_due_at = db_res_col(r, "due_at");
+  int c_claimed_by = db_res_col(r, "claimed_by"), c_student_no = db_res_col(r, "student_no");
   for (int i = 0; i < db_res_rows(r); i++) {
-    int claimed = db_res_int(r, i, 8) > now;
+    int claimed = db_res_int(r, i, c_claim_until) > now;
     json_array_append_new(
-        a, json_pack("{s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:b, s:b, s:b}", "id", (json_int_t)db_res_int(r, i, 0), "record_id",
-                     (json_int_t)db_res_int(r, i, 1), "batch_id", (json_int_t)db_res_int(r, i, 2), "attempt_id",
-                     (json_int_t)db_res_int(r, i, 3), "resubmission", db_res_int(r, i, 4) != 0, "submitted_at",
-                     (json_int_t)db_res_int(r, i, 5), "due_at", (json_int_t)db_res_int(r, i, 6), "overdue",
-                     db_res_int(r, i, 6) < now, "claimed", claimed, "claimed_by_me",
-                     claimed && db_res_int(r, i, 7) == who->id));
+        a, json_pack("{s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:b, s:b, s:b}", "id", (json_int_t)db_res_int(r, i, c_id), "record_id",
+                     (json_int_t)db_res_int(r, i, c_record_id), "batch_id", (json_int_t)db_res_int(r, i, c_batch_id), "attempt_id",
+                     (json_int_t)db_res_int(r, i, c_attempt_id), "resubmission", db_res_int(r, i, c_resubmission) != 0, "submitted_at",
+                     (json_int_t)db_res_int(r, i, c_submitted_at), "due_at", (json_int_t)db_res_int(r, i, c_due_at), "overdue",
+                     db_res_int(r, i, c_due_at) < now, "claimed", claimed, "claimed_by_me",
+                     claimed && db_res_int(r, i, c_claimed_by) == who->id));
     /* The queue names each photo by the student's number (people do not read our row ids). */
-    json_object_set_new(json_array_get(a, json_array_size(a) - 1), "student_no", json_string(db_res_text(r, i, 9)));
+    json_object_set_new(json_array_get(a, json_array_size(a) - 1), "student_no", json_string(db_res_text(r, i, c_student_no)));
   }
   db_res_free(r);
   return a;
@@ -135,13 +141,13 @@ json_t *collect_item(db_t *db, const collect_who *who, int64_t sid, err_t *err) 
                        "due_at, claimed_by, claim_until FROM collect_submissions WHERE id = $1",
                        DB_INT(sid));
   if (!r) return NULL;
-  int64_t record = db_res_int(r, 0, 1), attempt = db_res_int(r, 0, 4);
+  int64_t record = db_res_int_at(r, 0, "record_id"), attempt = db_res_int_at(r, 0, "attempt_id");
   json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:s, s:b, s:b, s:I, s:I, s:I, s:I}", "id", (json_int_t)sid, "record_id",
-                        (json_int_t)record, "batch_id", (json_int_t)db_res_int(r, 0, 2), "school_id",
-                        (json_int_t)db_res_int(r, 0, 3), "state", db_res_text(r, 0, 5), "resubmission",
-                        db_res_int(r, 0, 6) != 0, "warnings_confirmed", db_res_int(r, 0, 7) != 0, "submitted_at",
-                        (json_int_t)db_res_int(r, 0, 8), "due_at", (json_int_t)db_res_int(r, 0, 9), "claimed_by",
-                        (json_int_t)db_res_int(r, 0, 10), "claim_until", (json_int_t)db_res_int(r, 0, 11));
+                        (json_int_t)record, "batch_id", (json_int_t)db_res_int_at(r, 0, "batch_id"), "school_id",
+                        (json_int_t)db_res_int_at(r, 0, "school_id"), "state", db_res_text_at(r, 0, "state"), "resubmission",
+                        db_res_int_at(r, 0, "resubmission") != 0, "warnings_confirmed", db_res_int_at(r, 0, "warnings_confirmed") != 0, "submitted_at",
+                        (json_int_t)db_res_int_at(r, 0, "submitted_at"), "due_at", (json_int_t)db_res_int_at(r, 0, "due_at"), "claimed_by",
+                        (json_int_t)db_res_int_at(r, 0, "claimed_by"), "claim_until", (json_int_t)db_res_int_at(r, 0, "claim_until"));
   db_res_free(r);
   /* Who this is: the reviewer compares the face with the name and number on the roster, and the
    * 非本人照片 reason needs a person to be measured against. The view is audited below. */
@@ -159,7 +165,7 @@ json_t *collect_item(db_t *db, const collect_who *who, int64_t sid, err_t *err) 
   json_t *earlier = json_array();
   json_object_set_new(o, "earlier_attempts", earlier);
   for (int i = 0; i < db_res_rows(r); i++) {
-    json_t *x = collect_attempt_json(db, db_res_int(r, i, 0), 0, err);
+    json_t *x = collect_attempt_json(db, db_res_int_at(r, i, "id"), 0, err);
     if (!x) {
       db_res_free(r);
       goto fail;
@@ -176,10 +182,10 @@ json_t *collect_item(db_t *db, const collect_who *who, int64_t sid, err_t *err) 
   json_object_set_new(o, "decisions", decisions);
   for (int i = 0; i < db_res_rows(r); i++)
     json_array_append_new(decisions, json_pack("{s:I, s:s, s:o, s:s, s:I, s:I, s:I}", "submission_id",
-                                               (json_int_t)db_res_int(r, i, 0), "decision", db_res_text(r, i, 1), "reasons",
-                                               collect_checks_parse(db_res_text(r, i, 2)), "note", db_res_text(r, i, 3), "at",
-                                               (json_int_t)db_res_int(r, i, 4), "reviewer_id", (json_int_t)db_res_int(r, i, 5),
-                                               "attempt_id", (json_int_t)db_res_int(r, i, 6)));
+                                               (json_int_t)db_res_int_at(r, i, "submission_id"), "decision", db_res_text_at(r, i, "decision"), "reasons",
+                                               collect_checks_parse(db_res_text_at(r, i, "reasons")), "note", db_res_text_at(r, i, "note"), "at",
+                                               (json_int_t)db_res_int_at(r, i, "at"), "reviewer_id", (json_int_t)db_res_int_at(r, i, "reviewer_id"),
+                                               "attempt_id", (json_int_t)db_res_int_at(r, i, "attempt_id")));
   db_res_free(r);
   /* 与录取照片比对: the reference's state and this attempt's score (the photo: collect_item_reference). */
   json_t *ref = collect_reference_json(db, record, attempt, err);
@@ -274,12 +280,12 @@ int collect_decide(app *a, db_t *db, const collect_who *who, int64_t sid, int ap
                "FROM collect_submissions s JOIN collect_attempts a ON a.id = s.attempt_id WHERE s.id = $1",
                DB_INT(sid));
   if (!r) goto fail;
-  int64_t record = db_res_int(r, 0, 0), account = db_res_int(r, 0, 1), attempt = db_res_int(r, 0, 2);
+  int64_t record = db_res_int_at(r, 0, "record_id"), account = db_res_int_at(r, 0, "account_id"), attempt = db_res_int_at(r, 0, "attempt_id");
   /* What the reviewer saw: the attempt and its photos, the check summary, how many earlier tries. */
   seen = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b}", "attempt_id", (json_int_t)attempt, "standardized_blob",
-                   (json_int_t)db_res_int(r, 0, 3), "original_blob", (json_int_t)db_res_int(r, 0, 4), "fails",
-                   (json_int_t)db_res_int(r, 0, 5), "warns", (json_int_t)db_res_int(r, 0, 6), "resubmission",
-                   db_res_int(r, 0, 7) != 0);
+                   (json_int_t)db_res_int_at(r, 0, "standardized_blob"), "original_blob", (json_int_t)db_res_int_at(r, 0, "original_blob"), "fails",
+                   (json_int_t)db_res_int_at(r, 0, "fails"), "warns", (json_int_t)db_res_int_at(r, 0, "warns"), "resubmission",
+                   db_res_int_at(r, 0, "resubmission") != 0);
   db_res_free(r);
   json_object_set_new(seen, "attempts", json_integer(db_int(db, err, 0, "SELECT COUNT(*) FROM collect_attempts WHERE record_id = $1",
                                                            DB_INT(record))));

@@ -80,12 +80,12 @@ int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id
   double lowest = 1.0;
   int64_t least = 0;
   for (int i = 0; i < db_res_rows(r) && i < SAME_PERSON_EARLIER_MAX; i++) {
-    int64_t other = db_res_int(r, i, 0);
+    int64_t other = db_res_int_at(r, i, "attempt_id");
     uint8_t *bytes = NULL;
     size_t len = 0;
     face_print earlier;
     err_t e2 = {0};
-    if (blob_get(a->blobs, db, db_res_int(r, i, 1), &bytes, &len, &e2) < 0 ||
+    if (blob_get(a->blobs, db, db_res_int_at(r, i, "print_blob"), &bytes, &len, &e2) < 0 ||
         face_print_unpack(bytes, len, &earlier, &e2) < 0) {
       /* One unreadable print must not hide the others; the log says which. */
       log_warn("face print unreadable", "code", e2.code, NULL);

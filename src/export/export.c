@@ -48,7 +48,7 @@ static int seal_key(app *a, db_t *db, int64_t batch_id, char kid[EXPORT_KID_LEN 
                          DB_INT(batch_id));
     if (!r) return -1;
     int found = db_res_rows(r) > 0;
-    if (found) snprintf(kid, EXPORT_KID_LEN + 1, "%s", db_res_text(r, 0, 0));
+    if (found) snprintf(kid, EXPORT_KID_LEN + 1, "%s", db_res_text_at(r, 0, "seal_kid"));
     db_res_free(r);
     if (!found) return err_set(err, 409, "no_seal_key", "no registry sealing key: set export_seal_kid");
   }
@@ -145,7 +145,7 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
                          DB_INT(batch_id), DB_INT(reexport), DB_INT(actor_role), DB_INT(actor_id), DB_INT(clock_now_ms()));
     if (!r) rc = -1;
     else {
-      package_id = db_res_rows(r) ? db_res_int(r, 0, 0) : 0;
+      package_id = db_res_rows(r) ? db_res_int_at(r, 0, "id") : 0;
       db_res_free(r);
       if (!package_id) rc = err_set(err, 0, "export_row", "cannot record the package");
     }
@@ -251,7 +251,7 @@ int64_t export_request(db_t *db, int64_t batch_id, int reexport, int actor_role,
                        "INSERT INTO export_packages (batch_id, state, reexport, actor_role, actor_id, created_at) "
                        "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
                        DB_INT(batch_id), DB_INT(reexport), DB_INT(actor_role), DB_INT(actor_id), DB_INT(clock_now_ms()));
-  int64_t id = r && db_res_rows(r) ? db_res_int(r, 0, 0) : -1;
+  int64_t id = r && db_res_rows(r) ? db_res_int_at(r, 0, "id") : -1;
   db_res_free(r);
   if (id > 0) {
     json_t *p = json_pack("{s:I}", "package_id", (json_int_t)id);
@@ -269,12 +269,12 @@ static int job_export(app *a, db_t *db, job *j, err_t *err) {
   db_res *r = db_query(db, err, "SELECT batch_id, reexport, actor_role, actor_id, state FROM export_packages WHERE id = $1",
                        DB_INT(id));
   if (!r) return -1;
-  if (db_res_rows(r) == 0 || strcmp(db_res_text(r, 0, 4), "queued") != 0) {
+  if (db_res_rows(r) == 0 || strcmp(db_res_text_at(r, 0, "state"), "queued") != 0) {
     db_res_free(r);
     return 0; /* gone or already built */
   }
-  int64_t batch_id = db_res_int(r, 0, 0), actor = db_res_int(r, 0, 3);
-  int reexport = (int)db_res_int(r, 0, 1), role = (int)db_res_int(r, 0, 2);
+  int64_t batch_id = db_res_int_at(r, 0, "batch_id"), actor = db_res_int_at(r, 0, "actor_id");
+  int reexport = (int)db_res_int_at(r, 0, "reexport"), role = (int)db_res_int_at(r, 0, "actor_role");
   db_res_free(r);
   export_result res;
   if (build(a, db, batch_id, reexport, role, actor, NULL, id, &res, err) == 0) return 0;

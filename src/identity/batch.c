@@ -109,7 +109,7 @@ static int fees_from_json(const char *text, batch *b) {
 int batch_get(db_t *db, int64_t id, batch *out, err_t *err) {
   memset(out, 0, sizeof *out);
   db_res *r = db_query(db, err,
-                       "SELECT b.id, b.school_id, s.code, s.name, b.name, b.window_start, b.window_end, b.fees, "
+                       "SELECT b.id, b.school_id, s.code, s.name AS school_name, b.name, b.window_start, b.window_end, b.fees, "
                        "b.profile, b.eligibility FROM batches b JOIN schools s ON s.id = b.school_id WHERE b.id = $1",
                        DB_INT(id));
   if (!r) return -1;
@@ -117,16 +117,16 @@ int batch_get(db_t *db, int64_t id, batch *out, err_t *err) {
     db_res_free(r);
     return err_set(err, 404, "batch_not_found", "采集批次不存在");
   }
-  out->id = db_res_int(r, 0, 0);
-  out->school_id = db_res_int(r, 0, 1);
-  snprintf(out->school_code, sizeof out->school_code, "%s", db_res_text(r, 0, 2));
-  snprintf(out->school_name, sizeof out->school_name, "%s", db_res_text(r, 0, 3));
-  snprintf(out->name, sizeof out->name, "%s", db_res_text(r, 0, 4));
-  out->window_start_ms = db_res_int(r, 0, 5);
-  out->window_end_ms = db_res_int(r, 0, 6);
-  fees_from_json(db_res_text(r, 0, 7), out);
-  snprintf(out->profile, sizeof out->profile, "%s", db_res_text(r, 0, 8));
-  snprintf(out->eligibility, sizeof out->eligibility, "%s", db_res_text(r, 0, 9));
+  out->id = db_res_int_at(r, 0, "id");
+  out->school_id = db_res_int_at(r, 0, "school_id");
+  snprintf(out->school_code, sizeof out->school_code, "%s", db_res_text_at(r, 0, "code"));
+  snprintf(out->school_name, sizeof out->school_name, "%s", db_res_text_at(r, 0, "school_name"));
+  snprintf(out->name, sizeof out->name, "%s", db_res_text_at(r, 0, "name"));
+  out->window_start_ms = db_res_int_at(r, 0, "window_start");
+  out->window_end_ms = db_res_int_at(r, 0, "window_end");
+  fees_from_json(db_res_text_at(r, 0, "fees"), out);
+  snprintf(out->profile, sizeof out->profile, "%s", db_res_text_at(r, 0, "profile"));
+  snprintf(out->eligibility, sizeof out->eligibility, "%s", db_res_text_at(r, 0, "eligibility"));
   db_res_free(r);
   return 0;
 }
@@ -142,7 +142,7 @@ int64_t school_create(db_t *db, const char *code, const char *name, err_t *err) 
     if (db_last_was_unique_violation(db)) return err_set(err, 409, "school_exists", "学校代码 %s 已存在", code);
     return -1;
   }
-  int64_t id = db_res_int(r, 0, 0);
+  int64_t id = db_res_int_at(r, 0, "id");
   db_res_free(r);
   return id;
 }
@@ -189,7 +189,7 @@ int64_t batch_create(db_t *db, const batch *b, const char *profiles_dir, err_t *
                        DB_INT(clock_now_ms()));
   free(fees_text);
   if (!r) return -1;
-  int64_t id = db_res_int(r, 0, 0);
+  int64_t id = db_res_int_at(r, 0, "id");
   db_res_free(r);
   return id;
 }

@@ -92,13 +92,13 @@ int otp_check(db_t *db, const otp_limits *lim, const char *phone, const char *co
                        "ORDER BY id DESC LIMIT 1",
                        DB_TEXT(ph));
   if (!r) return -1;
-  if (db_res_rows(r) == 0 || !db_res_is_null(r, 0, 4)) {
+  if (db_res_rows(r) == 0 || !db_res_is_null_at(r, 0, "used_at")) {
     db_res_free(r);
     return err_set(err, 400, "otp_not_found", "请先获取验证码");
   }
-  int64_t id = db_res_int(r, 0, 0), tries = db_res_int(r, 0, 2), exp = db_res_int(r, 0, 3);
+  int64_t id = db_res_int_at(r, 0, "id"), tries = db_res_int_at(r, 0, "tries"), exp = db_res_int_at(r, 0, "expires_at");
   char stored[65];
-  snprintf(stored, sizeof stored, "%s", db_res_text(r, 0, 1));
+  snprintf(stored, sizeof stored, "%s", db_res_text_at(r, 0, "code_hash"));
   db_res_free(r);
   if (tries >= lim->max_tries) return err_set(err, 429, "otp_locked", "验证码错误次数过多，请重新获取验证码");
   if (now >= exp) return err_set(err, 400, "otp_expired", "验证码已过期，请重新获取");

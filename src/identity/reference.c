@@ -28,7 +28,7 @@ static int store_one(reference_import *ri, db_t *db, int64_t batch_id, int64_t s
   db_res *old = db_query(db, err, "SELECT photo_blob, print_blob FROM reference_photos WHERE record_id = $1", DB_INT(record));
   if (!old) return -1;
   int had = db_res_rows(old) > 0;
-  int64_t old_photo = had ? db_res_int(old, 0, 0) : 0, old_print = had ? db_res_int(old, 0, 1) : 0;
+  int64_t old_photo = had ? db_res_int_at(old, 0, "photo_blob") : 0, old_print = had ? db_res_int_at(old, 0, "print_blob") : 0;
   db_res_free(old);
   uint8_t *bytes = NULL;
   size_t len = 0;

@@ -58,7 +58,7 @@ int roster_import_then(db_t *db, int64_t batch_id, roster_parsed *p, roster_impo
   }
   int nex = db_res_rows(ex);
   const char **have = xmallocarray((size_t)nex + 1, sizeof *have);
-  for (int i = 0; i < nex; i++) have[i] = db_res_text(ex, i, 0);
+  for (int i = 0; i < nex; i++) have[i] = db_res_text_at(ex, i, "student_no");
   qsort(have, (size_t)nex, sizeof *have, cmp_str);
   int rc = 0;
   if (db_begin(db, err) != 0) rc = -1;
@@ -127,13 +127,19 @@ json_t *roster_list(db_t *db, int64_t batch_id, int64_t offset, int64_t limit, e
                        DB_INT(batch_id), DB_INT(limit), DB_INT(offset));
   if (!r) return NULL;
   json_t *a = json_array();
+  /* The loop reads many rows: each column is looked up once. */
+  int c_id = db_res_col(r, "id"), c_student_no = db_res_col(r, "student_no");
+  int c_name_masked = db_res_col(r, "name_masked"), c_id_masked = db_res_col(r, "id_masked");
+  int c_college = db_res_col(r, "college"), c_major = db_res_col(r, "major");
+  int c_degree = db_res_col(r, "degree"), c_grad_year = db_res_col(r, "grad_year");
+  int c_account_id = db_res_col(r, "account_id"), c_approved_at = db_res_col(r, "approved_at");
   for (int i = 0; i < db_res_rows(r); i++)
     json_array_append_new(
-        a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b}", "id", (json_int_t)db_res_int(r, i, 0),
-                     "student_no", db_res_text(r, i, 1), "name_masked", db_res_text(r, i, 2), "id_masked",
-                     db_res_text(r, i, 3), "college", db_res_text(r, i, 4), "major", db_res_text(r, i, 5), "degree",
-                     db_res_text(r, i, 6), "grad_year", (json_int_t)db_res_int(r, i, 7), "linked",
-                     !db_res_is_null(r, i, 8), "approved", !db_res_is_null(r, i, 9)));
+        a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b}", "id", (json_int_t)db_res_int(r, i, c_id),
+                     "student_no", db_res_text(r, i, c_student_no), "name_masked", db_res_text(r, i, c_name_masked), "id_masked",
+                     db_res_text(r, i, c_id_masked), "college", db_res_text(r, i, c_college), "major", db_res_text(r, i, c_major), "degree",
+                     db_res_text(r, i, c_degree), "grad_year", (json_int_t)db_res_int(r, i, c_grad_year), "linked",
+                     !db_res_is_null(r, i, c_account_id), "approved", !db_res_is_null(r, i, c_approved_at)));
   db_res_free(r);
   return a;
 }

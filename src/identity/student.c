@@ -12,27 +12,27 @@
   "r.id, r.batch_id, r.school_id, r.student_no, r.name_sealed, r.name_masked, r.id_masked, r.college, " \
   "r.major, r.degree, r.grad_year, r.approved_at"
 
-static void fill_record(const db_res *r, int row, int col0, student_record *out) {
-  out->record_id = db_res_int(r, row, col0);
-  out->batch_id = db_res_int(r, row, col0 + 1);
-  out->school_id = db_res_int(r, row, col0 + 2);
-  snprintf(out->student_no, sizeof out->student_no, "%s", db_res_text(r, row, col0 + 3));
+static void fill_record(const db_res *r, int row, student_record *out) {
+  out->record_id = db_res_int_at(r, row, "id");
+  out->batch_id = db_res_int_at(r, row, "batch_id");
+  out->school_id = db_res_int_at(r, row, "school_id");
+  snprintf(out->student_no, sizeof out->student_no, "%s", db_res_text_at(r, row, "student_no"));
   err_t e = {0};
-  char *name = vault_open_text(db_res_text(r, row, col0 + 4), &e);
+  char *name = vault_open_text(db_res_text_at(r, row, "name_sealed"), &e);
   snprintf(out->name, sizeof out->name, "%s", name ? name : "");
   free(name);
-  snprintf(out->name_masked, sizeof out->name_masked, "%s", db_res_text(r, row, col0 + 5));
-  snprintf(out->id_masked, sizeof out->id_masked, "%s", db_res_text(r, row, col0 + 6));
-  snprintf(out->college, sizeof out->college, "%s", db_res_text(r, row, col0 + 7));
-  snprintf(out->major, sizeof out->major, "%s", db_res_text(r, row, col0 + 8));
-  snprintf(out->degree, sizeof out->degree, "%s", db_res_text(r, row, col0 + 9));
-  out->grad_year = (int)db_res_int(r, row, col0 + 10);
+  snprintf(out->name_masked, sizeof out->name_masked, "%s", db_res_text_at(r, row, "name_masked"));
+  snprintf(out->id_masked, sizeof out->id_masked, "%s", db_res_text_at(r, row, "id_masked"));
+  snprintf(out->college, sizeof out->college, "%s", db_res_text_at(r, row, "college"));
+  snprintf(out->major, sizeof out->major, "%s", db_res_text_at(r, row, "major"));
+  snprintf(out->degree, sizeof out->degree, "%s", db_res_text_at(r, row, "degree"));
+  out->grad_year = (int)db_res_int_at(r, row, "grad_year");
 }
 
 int student_current(db_t *db, int64_t account_id, student_record *out, err_t *err) {
   memset(out, 0, sizeof *out);
   db_res *r = db_query(db, err,
-                       "SELECT a.id, l.record_id, " RECORD_COLS
+                       "SELECT a.id AS account_id, l.record_id, " RECORD_COLS
                        ", l.seal_kid FROM student_accounts a LEFT JOIN student_links l ON l.account_id = a.id "
                        "LEFT JOIN roster_records r ON r.id = l.record_id WHERE a.id = $1",
                        DB_INT(account_id));
@@ -41,11 +41,11 @@ int student_current(db_t *db, int64_t account_id, student_record *out, err_t *er
     db_res_free(r);
     return err_set(err, 404, "account_not_found", "账号不存在");
   }
-  out->account_id = db_res_int(r, 0, 0);
-  if (!db_res_is_null(r, 0, 1) && !db_res_is_null(r, 0, 2)) {
-    fill_record(r, 0, 2, out);
-    out->status = db_res_is_null(r, 0, 13) ? STUDENT_LINKED : STUDENT_APPROVED;
-    snprintf(out->seal_kid, sizeof out->seal_kid, "%s", db_res_text(r, 0, 14));
+  out->account_id = db_res_int_at(r, 0, "account_id");
+  if (!db_res_is_null_at(r, 0, "record_id") && !db_res_is_null_at(r, 0, "id")) {
+    fill_record(r, 0, out);
+    out->status = db_res_is_null_at(r, 0, "approved_at") ? STUDENT_LINKED : STUDENT_APPROVED;
+    snprintf(out->seal_kid, sizeof out->seal_kid, "%s", db_res_text_at(r, 0, "seal_kid"));
   }
   db_res_free(r);
   return 0;
@@ -62,9 +62,9 @@ int student_record_get(db_t *db, int64_t record_id, student_record *out, err_t *
     db_res_free(r);
     return err_set(err, 404, "record_not_found", "名单记录不存在");
   }
-  fill_record(r, 0, 0, out);
-  out->account_id = db_res_int(r, 0, 12);
-  out->status = !db_res_is_null(r, 0, 11) ? STUDENT_APPROVED : out->account_id ? STUDENT_LINKED : STUDENT_UNLINKED;
+  fill_record(r, 0, out);
+  out->account_id = db_res_int_at(r, 0, "account_id");
+  out->status = !db_res_is_null_at(r, 0, "approved_at") ? STUDENT_APPROVED : out->account_id ? STUDENT_LINKED : STUDENT_UNLINKED;
   db_res_free(r);
   return 0;
 }
@@ -109,7 +109,7 @@ int64_t student_account_for_phone(db_t *db, const char *phone, err_t *err) {
     }
     return -1;
   }
-  id = db_res_int(r, 0, 0);
+  id = db_res_int_at(r, 0, "id");
   db_res_free(r);
   return id;
 }

@@ -22,7 +22,7 @@ int64_t jobs_enqueue(db_t *db, const char *type, json_t *payload, const jobs_enq
                        DB_TEXT(type), DB_TEXT(text), DB_INT(max), DB_INT(run_at), DB_TEXT(dedupe), DB_INT(now));
   free(text);
   if (!r) return -1;
-  int64_t id = db_res_int(r, 0, 0);
+  int64_t id = db_res_int_at(r, 0, "id");
   db_res_free(r);
   return id;
 }
@@ -41,15 +41,15 @@ static void type_filter(const char *const *types, char *buf, size_t n, int first
 
 static int fill_job(db_res *r, job *out) {
   memset(out, 0, sizeof *out);
-  out->id = db_res_int(r, 0, 0);
-  snprintf(out->type, sizeof out->type, "%s", db_res_text(r, 0, 1));
+  out->id = db_res_int_at(r, 0, "id");
+  snprintf(out->type, sizeof out->type, "%s", db_res_text_at(r, 0, "type"));
   json_error_t je;
-  out->payload = json_loads(db_res_text(r, 0, 2), 0, &je);
+  out->payload = json_loads(db_res_text_at(r, 0, "payload"), 0, &je);
   if (!out->payload) out->payload = json_object();
-  out->attempts = (int)db_res_int(r, 0, 3);
-  out->max_attempts = (int)db_res_int(r, 0, 4);
-  snprintf(out->lease_token, sizeof out->lease_token, "%s", db_res_text(r, 0, 5));
-  out->lease_until_ms = db_res_int(r, 0, 6);
+  out->attempts = (int)db_res_int_at(r, 0, "attempts");
+  out->max_attempts = (int)db_res_int_at(r, 0, "max_attempts");
+  snprintf(out->lease_token, sizeof out->lease_token, "%s", db_res_text_at(r, 0, "lease_token"));
+  out->lease_until_ms = db_res_int_at(r, 0, "lease_until");
   return 1;
 }
 
@@ -162,12 +162,12 @@ void job_clear(job *j) {
 }
 
 int jobs_counts(db_t *db, int64_t *queued, int64_t *running, int64_t *failed, err_t *err) {
-  db_res *r = db_query(db, err, "SELECT state, COUNT(*) FROM jobs WHERE state <> 'done' GROUP BY state");
+  db_res *r = db_query(db, err, "SELECT state, COUNT(*) AS n FROM jobs WHERE state <> 'done' GROUP BY state");
   if (!r) return -1;
   *queued = *running = *failed = 0;
   for (int i = 0; i < db_res_rows(r); i++) {
-    const char *s = db_res_text(r, i, 0);
-    int64_t n = db_res_int(r, i, 1);
+    const char *s = db_res_text_at(r, i, "state");
+    int64_t n = db_res_int_at(r, i, "n");
     if (!strcmp(s, "queued")) *queued = n;
     else if (!strcmp(s, "running")) *running = n;
     else if (!strcmp(s, "failed")) *failed = n;

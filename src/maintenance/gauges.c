@@ -43,7 +43,7 @@ static int by_label(text *t, db_t *db, const char *name, const char *help, const
   for (const char *const *v = values; *v; v++) {
     long long n = 0;
     for (int i = 0; i < db_res_rows(r); i++)
-      if (!strcmp(db_res_text(r, i, 0), *v)) n = db_res_int(r, i, 1);
+      if (!strcmp(db_res_text_at(r, i, label), *v)) n = db_res_int_at(r, i, "n");
     put(t, "%s{%s=\"%s\"} %lld\n", name, label, *v, n);
   }
   db_res_free(r);
@@ -66,27 +66,27 @@ char *gauges_render(db_t *db, const char *data_dir, int64_t now_ms, err_t *err) 
 
   static const char *const attempt_states[] = {"ready", "refused", "failed", "processing", NULL};
   if (by_label(&t, db, "tucai_attempts_recent", "Photo attempts of the last hour by state (all nodes).", "state",
-               attempt_states, "SELECT state, COUNT(*) FROM collect_attempts WHERE created_at >= $1 GROUP BY state",
+               attempt_states, "SELECT state, COUNT(*) AS n FROM collect_attempts WHERE created_at >= $1 GROUP BY state",
                now_ms - GAUGES_RECENT_MS, err) < 0)
     goto fail;
   static const char *const outcomes[] = {"applied", "duplicate", "refused", NULL};
   if (by_label(&t, db, "tucai_pay_notices_recent", "Payment notifications of the last hour by outcome (all nodes).",
-               "outcome", outcomes, "SELECT outcome, COUNT(*) FROM pay_notices WHERE received_at >= $1 GROUP BY outcome",
+               "outcome", outcomes, "SELECT outcome, COUNT(*) AS n FROM pay_notices WHERE received_at >= $1 GROUP BY outcome",
                now_ms - GAUGES_RECENT_MS, err) < 0)
     goto fail;
 
   db_res *r = db_query(db, err,
-                       "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0), "
-                       "COALESCE(SUM(CASE WHEN due_at >= $1 AND due_at < $2 THEN 1 ELSE 0 END), 0) "
+                       "SELECT COUNT(*) AS pending, COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS overdue, "
+                       "COALESCE(SUM(CASE WHEN due_at >= $1 AND due_at < $2 THEN 1 ELSE 0 END), 0) AS due_soon "
                        "FROM collect_submissions WHERE state = 'pending'",
                        DB_INT(now_ms), DB_INT(now_ms + GAUGES_DUE_SOON_MS));
   if (!r) goto fail;
   head(&t, "tucai_review_pending", "Submitted photos waiting for a reviewer's decision (all nodes).");
-  put(&t, "tucai_review_pending %lld\n", (long long)db_res_int(r, 0, 0));
+  put(&t, "tucai_review_pending %lld\n", (long long)db_res_int_at(r, 0, "pending"));
   head(&t, "tucai_review_overdue", "Photos waiting for a decision past their due time (working days, review_days).");
-  put(&t, "tucai_review_overdue %lld\n", (long long)db_res_int(r, 0, 1));
+  put(&t, "tucai_review_overdue %lld\n", (long long)db_res_int_at(r, 0, "overdue"));
   head(&t, "tucai_review_due_soon", "Photos waiting for a decision that fall due within 4 hours.");
-  put(&t, "tucai_review_due_soon %lld\n", (long long)db_res_int(r, 0, 2));
+  put(&t, "tucai_review_due_soon %lld\n", (long long)db_res_int_at(r, 0, "due_soon"));
   db_res_free(r);
 
   struct statvfs fs;

@@ -73,7 +73,7 @@ static int sms_send(app *a, db_t *db, const json_t *m, err_t *err) {
   int64_t account = (int64_t)json_integer_value(json_object_get(m, "account_id"));
   db_res *r = db_query(db, err, "SELECT phone_sealed FROM student_accounts WHERE id = $1", DB_INT(account));
   if (!r) return -1;
-  char *phone = db_res_rows(r) ? vault_open_text(db_res_text(r, 0, 0), err) : NULL;
+  char *phone = db_res_rows(r) ? vault_open_text(db_res_text_at(r, 0, "phone_sealed"), err) : NULL;
   db_res_free(r);
   if (!phone) return 0; /* no such account any more: nothing to send */
   json_t *msg = json_pack("{s:s, s:s, s:{s:s}}", "to", phone, "template", json_string_value(json_object_get(m, "kind")),

@@ -23,7 +23,7 @@ int notify_student(db_t *db, int64_t account_id, const char *kind, const char *t
                        DB_TEXT(d ? d : "{}"), DB_TEXT(dedupe_key), DB_INT(clock_now_ms()));
   free(d);
   if (!r) return -1;
-  int64_t id = db_res_rows(r) ? db_res_int(r, 0, 0) : 0;
+  int64_t id = db_res_rows(r) ? db_res_int_at(r, 0, "id") : 0;
   db_res_free(r);
   if (!id) return 0; /* already told */
   json_t *p = json_pack("{s:I}", "inbox_id", (json_int_t)id);
@@ -34,11 +34,11 @@ int notify_student(db_t *db, int64_t account_id, const char *kind, const char *t
 
 static json_t *row_json(db_res *r, int i) {
   json_error_t je;
-  json_t *data = json_loads(db_res_text(r, i, 5), 0, &je);
-  return json_pack("{s:I, s:s, s:s, s:s, s:o, s:I, s:b}", "id", (json_int_t)db_res_int(r, i, 0), "kind",
-                   db_res_text(r, i, 2), "title", db_res_text(r, i, 3), "body", db_res_text(r, i, 4), "data",
-                   data ? data : json_object(), "created_at", (json_int_t)db_res_int(r, i, 6), "read",
-                   db_res_int(r, i, 7) != 0);
+  json_t *data = json_loads(db_res_text_at(r, i, "data"), 0, &je);
+  return json_pack("{s:I, s:s, s:s, s:s, s:o, s:I, s:b}", "id", (json_int_t)db_res_int_at(r, i, "id"), "kind",
+                   db_res_text_at(r, i, "kind"), "title", db_res_text_at(r, i, "title"), "body", db_res_text_at(r, i, "body"), "data",
+                   data ? data : json_object(), "created_at", (json_int_t)db_res_int_at(r, i, "created_at"), "read",
+                   db_res_int_at(r, i, "read_at") != 0);
 }
 
 json_t *notify_inbox(db_t *db, int64_t account_id, int64_t after_id, int limit, err_t *err) {
@@ -78,7 +78,7 @@ static int deliver(app *a, db_t *db, job *j, err_t *err) {
     return 0;
   }
   json_t *m = row_json(r, 0);
-  json_object_set_new(m, "account_id", json_integer(db_res_int(r, 0, 1)));
+  json_object_set_new(m, "account_id", json_integer(db_res_int_at(r, 0, "account_id")));
   db_res_free(r);
   const char *list = config_str(a->cfg, "notify_channels");
   int rc = 0;
@@ -128,7 +128,7 @@ int notify_scan(app *a, db_t *db, int64_t now, err_t *err) {
   if (!r) return -1;
   int rc = 0;
   for (int i = 0; i < db_res_rows(r) && rc == 0; i++)
-    rc = notify_payment_received(db, db_res_int(r, i, 1), db_res_int(r, i, 0), err);
+    rc = notify_payment_received(db, db_res_int_at(r, i, "account_id"), db_res_int_at(r, i, "id"), err);
   db_res_free(r);
   if (rc < 0) return -1;
   /* Windows closing within 48 hours: linked students who have not submitted. */
@@ -140,10 +140,10 @@ int notify_scan(app *a, db_t *db, int64_t now, err_t *err) {
   if (!r) return -1;
   for (int i = 0; i < db_res_rows(r) && rc == 0; i++) {
     char key[64];
-    snprintf(key, sizeof key, "closing:%lld:%lld", (long long)db_res_int(r, i, 1), (long long)db_res_int(r, i, 0));
-    json_t *d = json_pack("{s:I, s:I}", "batch_id", (json_int_t)db_res_int(r, i, 1), "window_end",
-                          (json_int_t)db_res_int(r, i, 2));
-    rc = notify_student(db, db_res_int(r, i, 0), "window_closing", "采集即将截止",
+    snprintf(key, sizeof key, "closing:%lld:%lld", (long long)db_res_int_at(r, i, "id"), (long long)db_res_int_at(r, i, "account_id"));
+    json_t *d = json_pack("{s:I, s:I}", "batch_id", (json_int_t)db_res_int_at(r, i, "id"), "window_end",
+                          (json_int_t)db_res_int_at(r, i, "window_end"));
+    rc = notify_student(db, db_res_int_at(r, i, "account_id"), "window_closing", "采集即将截止",
                         "本批次采集将在 48 小时内截止，请尽快拍摄并提交照片。", d, key, err);
     json_decref(d);
   }

@@ -87,8 +87,11 @@ static void poll_once(notify_watch *w) {
   pthread_mutex_lock(&w->lock);
   w->polls++;
   int64_t newest = since + LOOKBACK_MS;
+  /* The loop reads many rows: each column is looked up once. */
+  int c_account_id = db_res_col(r, "account_id"), c_version = db_res_col(r, "version");
+  int c_changed_at = db_res_col(r, "changed_at");
   for (int i = 0, n = db_res_rows(r); i < n; i++) {
-    int64_t account = db_res_int(r, i, 0), version = db_res_int(r, i, 1), at = db_res_int(r, i, 2);
+    int64_t account = db_res_int(r, i, c_account_id), version = db_res_int(r, i, c_version), at = db_res_int(r, i, c_changed_at);
     if (at > newest) newest = at;
     for (notify_watch_sub *s = w->subs; s; s = s->next) {
       if (s->account_id != account || s->version == version) continue;

@@ -70,7 +70,7 @@ static void day_name(int64_t day, char out[32]) {
 static int per_day(db_t *db, int64_t batch_id, json_t *days, err_t *err) {
   /* Day numbers in Asia/Shanghai (UTC+8). */
   static const char *sql =
-      "SELECT 'linked', (l.linked_at + 28800000) / 86400000, COUNT(*) FROM student_links l "
+      "SELECT 'linked' AS what, (l.linked_at + 28800000) / 86400000 AS day, COUNT(*) AS n FROM student_links l "
       "JOIN roster_records r ON r.id = l.record_id WHERE r.batch_id = $1 GROUP BY 1, 2 "
       "UNION ALL SELECT 'paid', (o.paid_at + 28800000) / 86400000, COUNT(*) FROM pay_orders o "
       "WHERE o.batch_id = $1 AND o.paid_at IS NOT NULL AND o.state IN ('paid', 'refund_pending', 'refunded') GROUP BY 1, 2 "
@@ -82,7 +82,7 @@ static int per_day(db_t *db, int64_t batch_id, json_t *days, err_t *err) {
   if (!r) return -1;
   for (int i = 0; i < db_res_rows(r); i++) {
     char name[32];
-    day_name(db_res_int(r, i, 1), name);
+    day_name(db_res_int_at(r, i, "day"), name);
     json_t *d = NULL, *x;
     size_t k;
     json_array_foreach(days, k, x) if (!strcmp(json_string_value(json_object_get(x, "day")), name)) d = x;
@@ -90,21 +90,21 @@ static int per_day(db_t *db, int64_t batch_id, json_t *days, err_t *err) {
       d = json_pack("{s:s,s:i,s:i,s:i,s:i}", "day", name, "linked", 0, "paid", 0, "submitted", 0, "approved", 0);
       json_array_append_new(days, d);
     }
-    json_object_set_new(d, db_res_text(r, i, 0), json_integer(db_res_int(r, i, 2)));
+    json_object_set_new(d, db_res_text_at(r, i, "what"), json_integer(db_res_int_at(r, i, "n")));
   }
   db_res_free(r);
   return 0;
 }
 
 json_t *office_progress(db_t *db, int64_t batch_id, err_t *err) {
-  db_res *r = db_query(db, err, "SELECT r.college, r.major, " STATUS_SQL ", COUNT(*)" FROM_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2",
+  db_res *r = db_query(db, err, "SELECT r.college, r.major, " STATUS_SQL " AS status, COUNT(*) AS n" FROM_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2",
                        DB_INT(batch_id));
   if (!r) return NULL;
   json_t *out = json_pack("{s:I,s:i,s:o,s:[],s:[],s:[]}", "batch_id", (json_int_t)batch_id, "total", 0, "statuses",
                           zero_statuses(), "colleges", "majors", "days");
   for (int i = 0; i < db_res_rows(r); i++) {
-    const char *college = db_res_text(r, i, 0), *major = db_res_text(r, i, 1), *status = db_res_text(r, i, 2);
-    int64_t n = db_res_int(r, i, 3);
+    const char *college = db_res_text_at(r, i, "college"), *major = db_res_text_at(r, i, "major"), *status = db_res_text_at(r, i, "status");
+    int64_t n = db_res_int_at(r, i, "n");
     add(out, status, n);
     add(find_group(json_object_get(out, "colleges"), college, NULL), status, n);
     add(find_group(json_object_get(out, "majors"), college, major), status, n);
@@ -140,14 +140,20 @@ json_t *office_pending(db_t *db, int64_t batch_id, const char *college, err_t *e
                        DB_INT(batch_id), DB_TEXT(college ? college : ""));
   if (!r) return NULL;
   json_t *list = json_array();
+  /* The loop reads many rows: each column is looked up once. */
+  int c_id = db_res_col(r, "id"), c_no = db_res_col(r, "student_no"), c_name = db_res_col(r, "name_sealed");
+  int c_college = db_res_col(r, "college"), c_major = db_res_col(r, "major"), c_status = db_res_col(r, "status");
+  int c_account = db_res_col(r, "account_id"), c_phone = db_res_col(r, "phone_sealed");
+  int c_reminded = db_res_col(r, "reminded");
   for (int i = 0; i < db_res_rows(r); i++) {
-    char *name = opened(r, i, 2), *phone = opened(r, i, 7);
+    char *name = opened(r, i, c_name), *phone = opened(r, i, c_phone);
     json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:I}", "record_id",
-                                          (json_int_t)db_res_int(r, i, 0), "student_no", db_res_text(r, i, 1), "name",
-                                          name, "college", db_res_text(r, i, 3), "major", db_res_text(r, i, 4), "status",
-                                          db_res_text(r, i, 5), "status_label", label_of(db_res_text(r, i, 5)), "phone",
-                                          phone, "can_remind", !db_res_is_null(r, i, 6),
-                                          "reminded_at", (json_int_t)(db_res_is_null(r, i, 8) ? 0 : db_res_int(r, i, 8))));
+                                          (json_int_t)db_res_int(r, i, c_id), "student_no", db_res_text(r, i, c_no),
+                                          "name", name, "college", db_res_text(r, i, c_college), "major",
+                                          db_res_text(r, i, c_major), "status", db_res_text(r, i, c_status),
+                                          "status_label", label_of(db_res_text(r, i, c_status)), "phone", phone,
+                                          "can_remind", !db_res_is_null(r, i, c_account), "reminded_at",
+                                          (json_int_t)(db_res_is_null(r, i, c_reminded) ? 0 : db_res_int(r, i, c_reminded))));
     sodium_memzero(name, strlen(name));
     sodium_memzero(phone, strlen(phone));
     free(name);
@@ -158,15 +164,15 @@ json_t *office_pending(db_t *db, int64_t batch_id, const char *college, err_t *e
 }
 
 int office_record_status(db_t *db, int64_t batch_id, int64_t record_id, char out[16], int64_t *account_id, err_t *err) {
-  db_res *r = db_query(db, err, "SELECT " STATUS_SQL ", l.account_id" FROM_SQL " AND r.id = $2", DB_INT(batch_id),
-                       DB_INT(record_id));
+  db_res *r = db_query(db, err, "SELECT " STATUS_SQL " AS status, l.account_id" FROM_SQL " AND r.id = $2",
+                       DB_INT(batch_id), DB_INT(record_id));
   if (!r) return -1;
   if (!db_res_rows(r)) {
     db_res_free(r);
     return err_set(err, 404, "record_not_found", "本批次名单中没有这名学生");
   }
-  snprintf(out, 16, "%s", db_res_text(r, 0, 0));
-  *account_id = db_res_is_null(r, 0, 1) ? 0 : db_res_int(r, 0, 1);
+  snprintf(out, 16, "%s", db_res_text_at(r, 0, "status"));
+  *account_id = db_res_is_null_at(r, 0, "account_id") ? 0 : db_res_int_at(r, 0, "account_id");
   db_res_free(r);
   return 0;
 }

@@ -20,13 +20,13 @@
 #define DAY_MS (24 * 3600 * 1000LL)
 #define FINAL_STATES "('approved', 'exported', 'shipped')"
 
-/* Runs a query whose first column is a blob id, deletes each one still alive; returns the count. */
+/* Runs a query whose column blob_id is a blob id, deletes each one still alive; returns the count. */
 static int delete_listed(blob_store *bs, db_t *db, int *count, err_t *err, const char *sql, int64_t cut) {
   db_res *r = db_query(db, err, sql, DB_INT(cut));
   if (!r) return -1;
   int n = db_res_rows(r), rc = 0;
   int64_t *ids = xcalloc((size_t)n + 1, sizeof *ids);
-  for (int i = 0; i < n && !rc; i++) ids[i] = db_res_int(r, i, 0);
+  for (int i = 0; i < n && !rc; i++) ids[i] = db_res_int_at(r, i, "blob_id");
   db_res_free(r);
   for (int i = 0; i < n && !rc; i++) {
     if (blob_delete(bs, db, ids[i], err) == 0) (*count)++;
@@ -46,11 +46,11 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
   if (retention_days < 0 || export_days < 0) return err_set(err, 400, "bad_retention", "retention days must be >= 0");
   db_res *r = db_query(db, err, "INSERT INTO purge_runs (started_at) VALUES ($1) RETURNING id", DB_INT(now));
   if (!r) return -1;
-  int64_t run = db_res_rows(r) ? db_res_int(r, 0, 0) : 0;
+  int64_t run = db_res_rows(r) ? db_res_int_at(r, 0, "id") : 0;
   db_res_free(r);
   int64_t cut = now - retention_days * DAY_MS, ecut = now - export_days * DAY_MS;
   int rc = delete_listed(bs, db, &c->originals, err,
-                         "SELECT a.original_blob FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
+                         "SELECT a.original_blob AS blob_id FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
                          "JOIN blobs b ON b.id = a.original_blob "
                          "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
                          "AND b.deleted_at IS NULL ORDER BY a.id",
@@ -59,7 +59,7 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
   int prints = 0;
   if (!rc)
     rc = delete_listed(bs, db, &prints, err,
-                       "SELECT p.print_blob FROM collect_face_prints p JOIN collect_records c ON c.record_id = p.record_id "
+                       "SELECT p.print_blob AS blob_id FROM collect_face_prints p JOIN collect_records c ON c.record_id = p.record_id "
                        "JOIN blobs b ON b.id = p.print_blob "
                        "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
                        "AND b.deleted_at IS NULL ORDER BY p.attempt_id",
@@ -67,7 +67,7 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
   /* The school's reference photo and its print (issue 16) go with the student's own photos. */
   if (!rc)
     rc = delete_listed(bs, db, &prints, err,
-                       "SELECT b.id FROM reference_photos p JOIN collect_records c ON c.record_id = p.record_id "
+                       "SELECT b.id AS blob_id FROM reference_photos p JOIN collect_records c ON c.record_id = p.record_id "
                        "JOIN blobs b ON b.id = p.photo_blob OR b.id = p.print_blob "
                        "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
                        "AND b.deleted_at IS NULL ORDER BY b.id",
@@ -80,14 +80,14 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
     rc = -1;
   if (!rc)
     rc = delete_listed(bs, db, &c->attempts, err,
-                       "SELECT a.standardized_blob FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
+                       "SELECT a.standardized_blob AS blob_id FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
                        "JOIN collect_submissions s ON s.id = c.approved_submission JOIN blobs b ON b.id = a.standardized_blob "
                        "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
                        "AND a.id <> s.attempt_id AND a.standardized_blob > 0 AND b.deleted_at IS NULL ORDER BY a.id",
                        cut);
   if (!rc)
     rc = delete_listed(bs, db, &c->standardized, err,
-                       "SELECT a.standardized_blob FROM collect_records c JOIN collect_submissions s ON s.id = c.approved_submission "
+                       "SELECT a.standardized_blob AS blob_id FROM collect_records c JOIN collect_submissions s ON s.id = c.approved_submission "
                        "JOIN collect_attempts a ON a.id = s.attempt_id JOIN blobs b ON b.id = a.standardized_blob "
                        "WHERE c.state IN " FINAL_STATES " AND b.deleted_at IS NULL AND "
                        "(SELECT MAX(p.finished_at) FROM export_items i JOIN export_packages p ON p.id = i.package_id "
@@ -99,7 +99,7 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
     if (!q) rc = -1;
     int n = q ? db_res_rows(q) : 0;
     int64_t *ids = q ? xcalloc((size_t)n + 1, sizeof *ids) : NULL;
-    for (int i = 0; i < n && ids; i++) ids[i] = db_res_int(q, i, 0);
+    for (int i = 0; i < n && ids; i++) ids[i] = db_res_int_at(q, i, "id");
     db_res_free(q);
     for (int i = 0; i < n && !rc; i++) {
       int deleted = 0;
@@ -149,7 +149,7 @@ int64_t retention_request_deletion(db_t *db, int64_t account_id, err_t *err) {
   db_res *r = db_query(db, err,
                        "INSERT INTO deletion_requests (record_id, account_id, requested_at) VALUES ($1, $2, $3) RETURNING id",
                        DB_INT(s.record_id), DB_INT(account_id), DB_INT(clock_now_ms()));
-  int64_t id = r && db_res_rows(r) ? db_res_int(r, 0, 0) : -1;
+  int64_t id = r && db_res_rows(r) ? db_res_int_at(r, 0, "id") : -1;
   db_res_free(r);
   if (id > 0) audit_log(db, ROLE_STUDENT, account_id, "retention.deletion_requested", "record", s.record_id, NULL, err);
   return err_is_set(err) ? -1 : id;
@@ -157,13 +157,13 @@ int64_t retention_request_deletion(db_t *db, int64_t account_id, err_t *err) {
 
 json_t *retention_request_status(db_t *db, int64_t account_id, err_t *err) {
   db_res *r = db_query(db, err,
-                       "SELECT id, requested_at, COALESCE(done_at, 0) FROM deletion_requests WHERE account_id = $1 "
+                       "SELECT id, requested_at, COALESCE(done_at, 0) AS done_at FROM deletion_requests WHERE account_id = $1 "
                        "ORDER BY id DESC LIMIT 1",
                        DB_INT(account_id));
   if (!r) return NULL;
-  json_t *o = db_res_rows(r) ? json_pack("{s:I,s:I,s:I,s:s}", "id", (json_int_t)db_res_int(r, 0, 0), "requested_at",
-                                         (json_int_t)db_res_int(r, 0, 1), "done_at", (json_int_t)db_res_int(r, 0, 2),
-                                         "state", db_res_int(r, 0, 2) ? "done" : "open")
+  json_t *o = db_res_rows(r) ? json_pack("{s:I,s:I,s:I,s:s}", "id", (json_int_t)db_res_int_at(r, 0, "id"), "requested_at",
+                                         (json_int_t)db_res_int_at(r, 0, "requested_at"), "done_at", (json_int_t)db_res_int_at(r, 0, "done_at"),
+                                         "state", db_res_int_at(r, 0, "done_at") ? "done" : "open")
                              : json_null();
   db_res_free(r);
   return o;
@@ -172,18 +172,18 @@ json_t *retention_request_status(db_t *db, int64_t account_id, err_t *err) {
 json_t *retention_requests_json(db_t *db, int open_only, err_t *err) {
   db_res *r = db_query(db, err,
                        "SELECT d.id, d.record_id, r.batch_id, r.student_no, r.name_masked, r.college, d.requested_at, "
-                       "COALESCE(d.done_at, 0) FROM deletion_requests d JOIN roster_records r ON r.id = d.record_id "
+                       "COALESCE(d.done_at, 0) AS done_at FROM deletion_requests d JOIN roster_records r ON r.id = d.record_id "
                        "WHERE ($1 = 0 OR d.done_at IS NULL) ORDER BY d.id",
                        DB_INT(open_only ? 1 : 0));
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
     json_array_append_new(
-        a, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I}", "id", (json_int_t)db_res_int(r, i, 0), "record_id",
-                     (json_int_t)db_res_int(r, i, 1), "batch_id", (json_int_t)db_res_int(r, i, 2), "student_no",
-                     db_res_text(r, i, 3), "name_masked", db_res_text(r, i, 4), "college", db_res_text(r, i, 5), "state",
-                     db_res_int(r, i, 7) ? "done" : "open", "requested_at", (json_int_t)db_res_int(r, i, 6), "done_at",
-                     (json_int_t)db_res_int(r, i, 7)));
+        a, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I}", "id", (json_int_t)db_res_int_at(r, i, "id"), "record_id",
+                     (json_int_t)db_res_int_at(r, i, "record_id"), "batch_id", (json_int_t)db_res_int_at(r, i, "batch_id"), "student_no",
+                     db_res_text_at(r, i, "student_no"), "name_masked", db_res_text_at(r, i, "name_masked"), "college", db_res_text_at(r, i, "college"), "state",
+                     db_res_int_at(r, i, "done_at") ? "done" : "open", "requested_at", (json_int_t)db_res_int_at(r, i, "requested_at"), "done_at",
+                     (json_int_t)db_res_int_at(r, i, "done_at")));
   db_res_free(r);
   return a;
 }
@@ -191,14 +191,14 @@ json_t *retention_requests_json(db_t *db, int open_only, err_t *err) {
 static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role, int64_t actor_id, int *deleted,
                    err_t *err) {
   *deleted = 0;
-  db_res *r = db_query(db, err, "SELECT record_id, COALESCE(done_at, 0) FROM deletion_requests WHERE id = $1",
+  db_res *r = db_query(db, err, "SELECT record_id, COALESCE(done_at, 0) AS done_at FROM deletion_requests WHERE id = $1",
                        DB_INT(request_id));
   if (!r) return -1;
   if (!db_res_rows(r)) {
     db_res_free(r);
     return err_set(err, 404, "not_found", "no such deletion request");
   }
-  int64_t record_id = db_res_int(r, 0, 0), done = db_res_int(r, 0, 1);
+  int64_t record_id = db_res_int_at(r, 0, "record_id"), done = db_res_int_at(r, 0, "done_at");
   db_res_free(r);
   if (done) return err_set(err, 409, "done", "this request was executed already");
   int f = is_final(db, record_id, err);
@@ -209,7 +209,7 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
               DB_INT(record_id)) < 0)
     return -1;
   if (delete_listed(bs, db, deleted, err,
-                    "SELECT b.id FROM blobs b WHERE b.deleted_at IS NULL AND b.id IN ("
+                    "SELECT b.id AS blob_id FROM blobs b WHERE b.deleted_at IS NULL AND b.id IN ("
                     "SELECT original_blob FROM collect_attempts WHERE record_id = $1 UNION "
                     "SELECT standardized_blob FROM collect_attempts WHERE record_id = $1 UNION "
                     "SELECT print_blob FROM collect_face_prints WHERE record_id = $1 UNION "

@@ -49,11 +49,11 @@ static int find_order(db_t *db, int64_t batch_id, const char *key, int64_t *orde
   int found = 0;
   for (int i = 0; i < db_res_rows(r) && found != 2; i++) {
     found = 1;
-    if (shipping_items_have_post(db_res_text(r, i, 3))) found = 2;
+    if (shipping_items_have_post(db_res_text_at(r, i, "items"))) found = 2;
     if (found == 2) {
-      *order_id = db_res_int(r, i, 0);
-      *record_id = db_res_int(r, i, 1);
-      *account_id = db_res_int(r, i, 2);
+      *order_id = db_res_int_at(r, i, "id");
+      *record_id = db_res_int_at(r, i, "record_id");
+      *account_id = db_res_int_at(r, i, "account_id");
     }
   }
   db_res_free(r);
@@ -81,7 +81,7 @@ static int apply_row(db_t *db, int64_t batch_id, int line, const char *key, cons
     db_rollback(db);
     return -1;
   }
-  int same = db_res_rows(r) && !strcmp(db_res_text(r, 0, 0), courier) && !strcmp(db_res_text(r, 0, 1), tracking);
+  int same = db_res_rows(r) && !strcmp(db_res_text_at(r, 0, "courier"), courier) && !strcmp(db_res_text_at(r, 0, "tracking_no"), tracking);
   db_res_free(r);
   if (same) {
     db_rollback(db);

@@ -42,16 +42,16 @@ static int m_query(pay_provider *p, const char *no, pay_txn *out, err_t *err) {
   memset(out, 0, sizeof *out);
   db_t *db = borrow(p, err);
   if (!db) return -1;
-  db_res *r = db_query(db, err, "SELECT total_fen, state, COALESCE(transaction_id, '') FROM pay_mock_txns "
+  db_res *r = db_query(db, err, "SELECT total_fen, state, COALESCE(transaction_id, '') AS transaction_id FROM pay_mock_txns "
                                 "WHERE out_trade_no = $1", DB_TEXT(no));
   give(p, db);
   if (!r) return -1;
   int found = db_res_rows(r) > 0;
   if (found) {
     snprintf(out->out_trade_no, sizeof out->out_trade_no, "%s", no);
-    out->total_fen = db_res_int(r, 0, 0);
-    snprintf(out->trade_state, sizeof out->trade_state, "%s", db_res_text(r, 0, 1));
-    snprintf(out->transaction_id, sizeof out->transaction_id, "%s", db_res_text(r, 0, 2));
+    out->total_fen = db_res_int_at(r, 0, "total_fen");
+    snprintf(out->trade_state, sizeof out->trade_state, "%s", db_res_text_at(r, 0, "state"));
+    snprintf(out->transaction_id, sizeof out->transaction_id, "%s", db_res_text_at(r, 0, "transaction_id"));
     snprintf(out->currency, sizeof out->currency, "CNY");
   }
   db_res_free(r);
@@ -102,7 +102,7 @@ static int m_bill(pay_provider *p, const char *date, pay_bill_row **rows, int *n
   if (from < 0) return err_set(err, 400, "invalid_date", "日期格式应为 YYYY-MM-DD");
   db_t *db = borrow(p, err);
   if (!db) return -1;
-  db_res *r = db_query(db, err, "SELECT out_trade_no, COALESCE(transaction_id, ''), state, total_fen, refund_fen "
+  db_res *r = db_query(db, err, "SELECT out_trade_no, COALESCE(transaction_id, '') AS transaction_id, state, total_fen, refund_fen "
                                 "FROM pay_mock_txns WHERE paid_at >= $1 AND paid_at < $2 ORDER BY paid_at",
                        DB_INT(from), DB_INT(from + 86400000));
   give(p, db);
@@ -111,11 +111,11 @@ static int m_bill(pay_provider *p, const char *date, pay_bill_row **rows, int *n
   *rows = xcalloc((size_t)*n + 1, sizeof **rows);
   for (int i = 0; i < *n; i++) {
     pay_bill_row *b = &(*rows)[i];
-    snprintf(b->out_trade_no, sizeof b->out_trade_no, "%s", db_res_text(r, i, 0));
-    snprintf(b->transaction_id, sizeof b->transaction_id, "%s", db_res_text(r, i, 1));
-    snprintf(b->state, sizeof b->state, "%s", db_res_text(r, i, 2));
-    b->total_fen = db_res_int(r, i, 3);
-    b->refund_fen = db_res_int(r, i, 4);
+    snprintf(b->out_trade_no, sizeof b->out_trade_no, "%s", db_res_text_at(r, i, "out_trade_no"));
+    snprintf(b->transaction_id, sizeof b->transaction_id, "%s", db_res_text_at(r, i, "transaction_id"));
+    snprintf(b->state, sizeof b->state, "%s", db_res_text_at(r, i, "state"));
+    b->total_fen = db_res_int_at(r, i, "total_fen");
+    b->refund_fen = db_res_int_at(r, i, "refund_fen");
   }
   db_res_free(r);
   return 0;

@@ -14,36 +14,36 @@
 
 #define ORDER_COLS                                                                                  \
   "id, out_trade_no, account_id, record_id, batch_id, state, items, amount_fen, "                 \
-  "COALESCE(address_id, 0), provider, channel, COALESCE(transaction_id, ''), paid_fen, created_at, " \
-  "expires_at, COALESCE(paid_at, 0), COALESCE(closed_at, 0), COALESCE(refunded_at, 0), updated_at, " \
-  "refund_fen, COALESCE(out_refund_no, ''), COALESCE(refund_reason, ''), COALESCE(flag, '')"
+  "COALESCE(address_id, 0) AS address_id, provider, channel, COALESCE(transaction_id, '') AS transaction_id, " \
+  "paid_fen, created_at, expires_at, COALESCE(paid_at, 0) AS paid_at, COALESCE(closed_at, 0) AS closed_at, " \
+  "COALESCE(refunded_at, 0) AS refunded_at, updated_at, refund_fen, COALESCE(out_refund_no, '') AS out_refund_no, " \
+  "COALESCE(refund_reason, '') AS refund_reason, COALESCE(flag, '') AS flag"
 
 static void fill(const db_res *r, int row, pay_order *o) {
   memset(o, 0, sizeof *o);
-  int c = 0;
-  o->id = db_res_int(r, row, c++);
-  snprintf(o->out_trade_no, sizeof o->out_trade_no, "%s", db_res_text(r, row, c++));
-  o->account_id = db_res_int(r, row, c++);
-  o->record_id = db_res_int(r, row, c++);
-  o->batch_id = db_res_int(r, row, c++);
-  snprintf(o->state, sizeof o->state, "%s", db_res_text(r, row, c++));
-  snprintf(o->items, sizeof o->items, "%s", db_res_text(r, row, c++));
-  o->amount_fen = db_res_int(r, row, c++);
-  o->address_id = db_res_int(r, row, c++);
-  snprintf(o->provider, sizeof o->provider, "%s", db_res_text(r, row, c++));
-  snprintf(o->channel, sizeof o->channel, "%s", db_res_text(r, row, c++));
-  snprintf(o->transaction_id, sizeof o->transaction_id, "%s", db_res_text(r, row, c++));
-  o->paid_fen = db_res_int(r, row, c++);
-  o->created_at = db_res_int(r, row, c++);
-  o->expires_at = db_res_int(r, row, c++);
-  o->paid_at = db_res_int(r, row, c++);
-  o->closed_at = db_res_int(r, row, c++);
-  o->refunded_at = db_res_int(r, row, c++);
-  o->updated_at = db_res_int(r, row, c++);
-  o->refund_fen = db_res_int(r, row, c++);
-  snprintf(o->out_refund_no, sizeof o->out_refund_no, "%s", db_res_text(r, row, c++));
-  snprintf(o->refund_reason, sizeof o->refund_reason, "%s", db_res_text(r, row, c++));
-  snprintf(o->flag, sizeof o->flag, "%s", db_res_text(r, row, c++));
+  o->id = db_res_int_at(r, row, "id");
+  snprintf(o->out_trade_no, sizeof o->out_trade_no, "%s", db_res_text_at(r, row, "out_trade_no"));
+  o->account_id = db_res_int_at(r, row, "account_id");
+  o->record_id = db_res_int_at(r, row, "record_id");
+  o->batch_id = db_res_int_at(r, row, "batch_id");
+  snprintf(o->state, sizeof o->state, "%s", db_res_text_at(r, row, "state"));
+  snprintf(o->items, sizeof o->items, "%s", db_res_text_at(r, row, "items"));
+  o->amount_fen = db_res_int_at(r, row, "amount_fen");
+  o->address_id = db_res_int_at(r, row, "address_id");
+  snprintf(o->provider, sizeof o->provider, "%s", db_res_text_at(r, row, "provider"));
+  snprintf(o->channel, sizeof o->channel, "%s", db_res_text_at(r, row, "channel"));
+  snprintf(o->transaction_id, sizeof o->transaction_id, "%s", db_res_text_at(r, row, "transaction_id"));
+  o->paid_fen = db_res_int_at(r, row, "paid_fen");
+  o->created_at = db_res_int_at(r, row, "created_at");
+  o->expires_at = db_res_int_at(r, row, "expires_at");
+  o->paid_at = db_res_int_at(r, row, "paid_at");
+  o->closed_at = db_res_int_at(r, row, "closed_at");
+  o->refunded_at = db_res_int_at(r, row, "refunded_at");
+  o->updated_at = db_res_int_at(r, row, "updated_at");
+  o->refund_fen = db_res_int_at(r, row, "refund_fen");
+  snprintf(o->out_refund_no, sizeof o->out_refund_no, "%s", db_res_text_at(r, row, "out_refund_no"));
+  snprintf(o->refund_reason, sizeof o->refund_reason, "%s", db_res_text_at(r, row, "refund_reason"));
+  snprintf(o->flag, sizeof o->flag, "%s", db_res_text_at(r, row, "flag"));
 }
 
 static int get_where(db_t *db, const char *where, db_val key, pay_order *out, err_t *err) {
@@ -100,17 +100,17 @@ int pay_order_event(db_t *db, int64_t order_id, const char *from, const char *to
 
 json_t *pay_order_events_json(db_t *db, int64_t order_id, err_t *err) {
   db_res *r = db_query(db, err,
-                       "SELECT at, COALESCE(from_state, ''), to_state, actor_role, actor_id, reason, detail "
+                       "SELECT at, COALESCE(from_state, '') AS from_state, to_state, actor_role, actor_id, reason, detail "
                        "FROM pay_order_events WHERE order_id = $1 ORDER BY id",
                        DB_INT(order_id));
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++) {
-    json_t *detail = json_loads(db_res_text(r, i, 6), 0, NULL);
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:i, s:I, s:s, s:o}", "at", (json_int_t)db_res_int(r, i, 0),
-                                       "from", db_res_text(r, i, 1), "to", db_res_text(r, i, 2), "actor_role",
-                                       (int)db_res_int(r, i, 3), "actor_id", (json_int_t)db_res_int(r, i, 4),
-                                       "reason", db_res_text(r, i, 5), "detail", detail ? detail : json_object()));
+    json_t *detail = json_loads(db_res_text_at(r, i, "detail"), 0, NULL);
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:i, s:I, s:s, s:o}", "at", (json_int_t)db_res_int_at(r, i, "at"),
+                                       "from", db_res_text_at(r, i, "from_state"), "to", db_res_text_at(r, i, "to_state"), "actor_role",
+                                       (int)db_res_int_at(r, i, "actor_role"), "actor_id", (json_int_t)db_res_int_at(r, i, "actor_id"),
+                                       "reason", db_res_text_at(r, i, "reason"), "detail", detail ? detail : json_object()));
   }
   db_res_free(r);
   return a;
@@ -193,7 +193,7 @@ int pay_order_create(db_t *db, const pay_new_order *req, pay_order *out, err_t *
     if (dup) err_set(err, 409, "order_exists", "本批次已有未完成或已缴费的订单");
     goto out;
   }
-  int64_t id = db_res_int(r, 0, 0);
+  int64_t id = db_res_int_at(r, 0, "id");
   db_res_free(r);
   char dedupe[64];
   snprintf(dedupe, sizeof dedupe, "pay.close:%lld", (long long)id);

@@ -19,22 +19,29 @@ json_t *pay_payments(db_t *db, const char *date, err_t *err) {
   }
   int64_t to = from + 86400000;
   db_res *r = db_query(db, err,
-                       "SELECT out_trade_no, COALESCE(transaction_id, ''), batch_id, items, amount_fen, state, "
-                       "COALESCE(paid_at, 0), refund_fen, COALESCE(refunded_at, 0), COALESCE(flag, ''), provider "
+                       "SELECT out_trade_no, COALESCE(transaction_id, '') AS transaction_id, batch_id, items, amount_fen, state, "
+                       "COALESCE(paid_at, 0) AS paid_at_or_0, refund_fen, COALESCE(refunded_at, 0) AS refunded_at, COALESCE(flag, '') AS flag, provider "
                        "FROM pay_orders WHERE (paid_at >= $1 AND paid_at < $2) OR (refunded_at >= $1 AND refunded_at < $2) "
                        "ORDER BY paid_at, id",
                        DB_INT(from), DB_INT(to));
   if (!r) return NULL;
   json_t *rows = json_array();
+  /* The loop reads many rows: each column is looked up once. */
+  int c_items = db_res_col(r, "items"), c_out_trade_no = db_res_col(r, "out_trade_no");
+  int c_transaction_id = db_res_col(r, "transaction_id"), c_batch_id = db_res_col(r, "batch_id");
+  int c_amount_fen = db_res_col(r, "amount_fen"), c_state = db_res_col(r, "state");
+  int c_paid_at_or_0 = db_res_col(r, "paid_at_or_0"), c_refund_fen = db_res_col(r, "refund_fen");
+  int c_refunded_at = db_res_col(r, "refunded_at"), c_flag = db_res_col(r, "flag");
+  int c_provider = db_res_col(r, "provider");
   for (int i = 0; i < db_res_rows(r); i++) {
-    json_t *items = json_loads(db_res_text(r, i, 3), 0, NULL);
+    json_t *items = json_loads(db_res_text(r, i, c_items), 0, NULL);
     json_array_append_new(
-        rows, json_pack("{s:s, s:s, s:I, s:o, s:I, s:s, s:I, s:I, s:I, s:s, s:s}", "out_trade_no", db_res_text(r, i, 0),
-                        "transaction_id", db_res_text(r, i, 1), "batch_id", (json_int_t)db_res_int(r, i, 2), "items",
-                        items ? items : json_array(), "amount_fen", (json_int_t)db_res_int(r, i, 4), "state",
-                        db_res_text(r, i, 5), "paid_at", (json_int_t)db_res_int(r, i, 6), "refund_fen",
-                        (json_int_t)db_res_int(r, i, 7), "refunded_at", (json_int_t)db_res_int(r, i, 8), "flag",
-                        db_res_text(r, i, 9), "provider", db_res_text(r, i, 10)));
+        rows, json_pack("{s:s, s:s, s:I, s:o, s:I, s:s, s:I, s:I, s:I, s:s, s:s}", "out_trade_no", db_res_text(r, i, c_out_trade_no),
+                        "transaction_id", db_res_text(r, i, c_transaction_id), "batch_id", (json_int_t)db_res_int(r, i, c_batch_id), "items",
+                        items ? items : json_array(), "amount_fen", (json_int_t)db_res_int(r, i, c_amount_fen), "state",
+                        db_res_text(r, i, c_state), "paid_at", (json_int_t)db_res_int(r, i, c_paid_at_or_0), "refund_fen",
+                        (json_int_t)db_res_int(r, i, c_refund_fen), "refunded_at", (json_int_t)db_res_int(r, i, c_refunded_at), "flag",
+                        db_res_text(r, i, c_flag), "provider", db_res_text(r, i, c_provider)));
   }
   db_res_free(r);
   return rows;

@@ -52,10 +52,10 @@ int print_handover_pdf(db_t *db, int64_t pb, uint8_t **out, size_t *len, int *st
                        "WHERE p.id = $1 ORDER BY i.record_id",
                        DB_INT(pb));
   if (!r) return -1;
-  int rows = db_res_rows(r), rc = 0, n = 0, copies = rows ? (int)db_res_int(r, 0, 1) : 0;
+  int rows = db_res_rows(r), rc = 0, n = 0, copies = rows ? (int)db_res_int_at(r, 0, "copies") : 0;
   hand_row *h = xcalloc((size_t)rows + 1, sizeof *h);
   for (int i = 0; i < rows && !rc; i++) {
-    int64_t batch_id = db_res_int(r, i, 0), rec = db_res_int(r, i, 2);
+    int64_t batch_id = db_res_int_at(r, i, "batch_id"), rec = db_res_int_at(r, i, "record_id");
     int post = print_postage(db, batch_id, rec, NULL, NULL, NULL, err);
     if (post < 0) rc = -1;
     else if (post == 0) rc = student_record_get(db, rec, &h[n++].s, err);

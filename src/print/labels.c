@@ -70,11 +70,11 @@ static int sender_of(db_t *db, int64_t batch_id, sender *out, err_t *err) {
                        "WHERE b.id = $1",
                        DB_INT(batch_id));
   if (!r) return -1;
-  int ok = db_res_rows(r) == 1 && *db_res_text(r, 0, 0) && *db_res_text(r, 0, 2);
+  int ok = db_res_rows(r) == 1 && *db_res_text_at(r, 0, "sender_name") && *db_res_text_at(r, 0, "sender_address");
   if (ok) {
-    snprintf(out->name, sizeof out->name, "%s", db_res_text(r, 0, 0));
-    snprintf(out->phone, sizeof out->phone, "%s", db_res_text(r, 0, 1));
-    snprintf(out->address, sizeof out->address, "%s", db_res_text(r, 0, 2));
+    snprintf(out->name, sizeof out->name, "%s", db_res_text_at(r, 0, "sender_name"));
+    snprintf(out->phone, sizeof out->phone, "%s", db_res_text_at(r, 0, "sender_phone"));
+    snprintf(out->address, sizeof out->address, "%s", db_res_text_at(r, 0, "sender_address"));
   }
   db_res_free(r);
   return ok ? 0 : err_set(err, 409, "no_sender", "请先在“学校”中填写寄件人（学校办公室的名称、电话和地址），地址标签上要印寄件人");

@@ -28,17 +28,17 @@
 int print_postage(db_t *db, int64_t batch_id, int64_t record_id, int64_t *order_id, int64_t *address_id,
                   char out_trade_no[40], err_t *err) {
   db_res *r = db_query(db, err,
-                       "SELECT id, COALESCE(address_id, 0), out_trade_no, items FROM pay_orders "
+                       "SELECT id, COALESCE(address_id, 0) AS address_id, out_trade_no, items FROM pay_orders "
                        "WHERE batch_id = $1 AND record_id = $2 AND state = 'paid' ORDER BY id DESC",
                        DB_INT(batch_id), DB_INT(record_id));
   if (!r) return -1;
   int found = 0;
   for (int i = 0; i < db_res_rows(r) && !found; i++) {
-    found = shipping_items_have_post(db_res_text(r, i, 3));
+    found = shipping_items_have_post(db_res_text_at(r, i, "items"));
     if (found) {
-      if (order_id) *order_id = db_res_int(r, i, 0);
-      if (address_id) *address_id = db_res_int(r, i, 1);
-      if (out_trade_no) snprintf(out_trade_no, 40, "%s", db_res_text(r, i, 2));
+      if (order_id) *order_id = db_res_int_at(r, i, "id");
+      if (address_id) *address_id = db_res_int_at(r, i, "address_id");
+      if (out_trade_no) snprintf(out_trade_no, 40, "%s", db_res_text_at(r, i, "out_trade_no"));
     }
   }
   db_res_free(r);
@@ -96,7 +96,7 @@ int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int 
                          "INSERT INTO print_batches (batch_id, state, actor_role, actor_id, copies, created_at) "
                          "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
                          DB_INT(batch_id), DB_INT(actor_role), DB_INT(actor_id), DB_INT(copies), DB_INT(clock_now_ms()));
-    id = r && db_res_rows(r) ? db_res_int(r, 0, 0) : -1;
+    id = r && db_res_rows(r) ? db_res_int_at(r, 0, "id") : -1;
     db_res_free(r);
     for (int i = 0; i < np && id > 0; i++)
       if (db_exec(db, err, "INSERT INTO print_items (print_batch_id, record_id) VALUES ($1, $2)", DB_INT(id),
@@ -117,8 +117,8 @@ int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int 
 
 json_t *print_batch_json(db_t *db, int64_t id, err_t *err) {
   db_res *r = db_query(db, err,
-                       "SELECT batch_id, state, copies, COALESCE(sheets, 0), COALESCE(file_name, ''), COALESCE(error, ''), "
-                       "created_at, COALESCE(finished_at, 0), (SELECT COUNT(*) FROM print_items i WHERE i.print_batch_id = p.id) "
+                       "SELECT batch_id, state, copies, COALESCE(sheets, 0) AS sheets, COALESCE(file_name, '') AS file_name, COALESCE(error, '') AS error, "
+                       "created_at, COALESCE(finished_at, 0) AS finished_at, (SELECT COUNT(*) FROM print_items i WHERE i.print_batch_id = p.id) AS records "
                        "FROM print_batches p WHERE id = $1",
                        DB_INT(id));
   if (!r) return NULL;
@@ -128,10 +128,10 @@ json_t *print_batch_json(db_t *db, int64_t id, err_t *err) {
     return NULL;
   }
   json_t *o = json_pack("{s:I,s:I,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I}", "id", (json_int_t)id, "batch_id",
-                        (json_int_t)db_res_int(r, 0, 0), "state", db_res_text(r, 0, 1), "copies",
-                        (json_int_t)db_res_int(r, 0, 2), "sheets", (json_int_t)db_res_int(r, 0, 3), "file_name",
-                        db_res_text(r, 0, 4), "error", db_res_text(r, 0, 5), "created_at", (json_int_t)db_res_int(r, 0, 6),
-                        "finished_at", (json_int_t)db_res_int(r, 0, 7), "records", (json_int_t)db_res_int(r, 0, 8));
+                        (json_int_t)db_res_int_at(r, 0, "batch_id"), "state", db_res_text_at(r, 0, "state"), "copies",
+                        (json_int_t)db_res_int_at(r, 0, "copies"), "sheets", (json_int_t)db_res_int_at(r, 0, "sheets"), "file_name",
+                        db_res_text_at(r, 0, "file_name"), "error", db_res_text_at(r, 0, "error"), "created_at", (json_int_t)db_res_int_at(r, 0, "created_at"),
+                        "finished_at", (json_int_t)db_res_int_at(r, 0, "finished_at"), "records", (json_int_t)db_res_int_at(r, 0, "records"));
   db_res_free(r);
   return o;
 }
@@ -167,7 +167,7 @@ static int load_items(db_t *db, int64_t pb, int64_t batch_id, sheet_item **out, 
   int rows = db_res_rows(r), rc = 0;
   sheet_item *it = xcalloc((size_t)rows + 1, sizeof *it);
   for (int i = 0; i < rows && !rc; i++) {
-    int64_t rec = db_res_int(r, i, 0);
+    int64_t rec = db_res_int_at(r, i, "record_id");
     it[i].record_id = rec;
     for (int k = 0; k < na; k++)
       if (ap[k].record_id == rec) it[i].blob = ap[k].standardized_blob;
@@ -260,12 +260,12 @@ static int job_print(app *a, db_t *db, job *j, err_t *err) {
   db_res *r = db_query(db, err, "SELECT batch_id, copies, actor_role, actor_id, state FROM print_batches WHERE id = $1",
                        DB_INT(id));
   if (!r) return -1;
-  if (db_res_rows(r) == 0 || strcmp(db_res_text(r, 0, 4), "queued") != 0) {
+  if (db_res_rows(r) == 0 || strcmp(db_res_text_at(r, 0, "state"), "queued") != 0) {
     db_res_free(r);
     return 0; /* gone or already built */
   }
-  int64_t batch_id = db_res_int(r, 0, 0), actor = db_res_int(r, 0, 3);
-  int copies = (int)db_res_int(r, 0, 1), role = (int)db_res_int(r, 0, 2);
+  int64_t batch_id = db_res_int_at(r, 0, "batch_id"), actor = db_res_int_at(r, 0, "actor_id");
+  int copies = (int)db_res_int_at(r, 0, "copies"), role = (int)db_res_int_at(r, 0, "actor_role");
   db_res_free(r);
   char dir[1024], path[1200], name[96];
   snprintf(dir, sizeof dir, "%s/prints", a->data_dir);

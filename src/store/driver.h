@@ -16,6 +16,7 @@ struct db_res {
   int rows, cols, cap;
   char **names;
   db_cell *cells; /* rows * cols */
+  char sql_head[64]; /* the statement's first words, for db_res_col's abort message */
 };
 
 typedef struct db_driver {

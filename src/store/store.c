@@ -272,9 +272,27 @@ int64_t db_exec_a(db_t *db, err_t *err, const char *sql, const db_val *params) {
   return db->drv->run(db->conn, sql, params, NULL, err, &db->unique_violation);
 }
 
+/* The statement's first words on one line (SQL text only: values travel as parameters, so
+ * nothing personal), cut where the buffer ends. */
+static void sql_head(char *out, size_t cap, const char *sql) {
+  size_t n = 0;
+  int space = 0;
+  for (const char *p = sql; *p && n + 1 < cap; p++) {
+    int ws = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+    if (ws) space = n > 0;
+    else {
+      if (space && n + 2 < cap) out[n++] = ' ';
+      space = 0;
+      out[n++] = *p;
+    }
+  }
+  out[n] = 0;
+}
+
 db_res *db_query_a(db_t *db, err_t *err, const char *sql, const db_val *params) {
   atomic_fetch_add_explicit(&statements, 1, memory_order_relaxed);
   db_res *r = xcalloc(1, sizeof *r);
+  sql_head(r->sql_head, sizeof r->sql_head, sql);
   if (db->drv->run(db->conn, sql, params, r, err, &db->unique_violation) < 0) {
     db_res_free(r);
     return NULL;
@@ -366,6 +384,39 @@ const void *db_res_blob(const db_res *r, int row, int col, size_t *len) {
   return c->s;
 }
 const char *db_res_col_name(const db_res *r, int col) { return r && col >= 0 && col < r->cols ? r->names[col] : ""; }
+
+/* ASCII case folding: both databases fold unquoted identifiers (PostgreSQL to lower case, as
+ * PQfnumber does; SQLite keeps the spelling but compares without case), so "n" finds N and n. */
+static int same_name(const char *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+    char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a, y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+    if (x != y) return 0;
+  }
+  return *a == *b;
+}
+
+int db_res_col(const db_res *r, const char *name) {
+  /* No result (the query failed and the caller reads on): -1 reads as NULL, as before. */
+  if (!r) return -1;
+  int found = -1, count = 0;
+  for (int i = 0; i < r->cols; i++)
+    if (same_name(r->names[i], name)) {
+      if (found < 0) found = i;
+      count++;
+    }
+  if (count == 1) return found;
+  /* A wrong name is a bug in the code, not a condition to handle: stop where it is. */
+  fprintf(stderr, "store: result column \"%s\" %s in \"%s\"\n", name,
+          count ? "is ambiguous (alias one of them)" : "does not exist", r->sql_head);
+  abort();
+}
+
+int db_res_is_null_at(const db_res *r, int row, const char *name) { return db_res_is_null(r, row, db_res_col(r, name)); }
+const char *db_res_text_at(const db_res *r, int row, const char *name) { return db_res_text(r, row, db_res_col(r, name)); }
+int64_t db_res_int_at(const db_res *r, int row, const char *name) { return db_res_int(r, row, db_res_col(r, name)); }
+const void *db_res_blob_at(const db_res *r, int row, const char *name, size_t *len) {
+  return db_res_blob(r, row, db_res_col(r, name), len);
+}
 
 void db_res_free(db_res *r) {
   if (!r) return;

@@ -16,6 +16,15 @@
  *
  * Values travel as db_val (see the DB_* constructors). Results are read fully into a db_res,
  * which the caller frees with db_res_free(). Text results are UTF-8 and stay valid until then.
+ * Code reads a column by its name, never by its place in the SELECT list: db_res_text_at(r, row,
+ * "grad_year"), db_res_int_at, db_res_is_null_at, db_res_blob_at; or, in a loop over many rows,
+ * looks the index up once (int c_id = db_res_col(r, "id")) and passes it to db_res_text/int/...
+ * A name is the column's alias (COUNT(*) AS n) or, for a plain column, its own name (s.id -> id);
+ * both databases fold unquoted names to one case, so names are matched ignoring ASCII case.
+ * A name missing from the result, or naming two of its columns, is a programming error: the
+ * process aborts with the name and the statement's first words, so that a test finds it at once.
+ * A NULL result (a failed query) reads as NULL by name too, as it does by index.
+ * (The lint/columns test rejects a number as the column argument in src/.)
  *
  * Ownership: the caller owns what store_open/db_query return and frees it with the matching
  * store_close/db_res_free. Every function that can fail returns -1 (or NULL) and fills err. */
@@ -94,6 +103,12 @@ const char *db_res_text(const db_res *r, int row, int col);  /* "" for NULL */
 int64_t db_res_int(const db_res *r, int row, int col);       /* 0 for NULL */
 const void *db_res_blob(const db_res *r, int row, int col, size_t *len);
 const char *db_res_col_name(const db_res *r, int col);
+/* By name (see above): the index of the one column called `name`; aborts when there is none or two. */
+int db_res_col(const db_res *r, const char *name);
+int db_res_is_null_at(const db_res *r, int row, const char *name);
+const char *db_res_text_at(const db_res *r, int row, const char *name);  /* "" for NULL */
+int64_t db_res_int_at(const db_res *r, int row, const char *name);       /* 0 for NULL */
+const void *db_res_blob_at(const db_res *r, int row, const char *name, size_t *len);
 void db_res_free(db_res *r);
 
 /* Convenience: the first column of the first row as an integer (or `dflt` when no row). */

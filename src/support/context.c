@@ -20,7 +20,7 @@ json_t *support_context(db_t *db, int64_t account_id, err_t *err) {
   sodium_memzero(&s, sizeof s);
   db_res *r = db_query(db, err, "SELECT phone_masked FROM student_accounts WHERE id = $1", DB_INT(account_id));
   if (!r) goto fail;
-  json_object_set_new(o, "phone_masked", json_string(db_res_rows(r) ? db_res_text(r, 0, 0) : ""));
+  json_object_set_new(o, "phone_masked", json_string(db_res_rows(r) ? db_res_text_at(r, 0, "phone_masked") : ""));
   db_res_free(r);
   int64_t order = db_int(db, err, 0, "SELECT COALESCE(MAX(id), 0) FROM pay_orders WHERE account_id = $1", DB_INT(account_id));
   if (err_is_set(err)) goto fail;

@@ -44,7 +44,7 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
                        DB_INT(account_id), DB_INT(school), DB_INT(from_role), DB_INT(author_id), DB_TEXT(body), DB_INT(blob),
                        DB_TEXT(mime), DB_INT(clock_now_ms()));
   if (!r) goto fail;
-  *id = db_res_int(r, 0, 0);
+  *id = db_res_int_at(r, 0, "id");
   db_res_free(r);
   if (from_role != ROLE_STUDENT) {
     /* A reply answers everything the student wrote before it: their messages are read now, so the
@@ -77,10 +77,10 @@ json_t *support_thread(db_t *db, int64_t account_id, int reader_role, err_t *err
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++) {
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:I, s:b}", "id", (json_int_t)db_res_int(r, i, 0), "from",
-                                       db_res_int(r, i, 1) == ROLE_STUDENT ? "student" : "operator", "body", db_res_text(r, i, 3),
-                                       "has_attachment", db_res_int(r, i, 4) != 0, "created_at", (json_int_t)db_res_int(r, i, 5),
-                                       "read", db_res_int(r, i, 6) != 0));
+    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:I, s:b}", "id", (json_int_t)db_res_int_at(r, i, "id"), "from",
+                                       db_res_int_at(r, i, "from_role") == ROLE_STUDENT ? "student" : "operator", "body", db_res_text_at(r, i, "body"),
+                                       "has_attachment", db_res_int_at(r, i, "attachment_blob") != 0, "created_at", (json_int_t)db_res_int_at(r, i, "created_at"),
+                                       "read", db_res_int_at(r, i, "read_at") != 0));
   }
   db_res_free(r);
   const char *mark = reader_role == ROLE_STUDENT
@@ -95,14 +95,14 @@ json_t *support_thread(db_t *db, int64_t account_id, int reader_role, err_t *err
 
 json_t *support_threads(db_t *db, err_t *err) {
   db_res *r = db_query(db, err,
-                       "SELECT account_id, MAX(created_at), SUM(CASE WHEN from_role = 1 AND read_at = 0 THEN 1 ELSE 0 END), COUNT(*) "
+                       "SELECT account_id, MAX(created_at) AS last_at, SUM(CASE WHEN from_role = 1 AND read_at = 0 THEN 1 ELSE 0 END) AS unread, COUNT(*) AS messages "
                        "FROM support_messages GROUP BY account_id ORDER BY MAX(created_at) DESC LIMIT 500");
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(a, json_pack("{s:I, s:I, s:I, s:I}", "account_id", (json_int_t)db_res_int(r, i, 0), "last_at",
-                                       (json_int_t)db_res_int(r, i, 1), "unread", (json_int_t)db_res_int(r, i, 2), "messages",
-                                       (json_int_t)db_res_int(r, i, 3)));
+    json_array_append_new(a, json_pack("{s:I, s:I, s:I, s:I}", "account_id", (json_int_t)db_res_int_at(r, i, "account_id"), "last_at",
+                                       (json_int_t)db_res_int_at(r, i, "last_at"), "unread", (json_int_t)db_res_int_at(r, i, "unread"), "messages",
+                                       (json_int_t)db_res_int_at(r, i, "messages")));
   db_res_free(r);
   return a;
 }
@@ -112,9 +112,9 @@ int support_attachment(app *a, db_t *db, int64_t message_id, int64_t account_id,
   db_res *r = db_query(db, err, "SELECT account_id, attachment_blob, attachment_type FROM support_messages WHERE id = $1",
                        DB_INT(message_id));
   if (!r) return -1;
-  int ok = db_res_rows(r) == 1 && db_res_int(r, 0, 1) && (!account_id || db_res_int(r, 0, 0) == account_id);
-  int64_t blob = ok ? db_res_int(r, 0, 1) : 0;
-  if (ok) snprintf(mime, 32, "%s", db_res_text(r, 0, 2));
+  int ok = db_res_rows(r) == 1 && db_res_int_at(r, 0, "attachment_blob") && (!account_id || db_res_int_at(r, 0, "account_id") == account_id);
+  int64_t blob = ok ? db_res_int_at(r, 0, "attachment_blob") : 0;
+  if (ok) snprintf(mime, 32, "%s", db_res_text_at(r, 0, "attachment_type"));
   db_res_free(r);
   if (!ok) return err_set(err, 404, "attachment_not_found", "附件不存在");
   return blob_get(a->blobs, db, blob, bytes, len, err);

@@ -30,8 +30,8 @@ int64_t wx_identity_find(db_t *db, const char *appid, const char *openid, int64_
   if (!r) return -1;
   int64_t id = 0;
   if (db_res_rows(r)) {
-    id = db_res_int(r, 0, 0);
-    *account_id = db_res_int(r, 0, 1);
+    id = db_res_int_at(r, 0, "id");
+    *account_id = db_res_int_at(r, 0, "account_id");
   }
   db_res_free(r);
   return id;
@@ -69,7 +69,7 @@ int64_t wx_identity_bind(db_t *db, const char *kind, const char *appid, const ch
       }
       return -1;
     }
-    id = db_res_int(r, 0, 0);
+    id = db_res_int_at(r, 0, "id");
     db_res_free(r);
     return id;
   }
@@ -104,7 +104,7 @@ int wx_session_openid(db_t *db, int64_t session_id, const char *appid, char open
   if (!r) return -1;
   int found = 0;
   if (db_res_rows(r)) {
-    char *o = vault_open_text(db_res_text(r, 0, 0), err);
+    char *o = vault_open_text(db_res_text_at(r, 0, "openid_sealed"), err);
     if (!o) found = -1;
     else {
       snprintf(openid, WX_OPENID_MAX, "%s", o);
@@ -146,7 +146,7 @@ int wx_state_take(db_t *db, const char *state, const char *binder, int64_t *sess
                        DB_INT(now), DB_TEXT(sh), DB_TEXT(bh));
   if (!r) return -1;
   int ok = db_res_rows(r) == 1;
-  if (ok) *session_id = db_res_int(r, 0, 0);
+  if (ok) *session_id = db_res_int_at(r, 0, "session_id");
   db_res_free(r);
   return ok ? 0 : err_set(err, 400, "wechat_state_invalid", "登录链接已失效，请重新进入页面");
 }
@@ -181,11 +181,11 @@ int wx_ticket_peek(db_t *db, const char *token, char kind[8], char appid[64], ch
   if (!r) return -1;
   int found = 0;
   if (db_res_rows(r)) {
-    char *o = vault_open_text(db_res_text(r, 0, 2), err);
+    char *o = vault_open_text(db_res_text_at(r, 0, "openid_sealed"), err);
     if (!o) found = -1;
     else {
-      snprintf(kind, 8, "%s", db_res_text(r, 0, 0));
-      snprintf(appid, 64, "%s", db_res_text(r, 0, 1));
+      snprintf(kind, 8, "%s", db_res_text_at(r, 0, "app_kind"));
+      snprintf(appid, 64, "%s", db_res_text_at(r, 0, "appid"));
       snprintf(openid, WX_OPENID_MAX, "%s", o);
       free(o);
       found = 1;

@@ -148,15 +148,15 @@ int wx_message_deliver(const config *cfg, db_t *db, const json_t *m, err_t *err)
     wx_app app;
     err_t e = {0};
     /* An identity of an app no longer configured (or another app id) cannot be written to. */
-    if (!wx_app_enabled(cfg, db_res_text(r, i, 1)) || wx_app_load(cfg, db_res_text(r, i, 1), &app, &e) < 0 ||
-        strcmp(app.appid, db_res_text(r, i, 2)) != 0)
+    if (!wx_app_enabled(cfg, db_res_text_at(r, i, "app_kind")) || wx_app_load(cfg, db_res_text_at(r, i, "app_kind"), &app, &e) < 0 ||
+        strcmp(app.appid, db_res_text_at(r, i, "appid")) != 0)
       continue;
-    char *openid = vault_open_text(db_res_text(r, i, 3), err);
+    char *openid = vault_open_text(db_res_text_at(r, i, "openid_sealed"), err);
     if (!openid) {
       rc = -1;
       break;
     }
-    rc = send_one(cfg, db, &app, db_res_int(r, i, 0), openid, inbox, kind, tmpl, fields, err);
+    rc = send_one(cfg, db, &app, db_res_int_at(r, i, "id"), openid, inbox, kind, tmpl, fields, err);
     free(openid);
   }
   db_res_free(r);

@@ -53,8 +53,8 @@ int wx_token_get(const config *cfg, db_t *db, const wx_app *app, char out[WX_TOK
     db_res *r = db_query(db, err, "SELECT token_sealed, expires_at FROM wechat_tokens WHERE appid = $1", DB_TEXT(app->appid));
     if (!r) return -1;
     int have = db_res_rows(r) > 0;
-    if (have && db_res_int(r, 0, 1) > now && db_res_text(r, 0, 0)[0]) {
-      char *tok = vault_open_text(db_res_text(r, 0, 0), err);
+    if (have && db_res_int_at(r, 0, "expires_at") > now && db_res_text_at(r, 0, "token_sealed")[0]) {
+      char *tok = vault_open_text(db_res_text_at(r, 0, "token_sealed"), err);
       db_res_free(r);
       if (!tok) return -1;
       snprintf(out, WX_TOKEN_MAX, "%s", tok);
@@ -101,13 +101,13 @@ int wx_token_drop(db_t *db, const char *appid, const char *token, err_t *err) {
   db_res *r = db_query(db, err, "SELECT token_sealed FROM wechat_tokens WHERE appid = $1", DB_TEXT(appid));
   if (!r) return -1;
   int rc = 0;
-  if (db_res_rows(r) && db_res_text(r, 0, 0)[0]) {
+  if (db_res_rows(r) && db_res_text_at(r, 0, "token_sealed")[0]) {
     err_t e = {0};
-    char *tok = vault_open_text(db_res_text(r, 0, 0), &e);
+    char *tok = vault_open_text(db_res_text_at(r, 0, "token_sealed"), &e);
     /* Only the token this node used: a fresh one another node stored meanwhile stays. */
     if (tok && strcmp(tok, token) == 0)
       rc = db_exec(db, err, "UPDATE wechat_tokens SET expires_at = 0 WHERE appid = $1 AND token_sealed = $2", DB_TEXT(appid),
-                   DB_TEXT(db_res_text(r, 0, 0))) < 0
+                   DB_TEXT(db_res_text_at(r, 0, "token_sealed"))) < 0
                ? -1
                : 0;
     if (tok) sodium_memzero(tok, strlen(tok));

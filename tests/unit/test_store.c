@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -199,6 +202,116 @@ static void pool_serves_every_waiter_exclusively(enum testdb_kind kind) {
   free(url);
 }
 
+/* Runs db_res_col(r, name) in a child and returns what it wrote to stderr; the child must die of
+ * SIGABRT (a wrong name is a programming error, never an answer). */
+static void expect_abort(const db_res *r, const char *name, char *said, size_t cap) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], 2);
+    close(fds[0]);
+    db_res_col(r, name);
+    _exit(0); /* not reached when the name is wrong */
+  }
+  close(fds[1]);
+  size_t n = 0;
+  ssize_t got;
+  while (n + 1 < cap && (got = read(fds[0], said + n, cap - 1 - n)) > 0) n += (size_t)got;
+  said[n] = 0;
+  close(fds[0]);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
+/* Columns by name read the same on both databases: aliases of expressions, plain columns under a
+ * table alias, names in any case, an empty result's names; a missing or ambiguous name aborts
+ * with the name and the statement's first words. */
+static void reads_columns_by_name(enum testdb_kind kind) {
+  store_t *st = testdb_open(kind, NULL);
+  err_t err = {0};
+  db_t *db = store_get(st, &err);
+  assert_non_null(db);
+  const char *blob_type = kind == TESTDB_SQLITE ? "BLOB" : "BYTEA";
+  char sql[256];
+  snprintf(sql, sizeof sql, "CREATE TABLE c (id %s, n BIGINT, s TEXT, b %s)",
+           kind == TESTDB_SQLITE ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY", blob_type);
+  assert_int_equal(db_exec_a(db, &err, sql, (const db_val[]){{0}}), 0);
+  const unsigned char bytes[] = {7, 0, 9};
+  assert_int_equal(db_exec(db, &err, "INSERT INTO c (n, s, b) VALUES ($1, $2, $3), ($4, NULL, NULL)", DB_INT(5),
+                           DB_TEXT("五"), DB_BLOB(bytes, sizeof bytes), DB_INT(8)),
+                   2);
+
+  db_res *r = db_query(db, &err,
+                       "SELECT x.id, x.s, x.b, x.n * 2 AS twice, COUNT(*) OVER () AS n, MAX(x.n) OVER () AS LastN "
+                       "FROM c x ORDER BY x.id");
+  assert_non_null(r);
+  assert_int_equal(db_res_rows(r), 2);
+  assert_int_equal(db_res_col(r, "id"), 0);
+  assert_int_equal(db_res_col(r, "s"), 1);
+  assert_int_equal(db_res_col(r, "twice"), 3);
+  assert_int_equal(db_res_col(r, "n"), 4);
+  /* Unquoted names fold: PostgreSQL says "lastn", SQLite "LastN"; both answer either spelling. */
+  assert_int_equal(db_res_col(r, "lastn"), 5);
+  assert_int_equal(db_res_col(r, "LASTN"), 5);
+  assert_true(db_res_int_at(r, 0, "id") > 0);
+  assert_int_equal(db_res_int_at(r, 0, "twice"), 10);
+  assert_int_equal(db_res_int_at(r, 1, "twice"), 16);
+  assert_int_equal(db_res_int_at(r, 1, "n"), 2);
+  assert_int_equal(db_res_int_at(r, 0, "lastn"), 8);
+  assert_string_equal(db_res_text_at(r, 0, "s"), "五");
+  assert_false(db_res_is_null_at(r, 0, "s"));
+  assert_true(db_res_is_null_at(r, 1, "s"));
+  assert_string_equal(db_res_text_at(r, 1, "s"), "");
+  size_t len = 99;
+  const void *b = db_res_blob_at(r, 0, "b", &len);
+  assert_int_equal(len, sizeof bytes);
+  assert_memory_equal(b, bytes, sizeof bytes);
+  assert_null(db_res_blob_at(r, 1, "b", &len));
+  assert_int_equal(len, 0);
+  /* Past the last row reads as NULL, by name as by index. */
+  assert_true(db_res_is_null_at(r, 2, "s"));
+
+  char said[512];
+  expect_abort(r, "grad_year", said, sizeof said);
+  assert_non_null(strstr(said, "\"grad_year\" does not exist"));
+  assert_non_null(strstr(said, "SELECT x.id, x.s, x.b"));
+  db_res_free(r);
+
+  /* Two columns of one name: asking for it is ambiguous, not the first of them. */
+  r = db_query(db, &err, "SELECT x.id, y.id FROM c x JOIN c y ON y.id = x.id");
+  assert_non_null(r);
+  expect_abort(r, "id", said, sizeof said);
+  assert_non_null(strstr(said, "\"id\" is ambiguous"));
+  db_res_free(r);
+
+  /* An empty result still knows its columns; RETURNING names them too. */
+  r = db_query(db, &err, "SELECT id AS the_id, s FROM c WHERE id < 0");
+  assert_int_equal(db_res_rows(r), 0);
+  assert_int_equal(db_res_col(r, "the_id"), 0);
+  assert_true(db_res_is_null_at(r, 0, "s"));
+  db_res_free(r);
+  r = db_query(db, &err, "INSERT INTO c (n) VALUES ($1) RETURNING id AS new_id, n", DB_INT(3));
+  assert_true(db_res_int_at(r, 0, "new_id") > 0);
+  assert_int_equal(db_res_int_at(r, 0, "n"), 3);
+  db_res_free(r);
+
+  /* A failed query's NULL result reads as NULL, as by index. */
+  err_t ignored = {0};
+  r = db_query(db, &ignored, "SELECT nope FROM c");
+  assert_null(r);
+  assert_true(db_res_is_null_at(r, 0, "nope"));
+  assert_int_equal(db_res_int_at(r, 0, "nope"), 0);
+  store_put(st, db);
+  store_close(st);
+}
+
+static void test_names(void **s) { (void)s; with_kind(reads_columns_by_name); }
+
 static void test_pool(void **s) { (void)s; with_kind(pool_serves_every_waiter_exclusively); }
 
 static void test_types(void **s) { (void)s; with_kind(roundtrips_every_type); }
@@ -211,6 +324,7 @@ int main(void) {
       cmocka_unit_test(test_tx),
       cmocka_unit_test(test_migrations),
       cmocka_unit_test(test_pool),
+      cmocka_unit_test(test_names),
       cmocka_unit_test(bad_url_fails_cleanly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,6 +211,38 @@ static void job_of_killed_worker_is_done_exactly_once(enum testdb_kind kind) {
   free(url);
 }
 
+/* A job whose worker dies every time (a photo that crashes the process) must not be claimed
+ * again forever: once its attempts are spent, the next claimer marks it failed instead. */
+static void job_that_kills_its_workers_fails_after_max_attempts(enum testdb_kind kind) {
+  store_t *st = testdb_open(kind, NULL);
+  err_t err = {0};
+  db_t *db = store_get(st, &err);
+  int64_t id = enqueue(db, 0, 2);
+  job j;
+  for (int attempt = 1; attempt <= 2; attempt++) {
+    assert_int_equal(jobs_claim(db, "dies", only_test, 50, &j, &err), 1);
+    assert_int_equal(j.id, id);
+    assert_int_equal(j.attempts, attempt);
+    job_clear(&j); /* the worker is killed: no fail, no complete */
+    clock_sleep_ms(80);
+  }
+  assert_int_equal(jobs_claim(db, "next", only_test, 5000, &j, &err), 0);
+  char buf[16];
+  assert_string_equal(state_of(db, id, buf), "failed");
+  db_res *r = db_query(db, &err, "SELECT last_error, attempts, lease_token FROM jobs WHERE id = $1", DB_INT(id));
+  assert_non_null(r);
+  assert_string_equal(db_res_text(r, 0, 0), "worker died");
+  assert_int_equal(db_res_int(r, 0, 1), 2);
+  assert_true(db_res_is_null(r, 0, 2));
+  db_res_free(r);
+  /* An operator can still retry it. */
+  assert_int_equal(jobs_retry(db, id, &err), 0);
+  assert_int_equal(jobs_claim(db, "next", only_test, 5000, &j, &err), 1);
+  job_clear(&j);
+  store_put(st, db);
+  store_close(st);
+}
+
 typedef struct claimer {
   store_t *st;
   char name[16];
@@ -289,11 +321,13 @@ static void test_lease(void **s) { (void)s; with_kind(expired_lease_passes_job_o
 static void test_killed(void **s) { (void)s; with_kind(job_of_killed_worker_is_done_exactly_once); }
 static void test_concurrent(void **s) { (void)s; with_kind(concurrent_claimers_never_share_a_job); }
 static void test_dedupe(void **s) { (void)s; with_kind(dedupe_key_allows_one_pending); }
+static void test_crash_loop(void **s) { (void)s; with_kind(job_that_kills_its_workers_fails_after_max_attempts); }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_order),  cmocka_unit_test(test_retry),      cmocka_unit_test(test_lease),
       cmocka_unit_test(test_killed), cmocka_unit_test(test_concurrent), cmocka_unit_test(test_dedupe),
+      cmocka_unit_test(test_crash_loop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

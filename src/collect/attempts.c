@@ -161,9 +161,22 @@ static photo_profile *profile_for(app *a, db_t *db, int64_t batch_id, err_t *err
   return photo_profile_load(config_str(a->cfg, "profiles"), b.profile, err);
 }
 
-static int finish(db_t *db, job *j, int64_t attempt_id, const char *state, int64_t std_blob, const char *code,
-                  const char *msg, const char *checks, int fails, int warns, int engine_ms, err_t *err) {
+/* The standardized JPEG (jpeg, NULL when there is none) is stored inside the same transaction as
+ * the attempt's result and the job's completion: a worker killed, or one that lost its lease,
+ * between the two would otherwise leave a second, unreferenced standardized photo (a decryptable
+ * copy nobody's retention finds) when the job runs again. Rolled back, it leaves at worst a
+ * ciphertext file whose key was never committed. */
+static int finish(app *a, db_t *db, job *j, int64_t attempt_id, const char *state, const uint8_t *jpeg, size_t jpeg_len,
+                  const char *code, const char *msg, const char *checks, int fails, int warns, int engine_ms, err_t *err) {
   if (db_begin(db, err) < 0) return -1;
+  int64_t std_blob = 0;
+  /* Stored only for an attempt still waiting for it (a retry finds it done and stores nothing). */
+  int64_t waiting = db_int(db, err, -1, "SELECT COUNT(*) FROM collect_attempts WHERE id = $1 AND state = 'processing'",
+                           DB_INT(attempt_id));
+  if (waiting < 0 || (jpeg && waiting > 0 && blob_put(a->blobs, db, jpeg, jpeg_len, "standardized", &std_blob, err) < 0)) {
+    db_rollback(db);
+    return -1;
+  }
   int64_t n = db_exec(db, err,
                       "UPDATE collect_attempts SET state = $1, standardized_blob = $2, refusal_code = $3, refusal_message = $4, "
                       "checks = $5, fails = $6, warns = $7, engine_ms = $8, ready_at = $9 WHERE id = $10 AND state = 'processing'",
@@ -206,7 +219,7 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
     photo_profile_free(p);
     photo_result_free(&res);
     if (perr.status >= 400 && perr.status < 500) /* the photo itself cannot be read: tell the student */
-      return finish(db, j, id, "failed", 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0, err);
+      return finish(a, db, j, id, "failed", NULL, 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0, err);
     *err = perr;
     return -1;
   }
@@ -214,7 +227,7 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   if (res.refused) {
     photo_profile_free(p);
     const char *msg = res.message[0] ? res.message : photo_reason_message(res.reason);
-    rc = finish(db, j, id, "refused", 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0, engine_ms, err);
+    rc = finish(a, db, j, id, "refused", NULL, 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0, engine_ms, err);
     photo_result_free(&res);
     return rc;
   }
@@ -233,10 +246,8 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   photo_checks_count(checks, &fails, &warns);
   char *ctext = json_dumps(json_object_get(checks, "checks"), JSON_COMPACT);
   json_decref(checks);
-  int64_t std_blob = 0;
-  rc = blob_put(a->blobs, db, res.jpeg, res.jpeg_len, "standardized", &std_blob, err);
+  rc = finish(a, db, j, id, "ready", res.jpeg, res.jpeg_len, "", "", ctext ? ctext : "[]", fails, warns, engine_ms, err);
   photo_result_free(&res);
-  if (rc == 0) rc = finish(db, j, id, "ready", std_blob, "", "", ctext ? ctext : "[]", fails, warns, engine_ms, err);
   free(ctext);
   return rc;
 }

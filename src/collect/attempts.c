@@ -58,10 +58,18 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   if (may_change(&c, err) < 0) return -1;
   if (size <= 0) return err_set(err, 400, "empty_file", "上传的照片是空文件");
   if (!looks_like_image(path)) return err_set(err, 415, "not_an_image", "请上传 JPG、PNG、WebP 或 HEIC 格式的照片");
+  /* The photo is encrypted and written first, outside the transaction (no lock held for it);
+   * its row is inserted with the attempt, so that a crash in between leaves no stored photo
+   * that no attempt names (nor any retention or deletion request would find). */
+  blob_pending *pending = blob_prepare_file(a->blobs, path, err);
+  if (!pending) return -1;
   int64_t blob = 0;
-  if (blob_put_file(a->blobs, db, path, "original", &blob, err) < 0) return -1;
   int64_t now = clock_now_ms();
-  if (db_begin(db, err) < 0) return -1;
+  if (db_begin(db, err) < 0) {
+    blob_pending_done(a->blobs, pending, 0);
+    return -1;
+  }
+  if (blob_commit(a->blobs, db, pending, "original", &blob, err) < 0) goto fail;
   int64_t aid = 0;
   db_res *r = NULL;
   /* Each upload is a photo job of seconds: one account must not fill the queue. */
@@ -93,13 +101,13 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   int64_t jid = jobs_enqueue(db, "collect.standardize", p, &(jobs_enqueue_opts){.max_attempts = 4}, err);
   json_decref(p);
   if (jid < 0 || db_commit(db, err) < 0) goto fail;
+  blob_pending_done(a->blobs, pending, 1);
   if (a->jobs) jobs_pool_kick(a->jobs);
   *attempt_id = aid;
   return 0;
 fail:
   db_rollback(db);
-  err_t ignore = {0};
-  blob_delete(a->blobs, db, blob, &ignore);
+  blob_pending_done(a->blobs, pending, 0);
   return -1;
 }
 

@@ -321,6 +321,14 @@ export async function violations(w, { settled = false } = {}) {
   for (const x of sql(w, "SELECT b.id FROM blobs b WHERE b.kind = 'standardized' AND b.deleted_at IS NULL AND NOT EXISTS " +
     '(SELECT 1 FROM collect_attempts a WHERE a.standardized_blob = b.id)'))
     bad.push(`standardized blob ${x.id} belongs to no attempt (stored twice)`);
+  // An uploaded photo is an attempt's, or it is gone: a kill between storing it and recording
+  // the attempt must not leave a decryptable photo that no attempt (and no retention) knows.
+  for (const x of sql(w, "SELECT b.id FROM blobs b WHERE b.kind = 'original' AND b.deleted_at IS NULL AND NOT EXISTS " +
+    '(SELECT 1 FROM collect_attempts a WHERE a.original_blob = b.id)'))
+    bad.push(`original blob ${x.id} belongs to no attempt`);
+  for (const x of sql(w, "SELECT b.id FROM blobs b WHERE b.kind = 'face_print' AND b.deleted_at IS NULL AND NOT EXISTS " +
+    '(SELECT 1 FROM collect_face_prints p WHERE p.print_blob = b.id)'))
+    bad.push(`face print blob ${x.id} belongs to no attempt`);
   for (const x of sql(w, "SELECT id, type, state, attempts FROM jobs WHERE state = 'failed'"))
     bad.push(`job ${x.id} ${x.type} failed after ${x.attempts} attempts`);
   for (const x of sql(w, 'SELECT record_id, COUNT(*) AS n FROM export_items i JOIN export_packages p ON p.id = i.package_id ' +

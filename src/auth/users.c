@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/session.h"
 #include "util/clock.h"
@@ -19,9 +20,38 @@ int users_check_password(const char *password, err_t *err) {
   return 0;
 }
 
+/* At most one Argon2 run per core at a time. Every connection has its own thread, and each run
+ * takes 64 MiB for its duration: fifty sign-ins at once (a class of staff on Monday morning, or
+ * someone guessing passwords) would otherwise hold 3 GiB together and push the process out of
+ * memory, while they cannot finish sooner than one core each allows anyway. The others wait
+ * their turn on a condition variable (a thread parked, no memory held). */
+static pthread_mutex_t kdf_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kdf_free = PTHREAD_COND_INITIALIZER;
+static int kdf_running, kdf_max;
+
+static void kdf_enter(void) {
+  pthread_mutex_lock(&kdf_lock);
+  if (!kdf_max) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    kdf_max = n < 1 ? 1 : n > 16 ? 16 : (int)n;
+  }
+  while (kdf_running >= kdf_max) pthread_cond_wait(&kdf_free, &kdf_lock);
+  kdf_running++;
+  pthread_mutex_unlock(&kdf_lock);
+}
+
+static void kdf_leave(void) {
+  pthread_mutex_lock(&kdf_lock);
+  kdf_running--;
+  pthread_cond_signal(&kdf_free);
+  pthread_mutex_unlock(&kdf_lock);
+}
+
 static int hash_password(const char *password, char out[crypto_pwhash_STRBYTES], err_t *err) {
-  if (crypto_pwhash_str(out, password, strlen(password), OPS, MEM) != 0)
-    return err_set(err, 0, "out_of_memory", "password hashing failed");
+  kdf_enter();
+  int rc = crypto_pwhash_str(out, password, strlen(password), OPS, MEM);
+  kdf_leave();
+  if (rc != 0) return err_set(err, 0, "out_of_memory", "password hashing failed");
   return 0;
 }
 
@@ -68,7 +98,9 @@ static void fill(db_res *r, staff_user *u) {
 static char dummy_hash[crypto_pwhash_STRBYTES];
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static void make_dummy_hash(void) {
+  kdf_enter();
   if (crypto_pwhash_str(dummy_hash, "not a password", 14, OPS, MEM) != 0) dummy_hash[0] = 0; /* verify then fails */
+  kdf_leave();
 }
 
 int users_load_credentials(db_t *db, const char *username, staff_credentials *out, err_t *err) {
@@ -87,7 +119,9 @@ int users_load_credentials(db_t *db, const char *username, staff_credentials *ou
 int users_verify(const staff_credentials *c, const char *password) {
   pthread_once(&dummy_once, make_dummy_hash);
   const char *hash = c->found ? c->hash : dummy_hash;
+  kdf_enter();
   int ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+  kdf_leave();
   return c->found && ok && !c->user.disabled;
 }
 

@@ -191,72 +191,112 @@ static int fsync_dir(const char *path) {
   return rc;
 }
 
-/* Writes the ciphertext, then inserts the row (see the crash-safety note in blob.h). */
-static int put(blob_store *bs, db_t *db, const uint8_t *src, size_t len, const char *path, const char *kind,
-               int64_t *id, err_t *err) {
-  uint8_t key[32], wrapped[VAULT_WRAPPED_BYTES];
+/* An object encrypted and written, its row not yet inserted (blob_prepare_file). */
+struct blob_pending {
+  char ref[33];
+  uint8_t wrapped[VAULT_WRAPPED_BYTES];
+  size_t plain_len;
+  uint8_t *buf; /* the ciphertext in memory, "db" and "s3" backends */
+  size_t buf_len;
+  char final[1200]; /* its file, "dir" backend */
+};
+
+/* Encrypts and writes the ciphertext (file: temp name, fsync, rename); no row yet. */
+static blob_pending *prepare(blob_store *bs, const uint8_t *src, size_t len, const char *path, err_t *err) {
+  blob_pending *p = xcalloc(1, sizeof *p);
+  uint8_t key[32];
   crypto_secretstream_xchacha20poly1305_keygen(key);
-  if (vault_wrap_key(key, wrapped) < 0) return err_set(err, 0, "vault", "cannot wrap the object key");
+  if (vault_wrap_key(key, p->wrapped) < 0) {
+    sodium_memzero(key, sizeof key);
+    free(p);
+    err_set(err, 0, "vault", "cannot wrap the object key");
+    return NULL;
+  }
   uint8_t rnd[16];
   randombytes_buf(rnd, sizeof rnd);
-  char ref[33];
-  sodium_bin2hex(ref, sizeof ref, rnd, sizeof rnd);
+  sodium_bin2hex(p->ref, sizeof p->ref, rnd, sizeof rnd);
   FILE *in = NULL;
   if (path && !(in = fopen(path, "rb"))) {
     sodium_memzero(key, sizeof key);
-    return err_set(err, 0, "blob_read", "cannot read the upload");
+    free(p);
+    err_set(err, 0, "blob_read", "cannot read the upload");
+    return NULL;
   }
   sink s = {0};
-  char tmp[1200], final[1200], sub[1100];
+  char tmp[1200], sub[1100];
   int rc = 0;
-  size_t plain_len = 0;
   if (bs->put_to == B_DIR) {
-    snprintf(tmp, sizeof tmp, "%s/tmp/%s", bs->dir, ref);
+    snprintf(tmp, sizeof tmp, "%s/tmp/%s", bs->dir, p->ref);
     s.f = fopen(tmp, "wb");
     if (!s.f) rc = err_set(err, 0, "blob_write", "cannot write a blob");
   }
-  if (rc == 0 && encrypt_to(key, src, len, in, &s, &plain_len) < 0) rc = err_set(err, 0, "blob_write", "cannot write a blob");
+  if (rc == 0 && encrypt_to(key, src, len, in, &s, &p->plain_len) < 0) rc = err_set(err, 0, "blob_write", "cannot write a blob");
   sodium_memzero(key, sizeof key);
   if (in) fclose(in);
   if (bs->put_to == B_DIR && s.f) {
     if (rc == 0 && (fflush(s.f) != 0 || fsync(fileno(s.f)) != 0)) rc = err_set(err, 0, "blob_write", "cannot sync a blob");
     if (fclose(s.f) != 0 && rc == 0) rc = err_set(err, 0, "blob_write", "cannot write a blob");
     if (rc == 0) {
-      snprintf(sub, sizeof sub, "%s/%.2s", bs->dir, ref);
-      blob_path(bs, ref, final, sizeof final);
-      if (mkdir_p(sub) < 0 || rename(tmp, final) != 0 || fsync_dir(sub) != 0)
+      snprintf(sub, sizeof sub, "%s/%.2s", bs->dir, p->ref);
+      blob_path(bs, p->ref, p->final, sizeof p->final);
+      if (mkdir_p(sub) < 0 || rename(tmp, p->final) != 0 || fsync_dir(sub) != 0)
         rc = err_set(err, 0, "blob_write", "cannot place a blob");
     }
     if (rc < 0) unlink(tmp);
   }
   char key_name[64];
-  s3_key(ref, key_name, sizeof key_name);
+  s3_key(p->ref, key_name, sizeof key_name);
   /* S3: the object is complete in the bucket before the row names it, as a file would be. */
   if (rc == 0 && bs->put_to == B_S3 && s3_put(bs->s3, key_name, s.buf, s.len, err) < 0) rc = -1;
   if (rc < 0) {
     free(s.buf);
-    return -1;
+    free(p);
+    return NULL;
   }
+  p->buf = s.buf;
+  p->buf_len = s.len;
+  return p;
+}
+
+blob_pending *blob_prepare_file(blob_store *bs, const char *path, err_t *err) { return prepare(bs, NULL, 0, path, err); }
+
+int blob_commit(blob_store *bs, db_t *db, blob_pending *p, const char *kind, int64_t *id, err_t *err) {
   db_res *r = db_query(db, err,
                        "INSERT INTO blobs (kind, backend, ref, wrapped_key, size, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
                        "RETURNING id",
-                       DB_TEXT(kind), DB_TEXT(BACKEND_NAME[bs->put_to]), DB_TEXT(ref), DB_BLOB(wrapped, sizeof wrapped),
-                       DB_INT((int64_t)plain_len), DB_INT(clock_now_ms()));
-  if (!r) rc = -1;
-  else {
-    *id = db_res_int_at(r, 0, "id");
-    db_res_free(r);
-    if (bs->put_to == B_DB &&
-        db_exec(db, err, "INSERT INTO blob_data (blob_id, data) VALUES ($1, $2)", DB_INT(*id), DB_BLOB(s.buf, s.len)) < 0)
-      rc = -1;
-  }
-  free(s.buf);
-  /* The row was not written: the file or object would be an orphan. */
-  if (rc < 0 && bs->put_to == B_DIR) unlink(final);
-  if (rc < 0 && bs->put_to == B_S3) {
+                       DB_TEXT(kind), DB_TEXT(BACKEND_NAME[bs->put_to]), DB_TEXT(p->ref),
+                       DB_BLOB(p->wrapped, sizeof p->wrapped), DB_INT((int64_t)p->plain_len), DB_INT(clock_now_ms()));
+  if (!r) return -1;
+  *id = db_res_int_at(r, 0, "id");
+  db_res_free(r);
+  if (bs->put_to == B_DB &&
+      db_exec(db, err, "INSERT INTO blob_data (blob_id, data) VALUES ($1, $2)", DB_INT(*id), DB_BLOB(p->buf, p->buf_len)) < 0)
+    return -1;
+  return 0;
+}
+
+void blob_pending_done(blob_store *bs, blob_pending *p, int committed) {
+  if (!p) return;
+  /* Not committed: no row will name the file or object, so it goes now. */
+  if (!committed && bs->put_to == B_DIR && p->final[0]) unlink(p->final);
+  if (!committed && bs->put_to == B_S3) {
+    char key_name[64];
     err_t ignored = {0};
+    s3_key(p->ref, key_name, sizeof key_name);
     s3_delete(bs->s3, key_name, &ignored);
   }
+  sodium_memzero(p->wrapped, sizeof p->wrapped);
+  free(p->buf);
+  free(p);
+}
+
+/* Writes the ciphertext, then inserts the row (see the crash-safety note in blob.h). */
+static int put(blob_store *bs, db_t *db, const uint8_t *src, size_t len, const char *path, const char *kind,
+               int64_t *id, err_t *err) {
+  blob_pending *p = prepare(bs, src, len, path, err);
+  if (!p) return -1;
+  int rc = blob_commit(bs, db, p, kind, id, err);
+  blob_pending_done(bs, p, rc == 0);
   return rc;
 }
 

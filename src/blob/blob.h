@@ -48,6 +48,15 @@ int blob_put(blob_store *bs, db_t *db, const void *bytes, size_t len, const char
 /* Same from a file: uploads arrive as temp files. "dir" streams it (never held whole in memory);
  * "db" and "s3" hold one object's ciphertext in memory (max_upload bounds it). */
 int blob_put_file(blob_store *bs, db_t *db, const char *path, const char *kind, int64_t *id, err_t *err);
+/* Two steps, for a caller whose row must be committed with its own (an upload and its attempt):
+ * blob_prepare_file encrypts and writes the ciphertext outside any transaction (the slow part,
+ * no lock held); blob_commit inserts the row inside the caller's transaction; blob_pending_done
+ * frees it, removing the ciphertext unless committed is 1 (the caller's transaction committed).
+ * A crash between the two leaves a ciphertext file whose key was never stored: unreadable. */
+typedef struct blob_pending blob_pending;
+blob_pending *blob_prepare_file(blob_store *bs, const char *path, err_t *err);
+int blob_commit(blob_store *bs, db_t *db, blob_pending *p, const char *kind, int64_t *id, err_t *err);
+void blob_pending_done(blob_store *bs, blob_pending *p, int committed);
 /* Decrypts one object into a malloc'd buffer. 404 "blob_not_found" when absent or deleted;
  * 500 "blob_corrupt" when the ciphertext fails authentication or is truncated. */
 int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len, err_t *err);

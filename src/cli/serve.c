@@ -90,7 +90,23 @@ static int run(int argc, char **argv, int with_http) {
     cli_close_app(&a);
     return cli_fail(&err);
   }
+  /* Jobs this machine's killed processes held: claimed again now, not when their leases end. */
+  int expired = 0;
+  if (!*config_str(a.cfg, "node")) {
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    expired = jobs_expire_dead_local(db, host, &err);
+    if (expired < 0) {
+      log_warn("could not expire the leases of dead workers", "code", err.code, NULL);
+      err_clear(&err);
+    }
+  }
   store_put(a.store, db);
+  if (expired > 0) {
+    char n[16];
+    snprintf(n, sizeof n, "%d", expired);
+    log_info("jobs of dead workers taken up again", "jobs", n, NULL);
+  }
   /* Uploads left unencrypted in <data>/tmp by a crash. With SQLite this process is the data
    * directory's only server, so all of them; nodes of a cluster may share the directory, so there
    * only those no upload is writing to any more. `worker` takes no uploads and leaves them. */

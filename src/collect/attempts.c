@@ -37,10 +37,18 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   if (may_change(&c, err) < 0) return -1;
   if (size <= 0) return err_set(err, 400, "empty_file", "上传的照片是空文件");
   if (!looks_like_image(path)) return err_set(err, 415, "not_an_image", "请上传 JPG、PNG、WebP 或 HEIC 格式的照片");
+  /* The photo is encrypted and written first, outside the transaction (no lock held for it);
+   * its row is inserted with the attempt, so that a crash in between leaves no stored photo
+   * that no attempt names (nor any retention or deletion request would find). */
+  blob_pending *pending = blob_prepare_file(a->blobs, path, err);
+  if (!pending) return -1;
   int64_t blob = 0;
-  if (blob_put_file(a->blobs, db, path, "original", &blob, err) < 0) return -1;
   int64_t now = clock_now_ms();
-  if (db_begin(db, err) < 0) return -1;
+  if (db_begin(db, err) < 0) {
+    blob_pending_done(a->blobs, pending, 0);
+    return -1;
+  }
+  if (blob_commit(a->blobs, db, pending, "original", &blob, err) < 0) goto fail;
   int64_t aid = 0;
   db_res *r = NULL;
   /* Each upload is a photo job of seconds: one account must not fill the queue. */
@@ -72,13 +80,13 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   int64_t jid = jobs_enqueue(db, "collect.standardize", p, &(jobs_enqueue_opts){.max_attempts = 4}, err);
   json_decref(p);
   if (jid < 0 || db_commit(db, err) < 0) goto fail;
+  blob_pending_done(a->blobs, pending, 1);
   if (a->jobs) jobs_pool_kick(a->jobs);
   *attempt_id = aid;
   return 0;
 fail:
   db_rollback(db);
-  err_t ignore = {0};
-  blob_delete(a->blobs, db, blob, &ignore);
+  blob_pending_done(a->blobs, pending, 0);
   return -1;
 }
 
@@ -140,9 +148,22 @@ static photo_profile *profile_for(app *a, db_t *db, int64_t batch_id, err_t *err
   return photo_profile_load(config_str(a->cfg, "profiles"), b.profile, err);
 }
 
-static int finish(db_t *db, job *j, int64_t attempt_id, const char *state, int64_t std_blob, const char *code,
-                  const char *msg, const char *checks, int fails, int warns, int engine_ms, err_t *err) {
+/* The standardized JPEG (jpeg, NULL when there is none) is stored inside the same transaction as
+ * the attempt's result and the job's completion: a worker killed, or one that lost its lease,
+ * between the two would otherwise leave a second, unreferenced standardized photo (a decryptable
+ * copy nobody's retention finds) when the job runs again. Rolled back, it leaves at worst a
+ * ciphertext file whose key was never committed. */
+static int finish(app *a, db_t *db, job *j, int64_t attempt_id, const char *state, const uint8_t *jpeg, size_t jpeg_len,
+                  const char *code, const char *msg, const char *checks, int fails, int warns, int engine_ms, err_t *err) {
   if (db_begin(db, err) < 0) return -1;
+  int64_t std_blob = 0;
+  /* Stored only for an attempt still waiting for it (a retry finds it done and stores nothing). */
+  int64_t waiting = db_int(db, err, -1, "SELECT COUNT(*) FROM collect_attempts WHERE id = $1 AND state = 'processing'",
+                           DB_INT(attempt_id));
+  if (waiting < 0 || (jpeg && waiting > 0 && blob_put(a->blobs, db, jpeg, jpeg_len, "standardized", &std_blob, err) < 0)) {
+    db_rollback(db);
+    return -1;
+  }
   int64_t n = db_exec(db, err,
                       "UPDATE collect_attempts SET state = $1, standardized_blob = $2, refusal_code = $3, refusal_message = $4, "
                       "checks = $5, fails = $6, warns = $7, engine_ms = $8, ready_at = $9 WHERE id = $10 AND state = 'processing'",
@@ -185,7 +206,7 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
     photo_profile_free(p);
     photo_result_free(&res);
     if (perr.status >= 400 && perr.status < 500) /* the photo itself cannot be read: tell the student */
-      return finish(db, j, id, "failed", 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0, err);
+      return finish(a, db, j, id, "failed", NULL, 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0, err);
     *err = perr;
     return -1;
   }
@@ -193,7 +214,7 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   if (res.refused) {
     photo_profile_free(p);
     const char *msg = res.message[0] ? res.message : photo_reason_message(res.reason);
-    rc = finish(db, j, id, "refused", 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0, engine_ms, err);
+    rc = finish(a, db, j, id, "refused", NULL, 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0, engine_ms, err);
     photo_result_free(&res);
     return rc;
   }
@@ -222,10 +243,8 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   photo_checks_count(checks, &fails, &warns);
   char *ctext = json_dumps(json_object_get(checks, "checks"), JSON_COMPACT);
   json_decref(checks);
-  int64_t std_blob = 0;
-  rc = blob_put(a->blobs, db, res.jpeg, res.jpeg_len, "standardized", &std_blob, err);
+  rc = finish(a, db, j, id, "ready", res.jpeg, res.jpeg_len, "", "", ctext ? ctext : "[]", fails, warns, engine_ms, err);
   photo_result_free(&res);
-  if (rc == 0) rc = finish(db, j, id, "ready", std_blob, "", "", ctext ? ctext : "[]", fails, warns, engine_ms, err);
   free(ctext);
   return rc;
 }

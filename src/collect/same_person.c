@@ -44,13 +44,16 @@ int collect_store_face_print(app *a, db_t *db, int64_t attempt_id, int64_t accou
   uint8_t packed[FACE_PRINT_BYTES];
   face_print_pack(fp, packed);
   int64_t blob = 0;
-  if (blob_put(a->blobs, db, packed, sizeof packed, "face_print", &blob, err) < 0) return -1;
-  if (db_exec(db, err,
+  /* One transaction: a worker killed between the two must not leave a face print (biometric
+   * data) that no attempt names and no deletion would find. */
+  if (db_begin(db, err) < 0) return -1;
+  if (blob_put(a->blobs, db, packed, sizeof packed, "face_print", &blob, err) < 0 ||
+      db_exec(db, err,
               "INSERT INTO collect_face_prints (attempt_id, account_id, record_id, print_blob, created_at) "
               "VALUES ($1, $2, $3, $4, $5)",
-              DB_INT(attempt_id), DB_INT(account_id), DB_INT(record_id), DB_INT(blob), DB_INT(clock_now_ms())) < 0) {
-    err_t ignore = {0};
-    blob_delete(a->blobs, db, blob, &ignore);
+              DB_INT(attempt_id), DB_INT(account_id), DB_INT(record_id), DB_INT(blob), DB_INT(clock_now_ms())) < 0 ||
+      db_commit(db, err) < 0) {
+    db_rollback(db);
     return -1;
   }
   return 0;

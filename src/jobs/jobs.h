@@ -58,6 +58,11 @@ int jobs_fail(db_t *db, job *j, const char *reason, err_t *err);
 int jobs_release(db_t *db, job *j, err_t *err);
 void job_clear(job *j);
 
+/* Expires at once the leases of running jobs whose worker was a process of this machine (worker
+ * names "HOST:PID/wN", host = this machine's name) that no longer exists, or that had this
+ * process's PID. Called when a process starts; returns how many, or -1. See recover.c. */
+int jobs_expire_dead_local(db_t *db, const char *host, err_t *err);
+
 /* Counts for /metrics and operators: queued (due or not), running, failed. */
 int jobs_counts(db_t *db, int64_t *queued, int64_t *running, int64_t *failed, err_t *err);
 /* Requeues a failed job (operator action). */

@@ -67,7 +67,21 @@ int jobs_claim(db_t *db, const char *worker, const char *const *types, int64_t l
   char filter[512];
   type_filter(types, filter, sizeof filter, 5);
 
+  /* A job whose worker died holding it with its last attempt spent fails for good here: without
+   * this, a photo that kills the process would be claimed again after every restart, forever
+   * (a dead worker never reaches jobs_fail, which is where the attempts are otherwise counted). */
   char sql[2048];
+  db_val fparams[24] = {DB_INT(now)};
+  int nf = 1;
+  for (int i = 0; types && types[i] && i < 16; i++) fparams[nf++] = DB_TEXT(types[i]);
+  fparams[nf] = (db_val){0};
+  char ffilter[512];
+  type_filter(types, ffilter, sizeof ffilter, 2);
+  snprintf(sql, sizeof sql,
+           "UPDATE jobs SET state = 'failed', lease_token = NULL, lease_until = NULL, last_error = 'worker died', "
+           "updated_at = $1 WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts%s",
+           ffilter);
+  if (db_exec_a(db, err, sql, fparams) < 0) return -1;
   if (db_dialect(db) == DB_POSTGRES) {
     /* SKIP LOCKED: concurrent claimers in other processes each get a different row. */
     snprintf(sql, sizeof sql,

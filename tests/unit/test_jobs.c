@@ -211,6 +211,76 @@ static void job_of_killed_worker_is_done_exactly_once(enum testdb_kind kind) {
   free(url);
 }
 
+/* A job whose worker dies every time (a photo that crashes the process) must not be claimed
+ * again forever: once its attempts are spent, the next claimer marks it failed instead. */
+static void job_that_kills_its_workers_fails_after_max_attempts(enum testdb_kind kind) {
+  store_t *st = testdb_open(kind, NULL);
+  err_t err = {0};
+  db_t *db = store_get(st, &err);
+  int64_t id = enqueue(db, 0, 2);
+  job j;
+  for (int attempt = 1; attempt <= 2; attempt++) {
+    assert_int_equal(jobs_claim(db, "dies", only_test, 50, &j, &err), 1);
+    assert_int_equal(j.id, id);
+    assert_int_equal(j.attempts, attempt);
+    job_clear(&j); /* the worker is killed: no fail, no complete */
+    clock_sleep_ms(80);
+  }
+  assert_int_equal(jobs_claim(db, "next", only_test, 5000, &j, &err), 0);
+  char buf[16];
+  assert_string_equal(state_of(db, id, buf), "failed");
+  db_res *r = db_query(db, &err, "SELECT last_error, attempts, lease_token FROM jobs WHERE id = $1", DB_INT(id));
+  assert_non_null(r);
+  assert_string_equal(db_res_text(r, 0, 0), "worker died");
+  assert_int_equal(db_res_int(r, 0, 1), 2);
+  assert_true(db_res_is_null(r, 0, 2));
+  db_res_free(r);
+  /* An operator can still retry it. */
+  assert_int_equal(jobs_retry(db, id, &err), 0);
+  assert_int_equal(jobs_claim(db, "next", only_test, 5000, &j, &err), 1);
+  job_clear(&j);
+  store_put(st, db);
+  store_close(st);
+}
+
+/* A restarted process takes up at once the jobs its machine's dead processes held, and leaves
+ * alone those of live processes and of other machines. */
+static void dead_local_workers_lose_their_leases_at_once(enum testdb_kind kind) {
+  store_t *st = testdb_open(kind, NULL);
+  err_t err = {0};
+  db_t *db = store_get(st, &err);
+  pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  waitpid(gone, NULL, 0);
+  char dead[64], alive[64], mine[64];
+  snprintf(dead, sizeof dead, "thishost:%d/w0", (int)gone);
+  snprintf(alive, sizeof alive, "thishost:%d/w1", (int)getppid());
+  snprintf(mine, sizeof mine, "thishost:%d/w0", (int)getpid());
+  const char *names[] = {dead, alive, mine, "otherhost:1/w0", "node-a/w0"};
+  int64_t ids[5];
+  job j;
+  for (int i = 0; i < 5; i++) {
+    ids[i] = enqueue(db, 0, 0);
+    assert_int_equal(jobs_claim(db, names[i], only_test, 600000, &j, &err), 1);
+    assert_int_equal(j.id, ids[i]);
+    job_clear(&j);
+  }
+  assert_int_equal(jobs_claim(db, "next", only_test, 5000, &j, &err), 0);
+  assert_int_equal(jobs_expire_dead_local(db, "thishost", &err), 2);
+  int64_t got[2] = {0, 0};
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(jobs_claim(db, "next", only_test, 5000, &j, &err), 1);
+    assert_int_equal(j.attempts, 2); /* the lost run counts */
+    got[k] = j.id;
+    job_clear(&j);
+  }
+  assert_true((got[0] == ids[0] && got[1] == ids[2]) || (got[0] == ids[2] && got[1] == ids[0]));
+  assert_int_equal(jobs_claim(db, "next", only_test, 5000, &j, &err), 0);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM job_runs WHERE outcome = 'died'"), 2);
+  store_put(st, db);
+  store_close(st);
+}
+
 typedef struct claimer {
   store_t *st;
   char name[16];
@@ -289,11 +359,14 @@ static void test_lease(void **s) { (void)s; with_kind(expired_lease_passes_job_o
 static void test_killed(void **s) { (void)s; with_kind(job_of_killed_worker_is_done_exactly_once); }
 static void test_concurrent(void **s) { (void)s; with_kind(concurrent_claimers_never_share_a_job); }
 static void test_dedupe(void **s) { (void)s; with_kind(dedupe_key_allows_one_pending); }
+static void test_dead_local(void **s) { (void)s; with_kind(dead_local_workers_lose_their_leases_at_once); }
+static void test_crash_loop(void **s) { (void)s; with_kind(job_that_kills_its_workers_fails_after_max_attempts); }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_order),  cmocka_unit_test(test_retry),      cmocka_unit_test(test_lease),
       cmocka_unit_test(test_killed), cmocka_unit_test(test_concurrent), cmocka_unit_test(test_dedupe),
+      cmocka_unit_test(test_crash_loop), cmocka_unit_test(test_dead_local),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { execFileSync } from 'node:child_process';
 
-import { BIN, Client, DEV_ENV, startServer } from './support/server.mjs';
+import { BIN, Client, DEV_ENV, pgDatabase, startServer } from './support/server.mjs';
 import { rsaVerify } from '../support/fake_wechatpay.mjs';
 import { fakeOpenid } from '../support/fake_wechat.mjs';
 import { startPayWorld, waitUntil } from '../support/pay_world.mjs';
@@ -34,10 +34,11 @@ function lastCode(w, phone) {
   return lines.filter((m) => m.to === phone && m.code).pop().code;
 }
 
-describe('WeChat sign-in, JSAPI payment and messages', () => {
+// On both stores: the shared token and ticket leases, the subscription answers' upsert.
+for (const store of ['sqlite', 'postgres']) describe(`WeChat sign-in, JSAPI payment and messages (${store})`, () => {
   let w;
   before(async () => {
-    w = await startPayWorld({ students: 5, wechatTemplates: [T_PAY, T_REJ, T_CLOSE], wechatMini: MINI,
+    w = await startPayWorld({ db: store === 'postgres' ? pgDatabase() : undefined, students: 5, wechatTemplates: [T_PAY, T_REJ, T_CLOSE], wechatMini: MINI,
       extraArgs: ['--notify-channels', 'wechat', '--wechat-tmpl-payment-received', T_PAY, '--wechat-tmpl-rejected', T_REJ,
         '--wechat-tmpl-window-closing', T_CLOSE, '--notify-scan-interval', '1'] });
   });
@@ -110,7 +111,7 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     expectError(await bad.get('/api/wechat/oauth/callback?state=abc'), 400, 'wechat_code_invalid');
     // After a master key rotation the sealed openid is found by its new keyed hash.
     await w.stop();
-    const out = execFileSync(BIN, ['keys', 'rotate', '--data', w.dir], { env: { ...process.env, ...DEV_ENV }, encoding: 'utf8' });
+    const out = execFileSync(BIN, ['keys', 'rotate', '--data', w.dir, ...(w.db ? ['--db', w.db] : [])], { env: { ...process.env, ...DEV_ENV }, encoding: 'utf8' });
     assert.match(out, /wechat_identities\.openid_sealed/);
     await w.start();
     const rotated = new Client(w.url);
@@ -159,7 +160,7 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
   test('two nodes share one access token: when it expires, one refreshes under the lease and both go on', async () => {
     const args = [...w.args];
     args[args.indexOf('--listen') + 1] = '127.0.0.1:0';
-    const second = await startServer({ data: w.dir, args: [...args, '--workers', '0'] });
+    const second = await startServer({ data: w.dir, db: w.db, args: [...args, '--workers', '0'] });
     try {
       const nodes = [new Client(w.url), new Client(second.url)];
       const users = ['13700000011', '13700000012'].map((p) => w.wechat.addUser(MINI.appid, { phone: p }));
@@ -255,7 +256,7 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     // node refreshes the token once (42001 -> new token) and fetches the ticket; both sign with it.
     const args = [...w.args];
     args[args.indexOf('--listen') + 1] = '127.0.0.1:0';
-    const second = await startServer({ data: w.dir, args: [...args, '--workers', '0'] });
+    const second = await startServer({ data: w.dir, db: w.db, args: [...args, '--workers', '0'] });
     const s = await w.student(5);
     const openid = fakeOpenid();
     assert.equal((await w.wechatSignIn(s, openid)).status, 303);

@@ -295,6 +295,10 @@ for (const store of ['sqlite', 'postgres']) describe(`WeChat sign-in, JSAPI paym
     assert.equal(offer.wechat_bound, true);
     assert.deepEqual(offer.templates.map((t) => [t.kind, t.template_id, t.answer]),
       [['payment_received', T_PAY, null], ['rejected', T_REJ, null], ['window_closing', T_CLOSE, null]]);
+    // The page may load WeChat's JS-SDK, that one file and nothing else from outside.
+    const csp = (await s.get('/')).headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self' https:\/\/res\.wx\.qq\.com\/open\/js\/jweixin-1\.6\.0\.js;/);
+    assert.equal(csp.match(/https?:/g).length, 1, csp);
     // A bare origin is signed as the browser sees it: with "/".
     const bare = await s.get(`/api/wechat/jssdk?url=${encodeURIComponent(w.url)}`);
     assert.equal(w.wechat.verifyJsConfig(bare.body.config, `${w.url}/`), 'config:ok');

@@ -10,6 +10,11 @@
  *   POST /api/wechat/mini/login        {code} from wx.login(): signed in, or {status:"need_phone"}
  *   POST /api/wechat/mini/phone        {code} from the phone-number button: the phone WeChat
  *                                      verified finds or makes the account, the openid is bound
+ *   GET  /api/wechat/jssdk?url=        (student) the signed wx.config for that page of ours (400 for
+ *                                      any other URL), the subscription templates on offer and
+ *                                      the student's answers so far
+ *   POST /api/wechat/subscriptions     (student) {accepted:[template ids], refused:[template ids]}:
+ *                                      the student's answer to the offer (wechat/wx_subscribe.h)
  * Operator:
  *   GET  /api/ops/wechat/messages      ?outcome=sent|refused|rejected: what each WeChat message came to
  *                                      (newest first; refused = the student did not accept, 43101)
@@ -27,6 +32,8 @@
 #include "identity/student.h"
 #include "wechat/wx_auth.h"
 #include "wechat/wx_identity.h"
+#include "wechat/wx_jssdk.h"
+#include "wechat/wx_subscribe.h"
 #include "util/xmalloc.h"
 
 #define STATE_COOKIE "tucai_wxstate"
@@ -263,6 +270,99 @@ static int ops_messages(http_req *req, http_resp *resp) {
   return resp_json(resp, 200, json_pack("{s:o}", "messages", list));
 }
 
+/* The subscription messages on offer: the kinds whose template the operator chose. */
+static const char *const TMPL_KINDS[] = {"payment_received", "approved", "rejected", "window_closing"};
+#define N_TMPL_KINDS (sizeof TMPL_KINDS / sizeof TMPL_KINDS[0])
+
+static const char *tmpl_of(const config *cfg, const char *kind) {
+  char setting[64];
+  snprintf(setting, sizeof setting, "wechat_tmpl_%s", kind);
+  return config_str(cfg, setting);
+}
+
+static int tmpl_offered(const config *cfg, const char *id) {
+  for (size_t i = 0; i < N_TMPL_KINDS; i++)
+    if (*tmpl_of(cfg, TMPL_KINDS[i]) && strcmp(tmpl_of(cfg, TMPL_KINDS[i]), id) == 0) return 1;
+  return 0;
+}
+
+static int jssdk_view(http_req *req, http_resp *resp) {
+  const config *cfg = api_app(req)->cfg;
+  if (!mp_ready(cfg)) return err_set(&req->err, 404, "wechat_off", "未启用微信");
+  const char *url = req_query(req, "url");
+  char page[WX_PAGE_URL_MAX + 1];
+  if (wx_jssdk_page_url(cfg, url, page, &req->err) < 0) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *conf = NULL, *answers = NULL;
+  int64_t identity = wx_session_identity(db, api_session(req)->id, &req->err);
+  int rc = identity < 0 ? -1 : wx_jssdk_config(cfg, db, url, &conf, &req->err);
+  if (rc == 0) rc = (answers = identity > 0 ? wx_subscribe_answers(db, identity, &req->err) : json_object()) ? 0 : -1;
+  api_db_put(req, db);
+  if (rc < 0) {
+    json_decref(conf);
+    return -1;
+  }
+  json_t *list = json_array();
+  for (size_t i = 0; i < N_TMPL_KINDS; i++) {
+    const char *id = tmpl_of(cfg, TMPL_KINDS[i]);
+    if (!*id) continue;
+    const char *answer = json_string_value(json_object_get(answers, id));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s?}", "kind", TMPL_KINDS[i], "template_id", id, "answer", answer));
+  }
+  json_decref(answers);
+  /* wechat_bound: the session came through WeChat, so an answer can be tied to the openid. */
+  return resp_json(resp, 200, json_pack("{s:o, s:o, s:b}", "config", conf, "templates", list, "wechat_bound", identity > 0));
+}
+
+/* The ids in body[name]: an array of offered template ids (at most N_TMPL_KINDS), or absent. */
+static int answer_ids(http_req *req, const char *name, json_t **out) {
+  json_t *a = json_object_get(req->json, name);
+  *out = a;
+  if (!a) return 0;
+  if (!json_is_array(a) || json_array_size(a) > N_TMPL_KINDS)
+    return err_set(&req->err, 400, "invalid_templates", "%s 应为模板 id 列表", name);
+  size_t i;
+  json_t *v;
+  json_array_foreach(a, i, v) {
+    if (!json_is_string(v) || !tmpl_offered(api_app(req)->cfg, json_string_value(v)))
+      return err_set(&req->err, 400, "unknown_template", "不是本站提供的消息模板");
+  }
+  return 0;
+}
+
+static int subscriptions_post(http_req *req, http_resp *resp) {
+  if (!mp_ready(api_app(req)->cfg) && !wx_app_enabled(api_app(req)->cfg, "mini"))
+    return err_set(&req->err, 404, "wechat_off", "未启用微信");
+  json_t *acc = NULL, *ref = NULL;
+  if (answer_ids(req, "accepted", &acc) < 0 || answer_ids(req, "refused", &ref) < 0) return -1;
+  if (!json_array_size(acc) && !json_array_size(ref))
+    return err_set(&req->err, 400, "invalid_templates", "请给出接受或拒绝的消息模板");
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t identity = wx_session_identity(db, api_session(req)->id, &req->err);
+  int rc = identity < 0 ? -1 : 0;
+  if (identity == 0) rc = err_set(&req->err, 409, "wechat_auth_required", "请在微信中打开本页面，完成微信授权后再订阅");
+  if (rc == 0) rc = db_begin(db, &req->err);
+  if (rc == 0) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(acc, i, v) if (rc == 0) rc = wx_subscribe_record(db, identity, json_string_value(v), "accepted", "page", &req->err);
+    json_array_foreach(ref, i, v) if (rc == 0) rc = wx_subscribe_record(db, identity, json_string_value(v), "refused", "page", &req->err);
+    json_t *d = json_pack("{s:I, s:I}", "accepted", (json_int_t)json_array_size(acc), "refused", (json_int_t)json_array_size(ref));
+    if (rc == 0)
+      rc = audit_log(db, ROLE_STUDENT, api_session(req)->user_id, "wechat.subscribe", "student_account",
+                     api_session(req)->user_id, d, &req->err);
+    json_decref(d);
+    if (rc == 0) rc = db_commit(db, &req->err);
+    if (rc < 0) db_rollback(db);
+  }
+  json_t *answers = rc == 0 ? wx_subscribe_answers(db, identity, &req->err) : NULL;
+  api_db_put(req, db);
+  if (rc < 0 || !answers) return -1;
+  return resp_json(resp, 200, json_pack("{s:o}", "answers", answers));
+}
+
 void api_wechat_routes(http_router *r) {
   static const http_route routes[] = {
       {"GET", "/api/wechat/config", config_view, 0, 0},
@@ -270,6 +370,8 @@ void api_wechat_routes(http_router *r) {
       {"GET", "/api/wechat/oauth/callback", oauth_callback, 0, 0},
       {"POST", "/api/wechat/mini/login", mini_login, 0, HTTP_BODY_JSON},
       {"POST", "/api/wechat/mini/phone", mini_phone, 0, HTTP_BODY_JSON},
+      {"GET", "/api/wechat/jssdk", jssdk_view, ROLE_STUDENT, 0},
+      {"POST", "/api/wechat/subscriptions", subscriptions_post, ROLE_STUDENT, HTTP_BODY_JSON},
       {"GET", "/api/ops/wechat/messages", ops_messages, ROLE_OPERATOR, 0},
   };
   router_add_all(r, routes, sizeof routes / sizeof routes[0]);

@@ -109,9 +109,14 @@ void resp_add_security_headers(struct MHD_Response *mr, const char *path) {
   MHD_add_response_header(mr, "X-Frame-Options", "DENY");
   MHD_add_response_header(mr, "Cross-Origin-Opener-Policy", "same-origin");
   MHD_add_response_header(mr, "Permissions-Policy", "camera=(self), microphone=(), geolocation=()");
-  /* Pages load only our own scripts and styles; images may be blob:/data: (camera preview). */
+  /* Pages load only our own scripts and styles; images may be blob:/data: (camera preview).
+   * One exception: WeChat's JS-SDK, that one file at the address WeChat documents (a path-exact
+   * source, nothing else of res.wx.qq.com), which web/student/wx_subscribe.js loads only inside
+   * WeChat to offer subscription messages. Not vendored: npm's weixin-js-sdk is a third party's
+   * CommonJS re-upload of Tencent's code under an MIT licence Tencent never gave, frozen at one
+   * version, while WeChat updates the file in place and its open tags check the client's SDK. */
   MHD_add_response_header(mr, "Content-Security-Policy",
-                          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+                          "default-src 'self'; script-src 'self' https://res.wx.qq.com/open/js/jweixin-1.6.0.js; style-src 'self'; img-src 'self' data: blob:; "
                           "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
                           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
   (void)path;

@@ -9,6 +9,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/vault.h"
+#include "wechat/wx_subscribe.h"
 #include "wechat/wx_token.h"
 #include "util/xmalloc.h"
 
@@ -69,6 +70,10 @@ static int record(db_t *db, int64_t inbox, int64_t identity, const char *kind, c
 /* One send to one identity: 0 done (whatever WeChat decided), -1 retry later. */
 static int send_one(const config *cfg, db_t *db, const wx_app *app, int64_t identity, const char *openid, int64_t inbox,
                     const char *kind, const char *tmpl, json_t *data, err_t *err) {
+  /* The student said no to this template (on our page, or WeChat said 43101 before): not asked again. */
+  int no = wx_subscribe_refused(db, identity, tmpl, err);
+  if (no < 0) return -1;
+  if (no) return record(db, inbox, identity, kind, tmpl, "refused", 0, NULL, err);
   int mini = strcmp(app->kind, "mini") == 0;
   json_t *body = json_pack("{s:s, s:s, s:O}", "touser", openid, "template_id", tmpl, "data", data);
   if (mini) {
@@ -96,6 +101,7 @@ static int send_one(const config *cfg, db_t *db, const wx_app *app, int64_t iden
   if (code == 0) return record(db, inbox, identity, kind, tmpl, "sent", 0, msgid, err);
   if (code == 43101) {
     log_info("wechat_message_refused_by_user", "kind", kind, NULL);
+    if (wx_subscribe_record(db, identity, tmpl, "refused", "errcode", err) < 0) return -1;
     return record(db, inbox, identity, kind, tmpl, "refused", code, NULL, err);
   }
   if (code == 40003 || code == 40037 || code == 47003 || code == 43100 || code == 43104) {

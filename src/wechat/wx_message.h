@@ -12,7 +12,10 @@
  *   time3   when (the deadline for window_closing), "YYYY-MM-DD HH:MM" in China's time
  * The outcome of each (inbox message, identity) is kept in wechat_messages, so a retried deliver
  * job sends nothing twice. 43101 (the user did not accept, or has no subscription left) is
- * recorded and not retried: asking again cannot change the user's mind. Other permanent refusals
+ * recorded and not retried: asking again cannot change the user's mind; it also counts as the
+ * student's refusal of that template (wx_subscribe.h), and a template the student refused is not
+ * sent at all (recorded 'refused' with errcode 0) until the student accepts it on the page.
+ * Other permanent refusals
  * (40003 bad openid, 40037 bad template, 47003 bad data) are recorded likewise and logged for the
  * operator; anything else fails the job, which the queue retries with backoff. The access token
  * comes from wx_token (shared by the nodes; on 42001 refreshed once and retried). */

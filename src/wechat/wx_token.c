@@ -43,14 +43,37 @@ static int fetch(const config *cfg, const wx_app *app, char out[WX_TOKEN_MAX], i
   return 0;
 }
 
+/* The token's fetch, in the shape wx_cached_get takes. */
+static int fetch_token(const config *cfg, db_t *db, const wx_app *app, char out[WX_TOKEN_MAX], int64_t *expires_in,
+                       err_t *err) {
+  (void)db;
+  return fetch(cfg, app, out, expires_in, err);
+}
+
 int wx_token_get(const config *cfg, db_t *db, const wx_app *app, char out[WX_TOKEN_MAX], err_t *err) {
+  return wx_cached_get(cfg, db, app, "wechat_tokens", fetch_token, out, err);
+}
+
+int wx_cached_get(const config *cfg, db_t *db, const wx_app *app, const char *table, wx_fetch_fn fetch_fn,
+                  char out[WX_TOKEN_MAX], err_t *err) {
+  /* table is one of our own constants (wechat_tokens, wechat_jsapi_tickets), never input. */
+  char q_read[160], q_new[160], q_lease[200], q_free[160], q_store[300];
+  snprintf(q_read, sizeof q_read, "SELECT token_sealed, expires_at FROM %s WHERE appid = $1", table);
+  snprintf(q_new, sizeof q_new, "INSERT INTO %s (appid) VALUES ($1) ON CONFLICT DO NOTHING", table);
+  snprintf(q_lease, sizeof q_lease, "UPDATE %s SET lock_until = $1, lock_owner = $2 WHERE appid = $3 AND lock_until < $4",
+           table);
+  snprintf(q_free, sizeof q_free, "UPDATE %s SET lock_until = 0 WHERE appid = $1 AND lock_owner = $2", table);
+  snprintf(q_store, sizeof q_store,
+           "UPDATE %s SET token_sealed = $1, expires_at = $2, lock_until = 0, refreshed_at = $3, "
+           "refreshes = refreshes + 1 WHERE appid = $4 AND lock_owner = $5",
+           table);
   char owner[33];
   uint8_t raw[16];
   randombytes_buf(raw, sizeof raw);
   sodium_bin2hex(owner, sizeof owner, raw, sizeof raw);
   for (int waited = 0; waited <= LEASE_MS * 2; waited += WAIT_STEP_MS) {
     int64_t now = clock_now_ms();
-    db_res *r = db_query(db, err, "SELECT token_sealed, expires_at FROM wechat_tokens WHERE appid = $1", DB_TEXT(app->appid));
+    db_res *r = db_query(db, err, q_read, DB_TEXT(app->appid));
     if (!r) return -1;
     int have = db_res_rows(r) > 0;
     if (have && db_res_int_at(r, 0, "expires_at") > now && db_res_text_at(r, 0, "token_sealed")[0]) {
@@ -63,35 +86,28 @@ int wx_token_get(const config *cfg, db_t *db, const wx_app *app, char out[WX_TOK
       return 0;
     }
     db_res_free(r);
-    if (!have && db_exec(db, err, "INSERT INTO wechat_tokens (appid) VALUES ($1) ON CONFLICT DO NOTHING",
-                         DB_TEXT(app->appid)) < 0)
+    if (!have && db_exec(db, err, q_new, DB_TEXT(app->appid)) < 0)
       return -1;
-    int64_t took = db_exec(db, err,
-                           "UPDATE wechat_tokens SET lock_until = $1, lock_owner = $2 WHERE appid = $3 AND lock_until < $4",
-                           DB_INT(now + LEASE_MS), DB_TEXT(owner), DB_TEXT(app->appid), DB_INT(now));
+    int64_t took = db_exec(db, err, q_lease, DB_INT(now + LEASE_MS), DB_TEXT(owner), DB_TEXT(app->appid), DB_INT(now));
     if (took < 0) return -1;
     if (took == 0) { /* another node is refreshing: its token will be there shortly */
       clock_sleep_ms(WAIT_STEP_MS);
       continue;
     }
     int64_t expires_in = 0;
-    if (fetch(cfg, app, out, &expires_in, err) < 0) {
+    if (fetch_fn(cfg, db, app, out, &expires_in, err) < 0) {
       err_t e2 = {0};
-      db_exec(db, &e2, "UPDATE wechat_tokens SET lock_until = 0 WHERE appid = $1 AND lock_owner = $2", DB_TEXT(app->appid),
-              DB_TEXT(owner));
+      db_exec(db, &e2, q_free, DB_TEXT(app->appid), DB_TEXT(owner));
       return -1;
     }
     int64_t life = expires_in > EARLY_S + 60 ? expires_in - EARLY_S : (expires_in > 1 ? expires_in / 2 : 1);
     char *sealed = vault_seal_text(out, err);
     if (!sealed) return -1;
     now = clock_now_ms();
-    int64_t n = db_exec(db, err,
-                        "UPDATE wechat_tokens SET token_sealed = $1, expires_at = $2, lock_until = 0, refreshed_at = $3, "
-                        "refreshes = refreshes + 1 WHERE appid = $4 AND lock_owner = $5",
-                        DB_TEXT(sealed), DB_INT(now + life * 1000), DB_INT(now), DB_TEXT(app->appid), DB_TEXT(owner));
+    int64_t n = db_exec(db, err, q_store, DB_TEXT(sealed), DB_INT(now + life * 1000), DB_INT(now), DB_TEXT(app->appid), DB_TEXT(owner));
     free(sealed);
     if (n < 0) return -1;
-    log_info("wechat_token_refreshed", "appid", app->appid, NULL);
+    log_info("wechat_token_refreshed", "appid", app->appid, "cache", table, NULL);
     return 0; /* n == 0: our lease ran out meanwhile; the token we hold is still WeChat's newest */
   }
   return err_set(err, 503, "wechat_token_busy", "微信服务繁忙，请稍后再试");
@@ -119,8 +135,8 @@ int wx_token_drop(db_t *db, const char *appid, const char *token, err_t *err) {
 
 static int token_rejected(long code) { return code == 42001 || code == 40001 || code == 40014; }
 
-int wx_call_token(const config *cfg, db_t *db, const wx_app *app, const char *path, const json_t *body, json_t **out,
-                  err_t *err) {
+static int call_token(const config *cfg, db_t *db, const wx_app *app, const char *method, const char *path,
+                      const json_t *body, json_t **out, err_t *err) {
   *out = NULL;
   for (int attempt = 0; attempt < 2; attempt++) {
     char tok[WX_TOKEN_MAX];
@@ -133,9 +149,9 @@ int wx_call_token(const config *cfg, db_t *db, const wx_app *app, const char *pa
       free(esc);
       return err_set(err, 0, "oom", "out of memory");
     }
-    snprintf(q, n, "%s?access_token=%s", path, esc);
+    snprintf(q, n, "%s%caccess_token=%s", path, strchr(path, '?') ? '&' : '?', esc);
     free(esc);
-    int rc = wx_call(cfg, "POST", q, body, out, err);
+    int rc = wx_call(cfg, method, q, body, out, err);
     free(q);
     if (rc < 0) return -1;
     long code = wx_errcode(*out);
@@ -148,4 +164,13 @@ int wx_call_token(const config *cfg, db_t *db, const wx_app *app, const char *pa
     if (wx_token_drop(db, app->appid, tok, err) < 0) return -1;
   }
   return 0;
+}
+
+int wx_call_token(const config *cfg, db_t *db, const wx_app *app, const char *path, const json_t *body, json_t **out,
+                  err_t *err) {
+  return call_token(cfg, db, app, "POST", path, body, out, err);
+}
+
+int wx_get_token(const config *cfg, db_t *db, const wx_app *app, const char *path_query, json_t **out, err_t *err) {
+  return call_token(cfg, db, app, "GET", path_query, NULL, out, err);
 }

@@ -26,4 +26,16 @@ int wx_token_drop(db_t *db, const char *appid, const char *token, err_t *err);
 int wx_call_token(const config *cfg, db_t *db, const wx_app *app, const char *path, const json_t *body, json_t **out,
                   err_t *err);
 
+/* GET path_query&access_token=<token>, with the same drop-and-retry-once as wx_call_token. */
+int wx_get_token(const config *cfg, db_t *db, const wx_app *app, const char *path_query, json_t **out, err_t *err);
+
+/* The cache behind wx_token_get, for any value WeChat hands out one at a time per app with an
+ * expires_in (the access token; the JS-SDK's jsapi_ticket, wx_jssdk.h): `table` has the columns
+ * of wechat_tokens; fetch_fn gets a new value when the stored one is missing or near its end,
+ * under the row's lease, so one node fetches and the others read. */
+typedef int (*wx_fetch_fn)(const config *cfg, db_t *db, const wx_app *app, char out[WX_TOKEN_MAX], int64_t *expires_in,
+                           err_t *err);
+int wx_cached_get(const config *cfg, db_t *db, const wx_app *app, const char *table, wx_fetch_fn fetch_fn,
+                  char out[WX_TOKEN_MAX], err_t *err);
+
 #endif

@@ -6,13 +6,14 @@
 // never one the client sends; messages go out through the shared access token, a 42001 is
 // refreshed once and retried, a 43101 is recorded and not retried.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { execFileSync } from 'node:child_process';
 
-import { BIN, Client, DEV_ENV, startServer } from './support/server.mjs';
+import { BIN, Client, DEV_ENV, pgDatabase, startServer } from './support/server.mjs';
 import { rsaVerify } from '../support/fake_wechatpay.mjs';
 import { fakeOpenid } from '../support/fake_wechat.mjs';
 import { startPayWorld, waitUntil } from '../support/pay_world.mjs';
@@ -33,10 +34,11 @@ function lastCode(w, phone) {
   return lines.filter((m) => m.to === phone && m.code).pop().code;
 }
 
-describe('WeChat sign-in, JSAPI payment and messages', () => {
+// On both stores: the shared token and ticket leases, the subscription answers' upsert.
+for (const store of ['sqlite', 'postgres']) describe(`WeChat sign-in, JSAPI payment and messages (${store})`, () => {
   let w;
   before(async () => {
-    w = await startPayWorld({ students: 4, wechatTemplates: [T_PAY, T_REJ, T_CLOSE], wechatMini: MINI,
+    w = await startPayWorld({ db: store === 'postgres' ? pgDatabase() : undefined, students: 5, wechatTemplates: [T_PAY, T_REJ, T_CLOSE], wechatMini: MINI,
       extraArgs: ['--notify-channels', 'wechat', '--wechat-tmpl-payment-received', T_PAY, '--wechat-tmpl-rejected', T_REJ,
         '--wechat-tmpl-window-closing', T_CLOSE, '--notify-scan-interval', '1'] });
   });
@@ -109,7 +111,7 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     expectError(await bad.get('/api/wechat/oauth/callback?state=abc'), 400, 'wechat_code_invalid');
     // After a master key rotation the sealed openid is found by its new keyed hash.
     await w.stop();
-    const out = execFileSync(BIN, ['keys', 'rotate', '--data', w.dir], { env: { ...process.env, ...DEV_ENV }, encoding: 'utf8' });
+    const out = execFileSync(BIN, ['keys', 'rotate', '--data', w.dir, ...(w.db ? ['--db', w.db] : [])], { env: { ...process.env, ...DEV_ENV }, encoding: 'utf8' });
     assert.match(out, /wechat_identities\.openid_sealed/);
     await w.start();
     const rotated = new Client(w.url);
@@ -158,7 +160,7 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
   test('two nodes share one access token: when it expires, one refreshes under the lease and both go on', async () => {
     const args = [...w.args];
     args[args.indexOf('--listen') + 1] = '127.0.0.1:0';
-    const second = await startServer({ data: w.dir, args: [...args, '--workers', '0'] });
+    const second = await startServer({ data: w.dir, db: w.db, args: [...args, '--workers', '0'] });
     try {
       const nodes = [new Client(w.url), new Client(second.url)];
       const users = ['13700000011', '13700000012'].map((p) => w.wechat.addUser(MINI.appid, { phone: p }));
@@ -215,6 +217,7 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     await new Promise((r) => setTimeout(r, 3000));
     const tries = w.wechat.messages.filter((m) => m.touser === openid2);
     assert.deepEqual(tries.map((m) => m.errcode), [43101], 'refused once, not retried');
+    w.refusedStudent = s2;
     const sends = w.wechat.calls.filter((x) => x.path === '/cgi-bin/message/subscribe/bizsend').map((x) => x.errcode);
     assert.deepEqual(sends.slice(-2), [42001, 43101]);
     // The operator sees what each message came to.
@@ -248,6 +251,85 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     assert.ok(!log.includes(openid3), 'log leaks the openid');
   });
 
+  test('JS-SDK: one jsapi_ticket for all nodes, a signature WeChat verifies, only our pages; the student\'s answer', async () => {
+    // Two nodes ask for their first wx.config at once, and the access token has expired: one
+    // node refreshes the token once (42001 -> new token) and fetches the ticket; both sign with it.
+    const args = [...w.args];
+    args[args.indexOf('--listen') + 1] = '127.0.0.1:0';
+    const second = await startServer({ data: w.dir, db: w.db, args: [...args, '--workers', '0'] });
+    const s = await w.student(5);
+    const openid = fakeOpenid();
+    assert.equal((await w.wechatSignIn(s, openid)).status, 303);
+    const page = `${w.url}/?from=menu#/status`;
+    let answers;
+    try {
+      const other = new Client(second.url);
+      other.cookies = s.cookies; // the same student's session, on the other node
+      const tokens = w.wechat.tokenFetches;
+      assert.equal(w.wechat.ticketFetches, 0);
+      w.wechat.expireTokens();
+      const q = `/api/wechat/jssdk?url=${encodeURIComponent(page)}`;
+      answers = await Promise.all([s.get(q), other.get(q)]);
+      for (const r of answers) assert.equal(r.status, 200, r.text);
+      assert.equal(w.wechat.ticketFetches, 1, 'one ticket for every node');
+      assert.equal(w.wechat.tokenFetches, tokens + 1, 'the expired token refreshed once');
+      assert.deepEqual(w.wechat.calls.filter((x) => x.path === '/cgi-bin/ticket/getticket').map((x) => x.errcode), [42001, 0]);
+    } finally {
+      await second.stop();
+    }
+    const [ticket] = [...w.wechat.tickets.keys()];
+    for (const r of answers) {
+      const c = r.body.config;
+      assert.equal(c.appId, w.merchant.appid);
+      assert.ok(Number.isInteger(c.timestamp) && Math.abs(c.timestamp - Date.now() / 1000) < 60, 'timestamp in seconds');
+      assert.match(c.nonceStr, /^[0-9a-f]{24}$/);
+      const want = crypto.createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${c.nonceStr}&timestamp=${c.timestamp}&url=${w.url}/?from=menu`).digest('hex');
+      assert.equal(c.signature, want, 'SHA-1 over the ticket, nonce, seconds and the URL without #');
+      assert.equal(w.wechat.verifyJsConfig(c, page), 'config:ok');
+      assert.equal(w.wechat.verifyJsConfig(c, `${w.url}/other`), 'config:invalid signature');
+      assert.deepEqual(c.openTagList, ['wx-open-subscribe']);
+      assert.ok(!r.text.includes(ticket), 'the ticket never reaches the page');
+    }
+    assert.notEqual(answers[0].body.config.nonceStr, answers[1].body.config.nonceStr);
+    const offer = answers[0].body;
+    assert.equal(offer.wechat_bound, true);
+    assert.deepEqual(offer.templates.map((t) => [t.kind, t.template_id, t.answer]),
+      [['payment_received', T_PAY, null], ['rejected', T_REJ, null], ['window_closing', T_CLOSE, null]]);
+    // The page may load WeChat's JS-SDK, that one file and nothing else from outside.
+    const csp = (await s.get('/')).headers.get('content-security-policy');
+    assert.match(csp, /script-src 'self' https:\/\/res\.wx\.qq\.com\/open\/js\/jweixin-1\.6\.0\.js;/);
+    assert.equal(csp.match(/https?:/g).length, 1, csp);
+    // A bare origin is signed as the browser sees it: with "/".
+    const bare = await s.get(`/api/wechat/jssdk?url=${encodeURIComponent(w.url)}`);
+    assert.equal(w.wechat.verifyJsConfig(bare.body.config, `${w.url}/`), 'config:ok');
+    // Anything not our own public URL: 400.
+    for (const bad of ['https://evil.example/', `${w.url}.evil.example/`, `${w.url}@evil.example/`, `${w.url}:1/`,
+      `${w.url}/a b`, `${w.url}/\u4e2d`, 'javascript:alert(1)', '', `${w.url}/${'a'.repeat(2100)}`]) {
+      expectError(await s.get(`/api/wechat/jssdk?url=${encodeURIComponent(bad)}`), 400, 'page_url_invalid');
+    }
+    expectError(await s.get('/api/wechat/jssdk'), 400, 'page_url_invalid');
+    assert.equal((await new Client(w.url).get(`/api/wechat/jssdk?url=${encodeURIComponent(page)}`)).status, 401);
+
+    // The student's answer: hostile bodies refused, then accepted and refused recorded.
+    expectError(await s.post('/api/wechat/subscriptions', { accepted: ['tmplNotOurs'] }), 400, 'unknown_template');
+    expectError(await s.post('/api/wechat/subscriptions', { accepted: T_PAY }), 400, 'invalid_templates');
+    expectError(await s.post('/api/wechat/subscriptions', { accepted: [1] }), 400, 'unknown_template');
+    expectError(await s.post('/api/wechat/subscriptions', {}), 400, 'invalid_templates');
+    const phoneOnly = new Client(w.url); // signed in by phone: no WeChat identity to tie it to
+    assert.equal((await phoneOnly.post('/api/student/otp', { phone: '13700000099' })).status, 200);
+    assert.equal((await phoneOnly.post('/api/student/login', { phone: '13700000099', code: lastCode(w, '13700000099') })).status, 200);
+    expectError(await phoneOnly.post('/api/wechat/subscriptions', { accepted: [T_PAY] }), 409, 'wechat_auth_required');
+    const r = await s.post('/api/wechat/subscriptions', { accepted: [T_PAY, T_REJ], refused: [T_CLOSE] });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.answers, { [T_PAY]: 'accepted', [T_REJ]: 'accepted', [T_CLOSE]: 'refused' });
+    w.subscriber = { client: s, openid, account: (await s.get('/api/student/me')).body.account_id };
+
+    // A 43101 earlier counts as the student's refusal of that template.
+    const s2 = w.refusedStudent;
+    const o2 = (await s2.get(`/api/wechat/jssdk?url=${encodeURIComponent(page)}`)).body;
+    assert.equal(o2.templates.find((t) => t.template_id === T_PAY).answer, 'refused');
+  });
+
   test('window closing: a deadline within 48 hours reaches WeChat with the deadline', async () => {
     const s = await w.student(4);
     const openid = fakeOpenid();
@@ -275,5 +357,11 @@ describe('WeChat sign-in, JSAPI payment and messages', () => {
     assert.equal(rm.errcode, 0);
     assert.equal(rm.data.thing1.value, '请尽快完成照片采集');
     assert.equal(rm.data.time3.value, shown);
+    // The student who refused "window closing" on the page is not written to: recorded, not sent.
+    const { openid: subOpenid, account: subAccount } = w.subscriber;
+    const skipped = await waitUntil(async () => (await w.op.get('/api/ops/wechat/messages?outcome=refused')).body.messages
+      .find((x) => x.account_id === subAccount && x.kind === 'window_closing'));
+    assert.equal(skipped.errcode, 0, 'not asked of WeChat at all');
+    assert.ok(!w.wechat.messages.some((x) => x.touser === subOpenid && x.template_id === T_CLOSE));
   });
 });

@@ -10,6 +10,11 @@
 //    40125, a wrong appid 40013, a wrong grant_type 40002;
 //  - /cgi-bin/token hands out access tokens (7200 s); a new one ends the previous one after a grace
 //    of 5 minutes, an older one at once (40001); fake.expireTokens() makes calls answer 42001;
+//  - /cgi-bin/ticket/getticket?access_token&type=jsapi (official account only, 48001 otherwise;
+//    40097 for another type) hands out JS-SDK tickets (7200 s); fake.verifyJsConfig() is what the
+//    WeChat client does at wx.config: the signature must be SHA-1 of
+//    "jsapi_ticket=..&noncestr=..&timestamp=..&url=.." with a ticket WeChat issued to that app, the
+//    url without its '#' part, timestamp in seconds;
 //  - /wxa/business/getuserphonenumber (POST {code}, access_token) gives phone_info with watermark;
 //  - /cgi-bin/message/subscribe/bizsend (official account) and /cgi-bin/message/subscribe/send
 //    (mini program) check the token's app, the openid (40003), the template (40037), the data
@@ -33,11 +38,25 @@ export async function startFakeWechat({ mp, mini, redirectDomain, templates = []
   const users = new Map(); // key `${appid}:${openid}` -> { openid, appid, phone, subs: Map(template -> count) }
   const codes = new Map(); // code -> { appid, openid, kind: 'oauth'|'login'|'phone', expires, used }
   const tokens = new Map(); // token -> { appid, expires, endedAt }
+  const tickets = new Map(); // jsapi_ticket -> { appid, expires }
   const calls = [];
   const messages = [];
   const fake = {
     apps, users, codes, tokens, calls, messages, templates: new Set(templates), url: '', user: null,
-    tokenFetches: 0,
+    tokenFetches: 0, ticketFetches: 0, tickets,
+    // The WeChat client's check of wx.config on the page at `pageUrl` (location.href): the
+    // errMsg it would report ("config:ok" or "config:invalid signature").
+    verifyJsConfig(cfg, pageUrl) {
+      if (!cfg || !apps.has(cfg.appId) || apps.get(cfg.appId).kind !== 'mp') return 'config:invalid appid';
+      if (!Number.isInteger(cfg.timestamp) || Math.abs(cfg.timestamp - Date.now() / 1000) > 600) return 'config:invalid timestamp';
+      const url = String(pageUrl).split('#')[0];
+      for (const [t, rec] of tickets) {
+        if (rec.appid !== cfg.appId || rec.expires < Date.now()) continue;
+        const sig = crypto.createHash('sha1').update(`jsapi_ticket=${t}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=${url}`).digest('hex');
+        if (sig === cfg.signature) return 'config:ok';
+      }
+      return 'config:invalid signature';
+    },
     // A WeChat user of an app: returns the openid.
     addUser(appid, { phone = null, openid = fakeOpenid() } = {}) {
       users.set(`${appid}:${openid}`, { openid, appid, phone, subs: new Map() });
@@ -184,6 +203,16 @@ export async function startFakeWechat({ mp, mini, redirectDomain, templates = []
         tokens.set(token, { appid: app.appid, expires: now + 7200e3, endedAt: 0 });
         fake.tokenFetches++;
         return ok(path, res, { access_token: token, expires_in: 7200 });
+      }
+      if (req.method === 'GET' && path === '/cgi-bin/ticket/getticket') {
+        const app = tokenApp(path, res, q);
+        if (!app) return;
+        if (app.kind !== 'mp') return err(path, res, 48001, 'api unauthorized');
+        if (q.get('type') !== 'jsapi') return err(path, res, 40097, 'invalid args');
+        const ticket = rand(64);
+        tickets.set(ticket, { appid: app.appid, expires: Date.now() + 7200e3 });
+        fake.ticketFetches++;
+        return ok(path, res, { errcode: 0, errmsg: 'ok', ticket, expires_in: 7200 });
       }
       if (req.method === 'POST' && path === '/wxa/business/getuserphonenumber') {
         const app = tokenApp(path, res, q);

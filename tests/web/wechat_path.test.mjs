@@ -8,6 +8,12 @@
 // WeChat user's, then pays at the fake WeChat Pay. Every step is screenshotted into
 // tests/artifacts/web/wechat-*.png and measured (layoutChecks): no horizontal scroll, no clipped
 // or overflowing text, no English or raw ids.
+// Subscription: on the screen after payment the page offers WeChat's messages through the open tag
+// <wx-open-subscribe>. The WeChat client's side of that is injected too: a `wx` object whose
+// config() has the fake WeChat check the signature against the page's URL (verifyJsConfig) before
+// ready() fires, and which then draws the open tag from its template and, on a tap, shows the
+// "sheet" where the student accepts: the fake WeChat records the acceptance and the tag fires
+// `success` with subscribeDetails as WeChat does. Before that, "payment received" is answered 43101.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -67,6 +73,64 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     await w.fake.pay(order.out_trade_no); // the payer confirms in WeChat's sheet; WeChat Pay notifies us
     return 'get_brand_wcpay_request:ok';
   });
+  const configs = [];
+  await context.exposeBinding('__wechatCheckConfig', async (_src, cfg, href) => {
+    const verdict = w.wechat.verifyJsConfig(cfg, href);
+    configs.push({ cfg, href, verdict });
+    return verdict;
+  });
+  const sheets = [];
+  await context.exposeBinding('__wechatSubscribeSheet', async (_src, ids) => {
+    // The student taps "允许" for every template of the sheet.
+    sheets.push(ids);
+    const details = {};
+    for (const id of ids) {
+      w.wechat.subscribe(w.merchant.appid, openid, id, 1);
+      details[id] = JSON.stringify({ status: 'accept' });
+    }
+    return JSON.stringify(details);
+  });
+  await context.addInitScript(() => {
+    // The JS-SDK as the WeChat client runs it: config is checked by WeChat, then ready or error;
+    // open tags are drawn by the client only after a successful config.
+    const ready = [], failed = [];
+    let state = 'new';
+    window.wx = {
+      config(c) {
+        window.__wechatCheckConfig(c, location.href).then((verdict) => {
+          state = verdict === 'config:ok' ? 'ok' : 'failed';
+          if (state === 'ok') {
+            const sheet = new CSSStyleSheet();
+            customElements.define('wx-open-subscribe', class extends HTMLElement {
+              connectedCallback() {
+                if (this.shadowRoot) return;
+                const root = this.attachShadow({ mode: 'open' });
+                const tpl = [...this.querySelectorAll('script[type="text/wxtag-template"]')];
+                const css = tpl.filter((t) => t.getAttribute('slot') === 'style').map((t) => t.textContent.replace(/<\/?style>/g, '')).join('');
+                const own = new CSSStyleSheet();
+                own.replaceSync(css);
+                root.adoptedStyleSheets = [sheet, own];
+                const body = document.createElement('div');
+                body.innerHTML = tpl.filter((t) => t.getAttribute('slot') !== 'style').map((t) => t.textContent).join('');
+                root.appendChild(body);
+                this.addEventListener('click', () => {
+                  const ids = (this.getAttribute('template') || '').split(',').filter(Boolean);
+                  window.__wechatSubscribeSheet(ids).then((details) => {
+                    this.dispatchEvent(new CustomEvent('success', { detail: { errMsg: 'subscribe:ok', subscribeDetails: details } }));
+                  });
+                });
+              }
+            });
+            ready.forEach((f) => f());
+          } else {
+            failed.forEach((f) => f({ errMsg: verdict }));
+          }
+        });
+      },
+      ready(f) { if (state === 'ok') f(); else ready.push(f); },
+      error(f) { if (state === 'failed') f({ errMsg: 'config:fail' }); else failed.push(f); },
+    };
+  });
   await context.addInitScript(() => {
     // WeChat injects its bridge a moment after the page starts, then fires WeixinJSBridgeReady.
     setTimeout(() => {
@@ -99,9 +163,6 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     // Through WeChat's authorisation and back: a new WeChat user confirms the phone once.
     await page.locator('#wechat-bind-note').waitFor({ timeout: 60000 });
     await step('wechat-02-confirm-phone', '验证手机号');
-    w.wechat.subscribe(w.merchant.appid, openid, T_PAY, 1);
-    w.wechat.subscribe(w.merchant.appid, openid, T_REJ, 1);
-    w.wechat.subscribe(w.merchant.appid, openid, T_OK, 1);
     await page.fill('#phone', phone);
     await page.click('#send-otp');
     await page.locator('.msg.ok', { hasText: '验证码已发送' }).waitFor();
@@ -125,9 +186,23 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     assert.equal(bridgeCalls.length, 1, 'one payment sheet');
     assert.deepEqual(bridgeCalls[0].problems, []);
     rawIds.push(bridgeCalls[0].out_trade_no, bridgeCalls[0].params.package.slice(10));
+    // Paid before the student was asked: WeChat refuses "payment received" (43101).
     const paid = await waitUntil(() => w.wechat.messages.find((m) => m.template_id === T_PAY));
     assert.equal(paid.touser, openid);
-    assert.equal(paid.errcode, 0);
+    assert.equal(paid.errcode, 43101);
+
+    // The screen after payment offers WeChat's messages; the config WeChat checked was ours.
+    await page.locator('#wx-subscribe').waitFor({ timeout: 30000 });
+    assert.deepEqual(configs.map((c) => c.verdict), ['config:ok']);
+    assert.equal(configs[0].href.split('#')[0], w.url + '/');
+    await layoutChecks(page, 'wechat-06b-subscribe-offer', { rawIds });
+    await page.locator('#wx-subscribe-card').scrollIntoViewIfNeeded();
+    await shot(page, 'wechat-06b-subscribe-offer');
+    await page.click('#wx-subscribe');
+    await page.locator('#wx-subscribe-note', { hasText: '已开启微信提醒' }).waitFor();
+    assert.deepEqual(sheets, [[T_PAY, T_OK, T_REJ]], 'every template on offer, refused "payment received" included');
+    await layoutChecks(page, 'wechat-06c-subscribed', { rawIds });
+    await shot(page, 'wechat-06c-subscribed');
 
     // The photo goes in through the API (the camera path has its own test); a reviewer rejects.
     const c = new Client(w.url);

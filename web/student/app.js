@@ -155,6 +155,7 @@
     T.clear(main);
     var r = views[name](arg);
     if (typeof r === 'function') cleanup = r;
+    if (window.WxSubscribe) window.WxSubscribe.offer(main, name, S); // inside WeChat: offer its messages (wx_subscribe.js)
     var h1 = main.querySelector('h1');
     if (h1) { h1.setAttribute('tabindex', '-1'); h1.focus({ preventScroll: false }); document.title = h1.textContent + ' · 图采'; }
   }

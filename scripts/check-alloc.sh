@@ -1,5 +1,5 @@
 #!/bin/sh
-# check-alloc.sh: one allocation policy (issues #13, #15). No raw malloc, calloc, realloc,
+# check-alloc.sh: one allocation policy. No raw malloc, calloc, realloc,
 # reallocarray, strdup, strndup, asprintf or vasprintf in src/, fuzz/ or bench/: use the x-family of
 # src/util/xmalloc.h, which aborts with one line on stderr when the heap says no, so callers never
 # test for NULL. src/util/xmalloc.c is the one file that calls the raw functions.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# check-columns.sh: results are read by column name, never by number (issue #15). In src/, outside
+# check-columns.sh: results are read by column name, never by number. In src/, outside
 # the store itself (src/store/), the column argument of db_res_text/int/is_null/blob may not hold
 # a number: `db_res_int(r, i, 7)` says nothing to a reader and silently shifts when a column is
 # added before it. Read db_res_int_at(r, i, "grad_year"), or look the index up once before a loop

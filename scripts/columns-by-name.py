@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""columns-by-name.py: turns numbered result reads into reads by name (issue #15, lint/columns).
+"""columns-by-name.py: turns numbered result reads into reads by name (lint/columns).
 
 For each db_res_text/int/is_null/blob(VAR, ROW, N) with a literal N, finds the db_query() that last
 set VAR in the same function, parses the SELECT (or RETURNING) list of its SQL (string literals

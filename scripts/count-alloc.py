@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """count-alloc.py: counts the raw heap allocation calls in C/C++ sources and how many are unchecked.
 
-Why: issues #13/#15 ask for one allocation policy (src/util/xmalloc.h). This script measured the
+Why: the project asks for one allocation policy (src/util/xmalloc.h). This script measured the
 before (how many raw malloc/calloc/realloc/strdup/strndup/asprintf sites there were and how many
 used their result without a NULL test) and measures the after with the same rule. The CTest lint
 that keeps raw calls out is scripts/check-alloc.sh; this is the counting tool, not the gate.

@@ -9,7 +9,7 @@
  *   POST /api/office/batches/:id/tracking  (text/csv body) import courier tracking numbers
  *   GET  /api/office/batches/:id/reference-weak           approved photos that match the school's reference
  *                                                         photo weakly, and reference photos without a
- *                                                         usable face (issue 16; audited)
+ *                                                         usable face (audited)
  *   PUT  /api/office/batches/:id/settings  {window_start, window_end, fees, profile, eligibility} (audited)
  * School staff (ROLE_SCHOOL_ADMIN) are bound to their school: another school's batch is 404.
  * Downloads of lists and packages are audited. */

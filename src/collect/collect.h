@@ -38,7 +38,7 @@ enum collect_state {
 const char *collect_state_code(enum collect_state s);
 const char *collect_state_label(enum collect_state s);
 
-/* ---- for the school office (issue 8) ------------------------------------------------------- */
+/* ---- for the school office ------------------------------------------------------- */
 
 typedef struct collect_approved {
   int64_t record_id, batch_id, school_id;
@@ -107,7 +107,7 @@ extern const char *const collect_reject_reasons[]; /* NULL-terminated */
 
 void collect_jobs_register(void);
 
-/* ---- reference photos (issue 16, reference.c) --------------------------------------------- */
+/* ---- reference photos (reference.c) --------------------------------------------- */
 
 /* The job "collect.reference_print" (the reference's face print, once; earlier attempts scored). */
 void collect_reference_jobs_register(void);

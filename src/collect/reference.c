@@ -1,5 +1,5 @@
 /* reference.c: 与录取照片比对 — every attempt compared with the reference photo the school imported
- * with its roster (issue 16; the import is src/identity/reference.h).
+ * with its roster (the import is src/identity/reference.h).
  *
  * The reference's face print is computed once, by the job "collect.reference_print", with the same
  * matcher and threshold as `tucai photo compare` (photo/face_compare.h: calibrated on the dev pairs),

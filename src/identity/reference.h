@@ -1,4 +1,4 @@
-/* reference: storing the reference photos of a roster import (issue 16) and deleting them.
+/* reference: storing the reference photos of a roster import and deleting them.
  *
  * Inside the roster import's transaction (roster_import_then), every photo the ZIP reader checked
  * (identity/reference_zip.h) is encrypted into the blob store (kind "reference"), its row in

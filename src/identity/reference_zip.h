@@ -1,5 +1,5 @@
 /* reference_zip: the reference photos (admission or ID-card photos) a school uploads with its roster
- * (issue 16), read from a ZIP of JPEGs through libzip, the reader the XLSX rosters already use.
+ *, read from a ZIP of JPEGs through libzip, the reader the XLSX rosters already use.
  *
  * Design. A photo belongs to a roster row either by the row's optional photo column (the entry's
  * full name or its file name, roster_parse.h) or, for rows without one, by its file name:

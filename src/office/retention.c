@@ -55,7 +55,7 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
                          "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
                          "AND b.deleted_at IS NULL ORDER BY a.id",
                          cut);
-  /* Face prints (issue 16) are biometric data derived from the originals: they go with them. */
+  /* Face prints are biometric data derived from the originals: they go with them. */
   int prints = 0;
   if (!rc)
     rc = delete_listed(bs, db, &prints, err,
@@ -64,7 +64,7 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
                        "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
                        "AND b.deleted_at IS NULL ORDER BY p.attempt_id",
                        cut);
-  /* The school's reference photo and its print (issue 16) go with the student's own photos. */
+  /* The school's reference photo and its print go with the student's own photos. */
   if (!rc)
     rc = delete_listed(bs, db, &prints, err,
                        "SELECT b.id AS blob_id FROM reference_photos p JOIN collect_records c ON c.record_id = p.record_id "
@@ -213,7 +213,7 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
                     "SELECT original_blob FROM collect_attempts WHERE record_id = $1 UNION "
                     "SELECT standardized_blob FROM collect_attempts WHERE record_id = $1 UNION "
                     "SELECT print_blob FROM collect_face_prints WHERE record_id = $1 UNION "
-                    /* The school's reference photo of the student and its print (issue 16). */
+                    /* The school's reference photo of the student and its print. */
                     "SELECT photo_blob FROM reference_photos WHERE record_id = $1 UNION "
                     "SELECT print_blob FROM reference_photos WHERE record_id = $1 UNION "
                     /* The student's support attachments (photos of documents, screenshots) go too. */

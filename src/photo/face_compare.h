@@ -1,4 +1,4 @@
-/* face_compare: do two photos show the same person? (issue 16)
+/* face_compare: do two photos show the same person?
  *
  * A photo is decoded as the engine decodes it (photo_decode: limits, EXIF orientation, sRGB, at most
  * PHOTO_WORK_SIDE px), its faces found by the engine's detector (BlazeFace), and the largest face

@@ -1,4 +1,4 @@
-/* photo: the engine that turns any phone photo into a standard ID photo (issue 3).
+/* photo: the engine that turns any phone photo into a standard ID photo.
  *
  * Stages, one file each, all with the same shape (inputs, outputs, err_t):
  *   decode.c   header limits, shrink-on-load decode, EXIF orientation, ICC -> sRGB  (libvips)

@@ -4,7 +4,7 @@
  * Why abort (as Redis's zmalloc does with its out-of-memory handler): a server that cannot get a
  * few hundred bytes cannot keep its invariants either. Half-handled NULLs (a response without its
  * body, a row without its text, an error path that itself allocates) turn into wrong answers or
- * data loss, and about half of our allocation sites did not test at all (issue #13). Under systemd
+ * data loss, and about half of our allocation sites did not test at all. Under systemd
  * the process is restarted; requests in flight fail and are retried; the job queue is durable.
  *
  * Where NOT to rely on it: an allocation whose size comes from outside (an upload, an image's

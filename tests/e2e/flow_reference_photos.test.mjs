@@ -1,4 +1,4 @@
-// 与录取照片比对 over HTTP against the real binary (issue 16): the office imports the roster again
+// 与录取照片比对 over HTTP against the real binary: the office imports the roster again
 // with a ZIP of reference photos (named by student number, or by a photo column); a ZIP with hostile
 // entries is refused whole, with a Chinese reason per file, and nothing of it is imported. Each
 // reference's face print is computed once by the worker; then an attempt of the same man passes

@@ -1,4 +1,4 @@
-// 同一人核验 over HTTP against the real binary (issue 16): every attempt's face print is kept and
+// 同一人核验 over HTTP against the real binary: every attempt's face print is kept and
 // compared with the account's earlier attempts. The same man twice passes; then another person's
 // photo is a warning the student must confirm, and the reviewer's item carries it with the least
 // similar earlier attempt, whose photos the reviewer can open side by side. Another account's

@@ -262,7 +262,7 @@ for (const store of ['sqlite', 'postgres']) describe(`office: prints, labels, tr
     assert.equal((await s.get(`/api/photos/attempts/${a.id}/standardized`)).status, 200);
     r = await op.post(`/api/ops/deletion-requests/${req.id}/execute`, {});
     assert.equal(r.status, 200, r.text);
-    assert.equal(r.body.blobs_deleted, 3, 'original, standardized photo and face print (issue 16)');
+    assert.equal(r.body.blobs_deleted, 3, 'original, standardized photo and face print');
     expectError(await op.post(`/api/ops/deletion-requests/${req.id}/execute`, {}), 409, 'done');
     assert.equal((await s.get(`/api/photos/attempts/${a.id}/standardized`)).status, 404);
     assert.equal((await s.get('/api/student/deletion-request')).body.request.state, 'done');

@@ -1,4 +1,4 @@
-// Staff screens that name the student (issue 14, item 6), through the API: the reviewer's item
+// Staff screens that name the student (item 6), through the API: the reviewer's item
 // carries the roster's name and number; the school office's not-done list names its own students
 // in full with the phone they signed in with, and 提醒 sends one message per day through the inbox
 // (audited, other schools' offices cannot); the operator's support thread carries the student, the

@@ -67,7 +67,7 @@ static void record(world *w, int64_t rec, const char *state, int64_t approved_at
                    1);
 }
 
-/* The school's reference photo of record `rec` and its face print (issue 16). */
+/* The school's reference photo of record `rec` and its face print. */
 static void reference(world *w, int64_t rec, int64_t photo, int64_t print) {
   err_t err = {0};
   assert_int_equal(db_exec(w->db, &err,

@@ -1,4 +1,4 @@
-/* The reference photos ZIP (issue 16): matching by student number and by the roster's photo
+/* The reference photos ZIP: matching by student number and by the roster's photo
  * column, and each hostile entry refused with its own reason: path tricks, non-JPEG content behind
  * a .jpg name, other extensions, names not in the roster, two photos for one student, an empty
  * file, a photo too large once inflated, an entry that deflated like no JPEG does, a bomb over

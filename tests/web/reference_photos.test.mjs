@@ -1,4 +1,4 @@
-// 与录取照片比对 in a real chromium (issue 16): the school office imports its roster again with a ZIP
+// 与录取照片比对 in a real chromium: the school office imports its roster again with a ZIP
 // of reference photos through the console (first a ZIP with a bad entry, whose problems are listed
 // per file, then a good one); a student uploads another person's photo: the preview's 与录取照片比对
 // needs attention and says what to do; they confirm and submit; the reviewer sees the

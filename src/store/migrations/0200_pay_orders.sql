@@ -1,4 +1,4 @@
--- Orders and payment (issue 6). Money is integer fen. Times are unix ms.
+-- Orders and payment. Money is integer fen. Times are unix ms.
 
 -- Shipping addresses of student accounts. Recipient, mobile and street are personal data: sealed
 -- by util/vault ("v1:..."); the region is an administrative-division code with its names.

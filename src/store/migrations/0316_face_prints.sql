@@ -1,4 +1,4 @@
--- Face prints (issue 16): the face descriptor of each attempt's subject, kept encrypted in the blob
+-- Face prints: the face descriptor of each attempt's subject, kept encrypted in the blob
 -- store like the photos themselves (blob kind "face_print"), so that every new attempt is compared
 -- with the account's earlier ones. Deleted with the attempt's original (retention, deletion requests).
 CREATE TABLE collect_face_prints (

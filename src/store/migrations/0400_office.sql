@@ -1,4 +1,4 @@
--- School office and operator (issue 8): registry export packages, paper print batches, shipping,
+-- School office and operator: registry export packages, paper print batches, shipping,
 -- retention purges and deletion requests. No personal data in clear here:
 -- rows name roster records by id; tracking numbers are the courier's, not the student's.
 

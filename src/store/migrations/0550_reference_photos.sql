@@ -1,4 +1,4 @@
--- Reference photos (issue 16): the admission or ID-card photo a school imports with its roster, one
+-- Reference photos: the admission or ID-card photo a school imports with its roster, one
 -- per roster record, kept encrypted in the blob store (kind "reference"); its face print is computed
 -- once by the job "collect.reference_print" (blob kind "face_print"). state: 'pending' until the
 -- job ran, then 'ready' (a print) or 'no_face' (no face the matcher could describe). Both blobs go

@@ -249,7 +249,20 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   return rc;
 }
 
+/* The standardization failed for good (the engine crashed the worker on every try, or kept
+ * failing): the attempt stops being "processing", so the student's page says so and offers a new
+ * photo instead of waiting forever. */
+static void standardize_failed(db_t *db, const json_t *payload) {
+  int64_t id = (int64_t)json_integer_value(json_object_get(payload, "attempt_id"));
+  err_t err = {0};
+  if (db_exec(db, &err,
+              "UPDATE collect_attempts SET state = 'failed', refusal_code = 'PROCESSING_FAILED', refusal_message = $1, "
+              "ready_at = $2 WHERE id = $3 AND state = 'processing'",
+              DB_TEXT("这张照片没能处理完成，请重新拍摄或换一张照片上传"), DB_INT(clock_now_ms()), DB_INT(id)) < 0)
+    log_warn("attempt failure not recorded", "why", err.message, NULL);
+}
+
 void collect_jobs_register(void) {
-  static const job_kind k = {"collect.standardize", standardize_job, 1, 15000};
+  static const job_kind k = {.type = "collect.standardize", .handler = standardize_job, .completes_itself = 1, .lease_ms = 15000, .on_failed = standardize_failed};
   jobs_register(&k);
 }

@@ -138,7 +138,7 @@ static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
 }
 
 void collect_reference_jobs_register(void) {
-  static const job_kind k = {"collect.reference_print", reference_print_job, 1, 60000};
+  static const job_kind k = {.type = "collect.reference_print", .handler = reference_print_job, .completes_itself = 1, .lease_ms = 60000};
   jobs_register(&k);
 }
 

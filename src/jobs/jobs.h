@@ -81,6 +81,11 @@ typedef struct job_kind {
   job_handler handler;
   int completes_itself; /* 1: the handler calls jobs_complete_in in its own transaction */
   int64_t lease_ms;     /* 0 = default 60 s; heartbeats run every lease/3 while it works */
+  /* Optional: called once when a job of this kind fails for good (its last attempt failed, or its
+   * worker died holding the last one), with the job's payload, so that whoever waits on the job
+   * (a student watching "processing") is told instead of waiting forever. Best effort: errors
+   * are the hook's to log. */
+  void (*on_failed)(db_t *db, const json_t *payload);
 } job_kind;
 
 /* Registers a job type (before workers start). */

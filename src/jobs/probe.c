@@ -12,6 +12,6 @@ static int probe(struct app *a, db_t *db, job *j, err_t *err) {
 }
 
 void jobs_probe_register(void) {
-  static const job_kind k = {"jobs.probe", probe, 1, 0};
+  static const job_kind k = {.type = "jobs.probe", .handler = probe, .completes_itself = 1, .lease_ms = 0};
   jobs_register(&k);
 }

@@ -10,6 +10,16 @@
 
 #define DEFAULT_MAX_ATTEMPTS 5
 
+/* A job failed for good: its kind's hook, if any, hears of it (jobs.h, job_kind.on_failed). */
+static void failed_for_good(db_t *db, const char *type, const char *payload_text) {
+  const job_kind *k = type ? jobs_kind(type) : NULL;
+  if (!k || !k->on_failed) return;
+  json_error_t je;
+  json_t *payload = json_loads(payload_text ? payload_text : "{}", 0, &je);
+  if (payload) k->on_failed(db, payload);
+  json_decref(payload);
+}
+
 int64_t jobs_enqueue(db_t *db, const char *type, json_t *payload, const jobs_enqueue_opts *opts, err_t *err) {
   int64_t now = clock_now_ms();
   char *text = payload ? json_dumps(payload, JSON_COMPACT) : xstrdup("{}");
@@ -79,9 +89,13 @@ int jobs_claim(db_t *db, const char *worker, const char *const *types, int64_t l
   type_filter(types, ffilter, sizeof ffilter, 2);
   snprintf(sql, sizeof sql,
            "UPDATE jobs SET state = 'failed', lease_token = NULL, lease_until = NULL, last_error = 'worker died', "
-           "updated_at = $1 WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts%s",
+           "updated_at = $1 WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts%s "
+           "RETURNING type, payload",
            ffilter);
-  if (db_exec_a(db, err, sql, fparams) < 0) return -1;
+  db_res *died = db_query_a(db, err, sql, fparams);
+  if (!died) return -1;
+  for (int i = 0; i < db_res_rows(died); i++) failed_for_good(db, db_res_text_at(died, i, "type"), db_res_text_at(died, i, "payload"));
+  db_res_free(died);
   if (db_dialect(db) == DB_POSTGRES) {
     /* SKIP LOCKED: concurrent claimers in other processes each get a different row. */
     snprintf(sql, sizeof sql,
@@ -167,6 +181,10 @@ int jobs_fail(db_t *db, job *j, const char *reason, err_t *err) {
                       DB_INT(j->id), DB_TEXT(j->lease_token));
   if (n < 0) return -1;
   record_run(db, j, n == 0 ? "lease_lost" : final ? "failed" : "retry", reason);
+  if (n > 0 && final) {
+    const job_kind *k = jobs_kind(j->type);
+    if (k && k->on_failed) k->on_failed(db, j->payload);
+  }
   return 0;
 }
 

@@ -99,7 +99,7 @@ static int purge(app *a, db_t *db, job *j, err_t *err) {
 }
 
 void maintenance_jobs_register(void) {
-  static const job_kind k = {"maintenance.purge", purge, 1, 0};
+  static const job_kind k = {.type = "maintenance.purge", .handler = purge, .completes_itself = 1, .lease_ms = 0};
   jobs_register(&k);
 }
 

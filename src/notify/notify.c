@@ -166,8 +166,8 @@ static int scan_job(app *a, db_t *db, job *j, err_t *err) {
 }
 
 void notify_jobs_register(void) {
-  static const job_kind d = {"notify.deliver", deliver, 0, 0};
-  static const job_kind s = {"notify.scan", scan_job, 1, 0};
+  static const job_kind d = {.type = "notify.deliver", .handler = deliver, .completes_itself = 0, .lease_ms = 0};
+  static const job_kind s = {.type = "notify.scan", .handler = scan_job, .completes_itself = 1, .lease_ms = 0};
   jobs_register(&d);
   jobs_register(&s);
 }

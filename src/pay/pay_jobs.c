@@ -126,9 +126,9 @@ static int job_refund_check(struct app *app, db_t *db, job *j, err_t *err) {
 
 void pay_jobs_register(void) {
   static const job_kind kinds[] = {
-      {"pay.close_unpaid", job_close_unpaid, 0, 60000},
-      {"pay.refund", job_refund, 0, 60000},
-      {"pay.refund_check", job_refund_check, 0, 60000},
+      {.type = "pay.close_unpaid", .handler = job_close_unpaid, .completes_itself = 0, .lease_ms = 60000},
+      {.type = "pay.refund", .handler = job_refund, .completes_itself = 0, .lease_ms = 60000},
+      {.type = "pay.refund_check", .handler = job_refund_check, .completes_itself = 0, .lease_ms = 60000},
   };
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) jobs_register(&kinds[i]);
 }

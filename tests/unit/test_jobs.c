@@ -25,6 +25,18 @@ static void with_kind(void (*body)(enum testdb_kind)) {
 
 static const char *const only_test[] = {"test.effect", NULL};
 
+/* The kind's failure hook: how often it heard of a job failing for good, and the last payload's n. */
+static int failed_calls, failed_n;
+static void count_failed(db_t *db, const json_t *payload) {
+  (void)db;
+  failed_calls++;
+  failed_n = (int)json_integer_value(json_object_get(payload, "n"));
+}
+static int never_run(struct app *app, db_t *db, job *j, err_t *err) {
+  (void)app, (void)db, (void)j;
+  return err_set(err, 0, "unused", "the tests claim jobs themselves");
+}
+
 static int64_t enqueue(db_t *db, int64_t delay_ms, int max_attempts) {
   err_t err = {0};
   jobs_enqueue_opts o = {.max_attempts = max_attempts, .run_at_ms = delay_ms ? clock_now_ms() + delay_ms : 0};
@@ -100,9 +112,11 @@ static void failures_retry_with_backoff_then_fail_visibly(enum testdb_kind kind)
   db_t *db = store_get(st, &err);
   int64_t id = enqueue(db, 0, 2);
   job j;
+  int heard = failed_calls;
   assert_int_equal(jobs_claim(db, "w", only_test, 1000, &j, &err), 1);
   assert_int_equal(jobs_fail(db, &j, "boom", &err), 0);
   job_clear(&j);
+  assert_int_equal(failed_calls, heard); /* a retry is no failure for good */
   /* Backed off: not due at once. */
   assert_int_equal(jobs_claim(db, "w", only_test, 1000, &j, &err), 0);
   assert_true(db_int(db, &err, 0, "SELECT run_at FROM jobs WHERE id = $1", DB_INT(id)) > clock_now_ms() + 500);
@@ -113,6 +127,8 @@ static void failures_retry_with_backoff_then_fail_visibly(enum testdb_kind kind)
   job_clear(&j);
   char buf[16];
   assert_string_equal(state_of(db, id, buf), "failed");
+  assert_int_equal(failed_calls, heard + 1); /* the kind heard of it once, with the payload */
+  assert_int_equal(failed_n, 1);
   db_res *r = db_query(db, &err, "SELECT last_error FROM jobs WHERE id = $1", DB_INT(id));
   assert_string_equal(db_res_text(r, 0, 0), "boom again");
   db_res_free(r);
@@ -218,6 +234,7 @@ static void job_that_kills_its_workers_fails_after_max_attempts(enum testdb_kind
   err_t err = {0};
   db_t *db = store_get(st, &err);
   int64_t id = enqueue(db, 0, 2);
+  int heard = failed_calls;
   job j;
   for (int attempt = 1; attempt <= 2; attempt++) {
     assert_int_equal(jobs_claim(db, "dies", only_test, 50, &j, &err), 1);
@@ -229,6 +246,7 @@ static void job_that_kills_its_workers_fails_after_max_attempts(enum testdb_kind
   assert_int_equal(jobs_claim(db, "next", only_test, 5000, &j, &err), 0);
   char buf[16];
   assert_string_equal(state_of(db, id, buf), "failed");
+  assert_int_equal(failed_calls, heard + 1); /* a dead worker's last attempt reaches the hook too */
   db_res *r = db_query(db, &err, "SELECT last_error, attempts, lease_token FROM jobs WHERE id = $1", DB_INT(id));
   assert_non_null(r);
   assert_string_equal(db_res_text(r, 0, 0), "worker died");
@@ -363,6 +381,8 @@ static void test_dead_local(void **s) { (void)s; with_kind(dead_local_workers_lo
 static void test_crash_loop(void **s) { (void)s; with_kind(job_that_kills_its_workers_fails_after_max_attempts); }
 
 int main(void) {
+  static const job_kind effect = {.type = "test.effect", .handler = never_run, .on_failed = count_failed};
+  jobs_register(&effect);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_order),  cmocka_unit_test(test_retry),      cmocka_unit_test(test_lease),
       cmocka_unit_test(test_killed), cmocka_unit_test(test_concurrent), cmocka_unit_test(test_dedupe),

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
 import { stopClean } from './support/browser.mjs';
-import { addUser, bothSizes, devPhoto, everyControlLabelled, idNumber, lastOtp, launch, makeWorld, paidStudent, photoToY4m, shot, until, watch } from './support/browser.mjs';
+import { addUser, bothSizes, devPhoto, everyControlLabelled, idNumber, lastOtp, launch, layoutChecks, makeWorld, paidStudent, photoToY4m, shot, until, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110101', name: '张三', id_number: idNumber('21020319990315123'), college: '化工学院', major: '化学工程与技术', degree: '硕士', grad_year: 2025 };
 const phone = '13900000001';
@@ -39,7 +39,7 @@ after(async () => {
 
 test('a student completes the whole path on a phone', async () => {
   const { context } = browser;
-  const guard = watch(context);
+  const guard = watch(context, { allow: (url, status) => url.endsWith('/api/identity/code') && status === 422 });
   const page = await context.newPage();
   try {
     await walk(context, page, guard);
@@ -67,6 +67,13 @@ async function walk(context, page, guard) {
   await page.fill('#otp', code);
   await page.click('#login-btn');
 
+  // The privacy notice comes before anything personal: accepted, its time stored by the server.
+  await step('02a-privacy', '隐私说明');
+  for (const part of ['收集哪些信息', '为什么收集', '保存多久', '谁能看到', '如何删除']) assert.match(await page.textContent('main'), new RegExp(part));
+  assert.equal(await page.isDisabled('#privacy-accept'), true, 'accepting needs the box ticked');
+  await page.check('#privacy-agree');
+  await page.click('#privacy-accept');
+
   await step('02-code', '上传采集码');
   // Help: how to get the code, reachable from this step.
   await page.click('text=如何获取采集码？');
@@ -77,6 +84,14 @@ async function walk(context, page, guard) {
   assert.ok(await page.locator('.examples figure.bad').count() >= 5, 'bad examples shown');
   await page.click('text=← 返回');
   await page.locator('h1', { hasText: '上传采集码' }).waitFor();
+  // The code with someone else's last 4 digits of the ID number is refused, in Chinese.
+  const real4 = student.id_number.slice(-4);
+  await page.fill('#id-last4', real4 === '0000' ? '1111' : '0000');
+  await page.setInputFiles('#code-file', world.issue(student));
+  await page.locator('.msg.error', { hasText: '身份证号后 4 位与采集码对应的学籍信息不一致' }).waitFor();
+  await layoutChecks(page, '02d-code-last4-mismatch');
+  await shot(page, '02d-code-last4-mismatch');
+  await page.fill('#id-last4', real4);
   await page.setInputFiles('#code-file', world.issue(student));
 
   await step('03-confirm', '确认学籍信息');

@@ -12,7 +12,8 @@
     { id: 'pay', label: '缴费' }, { id: 'rules', label: '拍照须知' }, { id: 'shoot', label: '拍摄' },
     { id: 'preview', label: '预览提交' }, { id: 'status', label: '审核进度' }
   ];
-  var stepIndex = function (id) { for (var i = 0; i < STEPS.length; i++) if (STEPS[i].id === id) return i; return -1; };
+  // The privacy notice comes with the collection-code step (it is read before the code is given).
+  var stepIndex = function (id) { if (id === 'privacy') id = 'code'; for (var i = 0; i < STEPS.length; i++) if (STEPS[i].id === id) return i; return -1; };
 
   var S = { me: null, order: null, status: null, stage: 'login', schools: null, wx: null };
   // Inside WeChat's browser the student signs in with WeChat (the official account's authorisation)
@@ -69,9 +70,12 @@
       S.me = me;
       document.getElementById('logout').hidden = false;
       if (me.status === 'unlinked') {
-        S.stage = store.get('claim') ? 'confirm' : 'code';
-        return;
+        return Flow.privacy().then(function (p) {
+          S.privacy = p;
+          S.stage = !p.accepted_at ? 'privacy' : store.get('claim') ? 'confirm' : 'code';
+        });
       }
+      Flow.privacy().then(function (p) { S.privacy = p; }, function () { /* shown on 我的 only */ });
       store.del('claim');
       return Promise.all([
         Flow.currentOrder().then(function (r) { S.order = r.order; }),
@@ -120,6 +124,7 @@
     if (idx < 0 && !views[name]) name = S.stage;
     if (['inbox', 'support'].indexOf(name) >= 0 && !S.me) name = 'login';
     if (name === 'login' && S.me) name = S.stage;
+    if ((name === 'code' || name === 'confirm') && S.stage === 'privacy') name = 'privacy';
     renderStepper(stepIndex(name) >= 0 ? name : S.stage);
     window.Student.currentView = name;
     listen();

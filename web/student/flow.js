@@ -11,6 +11,8 @@
     sendOtp: function (phone) { return T.api('POST', '/api/student/otp', { phone: phone }); },
     login: function (phone, code) { return T.api('POST', '/api/student/login', { phone: phone, code: code }); },
     logout: function () { return T.api('POST', '/api/auth/logout'); },
+    privacy: function () { return T.api('GET', '/api/student/privacy'); },
+    acceptPrivacy: function (version) { return T.api('POST', '/api/student/privacy', { version: version }); },
     // the collection code and the record
     schools: function () { return T.api('GET', '/api/schools'); },
     readCode: function (fd, onProgress) { return T.upload('/api/identity/code', fd, onProgress); },
@@ -30,6 +32,7 @@
       return T.upload('/api/photos', fd, onProgress);
     },
     attempt: function (attemptId) { return T.api('GET', '/api/photos/attempts/' + id(attemptId)); },
+    withdraw: function () { return T.api('POST', '/api/photos/withdraw', {}); },
     submit: function (attemptId, confirmWarnings) {
       return T.api('POST', '/api/photos/submit', { attempt_id: attemptId, confirm_warnings: !!confirmWarnings });
     },

@@ -231,6 +231,9 @@ export async function paidStudent(srv, data, world, student, phone) {
   assert.equal((await c.post('/api/student/login', { phone, code: lastOtp(data, phone) })).status, 200);
   const fd = new FormData();
   fd.append('school_id', String(world.schoolId));
+  fd.append('id_last4', student.id_number.slice(-4));
+  const p = await c.get('/api/student/privacy');
+  assert.equal((await c.post('/api/student/privacy', { version: p.body.version })).status, 200, 'privacy notice accepted');
   fd.append('code', new Blob([fs.readFileSync(world.issue(student))], { type: 'image/png' }), 'code.png');
   const claim = await c.upload('/api/identity/code', fd);
   assert.equal(claim.status, 200, claim.text);

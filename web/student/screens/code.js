@@ -12,12 +12,18 @@
     var camera = h('input', { id: 'code-camera', type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden' });
     var bar = h('span');
     var progress = h('div', { class: 'progress', role: 'progressbar', 'aria-label': '上传进度', 'aria-valuemin': 0, 'aria-valuemax': 100, hidden: true }, bar);
+    // The last 4 characters of the ID number, as the national service asks with the code.
+    var last4 = h('input', { id: 'id-last4', type: 'text', inputmode: 'text', autocomplete: 'off', maxlength: 4, required: true,
+      'aria-describedby': 'id-last4-hint', class: 'short' });
     var box = msgBox();
     function send(file) {
       if (!file) return;
       if (!school.value) { say(box, '请先选择学校'); school.focus(); return; }
+      var four = last4.value.trim().toUpperCase();
+      if (!/^\d{3}[\dX]$/.test(four)) { say(box, '请填写身份证号的后 4 位（最后一位可以是 X）'); last4.focus(); album.value = ''; camera.value = ''; return; }
       var fd = new FormData();
       fd.append('school_id', school.value);
+      fd.append('id_last4', four);
       fd.append('code', file, file.name || 'code.jpg');
       progress.hidden = false;
       say(box, '正在识别采集码…', 'info');
@@ -40,6 +46,8 @@
       h('h1', { text: '上传采集码' }),
       h('p', { text: '采集码是学信网为你生成的个人加密二维码，用来确认你的学籍信息。' }),
       h('label', { for: 'school', text: '学校' }), school,
+      h('label', { for: 'id-last4', text: '身份证号后 4 位' }), last4,
+      h('p', { id: 'id-last4-hint', class: 'hint', text: '用于核对采集码是否是你本人的，最后一位是 X 的请填 X。' }),
       h('div', { class: 'actions' },
         h('label', { for: 'code-file', class: 'button', text: '从相册选择采集码', role: 'button', tabindex: 0, id: 'pick-code' }), album,
         h('label', { for: 'code-camera', class: 'button secondary', text: '扫描采集码（拍照）', role: 'button', tabindex: 0 }), camera),

@@ -7,10 +7,13 @@
   var T = window.T, h = T.h, Flow = window.StudentFlow;
   var main = document.getElementById('main');
 
+  // Labels of at most three characters: eight steps share 390 px (about 43 px each), where a
+  // four-character label broke onto a second line mid-word.
   var STEPS = [
-    { id: 'login', label: '登录' }, { id: 'code', label: '采集码' }, { id: 'confirm', label: '确认学籍' },
-    { id: 'pay', label: '缴费' }, { id: 'rules', label: '拍照须知' }, { id: 'shoot', label: '拍摄' },
-    { id: 'preview', label: '预览提交' }, { id: 'status', label: '审核进度' }
+    { id: 'login', label: '登录', full: '登录' }, { id: 'code', label: '采集码', full: '上传采集码' },
+    { id: 'confirm', label: '确认', full: '确认学籍' }, { id: 'pay', label: '缴费', full: '缴费' },
+    { id: 'rules', label: '须知', full: '拍照须知' }, { id: 'shoot', label: '拍摄', full: '拍摄' },
+    { id: 'preview', label: '提交', full: '预览并提交' }, { id: 'status', label: '审核', full: '审核进度' }
   ];
   // The privacy notice comes with the collection-code step (it is read before the code is given).
   var stepIndex = function (id) { if (id === 'privacy') id = 'code'; for (var i = 0; i < STEPS.length; i++) if (STEPS[i].id === id) return i; return -1; };
@@ -105,7 +108,7 @@
       var inner = [h('span', { class: 'dot', 'aria-hidden': 'true', text: i < reached && i !== at ? '✓' : String(i + 1) }),
         h('span', { class: 'label', text: s.label })];
       var canGo = i <= reached && i > 0 && !(i < 3 && S.me && S.me.status !== 'unlinked') && i !== at;
-      var label = '第' + (i + 1) + '步 ' + s.label + (i === at ? '（当前）' : i < reached ? '（已完成）' : '');
+      var label = '第' + (i + 1) + '步 ' + s.full + (i === at ? '（当前）' : i < reached ? '（已完成）' : '');
       ol.appendChild(h('li', { class: cls, 'aria-current': i === at ? 'step' : null },
         canGo ? h('a', { href: '#/' + s.id, 'aria-label': label }, inner) : h('span', { 'aria-label': label }, inner)));
     });
@@ -122,7 +125,7 @@
     var idx = stepIndex(name);
     if (!name || (idx >= 0 && (idx > stepIndex(S.stage) || (!S.me && name !== 'login')))) name = S.stage;
     if (idx < 0 && !views[name]) name = S.stage;
-    if (['inbox', 'support'].indexOf(name) >= 0 && !S.me) name = 'login';
+    if (['inbox', 'support', 'me', 'receipt'].indexOf(name) >= 0 && !S.me) name = 'login';
     if (name === 'login' && S.me) name = S.stage;
     if ((name === 'code' || name === 'confirm') && S.stage === 'privacy') name = 'privacy';
     renderStepper(stepIndex(name) >= 0 ? name : S.stage);
@@ -140,6 +143,8 @@
   }
   function advance() { return refresh().then(function () { go(S.stage); }, showFatal); }
 
+  // Sentences joined without a doubled 。 (server messages may or may not end with one).
+  function sentence(a, b) { a = String(a || '').replace(/[。.]+$/, ''); return b ? a + '。' + b : a + '。'; }
   function msgBox() { return h('div', { class: 'msg', role: 'alert' }); }
   function say(box, text, kind) { box.className = 'msg ' + (kind || 'error'); box.textContent = text || ''; }
   function busy(btn, on, text) {
@@ -175,16 +180,25 @@
       try { st = JSON.parse(ev.data); } catch (e) { return; }
       var before = S.status && S.status.state;
       if (before === st.state) return;
-      refresh().then(function () { if (window.Student.currentView === 'status') { route(); T.announce('状态更新：' + (S.status && S.status.label)); } });
+      // The status page follows every change; a preview left behind by a photo submitted (or
+      // decided) elsewhere follows too, instead of offering to submit what is already in review.
+      refresh().then(function () {
+        var v = window.Student.currentView;
+        if (v === 'status' || (v === 'preview' && S.stage === 'status')) { route(); T.announce('状态更新：' + (S.status && S.status.label)); }
+      });
     });
     events.addEventListener('inbox', loadUnread);
+    // Refused (429: streams this account left open elsewhere, e.g. a page that went to the payment
+    // page and came back, until the server notices) or cut: the browser gives up on a refused
+    // stream, so the next screen tries again; the status page polls meanwhile.
+    events.addEventListener('error', function () { if (events && events.readyState === 2) events = null; });
   }
 
   window.Student = {
     T: T, S: S, Flow: Flow, store: store, pendingPhoto: pendingPhoto, main: main, views: views,
     IN_WECHAT: IN_WECHAT, STEPS: STEPS, stepIndex: stepIndex,
     wechatState: wechatState, refresh: refresh, route: route, go: go, advance: advance,
-    msgBox: msgBox, say: say, busy: busy, showFatal: showFatal, loadUnread: loadUnread,
+    msgBox: msgBox, say: say, sentence: sentence, busy: busy, showFatal: showFatal, loadUnread: loadUnread,
     currentView: ''
   };
 })();

@@ -37,7 +37,7 @@
         return advance();
       }, function (e) {
         progress.hidden = true;
-        say(box, e.message + (e.code === 'no_code_found' ? '。请上传从学信网长按保存的采集码原图。' : ''));
+        say(box, e.code === 'no_code_found' ? A.sentence(e.message, '请上传从学信网长按保存的采集码原图。') : e.message);
       }).then(function () { album.value = ''; camera.value = ''; });
     }
     album.addEventListener('change', function () { send(album.files[0]); });

@@ -54,6 +54,7 @@
   };
 
   // An unfinished collection's photos can be deleted on request (the operator carries it out).
+  // Shown under help and on 我的.
   function deletionCard() {
     var box = h('div', { class: 'card', id: 'deletion' }, h('h2', { text: '删除我上传的照片' }));
     var msg = h('p', { class: 'msg', role: 'status' });
@@ -80,4 +81,5 @@
     Flow.deletion().then(function (r) { show(r.request); }, function () { box.remove(); });
     return box;
   }
+  A.deletionCard = deletionCard;
 })(window.Student);

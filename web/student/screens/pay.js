@@ -69,7 +69,17 @@
       var total = h('p', { class: 'total', 'aria-live': 'polite' });
       function selected() { return Object.keys(checks).filter(function (k) { return checks[k].input.checked; }); }
       function needsAddress() { return selected().some(function (k) { return checks[k].fee.needs_address; }); }
+      // Postage is for posting prints: it can be chosen only with the prints (the server refuses it too).
+      function postageFollowsPrints() {
+        if (!checks.post || !checks.print) return;
+        var prints = checks.print.input.checked;
+        if (!prints) checks.post.input.checked = false;
+        checks.post.input.disabled = !prints;
+        postNote.hidden = prints;
+      }
+      var postNote = h('p', { class: 'hint', id: 'post-note', text: '选择纸质照片后才能选择邮寄。', hidden: true });
       function update() {
+        postageFollowsPrints();
         var sum = selected().reduce(function (s, k) { return s + checks[k].fee.amount_fen; }, 0);
         total.textContent = '合计 ' + T.money(sum);
         addr.hidden = !needsAddress();
@@ -81,6 +91,7 @@
       var payBtn = h('button', { type: 'button', id: 'pay-btn', text: '去支付' });
       var payArea = h('div');
       card.appendChild(list);
+      card.appendChild(postNote);
       card.appendChild(addr);
       card.appendChild(total);
       card.appendChild(box);
@@ -126,10 +137,12 @@
         return Flow.pay(order.id, channel).then(function (p) {
           var url = p.pay && (p.pay.url || p.pay.h5_url);
           if (!url) throw new Error('支付渠道暂不可用，请稍后再试');
+          // The payment page opens in this tab (a second tab confuses phones and in-app browsers);
+          // it comes back here when the payment is done.
           T.clear(payArea).appendChild(h('div', { class: 'msg info' },
-            h('p', { text: '订单 ' + p.out_trade_no + '，金额 ' + T.money(p.amount_fen) + '。请在支付页面完成付款，完成后本页会自动继续。' }),
+            h('p', { text: '金额 ' + T.money(p.amount_fen) + '。请在支付页面完成付款，完成后会回到本页继续。' }),
             h('div', { class: 'actions' },
-              h('a', { class: 'button', id: 'pay-link', href: url, target: '_blank', rel: 'opener', text: '打开支付页面' }),
+              h('a', { class: 'button', id: 'pay-link', href: url, text: '去支付页面' }),
               h('button', { type: 'button', class: 'secondary', id: 'pay-done', text: '我已完成支付', onclick: check }))));
           watch(order.id);
         });

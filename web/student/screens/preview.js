@@ -24,13 +24,13 @@
           if (!alive) return;
           if (a.state === 'processing') return poll(Math.min(delay * 1.5, 2000));
           render(a);
-        }, function (e) { if (alive) { say(box, e.message + '，正在重试…'); poll(3000); } });
+        }, function (e) { if (alive) { say(box, String(e.message).replace(/[。.]+$/, '') + '，正在重试…'); poll(3000); } });
       }, delay);
     }
     function render(a) {
       T.clear(card).appendChild(h('h1', { text: '预览标准照' }));
       if (a.state !== 'ready') {
-        card.appendChild(h('p', { class: 'msg error', role: 'alert', text: ((a.refusal && a.refusal.message) || '这张照片无法使用') + '。请按提示重新拍摄。' }));
+        card.appendChild(h('p', { class: 'msg error', role: 'alert', text: A.sentence((a.refusal && a.refusal.message) || '这张照片无法使用', '请按提示重新拍摄。') }));
         card.appendChild(h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/shoot', id: 'retake', text: '重新拍摄' })));
         return;
       }
@@ -83,6 +83,9 @@
       card.appendChild(box);
       card.appendChild(h('div', { class: 'actions' }, submit, h('a', { class: 'button secondary', href: '#/shoot', id: 'retake', text: '重新拍摄' })));
       card.appendChild(h('p', { class: 'hint', text: '提交前可以不限次数重拍。审核通过后不能再修改。' }));
+      var left = S.status && S.status.submissions_left;
+      if (typeof left === 'number') card.appendChild(h('p', { class: left > 0 ? 'hint' : 'msg error', id: 'submissions-left',
+        text: left > 0 ? '本批次还可提交 ' + left + ' 次审核。' : '本批次的提交次数已用完，请联系客服或学校研究生培养科。' }));
       T.announce(fails.length ? '标准照已生成，有不合格项' : '标准照已生成');
     }
     poll(50);

@@ -99,6 +99,11 @@ test('withdraw and resubmit, camera only, 我的, the receipt and the approved p
     await step('choices-06-me', '#me-privacy');
     assert.match(await page.textContent('#me-privacy'), /已于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 同意/);
     await page.locator('#deletion #deletion-ask').waitFor();
+    // The notice can be read again from 我的, with when it was accepted.
+    await page.click('text=查看隐私说明');
+    await step('choices-06b-privacy-again', '#privacy-accepted');
+    await page.click('#me-link');
+    await page.locator('#receipt-link').waitFor();
     await page.click('#receipt-link');
     await step('choices-07-receipt', '#receipt-no', { rawIds: [], shownOnPurpose: [order.out_trade_no] });
     assert.equal(await page.textContent('#receipt-no'), order.out_trade_no);

@@ -59,7 +59,7 @@
       }, function (e) {
         shutter.disabled = false;
         progress.hidden = true;
-        say(box, e.message + (e.code === 'network' ? '（网络恢复后再试一次即可）' : ''));
+        say(box, e.code === 'network' ? A.sentence(e.message, '网络恢复后再试一次即可。') : e.message);
       });
     }
     // A photo that did not finish uploading before a reload or a dropped connection.

@@ -113,9 +113,11 @@ json_t *collect_status(app *a, db_t *db, int64_t account_id, err_t *err) {
   json_object_set_new(out, "paid", json_boolean(c.paid));
   json_object_set_new(out, "can_upload", json_boolean(editable));
   json_object_set_new(out, "can_submit", json_boolean(editable && st == COLLECT_READY));
-  /* Withdrawable while the submission waits for a decision (pending; a reviewer may hold a claim). */
+  /* Withdrawable while the submission waits for a decision (pending; a reviewer may hold a claim)
+   * and the window is open (to submit again). */
   json_object_set_new(out, "can_withdraw",
-                      json_boolean(st == COLLECT_IN_REVIEW && sub && !strcmp(json_string_value(json_object_get(sub, "state")), "pending")));
+                      json_boolean(st == COLLECT_IN_REVIEW && c.window == BATCH_OPEN && sub &&
+                                   !strcmp(json_string_value(json_object_get(sub, "state")), "pending")));
   json_object_set_new(out, "attempt", attempt ? attempt : json_null());
   json_object_set_new(out, "submission", sub ? sub : json_null());
   if (st == COLLECT_IN_REVIEW && sub) json_object_set(out, "expected_decision_at", json_object_get(sub, "due_at"));

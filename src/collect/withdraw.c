@@ -6,7 +6,8 @@
  * conditional on the states read, in one transaction with the audit row, so a reviewer's decision
  * that lands at the same moment wins cleanly (the withdrawal is then refused with 409) and the
  * reviewer's own decide finds the submission no longer pending. A reviewer's claim does not stop
- * the student: the photo is theirs until someone decides. */
+ * the student: the photo is theirs until someone decides. Only inside the batch's window, where the
+ * photo can be submitted again. */
 #include <string.h>
 
 #include "audit/audit.h"
@@ -21,6 +22,8 @@ int collect_withdraw(db_t *db, int64_t account_id, json_t **out, err_t *err) {
   if (strcmp(c.state, "in_review") != 0 || !c.last_submission)
     return err_set(err, 409, "not_in_review", "现在没有审核中的照片，无需撤回");
   int64_t now = clock_now_ms();
+  /* Outside the window a withdrawn photo could not be submitted again: it stays in review. */
+  if (batch_check_window(&c.b, now, err) < 0) return -1;
   if (db_begin(db, err) < 0) return -1;
   int64_t n = db_exec(db, err,
                       "UPDATE collect_submissions SET state = 'withdrawn', decided_at = $1, claimed_by = 0, claim_until = 0 "

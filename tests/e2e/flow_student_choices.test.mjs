@@ -92,7 +92,9 @@ for (const store of ['sqlite', 'postgres']) describe(`student choices (${store})
     assert.deepEqual(change.detail.max_submissions, { old: 0, new: 1 });
     assert.deepEqual(change.detail.camera_only, { old: false, new: true });
     r = await w.op.get(`/api/batches/${w.batchId}`);
-    if (r.status === 200) assert.equal(r.body.camera_only ?? r.body.batch?.camera_only, true);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.camera_only, true);
+    assert.equal(r.body.max_submissions, 1);
 
     const s = await w.signIn(2);
     await w.link(s, 2);
@@ -165,5 +167,25 @@ for (const store of ['sqlite', 'postgres']) describe(`student choices (${store})
     assert.deepEqual([...img.raw.subarray(0, 3)], [0xff, 0xd8, 0xff]);
     // The settings back to their defaults for the other tests of this world.
     assert.equal((await w.op.put(`/api/office/batches/${w.batchId}/settings`, { max_submissions: 0, camera_only: false })).status, 200);
+  });
+
+  test('after the window closes a submission in review cannot be withdrawn (it could not come back)', async () => {
+    const s = await w.signIn(1); // linked in the first test
+    await w.pay(s);
+    let r = await w.upload(s, photo(GOOD));
+    const a = await w.preview(s, r.body.attempt.id);
+    assert.equal((await s.post('/api/photos/submit', { attempt_id: a.id, confirm_warnings: true })).status, 201);
+    assert.equal((await w.status(s)).can_withdraw, true);
+    const day = 24 * 3600e3, b = (await w.op.get(`/api/batches/${w.batchId}`)).body;
+    r = await w.op.put(`/api/office/batches/${w.batchId}/settings`, { window_start: Date.now() - 3 * day, window_end: Date.now() - day });
+    assert.equal(r.status, 200, r.text);
+    try {
+      assert.equal((await w.status(s)).can_withdraw, false);
+      expectError(await s.post('/api/photos/withdraw', {}), 409, 'window_closed');
+      assert.equal((await w.status(s)).state, 'in_review', 'still in review');
+    } finally {
+      const back = await w.op.put(`/api/office/batches/${w.batchId}/settings`, { window_start: b.window_start, window_end: b.window_end });
+      assert.equal(back.status, 200, back.text);
+    }
   });
 });

@@ -3,7 +3,9 @@
  *   POST /api/student/otp       {phone}                 send a sign-in code
  *   POST /api/student/login     {phone, code}           sign in (creates the account once)
  *   GET  /api/student/me                                account, linked record, batch
- *   POST /api/identity/code     multipart school_id + code (image)   read and check the code
+ *   GET  /api/student/privacy                           the notice's version, when this account accepted it
+ *   POST /api/student/privacy   {version}               accept the privacy notice (before the code step)
+ *   POST /api/identity/code     multipart school_id + id_last4 + code (image)   read and check the code
  *   POST /api/identity/confirm  {claim_id}              link the account to the record shown
  * Every refusal has its own code and a Chinese message (see the refusal list in code.h/qr.h and
  * below). Nothing personal is logged; links and claims are audited by id. */
@@ -19,6 +21,7 @@
 #include "auth/throttle.h"
 #include "identity/batch.h"
 #include "identity/code.h"
+#include "identity/consent.h"
 #include "identity/link.h"
 #include "identity/otp.h"
 #include "identity/qr.h"
@@ -133,6 +136,8 @@ static json_t *batch_json(const batch *b, const char *profiles_dir) {
                         (json_int_t)b->school_id, "name", b->name, "window_start", (json_int_t)b->window_start_ms,
                         "window_end", (json_int_t)b->window_end_ms, "window", state, "fees", fees, "profile",
                         b->profile);
+  json_object_set_new(o, "max_submissions", json_integer(b->max_submissions));
+  json_object_set_new(o, "camera_only", json_boolean(b->camera_only));
   err_t e = {0};
   photo_profile *p = photo_profile_load(profiles_dir, b->profile, &e);
   if (p) {
@@ -171,12 +176,65 @@ static const char *pub_dir(const app *a, char *buf, size_t n) {
   return buf;
 }
 
+/* Whether the record's ID number ends with `want4`; 422 "id_last4_mismatch" when not. The number is
+ * opened from its sealed form only for this comparison and wiped at once. */
+static int id_last4_matches(db_t *db, int64_t record_id, const char want4[5], err_t *err) {
+  db_res *r = db_query(db, err, "SELECT id_sealed FROM roster_records WHERE id = $1", DB_INT(record_id));
+  if (!r) return -1;
+  char *id = db_res_rows(r) ? vault_open_text(db_res_text_at(r, 0, "id_sealed"), err) : NULL;
+  db_res_free(r);
+  if (!id) return err_is_set(err) ? -1 : err_set(err, 404, "unknown_student", "没有找到该学生的学籍记录");
+  size_t n = strlen(id);
+  int same = n >= 4;
+  for (size_t i = 0; same && i < 4; i++) {
+    char ch = id[n - 4 + i];
+    same = (ch == 'x' ? 'X' : ch) == want4[i];
+  }
+  memset(id, 0, n);
+  free(id);
+  if (!same) return err_set(err, 422, "id_last4_mismatch", "身份证号后 4 位与采集码对应的学籍信息不一致，请核对后重新填写");
+  return 0;
+}
+
+static int privacy_get(http_req *req, http_resp *resp) {
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t at = consent_accepted_at(db, api_session(req)->user_id, CONSENT_VERSION, &req->err);
+  api_db_put(req, db);
+  if (at < 0) return -1;
+  return resp_json(resp, 200, json_pack("{s:s, s:o}", "version", CONSENT_VERSION, "accepted_at",
+                                        at ? json_integer(at) : json_null()));
+}
+
+static int privacy_accept(http_req *req, http_resp *resp) {
+  const char *version = json_field_str(req, "version", 1, 40);
+  if (err_is_set(&req->err)) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  int64_t at = consent_accept(db, api_session(req)->user_id, version, &req->err);
+  api_db_put(req, db);
+  if (at < 0) return -1;
+  return resp_json(resp, 200, json_pack("{s:s, s:I}", "version", CONSENT_VERSION, "accepted_at", (json_int_t)at));
+}
+
 static int upload_code(http_req *req, http_resp *resp) {
   int64_t account = api_session(req)->user_id;
   const char *sid = req_form(req, "school_id");
   char *end = NULL;
   long long school_id = sid ? strtoll(sid, &end, 10) : 0;
   if (!sid || !*sid || *end || school_id <= 0) return err_set(&req->err, 400, "invalid_school", "请先选择学校");
+  /* The last 4 characters of the ID number, as the national service asks with the code: a code
+   * found or forwarded is not enough to claim someone's record. */
+  const char *last4 = req_form(req, "id_last4");
+  char want4[5] = {0};
+  if (!last4 || strlen(last4) != 4) return err_set(&req->err, 400, "invalid_id_last4", "请填写身份证号的后 4 位");
+  for (int i = 0; i < 4; i++) {
+    char ch = last4[i];
+    if (ch == 'x') ch = 'X';
+    if (!((ch >= '0' && ch <= '9') || (ch == 'X' && i == 3)))
+      return err_set(&req->err, 400, "invalid_id_last4", "身份证号后 4 位只能是数字（最后一位可以是 X）");
+    want4[i] = ch;
+  }
   const http_upload *up = req_upload(req, "code");
   if (!up || up->size <= 0) return err_set(&req->err, 400, "missing_code_image", "请上传采集码图片");
 
@@ -217,6 +275,7 @@ static int upload_code(http_req *req, http_resp *resp) {
   student_record cur, r;
   batch b;
   db_res *sch = NULL, *found = NULL;
+  if (consent_require(db, account, &req->err) != 0) goto done;
   if (student_current(db, account, &cur, &req->err) != 0) goto done;
   if (cur.record_id) {
     err_set(&req->err, 409, "already_linked", "当前账号已绑定学籍记录，无需重复上传采集码");
@@ -247,6 +306,7 @@ static int upload_code(http_req *req, http_resp *resp) {
     goto done;
   }
   if (student_record_get(db, db_res_int_at(found, 0, "id"), &r, &req->err) != 0) goto done;
+  if (id_last4_matches(db, r.record_id, want4, &req->err) != 0) goto done;
   if (batch_get(db, r.batch_id, &b, &req->err) != 0) goto done;
   if (identity_check_collectable(&b, &r, account, clock_now_ms(), &req->err) != 0) goto done;
   char *sealed = vault_seal_text(text, &req->err);
@@ -332,6 +392,8 @@ void api_identity_routes(http_router *r) {
       {"POST", "/api/student/otp", send_otp, 0, HTTP_BODY_JSON},
       {"POST", "/api/student/login", login, 0, HTTP_BODY_JSON},
       {"GET", "/api/student/me", me, ROLE_STUDENT, 0},
+      {"GET", "/api/student/privacy", privacy_get, ROLE_STUDENT, 0},
+      {"POST", "/api/student/privacy", privacy_accept, ROLE_STUDENT, HTTP_BODY_JSON},
       {"POST", "/api/identity/code", upload_code, ROLE_STUDENT, HTTP_BODY_MULTIPART},
       {"POST", "/api/identity/confirm", confirm, ROLE_STUDENT, HTTP_BODY_JSON},
   };

@@ -189,7 +189,7 @@ static int student_request(http_req *req, http_resp *resp) {
   json_t *o = id > 0 ? retention_request_status(db, api_session(req)->user_id, &req->err) : NULL;
   api_db_put(req, db);
   if (!o) return -1;
-  return resp_json(resp, 202, json_pack("{s:o,s:s}", "request", o, "message", "已收到删除申请，运营方将删除您已上传的照片"));
+  return resp_json(resp, 202, json_pack("{s:o,s:s}", "request", o, "message", "已收到删除申请，运营方将删除你已上传的照片"));
 }
 
 static int student_request_get(http_req *req, http_resp *resp) {

@@ -97,6 +97,17 @@ static int submit(http_req *req, http_resp *resp) {
   return resp_json(resp, 201, json_pack("{s:o}", "submission", out));
 }
 
+/* 撤回审核: the pending submission goes back to preview (same photo; resubmit or retake). */
+static int withdraw(http_req *req, http_resp *resp) {
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  json_t *out = NULL;
+  int rc = collect_withdraw(db, api_session(req)->user_id, &out, &req->err);
+  api_db_put(req, db);
+  if (rc < 0) return -1;
+  return resp_json(resp, 200, json_pack("{s:o}", "withdrawn", out));
+}
+
 static int status(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
@@ -222,7 +233,7 @@ static int events_route(http_req *req, http_resp *resp) {
   int rc = a->watch ? notify_watch_subscribe(a->watch, account, &sub) : NOTIFY_WATCH_FULL;
   if (rc == NOTIFY_WATCH_ACCOUNT_FULL) {
     resp_header(resp, "Retry-After", "30");
-    return resp_error(resp, 429, "too_many_streams", "您在太多页面上打开了进度提醒，请关闭其他页面后再试");
+    return resp_error(resp, 429, "too_many_streams", "你在太多页面上打开了进度提醒，请关闭其他页面后再试");
   }
   if (rc < 0) {
     resp_header(resp, "Retry-After", "10");
@@ -256,6 +267,7 @@ void api_photos_routes(http_router *r) {
       {"GET", "/api/photos/attempts/:id", attempt, ROLE_STUDENT, 0},
       {"GET", "/api/photos/attempts/:id/:which", image, ROLE_ANY_USER, 0},
       {"POST", "/api/photos/submit", submit, ROLE_STUDENT, HTTP_BODY_JSON},
+      {"POST", "/api/photos/withdraw", withdraw, ROLE_STUDENT, HTTP_BODY_JSON},
       {"GET", "/api/status", status, ROLE_STUDENT, 0},
       {"GET", "/api/student/events", events_route, ROLE_STUDENT, 0},
       {"GET", "/api/photo-checks", check_catalog, 0, 0},

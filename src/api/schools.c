@@ -130,11 +130,11 @@ static json_t *batch_out(const batch *b) {
                                           "amount_fen", (json_int_t)b->fees[i].amount_fen, "required",
                                           b->fees[i].required));
   json_t *elig = json_loads(b->eligibility, 0, NULL);
-  return json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:o}", "id", (json_int_t)b->id, "school_id",
+  return json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:o, s:i, s:b}", "id", (json_int_t)b->id, "school_id",
                    (json_int_t)b->school_id, "school_code", b->school_code, "school_name", b->school_name, "name",
                    b->name, "window_start", (json_int_t)b->window_start_ms, "window_end",
                    (json_int_t)b->window_end_ms, "fees", fees, "profile", b->profile, "eligibility",
-                   elig ? elig : json_object());
+                   elig ? elig : json_object(), "max_submissions", b->max_submissions, "camera_only", b->camera_only);
 }
 
 static int create_batch(http_req *req, http_resp *resp) {

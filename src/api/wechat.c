@@ -112,7 +112,7 @@ static int oauth_start(http_req *req, http_resp *resp) {
 }
 
 /* The callback is a page load in the student's browser: a refusal goes back to the sign-in page,
- * which says why (web/student/app.js reads wx_error); API clients get the JSON error. */
+ * which says why (web/student/screens/login.js reads wx_error); API clients get the JSON error. */
 static int callback_failed(http_req *req, http_resp *resp) {
   const char *accept = req_header(req, "Accept");
   if (!accept || !strstr(accept, "text/html")) return -1;

@@ -69,9 +69,17 @@ json_t *collect_status(app *a, db_t *db, int64_t account_id, err_t *err) {
   json_t *out = json_object(), *attempt = NULL, *sub = NULL, *rejection = NULL;
   int64_t rejected_attempt = 0;
   if (c.linked) {
-    json_object_set_new(out, "batch", json_pack("{s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)c.b.id, "name", c.b.name,
+    int used = collect_submissions_used(db, c.rec.record_id, err);
+    if (err_is_set(err)) goto fail;
+    json_object_set_new(out, "batch", json_pack("{s:I, s:s, s:I, s:I, s:b, s:i, s:b}", "id", (json_int_t)c.b.id, "name", c.b.name,
                                                 "window_start", (json_int_t)c.b.window_start_ms, "window_end",
-                                                (json_int_t)c.b.window_end_ms, "open", c.window == BATCH_OPEN));
+                                                (json_int_t)c.b.window_end_ms, "open", c.window == BATCH_OPEN,
+                                                "max_submissions", c.b.max_submissions, "camera_only", c.b.camera_only));
+    /* How many submissions are left (null: no limit), so the page can say so before the last one. */
+    json_object_set_new(out, "submissions_used", json_integer(used));
+    json_object_set_new(out, "submissions_left",
+                        c.b.max_submissions > 0 ? json_integer(used < c.b.max_submissions ? c.b.max_submissions - used : 0)
+                                                : json_null());
     if (c.last_attempt && !(attempt = collect_attempt_json(db, c.last_attempt, account_id, err))) goto fail;
     if (c.last_submission) {
       db_res *r = db_query(db, err, "SELECT id, state, submitted_at, due_at, attempt_id, resubmission FROM collect_submissions WHERE id = $1",
@@ -105,12 +113,29 @@ json_t *collect_status(app *a, db_t *db, int64_t account_id, err_t *err) {
   json_object_set_new(out, "paid", json_boolean(c.paid));
   json_object_set_new(out, "can_upload", json_boolean(editable));
   json_object_set_new(out, "can_submit", json_boolean(editable && st == COLLECT_READY));
+  /* Withdrawable while the submission waits for a decision (pending; a reviewer may hold a claim)
+   * and the window is open (to submit again). */
+  json_object_set_new(out, "can_withdraw",
+                      json_boolean(st == COLLECT_IN_REVIEW && c.window == BATCH_OPEN && sub &&
+                                   !strcmp(json_string_value(json_object_get(sub, "state")), "pending")));
   json_object_set_new(out, "attempt", attempt ? attempt : json_null());
   json_object_set_new(out, "submission", sub ? sub : json_null());
   if (st == COLLECT_IN_REVIEW && sub) json_object_set(out, "expected_decision_at", json_object_get(sub, "due_at"));
   json_object_set_new(out, "rejection", rejection ? rejection : json_null());
+  /* The approved photo, for the student to see and keep (its image through the attempt routes). */
+  if (st == COLLECT_APPROVED || st == COLLECT_EXPORTED || st == COLLECT_SHIPPED) {
+    int64_t approved = db_int(db, err, 0,
+                              "SELECT s.attempt_id FROM collect_records c JOIN collect_submissions s ON s.id = c.approved_submission "
+                              "WHERE c.record_id = $1",
+                              DB_INT(c.rec.record_id));
+    if (err_is_set(err)) goto fail_out;
+    json_object_set_new(out, "approved_attempt_id", approved ? json_integer(approved) : json_null());
+  }
   json_object_set_new(out, "free_retake", json_boolean(st == COLLECT_REJECTED || (rejection && st == COLLECT_READY)));
   return out;
+fail_out:
+  json_decref(out);
+  return NULL;
 fail:
   json_decref(attempt);
   json_decref(sub);

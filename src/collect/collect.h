@@ -86,6 +86,11 @@ int collect_attempt_image(struct app *app, db_t *db, const collect_who *who, int
 /* Submits the latest attempt. confirm_warnings must be 1 when its checks have warnings. */
 int collect_submit(struct app *app, db_t *db, int64_t account_id, int64_t attempt_id, int confirm_warnings,
                    json_t **out, err_t *err);
+/* Takes back the student's pending submission (no decision yet): the record is open again with the
+ * same photo ready to resubmit. 409 "not_in_review" / "already_decided". Audited. withdraw.c */
+int collect_withdraw(db_t *db, int64_t account_id, json_t **out, err_t *err);
+/* Submissions of a record that count against the batch's max_submissions (withdrawn ones do not). */
+int collect_submissions_used(db_t *db, int64_t record_id, err_t *err);
 
 /* Pending submissions of the reviewer's school (all when school_id 0): resubmissions first, then
  * by due time; each with the student's number (student_no). */

@@ -38,8 +38,20 @@ int collect_submit(app *a, db_t *db, int64_t account_id, int64_t attempt_id, int
   if (fails > 0) return err_set(err, 409, "checks_failed", "照片有不合格项，请按提示重新拍摄");
   if (warns > 0 && !confirm_warnings)
     return err_set(err, 409, "confirm_warnings", "照片有需要注意的项目，请确认后再提交");
-  /* A first submission waits its turn; a resubmission after a rejection goes to the front. */
-  int resub = !strcmp(c.state, "rejected");
+  /* The batch's limit on submissions (withdrawn ones do not count). */
+  if (c.b.max_submissions > 0) {
+    int used = collect_submissions_used(db, c.rec.record_id, err);
+    if (err_is_set(err)) return -1;
+    if (used >= c.b.max_submissions)
+      return err_set(err, 409, "submissions_used_up", "本批次每人最多提交 %d 次审核，你的提交次数已用完。如需帮助，请联系客服或学校",
+                     c.b.max_submissions);
+  }
+  /* A first submission waits its turn; a resubmission after a rejection goes to the front (also
+   * when the student withdrew it and submits again). */
+  int64_t rejected_before = db_int(db, err, 0, "SELECT COUNT(*) FROM collect_submissions WHERE record_id = $1 AND state = 'rejected'",
+                                   DB_INT(c.rec.record_id));
+  if (err_is_set(err)) return -1;
+  int resub = !strcmp(c.state, "rejected") || rejected_before > 0;
   int64_t now = clock_now_ms();
   int64_t due = workcal_due(a->calendar, now, (int)config_int(a->cfg, "review_days"));
   if (db_begin(db, err) < 0) return -1;
@@ -317,8 +329,8 @@ int collect_decide(app *a, db_t *db, const collect_who *who, int64_t sid, int ap
   snprintf(key, sizeof key, "decision:%lld", (long long)sid);
   json_t *nd = json_pack("{s:I, s:s}", "submission_id", (json_int_t)sid, "note", note ? note : "");
   json_object_set_new(nd, "reasons", collect_checks_parse(rtext));
-  rc = approve ? notify_student(db, account, "approved", "照片审核通过", "您的毕业照片已审核通过。", nd, key, err)
-               : notify_student(db, account, "rejected", "照片未通过审核", "您的照片未通过审核，请查看原因后免费重拍并重新提交。", nd, key, err);
+  rc = approve ? notify_student(db, account, "approved", "照片审核通过", "你的毕业照片已审核通过。", nd, key, err)
+               : notify_student(db, account, "rejected", "照片未通过审核", "你的照片未通过审核，请查看原因后免费重拍并重新提交。", nd, key, err);
   json_decref(nd);
   if (rc < 0) goto fail;
   json_decref(seen);

@@ -107,7 +107,7 @@ int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id
   json_t *detail = json_pack("{s:i, s:o, s:o}", "compared", compared, "least_similar_attempt",
                              least ? json_integer(least) : json_null(), "attempts", list);
   append(checks, status, compared ? lowest : 1.0,
-         broken ? "与您之前上传的照片不像同一个人：请本人拍摄，不要使用他人照片，也不要美颜或滤镜" : "通过", region_of(fp),
+         broken ? "与你之前上传的照片不像同一个人：请本人拍摄，不要使用他人照片，也不要美颜或滤镜" : "通过", region_of(fp),
          detail);
   return 0;
 }

@@ -110,7 +110,7 @@ int batch_get(db_t *db, int64_t id, batch *out, err_t *err) {
   memset(out, 0, sizeof *out);
   db_res *r = db_query(db, err,
                        "SELECT b.id, b.school_id, s.code, s.name AS school_name, b.name, b.window_start, b.window_end, b.fees, "
-                       "b.profile, b.eligibility FROM batches b JOIN schools s ON s.id = b.school_id WHERE b.id = $1",
+                       "b.profile, b.eligibility, b.max_submissions, b.camera_only FROM batches b JOIN schools s ON s.id = b.school_id WHERE b.id = $1",
                        DB_INT(id));
   if (!r) return -1;
   if (db_res_rows(r) == 0) {
@@ -127,6 +127,8 @@ int batch_get(db_t *db, int64_t id, batch *out, err_t *err) {
   fees_from_json(db_res_text_at(r, 0, "fees"), out);
   snprintf(out->profile, sizeof out->profile, "%s", db_res_text_at(r, 0, "profile"));
   snprintf(out->eligibility, sizeof out->eligibility, "%s", db_res_text_at(r, 0, "eligibility"));
+  out->max_submissions = (int)db_res_int_at(r, 0, "max_submissions");
+  out->camera_only = db_res_int_at(r, 0, "camera_only") != 0;
   db_res_free(r);
   return 0;
 }

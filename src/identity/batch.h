@@ -33,6 +33,8 @@ typedef struct batch {
   batch_fee_item fees[BATCH_MAX_FEES];
   char profile[64];        /* photo profile name (profiles/<name>) */
   char eligibility[256];   /* JSON rule text */
+  int max_submissions;     /* submissions allowed per student, withdrawn ones not counted; 0 = no limit */
+  int camera_only;         /* 1: the student page offers the camera only, never the album */
 } batch;
 
 /* Where `now_ms` lies against the batch window. */

@@ -112,7 +112,7 @@ int notify_payment_received(db_t *db, int64_t account_id, int64_t order_id, err_
   char key[64];
   snprintf(key, sizeof key, "paid:%lld", (long long)order_id);
   json_t *d = json_pack("{s:I}", "order_id", (json_int_t)order_id);
-  int rc = notify_student(db, account_id, "payment_received", "支付成功", "已收到您的采集服务费，请按要求拍摄并上传照片。", d,
+  int rc = notify_student(db, account_id, "payment_received", "支付成功", "已收到你的采集服务费，请按要求拍摄并上传照片。", d,
                           key, err);
   json_decref(d);
   return rc;

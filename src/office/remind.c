@@ -66,7 +66,7 @@ int office_remind(db_t *db, int64_t batch_id, int64_t record_id, int actor_role,
     goto fail;
   char when[32], body[400], key[64];
   deadline_words(b.window_end_ms, when);
-  snprintf(body, sizeof body, "学校提醒：您的毕业照片采集还没有完成（当前：%s）。%s，采集截止到%s。", office_status_label(status),
+  snprintf(body, sizeof body, "学校提醒：你的毕业照片采集还没有完成（当前：%s）。%s，采集截止到%s。", office_status_label(status),
            next_step(status), when);
   snprintf(key, sizeof key, "remind:%lld:%lld", (long long)record_id, (long long)(now / 60000));
   json_t *d = json_pack("{s:I, s:I, s:s}", "batch_id", (json_int_t)batch_id, "window_end", (json_int_t)b.window_end_ms,

@@ -63,7 +63,8 @@ static char *fees_text(const json_t *fees, err_t *err) {
 
 json_t *office_batch_update(db_t *db, int64_t batch_id, const json_t *change, const char *profiles_dir, int actor_role,
                             int64_t actor_id, err_t *err) {
-  static const char *const known[] = {"window_start", "window_end", "fees", "profile", "eligibility", NULL};
+  static const char *const known[] = {"window_start", "window_end", "fees", "profile", "eligibility",
+                                      "max_submissions", "camera_only", NULL};
   if (!json_is_object(change) || json_object_size(change) == 0) {
     err_set(err, 400, "empty_change", "请至少修改一项设置");
     return NULL;
@@ -74,7 +75,7 @@ json_t *office_batch_update(db_t *db, int64_t batch_id, const json_t *change, co
     int ok = 0;
     for (int i = 0; known[i] && !ok; i++) ok = !strcmp(known[i], key);
     if (!ok) {
-      err_set(err, 400, "unknown_field", "不能修改字段 %.40s（可修改：window_start、window_end、fees、profile、eligibility）", key);
+      err_set(err, 400, "unknown_field", "不能修改字段 %.40s（可修改：window_start、window_end、fees、profile、eligibility、max_submissions、camera_only）", key);
       return NULL;
     }
   }
@@ -94,6 +95,23 @@ json_t *office_batch_update(db_t *db, int64_t batch_id, const json_t *change, co
       err_set(err, 400, "invalid_profile", "照片规格不存在");
       return NULL;
     }
+  }
+  /* How many submissions a student may make (0 = no limit; a handful at most: some services allow 3),
+   * and whether the student page offers the camera only. */
+  int max_sub = b.max_submissions, cam_only = b.camera_only;
+  if ((v = json_object_get(change, "max_submissions"))) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 20) {
+      err_set(err, 400, "invalid_max_submissions", "最多提交次数应为 0 到 20 的整数（0 表示不限）");
+      return NULL;
+    }
+    max_sub = (int)json_integer_value(v);
+  }
+  if ((v = json_object_get(change, "camera_only"))) {
+    if (!json_is_boolean(v)) {
+      err_set(err, 400, "invalid_camera_only", "“只允许现场拍摄”应为是或否");
+      return NULL;
+    }
+    cam_only = json_is_true(v);
   }
   char *elig = NULL, *fees = NULL;
   if ((v = json_object_get(change, "eligibility"))) {
@@ -124,6 +142,8 @@ json_t *office_batch_update(db_t *db, int64_t batch_id, const json_t *change, co
       {"eligibility", json_loads(b.eligibility[0] ? b.eligibility : "{}", 0, NULL),
        elig ? json_loads(elig, 0, NULL) : json_loads(b.eligibility[0] ? b.eligibility : "{}", 0, NULL)},
       {"fees", old_fees, fees ? json_loads(fees, 0, NULL) : json_incref(old_fees)},
+      {"max_submissions", json_integer(b.max_submissions), json_integer(max_sub)},
+      {"camera_only", json_boolean(b.camera_only), json_boolean(cam_only)},
   };
   for (size_t i = 0; i < sizeof diffs / sizeof diffs[0]; i++) {
     if (!json_equal(diffs[i].old, diffs[i].new_)) {
@@ -138,9 +158,10 @@ json_t *office_batch_update(db_t *db, int64_t batch_id, const json_t *change, co
     rc = db_begin(db, err);
     if (!rc && db_exec(db, err,
                        "UPDATE batches SET window_start = $1, window_end = $2, profile = $3, "
-                       "eligibility = COALESCE($4, eligibility), fees = COALESCE($5, fees) WHERE id = $6",
+                       "eligibility = COALESCE($4, eligibility), fees = COALESCE($5, fees), max_submissions = $6, "
+                       "camera_only = $7 WHERE id = $8",
                        DB_INT(ws), DB_INT(we), DB_TEXT(profile), elig ? DB_TEXT(elig) : DB_NULL,
-                       fees ? DB_TEXT(fees) : DB_NULL, DB_INT(batch_id)) != 1)
+                       fees ? DB_TEXT(fees) : DB_NULL, DB_INT(max_sub), DB_INT(cam_only), DB_INT(batch_id)) != 1)
       rc = err_is_set(err) ? -1 : err_set(err, 404, "batch_not_found", "批次不存在");
     if (!rc) rc = audit_log(db, actor_role, actor_id, "batch.settings", "batch", batch_id, detail, err);
     if (!rc) rc = db_commit(db, err);

@@ -107,7 +107,7 @@ static int apply_row(db_t *db, int64_t batch_id, int line, const char *key, cons
                : 0;
   if (!rc) {
     char body[256], dedupe[128];
-    snprintf(body, sizeof body, "您的纸质照片已由%s寄出，运单号 %s。", courier, tracking);
+    snprintf(body, sizeof body, "你的纸质照片已由%s寄出，运单号 %s。", courier, tracking);
     snprintf(dedupe, sizeof dedupe, "shipped:%lld:%s", (long long)record_id, tracking);
     json_t *data = json_pack("{s:s,s:s}", "courier", courier, "tracking_no", tracking);
     rc = notify_student(db, account_id, "shipped", "照片已寄出", body, data, dedupe, err);

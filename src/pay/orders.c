@@ -157,6 +157,10 @@ int pay_order_create(db_t *db, const pay_new_order *req, pay_order *out, err_t *
     for (int k = 0; k < i; k++)
       if (strcmp(req->items[k], req->items[i]) == 0) return err_set(err, 400, "duplicate_item", "服务重复选择");
   }
+  /* Postage is for posting prints: without prints there is nothing to post (a batch that offers
+   * both; one without a print fee may post something else). */
+  if (picked(req, "post") && batch_fee(&b, "print") && !picked(req, "print"))
+    return err_set(err, 400, "post_without_print", "只有选择了纸质照片才需要邮寄，请先选择纸质照片或取消邮寄");
   if (picked(req, "post") && req->address_id <= 0)
     return err_set(err, 400, "address_required", "选择邮寄时必须填写收件地址");
   json_t *items = json_array();

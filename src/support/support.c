@@ -55,7 +55,7 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
     char key[48];
     snprintf(key, sizeof key, "support:%lld", (long long)*id);
     json_t *d = json_pack("{s:I}", "message_id", (json_int_t)*id);
-    int rc = notify_student(db, account_id, "support_reply", "客服回复", "客服回复了您的咨询，请查看。", d, key, err);
+    int rc = notify_student(db, account_id, "support_reply", "客服回复", "客服回复了你的咨询，请查看。", d, key, err);
     json_decref(d);
     if (rc < 0) goto fail;
   }

@@ -75,6 +75,8 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
   };
   const schools = { a: { code: '10141', name: '图采测试大学' }, late: { code: '10200', name: '已结束大学' }, early: { code: '10300', name: '未开始大学' } };
   const ids = {};
+  // The last 4 characters of each issued code's ID number: the code step asks for them too.
+  const last4 = new Map();
 
   function issue(student, school, opts = {}) {
     const f = path.join(dir, `student-${Math.random().toString(36).slice(2)}.json`);
@@ -84,6 +86,7 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
     const args = ['code', 'issue', '--key', opts.key || path.join(dir, 'code-keys'), '--student', f, '-o', png, '--text-out', txt];
     if (opts.expiresAt) args.push('--expires-at', String(opts.expiresAt));
     tucai(args);
+    last4.set(png, student.id_number.slice(-4));
     return { png, text: fs.readFileSync(txt, 'utf8') };
   }
 
@@ -93,14 +96,15 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
     return png;
   }
 
-  function upload(client, schoolId, file, type = 'image/png') {
+  function upload(client, schoolId, file, type = 'image/png', idLast4 = last4.get(file) ?? '0000') {
     const fd = new FormData();
     if (schoolId !== undefined) fd.append('school_id', String(schoolId));
+    if (idLast4 !== null) fd.append('id_last4', idLast4);
     fd.append('code', new Blob([fs.readFileSync(file)], { type }), path.basename(file));
     return client.upload('/api/identity/code', fd);
   }
 
-  async function signIn(phone) {
+  async function signIn(phone, { consent = true } = {}) {
     const c = srv.client();
     const r = await c.post('/api/student/otp', { phone });
     assert.equal(r.status, 200, r.text);
@@ -108,6 +112,11 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
     assert.ok(code, 'the gateway received the code');
     const l = await c.post('/api/student/login', { phone, code });
     assert.equal(l.status, 200, l.text);
+    if (consent) {
+      const p = await c.get('/api/student/privacy');
+      assert.equal(p.status, 200, p.text);
+      assert.equal((await c.post('/api/student/privacy', { version: p.body.version })).status, 200);
+    }
     return c;
   }
 
@@ -306,7 +315,7 @@ for (const store of ['sqlite', 'postgres']) describe(`identity over HTTP (${stor
     // Hostile form input.
     expectError(await upload(c, undefined, good.png), 400, 'invalid_school');
     expectError(await upload(c, 99999, good.png), 404, 'school_not_found');
-    const noFile = new FormData(); noFile.append('school_id', String(A));
+    const noFile = new FormData(); noFile.append('school_id', String(A)); noFile.append('id_last4', '1234');
     expectError(await c.upload('/api/identity/code', noFile), 400, 'missing_code_image');
     expectError(await c.post('/api/identity/confirm', { claim_id: 123456 }), 404, 'claim_not_found');
     expectError(await c.post('/api/identity/confirm', { claim_id: 'x' }), 400, 'invalid_field');

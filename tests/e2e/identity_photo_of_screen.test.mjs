@@ -130,6 +130,9 @@ test('a photographed-like copy of the code is read, verified and matched over HT
     assert.equal((await st.post('/api/student/login', { phone: '13700000001', code })).status, 200);
     const fd = new FormData();
     fd.append('school_id', String(school.body.id));
+    fd.append('id_last4', '002X');
+    const p = await st.get('/api/student/privacy');
+    assert.equal((await st.post('/api/student/privacy', { version: p.body.version })).status, 200);
     fd.append('code', new Blob([photo], { type: 'image/png' }), 'IMG_0001.png');
     const r = await st.upload('/api/identity/code', fd);
     assert.equal(r.status, 200, r.text);

@@ -58,6 +58,7 @@ test('collection codes are decoded in a bounded pool with a pixel cap', async ()
     const upload = (png, name) => {
       const fd = new FormData();
       fd.append('school_id', '1');
+      fd.append('id_last4', '1234');
       fd.append('code', new Blob([png], { type: 'image/png' }), name);
       return st.upload('/api/identity/code', fd);
     };

@@ -69,6 +69,7 @@ describe('orders and WeChat Pay', () => {
     expectError(await s.post('/api/orders', { items: ['post'], address: { ...ADDRESS, mobile: '1381234567' } }), 400, 'invalid_mobile');
     expectError(await s.post('/api/orders', { items: ['post'], address: { ...ADDRESS, region_code: '11' } }), 400, 'invalid_region');
     expectError(await s.post('/api/orders', { items: ['post'], address: { ...ADDRESS, street: '' } }), 400, 'invalid_street');
+    expectError(await s.post('/api/orders', { items: ['post'], address: ADDRESS }), 400, 'post_without_print');
     expectError(await s.post('/api/orders', { items: ['gold'] }), 400, 'unknown_item');
     expectError(await s.post('/api/orders', { items: 'print' }), 400, 'invalid_field');
     const bad = await s.post('/api/orders', '{"items": [', {});

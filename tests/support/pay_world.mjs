@@ -157,6 +157,9 @@ async function setUp(world, students) {
     tucai(['code', 'issue', '--key', path.join(dir, 'code-keys'), '--student', f, '-o', png]);
     const up = new FormData();
     up.append('school_id', String(world.schoolId));
+    up.append('id_last4', rosterStudent(i).id_number.slice(-4));
+    const p = await c.get('/api/student/privacy');
+    assert.equal((await c.post('/api/student/privacy', { version: p.body.version })).status, 200, 'privacy notice accepted');
     up.append('code', new Blob([fs.readFileSync(png)], { type: 'image/png' }), 'code.png');
     x = await c.post('/api/identity/code', undefined, { form: up });
     assert.equal(x.status, 200, x.text);

@@ -143,6 +143,18 @@ test('the school office imports a roster and downloads exports', async () => {
     await page.click('#eb-save');
     await page.locator('#eb-result', { hasText: '已保存：截止日期' }).waitFor();
     await shot(page, 'admin-04-settings');
+    // What students may do: at most 3 submissions, camera only; a bad number is refused first.
+    await page.fill('#eb-max-submissions', '30');
+    await page.click('#eb-save');
+    await page.locator('#eb-result.error', { hasText: '最多提交次数应为 0 到 20 的整数' }).waitFor();
+    await page.fill('#eb-max-submissions', '3');
+    await page.check('#eb-camera-only');
+    await page.click('#eb-save');
+    await page.locator('#eb-result', { hasText: '已保存：最多提交次数、拍摄方式' }).waitFor();
+    await page.locator('#batch-max-submissions', { hasText: '3 次' }).waitFor();
+    assert.equal(await page.textContent('#batch-camera-only'), '只允许现场拍摄');
+    assert.equal(await page.isChecked('#eb-camera-only'), true);
+    await shot(page, 'admin-04b-settings-students');
     guard.assertClean();
   } catch (e) {
     await shot(page, 'zz-admin-failure').catch(() => {});

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 
 import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
 import { stopClean } from './support/browser.mjs';
-import { addUser, bothSizes, devPhoto, everyControlLabelled, idNumber, lastOtp, launch, makeWorld, paidStudent, photoToY4m, shot, until, watch } from './support/browser.mjs';
+import { addUser, bothSizes, devPhoto, everyControlLabelled, idNumber, lastOtp, launch, layoutChecks, makeWorld, paidStudent, photoToY4m, shot, until, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110101', name: '张三', id_number: idNumber('21020319990315123'), college: '化工学院', major: '化学工程与技术', degree: '硕士', grad_year: 2025 };
 const phone = '13900000001';
@@ -39,7 +39,11 @@ after(async () => {
 
 test('a student completes the whole path on a phone', async () => {
   const { context } = browser;
-  const guard = watch(context);
+  // Expected refusals: the wrong last 4 of the ID number; and the event stream refused while the
+  // streams of pages left for the payment page are still counted by the server (2 per account; the
+  // page tries again on its next screen and polls meanwhile).
+  const guard = watch(context, { allow: (url, status) => (url.endsWith('/api/identity/code') && status === 422) ||
+    (url.endsWith('/api/student/events') && status === 429) });
   const page = await context.newPage();
   try {
     await walk(context, page, guard);
@@ -67,6 +71,13 @@ async function walk(context, page, guard) {
   await page.fill('#otp', code);
   await page.click('#login-btn');
 
+  // The privacy notice comes before anything personal: accepted, its time stored by the server.
+  await step('02a-privacy', '隐私说明');
+  for (const part of ['收集哪些信息', '为什么收集', '保存多久', '谁能看到', '如何删除']) assert.match(await page.textContent('main'), new RegExp(part));
+  assert.equal(await page.isDisabled('#privacy-accept'), true, 'accepting needs the box ticked');
+  await page.check('#privacy-agree');
+  await page.click('#privacy-accept');
+
   await step('02-code', '上传采集码');
   // Help: how to get the code, reachable from this step.
   await page.click('text=如何获取采集码？');
@@ -77,6 +88,14 @@ async function walk(context, page, guard) {
   assert.ok(await page.locator('.examples figure.bad').count() >= 5, 'bad examples shown');
   await page.click('text=← 返回');
   await page.locator('h1', { hasText: '上传采集码' }).waitFor();
+  // The code with someone else's last 4 digits of the ID number is refused, in Chinese.
+  const real4 = student.id_number.slice(-4);
+  await page.fill('#id-last4', real4 === '0000' ? '1111' : '0000');
+  await page.setInputFiles('#code-file', world.issue(student));
+  await page.locator('.msg.error', { hasText: '身份证号后 4 位与采集码对应的学籍信息不一致' }).waitFor();
+  await layoutChecks(page, '02d-code-last4-mismatch');
+  await shot(page, '02d-code-last4-mismatch');
+  await page.fill('#id-last4', real4);
   await page.setInputFiles('#code-file', world.issue(student));
 
   await step('03-confirm', '确认学籍信息');
@@ -89,6 +108,9 @@ async function walk(context, page, guard) {
 
   await step('04-pay', '选择服务并缴费');
   assert.equal(await page.isDisabled('#fee-collect'), true, 'the collection fee is required');
+  // Postage only with prints.
+  assert.equal(await page.isDisabled('#fee-post'), true, 'no postage without prints');
+  await page.locator('#post-note:not([hidden])').waitFor();
   await page.check('#fee-print');
   await page.check('#fee-post');
   await page.fill('#recipient', '张三');
@@ -107,12 +129,14 @@ async function walk(context, page, guard) {
   assert.equal(await page.isChecked('#fee-post'), true);
   await shot(page, '04b-pay-filled');
   await page.click('#pay-btn');
-  const [payer] = await Promise.all([context.waitForEvent('page'), page.click('#pay-link')]);
-  await payer.locator('#approve:not([disabled])').waitFor();
-  await shot(payer, '05-mock-payer');
-  await payer.click('#approve');
-  await payer.locator('#message', { hasText: '支付成功' }).waitFor();
-  await payer.close();
+  // The payment page opens in the same tab (no second tab) and comes back when paid.
+  const pages = context.pages().length;
+  await page.click('#pay-link');
+  await page.locator('#approve:not([disabled])').waitFor();
+  assert.equal(context.pages().length, pages, 'no second tab');
+  await shot(page, '05-mock-payer');
+  await page.click('#approve');
+  await page.locator('#message', { hasText: '支付成功' }).waitFor();
 
   await step('06-rules', '拍照须知');
   await page.check('#rules-read');

@@ -170,12 +170,16 @@ test('inside WeChat: sign in with WeChat, pay with JSAPI, hear the rejection as 
     await page.fill('#otp', code);
     await page.click('#login-btn');
 
+    await step('wechat-03a-privacy', '隐私说明');
+    await page.check('#privacy-agree');
+    await page.click('#privacy-accept');
     await step('wechat-03-code', '上传采集码');
     const student = rosterStudent(1);
     const f = path.join(w.dir, 'wechat-student.json');
     fs.writeFileSync(f, JSON.stringify({ ...student, school_code: '10141', school_name: '图采测试大学' }));
     const png = path.join(w.dir, 'wechat-student.png');
     execFileSync(BIN, ['code', 'issue', '--key', path.join(w.dir, 'code-keys'), '--student', f, '-o', png], { env: { ...process.env, ...DEV_ENV } });
+    await page.fill('#id-last4', student.id_number.slice(-4));
     await page.setInputFiles('#code-file', png);
     await step('wechat-04-confirm-record', '确认学籍信息');
     await page.click('#confirm-record');

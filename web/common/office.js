@@ -228,31 +228,50 @@
   }
 
   function settings(main, me) {
-    withBatch(main, function (b, slot) {
+    withBatch(main, function render(b, slot) {
+      T.clear(slot);
       slot.appendChild(h('div', { class: 'card' }, h('h2', { text: '当前批次' }), h('dl', { class: 'kv' },
         h('dt', { text: '学校' }), h('dd', { text: b.school_name + '（' + b.school_code + '）' }),
         h('dt', { text: '名称' }), h('dd', { text: b.name }),
         h('dt', { text: '采集时间' }), h('dd', { text: T.date(b.window_start) + ' 至 ' + T.date(b.window_end - 1) }),
         h('dt', { text: '照片规格' }), profileTitle(b.profile),
         h('dt', { text: '采集范围' }), h('dd', { text: eligibilityText(b.eligibility) }),
-        h('dt', { text: '收费' }), h('dd', null, (b.fees || []).map(function (f) { return h('div', { text: f.name + ' ' + T.money(f.amount_fen) + (f.required ? '（必选）' : '') }); })))));
-      slot.appendChild(editBatchForm(b));
+        h('dt', { text: '收费' }), h('dd', null, (b.fees || []).map(function (f) { return h('div', { text: f.name + ' ' + T.money(f.amount_fen) + (f.required ? '（必选）' : '') }); })),
+        h('dt', { text: '最多提交次数' }), h('dd', { id: 'batch-max-submissions', text: b.max_submissions ? b.max_submissions + ' 次' : '不限' }),
+        h('dt', { text: '拍摄方式' }), h('dd', { id: 'batch-camera-only', text: b.camera_only ? '只允许现场拍摄' : '现场拍摄或从相册选择' }))));
+      // Saved: the batch as the server now has it, shown again, with what changed.
+      slot.appendChild(editBatchForm(b, function (said) {
+        return loadBatches(true).then(function (list) {
+          var now = list.filter(function (x) { return x.id === b.id; })[0];
+          if (!now) return;
+          render(now, slot);
+          var box = slot.querySelector('#eb-result');
+          box.className = 'msg ok';
+          box.textContent = said;
+        });
+      }));
     });
     main.appendChild(newBatchForm(me));
   }
   // Window and fee changes (PUT .../settings); every change is audited by the server.
-  function editBatchForm(b) {
+  function editBatchForm(b, saved) {
     var start = h('input', { id: 'eb-start', type: 'date', value: T.date(b.window_start) });
     var end = h('input', { id: 'eb-end', type: 'date', value: T.date(b.window_end - 1) });
     var fees = (b.fees || []).map(function (f) {
       return { fee: f, input: h('input', { id: 'eb-fee-' + f.code, type: 'number', min: 0, step: '0.01', value: (f.amount_fen / 100).toFixed(2) }) };
     });
+    // What the student may do: how many submissions (0 = no limit) and whether the album is allowed.
+    var maxSub = h('input', { id: 'eb-max-submissions', type: 'number', min: 0, max: 20, step: 1, value: b.max_submissions || 0 });
+    var camOnly = h('input', { id: 'eb-camera-only', type: 'checkbox', checked: !!b.camera_only });
     var box = h('p', { class: 'msg', role: 'status', id: 'eb-result' });
     var btn = h('button', { type: 'submit', id: 'eb-save', text: '保存修改' });
-    var form = h('form', { class: 'card' }, h('h2', { text: '修改批次' }),
+    // novalidate: the form's own checks speak Chinese with the field named, not the browser's bubble.
+    var form = h('form', { class: 'card', novalidate: true }, h('h2', { text: '修改批次' }),
       h('div', { class: 'row' }, h('div', null, h('label', { for: 'eb-start', text: '开始日期' }), start), h('div', null, h('label', { for: 'eb-end', text: '截止日期（含当天）' }), end)),
       h('div', { class: 'row' }, fees.map(function (x) { return h('div', null, h('label', { for: 'eb-fee-' + x.fee.code, text: x.fee.name + '（元）' }), x.input); })),
-      h('p', { class: 'hint', text: '已经下单的学生按原价，不受影响。所有修改都会记入审计日志。' }), box, h('div', { class: 'actions' }, btn));
+      h('div', { class: 'row' }, h('div', null, h('label', { for: 'eb-max-submissions', text: '每人最多提交审核次数（0 为不限）' }), maxSub)),
+      h('label', { class: 'check-line', for: 'eb-camera-only' }, camOnly, '只允许现场拍摄（学生页面不提供从相册选择）'),
+      h('p', { class: 'hint', text: '已经下单的学生按原价，不受影响。撤回的提交不计次数。所有修改都会记入审计日志。' }), box, h('div', { class: 'actions' }, btn));
     form.addEventListener('submit', function (ev) {
       ev.preventDefault();
       var change = {};
@@ -260,12 +279,16 @@
       if (end.value !== T.date(b.window_end - 1)) change.window_end = end.value;
       var newFees = fees.map(function (x) { return { code: x.fee.code, name: x.fee.name, amount_fen: Math.round(Number(x.input.value) * 100), required: !!x.fee.required }; });
       if (newFees.some(function (f, i) { return f.amount_fen !== fees[i].fee.amount_fen; })) change.fees = newFees;
+      var n = Number(maxSub.value);
+      if (maxSub.value === '' || !Number.isInteger(n) || n < 0 || n > 20) { box.className = 'msg error'; box.textContent = '最多提交次数应为 0 到 20 的整数（0 表示不限）'; maxSub.focus(); return; }
+      if (n !== (b.max_submissions || 0)) change.max_submissions = n;
+      if (camOnly.checked !== !!b.camera_only) change.camera_only = camOnly.checked;
       if (!Object.keys(change).length) { box.className = 'msg info'; box.textContent = '没有修改'; return; }
       btn.disabled = true;
       T.api('PUT', '/api/office/batches/' + b.id + '/settings', change).then(function (r) {
         box.className = 'msg ok';
-        box.textContent = '已保存：' + (r.changed || []).map(function (c) { return { window_start: '开始日期', window_end: '截止日期', fees: '收费', profile: '照片规格', eligibility: '采集范围' }[c] || c; }).join('、');
-        return loadBatches(true);
+        box.textContent = '已保存：' + (r.changed || []).map(function (c) { return { window_start: '开始日期', window_end: '截止日期', fees: '收费', profile: '照片规格', eligibility: '采集范围', max_submissions: '最多提交次数', camera_only: '拍摄方式' }[c] || c; }).join('、');
+        return saved(box.textContent);
       }, function (e) { box.className = 'msg error'; box.textContent = e.message; }).then(function () { btn.disabled = false; });
     });
     return form;

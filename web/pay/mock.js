@@ -48,7 +48,9 @@
     call('POST', '/api/pay/mock/' + encodeURIComponent(no) + '/' + action)
       .then(function (body) {
         show(body.order);
-        say(action === 'approve' ? '支付成功' : '已取消支付，可稍后重新支付', action === 'approve');
+        say(action === 'approve' ? '支付成功，正在返回…' : '已取消支付，可稍后重新支付', action === 'approve');
+        // Back to the student page in the same tab, which finds the order paid and goes on.
+        if (action === 'approve') setTimeout(function () { location.href = '/'; }, 800);
       })
       .catch(function (e) { say(e.message); load(); });
   }

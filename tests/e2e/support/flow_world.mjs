@@ -97,6 +97,9 @@ export async function startFlowWorld({ students = 3, db, args = [], data } = {})
     run(['code', 'issue', '--key', path.join(dir, 'code-keys'), '--student', f, '-o', png]);
     const up = new FormData();
     up.append('school_id', String(w.schoolId));
+    up.append('id_last4', rosterStudent(i).id_number.slice(-4));
+    const p = await c.get('/api/student/privacy');
+    assert.equal((await c.post('/api/student/privacy', { version: p.body.version })).status, 200, 'privacy notice accepted');
     up.append('code', new Blob([fs.readFileSync(png)], { type: 'image/png' }), 'code.png');
     let x = await c.upload('/api/identity/code', up);
     assert.equal(x.status, 200, x.text);

@@ -48,8 +48,12 @@
   // wx.config for this page (once per URL without '#': the signature covers exactly that).
   function configure(url) {
     if (configured[url]) return configured[url];
-    configured[url] = loadSdk().then(function (wx) {
-      return T.api('GET', '/api/wechat/jssdk?url=' + encodeURIComponent(url)).then(function (offer) {
+    // The offer first: a student who did not come through WeChat, or has answered every template,
+    // never loads WeChat's SDK at all.
+    configured[url] = T.api('GET', '/api/wechat/jssdk?url=' + encodeURIComponent(url)).then(function (offer) {
+      var open = offer.templates.filter(function (t) { return t.answer !== 'accepted'; });
+      if (!offer.wechat_bound || !open.length) return offer;
+      return loadSdk().then(function (wx) {
         return new Promise(function (resolve, reject) {
           var c = offer.config;
           wx.ready(function () { resolve(offer); });
@@ -130,7 +134,7 @@
 
   // Called by the student app after each screen is drawn into `main` (web/student/app.js route).
   function offer(main, screen, S) {
-    if (!inWechat() || !SCREENS[screen] || !S || !S.me) return;
+    if (!inWechat() || !SCREENS[screen] || !S || !S.me || (S.wx && !S.wx.mp)) return;
     if (screen === 'status' && S.status && FINAL[S.status.state]) return;
     var card = h('div', { class: 'card', id: 'wx-subscribe-card', hidden: true });
     main.appendChild(card);

@@ -9,7 +9,10 @@
  * the engine's detection and landmarks alone, no mask. That analysis is timed apart: it belongs to the engine, not to the checks. One thread; photo_checks_run is repeated N times per
  * photo and the median taken. A check "flags" a photo when its status is warn or fail; the labels
  * list, per photo, the checks a careful reviewer says are broken. --show ID lists, for check ID,
- * every photo's value, status and label, sorted by value (where a threshold would cut). */
+ * every photo's value, status and label, sorted by value (where a threshold would cut).
+ * --crops ID DIR writes, per photo, DIR/<photo>.png: the work image around check ID's region (the
+ * region grown by its own size on each side) with the region outlined in red, 240 px tall, to look
+ * at where each check judges (bench_contact_sheet puts them on one page). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,29 @@ static int cmp_d(const void *a, const void *b) {
 
 static int cmp_s(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* The work image around `region` (original pixels, as reports give it), the region outlined in
+ * red, saved as a PNG 240 px tall. */
+static void save_crop(const photo_analysis *a, const json_t *region, const char *path) {
+  double s = a->work_scale > 0 ? a->work_scale : 1.0;
+  int x = (int)(json_integer_value(json_array_get(region, 0)) * s), y = (int)(json_integer_value(json_array_get(region, 1)) * s);
+  int w = (int)(json_integer_value(json_array_get(region, 2)) * s), h = (int)(json_integer_value(json_array_get(region, 3)) * s);
+  if (w < 1 || h < 1) return;
+  VipsImage *img = vips_image_new_from_memory_copy(a->work.px, (size_t)a->work.w * a->work.h * 3, a->work.w, a->work.h, 3,
+                                                   VIPS_FORMAT_UCHAR);
+  if (!img) return;
+  double red[3] = {255, 0, 0};
+  for (int t = 0; t < 2; t++) vips_draw_rect(img, red, 3, x - t, y - t, w + 2 * t, h + 2 * t, NULL);
+  int cx0 = x - w < 0 ? 0 : x - w, cy0 = y - h < 0 ? 0 : y - h;
+  int cx1 = x + 2 * w > a->work.w ? a->work.w : x + 2 * w, cy1 = y + 2 * h > a->work.h ? a->work.h : y + 2 * h;
+  VipsImage *cut = NULL, *small = NULL;
+  if (!vips_extract_area(img, &cut, cx0, cy0, cx1 - cx0, cy1 - cy0, NULL) &&
+      !vips_resize(cut, &small, 240.0 / (cy1 - cy0), NULL))
+    vips_pngsave(small, path, NULL);
+  if (small) g_object_unref(small);
+  if (cut) g_object_unref(cut);
+  g_object_unref(img);
+}
+
 static int labelled(const json_t *labels, const char *photo, const char *id) {
   size_t i;
   json_t *v;
@@ -47,12 +73,14 @@ static int labelled(const json_t *labels, const char *photo, const char *id) {
 int main(int argc, char **argv) {
   if (VIPS_INIT(argv[0])) return 1;
   const char *profile = "chsi-blue", *dir = NULL, *labels_path = NULL, *show = NULL;
+  const char *crops_id = NULL, *crops_dir = NULL;
   int reps = 20, landmarks_only = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
     else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
     else if (strcmp(argv[i], "--landmarks-only") == 0) landmarks_only = 1;
     else if (strcmp(argv[i], "--show") == 0 && i + 1 < argc) show = argv[++i];
+    else if (strcmp(argv[i], "--crops") == 0 && i + 2 < argc) crops_id = argv[++i], crops_dir = argv[++i];
     else if (!dir) dir = argv[i];
     else labels_path = argv[i];
   }
@@ -109,6 +137,7 @@ int main(int argc, char **argv) {
     char status[8];
     int label;
     const char *name;
+    char *detail; /* the check's detail, compact JSON (NULL when none) */
   } *shown = xcalloc((size_t)n + 1, sizeof *shown);
   printf("analysis: %s\n", landmarks_only ? "detection and landmarks only, no person mask" : "the engine's standardize");
   printf("%-32s %8s %8s %5s %5s\n", "photo", "anal. ms", "checks", "fail", "warn");
@@ -152,12 +181,19 @@ int main(int argc, char **argv) {
         const char *id = json_string_value(json_object_get(o, "id"));
         int flagged = strcmp(json_string_value(json_object_get(o, "status")), "pass") != 0;
         int truth = labelled(labels, names[i], id);
+        if (crops_id && strcmp(id, crops_id) == 0) {
+          char cp[2048];
+          snprintf(cp, sizeof cp, "%s/%.*s.png", crops_dir, (int)(strrchr(names[i], '.') - names[i]), names[i]);
+          save_crop(&a, json_object_get(o, "region"), cp);
+        }
         if (show && strcmp(id, show) == 0) {
           struct shown *sh = &shown[n_shown++];
           sh->value = json_number_value(json_object_get(o, "value"));
           snprintf(sh->status, sizeof sh->status, "%s", json_string_value(json_object_get(o, "status")));
           sh->label = truth;
           sh->name = names[i];
+          json_t *det = json_object_get(o, "detail");
+          sh->detail = det ? json_dumps(det, JSON_COMPACT | JSON_REAL_PRECISION(3)) : NULL;
         }
         for (int c = 0; photo_check_catalog[c].id && c < NCHK; c++)
           if (strcmp(photo_check_catalog[c].id, id) == 0) {
@@ -196,7 +232,9 @@ int main(int argc, char **argv) {
       }
     printf("\n%s per photo, by value:\n%-32s %8s %6s %s\n", show, "photo", "value", "status", "labelled");
     for (int i = 0; i < n_shown; i++)
-      printf("%-32s %8.4f %6s %s\n", shown[i].name, shown[i].value, shown[i].status, shown[i].label ? "yes" : "");
+      printf("%-32s %8.4f %6s %3s %s\n", shown[i].name, shown[i].value, shown[i].status, shown[i].label ? "yes" : "",
+             shown[i].detail ? shown[i].detail : "");
+    for (int i = 0; i < n_shown; i++) free(shown[i].detail);
   }
   free(shown);
   for (int i = 0; i < n; i++) free(names[i]);

@@ -78,9 +78,8 @@ void checks_attire(check_ctx *c) {
       check_median_rgb(c, check_box(c, c->w - cw, 0, cw, ch), 0, br_))
     for (int k = 0; k < 3; k++) bg[k] = (bl_[k] + br_[k]) / 2;
   double jl = jewel_fraction(c, lobe_l, bg, 0), jr = jewel_fraction(c, lobe_r, bg, 0);
-  cbox lobes = check_box(c, lobe_l.x, fmin(lobe_l.y, lobe_r.y), lobe_r.x + lobe_r.w - lobe_l.x,
-                         fmax(lobe_l.h, lobe_r.h));
-  check_emit(c, "earrings", fmax(jl, jr), lobes, "请摘下耳环、耳钉等饰品",
+  /* The region is the earlobe that decides, not a band across the face. */
+  check_emit(c, "earrings", fmax(jl, jr), jl >= jr ? lobe_l : lobe_r, "请摘下耳环、耳钉等饰品",
              json_pack("{s:f, s:f}", "left", jl, "right", jr));
 
   /* necklace: the neck and the top of the chest. */

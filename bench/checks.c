@@ -9,7 +9,9 @@
  * the engine's detection and landmarks alone, no mask. That analysis is timed apart: it belongs to the engine, not to the checks. One thread; photo_checks_run is repeated N times per
  * photo and the median taken. A check "flags" a photo when its status is warn or fail; the labels
  * list, per photo, the checks a careful reviewer says are broken. --show ID lists, for check ID,
- * every photo's value, status and label, sorted by value (where a threshold would cut).
+ * every photo's value, status and label, sorted by value (where a threshold would cut). Precision
+ * and recall are printed for all photos and for two halves (even and odd places by name): features
+ * and thresholds are tuned on the even half, the odd half is held out.
  * --crops ID DIR writes, per photo, DIR/<photo>.png: the work image around check ID's region (the
  * region grown by its own size on each side) with the region outlined in red, 240 px tall, to look
  * at where each check judges (bench_contact_sheet puts them on one page). */
@@ -129,6 +131,9 @@ int main(int argc, char **argv) {
 
   enum { NCHK = 64 };
   int tp[NCHK] = {0}, fp[NCHK] = {0}, fn[NCHK] = {0}, tn[NCHK] = {0};
+  /* The same per half of the photos (sorted by name, even and odd places): thresholds and
+   * features are tuned looking at the even half only; the odd half is held out. */
+  int htp[2][NCHK] = {{0}}, hfp[2][NCHK] = {{0}}, hfn[2][NCHK] = {{0}};
   double *check_ms = xcalloc((size_t)n + 1, sizeof(double)), *find_ms = xcalloc((size_t)n + 1, sizeof(double));
   double *runs = xcalloc((size_t)reps, sizeof(double));
   int done = 0, n_shown = 0;
@@ -199,6 +204,7 @@ int main(int argc, char **argv) {
           if (strcmp(photo_check_catalog[c].id, id) == 0) {
             tp[c] += flagged && truth, fp[c] += flagged && !truth;
             fn[c] += !flagged && truth, tn[c] += !flagged && !truth;
+            htp[i % 2][c] += flagged && truth, hfp[i % 2][c] += flagged && !truth, hfn[i % 2][c] += !flagged && truth;
           }
       }
     }
@@ -213,14 +219,24 @@ int main(int argc, char **argv) {
     printf("analysis (engine or landmarks, not part of the checks): median %.1f ms\n", find_ms[done / 2]);
   }
   if (labels) {
-    printf("\n%-24s %4s %4s %4s %4s %10s %8s\n", "check", "TP", "FP", "FN", "TN", "precision", "recall");
+    printf("\n%-24s %4s %4s %4s %4s %10s %8s %13s %13s\n", "check", "TP", "FP", "FN", "TN", "precision", "recall",
+           "tune P/R", "held-out P/R");
     for (int c = 0; photo_check_catalog[c].id && c < NCHK; c++) {
       char p[16] = "-", r[16] = "-";
       if (tp[c] + fp[c]) snprintf(p, sizeof p, "%.2f", (double)tp[c] / (tp[c] + fp[c]));
       if (tp[c] + fn[c]) snprintf(r, sizeof r, "%.2f", (double)tp[c] / (tp[c] + fn[c]));
-      printf("%-24s %4d %4d %4d %4d %10s %8s\n", photo_check_catalog[c].id, tp[c], fp[c], fn[c], tn[c], p, r);
+      char half[2][24];
+      for (int k = 0; k < 2; k++) {
+        char hp[8] = "-", hr[8] = "-";
+        if (htp[k][c] + hfp[k][c]) snprintf(hp, sizeof hp, "%.2f", (double)htp[k][c] / (htp[k][c] + hfp[k][c]));
+        if (htp[k][c] + hfn[k][c]) snprintf(hr, sizeof hr, "%.2f", (double)htp[k][c] / (htp[k][c] + hfn[k][c]));
+        snprintf(half[k], sizeof half[k], "%s/%s", hp, hr);
+      }
+      printf("%-24s %4d %4d %4d %4d %10s %8s %13s %13s\n", photo_check_catalog[c].id, tp[c], fp[c], fn[c], tn[c], p, r,
+             half[0], half[1]);
     }
-    printf("(precision '-' = never flagged; recall '-' = no photo labelled with that problem)\n");
+    printf("(precision '-' = never flagged; recall '-' = no photo labelled with that problem; tune = photos at even\n"
+           " places by name, held-out = odd places)\n");
   }
   if (show) {
     /* Insertion sort: a few dozen photos. */

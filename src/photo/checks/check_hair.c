@@ -1,5 +1,6 @@
 /* check_hair.c: what covers the head: hats and scarves, fringes over the eyebrows, hair over the
- * ears and the forehead. Measured as how much of each region is not skin (the cheek's colour). */
+ * ears and the forehead. Measured as how much of each region is not skin (the cheek's colour);
+ * the ears as how much of the area beside the jaw is the person (the matting mask) and hair. */
 #include <math.h>
 #include <stdlib.h>
 

@@ -9,7 +9,12 @@
  * the engine's detection and landmarks alone, no mask. That analysis is timed apart: it belongs to the engine, not to the checks. One thread; photo_checks_run is repeated N times per
  * photo and the median taken. A check "flags" a photo when its status is warn or fail; the labels
  * list, per photo, the checks a careful reviewer says are broken. --show ID lists, for check ID,
- * every photo's value, status and label, sorted by value (where a threshold would cut). */
+ * every photo's value, status and label, sorted by value (where a threshold would cut). Precision
+ * and recall are printed for all photos and for two halves (even and odd places by name): features
+ * and thresholds are tuned on the even half, the odd half is held out.
+ * --crops ID DIR writes, per photo, DIR/<photo>.png: the work image around check ID's region (the
+ * region grown by its own size on each side) with the region outlined in red, 240 px tall, to look
+ * at where each check judges (bench_contact_sheet puts them on one page). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +40,29 @@ static int cmp_d(const void *a, const void *b) {
 
 static int cmp_s(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* The work image around `region` (original pixels, as reports give it), the region outlined in
+ * red, saved as a PNG 240 px tall. */
+static void save_crop(const photo_analysis *a, const json_t *region, const char *path) {
+  double s = a->work_scale > 0 ? a->work_scale : 1.0;
+  int x = (int)(json_integer_value(json_array_get(region, 0)) * s), y = (int)(json_integer_value(json_array_get(region, 1)) * s);
+  int w = (int)(json_integer_value(json_array_get(region, 2)) * s), h = (int)(json_integer_value(json_array_get(region, 3)) * s);
+  if (w < 1 || h < 1) return;
+  VipsImage *img = vips_image_new_from_memory_copy(a->work.px, (size_t)a->work.w * a->work.h * 3, a->work.w, a->work.h, 3,
+                                                   VIPS_FORMAT_UCHAR);
+  if (!img) return;
+  double red[3] = {255, 0, 0};
+  for (int t = 0; t < 2; t++) vips_draw_rect(img, red, 3, x - t, y - t, w + 2 * t, h + 2 * t, NULL);
+  int cx0 = x - w < 0 ? 0 : x - w, cy0 = y - h < 0 ? 0 : y - h;
+  int cx1 = x + 2 * w > a->work.w ? a->work.w : x + 2 * w, cy1 = y + 2 * h > a->work.h ? a->work.h : y + 2 * h;
+  VipsImage *cut = NULL, *small = NULL;
+  if (!vips_extract_area(img, &cut, cx0, cy0, cx1 - cx0, cy1 - cy0, NULL) &&
+      !vips_resize(cut, &small, 240.0 / (cy1 - cy0), NULL))
+    vips_pngsave(small, path, NULL);
+  if (small) g_object_unref(small);
+  if (cut) g_object_unref(cut);
+  g_object_unref(img);
+}
+
 static int labelled(const json_t *labels, const char *photo, const char *id) {
   size_t i;
   json_t *v;
@@ -47,12 +75,14 @@ static int labelled(const json_t *labels, const char *photo, const char *id) {
 int main(int argc, char **argv) {
   if (VIPS_INIT(argv[0])) return 1;
   const char *profile = "chsi-blue", *dir = NULL, *labels_path = NULL, *show = NULL;
+  const char *crops_id = NULL, *crops_dir = NULL;
   int reps = 20, landmarks_only = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
     else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
     else if (strcmp(argv[i], "--landmarks-only") == 0) landmarks_only = 1;
     else if (strcmp(argv[i], "--show") == 0 && i + 1 < argc) show = argv[++i];
+    else if (strcmp(argv[i], "--crops") == 0 && i + 2 < argc) crops_id = argv[++i], crops_dir = argv[++i];
     else if (!dir) dir = argv[i];
     else labels_path = argv[i];
   }
@@ -101,6 +131,9 @@ int main(int argc, char **argv) {
 
   enum { NCHK = 64 };
   int tp[NCHK] = {0}, fp[NCHK] = {0}, fn[NCHK] = {0}, tn[NCHK] = {0};
+  /* The same per half of the photos (sorted by name, even and odd places): thresholds and
+   * features are tuned looking at the even half only; the odd half is held out. */
+  int htp[2][NCHK] = {{0}}, hfp[2][NCHK] = {{0}}, hfn[2][NCHK] = {{0}};
   double *check_ms = xcalloc((size_t)n + 1, sizeof(double)), *find_ms = xcalloc((size_t)n + 1, sizeof(double));
   double *runs = xcalloc((size_t)reps, sizeof(double));
   int done = 0, n_shown = 0;
@@ -109,6 +142,7 @@ int main(int argc, char **argv) {
     char status[8];
     int label;
     const char *name;
+    char *detail; /* the check's detail, compact JSON (NULL when none) */
   } *shown = xcalloc((size_t)n + 1, sizeof *shown);
   printf("analysis: %s\n", landmarks_only ? "detection and landmarks only, no person mask" : "the engine's standardize");
   printf("%-32s %8s %8s %5s %5s\n", "photo", "anal. ms", "checks", "fail", "warn");
@@ -152,17 +186,25 @@ int main(int argc, char **argv) {
         const char *id = json_string_value(json_object_get(o, "id"));
         int flagged = strcmp(json_string_value(json_object_get(o, "status")), "pass") != 0;
         int truth = labelled(labels, names[i], id);
+        if (crops_id && strcmp(id, crops_id) == 0) {
+          char cp[2048];
+          snprintf(cp, sizeof cp, "%s/%.*s.png", crops_dir, (int)(strrchr(names[i], '.') - names[i]), names[i]);
+          save_crop(&a, json_object_get(o, "region"), cp);
+        }
         if (show && strcmp(id, show) == 0) {
           struct shown *sh = &shown[n_shown++];
           sh->value = json_number_value(json_object_get(o, "value"));
           snprintf(sh->status, sizeof sh->status, "%s", json_string_value(json_object_get(o, "status")));
           sh->label = truth;
           sh->name = names[i];
+          json_t *det = json_object_get(o, "detail");
+          sh->detail = det ? json_dumps(det, JSON_COMPACT | JSON_REAL_PRECISION(3)) : NULL;
         }
         for (int c = 0; photo_check_catalog[c].id && c < NCHK; c++)
           if (strcmp(photo_check_catalog[c].id, id) == 0) {
             tp[c] += flagged && truth, fp[c] += flagged && !truth;
             fn[c] += !flagged && truth, tn[c] += !flagged && !truth;
+            htp[i % 2][c] += flagged && truth, hfp[i % 2][c] += flagged && !truth, hfn[i % 2][c] += !flagged && truth;
           }
       }
     }
@@ -177,14 +219,24 @@ int main(int argc, char **argv) {
     printf("analysis (engine or landmarks, not part of the checks): median %.1f ms\n", find_ms[done / 2]);
   }
   if (labels) {
-    printf("\n%-24s %4s %4s %4s %4s %10s %8s\n", "check", "TP", "FP", "FN", "TN", "precision", "recall");
+    printf("\n%-24s %4s %4s %4s %4s %10s %8s %13s %13s\n", "check", "TP", "FP", "FN", "TN", "precision", "recall",
+           "tune P/R", "held-out P/R");
     for (int c = 0; photo_check_catalog[c].id && c < NCHK; c++) {
       char p[16] = "-", r[16] = "-";
       if (tp[c] + fp[c]) snprintf(p, sizeof p, "%.2f", (double)tp[c] / (tp[c] + fp[c]));
       if (tp[c] + fn[c]) snprintf(r, sizeof r, "%.2f", (double)tp[c] / (tp[c] + fn[c]));
-      printf("%-24s %4d %4d %4d %4d %10s %8s\n", photo_check_catalog[c].id, tp[c], fp[c], fn[c], tn[c], p, r);
+      char half[2][24];
+      for (int k = 0; k < 2; k++) {
+        char hp[8] = "-", hr[8] = "-";
+        if (htp[k][c] + hfp[k][c]) snprintf(hp, sizeof hp, "%.2f", (double)htp[k][c] / (htp[k][c] + hfp[k][c]));
+        if (htp[k][c] + hfn[k][c]) snprintf(hr, sizeof hr, "%.2f", (double)htp[k][c] / (htp[k][c] + hfn[k][c]));
+        snprintf(half[k], sizeof half[k], "%s/%s", hp, hr);
+      }
+      printf("%-24s %4d %4d %4d %4d %10s %8s %13s %13s\n", photo_check_catalog[c].id, tp[c], fp[c], fn[c], tn[c], p, r,
+             half[0], half[1]);
     }
-    printf("(precision '-' = never flagged; recall '-' = no photo labelled with that problem)\n");
+    printf("(precision '-' = never flagged; recall '-' = no photo labelled with that problem; tune = photos at even\n"
+           " places by name, held-out = odd places)\n");
   }
   if (show) {
     /* Insertion sort: a few dozen photos. */
@@ -196,7 +248,9 @@ int main(int argc, char **argv) {
       }
     printf("\n%s per photo, by value:\n%-32s %8s %6s %s\n", show, "photo", "value", "status", "labelled");
     for (int i = 0; i < n_shown; i++)
-      printf("%-32s %8.4f %6s %s\n", shown[i].name, shown[i].value, shown[i].status, shown[i].label ? "yes" : "");
+      printf("%-32s %8.4f %6s %3s %s\n", shown[i].name, shown[i].value, shown[i].status, shown[i].label ? "yes" : "",
+             shown[i].detail ? shown[i].detail : "");
+    for (int i = 0; i < n_shown; i++) free(shown[i].detail);
   }
   free(shown);
   for (int i = 0; i < n; i++) free(names[i]);

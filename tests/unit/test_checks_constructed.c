@@ -5,7 +5,7 @@
  * quality 10, draws glasses, earrings, red eyes, a blue shirt or bare shoulders, rotates the
  * head, or puts two people in the frame, and asserts that the matching check fails and that its
  * value moved past the profile's threshold. test_more_checks_move does the same for the other
- * checks (fringe, hair over the ears, mask, sunglasses, glare, shadow, stripes, turtleneck, hat,
+ * checks (fringe, hair over the ears, mask, a hand over the mouth, sunglasses, glare, shadow, stripes, turtleneck, hat,
  * makeup, necklace, beauty filter, busy background): the value moves the right way and, except
  * for the necklace, the status leaves pass. Thresholds come from profiles/chsi-blue.json. */
 #include <setjmp.h>
@@ -374,6 +374,12 @@ static void test_more_checks_move(void **state) {
   /* A medical mask over the mouth. */
   a = copy_base();
   paint_box(&a, lm[48][0] - 0.3 * iod, lm[33][1] + 0.05 * iod, lm[54][0] + 0.3 * iod, lm[8][1] - 0.1 * iod, mask_blue, 1);
+  expect_moves(&a, "mouth_occluded", +1, 1);
+  free(a.work.px);
+
+  /* A hand over the mouth: the cheek's own colour over the lips. */
+  a = copy_base();
+  paint_box(&a, lm[48][0] - 0.3 * iod, lm[33][1] + 0.1 * iod, lm[54][0] + 0.3 * iod, lm[57][1] + 0.15 * iod, skin, 1);
   expect_moves(&a, "mouth_occluded", +1, 1);
   free(a.work.px);
 

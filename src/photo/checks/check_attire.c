@@ -19,9 +19,7 @@ static int jewel_at(const check_ctx *c, int x, int y, const double bg[3], int ne
   check_ycc(p, &Y, &cb, &cr);
   int gold = cb < c->skin_cb - 30 && Y > 80;
   if (!gold && Y < 0.6f * c->skin_y) return 0; /* hair and shadows are darker than the skin */
-  double d = 0;
-  for (int k = 0; k < 3; k++) d += (p[k] - bg[k]) * (p[k] - bg[k]);
-  if (d < 45.0 * 45.0) return 0;
+  if (check_near_rgb(p, bg, 45.0)) return 0;
   /* Metal and stones sparkle: a wide luma range within 2 px, next to skin. */
   int skin = 0, n = 0, lo = 255, hi = 0;
   for (int dy = -2; dy <= 2; dy++)
@@ -72,15 +70,11 @@ void checks_attire(check_ctx *c) {
   cbox lobe_l = check_box(c, c->lm[2][0] - 0.5 * iod, c->lm[1][1], 0.55 * iod, c->lm[5][1] - c->lm[1][1]);
   cbox lobe_r = check_box(c, c->lm[14][0] - 0.05 * iod, c->lm[15][1], 0.55 * iod, c->lm[11][1] - c->lm[15][1]);
   /* The background's colour, from the two top corners of the photo. */
-  double bg[3] = {0, 0, 0}, bl_[3], br_[3];
-  int cw = c->w / 10 + 1, ch = c->h / 10 + 1;
-  if (check_median_rgb(c, check_box(c, 0, 0, cw, ch), 0, bl_) &&
-      check_median_rgb(c, check_box(c, c->w - cw, 0, cw, ch), 0, br_))
-    for (int k = 0; k < 3; k++) bg[k] = (bl_[k] + br_[k]) / 2;
+  double bg[3];
+  check_background_rgb(c, bg);
   double jl = jewel_fraction(c, lobe_l, bg, 0), jr = jewel_fraction(c, lobe_r, bg, 0);
-  cbox lobes = check_box(c, lobe_l.x, fmin(lobe_l.y, lobe_r.y), lobe_r.x + lobe_r.w - lobe_l.x,
-                         fmax(lobe_l.h, lobe_r.h));
-  check_emit(c, "earrings", fmax(jl, jr), lobes, "请摘下耳环、耳钉等饰品",
+  /* The region is the earlobe that decides, not a band across the face. */
+  check_emit(c, "earrings", fmax(jl, jr), jl >= jr ? lobe_l : lobe_r, "请摘下耳环、耳钉等饰品",
              json_pack("{s:f, s:f}", "left", jl, "right", jr));
 
   /* necklace: the neck and the top of the chest. */

@@ -47,6 +47,13 @@ int check_is_skin(const check_ctx *c, const uint8_t *p);
 /* Fraction of pixels in `b` (restricted to the person where a mask exists when `person` is set)
  * that are skin. Returns -1 when the box holds no pixels. */
 double check_skin_fraction(const check_ctx *c, cbox b, int person);
+/* check_is_skin with the wider tolerance of check_loose_skin_fraction. */
+int check_loose_skin_at(const check_ctx *c, const uint8_t *p);
+/* The background's colour: the mean of the median colours of the photo's two top corners
+ * (a tenth of each side); black when they hold nothing. */
+void check_background_rgb(const check_ctx *c, double bg[3]);
+/* True when the pixel is within `dist` (Euclidean, RGB) of `rgb`. */
+int check_near_rgb(const uint8_t *p, const double rgb[3], double dist);
 /* Like check_skin_fraction over all pixels, with a wider chroma tolerance: ears are redder. */
 double check_loose_skin_fraction(const check_ctx *c, cbox b);
 /* Mean luma in `b` (-1 when empty). */

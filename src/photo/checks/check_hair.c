@@ -1,6 +1,8 @@
 /* check_hair.c: what covers the head: hats and scarves, fringes over the eyebrows, hair over the
- * ears and the forehead. Measured as how much of each region is not skin (the cheek's colour). */
+ * ears and the forehead. Measured as how much of each region is not skin (the cheek's colour);
+ * the ears as how much of the area beside the jaw is the person (the matting mask) and hair. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "photo/checks/check_ctx.h"
 
@@ -14,6 +16,35 @@ static int unnatural_for_hair(const check_ctx *c, const uint8_t *p) {
   if (check_is_skin(c, p)) return 0;
   if (cb > 138 || cr < 120 || cr > 168) return 1;
   return y > 225 && fabsf(cb - 128) < 8 && fabsf(cr - 128) < 8;
+}
+
+/* How much hair covers an ear area: the person's share of the box times the share of those
+ * person pixels that look like hair: not skin (loosely: ears are redder than the cheek), or
+ * textured. Where an ear shows, the box beside the jaw holds the ear and, beyond it, the
+ * background (short hair, hair tied back); where long hair falls over the ear the person fills
+ * the box, and it is hair. Counting every pixel as before flagged the white wall beside
+ * short-haired men (deepface_img18, img21). Blond hair has nearly the skin's chroma but not its
+ * smoothness: strands change the luma by a tenth of the cheek's across a few pixels (an ear's
+ * skin does so along its rim only). The person is the matting mask; without one (the landmark-only
+ * analysis) it is every pixel unlike the background's colour. `person` and `hair` get the shares. */
+static double ear_cover(const check_ctx *c, cbox b, const double bg[3], double *person, double *hair) {
+  long all = 0, n = 0, hairy = 0;
+  int d = (int)fmax(1.0, c->iod / 60.0); /* a few strands' width at any resolution */
+  for (int y = b.y; y < b.y + b.h; y += c->step)
+    for (int x = b.x; x < b.x + b.w; x += c->step) {
+      const uint8_t *p = c->rgb + ((size_t)y * c->w + x) * 3;
+      all++;
+      if (c->mask ? check_mask_at(c, x, y) < 128 : check_near_rgb(p, bg, 45.0)) continue;
+      n++;
+      int x0 = x - d < 0 ? 0 : x - d, x1 = x + d >= c->w ? c->w - 1 : x + d;
+      int y0 = y - d < 0 ? 0 : y - d, y1 = y + d >= c->h ? c->h - 1 : y + d;
+      int gx = abs((int)c->luma[(size_t)y * c->w + x1] - (int)c->luma[(size_t)y * c->w + x0]);
+      int gy = abs((int)c->luma[(size_t)y1 * c->w + x] - (int)c->luma[(size_t)y0 * c->w + x]);
+      hairy += gx + gy > 0.1 * c->skin_y || !check_loose_skin_at(c, p);
+    }
+  *person = all ? (double)n / (double)all : 0.0;
+  *hair = n ? (double)hairy / (double)n : 0.0;
+  return *person * *hair;
 }
 
 void checks_hair(check_ctx *c) {
@@ -62,10 +93,11 @@ void checks_hair(check_ctx *c) {
   double eh = fmax(c->lm[3][1], c->lm[13][1]) - ey - 0.2 * iod;
   cbox ear_l = check_box(c, c->lm[1][0] - ew, ey, ew, eh);
   cbox ear_r = check_box(c, c->lm[15][0], ey, ew, eh);
-  double sl = check_loose_skin_fraction(c, ear_l), sr = check_loose_skin_fraction(c, ear_r);
-  if (sl < 0) sl = 0;
-  if (sr < 0) sr = 0;
-  /* The region is the ear that decides (the less visible one), not a band across the eyes. */
-  check_emit(c, "ears_visible", 1.0 - fmin(sl, sr), sl <= sr ? ear_l : ear_r, "请把头发别到耳后，露出双耳",
-             json_pack("{s:f, s:f}", "left_skin", sl, "right_skin", sr));
+  double bg[3], pl, pr_, ol, or_;
+  check_background_rgb(c, bg);
+  double cl = ear_cover(c, ear_l, bg, &pl, &ol), cr = ear_cover(c, ear_r, bg, &pr_, &or_);
+  /* Both ears must show: the more covered one decides, and is the region. */
+  check_emit(c, "ears_visible", fmax(cl, cr), cl >= cr ? ear_l : ear_r, "请把头发别到耳后，露出双耳",
+             json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "left", cl, "right", cr, "left_person", pl,
+                       "right_person", pr_, "left_hair", ol, "right_hair", or_));
 }

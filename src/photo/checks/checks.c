@@ -62,6 +62,23 @@ static int skin_within(const check_ctx *c, const uint8_t *p, float tol) {
 
 int check_is_skin(const check_ctx *c, const uint8_t *p) { return skin_within(c, p, 10.0f); }
 
+int check_loose_skin_at(const check_ctx *c, const uint8_t *p) { return skin_within(c, p, 18.0f); }
+
+void check_background_rgb(const check_ctx *c, double bg[3]) {
+  double l[3], r[3];
+  int cw = c->w / 10 + 1, ch = c->h / 10 + 1;
+  bg[0] = bg[1] = bg[2] = 0;
+  if (check_median_rgb(c, check_box(c, 0, 0, cw, ch), 0, l) &&
+      check_median_rgb(c, check_box(c, c->w - cw, 0, cw, ch), 0, r))
+    for (int k = 0; k < 3; k++) bg[k] = (l[k] + r[k]) / 2;
+}
+
+int check_near_rgb(const uint8_t *p, const double rgb[3], double dist) {
+  double d = 0;
+  for (int k = 0; k < 3; k++) d += (p[k] - rgb[k]) * (p[k] - rgb[k]);
+  return d < dist * dist;
+}
+
 double check_loose_skin_fraction(const check_ctx *c, cbox b) {
   long n = 0, s = 0;
   for (int y = b.y; y < b.y + b.h; y += c->step)

@@ -124,7 +124,8 @@ struct gf_lease {
 };
 }  // namespace
 
-extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps) {
+extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps,
+                                    const int box[4]) {
   // He et al., "Guided Image Filtering" (colour guide): per window a linear model
   // alpha = a^T I + b with a = (Sigma + eps U)^-1 cov(I, p). The coefficients are smooth, so they
   // are computed at half resolution and interpolated back ("Fast Guided Filter", He & Sun 2015);
@@ -134,6 +135,24 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), am(h, w, CV_8U, alpha);
     const int f = (w * h > 100000) ? 2 : 1;
+    if (box) {
+      // Only `box` is wanted: the filter runs on it grown by its reach (a pixel depends on the
+      // windows, radius r, of the windows around it, plus the resampling and the dilation below;
+      // 3r + 4f covers them), aligned to the half-resolution grid so that every sample is the one
+      // the whole-image filter takes. Inside `box` the result is the whole image's, and the
+      // scratch, time and memory shrink with the box.
+      int m = 3 * r + 4 * f;
+      int bx0 = std::max(0, box[0] - m) / f * f, by0 = std::max(0, box[1] - m) / f * f;
+      int bx1 = std::min(w, box[0] + box[2] + m), by1 = std::min(h, box[1] + box[3] + m);
+      if (bx1 < w) bx1 = std::min(w, (bx1 + f - 1) / f * f);
+      if (by1 < h) by1 = std::min(h, (by1 + f - 1) / f * f);
+      if (bx1 <= bx0 || by1 <= by0) return 0;
+      cv::Rect roi(bx0, by0, bx1 - bx0, by1 - by0);
+      img = img(roi);
+      am = am(roi);
+      w = roi.width;
+      h = roi.height;
+    }
     cv::Size small(std::max(1, w / f), std::max(1, h / f));
     int rs = std::max(1, r / f);
     cv::Mat I8, p8;

@@ -198,7 +198,7 @@ static void distance_from_core(const uint8_t *alpha, int W, int H, uint8_t *d, l
 }
 
 int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
-                          const photo_rgb *fgr, const photo_gray *body, const photo_frame *f, int subject_x,
+                          photo_rgb *fgr, photo_gray *body, const photo_frame *f, int subject_x,
                           int subject_y, photo_rgb *std, photo_gray *std_mask, double *undecided_px,
                           double *fragments, photo_correction *corr, err_t *err) {
   int W = p->width, H = p->height;
@@ -214,8 +214,15 @@ int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const p
   int rc = -1;
   /* The photo with the person's alpha, and the spill-free person colour with the segmenter's body,
    * each cropped into the output frame in one resampling. */
-  if (vision_warp(work->px, work->w, work->h, mask->px, f->m, photo, raw, W, H, p->background) ||
-      vision_warp(fgr->px, fgr->w, fgr->h, body->px, f->m, fg, bw, W, H, p->background)) {
+  int warp_rc = vision_warp(work->px, work->w, work->h, mask->px, f->m, photo, raw, W, H, p->background) ||
+                vision_warp(fgr->px, fgr->w, fgr->h, body->px, f->m, fg, bw, W, H, p->background);
+  /* Nothing reads the working-resolution fgr and body again: freeing them here takes 7.7 MB (a
+   * 12 MP photo's 1600x1200) off the memory held during the guided filter, the 12 MP peak. */
+  free(fgr->px);
+  free(body->px);
+  fgr->px = NULL;
+  body->px = NULL;
+  if (warp_rc) {
     err_set(err, 0, "warp_failed", "cropping failed");
     goto out;
   }

@@ -32,6 +32,12 @@ enum { RVM_SIZES = sizeof rvm_sizes / sizeof rvm_sizes[0] };
 struct vision {
   cv::dnn::Net front, back, seg, rvm[RVM_SIZES];
   std::mutex front_mu, back_mu, seg_mu, rvm_mu[RVM_SIZES];
+  // The smaller matting inputs serve only small faces (a crop under 512 rows of the 1600-px working
+  // image: no dev photo, at its own size or at 12 MP, uses them), so they are read on first use,
+  // under their mutex; the largest is read at open. Each is ~14 MB of weights: loaded at open,
+  // the unused 384x512 net was 14 MB of the 12 MP peak.
+  std::string rvm_path[RVM_SIZES];
+  bool rvm_loaded[RVM_SIZES] = {};
   lm_model *landmarks = nullptr;
   ~vision() { lm_model_free(landmarks); }
 };
@@ -57,9 +63,19 @@ extern "C" vision *vision_open(const char *models_dir, const char *landmarks_pat
     v->front = cv::dnn::readNetFromONNX(dir + "/blazeface_front_128.onnx");
     v->back = cv::dnn::readNetFromONNX(dir + "/blazeface_back_256.onnx");
     v->seg = cv::dnn::readNetFromONNX(dir + "/selfie_segmentation.onnx");
-    for (int k = 0; k < RVM_SIZES; k++)
-      v->rvm[k] = cv::dnn::readNetFromONNX(dir + "/rvm_" + std::to_string(rvm_sizes[k][0]) + "x" +
-                                           std::to_string(rvm_sizes[k][1]) + ".onnx");
+    for (int k = 0; k < RVM_SIZES; k++) {
+      v->rvm_path[k] = dir + "/rvm_" + std::to_string(rvm_sizes[k][0]) + "x" + std::to_string(rvm_sizes[k][1]) + ".onnx";
+      if (k == RVM_SIZES - 1) {
+        v->rvm[k] = cv::dnn::readNetFromONNX(v->rvm_path[k]);
+        v->rvm_loaded[k] = true;
+      } else if (FILE *f = fopen(v->rvm_path[k].c_str(), "rb")) {
+        fclose(f);  // a missing model is still an error at open, not at the first small face
+      } else {
+        say(errbuf, errlen, "loading models: cannot read " + v->rvm_path[k]);
+        delete v;
+        return nullptr;
+      }
+    }
     return v;
   } catch (const std::exception &e) {
     say(errbuf, errlen, std::string("loading models: ") + e.what());
@@ -422,6 +438,10 @@ extern "C" int vision_matte_region(vision *v, const uint8_t *rgb, int w, int h, 
       // The outputs live in the net's buffers until the next forward(): convert them under the lock,
       // straight to 8 bits (float copies of them were 5 MB more at the 12 MP peak).
       std::lock_guard<std::mutex> lock(v->rvm_mu[k]);
+      if (!v->rvm_loaded[k]) {
+        v->rvm[k] = cv::dnn::readNetFromONNX(v->rvm_path[k]);
+        v->rvm_loaded[k] = true;
+      }
       v->rvm[k].setInput(blob, "src");
       blob.release();  // setInput copied it into the net: one input-sized float buffer less during forward()
       std::vector<cv::Mat> outs;

@@ -84,9 +84,10 @@ typedef struct photo_correction {
 } photo_correction;
 /* Crops photo, alpha (mask), fgr and body into the output frame, fades the matting model's doubt
  * far from the person and measures it (undecided_px, mean px along the core's outline), drops and
- * measures the fragments, and composites on the profile's background. */
+ * measures the fragments, and composites on the profile's background. fgr and body are spent once
+ * cropped: their pixels are freed (px NULL) whatever the outcome. */
 int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
-                          const photo_rgb *fgr, const photo_gray *body, const photo_frame *f, int subject_x,
+                          photo_rgb *fgr, photo_gray *body, const photo_frame *f, int subject_x,
                           int subject_y, photo_rgb *std, photo_gray *std_mask, double *undecided_px,
                           double *fragments, photo_correction *corr, err_t *err);
 

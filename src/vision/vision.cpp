@@ -32,6 +32,12 @@ enum { RVM_SIZES = sizeof rvm_sizes / sizeof rvm_sizes[0] };
 struct vision {
   cv::dnn::Net front, back, seg, rvm[RVM_SIZES];
   std::mutex front_mu, back_mu, seg_mu, rvm_mu[RVM_SIZES];
+  // The smaller matting inputs serve only small faces (a crop under 512 rows of the 1600-px working
+  // image: no dev photo, at its own size or at 12 MP, uses them), so they are read on first use,
+  // under their mutex; the largest is read at open. Each is ~14 MB of weights: loaded at open,
+  // the unused 384x512 net was 14 MB of the 12 MP peak.
+  std::string rvm_path[RVM_SIZES];
+  bool rvm_loaded[RVM_SIZES] = {};
   lm_model *landmarks = nullptr;
   ~vision() { lm_model_free(landmarks); }
 };
@@ -57,9 +63,19 @@ extern "C" vision *vision_open(const char *models_dir, const char *landmarks_pat
     v->front = cv::dnn::readNetFromONNX(dir + "/blazeface_front_128.onnx");
     v->back = cv::dnn::readNetFromONNX(dir + "/blazeface_back_256.onnx");
     v->seg = cv::dnn::readNetFromONNX(dir + "/selfie_segmentation.onnx");
-    for (int k = 0; k < RVM_SIZES; k++)
-      v->rvm[k] = cv::dnn::readNetFromONNX(dir + "/rvm_" + std::to_string(rvm_sizes[k][0]) + "x" +
-                                           std::to_string(rvm_sizes[k][1]) + ".onnx");
+    for (int k = 0; k < RVM_SIZES; k++) {
+      v->rvm_path[k] = dir + "/rvm_" + std::to_string(rvm_sizes[k][0]) + "x" + std::to_string(rvm_sizes[k][1]) + ".onnx";
+      if (k == RVM_SIZES - 1) {
+        v->rvm[k] = cv::dnn::readNetFromONNX(v->rvm_path[k]);
+        v->rvm_loaded[k] = true;
+      } else if (FILE *f = fopen(v->rvm_path[k].c_str(), "rb")) {
+        fclose(f);  // a missing model is still an error at open, not at the first small face
+      } else {
+        say(errbuf, errlen, "loading models: cannot read " + v->rvm_path[k]);
+        delete v;
+        return nullptr;
+      }
+    }
     return v;
   } catch (const std::exception &e) {
     say(errbuf, errlen, std::string("loading models: ") + e.what());
@@ -374,7 +390,9 @@ extern "C" int vision_segment_region(vision *v, const uint8_t *rgb, int w, int h
     p.convertTo(p8, CV_8U, 255.0);
     // Back onto the image: the 256x256 output covers the whole region, so a resize to the
     // region's size (pixel centres map as (x + 0.5) * 256 / cw - 0.5, the model's own sampling)
-    // followed by taking the in-image part puts every probability where it belongs.
+    // followed by taking the in-image part puts every probability where it belongs. (Measured: a
+    // warp straight into the in-image part, as the matting model's output takes, saves ~2 MB at the
+    // 12 MP peak, but its rounding differs and left a 4 px speck on deepface_img2.)
     cv::Mat out = cv::Mat(h, w, CV_8U, mask)(in);
     if (in == region) {
       cv::resize(p8, out, in.size(), 0, 0, cv::INTER_LINEAR);
@@ -415,26 +433,30 @@ extern "C" int vision_matte_region(vision *v, const uint8_t *rgb, int w, int h, 
     cv::resize(img(in), part, cv::Size(iw, ih), 0, 0, sx < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     cv::copyMakeBorder(part, input, t, in_h - t - ih, l, in_w - l - iw, cv::BORDER_REPLICATE);
     cv::Mat blob = cv::dnn::blobFromImage(input, 1.0 / 255.0, cv::Size(), cv::Scalar(), false, false);
-    cv::Mat pha, fg;
+    cv::Mat a8, f8;
     {
-      // The outputs live in the net's buffers until the next forward(): copy them under the lock.
+      // The outputs live in the net's buffers until the next forward(): convert them under the lock,
+      // straight to 8 bits (float copies of them were 5 MB more at the 12 MP peak).
       std::lock_guard<std::mutex> lock(v->rvm_mu[k]);
+      if (!v->rvm_loaded[k]) {
+        v->rvm[k] = cv::dnn::readNetFromONNX(v->rvm_path[k]);
+        v->rvm_loaded[k] = true;
+      }
       v->rvm[k].setInput(blob, "src");
+      blob.release();  // setInput copied it into the net: one input-sized float buffer less during forward()
       std::vector<cv::Mat> outs;
       v->rvm[k].forward(outs, std::vector<cv::String>{"pha", "fgr"});
       if (outs.size() != 2 || outs[0].total() != (size_t)in_w * in_h || outs[1].total() != (size_t)in_w * in_h * 3) {
         say(errbuf, errlen, "matting output has an unexpected size");
         return -1;
       }
-      pha = cv::Mat(in_h, in_w, CV_32F, outs[0].ptr<float>()).clone();
-      // fgr is planar (NCHW): merge the three planes into packed RGB.
-      std::vector<cv::Mat> planes;
-      for (int c = 0; c < 3; c++) planes.push_back(cv::Mat(in_h, in_w, CV_32F, outs[1].ptr<float>() + (size_t)c * in_w * in_h));
-      cv::merge(planes, fg);
+      cv::Mat(in_h, in_w, CV_32F, outs[0].ptr<float>()).convertTo(a8, CV_8U, 255.0);
+      // fgr is planar (NCHW): each plane to 8 bits, then merged into packed RGB.
+      std::vector<cv::Mat> planes(3);
+      for (int c = 0; c < 3; c++)
+        cv::Mat(in_h, in_w, CV_32F, outs[1].ptr<float>() + (size_t)c * in_w * in_h).convertTo(planes[c], CV_8U, 255.0);
+      cv::merge(planes, f8);
     }
-    cv::Mat a8, f8;
-    pha.convertTo(a8, CV_8U, 255.0);
-    fg.convertTo(f8, CV_8UC3, 255.0);
     // Back onto the image: scaled to the region and written straight into its in-image part. A
     // region-sized intermediate (resize, then copy the in-image part) cost 50 MB at the peak for a
     // 12 MP photo. The inverse map is cv::resize's own half-pixel sampling, src = (dst + 0.5) * s - 0.5,

@@ -90,8 +90,10 @@ int vision_warp(const uint8_t *src, int w, int h, const uint8_t *mask_src, const
                 uint8_t *mask_out, int ow, int oh, const uint8_t fill[3]);
 
 /* Edge-aware refinement of `alpha` (w*h, 0..255) guided by `rgb`: a colour guided filter of radius
- * r and regularisation eps (alpha in 0..1 units), applied in place. */
-int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps);
+ * r and regularisation eps (alpha in 0..1 units), applied in place. With `box` (x, y, width, height)
+ * only the result inside it is wanted: it is the whole image's there, and pixels far outside it
+ * are left as they were. */
+int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps, const int box[4]);
 
 /* Box mean of `rgb` weighted by `weight` (0..255) over a (2r+1)^2 window, at a quarter of the
  * resolution: `out` holds (w/4) x (h/4) RGB float triples, triple (X, Y) centred on full-resolution

@@ -1,5 +1,5 @@
-// What commercial services offer students and schools, over HTTP against the real binary (issue 14
-// items 4 and 5): the privacy notice accepted (version and time stored) before the code step; the
+// What commercial services offer students and schools, over HTTP against the real binary: the
+// privacy notice accepted (version and time stored) before the code step; the
 // collection code with the last 4 characters of the ID number, refused when they disagree; the batch
 // settings max_submissions and camera_only (office, audited, clear Chinese errors); withdrawing a
 // submission no reviewer has decided (audited, back to preview, resubmit); the approved photo for

@@ -1,4 +1,4 @@
-// What WeChat users expect from the student pages (issue 14 items 4, 5, 7), in Debian's chromium at
+// What WeChat users expect from the student pages, in Debian's chromium at
 // 390x844 with WeChat's user agent, against the real binary: a batch set to camera only (no album
 // button) and at most 2 submissions by the office; the student withdraws a submission no reviewer
 // has decided (asked once more), sees the photo back in preview and resubmits; 我的 shows the privacy

@@ -1,7 +1,7 @@
 /* test_checks_regions: each check's region is drawn where the check judges.
  *
  * tests/data/check_regions.json holds boxes marked by hand on a few dev photos (each ear, each
- * earlobe, the lips, the neck). Every photo is analysed as the constructed tests do (the engine's
+ * earlobe, the lips, the neck, the eyes, the eyebrows, the forehead). Every photo is analysed as the constructed tests do (the engine's
  * detection and landmarks) and checked under chsi-blue; then each check's region must overlap its
  * hand-marked box by at least a fifth of the smaller of the two, and must not be much larger than
  * what it judges (a region spanning the whole face would overlap every box and say nothing):
@@ -9,7 +9,11 @@
  *   earrings       one of the earlobes (the one that decides) at most 10x the lobe box: the
  *                  region is where a drop hangs, from the lobe down towards the jaw's corner
  *   mouth_closed, mouth_occluded  the lips                  at most 4x the mouth box
- *   neck_visible, necklace        the neck                  at most 4x the neck box */
+ *   neck_visible, necklace        the neck                  at most 4x the neck box
+ *   eyes_open, gaze_forward, red_eye, tinted_lenses  the eyes  at most 4x the eyes box;
+ *   glasses at most 8x (its region takes in the frames)
+ *   hair_over_eyebrows            the eyebrows              at most 4x
+ *   forehead_visible              the forehead              at most 4x */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,6 +131,13 @@ static void test_regions_on_marked_photos(void **state) {
     expect_region(photo, report, marks, "mouth_occluded", "mouth", NULL, 4.0);
     expect_region(photo, report, marks, "neck_visible", "neck", NULL, 4.0);
     expect_region(photo, report, marks, "necklace", "neck", NULL, 4.0);
+    expect_region(photo, report, marks, "eyes_open", "eyes", NULL, 4.0);
+    expect_region(photo, report, marks, "gaze_forward", "eyes", NULL, 4.0);
+    expect_region(photo, report, marks, "red_eye", "eyes", NULL, 4.0);
+    expect_region(photo, report, marks, "tinted_lenses", "eyes", NULL, 4.0);
+    expect_region(photo, report, marks, "glasses", "eyes", NULL, 8.0); /* the frames reach past the eyes */
+    expect_region(photo, report, marks, "hair_over_eyebrows", "eyebrows", NULL, 4.0);
+    expect_region(photo, report, marks, "forehead_visible", "forehead", NULL, 4.0);
     json_decref(report);
     photo_analysis_free(&a);
     n++;

@@ -1,8 +1,11 @@
 #include "cli/common.h"
+#include "util/xmalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_fail(const err_t *err) {
   fprintf(stderr, "tucai: %s: %s\n", err->code, err->message);
@@ -51,4 +54,33 @@ const char *cli_arg(int argc, char **argv, int n, const char *const *bare) {
     if (seen++ == n) return argv[i];
   }
   return NULL;
+}
+
+int cli_read_file(const char *path, long limit, uint8_t **buf, size_t *len) {
+  *buf = NULL;
+  *len = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  struct stat st;
+  if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    errno = EINVAL;
+    return -1;
+  }
+  if (st.st_size > limit) {
+    fclose(f);
+    return 1;
+  }
+  uint8_t *b = xmalloc(st.st_size > 0 ? (size_t)st.st_size : 1);
+  size_t n = fread(b, 1, (size_t)st.st_size, f);
+  int bad = ferror(f) || n != (size_t)st.st_size;
+  fclose(f);
+  if (bad) {
+    free(b);
+    errno = EIO;
+    return -1;
+  }
+  *buf = b;
+  *len = n;
+  return 0;
 }

@@ -16,5 +16,8 @@ int cli_has(int argc, char **argv, const char *name);
  * except those listed in `bare`, a NULL-terminated list). */
 const char *cli_arg(int argc, char **argv, int n, const char *const *bare);
 int cli_fail(const err_t *err);
+/* Reads a whole regular file of at most `limit` bytes into a malloc'd buffer: 0, 1 when it is
+ * larger (nothing read), -1 when it cannot be read (errno says why). */
+int cli_read_file(const char *path, long limit, uint8_t **buf, size_t *len);
 
 #endif

@@ -37,6 +37,7 @@
 #include <vips/vips.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "photo/checks/checks.h"
 #include "photo/face_compare.h"
 #include "photo/photo.h"
@@ -110,34 +111,6 @@ static int parse(int argc, char **argv, opts *o) {
   return 0;
 }
 
-/* Reads a whole file up to `limit` bytes. Returns 0, -1 on I/O error, 1 when larger than limit. */
-static int read_file(const char *path, long limit, uint8_t **buf, size_t *len) {
-  *buf = NULL;
-  *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  struct stat st;
-  if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return -1;
-  }
-  if (st.st_size > limit) {
-    fclose(f);
-    return 1;
-  }
-  uint8_t *b = xmalloc(st.st_size > 0 ? (size_t)st.st_size : 1);
-  size_t n = fread(b, 1, (size_t)st.st_size, f);
-  int bad = ferror(f) || n != (size_t)st.st_size;
-  fclose(f);
-  if (bad) {
-    free(b);
-    return -1;
-  }
-  *buf = b;
-  *len = n;
-  return 0;
-}
-
 /* Writes via a temporary file and rename, so that a reader never sees half a photo. */
 static int write_file(const char *path, const void *data, size_t len) {
   char tmp[4096];
@@ -180,7 +153,7 @@ static int cmd_standardize(opts *o) {
   }
   uint8_t *buf;
   size_t len;
-  int r = read_file(o->pos[0], MAX_INPUT_BYTES, &buf, &len);
+  int r = cli_read_file(o->pos[0], MAX_INPUT_BYTES, &buf, &len);
   if (r < 0) {
     fprintf(stderr, "tucai photo: cannot read %s: %s\n", o->pos[0], strerror(errno ? errno : EIO));
     photo_profile_free(p);
@@ -292,7 +265,7 @@ static void *batch_worker(void *arg) {
     uint8_t *buf;
     size_t len;
     double t0 = clock_mono_s();
-    int r = read_file(path, MAX_INPUT_BYTES, &buf, &len);
+    int r = cli_read_file(path, MAX_INPUT_BYTES, &buf, &len);
     if (r < 0) {
       it->status = 2;
       snprintf(it->reason, sizeof it->reason, "IO_ERROR");
@@ -467,7 +440,7 @@ static int cmd_sheet(opts *o) {
   }
   uint8_t *buf;
   size_t len;
-  int r = read_file(o->pos[0], MAX_INPUT_BYTES, &buf, &len);
+  int r = cli_read_file(o->pos[0], MAX_INPUT_BYTES, &buf, &len);
   if (r) {
     fprintf(stderr, "tucai photo: cannot read %s\n", o->pos[0]);
     return 2;
@@ -498,7 +471,7 @@ static int cmd_segment(opts *o) {
   }
   uint8_t *buf;
   size_t len;
-  if (read_file(o->pos[0], MAX_INPUT_BYTES, &buf, &len)) {
+  if (cli_read_file(o->pos[0], MAX_INPUT_BYTES, &buf, &len)) {
     fprintf(stderr, "tucai photo: cannot read %s\n", o->pos[0]);
     return 2;
   }
@@ -571,7 +544,7 @@ static int cmd_landmarks_convert(opts *o) {
 static float *net_run_image(const char *path, int w, int h, int grey, double mean, double scale) {
   uint8_t *buf;
   size_t len;
-  if (read_file(path, MAX_INPUT_BYTES, &buf, &len)) return NULL;
+  if (cli_read_file(path, MAX_INPUT_BYTES, &buf, &len)) return NULL;
   float *blob = NULL;
   VipsImage *t = NULL, *rgb = NULL;
   if (VIPS_INIT("tucai") == 0 &&
@@ -653,7 +626,7 @@ static int cmd_net_run(int argc, char **argv) {
     size_t len;
     long want = (long)shape[0] * shape[1] * shape[2] * shape[3] * (long)sizeof(float);
     if (shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[3] < 1 || want > 1L << 30 ||
-        read_file(in_path, 1L << 30, &raw, &len) || (long)len != want) {
+        cli_read_file(in_path, 1L << 30, &raw, &len) || (long)len != want) {
       fprintf(stderr, "tucai photo net-run: %s is not %s float32 values\n", in_path, shape_s);
       return 2;
     }

@@ -12,6 +12,7 @@
  * null where a face is missing). Exit 0 when every pair was compared, 3 when a face was missing in
  * some pair, 2 on a bad list or photo, 4 no engine. */
 #include "cli/commands.h"
+#include "cli/common.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,36 +35,6 @@ static void usage(FILE *f) {
         f);
 }
 
-/* 0 read, -1 cannot read (errno), 1 too large. */
-static int read_limited(const char *path, uint8_t **buf, size_t *len) {
-  *buf = NULL;
-  *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  struct stat st;
-  if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    errno = EINVAL;
-    return -1;
-  }
-  if (st.st_size > COMPARE_MAX_INPUT_BYTES) {
-    fclose(f);
-    return 1;
-  }
-  uint8_t *b = xmalloc(st.st_size > 0 ? (size_t)st.st_size : 1);
-  size_t n = fread(b, 1, (size_t)st.st_size, f);
-  int bad = ferror(f) || n != (size_t)st.st_size;
-  fclose(f);
-  if (bad) {
-    free(b);
-    errno = EIO;
-    return -1;
-  }
-  *buf = b;
-  *len = n;
-  return 0;
-}
-
 static json_t *side_json(const char *file, const face_print *p) {
   json_t *o = json_pack("{s:s, s:b, s:i}", "file", file, "found", p->found, "faces", p->n_faces);
   if (o && p->found) {
@@ -84,7 +55,7 @@ static void print_json(json_t *o) {
 static int describe(face_matcher *m, const char *path, int as_json, face_print *p) {
   uint8_t *buf;
   size_t len;
-  int r = read_limited(path, &buf, &len);
+  int r = cli_read_file(path, COMPARE_MAX_INPUT_BYTES, &buf, &len);
   err_t err = {0};
   if (r < 0) {
     err_set(&err, 400, "UNREADABLE", "cannot read %s: %s", path, strerror(errno ? errno : EIO));

@@ -158,6 +158,13 @@ static int poll_changes(events *e) {
   err_t err = {0};
   db_t *db = store_get(e->app->store, &err);
   if (!db) return -1;
+  /* The version first: a change after it is then either in what follows or wakes us again. */
+  int64_t version = notify_watch_version(db, e->account, &err);
+  if (err_is_set(&err)) {
+    store_put(e->app->store, db);
+    return -1;
+  }
+  notify_watch_seen(e->sub, version);
   json_t *st = api_status_links(collect_status(e->app, db, e->account, &err));
   json_t *inbox = st ? notify_inbox(db, e->account, e->last_inbox, 50, &err) : NULL;
   store_put(e->app->store, db);

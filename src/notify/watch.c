@@ -94,7 +94,7 @@ static void poll_once(notify_watch *w) {
     int64_t account = db_res_int(r, i, c_account_id), version = db_res_int(r, i, c_version), at = db_res_int(r, i, c_changed_at);
     if (at > newest) newest = at;
     for (notify_watch_sub *s = w->subs; s; s = s->next) {
-      if (s->account_id != account || s->version == version) continue;
+      if (s->account_id != account || version <= s->version) continue;
       s->version = version;
       s->changed = 1;
       pthread_cond_signal(&s->wake);
@@ -199,6 +199,19 @@ int notify_watch_wait(notify_watch_sub *s, double until) {
   s->changed = 0;
   pthread_mutex_unlock(&w->lock);
   return rc;
+}
+
+int64_t notify_watch_version(db_t *db, int64_t account_id, err_t *err) {
+  return db_int(db, err, 0, "SELECT version FROM student_changes WHERE account_id = $1", DB_INT(account_id));
+}
+
+void notify_watch_seen(notify_watch_sub *s, int64_t version) {
+  if (!s) return;
+  pthread_mutex_lock(&s->w->lock);
+  /* A change the watcher reported before this read is covered by it. */
+  if (version >= s->version) s->changed = 0;
+  if (version > s->version) s->version = version;
+  pthread_mutex_unlock(&s->w->lock);
 }
 
 int notify_watch_streams(notify_watch *w) {

@@ -36,6 +36,13 @@ void notify_watch_unsubscribe(notify_watch_sub *s);
  * the watcher stops (-1). A change that came while the caller was busy is reported at once. */
 int notify_watch_wait(notify_watch_sub *s, double until);
 
+/* The stream read the account's state at `version` (student_changes.version, read before the
+ * state; 0 when the account has no row yet): the watcher wakes it only for a newer one. Without
+ * this a stream opened within the watcher's look-back of a change read its state twice. */
+void notify_watch_seen(notify_watch_sub *s, int64_t version);
+/* The account's version now (0: no change recorded yet). */
+int64_t notify_watch_version(db_t *db, int64_t account_id, err_t *err);
+
 /* Streams subscribed now, and the watcher's store polls so far (for /metrics). */
 int notify_watch_streams(notify_watch *w);
 uint64_t notify_watch_polls(notify_watch *w);

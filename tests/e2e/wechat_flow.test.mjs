@@ -168,11 +168,14 @@ for (const store of ['sqlite', 'postgres']) describe(`WeChat sign-in, JSAPI paym
         const r = await nodes[i].post('/api/wechat/mini/login', { code: w.wechat.loginCode(MINI.appid, users[i]) });
         assert.equal(r.body.status, 'need_phone', r.text);
       }
-      const fetches = w.wechat.tokenFetches;
+      // Counted for the mini program alone: the first node's workers may send official-account
+      // messages meanwhile, and that token expired too.
+      const fetches = () => w.wechat.tokenFetchesByApp.get(MINI.appid) || 0;
+      const before = fetches();
       w.wechat.expireTokens();
       const answers = await Promise.all(nodes.map((c, i) => c.post('/api/wechat/mini/phone', { code: w.wechat.phoneCode(MINI.appid, users[i]) })));
       for (const r of answers) assert.equal(r.status, 200, r.text);
-      assert.equal(w.wechat.tokenFetches, fetches + 1, 'one node fetched the new token; the other used it');
+      assert.equal(fetches(), before + 1, 'one node fetched the new token; the other used it');
     } finally {
       await second.stop();
     }

@@ -43,7 +43,7 @@ export async function startFakeWechat({ mp, mini, redirectDomain, templates = []
   const messages = [];
   const fake = {
     apps, users, codes, tokens, calls, messages, templates: new Set(templates), url: '', user: null,
-    tokenFetches: 0, ticketFetches: 0, tickets,
+    tokenFetches: 0, ticketFetches: 0, tickets, tokenFetchesByApp: new Map(),
     // The WeChat client's check of wx.config on the page at `pageUrl` (location.href): the
     // errMsg it would report ("config:ok" or "config:invalid signature").
     verifyJsConfig(cfg, pageUrl) {
@@ -202,6 +202,7 @@ export async function startFakeWechat({ mp, mini, redirectDomain, templates = []
         const token = rand(96);
         tokens.set(token, { appid: app.appid, expires: now + 7200e3, endedAt: 0 });
         fake.tokenFetches++;
+        fake.tokenFetchesByApp.set(app.appid, (fake.tokenFetchesByApp.get(app.appid) || 0) + 1);
         return ok(path, res, { access_token: token, expires_in: 7200 });
       }
       if (req.method === 'GET' && path === '/cgi-bin/ticket/getticket') {

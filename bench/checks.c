@@ -44,11 +44,13 @@ static int cmp_s(const void *a, const void *b) { return strcmp(*(char *const *)a
  * red, saved as a PNG 240 px tall. */
 static void save_crop(const photo_analysis *a, const json_t *region, const char *path) {
   double s = a->work_scale > 0 ? a->work_scale : 1.0;
-  int x = (int)(json_integer_value(json_array_get(region, 0)) * s), y = (int)(json_integer_value(json_array_get(region, 1)) * s);
-  int w = (int)(json_integer_value(json_array_get(region, 2)) * s), h = (int)(json_integer_value(json_array_get(region, 3)) * s);
+  int x = (int)(json_integer_value(json_array_get(region, 0)) * s),
+      y = (int)(json_integer_value(json_array_get(region, 1)) * s);
+  int w = (int)(json_integer_value(json_array_get(region, 2)) * s),
+      h = (int)(json_integer_value(json_array_get(region, 3)) * s);
   if (w < 1 || h < 1) return;
-  VipsImage *img = vips_image_new_from_memory_copy(a->work.px, (size_t)a->work.w * a->work.h * 3, a->work.w, a->work.h, 3,
-                                                   VIPS_FORMAT_UCHAR);
+  VipsImage *img = vips_image_new_from_memory_copy(a->work.px, (size_t)a->work.w * a->work.h * 3, a->work.w, a->work.h,
+                                                   3, VIPS_FORMAT_UCHAR);
   if (!img) return;
   double red[3] = {255, 0, 0};
   for (int t = 0; t < 2; t++) vips_draw_rect(img, red, 3, x - t, y - t, w + 2 * t, h + 2 * t, NULL);
@@ -78,13 +80,20 @@ int main(int argc, char **argv) {
   const char *crops_id = NULL, *crops_dir = NULL;
   int reps = 20, landmarks_only = 0;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
-    else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
-    else if (strcmp(argv[i], "--landmarks-only") == 0) landmarks_only = 1;
-    else if (strcmp(argv[i], "--show") == 0 && i + 1 < argc) show = argv[++i];
-    else if (strcmp(argv[i], "--crops") == 0 && i + 2 < argc) crops_id = argv[++i], crops_dir = argv[++i];
-    else if (!dir) dir = argv[i];
-    else labels_path = argv[i];
+    if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+      profile = argv[++i];
+    else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
+      reps = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--landmarks-only") == 0)
+      landmarks_only = 1;
+    else if (strcmp(argv[i], "--show") == 0 && i + 1 < argc)
+      show = argv[++i];
+    else if (strcmp(argv[i], "--crops") == 0 && i + 2 < argc)
+      crops_id = argv[++i], crops_dir = argv[++i];
+    else if (!dir)
+      dir = argv[i];
+    else
+      labels_path = argv[i];
   }
   if (reps < 1) reps = 1;
   char dbuf[1024], lbuf[1024];
@@ -144,7 +153,8 @@ int main(int argc, char **argv) {
     const char *name;
     char *detail; /* the check's detail, compact JSON (NULL when none) */
   } *shown = xcalloc((size_t)n + 1, sizeof *shown);
-  printf("analysis: %s\n", landmarks_only ? "detection and landmarks only, no person mask" : "the engine's standardize");
+  printf("analysis: %s\n",
+         landmarks_only ? "detection and landmarks only, no person mask" : "the engine's standardize");
   printf("%-32s %8s %8s %5s %5s\n", "photo", "anal. ms", "checks", "fail", "warn");
   for (int i = 0; i < n; i++) {
     char path[2048];
@@ -235,8 +245,9 @@ int main(int argc, char **argv) {
       printf("%-24s %4d %4d %4d %4d %10s %8s %13s %13s\n", photo_check_catalog[c].id, tp[c], fp[c], fn[c], tn[c], p, r,
              half[0], half[1]);
     }
-    printf("(precision '-' = never flagged; recall '-' = no photo labelled with that problem; tune = photos at even\n"
-           " places by name, held-out = odd places)\n");
+    printf(
+        "(precision '-' = never flagged; recall '-' = no photo labelled with that problem; tune = photos at even\n"
+        " places by name, held-out = odd places)\n");
   }
   if (show) {
     /* Insertion sort: a few dozen photos. */

@@ -66,12 +66,16 @@ int main(int argc, char **argv) {
   const char *files[1024];
   int n = 0;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--cols") && i + 1 < argc) cols = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--scale") && i + 1 < argc) scale = atof(argv[++i]);
+    if (!strcmp(argv[i], "--cols") && i + 1 < argc)
+      cols = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
+      scale = atof(argv[++i]);
     else if (!strcmp(argv[i], "--crop") && i + 1 < argc)
       have_crop = sscanf(argv[++i], "%d,%d,%d,%d", &crop[0], &crop[1], &crop[2], &crop[3]) == 4;
-    else if (!out) out = argv[i];
-    else if (n < 1024) files[n++] = argv[i];
+    else if (!out)
+      out = argv[i];
+    else if (n < 1024)
+      files[n++] = argv[i];
   }
   if (!out || n == 0 || cols < 1 || scale <= 0 || scale > 8) {
     fprintf(stderr, "usage: bench_contact_sheet OUT.png [--cols N] [--scale S] [--crop X,Y,W,H] FILE...\n");

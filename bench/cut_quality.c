@@ -54,7 +54,8 @@ int main(int argc, char **argv) {
       for (size_t k = 0; k < n; k++)
         if (marks[k]) memcpy(px + k * 3, paint[marks[k]], 3);
       VipsImage *out = vips_image_new_from_memory(px, n * 3, img->Xsize, img->Ysize, 3, VIPS_FORMAT_UCHAR);
-      gchar *path = g_strdup_printf("%s/%.*s.png", marks_dir, (int)(strrchr(base, '.') ? strrchr(base, '.') - base : (long)strlen(base)), base);
+      gchar *path = g_strdup_printf("%s/%.*s.png", marks_dir,
+                                    (int)(strrchr(base, '.') ? strrchr(base, '.') - base : (long)strlen(base)), base);
       vips_image_write_to_file(out, path, NULL);
       g_free(path);
       g_object_unref(out);

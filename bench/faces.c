@@ -39,7 +39,7 @@ typedef struct photo {
   char name[256];
   photo_decoded d;
   face_print print;
-  face_print smooth, eyes, both; /* prints of the retouched copies */
+  face_print smooth, eyes, both;    /* prints of the retouched copies */
   face_print attempt, attempt_both; /* --reference: the engine's print of the photo and of its retouched copy */
   int refused, refused_both;
 } photo;
@@ -140,7 +140,8 @@ static void retouch_eyes(uint8_t *rgb, int w, int h, const face_print *f, double
         double fx = sx - ix, fy = sy - iy;
         for (int c = 0; c < 3; c++) {
           const uint8_t *p = src + ((size_t)iy * w + ix) * 3 + c;
-          double v = (p[0] * (1 - fx) + p[3] * fx) * (1 - fy) + (p[(size_t)w * 3] * (1 - fx) + p[(size_t)w * 3 + 3] * fx) * fy;
+          double v =
+              (p[0] * (1 - fx) + p[3] * fx) * (1 - fy) + (p[(size_t)w * 3] * (1 - fx) + p[(size_t)w * 3 + 3] * fx) * fy;
           rgb[((size_t)y * w + x) * 3 + c] = (uint8_t)(v + 0.5);
         }
       }
@@ -215,13 +216,19 @@ int main(int argc, char **argv) {
   const char *models = NULL, *pairs_path = NULL, *dump = NULL, *reference = NULL;
   int reps = 3;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--models") && i + 1 < argc) models = argv[++i];
-    else if (!strcmp(argv[i], "--pairs") && i + 1 < argc) pairs_path = argv[++i];
-    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i];
-    else if (!strcmp(argv[i], "--reference") && i + 1 < argc) reference = argv[++i];
+    if (!strcmp(argv[i], "--models") && i + 1 < argc)
+      models = argv[++i];
+    else if (!strcmp(argv[i], "--pairs") && i + 1 < argc)
+      pairs_path = argv[++i];
+    else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+      reps = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
+      dump = argv[++i];
+    else if (!strcmp(argv[i], "--reference") && i + 1 < argc)
+      reference = argv[++i];
     else {
-      fprintf(stderr, "usage: bench_faces [--models DIR] [--pairs PAIRS.csv] [--reps N] [--dump DIR] [--reference PROFILE]\n");
+      fprintf(stderr,
+              "usage: bench_faces [--models DIR] [--pairs PAIRS.csv] [--reps N] [--dump DIR] [--reference PROFILE]\n");
       return 2;
     }
   }
@@ -234,8 +241,10 @@ int main(int argc, char **argv) {
   }
   snprintf(base, sizeof base, "%s", pairs_path);
   char *slash = strrchr(base, '/');
-  if (slash) *slash = 0;
-  else snprintf(base, sizeof base, ".");
+  if (slash)
+    *slash = 0;
+  else
+    snprintf(base, sizeof base, ".");
   vision_set_threads(1);
   err_t err = {0};
   face_matcher *m = face_matcher_open(models, &err);
@@ -336,8 +345,10 @@ int main(int argc, char **argv) {
       continue;
     }
     double c = face_print_similarity(a, b), margin = same[i] ? c - FACE_SAME_THRESHOLD : FACE_SAME_THRESHOLD - c;
-    if (same[i]) gmin = fmin(gmin, c), gmed[ng++] = c;
-    else imax = fmax(imax, c), imed[ni++] = c;
+    if (same[i])
+      gmin = fmin(gmin, c), gmed[ng++] = c;
+    else
+      imax = fmax(imax, c), imed[ni++] = c;
     if (margin <= 0 && !(same[i] && margin == 0)) wrong++;
     printf("%-30s %-30s same=%d  cosine %.4f  margin %+.4f%s\n", ph[pa[i]].name, ph[pb[i]].name, same[i], c, margin,
            margin < 0 ? "  WRONG" : "");
@@ -377,12 +388,15 @@ int main(int argc, char **argv) {
       double c = face_print_similarity(a, b);
       int ok = face_same_person(c) == same[i];
       n++, right += ok;
-      if (same[i]) g = fmin(g, c), gw += !ok;
-      else im = fmax(im, c), iw += !ok;
+      if (same[i])
+        g = fmin(g, c), gw += !ok;
+      else
+        im = fmax(im, c), iw += !ok;
     }
-    printf("pairs with the first photo retouched (%s): %d of %d right (same person missed %d, different taken "
-           "for same %d); same min %.4f, different max %.4f\n",
-           kind[k], right, n, gw, iw, g, im);
+    printf(
+        "pairs with the first photo retouched (%s): %d of %d right (same person missed %d, different taken "
+        "for same %d); same min %.4f, different max %.4f\n",
+        kind[k], right, n, gw, iw, g, im);
   }
 
   if (reference) {
@@ -401,10 +415,11 @@ int main(int argc, char **argv) {
       p->refused_both = engine_print(e, prof, p, 1, &p->attempt_both);
       refused[0] += p->refused, refused[1] += p->refused_both;
     }
-    printf("\n与录取照片比对 as shipped (reference: the matcher on the school's photo; attempt: the engine with profile %s):\n",
-           reference);
-    printf("attempts the engine refused: %d of %d photos, %d of %d retouched copies\n", refused[0], described, refused[1],
-           described);
+    printf(
+        "\n与录取照片比对 as shipped (reference: the matcher on the school's photo; attempt: the engine with profile %s):\n",
+        reference);
+    printf("attempts the engine refused: %d of %d photos, %d of %d retouched copies\n", refused[0], described,
+           refused[1], described);
     for (int k = 0; k < 2; k++) {
       int right = 0, n = 0, gw = 0, iw = 0;
       double g = 2, im = -2;
@@ -416,12 +431,15 @@ int main(int argc, char **argv) {
           double c = face_print_similarity(&R->print, att);
           int ok = face_same_person(c) == same[i];
           n++, right += ok;
-          if (same[i]) g = fmin(g, c), gw += !ok;
-          else im = fmax(im, c), iw += !ok;
+          if (same[i])
+            g = fmin(g, c), gw += !ok;
+          else
+            im = fmax(im, c), iw += !ok;
         }
-      printf("%s: %d of %d reference/attempt pairs right (same person missed %d, different taken for same %d); "
-             "same min %.4f, different max %.4f\n",
-             k ? "attempt retouched (smooth + eyes)" : "attempt as shot", right, n, gw, iw, g, im);
+      printf(
+          "%s: %d of %d reference/attempt pairs right (same person missed %d, different taken for same %d); "
+          "same min %.4f, different max %.4f\n",
+          k ? "attempt retouched (smooth + eyes)" : "attempt as shot", right, n, gw, iw, g, im);
     }
     photo_profile_free(prof);
     photo_engine_close(e);
@@ -430,14 +448,16 @@ int main(int argc, char **argv) {
   if (nt) {
     qsort(t_desc, (size_t)nt, sizeof(double), cmp_d);
     qsort(t_expr, (size_t)nt, sizeof(double), cmp_d);
-    printf("\ntime per photo, one thread (fastest of %d, over %d photos): descriptor median %.1f ms (max %.1f), "
-           "expression median %.1f ms (max %.1f), together %.1f ms\n",
-           reps, nt, t_desc[nt / 2], t_desc[nt - 1], t_expr[nt / 2], t_expr[nt - 1], t_desc[nt / 2] + t_expr[nt / 2]);
+    printf(
+        "\ntime per photo, one thread (fastest of %d, over %d photos): descriptor median %.1f ms (max %.1f), "
+        "expression median %.1f ms (max %.1f), together %.1f ms\n",
+        reps, nt, t_desc[nt / 2], t_desc[nt - 1], t_expr[nt / 2], t_expr[nt - 1], t_desc[nt / 2] + t_expr[nt / 2]);
     qsort(c_desc, (size_t)nt, sizeof(double), cmp_d);
     qsort(c_expr, (size_t)nt, sizeof(double), cmp_d);
-    printf("CPU time of the thread (what one core spends, whatever else runs): descriptor median %.1f ms (max %.1f), "
-           "expression median %.1f ms (max %.1f), together %.1f ms\n",
-           c_desc[nt / 2], c_desc[nt - 1], c_expr[nt / 2], c_expr[nt - 1], c_desc[nt / 2] + c_expr[nt / 2]);
+    printf(
+        "CPU time of the thread (what one core spends, whatever else runs): descriptor median %.1f ms (max %.1f), "
+        "expression median %.1f ms (max %.1f), together %.1f ms\n",
+        c_desc[nt / 2], c_desc[nt - 1], c_expr[nt / 2], c_expr[nt - 1], c_desc[nt / 2] + c_expr[nt / 2]);
   }
   for (int i = 0; i < np; i++) g_free(ph[i].d.work.px);
   free(t_desc);

@@ -135,7 +135,8 @@ static int peak_child(const char *dir) {
     if (photo_standardize(e, buf, len, p, &r, &err) == 0) photo_result_free(&r);
     g_free(buf);
     n++;
-    if (getenv("TUCAI_BENCH_TRACE")) fprintf(stderr, "%s: rss %ld MB, peak %ld MB\n", de->d_name, rss_now_mb(), peak_rss_mb());
+    if (getenv("TUCAI_BENCH_TRACE"))
+      fprintf(stderr, "%s: rss %ld MB, peak %ld MB\n", de->d_name, rss_now_mb(), peak_rss_mb());
   }
   if (d) closedir(d);
   printf("%ld %ld %d\n", after_models, peak_rss_mb(), n);
@@ -163,9 +164,10 @@ static void measure_peak(uint8_t **big, size_t *big_lens, int n) {
     pclose(f);
   }
   if (count)
-    printf("\npeak RSS, fresh process standardizing the %d 12 MP photos one by one: %ld MB "
-           "(%ld MB of it models and libraries, %ld MB for the photo at work)\n",
-           count, peak, models, peak - models);
+    printf(
+        "\npeak RSS, fresh process standardizing the %d 12 MP photos one by one: %ld MB "
+        "(%ld MB of it models and libraries, %ld MB for the photo at work)\n",
+        count, peak, models, peak - models);
   if (getenv("TUCAI_BENCH_KEEP")) {
     printf("12 MP photos kept in %s\n", dir);
     return;
@@ -258,8 +260,8 @@ int main(int argc, char **argv) {
         k++;
       }
     char title[128];
-    snprintf(title, sizeof title, "%s (%d of %d conformant)", pass ? "scaled up to 12 megapixels" : "photos as they are",
-             conformant, n);
+    snprintf(title, sizeof title, "%s (%d of %d conformant)",
+             pass ? "scaled up to 12 megapixels" : "photos as they are", conformant, n);
     report(title, s, k);
     free(s);
   }

@@ -28,8 +28,9 @@ static char *make_csv(int rows, size_t *len) {
     char body[24], id[26];
     snprintf(body, sizeof body, "210203%04d%02d%02d%03d", 1990 + i % 10, 1 + i % 12, 1 + i % 28, i % 1000);
     snprintf(id, sizeof id, "%s%c", body, idcard_check_char(body));
-    n += (size_t)snprintf(buf + n, cap - n, "2022%06d,%s%s%s,%s,%s,专业%d,%s,2025\n", i, surnames[i % 10], given[i % 12],
-                          given[(i / 12) % 12], id, colleges[i % 5], i % 37, i % 7 == 0 ? "博士" : "硕士");
+    n +=
+        (size_t)snprintf(buf + n, cap - n, "2022%06d,%s%s%s,%s,%s,专业%d,%s,2025\n", i, surnames[i % 10], given[i % 12],
+                         given[(i / 12) % 12], id, colleges[i % 5], i % 37, i % 7 == 0 ? "博士" : "硕士");
   }
   *len = n;
   return buf;
@@ -76,7 +77,8 @@ int main(int argc, char **argv) {
   memset(key, 3, sizeof key);
   vault_init(key);
   char dir[] = "/tmp/tucai-bench-roster-XXXXXX", url[256];
-  if (argc > 2) snprintf(url, sizeof url, "%s", argv[2]);
+  if (argc > 2)
+    snprintf(url, sizeof url, "%s", argv[2]);
   else {
     if (!mkdtemp(dir)) return 1;
     snprintf(url, sizeof url, "sqlite:%s/bench.db", dir);
@@ -95,7 +97,8 @@ int main(int argc, char **argv) {
   b.window_start_ms = 1;
   b.window_end_ms = clock_now_ms() * 2;
   snprintf(b.profile, sizeof b.profile, "chsi-blue");
-  int64_t b1 = batch_create(db, &b, photo_default_profiles_dir(), &err), b2 = batch_create(db, &b, photo_default_profiles_dir(), &err);
+  int64_t b1 = batch_create(db, &b, photo_default_profiles_dir(), &err),
+          b2 = batch_create(db, &b, photo_default_profiles_dir(), &err);
   store_put(st, db);
   if (b1 <= 0 || b2 <= 0) {
     fprintf(stderr, "batch: %s\n", err.message);

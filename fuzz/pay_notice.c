@@ -39,11 +39,16 @@ static void init(void) {
   fuzz_write_file(apiv3, (const uint8_t *)APIV3, 32);
   config *c = config_new();
   err_t err = {0};
-  const char *kv[][2] = {{"pay_provider", "wechatpay"}, {"wechatpay_base_url", "http://127.0.0.1:9"},
-                         {"wechatpay_mchid", "1900009191"}, {"wechatpay_appid", "wxd678efh567hg6787"},
-                         {"wechatpay_serial", "SERIAL1"}, {"wechatpay_key_file", merchant},
-                         {"wechatpay_apiv3_key_file", apiv3}, {"wechatpay_platform_cert_file", pub},
-                         {"wechatpay_platform_serial", "PUB_KEY_ID_1"}, {"pay_notify_url", "https://x/notify"}};
+  const char *kv[][2] = {{"pay_provider", "wechatpay"},
+                         {"wechatpay_base_url", "http://127.0.0.1:9"},
+                         {"wechatpay_mchid", "1900009191"},
+                         {"wechatpay_appid", "wxd678efh567hg6787"},
+                         {"wechatpay_serial", "SERIAL1"},
+                         {"wechatpay_key_file", merchant},
+                         {"wechatpay_apiv3_key_file", apiv3},
+                         {"wechatpay_platform_cert_file", pub},
+                         {"wechatpay_platform_serial", "PUB_KEY_ID_1"},
+                         {"pay_notify_url", "https://x/notify"}};
   for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
     if (config_set(c, kv[i][0], kv[i][1], &err) != 0) abort();
   prov = pay_wechatpay_new(c, &err);
@@ -88,8 +93,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   char *msg = wxp_response_message(ts, nonce, body, body_len, &mlen);
   char *sig = msg ? wxp_rsa_sign_b64(platform, msg, mlen) : NULL;
   if (!sig) abort();
-  pay_inbound in = {.timestamp = ts, .nonce = nonce, .signature = sig, .serial = "PUB_KEY_ID_1",
-                    .body = body, .body_len = body_len, .now_ms = now};
+  pay_inbound in = {.timestamp = ts,
+                    .nonce = nonce,
+                    .signature = sig,
+                    .serial = "PUB_KEY_ID_1",
+                    .body = body,
+                    .body_len = body_len,
+                    .now_ms = now};
   pay_notice out;
   err_t err = {0};
   if (prov->verify_notice(prov, &in, &out, &err) == 0) {

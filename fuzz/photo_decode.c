@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   photo_decoded out;
   err_t err = {0};
   if (photo_decode(d, n, &lim, PHOTO_WORK_SIDE, &out, &err) == 0) {
-    if (out.work.w <= 0 || out.work.h <= 0 || out.work.w > PHOTO_WORK_SIDE || out.work.h > PHOTO_WORK_SIDE || !out.work.px)
+    if (out.work.w <= 0 || out.work.h <= 0 || out.work.w > PHOTO_WORK_SIDE || out.work.h > PHOTO_WORK_SIDE ||
+        !out.work.px)
       abort();
     /* Touch every pixel: the buffer must be as large as its dimensions say. */
     unsigned sum = 0;

@@ -48,8 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   static char path[300];
   static roster_row rows[4];
   if (!path[0]) fuzz_path(path, sizeof path, "photos.zip");
-  if (n >= 4 && memcmp(d, "PK\x03\x04", 4) == 0) fuzz_write_file(path, d, n);
-  else build_zip(path, d, n);
+  if (n >= 4 && memcmp(d, "PK\x03\x04", 4) == 0)
+    fuzz_write_file(path, d, n);
+  else
+    build_zip(path, d, n);
   roster_parsed p = {.rows = rows, .cap_rows = 4};
   add(&p, "2024001", "", 2);
   add(&p, "2024002", "", 3);

@@ -50,8 +50,10 @@ static void build_zip(const char *path, const uint8_t *d, size_t n) {
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {
   static char path[300];
   if (!path[0]) fuzz_path(path, sizeof path, "roster.xlsx");
-  if (n >= 4 && memcmp(d, "PK\x03\x04", 4) == 0) fuzz_write_file(path, d, n);
-  else build_zip(path, d, n);
+  if (n >= 4 && memcmp(d, "PK\x03\x04", 4) == 0)
+    fuzz_write_file(path, d, n);
+  else
+    build_zip(path, d, n);
   roster_parsed p;
   err_t err = {0};
   roster_parse_file(path, &p, &err);

@@ -54,7 +54,8 @@ int app_open(app *a, config *cfg, err_t *err) {
   if (!create && access(path, F_OK) != 0)
     return err_set(err, 0, "master_key_missing",
                    "master key file %s is missing: restore it, or create the first one with `tucai keys init` "
-                   "(dev/demo setups: --demo or dev = 1 creates it)", path);
+                   "(dev/demo setups: --demo or dev = 1 creates it)",
+                   path);
   if (vault_init_file(path, create, err) < 0) return -1;
   const char *db = config_str(cfg, "db");
   char url[1200];

@@ -14,17 +14,17 @@
 typedef struct app {
   config *cfg;
   store_t *store;
-  jobs_pool *jobs;       /* NULL in processes without workers */
-  const char *data_dir;  /* --data */
-  const char *web_dir;   /* static files */
-  const char *node;      /* this process's name in logs and job runs */
-  int secure_cookies;    /* behind TLS: cookies get Secure */
-  struct blob_store *blobs;     /* encrypted photo files (blob/blob.h), opened by app_open */
-  struct workcal *calendar;     /* working days for review due dates (collect/workcal.h) */
-  struct photo_engine *photo;   /* the one photo engine: loaded on first use (app_photo_engine) */
-  pthread_mutex_t photo_mu;     /* guards the first load */
-  struct notify_watch *watch;   /* the event streams' store watcher (notify/watch.h); serve only */
-  struct qr_pool *qr;           /* bounded decoding of uploaded collection codes (identity/qr_pool.h) */
+  jobs_pool *jobs;            /* NULL in processes without workers */
+  const char *data_dir;       /* --data */
+  const char *web_dir;        /* static files */
+  const char *node;           /* this process's name in logs and job runs */
+  int secure_cookies;         /* behind TLS: cookies get Secure */
+  struct blob_store *blobs;   /* encrypted photo files (blob/blob.h), opened by app_open */
+  struct workcal *calendar;   /* working days for review due dates (collect/workcal.h) */
+  struct photo_engine *photo; /* the one photo engine: loaded on first use (app_photo_engine) */
+  pthread_mutex_t photo_mu;   /* guards the first load */
+  struct notify_watch *watch; /* the event streams' store watcher (notify/watch.h); serve only */
+  struct qr_pool *qr;         /* bounded decoding of uploaded collection codes (identity/qr_pool.h) */
 } app;
 
 /* Opens what every subcommand that touches data needs, from the loaded settings: the data

@@ -25,7 +25,8 @@ static VipsImage *gradient(int w, int h, int bands) {
   unsigned char *px = xmalloc(n);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
-      for (int b = 0; b < bands; b++) px[((size_t)y * w + x) * bands + b] = (unsigned char)(b == 3 ? 255 - x * 4 : 60 + x * 3 + y * 2 + b * 30);
+      for (int b = 0; b < bands; b++)
+        px[((size_t)y * w + x) * bands + b] = (unsigned char)(b == 3 ? 255 - x * 4 : 60 + x * 3 + y * 2 + b * 30);
   VipsImage *im = vips_image_new_from_memory_copy(px, n, w, h, bands, VIPS_FORMAT_UCHAR);
   free(px);
   return im;
@@ -36,8 +37,9 @@ static void jpeg(const char *name, VipsImage *im, int q, int dpi) {
   void *buf;
   size_t len;
   if (vips_jpegsave_buffer(im, &buf, &len, "Q", q, "strip", TRUE, NULL)) exit(1);
-  uint8_t jfif[18] = {0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 1, (uint8_t)(dpi >> 8), (uint8_t)dpi,
-                      (uint8_t)(dpi >> 8), (uint8_t)dpi, 0, 0};
+  uint8_t jfif[18] = {
+      0xFF,         0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 1, (uint8_t)(dpi >> 8), (uint8_t)dpi, (uint8_t)(dpi >> 8),
+      (uint8_t)dpi, 0,    0};
   uint8_t *out = xmalloc(len + 18);
   memcpy(out, buf, 2);
   memcpy(out + 2, jfif, 18);

@@ -18,10 +18,10 @@ static inline app *api_app(const http_req *req) { return (app *)req->ctx; }
 /* The caller's session; NULL when anonymous (never on a route that names roles). */
 static inline auth_session *api_session(const http_req *req) { return (auth_session *)req->session; }
 
-void api_system_routes(http_router *r);  /* /healthz, /metrics, /api/csrf */
-void api_auth_routes(http_router *r);    /* staff login, logout, me */
-void api_orders_routes(http_router *r); /* fees, regions, orders, operator payment views */
-void api_pay_routes(http_router *r);    /* provider notifications, mock payer page */
+void api_system_routes(http_router *r);   /* /healthz, /metrics, /api/csrf */
+void api_auth_routes(http_router *r);     /* staff login, logout, me */
+void api_orders_routes(http_router *r);   /* fees, regions, orders, operator payment views */
+void api_pay_routes(http_router *r);      /* provider notifications, mock payer page */
 void api_identity_routes(http_router *r); /* student sign-in, collection code, linking */
 void api_schools_routes(http_router *r);  /* schools, batches, rosters */
 void api_office_routes(http_router *r);   /* school office: progress, pending, exports, tracking, batch settings */

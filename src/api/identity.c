@@ -100,8 +100,10 @@ static int login(http_req *req, http_resp *resp) {
   int64_t account = rc == 0 ? student_account_for_phone(db, phone, &req->err) : -1;
   char token[65];
   int64_t ttl = config_int(api_app(req)->cfg, "student_session_ttl");
-  if (account > 0) rc = auth_session_create(db, ROLE_STUDENT, account, 0, ttl, token, &req->err);
-  else rc = -1;
+  if (account > 0)
+    rc = auth_session_create(db, ROLE_STUDENT, account, 0, ttl, token, &req->err);
+  else
+    rc = -1;
   if (rc == 0) audit_log(db, ROLE_STUDENT, account, "student.login", "student_account", account, NULL, &req->err);
   /* Signed in inside WeChat for the first time: this confirmed phone is what the openid binds to. */
   int wx = rc == 0 ? api_wechat_bind_after_login(req, resp, db, account, token) : 0;
@@ -110,7 +112,8 @@ static int login(http_req *req, http_resp *resp) {
   err_clear(&req->err);
   resp_set_session_cookie(resp, req, token, (int)ttl);
   json_t *out = json_pack("{s:I, s:s}", "account_id", (json_int_t)account, "role", "student");
-  if (wx) json_object_set_new(out, "wechat", json_string(wx == 1 ? "bound" : wx == 409 ? "bound_elsewhere" : "not_bound"));
+  if (wx)
+    json_object_set_new(out, "wechat", json_string(wx == 1 ? "bound" : wx == 409 ? "bound_elsewhere" : "not_bound"));
   return resp_json(resp, 200, out);
 }
 
@@ -126,24 +129,24 @@ static json_t *record_json(const student_record *r, const batch *b) {
 static json_t *batch_json(const batch *b, const char *profiles_dir) {
   json_t *fees = json_array();
   for (int i = 0; i < b->n_fees; i++)
-    json_array_append_new(fees, json_pack("{s:s, s:s, s:I, s:b}", "code", b->fees[i].code, "name", b->fees[i].name,
-                                          "amount_fen", (json_int_t)b->fees[i].amount_fen, "required",
-                                          b->fees[i].required));
+    json_array_append_new(
+        fees, json_pack("{s:s, s:s, s:I, s:b}", "code", b->fees[i].code, "name", b->fees[i].name, "amount_fen",
+                        (json_int_t)b->fees[i].amount_fen, "required", b->fees[i].required));
   const char *state = batch_window_at(b, clock_now_ms()) == BATCH_OPEN     ? "open"
                       : batch_window_at(b, clock_now_ms()) == BATCH_BEFORE ? "not_open"
                                                                            : "closed";
-  json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:o, s:s}", "id", (json_int_t)b->id, "school_id",
-                        (json_int_t)b->school_id, "name", b->name, "window_start", (json_int_t)b->window_start_ms,
-                        "window_end", (json_int_t)b->window_end_ms, "window", state, "fees", fees, "profile",
-                        b->profile);
+  json_t *o =
+      json_pack("{s:I, s:I, s:s, s:I, s:I, s:s, s:o, s:s}", "id", (json_int_t)b->id, "school_id",
+                (json_int_t)b->school_id, "name", b->name, "window_start", (json_int_t)b->window_start_ms, "window_end",
+                (json_int_t)b->window_end_ms, "window", state, "fees", fees, "profile", b->profile);
   json_object_set_new(o, "max_submissions", json_integer(b->max_submissions));
   json_object_set_new(o, "camera_only", json_boolean(b->camera_only));
   err_t e = {0};
   photo_profile *p = photo_profile_load(profiles_dir, b->profile, &e);
   if (p) {
-    json_object_set_new(o, "photo", json_pack("{s:s, s:i, s:i, s:[i,i,i]}", "title", p->title, "width", p->width,
-                                              "height", p->height, "background", p->background[0],
-                                              p->background[1], p->background[2]));
+    json_object_set_new(o, "photo",
+                        json_pack("{s:s, s:i, s:i, s:[i,i,i]}", "title", p->title, "width", p->width, "height",
+                                  p->height, "background", p->background[0], p->background[1], p->background[2]));
     photo_profile_free(p);
   }
   return o;
@@ -192,7 +195,8 @@ static int id_last4_matches(db_t *db, int64_t record_id, const char want4[5], er
   }
   memset(id, 0, n);
   free(id);
-  if (!same) return err_set(err, 422, "id_last4_mismatch", "身份证号后 4 位与采集码对应的学籍信息不一致，请核对后重新填写");
+  if (!same)
+    return err_set(err, 422, "id_last4_mismatch", "身份证号后 4 位与采集码对应的学籍信息不一致，请核对后重新填写");
   return 0;
 }
 
@@ -202,8 +206,9 @@ static int privacy_get(http_req *req, http_resp *resp) {
   int64_t at = consent_accepted_at(db, api_session(req)->user_id, CONSENT_VERSION, &req->err);
   api_db_put(req, db);
   if (at < 0) return -1;
-  return resp_json(resp, 200, json_pack("{s:s, s:o}", "version", CONSENT_VERSION, "accepted_at",
-                                        at ? json_integer(at) : json_null()));
+  return resp_json(
+      resp, 200,
+      json_pack("{s:s, s:o}", "version", CONSENT_VERSION, "accepted_at", at ? json_integer(at) : json_null()));
 }
 
 static int privacy_accept(http_req *req, http_resp *resp) {
@@ -328,8 +333,9 @@ static int upload_code(http_req *req, http_resp *resp) {
   json_decref(d);
   err_clear(&req->err);
   rc = resp_json(resp, 200,
-                 json_pack("{s:I, s:o, s:o, s:I}", "claim_id", (json_int_t)claim, "record", record_json(&r, &b), "batch",
-                           batch_json(&b, config_str(api_app(req)->cfg, "profiles")), "code_expires_at", (json_int_t)p.expires_at_ms));
+                 json_pack("{s:I, s:o, s:o, s:I}", "claim_id", (json_int_t)claim, "record", record_json(&r, &b),
+                           "batch", batch_json(&b, config_str(api_app(req)->cfg, "profiles")), "code_expires_at",
+                           (json_int_t)p.expires_at_ms));
 done:
   db_res_free(sch);
   db_res_free(found);
@@ -363,8 +369,9 @@ static int confirm(http_req *req, http_resp *resp) {
   if (db_exec(db, &req->err,
               "INSERT INTO student_links (account_id, record_id, code_sealed, issuer_kid, seal_kid, linked_at) "
               "VALUES ($1, $2, $3, $4, $5, $6)",
-              DB_INT(account), DB_INT(r.record_id), DB_TEXT(db_res_text_at(c, 0, "code_sealed")), DB_TEXT(db_res_text_at(c, 0, "issuer_kid")),
-              DB_TEXT(db_res_text_at(c, 0, "seal_kid")), DB_INT(clock_now_ms())) < 0) {
+              DB_INT(account), DB_INT(r.record_id), DB_TEXT(db_res_text_at(c, 0, "code_sealed")),
+              DB_TEXT(db_res_text_at(c, 0, "issuer_kid")), DB_TEXT(db_res_text_at(c, 0, "seal_kid")),
+              DB_INT(clock_now_ms())) < 0) {
     if (db_last_was_unique_violation(db)) {
       err_clear(&req->err);
       err_set(&req->err, 409, "record_taken", "该学籍记录已绑定其他手机号，或当前账号已绑定其他记录");
@@ -378,8 +385,9 @@ static int confirm(http_req *req, http_resp *resp) {
   if (arc != 0 || db_commit(db, &req->err) != 0) goto done;
   r.account_id = account;
   r.status = STUDENT_LINKED;
-  rc = resp_json(resp, 200, json_pack("{s:s, s:o, s:o}", "status", "linked", "record", record_json(&r, &b), "batch",
-                                      batch_json(&b, config_str(api_app(req)->cfg, "profiles"))));
+  rc = resp_json(resp, 200,
+                 json_pack("{s:s, s:o, s:o}", "status", "linked", "record", record_json(&r, &b), "batch",
+                           batch_json(&b, config_str(api_app(req)->cfg, "profiles"))));
 done:
   if (rc != 0) db_rollback(db);
   db_res_free(c);

@@ -44,7 +44,8 @@ static int64_t id_param(http_req *req) {
 static int batch_for(http_req *req, db_t *db, int64_t id) {
   batch b;
   if (batch_get(db, id, &b, &req->err) < 0) return -1;
-  if (api_session(req)->role == ROLE_SCHOOL_ADMIN && api_session(req)->school_id && api_session(req)->school_id != b.school_id)
+  if (api_session(req)->role == ROLE_SCHOOL_ADMIN && api_session(req)->school_id &&
+      api_session(req)->school_id != b.school_id)
     return err_set(&req->err, 404, "batch_not_found", "no such batch");
   return 0;
 }
@@ -71,9 +72,10 @@ static int reference_weak(http_req *req, http_resp *resp) {
     json_decref(list);
     list = NULL;
   }
-  int64_t refs = list ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM reference_photos WHERE batch_id = $1 AND state = 'ready'",
-                               DB_INT(id))
-                      : 0;
+  int64_t refs =
+      list ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM reference_photos WHERE batch_id = $1 AND state = 'ready'",
+                    DB_INT(id))
+           : 0;
   if (list && api_audit_log(db, req, "reference.weak_list", "batch", id, NULL, &req->err) < 0) {
     json_decref(list);
     json_decref(unusable);
@@ -82,10 +84,10 @@ static int reference_weak(http_req *req, http_resp *resp) {
   api_db_put(req, db);
   if (!list) return -1;
   err_clear(&req->err);
-  return resp_json(resp, 200, json_pack("{s:o, s:o, s:I, s:f, s:f}", "students", list, "no_face", unusable,
-                                        "references_ready", (json_int_t)refs,
-                                        "threshold", FACE_SAME_THRESHOLD, "weak_below",
-                                        collect_reference_weak_below()));
+  return resp_json(
+      resp, 200,
+      json_pack("{s:o, s:o, s:I, s:f, s:f}", "students", list, "no_face", unusable, "references_ready",
+                (json_int_t)refs, "threshold", FACE_SAME_THRESHOLD, "weak_below", collect_reference_weak_below()));
 }
 
 static int pending(http_req *req, http_resp *resp) {
@@ -153,8 +155,9 @@ static int export_start(http_req *req, http_resp *resp) {
   if (json_field_bool(req, "reexport", 0, &reexport) < 0) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
-  int64_t pid = batch_for(req, db, id) < 0 ? -1
-                                            : export_request(db, id, reexport, api_session(req)->role, api_session(req)->user_id, &req->err);
+  int64_t pid = batch_for(req, db, id) < 0
+                    ? -1
+                    : export_request(db, id, reexport, api_session(req)->role, api_session(req)->user_id, &req->err);
   if (pid > 0) {
     json_t *d = json_pack("{s:I,s:b}", "package_id", (json_int_t)pid, "reexport", reexport);
     api_audit_log(db, req, reexport ? "export.reexport_requested" : "export.requested", "batch", id, d, &req->err);
@@ -168,10 +171,11 @@ static int export_start(http_req *req, http_resp *resp) {
 
 /* The package row, after checking the caller may see its batch. */
 static json_t *package_row(http_req *req, db_t *db, int64_t id) {
-  db_res *r = db_query(db, &req->err,
-                       "SELECT batch_id, state, reexport, file_name, sha256, bytes, photos, error, created_at, finished_at "
-                       "FROM export_packages WHERE id = $1",
-                       DB_INT(id));
+  db_res *r =
+      db_query(db, &req->err,
+               "SELECT batch_id, state, reexport, file_name, sha256, bytes, photos, error, created_at, finished_at "
+               "FROM export_packages WHERE id = $1",
+               DB_INT(id));
   if (!r) return NULL;
   if (!db_res_rows(r)) {
     db_res_free(r);
@@ -179,10 +183,11 @@ static json_t *package_row(http_req *req, db_t *db, int64_t id) {
     return NULL;
   }
   json_t *o = json_pack("{s:I,s:I,s:s,s:b,s:s,s:s,s:I,s:I,s:s,s:I,s:I}", "id", (json_int_t)id, "batch_id",
-                        (json_int_t)db_res_int_at(r, 0, "batch_id"), "state", db_res_text_at(r, 0, "state"), "reexport", (int)db_res_int_at(r, 0, "reexport"),
-                        "file_name", db_res_text_at(r, 0, "file_name"), "sha256", db_res_text_at(r, 0, "sha256"), "bytes",
-                        (json_int_t)db_res_int_at(r, 0, "bytes"), "photos", (json_int_t)db_res_int_at(r, 0, "photos"), "error",
-                        db_res_text_at(r, 0, "error"), "created_at", (json_int_t)db_res_int_at(r, 0, "created_at"), "finished_at",
+                        (json_int_t)db_res_int_at(r, 0, "batch_id"), "state", db_res_text_at(r, 0, "state"), "reexport",
+                        (int)db_res_int_at(r, 0, "reexport"), "file_name", db_res_text_at(r, 0, "file_name"), "sha256",
+                        db_res_text_at(r, 0, "sha256"), "bytes", (json_int_t)db_res_int_at(r, 0, "bytes"), "photos",
+                        (json_int_t)db_res_int_at(r, 0, "photos"), "error", db_res_text_at(r, 0, "error"), "created_at",
+                        (json_int_t)db_res_int_at(r, 0, "created_at"), "finished_at",
                         (json_int_t)db_res_int_at(r, 0, "finished_at"));
   db_res_free(r);
   if (batch_for(req, db, json_integer_value(json_object_get(o, "batch_id"))) < 0) {
@@ -218,7 +223,8 @@ static int export_file(http_req *req, http_resp *resp) {
     return -1;
   }
   char path[2048], cd[300];
-  snprintf(path, sizeof path, "%s/exports/%s", api_app(req)->data_dir, json_string_value(json_object_get(o, "file_name")));
+  snprintf(path, sizeof path, "%s/exports/%s", api_app(req)->data_dir,
+           json_string_value(json_object_get(o, "file_name")));
   snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", json_string_value(json_object_get(o, "file_name")));
   json_decref(o);
   resp_header(resp, "Content-Disposition", cd);
@@ -232,8 +238,8 @@ static int tracking(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *o = batch_for(req, db, id) < 0 ? NULL
-                                          : shipping_import(db, id, req->body, req->body_len, api_session(req)->role,
-                                                            api_session(req)->user_id, &req->err);
+                                         : shipping_import(db, id, req->body, req->body_len, api_session(req)->role,
+                                                           api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   return o ? resp_json(resp, 200, o) : -1;
 }
@@ -243,9 +249,10 @@ static int settings(http_req *req, http_resp *resp) {
   if (!id) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *o = batch_for(req, db, id) < 0 ? NULL
-                                          : office_batch_update(db, id, req->json, config_str(api_app(req)->cfg, "profiles"),
-                                                                api_session(req)->role, api_session(req)->user_id, &req->err);
+  json_t *o = batch_for(req, db, id) < 0
+                  ? NULL
+                  : office_batch_update(db, id, req->json, config_str(api_app(req)->cfg, "profiles"),
+                                        api_session(req)->role, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   return o ? resp_json(resp, 200, o) : -1;
 }

@@ -50,9 +50,9 @@ static int prints_start(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   batch b;
-  int64_t pid = batch_get(db, id, &b, &req->err) < 0
-                    ? -1
-                    : print_request(db, id, ids, (int)copies, api_session(req)->role, api_session(req)->user_id, &req->err);
+  int64_t pid = batch_get(db, id, &b, &req->err) < 0 ? -1
+                                                     : print_request(db, id, ids, (int)copies, api_session(req)->role,
+                                                                     api_session(req)->user_id, &req->err);
   if (pid > 0) {
     json_t *d = json_pack("{s:I,s:I}", "print_batch_id", (json_int_t)pid, "copies", (json_int_t)copies);
     if (api_audit_log(db, req, "print.requested", "batch", id, d, &req->err) < 0) pid = -1;
@@ -163,23 +163,27 @@ static int deletion_execute(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   int deleted = 0;
-  int rc = retention_execute(api_app(req)->blobs, db, id, api_session(req)->role, api_session(req)->user_id, &deleted, &req->err);
+  int rc = retention_execute(api_app(req)->blobs, db, id, api_session(req)->role, api_session(req)->user_id, &deleted,
+                             &req->err);
   api_db_put(req, db);
   if (rc) return -1;
-  return resp_json(resp, 200, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "state", "done", "blobs_deleted", deleted));
+  return resp_json(resp, 200,
+                   json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "state", "done", "blobs_deleted", deleted));
 }
 
 static int retention_run(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   retention_counts c;
-  int rc = retention_purge(api_app(req)->blobs, db, clock_now_ms(), (int)config_int(api_app(req)->cfg, "retention_days"),
-                           (int)config_int(api_app(req)->cfg, "export_retention_days"), &c, &req->err);
+  int rc =
+      retention_purge(api_app(req)->blobs, db, clock_now_ms(), (int)config_int(api_app(req)->cfg, "retention_days"),
+                      (int)config_int(api_app(req)->cfg, "export_retention_days"), &c, &req->err);
   if (!rc) rc = api_audit_log(db, req, "retention.run", "purge", 0, NULL, &req->err);
   api_db_put(req, db);
   if (rc) return -1;
-  return resp_json(resp, 200, json_pack("{s:i,s:i,s:i,s:i}", "originals", c.originals, "attempts", c.attempts,
-                                        "standardized", c.standardized, "withdrawn", c.withdrawn));
+  return resp_json(resp, 200,
+                   json_pack("{s:i,s:i,s:i,s:i}", "originals", c.originals, "attempts", c.attempts, "standardized",
+                             c.standardized, "withdrawn", c.withdrawn));
 }
 
 static int student_request(http_req *req, http_resp *resp) {
@@ -189,7 +193,8 @@ static int student_request(http_req *req, http_resp *resp) {
   json_t *o = id > 0 ? retention_request_status(db, api_session(req)->user_id, &req->err) : NULL;
   api_db_put(req, db);
   if (!o) return -1;
-  return resp_json(resp, 202, json_pack("{s:o,s:s}", "request", o, "message", "已收到删除申请，运营方将删除你已上传的照片"));
+  return resp_json(resp, 202,
+                   json_pack("{s:o,s:s}", "request", o, "message", "已收到删除申请，运营方将删除你已上传的照片"));
 }
 
 static int student_request_get(http_req *req, http_resp *resp) {

@@ -38,7 +38,9 @@ static int current_student(http_req *req, db_t *db, student_record *s) {
   return 0;
 }
 
-static int load_regions(http_req *req) { return regions_load(config_str(api_app(req)->cfg, "regions_file"), &req->err); }
+static int load_regions(http_req *req) {
+  return regions_load(config_str(api_app(req)->cfg, "regions_file"), &req->err);
+}
 
 static int fees(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
@@ -51,11 +53,12 @@ static int fees(http_req *req, http_resp *resp) {
   if (rc < 0) return -1;
   json_t *list = json_array();
   for (int i = 0; i < b.n_fees; i++)
-    json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:b, s:b}", "code", b.fees[i].code, "name",
-                                          b.fees[i].name, "amount_fen", (json_int_t)b.fees[i].amount_fen, "required",
+    json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:b, s:b}", "code", b.fees[i].code, "name", b.fees[i].name,
+                                          "amount_fen", (json_int_t)b.fees[i].amount_fen, "required",
                                           b.fees[i].required, "needs_address", strcmp(b.fees[i].code, "post") == 0));
-  return resp_json(resp, 200, json_pack("{s:I, s:o, s:s}", "batch_id", (json_int_t)b.id, "fees", list, "provider",
-                                        config_str(api_app(req)->cfg, "pay_provider")));
+  return resp_json(resp, 200,
+                   json_pack("{s:I, s:o, s:s}", "batch_id", (json_int_t)b.id, "fees", list, "provider",
+                             config_str(api_app(req)->cfg, "pay_provider")));
 }
 
 static int regions(http_req *req, http_resp *resp) {
@@ -112,16 +115,19 @@ static int create(http_req *req, http_resp *resp) {
     rc = err_set(&req->err, 409, "already_approved", "照片已审核通过，无需再支付");
   int64_t address_id = 0;
   if (rc == 0 && json_is_object(addr)) {
-    pay_address_in a = {json_string_value(json_object_get(addr, "recipient")),
-                        json_string_value(json_object_get(addr, "mobile")),
-                        json_string_value(json_object_get(addr, "region_code")),
-                        json_string_value(json_object_get(addr, "street"))};
+    pay_address_in a = {
+        json_string_value(json_object_get(addr, "recipient")), json_string_value(json_object_get(addr, "mobile")),
+        json_string_value(json_object_get(addr, "region_code")), json_string_value(json_object_get(addr, "street"))};
     address_id = pay_address_save(db, api_session(req)->user_id, &a, &req->err);
     if (address_id < 0) rc = -1;
   }
   if (rc == 0) {
-    pay_new_order no = {.account_id = api_session(req)->user_id, .record_id = s.record_id, .batch_id = s.batch_id,
-                        .items = codes, .n_items = (int)n, .address_id = address_id,
+    pay_new_order no = {.account_id = api_session(req)->user_id,
+                        .record_id = s.record_id,
+                        .batch_id = s.batch_id,
+                        .items = codes,
+                        .n_items = (int)n,
+                        .address_id = address_id,
                         .provider = config_str(api_app(req)->cfg, "pay_provider"),
                         .ttl_ms = config_int(api_app(req)->cfg, "pay_order_ttl") * 1000};
     rc = pay_order_create(db, &no, &o, &req->err);
@@ -200,8 +206,12 @@ static int pay(http_req *req, http_resp *resp) {
   if ((strcmp(p->name, "mock") == 0) != (strcmp(channel, "mock") == 0))
     return err_set(&req->err, 400, "invalid_channel", "当前不支持该支付方式");
   json_t *client = NULL;
-  pay_create_req cr = {.out_trade_no = o.out_trade_no, .description = "毕业生图像采集服务", .total_fen = o.amount_fen,
-                       .expire_ms = o.expires_at, .channel = channel, .openid = openid[0] ? openid : NULL,
+  pay_create_req cr = {.out_trade_no = o.out_trade_no,
+                       .description = "毕业生图像采集服务",
+                       .total_fen = o.amount_fen,
+                       .expire_ms = o.expires_at,
+                       .channel = channel,
+                       .openid = openid[0] ? openid : NULL,
                        .client_ip = req->client_ip};
   if (p->create(p, &cr, &client, &req->err) < 0) return -1;
   /* Only a channel the provider accepted is fixed on the order (the close job asks the provider
@@ -217,8 +227,9 @@ static int pay(http_req *req, http_resp *resp) {
     json_decref(client);
     return -1;
   }
-  return resp_json(resp, 200, json_pack("{s:s, s:I, s:o}", "out_trade_no", o.out_trade_no, "amount_fen",
-                                        (json_int_t)o.amount_fen, "pay", client));
+  return resp_json(resp, 200,
+                   json_pack("{s:s, s:I, s:o}", "out_trade_no", o.out_trade_no, "amount_fen", (json_int_t)o.amount_fen,
+                             "pay", client));
 }
 
 static int cancel(http_req *req, http_resp *resp) {
@@ -226,10 +237,11 @@ static int cancel(http_req *req, http_resp *resp) {
   if (!db) return -1;
   pay_order o;
   int rc = own_order(req, db, &o);
-  if (rc == 0 && strcmp(o.state, "created") != 0) rc = err_set(&req->err, 409, "order_not_open", "只能取消未支付的订单");
+  if (rc == 0 && strcmp(o.state, "created") != 0)
+    rc = err_set(&req->err, 409, "order_not_open", "只能取消未支付的订单");
   if (rc == 0)
-    rc = pay_order_close(api_app(req), db, o.id, (pay_actor){ROLE_STUDENT, api_session(req)->user_id}, "student cancelled",
-                         &req->err);
+    rc = pay_order_close(api_app(req), db, o.id, (pay_actor){ROLE_STUDENT, api_session(req)->user_id},
+                         "student cancelled", &req->err);
   if (rc == 0) rc = pay_order_get(db, o.id, &o, &req->err);
   json_t *view = rc == 0 ? order_view(req, db, &o) : NULL;
   api_db_put(req, db);
@@ -248,8 +260,10 @@ static int ops_get(http_req *req, http_resp *resp) {
   if (rc == 0) {
     view = pay_order_json(&o);
     events = pay_order_events_json(db, o.id, &req->err);
-    if (!events) rc = -1;
-    else json_object_set_new(view, "events", events);
+    if (!events)
+      rc = -1;
+    else
+      json_object_set_new(view, "events", events);
     err_t ae = {0};
     if (rc == 0) api_audit_log(db, req, "order.view", "pay_order", o.id, NULL, &ae);
   }
@@ -343,21 +357,22 @@ static int ops_notices(http_req *req, http_resp *resp) {
     return err_set(&req->err, 400, "invalid_outcome", "outcome 应为 refused、duplicate 或 applied");
   db_t *db = api_db(req);
   if (!db) return -1;
-  db_res *r = db_query(db, &req->err,
-                       "SELECT id, received_at, provider, COALESCE(event_id, '') AS event_id, COALESCE(out_trade_no, '') AS out_trade_no, "
-                       "COALESCE(order_id, 0) AS order_id, outcome, reason FROM pay_notices WHERE ($1 = '' OR outcome = $1) "
-                       "ORDER BY id DESC LIMIT 500",
-                       DB_TEXT(outcome ? outcome : ""));
+  db_res *r = db_query(
+      db, &req->err,
+      "SELECT id, received_at, provider, COALESCE(event_id, '') AS event_id, COALESCE(out_trade_no, '') AS out_trade_no, "
+      "COALESCE(order_id, 0) AS order_id, outcome, reason FROM pay_notices WHERE ($1 = '' OR outcome = $1) "
+      "ORDER BY id DESC LIMIT 500",
+      DB_TEXT(outcome ? outcome : ""));
   api_db_put(req, db);
   if (!r) return -1;
   json_t *list = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s}", "id",
-                                          (json_int_t)db_res_int_at(r, i, "id"), "received_at",
-                                          (json_int_t)db_res_int_at(r, i, "received_at"), "provider", db_res_text_at(r, i, "provider"),
-                                          "event_id", db_res_text_at(r, i, "event_id"), "out_trade_no", db_res_text_at(r, i, "out_trade_no"),
-                                          "order_id", (json_int_t)db_res_int_at(r, i, "order_id"), "outcome",
-                                          db_res_text_at(r, i, "outcome"), "reason", db_res_text_at(r, i, "reason")));
+    json_array_append_new(
+        list, json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s}", "id", (json_int_t)db_res_int_at(r, i, "id"),
+                        "received_at", (json_int_t)db_res_int_at(r, i, "received_at"), "provider",
+                        db_res_text_at(r, i, "provider"), "event_id", db_res_text_at(r, i, "event_id"), "out_trade_no",
+                        db_res_text_at(r, i, "out_trade_no"), "order_id", (json_int_t)db_res_int_at(r, i, "order_id"),
+                        "outcome", db_res_text_at(r, i, "outcome"), "reason", db_res_text_at(r, i, "reason")));
   db_res_free(r);
   return resp_json(resp, 200, json_pack("{s:o}", "notices", list));
 }

@@ -30,11 +30,13 @@ static int notify(http_req *req, http_resp *resp) {
   if (strcmp(config_str(api_app(req)->cfg, "pay_provider"), "wechatpay") != 0)
     return resp_json(resp, 404, json_pack("{s:s, s:s}", "code", "FAIL", "message", "wechatpay is not enabled"));
   err_t err = {0};
-  if (pay_notify_receive(api_app(req), &in, req->client_ip, &err) == 0) return resp_bytes(resp, 204, "text/plain", "", 0);
+  if (pay_notify_receive(api_app(req), &in, req->client_ip, &err) == 0)
+    return resp_bytes(resp, 204, "text/plain", "", 0);
   int status = err.status ? err.status : 500;
   /* WeChat Pay expects {"code":"FAIL","message":...}; our own code travels in "reason". */
-  return resp_json(resp, status, json_pack("{s:s, s:s, s:s}", "code", "FAIL", "message",
-                                           status >= 500 ? "internal error" : err.message, "reason", err.code));
+  return resp_json(resp, status,
+                   json_pack("{s:s, s:s, s:s}", "code", "FAIL", "message",
+                             status >= 500 ? "internal error" : err.message, "reason", err.code));
 }
 
 /* The mock order of the signed-in student; 404 for anyone else's. */
@@ -54,9 +56,10 @@ static int mock_view(http_req *req, http_resp *resp) {
   int rc = mock_order(req, db, &o);
   api_db_put(req, db);
   if (rc < 0) return -1;
-  return resp_json(resp, 200, json_pack("{s:s, s:I, s:s, s:I, s:I}", "out_trade_no", o.out_trade_no, "amount_fen",
-                                        (json_int_t)o.amount_fen, "state", o.state, "expires_at",
-                                        (json_int_t)o.expires_at, "order_id", (json_int_t)o.id));
+  return resp_json(
+      resp, 200,
+      json_pack("{s:s, s:I, s:s, s:I, s:I}", "out_trade_no", o.out_trade_no, "amount_fen", (json_int_t)o.amount_fen,
+                "state", o.state, "expires_at", (json_int_t)o.expires_at, "order_id", (json_int_t)o.id));
 }
 
 static int mock_decide(http_req *req, http_resp *resp, int approve) {

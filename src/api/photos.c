@@ -28,7 +28,8 @@ json_t *api_attempt_links(json_t *attempt) {
   snprintf(orig_url, sizeof orig_url, "/api/photos/attempts/%lld/original", id);
   int std = json_is_true(has);
   json_object_del(attempt, "has_standardized");
-  json_object_set_new(attempt, "images", json_pack("{s:s, s:s*}", "original", orig_url, "standardized", std ? std_url : NULL));
+  json_object_set_new(attempt, "images",
+                      json_pack("{s:s, s:s*}", "original", orig_url, "standardized", std ? std_url : NULL));
   return attempt;
 }
 
@@ -128,11 +129,11 @@ typedef struct events {
   notify_watch_sub *sub;
   int64_t account;
   int64_t last_inbox;
-  char *last_status;      /* the last status sent, compact JSON, to send only changes */
-  int must_read;          /* at the start, and after the watcher reported a change */
+  char *last_status; /* the last status sent, compact JSON, to send only changes */
+  int must_read;     /* at the start, and after the watcher reported a change */
   double started;
   double last_beat;
-  char *pending;          /* what did not fit in the last buffer */
+  char *pending; /* what did not fit in the last buffer */
   size_t pending_len, pending_off;
 } events;
 

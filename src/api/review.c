@@ -116,7 +116,8 @@ static int decide(http_req *req, http_resp *resp, int approve) {
   int rc = collect_decide(api_app(req), db, &w, id, approve, rs, other, note, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
-  return resp_json(resp, 200, json_pack("{s:I, s:s}", "id", (json_int_t)id, "decision", approve ? "approved" : "rejected"));
+  return resp_json(resp, 200,
+                   json_pack("{s:I, s:s}", "id", (json_int_t)id, "decision", approve ? "approved" : "rejected"));
 }
 
 static int approve(http_req *req, http_resp *resp) { return decide(req, resp, 1); }

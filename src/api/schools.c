@@ -79,15 +79,17 @@ static int get_sender(http_req *req, http_resp *resp) {
   if (!may_manage(req, id)) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
-  db_res *r = db_query(db, &req->err, "SELECT sender_name, sender_phone, sender_address FROM schools WHERE id = $1", DB_INT(id));
+  db_res *r = db_query(db, &req->err, "SELECT sender_name, sender_phone, sender_address FROM schools WHERE id = $1",
+                       DB_INT(id));
   api_db_put(req, db);
   if (!r) return -1;
   if (!db_res_rows(r)) {
     db_res_free(r);
     return err_set(&req->err, 404, "school_not_found", "没有这所学校");
   }
-  json_t *o = json_pack("{s:I, s:s, s:s, s:s}", "school_id", (json_int_t)id, "name", db_res_text_at(r, 0, "sender_name"), "phone",
-                        db_res_text_at(r, 0, "sender_phone"), "address", db_res_text_at(r, 0, "sender_address"));
+  json_t *o =
+      json_pack("{s:I, s:s, s:s, s:s}", "school_id", (json_int_t)id, "name", db_res_text_at(r, 0, "sender_name"),
+                "phone", db_res_text_at(r, 0, "sender_phone"), "address", db_res_text_at(r, 0, "sender_address"));
   db_res_free(r);
   return resp_json(resp, 200, o);
 }
@@ -105,14 +107,16 @@ static int put_sender(http_req *req, http_resp *resp) {
       return err_set(&req->err, 400, "bad_phone", "电话只能包含数字、空格、+ 和 -");
   db_t *db = api_db(req);
   if (!db) return -1;
-  int64_t n = db_exec(db, &req->err, "UPDATE schools SET sender_name = $1, sender_phone = $2, sender_address = $3 WHERE id = $4",
+  int64_t n = db_exec(db, &req->err,
+                      "UPDATE schools SET sender_name = $1, sender_phone = $2, sender_address = $3 WHERE id = $4",
                       DB_TEXT(name), DB_TEXT(phone), DB_TEXT(address), DB_INT(id));
   if (n == 0) err_set(&req->err, 404, "school_not_found", "没有这所学校");
   if (n == 1) api_audit_log(db, req, "school.sender", "school", id, NULL, &req->err);
   api_db_put(req, db);
   if (err_is_set(&req->err)) return -1;
-  return resp_json(resp, 200, json_pack("{s:I, s:s, s:s, s:s}", "school_id", (json_int_t)id, "name", name, "phone", phone,
-                                        "address", address));
+  return resp_json(
+      resp, 200,
+      json_pack("{s:I, s:s, s:s, s:s}", "school_id", (json_int_t)id, "name", name, "phone", phone, "address", address));
 }
 
 static int64_t window_field(http_req *req, const char *name, int end) {
@@ -126,15 +130,15 @@ static int64_t window_field(http_req *req, const char *name, int end) {
 static json_t *batch_out(const batch *b) {
   json_t *fees = json_array();
   for (int i = 0; i < b->n_fees; i++)
-    json_array_append_new(fees, json_pack("{s:s, s:s, s:I, s:b}", "code", b->fees[i].code, "name", b->fees[i].name,
-                                          "amount_fen", (json_int_t)b->fees[i].amount_fen, "required",
-                                          b->fees[i].required));
+    json_array_append_new(
+        fees, json_pack("{s:s, s:s, s:I, s:b}", "code", b->fees[i].code, "name", b->fees[i].name, "amount_fen",
+                        (json_int_t)b->fees[i].amount_fen, "required", b->fees[i].required));
   json_t *elig = json_loads(b->eligibility, 0, NULL);
   return json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:o, s:i, s:b}", "id", (json_int_t)b->id, "school_id",
                    (json_int_t)b->school_id, "school_code", b->school_code, "school_name", b->school_name, "name",
-                   b->name, "window_start", (json_int_t)b->window_start_ms, "window_end",
-                   (json_int_t)b->window_end_ms, "fees", fees, "profile", b->profile, "eligibility",
-                   elig ? elig : json_object(), "max_submissions", b->max_submissions, "camera_only", b->camera_only);
+                   b->name, "window_start", (json_int_t)b->window_start_ms, "window_end", (json_int_t)b->window_end_ms,
+                   "fees", fees, "profile", b->profile, "eligibility", elig ? elig : json_object(), "max_submissions",
+                   b->max_submissions, "camera_only", b->camera_only);
 }
 
 static int create_batch(http_req *req, http_resp *resp) {
@@ -199,8 +203,8 @@ static int list_batches(http_req *req, http_resp *resp) {
   if (api_session(req)->role != ROLE_OPERATOR && api_session(req)->school_id) school = api_session(req)->school_id;
   db_t *db = api_db(req);
   if (!db) return -1;
-  db_res *r = db_query(db, &req->err, "SELECT id FROM batches WHERE $1 = 0 OR school_id = $1 ORDER BY id",
-                       DB_INT(school));
+  db_res *r =
+      db_query(db, &req->err, "SELECT id FROM batches WHERE $1 = 0 OR school_id = $1 ORDER BY id", DB_INT(school));
   json_t *a = json_array();
   for (int i = 0; r && i < db_res_rows(r); i++) {
     batch b;
@@ -259,8 +263,9 @@ static int photos_refused(http_resp *resp, const reference_zip *rz) {
                                           "reason", rz->errors[i].reason));
   char msg[200];
   snprintf(msg, sizeof msg, "照片压缩包中有 %d 处问题，名单和照片都未导入；请按列表修改后重新上传", rz->n_errors_total);
-  return resp_json(resp, 422, json_pack("{s:{s:s, s:s}, s:i, s:o}", "error", "code", "reference_photos_invalid", "message",
-                                        msg, "rejected_photos", rz->n_errors_total, "photo_errors", errs));
+  return resp_json(resp, 422,
+                   json_pack("{s:{s:s, s:s}, s:i, s:o}", "error", "code", "reference_photos_invalid", "message", msg,
+                             "rejected_photos", rz->n_errors_total, "photo_errors", errs));
 }
 
 static int import_roster(http_req *req, http_resp *resp) {
@@ -301,8 +306,9 @@ static int import_roster(http_req *req, http_resp *resp) {
   if (rc == 0 && ri.stored > 0 && api_app(req)->jobs) jobs_pool_kick(api_app(req)->jobs);
   json_t *out = rc == 0 ? roster_result_json(&p, &res) : NULL;
   if (out && zup)
-    json_object_set_new(out, "reference_photos",
-                        json_pack("{s:i, s:i, s:i}", "stored", ri.stored, "replaced", ri.replaced, "skipped", rz.n_skipped));
+    json_object_set_new(
+        out, "reference_photos",
+        json_pack("{s:i, s:i, s:i}", "stored", ri.stored, "replaced", ri.replaced, "skipped", rz.n_skipped));
   roster_parsed_free(&p);
   reference_zip_close(&rz);
   if (rc != 0) return -1;
@@ -321,7 +327,8 @@ static int list_roster(http_req *req, http_resp *resp) {
   int rc = batch_param(req, &b, db);
   if (rc == 0 && !may_manage(req, b.school_id)) rc = -1;
   json_t *rows = rc == 0 ? roster_list(db, b.id, offset, limit, &req->err) : NULL;
-  int64_t total = rows ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM roster_records WHERE batch_id = $1", DB_INT(b.id)) : 0;
+  int64_t total =
+      rows ? db_int(db, &req->err, 0, "SELECT COUNT(*) FROM roster_records WHERE batch_id = $1", DB_INT(b.id)) : 0;
   if (rows) api_audit_log(db, req, "roster.view", "batch", b.id, NULL, &req->err);
   api_db_put(req, db);
   if (!rows) return -1;

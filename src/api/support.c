@@ -30,8 +30,10 @@ static json_t *attachment_links(json_t *messages) {
     const char *k;
     json_t *v;
     json_object_foreach(m, k, v) {
-      if (!strcmp(k, "has_attachment")) json_object_set_new(ordered, "attachment", has ? json_string(url) : json_null());
-      else json_object_set(ordered, k, v);
+      if (!strcmp(k, "has_attachment"))
+        json_object_set_new(ordered, "attachment", has ? json_string(url) : json_null());
+      else
+        json_object_set(ordered, k, v);
     }
     json_array_set_new(messages, i, ordered);
   }
@@ -53,14 +55,16 @@ static int post_common(http_req *req, http_resp *resp, int64_t account, int role
   db_t *db = api_db(req);
   if (!db) return -1;
   int64_t id = 0;
-  int rc = support_post(api_app(req), db, account, role, api_session(req)->user_id, body, u && u->size > 0 ? u->path : NULL, &id,
-                        &req->err);
+  int rc = support_post(api_app(req), db, account, role, api_session(req)->user_id, body,
+                        u && u->size > 0 ? u->path : NULL, &id, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
-static int student_post(http_req *req, http_resp *resp) { return post_common(req, resp, api_session(req)->user_id, ROLE_STUDENT); }
+static int student_post(http_req *req, http_resp *resp) {
+  return post_common(req, resp, api_session(req)->user_id, ROLE_STUDENT);
+}
 
 static int attachment(http_req *req, http_resp *resp) {
   int64_t id = api_id_param(req, "id");
@@ -71,7 +75,8 @@ static int attachment(http_req *req, http_resp *resp) {
   uint8_t *bytes = NULL;
   size_t len = 0;
   char mime[32];
-  int rc = support_attachment(api_app(req), db, id, student ? api_session(req)->user_id : 0, &bytes, &len, mime, &req->err);
+  int rc =
+      support_attachment(api_app(req), db, id, student ? api_session(req)->user_id : 0, &bytes, &len, mime, &req->err);
   if (rc == 0 && !student) {
     err_t ae = {0};
     rc = api_audit_log(db, req, "support.attachment.view", "support_message", id, NULL, &ae);
@@ -92,7 +97,8 @@ static int ops_threads(http_req *req, http_resp *resp) {
   size_t i;
   json_t *x;
   if (t) json_array_foreach(t, i, x) {
-      json_t *st = collect_status(api_app(req), db, (int64_t)json_integer_value(json_object_get(x, "account_id")), &req->err);
+      json_t *st =
+          collect_status(api_app(req), db, (int64_t)json_integer_value(json_object_get(x, "account_id")), &req->err);
       if (!st) break;
       json_object_set(x, "status", json_object_get(st, "state"));
       json_object_set(x, "status_label", json_object_get(st, "label"));
@@ -103,7 +109,8 @@ static int ops_threads(http_req *req, http_resp *resp) {
       json_object_set(x, "student", json_object_get(ctx, "student"));
       json_decref(ctx);
     }
-  if (t && !err_is_set(&req->err)) api_audit_log(db, req, "support.threads.view", "support_threads", 0, NULL, &req->err);
+  if (t && !err_is_set(&req->err))
+    api_audit_log(db, req, "support.threads.view", "support_threads", 0, NULL, &req->err);
   api_db_put(req, db);
   if (!t || err_is_set(&req->err)) {
     json_decref(t);

@@ -99,8 +99,10 @@ static int oauth_start(http_req *req, http_resp *resp) {
   size_t n = strlen(base) + (ecb ? strlen(ecb) : 0) + (eid ? strlen(eid) : 0) + 200;
   char *to = xmalloc(n);
   if (to)
-    snprintf(to, n, "%s/connect/oauth2/authorize?appid=%s&redirect_uri=%s&response_type=code&scope=snsapi_base&state=%s#wechat_redirect",
-             base, eid ? eid : "", ecb ? ecb : "", state);
+    snprintf(
+        to, n,
+        "%s/connect/oauth2/authorize?appid=%s&redirect_uri=%s&response_type=code&scope=snsapi_base&state=%s#wechat_redirect",
+        base, eid ? eid : "", ecb ? ecb : "", state);
   free(ecb);
   free(eid);
   if (!to) return err_set(&req->err, 0, "oom", "out of memory");
@@ -153,7 +155,8 @@ static int oauth_callback(http_req *req, http_resp *resp) {
     identity = wx_identity_bind(db, "mp", mp.appid, openid, s->user_id, &req->err);
     rc = identity > 0 ? wx_session_attach(db, s->id, identity, &req->err) : -1;
     json_t *d = json_pack("{s:s}", "app", "mp");
-    if (rc == 0) rc = audit_log(db, ROLE_STUDENT, s->user_id, "wechat.bind", "student_account", s->user_id, d, &req->err);
+    if (rc == 0)
+      rc = audit_log(db, ROLE_STUDENT, s->user_id, "wechat.bind", "student_account", s->user_id, d, &req->err);
     json_decref(d);
   } else if (identity == 0) {
     char ticket[65];
@@ -181,8 +184,10 @@ static int mini_login(http_req *req, http_resp *resp) {
   int64_t identity = wx_identity_find(db, mini.appid, openid, &account, &req->err);
   int rc = identity < 0 ? -1 : 0;
   char ticket[65];
-  if (identity > 0) rc = sign_in(req, resp, db, account, identity, "wechat_mini");
-  else if (identity == 0) rc = wx_ticket_new(db, "mini", mini.appid, openid, ticket, &req->err);
+  if (identity > 0)
+    rc = sign_in(req, resp, db, account, identity, "wechat_mini");
+  else if (identity == 0)
+    rc = wx_ticket_new(db, "mini", mini.appid, openid, ticket, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   if (identity > 0)
@@ -234,7 +239,8 @@ int api_wechat_bind_after_login(http_req *req, http_resp *resp, db_t *db, int64_
   if (wx_ticket_peek(db, ticket, kind, appid, openid, &e) != 1 || wx_ticket_use(db, ticket, &e) != 1) return 0;
   auth_session s;
   int64_t identity = wx_identity_bind(db, kind, appid, openid, account, &e);
-  if (identity <= 0 || auth_session_lookup(db, session_token, &s, &e) != 1 || wx_session_attach(db, s.id, identity, &e) < 0) {
+  if (identity <= 0 || auth_session_lookup(db, session_token, &s, &e) != 1 ||
+      wx_session_attach(db, s.id, identity, &e) < 0) {
     /* The phone sign-in stands; only the WeChat binding did not happen (e.g. that WeChat is
      * another phone's): the student can still pay outside WeChat or sign in with that phone. */
     return err_is_set(&e) && e.status == 409 ? 409 : -1;
@@ -251,21 +257,24 @@ static int ops_messages(http_req *req, http_resp *resp) {
     return err_set(&req->err, 400, "invalid_outcome", "outcome 应为 sent、refused 或 rejected");
   db_t *db = api_db(req);
   if (!db) return -1;
-  db_res *r = db_query(db, &req->err,
-                       "SELECT m.id, m.inbox_id, i.account_id, i.app_kind, m.kind, m.template_id, m.outcome, m.errcode, "
-                       "m.msgid, m.at FROM wechat_messages m JOIN wechat_identities i ON i.id = m.identity_id "
-                       "WHERE ($1 = '' OR m.outcome = $1) ORDER BY m.id DESC LIMIT 500",
-                       DB_TEXT(outcome ? outcome : ""));
+  db_res *r =
+      db_query(db, &req->err,
+               "SELECT m.id, m.inbox_id, i.account_id, i.app_kind, m.kind, m.template_id, m.outcome, m.errcode, "
+               "m.msgid, m.at FROM wechat_messages m JOIN wechat_identities i ON i.id = m.identity_id "
+               "WHERE ($1 = '' OR m.outcome = $1) ORDER BY m.id DESC LIMIT 500",
+               DB_TEXT(outcome ? outcome : ""));
   api_db_put(req, db);
   if (!r) return -1;
   json_t *list = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(list, json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id",
-                                          (json_int_t)db_res_int_at(r, i, "id"), "inbox_id", (json_int_t)db_res_int_at(r, i, "inbox_id"),
-                                          "account_id", (json_int_t)db_res_int_at(r, i, "account_id"), "app", db_res_text_at(r, i, "app_kind"),
-                                          "kind", db_res_text_at(r, i, "kind"), "template_id", db_res_text_at(r, i, "template_id"), "outcome",
-                                          db_res_text_at(r, i, "outcome"), "errcode", (json_int_t)db_res_int_at(r, i, "errcode"), "msgid",
-                                          db_res_text_at(r, i, "msgid"), "at", (json_int_t)db_res_int_at(r, i, "at")));
+    json_array_append_new(
+        list,
+        json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id", (json_int_t)db_res_int_at(r, i, "id"),
+                  "inbox_id", (json_int_t)db_res_int_at(r, i, "inbox_id"), "account_id",
+                  (json_int_t)db_res_int_at(r, i, "account_id"), "app", db_res_text_at(r, i, "app_kind"), "kind",
+                  db_res_text_at(r, i, "kind"), "template_id", db_res_text_at(r, i, "template_id"), "outcome",
+                  db_res_text_at(r, i, "outcome"), "errcode", (json_int_t)db_res_int_at(r, i, "errcode"), "msgid",
+                  db_res_text_at(r, i, "msgid"), "at", (json_int_t)db_res_int_at(r, i, "at")));
   db_res_free(r);
   return resp_json(resp, 200, json_pack("{s:o}", "messages", list));
 }
@@ -308,11 +317,13 @@ static int jssdk_view(http_req *req, http_resp *resp) {
     const char *id = tmpl_of(cfg, TMPL_KINDS[i]);
     if (!*id) continue;
     const char *answer = json_string_value(json_object_get(answers, id));
-    json_array_append_new(list, json_pack("{s:s, s:s, s:s?}", "kind", TMPL_KINDS[i], "template_id", id, "answer", answer));
+    json_array_append_new(list,
+                          json_pack("{s:s, s:s, s:s?}", "kind", TMPL_KINDS[i], "template_id", id, "answer", answer));
   }
   json_decref(answers);
   /* wechat_bound: the session came through WeChat, so an answer can be tied to the openid. */
-  return resp_json(resp, 200, json_pack("{s:o, s:o, s:b}", "config", conf, "templates", list, "wechat_bound", identity > 0));
+  return resp_json(resp, 200,
+                   json_pack("{s:o, s:o, s:b}", "config", conf, "templates", list, "wechat_bound", identity > 0));
 }
 
 /* The ids in body[name]: an array of offered template ids (at most N_TMPL_KINDS), or absent. */
@@ -347,9 +358,12 @@ static int subscriptions_post(http_req *req, http_resp *resp) {
   if (rc == 0) {
     size_t i;
     json_t *v;
-    json_array_foreach(acc, i, v) if (rc == 0) rc = wx_subscribe_record(db, identity, json_string_value(v), "accepted", "page", &req->err);
-    json_array_foreach(ref, i, v) if (rc == 0) rc = wx_subscribe_record(db, identity, json_string_value(v), "refused", "page", &req->err);
-    json_t *d = json_pack("{s:I, s:I}", "accepted", (json_int_t)json_array_size(acc), "refused", (json_int_t)json_array_size(ref));
+    json_array_foreach(acc, i, v) if (rc == 0) rc =
+        wx_subscribe_record(db, identity, json_string_value(v), "accepted", "page", &req->err);
+    json_array_foreach(ref, i, v) if (rc == 0) rc =
+        wx_subscribe_record(db, identity, json_string_value(v), "refused", "page", &req->err);
+    json_t *d = json_pack("{s:I, s:I}", "accepted", (json_int_t)json_array_size(acc), "refused",
+                          (json_int_t)json_array_size(ref));
     if (rc == 0)
       rc = audit_log(db, ROLE_STUDENT, api_session(req)->user_id, "wechat.subscribe", "student_account",
                      api_session(req)->user_id, d, &req->err);

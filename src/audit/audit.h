@@ -12,7 +12,7 @@
 #include "store/store.h"
 
 /* actor_role is a ROLE_* bit (0 = the system itself). detail may be NULL; it is not stolen. */
-int audit_log(db_t *db, int actor_role, int64_t actor_id, const char *action,
-              const char *object_type, int64_t object_id, const json_t *detail, err_t *err);
+int audit_log(db_t *db, int actor_role, int64_t actor_id, const char *action, const char *object_type,
+              int64_t object_id, const json_t *detail, err_t *err);
 
 #endif

@@ -76,7 +76,9 @@ int auth_session_delete_user(db_t *db, int role, int64_t user_id, err_t *err) {
 static const struct {
   int role;
   const char *name;
-} roles[] = {{ROLE_STUDENT, "student"}, {ROLE_REVIEWER, "reviewer"}, {ROLE_SCHOOL_ADMIN, "school_admin"},
+} roles[] = {{ROLE_STUDENT, "student"},
+             {ROLE_REVIEWER, "reviewer"},
+             {ROLE_SCHOOL_ADMIN, "school_admin"},
              {ROLE_OPERATOR, "operator"}};
 
 const char *auth_role_name(int role) {

@@ -16,17 +16,17 @@
 
 /* A live session, as the store keeps it. */
 typedef struct auth_session {
-  int64_t id;         /* sessions.id */
-  int64_t user_id;    /* users.id (staff) or students' account id */
-  int role;           /* one ROLE_* bit */
-  int64_t school_id;  /* staff bound to a school (0 = all) */
-  char csrf[64];      /* the session's own CSRF token: state-changing requests must echo it */
+  int64_t id;        /* sessions.id */
+  int64_t user_id;   /* users.id (staff) or students' account id */
+  int role;          /* one ROLE_* bit */
+  int64_t school_id; /* staff bound to a school (0 = all) */
+  char csrf[64];     /* the session's own CSRF token: state-changing requests must echo it */
 } auth_session;
 
 /* Creates a session for (role, user_id) and writes the cookie token (64 hex chars + NUL) into
  * token_out. school_id binds staff to one school (0 = all). */
-int auth_session_create(db_t *db, int role, int64_t user_id, int64_t school_id, int64_t ttl_s,
-                        char token_out[65], err_t *err);
+int auth_session_create(db_t *db, int role, int64_t user_id, int64_t school_id, int64_t ttl_s, char token_out[65],
+                        err_t *err);
 /* Finds a live session by cookie token; returns 1 and fills *out, 0 when none or expired. */
 int auth_session_lookup(db_t *db, const char *token, auth_session *out, err_t *err);
 int auth_session_delete(db_t *db, const char *token, err_t *err);

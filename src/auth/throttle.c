@@ -45,8 +45,8 @@ int throttle_take(db_t *db, const char *scope, const char *key, const throttle_r
         return -1;
       continue;
     }
-    int64_t failures = db_res_int_at(r, 0, "failures"), locked = db_res_int_at(r, 0, "locked_until"), version = db_res_int_at(r, 0, "version"),
-            updated = db_res_int_at(r, 0, "updated_at");
+    int64_t failures = db_res_int_at(r, 0, "failures"), locked = db_res_int_at(r, 0, "locked_until"),
+            version = db_res_int_at(r, 0, "version"), updated = db_res_int_at(r, 0, "updated_at");
     db_res_free(r);
     if (locked > now_ms) {
       *retry_after_s = (locked - now_ms + 999) / 1000;
@@ -58,8 +58,8 @@ int throttle_take(db_t *db, const char *scope, const char *key, const throttle_r
     int64_t n = db_exec(db, err,
                         "UPDATE auth_throttle SET failures = $1, locked_until = $2, version = version + 1, "
                         "updated_at = $3 WHERE scope = $4 AND key_hash = $5 AND version = $6",
-                        DB_INT(failures), DB_INT(lock ? now_ms + lock : 0), DB_INT(now_ms), DB_TEXT(scope),
-                        DB_TEXT(kh), DB_INT(version));
+                        DB_INT(failures), DB_INT(lock ? now_ms + lock : 0), DB_INT(now_ms), DB_TEXT(scope), DB_TEXT(kh),
+                        DB_INT(version));
     if (n < 0) return -1;
     if (n == 1) return 0;
   }
@@ -71,13 +71,17 @@ int throttle_forgive(db_t *db, const char *scope, const char *key, const throttl
   key_hash(scope, key, kh);
   if (all)
     return db_exec(db, err, "DELETE FROM auth_throttle WHERE scope = $1 AND key_hash = $2", DB_TEXT(scope),
-                   DB_TEXT(kh)) < 0 ? -1 : 0;
+                   DB_TEXT(kh)) < 0
+               ? -1
+               : 0;
   /* Give back this one attempt; a lock that only this attempt caused goes with it. */
   return db_exec(db, err,
                  "UPDATE auth_throttle SET failures = failures - 1, version = version + 1, "
                  "locked_until = CASE WHEN failures - 1 < $1 THEN 0 ELSE locked_until END "
                  "WHERE scope = $2 AND key_hash = $3 AND failures > 0",
-                 DB_INT(rule->free_failures), DB_TEXT(scope), DB_TEXT(kh)) < 0 ? -1 : 0;
+                 DB_INT(rule->free_failures), DB_TEXT(scope), DB_TEXT(kh)) < 0
+             ? -1
+             : 0;
 }
 
 int64_t throttle_purge(db_t *db, int64_t now_ms, int64_t older_than_ms, err_t *err) {

@@ -16,7 +16,8 @@
 #define BUF (1 << 16)
 
 static int to_file(void *ctx, const uint8_t *p, size_t n, err_t *err) {
-  if (n && fwrite(p, 1, n, ctx) != n) return err_set(err, 0, "backup_write", "writing the archive: %s", strerror(errno));
+  if (n && fwrite(p, 1, n, ctx) != n)
+    return err_set(err, 0, "backup_write", "writing the archive: %s", strerror(errno));
   return 0;
 }
 
@@ -60,7 +61,8 @@ int archive_finish(FILE *out, err_t *err) { return tar_write_end(to_file, out, e
 
 int archive_next(FILE *in, char name[ARCHIVE_NAME_MAX + 1], uint64_t *size, err_t *err) {
   uint8_t h[BLOCK];
-  if (fread(h, 1, BLOCK, in) != BLOCK) return err_set(err, 400, "backup_corrupt", "the archive ends without its end marker");
+  if (fread(h, 1, BLOCK, in) != BLOCK)
+    return err_set(err, 400, "backup_corrupt", "the archive ends without its end marker");
   err_t e = {0};
   int k = tar_header_parse(h, name, size, &e);
   if (k < 0) return err_set(err, 400, "backup_corrupt", "the archive is damaged: %s", e.message);

@@ -25,7 +25,9 @@
 
 static void hex(const uint8_t sha[32], char out[65]) { sodium_bin2hex(out, 65, sha, 32); }
 
-static int is_postgres(const char *url) { return url && (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)); }
+static int is_postgres(const char *url) {
+  return url && (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13));
+}
 
 /* Runs argv (a tool of PostgreSQL's) and waits; its stderr is ours. */
 static int run_tool(char *const argv[], err_t *err) {
@@ -138,9 +140,12 @@ static int fsync_path(const char *path, int dir) {
 static void parent_of(const char *path, char *out, size_t n) {
   snprintf(out, n, "%s", path);
   char *s = strrchr(out, '/');
-  if (!s) snprintf(out, n, ".");
-  else if (s == out) out[1] = 0;
-  else *s = 0;
+  if (!s)
+    snprintf(out, n, ".");
+  else if (s == out)
+    out[1] = 0;
+  else
+    *s = 0;
 }
 
 /* The live S3 objects, in pages of ids, each fetched and appended as s3/<xx>/<ref>. */
@@ -174,15 +179,18 @@ static int add_s3_objects(writer *w, store_t *st, s3_client *s3) {
       if (s3_get(s3, key, max, &bytes, &len, &e) < 0) {
         /* Gone because a purge deleted it after the database copy: nothing to keep. Gone while
          * its row is live: a lost photo, and a backup that says it is whole must not skip it. */
-        int64_t live = !strcmp(e.code, "s3_not_found")
-                           ? db_int(db, w->err, -1, "SELECT COUNT(*) FROM blobs WHERE id = $1 AND wrapped_key IS NOT NULL",
-                                    DB_INT(last))
-                           : -1;
-        if (live == 0) fprintf(w->say, "backup: S3 object of photo %lld was deleted meanwhile\n", (long long)last);
+        int64_t live =
+            !strcmp(e.code, "s3_not_found")
+                ? db_int(db, w->err, -1, "SELECT COUNT(*) FROM blobs WHERE id = $1 AND wrapped_key IS NOT NULL",
+                         DB_INT(last))
+                : -1;
+        if (live == 0)
+          fprintf(w->say, "backup: S3 object of photo %lld was deleted meanwhile\n", (long long)last);
         else if (!strcmp(e.code, "s3_not_found"))
-          rc = err_set(w->err, 500, "backup_s3_missing", "photo object %lld is missing from the bucket (%s)", (long long)last,
-                       s3_where(s3));
-        else *w->err = e, rc = -1;
+          rc = err_set(w->err, 500, "backup_s3_missing", "photo object %lld is missing from the bucket (%s)",
+                       (long long)last, s3_where(s3));
+        else
+          *w->err = e, rc = -1;
         continue;
       }
       crypto_hash_sha256(sha, bytes, len);
@@ -227,7 +235,8 @@ int backup_create(store_t *st, const char *db_url, const char *data_dir, const c
     rc = run_tool(argv, err);
   } else if (db_url && *db_url && strncmp(db_url, "sqlite:", 7))
     rc = err_set(err, 400, "backup_db", "cannot back up this database URL");
-  else rc = store_snapshot(st, snap, err);
+  else
+    rc = store_snapshot(st, snap, err);
   if (rc == 0) rc = add_file(&w, pg ? "db/tucai.pgdump" : "db/tucai.db", snap, 0);
   unlink(snap);
   char blobs[PATH_MAX];
@@ -247,9 +256,11 @@ int backup_create(store_t *st, const char *db_url, const char *data_dir, const c
   }
   json_decref(w.files);
   if (rc == 0) rc = archive_finish(out, err);
-  if (fflush(out) != 0 || fsync(fileno(out)) != 0) rc = rc ? rc : err_set(err, 0, "backup_write", "writing %s: %s", part, strerror(errno));
+  if (fflush(out) != 0 || fsync(fileno(out)) != 0)
+    rc = rc ? rc : err_set(err, 0, "backup_write", "writing %s: %s", part, strerror(errno));
   fclose(out);
-  if (rc == 0 && rename(part, out_path) != 0) rc = err_set(err, 0, "backup_write", "rename to %s: %s", out_path, strerror(errno));
+  if (rc == 0 && rename(part, out_path) != 0)
+    rc = err_set(err, 0, "backup_write", "rename to %s: %s", out_path, strerror(errno));
   if (rc < 0) {
     unlink(part);
     return -1;
@@ -294,14 +305,19 @@ static int mkdirs_for(const char *file) {
 
 /* Where an archive entry lands under the new directory ("" = not a name of ours). */
 static int target_of(const char *name, const char *tmp, char *out, size_t n) {
-  if (!strcmp(name, "db/tucai.db")) snprintf(out, n, "%s/tucai.db", tmp);
-  else if (!strcmp(name, "db/tucai.pgdump")) snprintf(out, n, "%s/tmp/restore.pgdump", tmp);
-  else if (!strncmp(name, "blobs/", 6) && strncmp(name, "blobs/tmp/", 10)) snprintf(out, n, "%s/%s", tmp, name);
-  else if (!strncmp(name, "s3/", 3)) snprintf(out, n, "%s/tmp/restore-%s", tmp, name); /* uploaded, then removed */
+  if (!strcmp(name, "db/tucai.db"))
+    snprintf(out, n, "%s/tucai.db", tmp);
+  else if (!strcmp(name, "db/tucai.pgdump"))
+    snprintf(out, n, "%s/tmp/restore.pgdump", tmp);
+  else if (!strncmp(name, "blobs/", 6) && strncmp(name, "blobs/tmp/", 10))
+    snprintf(out, n, "%s/%s", tmp, name);
+  else if (!strncmp(name, "s3/", 3))
+    snprintf(out, n, "%s/tmp/restore-%s", tmp, name); /* uploaded, then removed */
   else if (!strncmp(name, "files/", 6) && strncmp(name, "files/blobs/", 12) && strncmp(name, "files/tmp/", 10) &&
            strncmp(name, "files/tucai.db", 14))
     snprintf(out, n, "%s/%s", tmp, name + 6);
-  else return -1;
+  else
+    return -1;
   return 0;
 }
 
@@ -316,14 +332,16 @@ static int check_manifest(const json_t *m, seen *got, size_t ngot, err_t *err) {
   if (!format || strcmp(format, FORMAT)) return err_set(err, 400, "backup_format", "not a Tucai backup (%s)", FORMAT);
   json_t *files = json_object_get(m, "files");
   if (!json_is_array(files) || json_array_size(files) != ngot)
-    return err_set(err, 400, "backup_corrupt", "the backup holds %zu files, its manifest lists %zu", ngot, json_array_size(files));
+    return err_set(err, 400, "backup_corrupt", "the backup holds %zu files, its manifest lists %zu", ngot,
+                   json_array_size(files));
   for (size_t i = 0; i < json_array_size(files); i++) {
     json_t *f = json_array_get(files, i);
     const char *p = json_string_value(json_object_get(f, "path")), *h = json_string_value(json_object_get(f, "sha256"));
     json_int_t size = json_integer_value(json_object_get(f, "size"));
     size_t k = 0;
     while (k < ngot && (!p || strcmp(got[k].name, p))) k++;
-    if (k == ngot) return err_set(err, 400, "backup_corrupt", "%s is in the manifest but not in the backup", p ? p : "?");
+    if (k == ngot)
+      return err_set(err, 400, "backup_corrupt", "%s is in the manifest but not in the backup", p ? p : "?");
     if (!h || strcmp(got[k].sha, h) || (json_int_t)got[k].size != size)
       return err_set(err, 400, "backup_corrupt", "%s does not match its checksum: the backup is damaged or altered", p);
   }
@@ -375,12 +393,13 @@ static int put_s3_objects(const seen *got, size_t ngot, const char *tmp, s3_clie
   return 0;
 }
 
-int backup_restore(const char *file, const char *data_dir, const char *db_url, s3_client *s3, FILE *say, backup_counts *n,
-                   err_t *err) {
+int backup_restore(const char *file, const char *data_dir, const char *db_url, s3_client *s3, FILE *say,
+                   backup_counts *n, err_t *err) {
   memset(n, 0, sizeof *n);
   int exists;
   if (!dir_is_empty_or_absent(data_dir, &exists))
-    return err_set(err, 409, "restore_not_empty", "%s is not empty: restore goes into an empty or new directory", data_dir);
+    return err_set(err, 409, "restore_not_empty", "%s is not empty: restore goes into an empty or new directory",
+                   data_dir);
   FILE *in = fopen(file, "rb");
   if (!in) return err_set(err, 404, "restore_read", "cannot read %s: %s", file, strerror(errno));
   char tmp[PATH_MAX];
@@ -446,13 +465,15 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, s
   if (rc == 0) {
     json_error_t je;
     json_t *m = json_loads(manifest, 0, &je);
-    rc = m ? check_manifest(m, got, ngot, err) : err_set(err, 400, "backup_corrupt", "the manifest is not JSON: %s", je.text);
+    rc = m ? check_manifest(m, got, ngot, err)
+           : err_set(err, 400, "backup_corrupt", "the manifest is not JSON: %s", je.text);
     json_decref(m);
   }
   free(manifest);
   if (rc == 0 && !*dump && !has_sqlite) rc = err_set(err, 400, "backup_corrupt", "the backup holds no database");
   if (rc == 0 && *dump && !is_postgres(db_url))
-    rc = err_set(err, 400, "restore_db", "this backup holds a PostgreSQL dump: name an empty database with --db postgres://...");
+    rc = err_set(err, 400, "restore_db",
+                 "this backup holds a PostgreSQL dump: name an empty database with --db postgres://...");
   if (rc == 0 && has_sqlite && db_url && *db_url)
     rc = err_set(err, 400, "restore_db", "this backup holds an SQLite database: restore it without --db");
   if (rc == 0) rc = put_s3_objects(got, ngot, tmp, s3, say, err);
@@ -460,7 +481,8 @@ int backup_restore(const char *file, const char *data_dir, const char *db_url, s
   if (rc == 0 && *dump) {
     char db_arg[4200];
     snprintf(db_arg, sizeof db_arg, "--dbname=%s", db_url);
-    char *argv[] = {"pg_restore", "--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges", db_arg, dump, NULL};
+    char *argv[] = {
+        "pg_restore", "--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges", db_arg, dump, NULL};
     rc = run_tool(argv, err);
     unlink(dump);
   }
@@ -491,8 +513,8 @@ int backup_verify(store_t *st, blob_store *bs, FILE *say, backup_counts *n, err_
   int rc = 0;
   /* Pages of ids, so that a large store is never read into memory at once. */
   for (;;) {
-    db_res *r = db_query(db, err, "SELECT id FROM blobs WHERE wrapped_key IS NOT NULL AND id > $1 ORDER BY id LIMIT 500",
-                         DB_INT(last));
+    db_res *r = db_query(
+        db, err, "SELECT id FROM blobs WHERE wrapped_key IS NOT NULL AND id > $1 ORDER BY id LIMIT 500", DB_INT(last));
     if (!r) {
       rc = -1;
       break;
@@ -507,7 +529,8 @@ int backup_verify(store_t *st, blob_store *bs, FILE *say, backup_counts *n, err_
       if (blob_get(bs, db, last, &bytes, &len, &e) < 0) {
         n->failed++;
         fprintf(say, "verify: object %lld: %s (%s)\n", (long long)last, e.code, e.message);
-      } else n->bytes += (int64_t)len;
+      } else
+        n->bytes += (int64_t)len;
       free(bytes);
     }
     db_res_free(r);
@@ -515,6 +538,7 @@ int backup_verify(store_t *st, blob_store *bs, FILE *say, backup_counts *n, err_
   }
   store_put(st, db);
   if (rc == 0 && n->failed)
-    rc = err_set(err, 500, "verify_failed", "%lld of %lld objects do not decrypt", (long long)n->failed, (long long)n->blobs);
+    rc = err_set(err, 500, "verify_failed", "%lld of %lld objects do not decrypt", (long long)n->failed,
+                 (long long)n->blobs);
   return rc;
 }

@@ -38,7 +38,7 @@
 
 typedef struct backup_counts {
   int64_t files, blobs, bytes;
-  int64_t failed;  /* verify: objects that do not decrypt */
+  int64_t failed; /* verify: objects that do not decrypt */
 } backup_counts;
 
 /* db_url: the `db` setting ("" = SQLite in data_dir, through st). s3: the S3 client when S3 is
@@ -47,8 +47,8 @@ int backup_create(store_t *st, const char *db_url, const char *data_dir, const c
                   const char *out_path, FILE *say, backup_counts *n, err_t *err);
 /* db_url: "" for a SQLite backup; postgres://... of an empty database for a PostgreSQL one.
  * s3: where the backup's S3 objects go (NULL: none configured). */
-int backup_restore(const char *file, const char *data_dir, const char *db_url, s3_client *s3, FILE *say, backup_counts *n,
-                   err_t *err);
+int backup_restore(const char *file, const char *data_dir, const char *db_url, s3_client *s3, FILE *say,
+                   backup_counts *n, err_t *err);
 /* Reads and decrypts every live object; each failure is named on `say`. Returns -1 with
  * "verify_failed" when any object does not decrypt. */
 int backup_verify(store_t *st, blob_store *bs, FILE *say, backup_counts *n, err_t *err);

@@ -37,9 +37,10 @@ static int rotate_objects(run *r) {
   if (err_is_set(r->err)) return -1;
   int64_t last = 0;
   for (;;) {
-    db_res *q = db_query(r->db, r->err,
-                         "SELECT id, wrapped_key FROM blobs WHERE wrapped_key IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
-                         DB_INT(last), DB_INT(r->batch));
+    db_res *q =
+        db_query(r->db, r->err,
+                 "SELECT id, wrapped_key FROM blobs WHERE wrapped_key IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
+                 DB_INT(last), DB_INT(r->batch));
     if (!q) return -1;
     int rows = db_res_rows(q), rc = rows ? begin(r) : 0;
     for (int i = 0; i < rows && rc == 0; i++) {
@@ -53,7 +54,8 @@ static int rotate_objects(run *r) {
       }
       memcpy(wrapped, w, len);
       int v = vault_rewrap_key(r->k, wrapped);
-      if (v < 0) rc = err_set(r->err, 500, "rotate_object", "object %lld opens with neither key", (long long)last);
+      if (v < 0)
+        rc = err_set(r->err, 500, "rotate_object", "object %lld opens with neither key", (long long)last);
       else if (v == 0 && db_exec(r->db, r->err, "UPDATE blobs SET wrapped_key = $1 WHERE id = $2",
                                  DB_BLOB(wrapped, sizeof wrapped), DB_INT(last)) < 0)
         rc = -1;
@@ -73,7 +75,9 @@ static int rotate_objects(run *r) {
 static int rotate_hashed(run *r, const char *table, const char *sealed, const char *hash, const char *purpose) {
   char count_sql[256], select_sql[512], update_sql[512], what[96];
   snprintf(count_sql, sizeof count_sql, "SELECT COUNT(*) FROM %s", table);
-  snprintf(select_sql, sizeof select_sql, "SELECT id, %s AS sealed, %s AS lookup_hash FROM %s WHERE id > $1 ORDER BY id LIMIT $2", sealed, hash, table);
+  snprintf(select_sql, sizeof select_sql,
+           "SELECT id, %s AS sealed, %s AS lookup_hash FROM %s WHERE id > $1 ORDER BY id LIMIT $2", sealed, hash,
+           table);
   snprintf(update_sql, sizeof update_sql, "UPDATE %s SET %s = $1, %s = $2 WHERE id = $3", table, sealed, hash);
   snprintf(what, sizeof what, "%s.%s", table, sealed);
   long long total = db_int(r->db, r->err, 0, count_sql), done = 0;
@@ -94,7 +98,8 @@ static int rotate_hashed(run *r, const char *table, const char *sealed, const ch
       char h[65];
       vault_lookup_hash_with(r->k, purpose, plain, h);
       if (!under_new || strcmp(h, db_res_text_at(q, i, "lookup_hash"))) {
-        char *resealed = under_new ? xstrdup(db_res_text_at(q, i, "sealed")) : vault_seal_text_with(r->k, plain, r->err);
+        char *resealed =
+            under_new ? xstrdup(db_res_text_at(q, i, "sealed")) : vault_seal_text_with(r->k, plain, r->err);
         if (!resealed || db_exec(r->db, r->err, update_sql, DB_TEXT(resealed), DB_TEXT(h), DB_INT(last)) < 0) rc = -1;
         free(resealed);
       }
@@ -149,17 +154,20 @@ static int rotate_column(run *r, const char *table, const char *col) {
     }
   }
   db_res_free(q);
-  if (rc < 0) db_rollback(r->db);
-  else if (open) rc = commit(r, what, done, rows);
+  if (rc < 0)
+    db_rollback(r->db);
+  else if (open)
+    rc = commit(r, what, done, rows);
   return rc;
 }
 
 static int rotate_sealed_columns(run *r) {
-  const char *sql = db_dialect(r->db) == DB_SQLITE
-                        ? "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
-                          "WHERE m.type = 'table' AND upper(p.type) = 'TEXT' ORDER BY 1, 2"
-                        : "SELECT table_name, column_name FROM information_schema.columns "
-                          "WHERE table_schema = current_schema() AND data_type = 'text' ORDER BY 1, 2";
+  const char *sql =
+      db_dialect(r->db) == DB_SQLITE
+          ? "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+            "WHERE m.type = 'table' AND upper(p.type) = 'TEXT' ORDER BY 1, 2"
+          : "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND data_type = 'text' ORDER BY 1, 2";
   db_res *cols = db_query(r->db, r->err, sql);
   if (!cols) return -1;
   int rc = 0;
@@ -188,7 +196,8 @@ int keys_rotate(store_t *st, blob_store *bs, const char *key_path, int batch, FI
   if (!resuming && access(old, F_OK) == 0)
     return err_set(err, 409, "rotate_old_key",
                    "%s is still there from an earlier rotation: move it to safe keeping (backups made before "
-                   "that rotation need it), then rotate again", old);
+                   "that rotation need it), then rotate again",
+                   old);
   vault_keys *k = vault_keys_from_file(next, 1, err);
   if (!k) return -1;
   if (vault_keys_same(k)) {
@@ -203,7 +212,8 @@ int keys_rotate(store_t *st, blob_store *bs, const char *key_path, int batch, FI
   if (rc == 0) rc = rotate_hashed(&r, "student_accounts", "phone_sealed", "phone_hash", "phone");
   if (rc == 0) rc = rotate_hashed(&r, "wechat_identities", "openid_sealed", "openid_hash", "wechat_openid");
   if (rc == 0) rc = rotate_sealed_columns(&r);
-  if (rc == 0 && (db_exec(r.db, err, "DELETE FROM otp_codes") < 0 || db_exec(r.db, err, "DELETE FROM auth_throttle") < 0))
+  if (rc == 0 &&
+      (db_exec(r.db, err, "DELETE FROM otp_codes") < 0 || db_exec(r.db, err, "DELETE FROM auth_throttle") < 0))
     rc = -1;
   if (r.db) store_put(st, r.db);
   if (rc == 0) {
@@ -227,6 +237,7 @@ int keys_rotate(store_t *st, blob_store *bs, const char *key_path, int batch, FI
   if (fd >= 0) fsync(fd), close(fd);
   fprintf(say,
           "keys rotate: done; %s is the new key. The old key is now %s: backups made before this rotation\n"
-          "need it; destroy it when none of them may be restored.\n", key_path, old);
+          "need it; destroy it when none of them may be restored.\n",
+          key_path, old);
   return 0;
 }

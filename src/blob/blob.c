@@ -133,7 +133,10 @@ static int encrypt_to(const uint8_t key[32], const uint8_t *src, size_t len, FIL
     int last;
     if (in) {
       n = fread(plain, 1, CHUNK, in);
-      if (ferror(in)) { rc = -1; break; }
+      if (ferror(in)) {
+        rc = -1;
+        break;
+      }
       int c = n == CHUNK ? fgetc(in) : EOF;
       last = c == EOF;
       if (c != EOF) ungetc(c, in);
@@ -147,7 +150,10 @@ static int encrypt_to(const uint8_t key[32], const uint8_t *src, size_t len, FIL
     unsigned long long clen;
     crypto_secretstream_xchacha20poly1305_push(&st, cipher, &clen, plain, n, NULL, 0,
                                                last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
-    if (sink_write(out, cipher, (size_t)clen) < 0) { rc = -1; break; }
+    if (sink_write(out, cipher, (size_t)clen) < 0) {
+      rc = -1;
+      break;
+    }
     if (last) break;
   }
   sodium_memzero(plain, CHUNK);
@@ -230,11 +236,13 @@ static blob_pending *prepare(blob_store *bs, const uint8_t *src, size_t len, con
     s.f = fopen(tmp, "wb");
     if (!s.f) rc = err_set(err, 0, "blob_write", "cannot write a blob");
   }
-  if (rc == 0 && encrypt_to(key, src, len, in, &s, &p->plain_len) < 0) rc = err_set(err, 0, "blob_write", "cannot write a blob");
+  if (rc == 0 && encrypt_to(key, src, len, in, &s, &p->plain_len) < 0)
+    rc = err_set(err, 0, "blob_write", "cannot write a blob");
   sodium_memzero(key, sizeof key);
   if (in) fclose(in);
   if (bs->put_to == B_DIR && s.f) {
-    if (rc == 0 && (fflush(s.f) != 0 || fsync(fileno(s.f)) != 0)) rc = err_set(err, 0, "blob_write", "cannot sync a blob");
+    if (rc == 0 && (fflush(s.f) != 0 || fsync(fileno(s.f)) != 0))
+      rc = err_set(err, 0, "blob_write", "cannot sync a blob");
     if (fclose(s.f) != 0 && rc == 0) rc = err_set(err, 0, "blob_write", "cannot write a blob");
     if (rc == 0) {
       snprintf(sub, sizeof sub, "%s/%.2s", bs->dir, p->ref);
@@ -258,19 +266,22 @@ static blob_pending *prepare(blob_store *bs, const uint8_t *src, size_t len, con
   return p;
 }
 
-blob_pending *blob_prepare_file(blob_store *bs, const char *path, err_t *err) { return prepare(bs, NULL, 0, path, err); }
+blob_pending *blob_prepare_file(blob_store *bs, const char *path, err_t *err) {
+  return prepare(bs, NULL, 0, path, err);
+}
 
 int blob_commit(blob_store *bs, db_t *db, blob_pending *p, const char *kind, int64_t *id, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "INSERT INTO blobs (kind, backend, ref, wrapped_key, size, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
-                       "RETURNING id",
-                       DB_TEXT(kind), DB_TEXT(BACKEND_NAME[bs->put_to]), DB_TEXT(p->ref),
-                       DB_BLOB(p->wrapped, sizeof p->wrapped), DB_INT((int64_t)p->plain_len), DB_INT(clock_now_ms()));
+  db_res *r =
+      db_query(db, err,
+               "INSERT INTO blobs (kind, backend, ref, wrapped_key, size, created_at) VALUES ($1, $2, $3, $4, $5, $6) "
+               "RETURNING id",
+               DB_TEXT(kind), DB_TEXT(BACKEND_NAME[bs->put_to]), DB_TEXT(p->ref),
+               DB_BLOB(p->wrapped, sizeof p->wrapped), DB_INT((int64_t)p->plain_len), DB_INT(clock_now_ms()));
   if (!r) return -1;
   *id = db_res_int_at(r, 0, "id");
   db_res_free(r);
-  if (bs->put_to == B_DB &&
-      db_exec(db, err, "INSERT INTO blob_data (blob_id, data) VALUES ($1, $2)", DB_INT(*id), DB_BLOB(p->buf, p->buf_len)) < 0)
+  if (bs->put_to == B_DB && db_exec(db, err, "INSERT INTO blob_data (blob_id, data) VALUES ($1, $2)", DB_INT(*id),
+                                    DB_BLOB(p->buf, p->buf_len)) < 0)
     return -1;
   return 0;
 }
@@ -328,8 +339,8 @@ static uint8_t *read_file(const char *path, size_t *len) {
 }
 
 int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len, err_t *err) {
-  db_res *r = db_query(db, err, "SELECT backend, ref, wrapped_key, size FROM blobs WHERE id = $1 AND deleted_at IS NULL",
-                       DB_INT(id));
+  db_res *r = db_query(
+      db, err, "SELECT backend, ref, wrapped_key, size FROM blobs WHERE id = $1 AND deleted_at IS NULL", DB_INT(id));
   if (!r) return -1;
   if (db_res_rows(r) == 0) {
     db_res_free(r);
@@ -351,12 +362,15 @@ int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len,
     char k[64];
     s3_key(ref, k, sizeof k);
     err_t e = {0};
-    if (!bs->s3) err_set(&e, 0, "blob_s3_config", "this photo is stored on S3 but no s3_endpoint is configured");
-    else s3_get(bs->s3, k, cipher_len(plain < 0 ? 0 : (uint64_t)plain), &c, &clen, &e);
+    if (!bs->s3)
+      err_set(&e, 0, "blob_s3_config", "this photo is stored on S3 but no s3_endpoint is configured");
+    else
+      s3_get(bs->s3, k, cipher_len(plain < 0 ? 0 : (uint64_t)plain), &c, &clen, &e);
     if (err_is_set(&e)) {
       sodium_memzero(key, sizeof key);
       if (!strcmp(e.code, "s3_not_found")) return err_set(err, 500, "blob_missing", "stored photo is missing (S3)");
-      if (!strcmp(e.code, "s3_too_large")) return err_set(err, 500, "blob_corrupt", "stored photo failed authentication");
+      if (!strcmp(e.code, "s3_too_large"))
+        return err_set(err, 500, "blob_corrupt", "stored photo failed authentication");
       if (err) *err = e;
       return -1;
     }
@@ -378,8 +392,10 @@ int blob_get(blob_store *bs, db_t *db, int64_t id, uint8_t **bytes, size_t *len,
     c = read_file(path, &clen);
   }
   int rc = 0;
-  if (!c) rc = err_set(err, 500, "blob_missing", "stored photo is missing");
-  else if (decrypt(key, c, clen, bytes, len) < 0) rc = err_set(err, 500, "blob_corrupt", "stored photo failed authentication");
+  if (!c)
+    rc = err_set(err, 500, "blob_missing", "stored photo is missing");
+  else if (decrypt(key, c, clen, bytes, len) < 0)
+    rc = err_set(err, 500, "blob_corrupt", "stored photo failed authentication");
   sodium_memzero(key, sizeof key);
   free(c);
   return rc;
@@ -405,7 +421,8 @@ int blob_delete(blob_store *bs, db_t *db, int64_t id, err_t *err) {
   /* S3: the key is already gone, so what a failed DELETE leaves in the bucket is noise; still an
    * error, so that the caller knows (inside its transaction it rolls back and can try again). */
   if (in_s3) {
-    if (!bs->s3) return err_set(err, 0, "blob_s3_config", "this photo is stored on S3 but no s3_endpoint is configured");
+    if (!bs->s3)
+      return err_set(err, 0, "blob_s3_config", "this photo is stored on S3 but no s3_endpoint is configured");
     return s3_delete(bs->s3, k, err);
   }
   if (unlink(path) != 0 && errno != ENOENT) return err_set(err, 0, "blob_delete", "cannot remove a blob file");

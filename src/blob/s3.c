@@ -17,7 +17,7 @@ struct s3_client {
   char base[600];   /* scheme://host[:port] (virtual-hosted: with the bucket in front of host) */
   char prefix[300]; /* "/<bucket>" path-style, "" virtual-hosted */
   char bucket[256];
-  char sigv4[128];  /* "aws:amz:<region>:s3" */
+  char sigv4[128]; /* "aws:amz:<region>:s3" */
   char access[256], secret[256];
   char where[900];
   long timeout_s;
@@ -41,7 +41,8 @@ static int read_key(const char *path, const char *what, char *out, size_t n, err
   out[l] = 0;
   if (!l) return err_set(err, 0, "s3_config", "s3_%s_file %s is empty", what, path);
   for (size_t i = 0; i < l; i++)
-    if (!isgraph((unsigned char)out[i])) return err_set(err, 0, "s3_config", "s3_%s_file %s holds more than one word", what, path);
+    if (!isgraph((unsigned char)out[i]))
+      return err_set(err, 0, "s3_config", "s3_%s_file %s holds more than one word", what, path);
   return 0;
 }
 
@@ -87,7 +88,8 @@ s3_client *s3_open(const s3_opts *o, err_t *err) {
   if (o->path_style) {
     snprintf(c->base, sizeof c->base, "%.*s%.*s", scheme_len, ep, (int)hl, host);
     snprintf(c->prefix, sizeof c->prefix, "/%s", o->bucket);
-  } else snprintf(c->base, sizeof c->base, "%.*s%s.%.*s", scheme_len, ep, o->bucket, (int)hl, host);
+  } else
+    snprintf(c->base, sizeof c->base, "%.*s%s.%.*s", scheme_len, ep, o->bucket, (int)hl, host);
   snprintf(c->bucket, sizeof c->bucket, "%s", o->bucket);
   snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:s3", region);
   snprintf(c->where, sizeof c->where, "%.*s%.*s bucket %s", scheme_len, ep, (int)hl, host, o->bucket);
@@ -189,8 +191,10 @@ static int request(s3_client *c, const char *method, const char *op, const char 
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-    if (!strcmp(method, "HEAD")) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    else if (strcmp(method, "GET")) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    if (!strcmp(method, "HEAD"))
+      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else if (strcmp(method, "GET"))
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     if (data) {
       /* The body from memory, so that curl hashes the same bytes we announced. */
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, (const char *)data);
@@ -209,31 +213,36 @@ static int request(s3_client *c, const char *method, const char *op, const char 
     }
     if (cc != CURLE_OK) {
       free(b.p);
-      rc = err_set(err, 503, "s3_unavailable", "S3 %s failed after %d tries: %s (%s)", op, attempt + 1, curl_easy_strerror(cc),
-                   c->where);
+      rc = err_set(err, 503, "s3_unavailable", "S3 %s failed after %d tries: %s (%s)", op, attempt + 1,
+                   curl_easy_strerror(cc), c->where);
       continue;
     }
     if (st >= 200 && st < 300) {
       if (out) {
         out->p = b.p, out->len = b.len;
-      } else free(b.p);
+      } else
+        free(b.p);
       *status = st;
       rc = 0;
       break;
     }
     free(b.p);
     if (st >= 500 || st == 429) {
-      rc = err_set(err, 503, "s3_unavailable", "S3 %s failed after %d tries: HTTP %ld %s (%s)", op, attempt + 1, st, code,
-                   c->where);
+      rc = err_set(err, 503, "s3_unavailable", "S3 %s failed after %d tries: HTTP %ld %s (%s)", op, attempt + 1, st,
+                   code, c->where);
       continue;
     }
     if (st == 404 && key && strcmp(code, "NoSuchBucket"))
       rc = err_set(err, 404, "s3_not_found", "S3 %s: no such object (HTTP 404 %s, %s)", op, code, c->where);
-    else if (st == 404) rc = err_set(err, 0, "s3_no_bucket", "S3 %s: the bucket does not exist (HTTP 404 %s, %s)", op, code, c->where);
+    else if (st == 404)
+      rc = err_set(err, 0, "s3_no_bucket", "S3 %s: the bucket does not exist (HTTP 404 %s, %s)", op, code, c->where);
     else if (st == 403)
-      rc = err_set(err, 0, "s3_denied", "S3 %s refused: HTTP 403 %s (%s): check s3_access_key_file, s3_secret_key_file, s3_region and the bucket's policy",
-                   op, *code ? code : "(no code)", c->where);
-    else rc = err_set(err, 0, "s3_error", "S3 %s: HTTP %ld %s (%s)", op, st, code, c->where);
+      rc = err_set(
+          err, 0, "s3_denied",
+          "S3 %s refused: HTTP 403 %s (%s): check s3_access_key_file, s3_secret_key_file, s3_region and the bucket's policy",
+          op, *code ? code : "(no code)", c->where);
+    else
+      rc = err_set(err, 0, "s3_error", "S3 %s: HTTP %ld %s (%s)", op, st, code, c->where);
     break;
   }
   curl_slist_free_all(h);

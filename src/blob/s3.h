@@ -26,13 +26,13 @@
 #include "util/err.h"
 
 typedef struct s3_opts {
-  const char *endpoint;         /* http(s)://host[:port], no path */
+  const char *endpoint; /* http(s)://host[:port], no path */
   const char *bucket;
-  const char *region;           /* "" = us-east-1 (what Ceph and MinIO accept) */
-  int path_style;               /* 1: <endpoint>/<bucket>/<key>; 0: virtual-hosted */
-  const char *access_key_file;  /* files holding the keys (surrounding whitespace ignored) */
+  const char *region;          /* "" = us-east-1 (what Ceph and MinIO accept) */
+  int path_style;              /* 1: <endpoint>/<bucket>/<key>; 0: virtual-hosted */
+  const char *access_key_file; /* files holding the keys (surrounding whitespace ignored) */
   const char *secret_key_file;
-  int timeout_s;                /* one request, connect included; <= 0 = 30 */
+  int timeout_s; /* one request, connect included; <= 0 = 30 */
 } s3_opts;
 
 typedef struct s3_client s3_client;

@@ -52,10 +52,11 @@ int cli_audit(int argc, char **argv) {
       json_t *detail = json_loads(db_res_text_at(r, i, "detail"), 0, &je);
       json_array_append_new(
           arr, json_pack("{s:I,s:I,s:s,s:I,s:s,s:s,s:I,s:o}", "id", (json_int_t)db_res_int_at(r, i, "id"), "at",
-                         (json_int_t)db_res_int_at(r, i, "at"), "actor_role", role_name((int)db_res_int_at(r, i, "actor_role")),
-                         "actor_id", (json_int_t)db_res_int_at(r, i, "actor_id"), "action", db_res_text_at(r, i, "action"), "object_type",
-                         db_res_text_at(r, i, "object_type"), "object_id", (json_int_t)db_res_int_at(r, i, "object_id"), "detail",
-                         detail ? detail : json_object()));
+                         (json_int_t)db_res_int_at(r, i, "at"), "actor_role",
+                         role_name((int)db_res_int_at(r, i, "actor_role")), "actor_id",
+                         (json_int_t)db_res_int_at(r, i, "actor_id"), "action", db_res_text_at(r, i, "action"),
+                         "object_type", db_res_text_at(r, i, "object_type"), "object_id",
+                         (json_int_t)db_res_int_at(r, i, "object_id"), "detail", detail ? detail : json_object()));
     }
     char *s = json_dumps(arr, JSON_COMPACT);
     puts(s);
@@ -63,9 +64,11 @@ int cli_audit(int argc, char **argv) {
     json_decref(arr);
   } else {
     for (int i = 0; i < db_res_rows(r); i++)
-      printf("%lld %lld %s:%lld %s %s:%lld %s\n", (long long)db_res_int_at(r, i, "id"), (long long)db_res_int_at(r, i, "at"),
-             role_name((int)db_res_int_at(r, i, "actor_role")), (long long)db_res_int_at(r, i, "actor_id"), db_res_text_at(r, i, "action"),
-             db_res_text_at(r, i, "object_type"), (long long)db_res_int_at(r, i, "object_id"), db_res_text_at(r, i, "detail"));
+      printf("%lld %lld %s:%lld %s %s:%lld %s\n", (long long)db_res_int_at(r, i, "id"),
+             (long long)db_res_int_at(r, i, "at"), role_name((int)db_res_int_at(r, i, "actor_role")),
+             (long long)db_res_int_at(r, i, "actor_id"), db_res_text_at(r, i, "action"),
+             db_res_text_at(r, i, "object_type"), (long long)db_res_int_at(r, i, "object_id"),
+             db_res_text_at(r, i, "detail"));
   }
   db_res_free(r);
   store_put(a.store, db);

@@ -28,7 +28,8 @@ int cli_backup(int argc, char **argv) {
   config_master_key_path(a.cfg, key, sizeof key);
   backup_counts n;
   err_t err = {0};
-  int rc = backup_create(a.store, config_str(a.cfg, "db"), a.data_dir, key, blob_store_s3(a.blobs), out, stderr, &n, &err);
+  int rc =
+      backup_create(a.store, config_str(a.cfg, "db"), a.data_dir, key, blob_store_s3(a.blobs), out, stderr, &n, &err);
   cli_close_app(&a);
   if (rc < 0) return cli_fail(&err);
   printf("backup %s: %lld files, %lld photo objects, %lld bytes\n", out, (long long)n.files, (long long)n.blobs,
@@ -63,9 +64,12 @@ int cli_restore(int argc, char **argv) {
   s3_client *s3 = NULL;
   s3_opts so;
   blob_s3_opts_from_config(cfg, &so);
-  if (!file || argc != 2) err_set(&err, 400, "usage", "usage: tucai restore FILE --data DIR [--db URL]");
-  else if (*so.endpoint && (curl_global_init(CURL_GLOBAL_DEFAULT), !(s3 = s3_open(&so, &err)))) rc = -1;
-  else rc = backup_restore(file, config_str(cfg, "data"), config_str(cfg, "db"), s3, stdout, &n, &err);
+  if (!file || argc != 2)
+    err_set(&err, 400, "usage", "usage: tucai restore FILE --data DIR [--db URL]");
+  else if (*so.endpoint && (curl_global_init(CURL_GLOBAL_DEFAULT), !(s3 = s3_open(&so, &err))))
+    rc = -1;
+  else
+    rc = backup_restore(file, config_str(cfg, "data"), config_str(cfg, "db"), s3, stdout, &n, &err);
   if (s3) s3_close(s3), curl_global_cleanup();
   config_free(cfg);
   return rc < 0 ? cli_fail(&err) : 0;
@@ -73,8 +77,9 @@ int cli_restore(int argc, char **argv) {
 
 int cli_verify(int argc, char **argv) {
   if (wants_help(argc, argv)) {
-    puts("usage: tucai verify [--config FILE] [--data DIR] [--db URL]\n"
-         "Reads every stored photo object and checks that it decrypts with the master key; exit 0 when all do.");
+    puts(
+        "usage: tucai verify [--config FILE] [--data DIR] [--db URL]\n"
+        "Reads every stored photo object and checks that it decrypts with the master key; exit 0 when all do.");
     return 0;
   }
   app a;

@@ -54,7 +54,8 @@ static int cmd_issue(int argc, char **argv) {
   const char *sc = jstr(s, "school_code"), *sn = jstr(s, "school_name"), *deg = jstr(s, "degree");
   json_t *gy = json_object_get(s, "grad_year");
   if (!no || !name || !id || !sc || !sn || !deg || !(json_is_integer(gy) || json_is_string(gy))) {
-    fprintf(stderr, "tucai code issue: %s needs student_no, name, id_number, school_code, school_name, degree, grad_year\n",
+    fprintf(stderr,
+            "tucai code issue: %s needs student_no, name, id_number, school_code, school_name, degree, grad_year\n",
             student);
     json_decref(s);
     return 1;

@@ -73,8 +73,10 @@ static void check_master_key(doctor *d, const config *c) {
   config_master_key_path(c, path, sizeof path);
   if (!secret_file(d, "master key", path)) return;
   err_t err = {0};
-  if (vault_init_file(path, 0, &err) < 0) report(d, 0, "master key", "%s", err.message);
-  else report(d, 1, "master key", "%s: 32 bytes, owner-only", path);
+  if (vault_init_file(path, 0, &err) < 0)
+    report(d, 0, "master key", "%s", err.message);
+  else
+    report(d, 1, "master key", "%s: 32 bytes, owner-only", path);
 }
 
 static int https_url(const char *u) { return u && !strncmp(u, "https://", 8) && u[8]; }
@@ -90,8 +92,7 @@ static void check_pay(doctor *d, const config *c) {
   for (const char *const *k = ids; *k; k++)
     if (!*config_str(c, *k)) report(d, 0, "pay provider", "%s is not set", *k), ok = 0;
   if (ok) report(d, 1, "pay provider", "wechatpay, merchant %s", config_str(c, "wechatpay_mchid"));
-  if (!https_url(config_str(c, "wechatpay_base_url")))
-    report(d, 0, "pay API URL", "wechatpay_base_url must be https");
+  if (!https_url(config_str(c, "wechatpay_base_url"))) report(d, 0, "pay API URL", "wechatpay_base_url must be https");
   err_t err = {0};
   const char *key = config_str(c, "wechatpay_key_file");
   if (secret_file(d, "merchant private key", key)) {
@@ -120,8 +121,10 @@ static void check_pay(doctor *d, const config *c) {
 /* The public URL the server is reached at: the one given to WeChat Pay for notifications. */
 static void check_public_url(doctor *d, const config *c) {
   const char *notify = config_str(c, "pay_notify_url");
-  report(d, https_url(notify), "public URL", https_url(notify) ? "pay_notify_url is https" : "pay_notify_url must be "
-                                                                                            "the server's public https URL");
+  report(d, https_url(notify), "public URL",
+         https_url(notify) ? "pay_notify_url is https"
+                           : "pay_notify_url must be "
+                             "the server's public https URL");
 }
 
 static void check_sms(doctor *d, const config *c) {
@@ -166,9 +169,8 @@ static void check_db(doctor *d, const config *c) {
   int64_t one = h ? db_int(h, &err, -1, "SELECT 1") : -1;
   if (h) store_put(st, h);
   store_close(st);
-  report(d, one == 1 && v == latest, "database", one == 1 && v == latest ? "%s answers, schema %d (latest)"
-                                                                          : "%s: schema %d, latest %d",
-         kind, v, latest);
+  report(d, one == 1 && v == latest, "database",
+         one == 1 && v == latest ? "%s answers, schema %d (latest)" : "%s: schema %d, latest %d", kind, v, latest);
 }
 
 static void check_models(doctor *d, const config *c) {
@@ -181,12 +183,15 @@ static void check_models(doctor *d, const config *c) {
 static void check_code_keys(doctor *d, const config *c) {
   char dir[1024];
   const char *k = config_str(c, "code_pub_dir");
-  if (*k) snprintf(dir, sizeof dir, "%s", k);
-  else snprintf(dir, sizeof dir, "%s/code-keys", config_str(c, "data"));
+  if (*k)
+    snprintf(dir, sizeof dir, "%s", k);
+  else
+    snprintf(dir, sizeof dir, "%s/code-keys", config_str(c, "data"));
   code_keyring ring;
   err_t err = {0};
   int ok = code_keyring_load(dir, &ring, &err) == 0 && ring.n > 0;
-  report(d, ok, "code issuer keys", ok ? "%s: %d trusted key(s)" : "%s: no trusted issuer key (*.pub)", dir, ok ? ring.n : 0);
+  report(d, ok, "code issuer keys", ok ? "%s: %d trusted key(s)" : "%s: no trusted issuer key (*.pub)", dir,
+         ok ? ring.n : 0);
 }
 
 /* S3 photo storage (blob_store = s3, or an endpoint kept for older objects): the key files, the
@@ -226,7 +231,8 @@ static void check_s3(doctor *d, const config *c) {
   if (ok)
     report(d, 1, "s3 storage", "%s: put, get and delete of a probe object%s", s3_where(s3),
            plain ? " (http, not TLS: on a private network only)" : "");
-  else report(d, 0, "s3 storage", "%s", err.message);
+  else
+    report(d, 0, "s3 storage", "%s", err.message);
   s3_close(s3);
   curl_global_cleanup();
 }

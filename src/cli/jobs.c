@@ -27,11 +27,13 @@ static void print_rows(db_res *r, int as_json) {
       json_t *o = json_object();
       for (int c = 0; c < db_res_cols(r); c++) {
         const char *name = db_res_col_name(r, c);
-        if (db_res_is_null(r, i, c)) json_object_set_new(o, name, json_null());
+        if (db_res_is_null(r, i, c))
+          json_object_set_new(o, name, json_null());
         else if (!strcmp(name, "type") || !strcmp(name, "state") || !strcmp(name, "worker") ||
                  !strcmp(name, "outcome") || !strcmp(name, "last_error") || !strcmp(name, "error"))
           json_object_set_new(o, name, json_string(db_res_text(r, i, c)));
-        else json_object_set_new(o, name, json_integer(db_res_int(r, i, c)));
+        else
+          json_object_set_new(o, name, json_integer(db_res_int(r, i, c)));
       }
       json_array_append_new(arr, o);
     }
@@ -42,7 +44,8 @@ static void print_rows(db_res *r, int as_json) {
     return;
   }
   for (int i = 0; i < db_res_rows(r); i++) {
-    for (int c = 0; c < db_res_cols(r); c++) printf("%s%s=%s", c ? " " : "", db_res_col_name(r, c), db_res_text(r, i, c));
+    for (int c = 0; c < db_res_cols(r); c++)
+      printf("%s%s=%s", c ? " " : "", db_res_col_name(r, c), db_res_text(r, i, c));
     putchar('\n');
   }
 }
@@ -69,20 +72,26 @@ int cli_jobs(int argc, char **argv) {
                          "SELECT id, type, state, attempts, max_attempts, run_at, worker, last_error FROM jobs "
                          "WHERE ($1 = '' OR state = $1) ORDER BY id",
                          DB_TEXT(state ? state : ""));
-    if (!r) rc = cli_fail(&err);
-    else print_rows(r, as_json);
+    if (!r)
+      rc = cli_fail(&err);
+    else
+      print_rows(r, as_json);
     db_res_free(r);
   } else if (!strcmp(verb, "runs") && arg1) {
     db_res *r = db_query(db, &err,
                          "SELECT job_id, attempt, worker, started_at, finished_at, outcome, error FROM job_runs "
                          "WHERE job_id = $1 ORDER BY id",
                          DB_INT(strtoll(arg1, NULL, 10)));
-    if (!r) rc = cli_fail(&err);
-    else print_rows(r, as_json);
+    if (!r)
+      rc = cli_fail(&err);
+    else
+      print_rows(r, as_json);
     db_res_free(r);
   } else if (!strcmp(verb, "retry") && arg1) {
-    if (jobs_retry(db, strtoll(arg1, NULL, 10), &err) < 0) rc = cli_fail(&err);
-    else puts("requeued");
+    if (jobs_retry(db, strtoll(arg1, NULL, 10), &err) < 0)
+      rc = cli_fail(&err);
+    else
+      puts("requeued");
   } else if (!strcmp(verb, "enqueue") && arg1) {
     json_error_t je;
     json_t *payload = arg2 ? json_loads(arg2, 0, &je) : json_object();
@@ -91,8 +100,10 @@ int cli_jobs(int argc, char **argv) {
       rc = 2;
     } else {
       int64_t id = jobs_enqueue(db, arg1, payload, NULL, &err);
-      if (id < 0) rc = cli_fail(&err);
-      else printf("%lld\n", (long long)id);
+      if (id < 0)
+        rc = cli_fail(&err);
+      else
+        printf("%lld\n", (long long)id);
       json_decref(payload);
     }
   } else if (!strcmp(verb, "probe")) {

@@ -26,8 +26,9 @@ static char *read_file(const char *path) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: tucai pay sign-request --key-file PEM --mchid ID --serial SERIAL --method GET|POST\n"
-                  "                              --url PATH --timestamp SECONDS --nonce STR [--body-file FILE]\n");
+  fprintf(stderr,
+          "usage: tucai pay sign-request --key-file PEM --mchid ID --serial SERIAL --method GET|POST\n"
+          "                              --url PATH --timestamp SECONDS --nonce STR [--body-file FILE]\n");
   return 2;
 }
 
@@ -35,9 +36,11 @@ int cli_pay(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "sign-request") != 0) return usage();
   const char *key = NULL, *mchid = NULL, *serial = NULL, *method = NULL, *url = NULL, *ts = NULL, *nonce = NULL,
              *body_file = NULL;
-  struct { const char *flag; const char **dst; } flags[] = {
-      {"--key-file", &key}, {"--mchid", &mchid}, {"--serial", &serial}, {"--method", &method},
-      {"--url", &url}, {"--timestamp", &ts}, {"--nonce", &nonce}, {"--body-file", &body_file}};
+  struct {
+    const char *flag;
+    const char **dst;
+  } flags[] = {{"--key-file", &key}, {"--mchid", &mchid},  {"--serial", &serial}, {"--method", &method},
+               {"--url", &url},      {"--timestamp", &ts}, {"--nonce", &nonce},   {"--body-file", &body_file}};
   for (int i = 2; i < argc; i++) {
     size_t k = 0;
     for (; k < sizeof flags / sizeof flags[0]; k++)

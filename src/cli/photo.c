@@ -84,16 +84,26 @@ static int parse(int argc, char **argv, opts *o) {
       o->json = 1;
       continue;
     }
-    if (!strcmp(a, "-o") || !strcmp(a, "--out")) slot = &o->out;
-    else if (!strcmp(a, "--profile")) slot = &o->profile;
-    else if (!strcmp(a, "--report")) slot = &o->report;
-    else if (!strcmp(a, "--models")) slot = &o->models;
-    else if (!strcmp(a, "--caption")) slot = &o->caption;
-    else if (!strcmp(a, "--format")) slot = &o->format;
-    else if (!strcmp(a, "--jobs")) slot = &o->jobs;
-    else if (!strcmp(a, "--copies")) slot = &o->copies;
-    else if (!strcmp(a, "--raw")) slot = &o->raw;
-    else if (!strcmp(a, "--bits")) slot = &o->bits;
+    if (!strcmp(a, "-o") || !strcmp(a, "--out"))
+      slot = &o->out;
+    else if (!strcmp(a, "--profile"))
+      slot = &o->profile;
+    else if (!strcmp(a, "--report"))
+      slot = &o->report;
+    else if (!strcmp(a, "--models"))
+      slot = &o->models;
+    else if (!strcmp(a, "--caption"))
+      slot = &o->caption;
+    else if (!strcmp(a, "--format"))
+      slot = &o->format;
+    else if (!strcmp(a, "--jobs"))
+      slot = &o->jobs;
+    else if (!strcmp(a, "--copies"))
+      slot = &o->copies;
+    else if (!strcmp(a, "--raw"))
+      slot = &o->raw;
+    else if (!strcmp(a, "--bits"))
+      slot = &o->bits;
     else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "tucai photo: unknown option %s\n", a);
       return -1;
@@ -200,8 +210,8 @@ static int cmd_standardize(opts *o) {
       fprintf(stderr, "tucai photo: cannot write %s\n", o->out);
       rc = 2;
     } else if (rc == 0) {
-      printf("%s: %dx%d, %zu bytes, quality %d, %.0f ms\n", o->out, p->width, p->height, res.jpeg_len,
-             res.jpeg_quality, res.total_ms);
+      printf("%s: %dx%d, %zu bytes, quality %d, %.0f ms\n", o->out, p->width, p->height, res.jpeg_len, res.jpeg_quality,
+             res.total_ms);
     }
     photo_result_free(&res);
   }
@@ -370,9 +380,12 @@ static int cmd_batch(opts *o) {
   for (int i = 0; i < b.n; i++) {
     batch_item *it = &b.items[i];
     const char *st = it->status == 0 ? "conformant" : it->status == 3 ? "refused" : "error";
-    if (it->status == 0) ok++;
-    else if (it->status == 3) refused++;
-    else failed++;
+    if (it->status == 0)
+      ok++;
+    else if (it->status == 3)
+      refused++;
+    else
+      failed++;
     if (csv) {
       /* File names are written quoted, with quotes doubled (RFC 4180). */
       fputc('"', csv);
@@ -385,8 +398,8 @@ static int cmd_batch(opts *o) {
     free(it->name);
   }
   if (csv) fclose(csv);
-  printf("%d photos in %.1f s with %d threads: %d conformant, %d refused, %d errors\n", b.n, secs, started ? started : 1,
-         ok, refused, failed);
+  printf("%d photos in %.1f s with %d threads: %d conformant, %d refused, %d errors\n", b.n, secs,
+         started ? started : 1, ok, refused, failed);
   free(b.items);
   pthread_mutex_destroy(&b.mu);
   photo_engine_close(e);
@@ -410,8 +423,9 @@ static int cmd_profiles(opts *o) {
     json_t *v;
     json_array_foreach(list, i, v) {
       printf("%-16s %4dx%-4d %4d dpi  %s%s\n", json_string_value(json_object_get(v, "name")),
-             (int)json_integer_value(json_object_get(v, "width")), (int)json_integer_value(json_object_get(v, "height")),
-             (int)json_integer_value(json_object_get(v, "dpi")), json_string_value(json_object_get(v, "title")),
+             (int)json_integer_value(json_object_get(v, "width")),
+             (int)json_integer_value(json_object_get(v, "height")), (int)json_integer_value(json_object_get(v, "dpi")),
+             json_string_value(json_object_get(v, "title")),
              strcmp(json_string_value(json_object_get(v, "name")), DEFAULT_PROFILE) ? "" : "  (default)");
     }
   }
@@ -535,8 +549,11 @@ static int cmd_landmarks_convert(opts *o) {
     return 1;
   }
   struct stat st;
-  if (stat(o->pos[1], &st) == 0) printf("%s: %lld bytes, %s leaves\n", o->pos[1], (long long)st.st_size,
-                                     bits == 8 ? "int8" : bits == 16 ? "int16" : "float");
+  if (stat(o->pos[1], &st) == 0)
+    printf("%s: %lld bytes, %s leaves\n", o->pos[1], (long long)st.st_size,
+           bits == 8    ? "int8"
+           : bits == 16 ? "int16"
+                        : "float");
   return 0;
 }
 
@@ -558,7 +575,8 @@ static float *net_run_image(const char *path, int w, int h, int grey, double mea
     blob = px ? xmalloc((size_t)w * h * c * sizeof(float)) : NULL;
     for (long i = 0; blob && i < (long)w * h; i++) {
       const uint8_t *p = px + i * rgb->Bands;
-      if (grey) blob[i] = (float)(((0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]) / 255.0 - mean) * scale);
+      if (grey)
+        blob[i] = (float)(((0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]) / 255.0 - mean) * scale);
       else
         for (int k = 0; k < 3; k++) blob[(long)k * w * h + i] = (float)((p[k] / 255.0 - mean) * scale);
     }
@@ -582,35 +600,45 @@ static int cmd_net_run(int argc, char **argv) {
       continue;
     }
     if (a[0] != '-' || !a[1]) {
-      if (!model) model = a;
-      else if (!in_path) in_path = a;
-      else return usage(stderr), 2;
+      if (!model)
+        model = a;
+      else if (!in_path)
+        in_path = a;
+      else
+        return usage(stderr), 2;
       continue;
     }
     if (!v) return fprintf(stderr, "tucai photo net-run: %s needs a value\n", a), 2;
     i++;
-    if (!strcmp(a, "-o")) out = v;
-    else if (!strcmp(a, "--shape")) shape_s = v;
-    else if (!strcmp(a, "--from-image")) image = v;
-    else if (!strcmp(a, "--size")) size_s = v;
-    else if (!strcmp(a, "--save-input")) save_input = v;
+    if (!strcmp(a, "-o"))
+      out = v;
+    else if (!strcmp(a, "--shape"))
+      shape_s = v;
+    else if (!strcmp(a, "--from-image"))
+      image = v;
+    else if (!strcmp(a, "--size"))
+      size_s = v;
+    else if (!strcmp(a, "--save-input"))
+      save_input = v;
     else if (!strcmp(a, "--mean") || !strcmp(a, "--scale") || !strcmp(a, "--threads") || !strcmp(a, "--repeat")) {
-      int bad = !strcmp(a, "--mean")    ? parse_double(v, &mean)
-                : !strcmp(a, "--scale") ? parse_double(v, &scale)
+      int bad = !strcmp(a, "--mean")      ? parse_double(v, &mean)
+                : !strcmp(a, "--scale")   ? parse_double(v, &scale)
                 : !strcmp(a, "--threads") ? parse_int(v, 0, 256, &threads)
                                           : parse_int(v, 1, 1000, &repeat);
       if (bad) return fprintf(stderr, "tucai photo net-run: %s: not a valid number: %s\n", a, v), 2;
-    }
-    else if (!strcmp(a, "--output") && n_outputs < 16) outputs[n_outputs++] = v;
-    else return fprintf(stderr, "tucai photo net-run: unknown option %s\n", a), 2;
+    } else if (!strcmp(a, "--output") && n_outputs < 16)
+      outputs[n_outputs++] = v;
+    else
+      return fprintf(stderr, "tucai photo net-run: unknown option %s\n", a), 2;
   }
   int shape[4] = {0}, w = 0, h = 0;
   /* The two sscanf are checked by their counts; the sizes by range here and in net_run. */
-  int shape_ok = shape_s && sscanf(shape_s, "%d,%d,%d,%d", &shape[0], &shape[1], &shape[2], &shape[3]) == 4; // NOLINT(cert-err34-c)
+  // NOLINTNEXTLINE(cert-err34-c)
+  int n_shape = shape_s ? sscanf(shape_s, "%d,%d,%d,%d", &shape[0], &shape[1], &shape[2], &shape[3]) : 0;
+  int shape_ok = n_shape == 4;
   int size_ok = size_s && sscanf(size_s, "%dx%d", &w, &h) == 2; // NOLINT(cert-err34-c)
   if (!model || !out || !!in_path == !!image || (in_path && !shape_ok) ||
-      (image && (!size_ok || w < 1 || h < 1 || w > 8192 || h > 8192)) ||
-      repeat < 1 || repeat > 1000) {
+      (image && (!size_ok || w < 1 || h < 1 || w > 8192 || h > 8192)) || repeat < 1 || repeat > 1000) {
     usage(stderr);
     return 2;
   }

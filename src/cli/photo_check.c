@@ -22,8 +22,10 @@
 #define CHECK_MAX_INPUT_BYTES (50L * 1024 * 1024)
 
 static void usage(FILE *f) {
-  fputs("usage: tucai photo check IN... [--profile NAME] [--json] [--models DIR]\n"
-        "  several files: one JSON report per line, in order; exit status the worst of them\n", f);
+  fputs(
+      "usage: tucai photo check IN... [--profile NAME] [--json] [--models DIR]\n"
+      "  several files: one JSON report per line, in order; exit status the worst of them\n",
+      f);
 }
 
 static void print_text(const json_t *report) {
@@ -35,8 +37,7 @@ static void print_text(const json_t *report) {
     char thr[32] = "-";
     if (json_is_number(t)) snprintf(thr, sizeof thr, "%g", json_number_value(t));
     printf("%-4s %-24s value %-10g threshold %-8s %s\n", st, json_string_value(json_object_get(o, "id")),
-           json_number_value(json_object_get(o, "value")), thr,
-           json_string_value(json_object_get(o, "message")));
+           json_number_value(json_object_get(o, "value")), thr, json_string_value(json_object_get(o, "message")));
   }
 }
 
@@ -67,7 +68,8 @@ static int check_file(photo_engine *e, const char *in, const char *profile, cons
       int fails, warns;
       photo_checks_count(report, &fails, &warns);
       if (as_json) {
-        char *s = json_dumps(report, (many ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
+        char *s =
+            json_dumps(report, (many ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
         if (s) puts(s);
         free(s);
       } else {
@@ -89,9 +91,12 @@ int cli_photo_check(int argc, char **argv) {
   int as_json = 0, n_in = 0;
   const char **in = xcalloc((size_t)argc + 1, sizeof *in);
   for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0) as_json = 1;
-    else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) profile = argv[++i];
-    else if (strcmp(argv[i], "--models") == 0 && i + 1 < argc) models = argv[++i];
+    if (strcmp(argv[i], "--json") == 0)
+      as_json = 1;
+    else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc)
+      profile = argv[++i];
+    else if (strcmp(argv[i], "--models") == 0 && i + 1 < argc)
+      models = argv[++i];
     else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage(stdout);
       free(in);
@@ -100,7 +105,8 @@ int cli_photo_check(int argc, char **argv) {
       usage(stderr);
       free(in);
       return 2;
-    } else in[n_in++] = argv[i];
+    } else
+      in[n_in++] = argv[i];
   }
   if (!n_in) {
     usage(stderr);

@@ -28,18 +28,20 @@
 #define COMPARE_MAX_INPUT_BYTES (20L * 1024 * 1024)
 
 static void usage(FILE *f) {
-  fputs("usage: tucai photo compare A B [--json] [--models DIR]\n"
-        "       tucai photo compare --pairs LIST [--json] [--models DIR]   (LIST: \"A,B\" a line)\n"
-        "  same person or not; exit 0 same, 1 different, 3 no face in A or B, 2 bad usage or input,\n"
-        "  4 the engine cannot start\n",
-        f);
+  fputs(
+      "usage: tucai photo compare A B [--json] [--models DIR]\n"
+      "       tucai photo compare --pairs LIST [--json] [--models DIR]   (LIST: \"A,B\" a line)\n"
+      "  same person or not; exit 0 same, 1 different, 3 no face in A or B, 2 bad usage or input,\n"
+      "  4 the engine cannot start\n",
+      f);
 }
 
 static json_t *side_json(const char *file, const face_print *p) {
   json_t *o = json_pack("{s:s, s:b, s:i}", "file", file, "found", p->found, "faces", p->n_faces);
   if (o && p->found) {
-    json_object_set_new(o, "face", json_pack("[iiii]", (int)(p->box.x + 0.5f), (int)(p->box.y + 0.5f),
-                                             (int)(p->box.w + 0.5f), (int)(p->box.h + 0.5f)));
+    json_object_set_new(o, "face",
+                        json_pack("[iiii]", (int)(p->box.x + 0.5f), (int)(p->box.y + 0.5f), (int)(p->box.w + 0.5f),
+                                  (int)(p->box.h + 0.5f)));
     json_object_set_new(o, "score", json_real(p->score));
   }
   return o;
@@ -131,7 +133,8 @@ static int compare_list(face_matcher *m, const char *list, int as_json) {
     *b++ = 0;
     char *end = strchr(b, ',');
     if (end) *end = 0;
-    const face_print *pa = cached_print(m, cache, &n, a, as_json, &rc), *pb = pa ? cached_print(m, cache, &n, b, as_json, &rc) : NULL;
+    const face_print *pa = cached_print(m, cache, &n, a, as_json, &rc),
+                     *pb = pa ? cached_print(m, cache, &n, b, as_json, &rc) : NULL;
     if (!pa || !pb) break;
     int found = pa->found && pb->found;
     double sim = face_print_similarity(pa, pb);
@@ -161,16 +164,20 @@ int cli_photo_compare(int argc, char **argv) {
   const char *in[2] = {NULL, NULL}, *models = NULL, *list = NULL;
   int n_in = 0, as_json = 0;
   for (int i = 0; i < argc; i++) {
-    if (!strcmp(argv[i], "--json")) as_json = 1;
-    else if (!strcmp(argv[i], "--models") && i + 1 < argc) models = argv[++i];
-    else if (!strcmp(argv[i], "--pairs") && i + 1 < argc) list = argv[++i];
+    if (!strcmp(argv[i], "--json"))
+      as_json = 1;
+    else if (!strcmp(argv[i], "--models") && i + 1 < argc)
+      models = argv[++i];
+    else if (!strcmp(argv[i], "--pairs") && i + 1 < argc)
+      list = argv[++i];
     else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return 0;
     } else if (argv[i][0] == '-' || n_in >= 2) {
       usage(stderr);
       return 2;
-    } else in[n_in++] = argv[i];
+    } else
+      in[n_in++] = argv[i];
   }
   if (list ? n_in != 0 : n_in != 2) {
     usage(stderr);
@@ -214,10 +221,11 @@ int cli_photo_compare(int argc, char **argv) {
     return 3;
   }
   if (!as_json) {
-    printf("%s: similarity %.4f, threshold %.3f (calibrated on the dev pairs: different people at most %.4f, "
-           "the same person at least %.4f)\n",
-           same ? "same person" : "different people", sim, FACE_SAME_THRESHOLD, FACE_CAL_IMPOSTOR_MAX,
-           FACE_CAL_GENUINE_MIN);
+    printf(
+        "%s: similarity %.4f, threshold %.3f (calibrated on the dev pairs: different people at most %.4f, "
+        "the same person at least %.4f)\n",
+        same ? "same person" : "different people", sim, FACE_SAME_THRESHOLD, FACE_CAL_IMPOSTOR_MAX,
+        FACE_CAL_GENUINE_MIN);
     for (int k = 0; k < 2; k++)
       if (p[k].n_faces > 1) printf("note: %s shows %d faces; the largest was compared\n", in[k], p[k].n_faces);
   }

@@ -83,7 +83,9 @@ static int cmd_export(int argc, char **argv) {
   err_t err = {0};
   export_result res;
   int rc = export_batch_to(&a, batch_id, cli_has(argc, argv, "--reexport"), 0, 0, out, &res, &err);
-  if (rc == 0) printf("{\"package_id\":%lld,\"photos\":%d,\"sha256\":\"%s\"}\n", (long long)res.package_id, res.photos, res.sha256);
+  if (rc == 0)
+    printf("{\"package_id\":%lld,\"photos\":%d,\"sha256\":\"%s\"}\n", (long long)res.package_id, res.photos,
+           res.sha256);
   cli_close_app(&a);
   return rc ? cli_fail(&err) : 0;
 }

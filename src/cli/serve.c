@@ -84,8 +84,7 @@ static int run(int argc, char **argv, int with_http) {
   err_t err = {0};
   app_register_job_kinds();
   db_t *db = store_get(a.store, &err);
-  if (!db || maintenance_schedule(db, &err) < 0 || notify_schedule(db, &err) < 0 ||
-      retention_schedule(db, &err) < 0) {
+  if (!db || maintenance_schedule(db, &err) < 0 || notify_schedule(db, &err) < 0 || retention_schedule(db, &err) < 0) {
     if (db) store_put(a.store, db);
     cli_close_app(&a);
     return cli_fail(&err);
@@ -110,7 +109,8 @@ static int run(int argc, char **argv, int with_http) {
   /* Uploads left unencrypted in <data>/tmp by a crash. With SQLite this process is the data
    * directory's only server, so all of them; nodes of a cluster may share the directory, so there
    * only those no upload is writing to any more. `worker` takes no uploads and leaves them. */
-  int swept = !with_http ? 0 : maintenance_sweep_tmp(a.data_dir, store_dialect(a.store) == DB_SQLITE ? 0 : 10 * 60 * 1000);
+  int swept =
+      !with_http ? 0 : maintenance_sweep_tmp(a.data_dir, store_dialect(a.store) == DB_SQLITE ? 0 : 10 * 60 * 1000);
   if (swept) {
     char n[16];
     snprintf(n, sizeof n, "%d", swept);
@@ -123,8 +123,9 @@ static int run(int argc, char **argv, int with_http) {
 
   http_server *srv = NULL;
   if (with_http) {
-    a.watch = notify_watch_start(a.store, (int)config_int(a.cfg, "events_watch_ms"),
-                                 (int)config_int(a.cfg, "events_max_streams"), (int)config_int(a.cfg, "events_per_account"));
+    a.watch =
+        notify_watch_start(a.store, (int)config_int(a.cfg, "events_watch_ms"),
+                           (int)config_int(a.cfg, "events_max_streams"), (int)config_int(a.cfg, "events_per_account"));
     srv = api_server_new(&a);
     if (http_server_start(srv, config_str(a.cfg, "listen"), &err) < 0) {
       http_server_free(srv);

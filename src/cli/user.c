@@ -61,8 +61,10 @@ int cli_user(int argc, char **argv) {
     } else {
       int64_t id = users_add(db, username, cli_opt(argc, argv, "--name"), auth_role_from_name(role),
                              school ? strtoll(school, NULL, 10) : 0, pw, &err);
-      if (id < 0) rc = cli_fail(&err);
-      else printf("user %lld created (%s)\n", (long long)id, role);
+      if (id < 0)
+        rc = cli_fail(&err);
+      else
+        printf("user %lld created (%s)\n", (long long)id, role);
     }
   } else if (!strcmp(verb, "passwd") || !strcmp(verb, "disable") || !strcmp(verb, "enable")) {
     int64_t id = username ? users_find(db, username, &err) : 0;
@@ -71,9 +73,12 @@ int cli_user(int argc, char **argv) {
       fprintf(stderr, "tucai user: no such user\n");
       rc = 2;
     } else if (!strcmp(verb, "passwd")) {
-      if (read_password(pw, sizeof pw) < 0) rc = 2;
-      else if (users_set_password(db, id, pw, &err) < 0) rc = cli_fail(&err);
-      else printf("password changed; sessions ended\n");
+      if (read_password(pw, sizeof pw) < 0)
+        rc = 2;
+      else if (users_set_password(db, id, pw, &err) < 0)
+        rc = cli_fail(&err);
+      else
+        printf("password changed; sessions ended\n");
     } else if (users_set_disabled(db, id, !strcmp(verb, "disable"), &err) < 0) {
       rc = cli_fail(&err);
     } else {
@@ -83,8 +88,9 @@ int cli_user(int argc, char **argv) {
     db_res *r = db_query(db, &err, "SELECT id, username, role, school_id, disabled FROM users ORDER BY id");
     if (!r) rc = cli_fail(&err);
     for (int i = 0; r && i < db_res_rows(r); i++)
-      printf("%-5lld %-20s %-13s school=%lld%s\n", (long long)db_res_int_at(r, i, "id"), db_res_text_at(r, i, "username"),
-             db_res_text_at(r, i, "role"), (long long)db_res_int_at(r, i, "school_id"), db_res_int_at(r, i, "disabled") ? " disabled" : "");
+      printf("%-5lld %-20s %-13s school=%lld%s\n", (long long)db_res_int_at(r, i, "id"),
+             db_res_text_at(r, i, "username"), db_res_text_at(r, i, "role"),
+             (long long)db_res_int_at(r, i, "school_id"), db_res_int_at(r, i, "disabled") ? " disabled" : "");
     db_res_free(r);
   } else {
     fprintf(stderr, "%s\n", usage);

@@ -31,7 +31,8 @@ static int may_change(const collect_ctx *c, err_t *err) {
   return 0;
 }
 
-int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64_t size, int64_t *attempt_id, err_t *err) {
+int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64_t size, int64_t *attempt_id,
+                   err_t *err) {
   collect_ctx c;
   if (collect_ctx_load(db, account_id, &c, err) < 0) return -1;
   if (may_change(&c, err) < 0) return -1;
@@ -57,20 +58,23 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   if (db_exec(db, err,
               "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, updated_at) "
               "VALUES ($1, $2, $3, $4, 'open', $5) ON CONFLICT (record_id) DO NOTHING",
-              DB_INT(c.rec.record_id), DB_INT(c.rec.batch_id), DB_INT(c.rec.school_id), DB_INT(account_id), DB_INT(now)) < 0)
+              DB_INT(c.rec.record_id), DB_INT(c.rec.batch_id), DB_INT(c.rec.school_id), DB_INT(account_id),
+              DB_INT(now)) < 0)
     goto fail;
-  r = db_query(db, err,
-               "INSERT INTO collect_attempts (record_id, batch_id, school_id, account_id, state, original_blob, created_at) "
-               "VALUES ($1, $2, $3, $4, 'processing', $5, $6) RETURNING id",
-               DB_INT(c.rec.record_id), DB_INT(c.rec.batch_id), DB_INT(c.rec.school_id), DB_INT(account_id), DB_INT(blob),
-               DB_INT(now));
+  r = db_query(
+      db, err,
+      "INSERT INTO collect_attempts (record_id, batch_id, school_id, account_id, state, original_blob, created_at) "
+      "VALUES ($1, $2, $3, $4, 'processing', $5, $6) RETURNING id",
+      DB_INT(c.rec.record_id), DB_INT(c.rec.batch_id), DB_INT(c.rec.school_id), DB_INT(account_id), DB_INT(blob),
+      DB_INT(now));
   if (!r) goto fail;
   aid = db_res_int_at(r, 0, "id");
   db_res_free(r);
   /* Conditional on the state the rules saw: a submit that raced us wins, and this upload fails. */
-  int64_t n = db_exec(db, err,
-                      "UPDATE collect_records SET last_attempt = $1, updated_at = $2 WHERE record_id = $3 AND state IN ('open', 'rejected')",
-                      DB_INT(aid), DB_INT(now), DB_INT(c.rec.record_id));
+  int64_t n = db_exec(
+      db, err,
+      "UPDATE collect_records SET last_attempt = $1, updated_at = $2 WHERE record_id = $3 AND state IN ('open', 'rejected')",
+      DB_INT(aid), DB_INT(now), DB_INT(c.rec.record_id));
   if (n < 0) goto fail;
   if (n == 0) {
     err_set(err, 409, "in_review", "照片正在审核中，审核结果出来前不能更改");
@@ -91,10 +95,11 @@ fail:
 }
 
 json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT id, state, refusal_code, refusal_message, checks, fails, warns, created_at, ready_at, account_id, "
-                       "standardized_blob, engine_ms FROM collect_attempts WHERE id = $1",
-                       DB_INT(attempt_id));
+  db_res *r = db_query(
+      db, err,
+      "SELECT id, state, refusal_code, refusal_message, checks, fails, warns, created_at, ready_at, account_id, "
+      "standardized_blob, engine_ms FROM collect_attempts WHERE id = $1",
+      DB_INT(attempt_id));
   if (!r) return NULL;
   if (db_res_rows(r) == 0 || (account_id && db_res_int_at(r, 0, "account_id") != account_id)) {
     db_res_free(r);
@@ -104,33 +109,40 @@ json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, e
   const char *state = db_res_text_at(r, 0, "state");
   json_t *refusal = json_null();
   if (!strcmp(state, "refused") || !strcmp(state, "failed"))
-    refusal = json_pack("{s:s, s:s}", "code", db_res_text_at(r, 0, "refusal_code"), "message", db_res_text_at(r, 0, "refusal_message"));
-  json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)attempt_id, "state",
-                        state, "refusal", refusal, "checks", collect_checks_parse(db_res_text_at(r, 0, "checks")), "fails",
-                        (json_int_t)db_res_int_at(r, 0, "fails"), "warns", (json_int_t)db_res_int_at(r, 0, "warns"), "created_at",
-                        (json_int_t)db_res_int_at(r, 0, "created_at"), "ready_at", (json_int_t)db_res_int_at(r, 0, "ready_at"), "engine_ms",
-                        (json_int_t)db_res_int_at(r, 0, "engine_ms"), "has_standardized", db_res_int_at(r, 0, "standardized_blob") != 0);
+    refusal = json_pack("{s:s, s:s}", "code", db_res_text_at(r, 0, "refusal_code"), "message",
+                        db_res_text_at(r, 0, "refusal_message"));
+  json_t *o =
+      json_pack("{s:I, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:b}", "id", (json_int_t)attempt_id, "state", state,
+                "refusal", refusal, "checks", collect_checks_parse(db_res_text_at(r, 0, "checks")), "fails",
+                (json_int_t)db_res_int_at(r, 0, "fails"), "warns", (json_int_t)db_res_int_at(r, 0, "warns"),
+                "created_at", (json_int_t)db_res_int_at(r, 0, "created_at"), "ready_at",
+                (json_int_t)db_res_int_at(r, 0, "ready_at"), "engine_ms", (json_int_t)db_res_int_at(r, 0, "engine_ms"),
+                "has_standardized", db_res_int_at(r, 0, "standardized_blob") != 0);
   db_res_free(r);
   return o;
 }
 
-int collect_attempt_image(app *a, db_t *db, const collect_who *who, int64_t attempt_id, const char *which, uint8_t **bytes,
-                          size_t *len, err_t *err) {
+int collect_attempt_image(app *a, db_t *db, const collect_who *who, int64_t attempt_id, const char *which,
+                          uint8_t **bytes, size_t *len, err_t *err) {
   int original = !strcmp(which, "original");
   if (!original && strcmp(which, "standardized")) return err_set(err, 404, "not_found", "没有这种照片");
-  db_res *r = db_query(db, err, "SELECT account_id, school_id, original_blob, standardized_blob, record_id FROM collect_attempts WHERE id = $1",
-                       DB_INT(attempt_id));
+  db_res *r = db_query(
+      db, err,
+      "SELECT account_id, school_id, original_blob, standardized_blob, record_id FROM collect_attempts WHERE id = $1",
+      DB_INT(attempt_id));
   if (!r) return -1;
   int found = db_res_rows(r) == 1;
   int64_t owner = found ? db_res_int_at(r, 0, "account_id") : 0, school = found ? db_res_int_at(r, 0, "school_id") : 0;
-  int64_t blob = found ? db_res_int_at(r, 0, original ? "original_blob" : "standardized_blob") : 0, record = found ? db_res_int_at(r, 0, "record_id") : 0;
+  int64_t blob = found ? db_res_int_at(r, 0, original ? "original_blob" : "standardized_blob") : 0,
+          record = found ? db_res_int_at(r, 0, "record_id") : 0;
   db_res_free(r);
   /* Someone else's photo looks exactly like no photo. */
   if (!found || (who->role == ROLE_STUDENT && owner != who->id) ||
       (who->role != ROLE_STUDENT && who->school_id && who->school_id != school) || !blob)
     return err_set(err, 404, "photo_not_found", "照片不存在");
   if (who->role != ROLE_STUDENT) {
-    json_t *d = json_pack("{s:I, s:s, s:I}", "attempt_id", (json_int_t)attempt_id, "which", which, "record_id", (json_int_t)record);
+    json_t *d = json_pack("{s:I, s:s, s:I}", "attempt_id", (json_int_t)attempt_id, "which", which, "record_id",
+                          (json_int_t)record);
     int rc = audit_log(db, who->role, who->id, "photo.view", "collect_attempt", attempt_id, d, err);
     json_decref(d);
     if (rc < 0) return -1;
@@ -154,21 +166,24 @@ static photo_profile *profile_for(app *a, db_t *db, int64_t batch_id, err_t *err
  * copy nobody's retention finds) when the job runs again. Rolled back, it leaves at worst a
  * ciphertext file whose key was never committed. */
 static int finish(app *a, db_t *db, job *j, int64_t attempt_id, const char *state, const uint8_t *jpeg, size_t jpeg_len,
-                  const char *code, const char *msg, const char *checks, int fails, int warns, int engine_ms, err_t *err) {
+                  const char *code, const char *msg, const char *checks, int fails, int warns, int engine_ms,
+                  err_t *err) {
   if (db_begin(db, err) < 0) return -1;
   int64_t std_blob = 0;
   /* Stored only for an attempt still waiting for it (a retry finds it done and stores nothing). */
   int64_t waiting = db_int(db, err, -1, "SELECT COUNT(*) FROM collect_attempts WHERE id = $1 AND state = 'processing'",
                            DB_INT(attempt_id));
-  if (waiting < 0 || (jpeg && waiting > 0 && blob_put(a->blobs, db, jpeg, jpeg_len, "standardized", &std_blob, err) < 0)) {
+  if (waiting < 0 ||
+      (jpeg && waiting > 0 && blob_put(a->blobs, db, jpeg, jpeg_len, "standardized", &std_blob, err) < 0)) {
     db_rollback(db);
     return -1;
   }
-  int64_t n = db_exec(db, err,
-                      "UPDATE collect_attempts SET state = $1, standardized_blob = $2, refusal_code = $3, refusal_message = $4, "
-                      "checks = $5, fails = $6, warns = $7, engine_ms = $8, ready_at = $9 WHERE id = $10 AND state = 'processing'",
-                      DB_TEXT(state), DB_INT(std_blob), DB_TEXT(code), DB_TEXT(msg), DB_TEXT(checks), DB_INT(fails),
-                      DB_INT(warns), DB_INT(engine_ms), DB_INT(clock_now_ms()), DB_INT(attempt_id));
+  int64_t n = db_exec(
+      db, err,
+      "UPDATE collect_attempts SET state = $1, standardized_blob = $2, refusal_code = $3, refusal_message = $4, "
+      "checks = $5, fails = $6, warns = $7, engine_ms = $8, ready_at = $9 WHERE id = $10 AND state = 'processing'",
+      DB_TEXT(state), DB_INT(std_blob), DB_TEXT(code), DB_TEXT(msg), DB_TEXT(checks), DB_INT(fails), DB_INT(warns),
+      DB_INT(engine_ms), DB_INT(clock_now_ms()), DB_INT(attempt_id));
   if (n < 0 || jobs_complete_in(db, j, err) < 0) {
     db_rollback(db);
     return -1;
@@ -178,14 +193,16 @@ static int finish(app *a, db_t *db, job *j, int64_t attempt_id, const char *stat
 
 static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   int64_t id = (int64_t)json_integer_value(json_object_get(j->payload, "attempt_id"));
-  db_res *r = db_query(db, err, "SELECT state, original_blob, batch_id, account_id, record_id FROM collect_attempts WHERE id = $1",
-                       DB_INT(id));
+  db_res *r = db_query(
+      db, err, "SELECT state, original_blob, batch_id, account_id, record_id FROM collect_attempts WHERE id = $1",
+      DB_INT(id));
   if (!r) return -1;
   if (db_res_rows(r) == 0 || strcmp(db_res_text_at(r, 0, "state"), "processing") != 0) {
     db_res_free(r);
     return jobs_complete(db, j, err); /* done already (a retry after a lost lease) */
   }
-  int64_t orig = db_res_int_at(r, 0, "original_blob"), batch_id = db_res_int_at(r, 0, "batch_id"), account = db_res_int_at(r, 0, "account_id"), record = db_res_int_at(r, 0, "record_id");
+  int64_t orig = db_res_int_at(r, 0, "original_blob"), batch_id = db_res_int_at(r, 0, "batch_id"),
+          account = db_res_int_at(r, 0, "account_id"), record = db_res_int_at(r, 0, "record_id");
   db_res_free(r);
   photo_engine *e = app_photo_engine(a, err);
   if (!e) return -1;
@@ -206,7 +223,8 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
     photo_profile_free(p);
     photo_result_free(&res);
     if (perr.status >= 400 && perr.status < 500) /* the photo itself cannot be read: tell the student */
-      return finish(a, db, j, id, "failed", NULL, 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0, err);
+      return finish(a, db, j, id, "failed", NULL, 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0,
+                    err);
     *err = perr;
     return -1;
   }
@@ -214,7 +232,8 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   if (res.refused) {
     photo_profile_free(p);
     const char *msg = res.message[0] ? res.message : photo_reason_message(res.reason);
-    rc = finish(a, db, j, id, "refused", NULL, 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0, engine_ms, err);
+    rc = finish(a, db, j, id, "refused", NULL, 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0,
+                engine_ms, err);
     photo_result_free(&res);
     return rc;
   }
@@ -243,7 +262,8 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   photo_checks_count(checks, &fails, &warns);
   char *ctext = json_dumps(json_object_get(checks, "checks"), JSON_COMPACT);
   json_decref(checks);
-  rc = finish(a, db, j, id, "ready", res.jpeg, res.jpeg_len, "", "", ctext ? ctext : "[]", fails, warns, engine_ms, err);
+  rc =
+      finish(a, db, j, id, "ready", res.jpeg, res.jpeg_len, "", "", ctext ? ctext : "[]", fails, warns, engine_ms, err);
   photo_result_free(&res);
   free(ctext);
   return rc;
@@ -263,6 +283,10 @@ static void standardize_failed(db_t *db, const json_t *payload) {
 }
 
 void collect_jobs_register(void) {
-  static const job_kind k = {.type = "collect.standardize", .handler = standardize_job, .completes_itself = 1, .lease_ms = 15000, .on_failed = standardize_failed};
+  static const job_kind k = {.type = "collect.standardize",
+                             .handler = standardize_job,
+                             .completes_itself = 1,
+                             .lease_ms = 15000,
+                             .on_failed = standardize_failed};
   jobs_register(&k);
 }

@@ -43,8 +43,8 @@ const char *collect_state_label(enum collect_state s);
 typedef struct collect_approved {
   int64_t record_id, batch_id, school_id;
   int64_t submission_id, attempt_id;
-  int64_t standardized_blob; /* blob id of the approved standardized JPEG */
-  int64_t original_blob;     /* blob id of that attempt's original upload (0 once purged) */
+  int64_t standardized_blob;                    /* blob id of the approved standardized JPEG */
+  int64_t original_blob;                        /* blob id of that attempt's original upload (0 once purged) */
   int64_t approved_at, exported_at, shipped_at; /* unix ms, 0 = not yet */
 } collect_approved;
 
@@ -96,7 +96,8 @@ int collect_submissions_used(db_t *db, int64_t record_id, err_t *err);
  * by due time; each with the student's number (student_no). */
 json_t *collect_queue(db_t *db, const collect_who *who, int limit, err_t *err);
 /* Claims a submission for lease_ms; 409 "claimed" when another reviewer holds it. */
-int collect_claim(db_t *db, const collect_who *who, int64_t submission_id, int64_t lease_ms, int64_t *until, err_t *err);
+int collect_claim(db_t *db, const collect_who *who, int64_t submission_id, int64_t lease_ms, int64_t *until,
+                  err_t *err);
 int collect_release(db_t *db, const collect_who *who, int64_t submission_id, err_t *err);
 /* Everything a reviewer sees for one submission (audited as a view): the submission, the student
  * ({name, student_no, college, major, degree}, the full name decrypted), the attempt, the record's

@@ -11,7 +11,7 @@ typedef struct collect_ctx {
   batch b;
   int linked, paid, window; /* window: enum batch_window */
   int has_row;
-  char state[16];           /* collect_records.state ("" when no row) */
+  char state[16]; /* collect_records.state ("" when no row) */
   int64_t last_attempt, last_submission;
 } collect_ctx;
 

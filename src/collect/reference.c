@@ -33,15 +33,15 @@
  * only 0.017 over the threshold, and the registry compares with a model of its own. */
 #define REF_WEAK_MARGIN 0.04
 
-
 static int64_t to_ppm(double sim) { return (int64_t)(sim * 1e6 + (sim >= 0 ? 0.5 : -0.5)); }
 
 static int save_score(db_t *db, int64_t attempt_id, int64_t record_id, double sim, err_t *err) {
-  return db_exec(db, err,
-                 "INSERT INTO reference_scores (attempt_id, record_id, similarity_ppm, created_at) VALUES ($1, $2, $3, $4) "
-                 "ON CONFLICT (attempt_id) DO UPDATE SET record_id = excluded.record_id, "
-                 "similarity_ppm = excluded.similarity_ppm, created_at = excluded.created_at",
-                 DB_INT(attempt_id), DB_INT(record_id), DB_INT(to_ppm(sim)), DB_INT(clock_now_ms())) < 0
+  return db_exec(
+             db, err,
+             "INSERT INTO reference_scores (attempt_id, record_id, similarity_ppm, created_at) VALUES ($1, $2, $3, $4) "
+             "ON CONFLICT (attempt_id) DO UPDATE SET record_id = excluded.record_id, "
+             "similarity_ppm = excluded.similarity_ppm, created_at = excluded.created_at",
+             DB_INT(attempt_id), DB_INT(record_id), DB_INT(to_ppm(sim)), DB_INT(clock_now_ms())) < 0
              ? -1
              : 0;
 }
@@ -61,10 +61,11 @@ static int load_print(app *a, db_t *db, int64_t blob, face_print *out, err_t *er
 /* Scores the record's earlier attempts against the new reference print (inside the job's
  * transaction). An unreadable attempt print is skipped, as 同一人核验 does. */
 static int score_earlier(app *a, db_t *db, int64_t record_id, const face_print *ref, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT p.attempt_id, p.print_blob FROM collect_face_prints p JOIN blobs b ON b.id = p.print_blob "
-                       "WHERE p.record_id = $1 AND b.deleted_at IS NULL ORDER BY p.attempt_id",
-                       DB_INT(record_id));
+  db_res *r =
+      db_query(db, err,
+               "SELECT p.attempt_id, p.print_blob FROM collect_face_prints p JOIN blobs b ON b.id = p.print_blob "
+               "WHERE p.record_id = $1 AND b.deleted_at IS NULL ORDER BY p.attempt_id",
+               DB_INT(record_id));
   if (!r) return -1;
   int rc = 0;
   for (int i = 0; i < db_res_rows(r) && rc == 0; i++) {
@@ -138,7 +139,8 @@ static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
 }
 
 void collect_reference_jobs_register(void) {
-  static const job_kind k = {.type = "collect.reference_print", .handler = reference_print_job, .completes_itself = 1, .lease_ms = 60000};
+  static const job_kind k = {
+      .type = "collect.reference_print", .handler = reference_print_job, .completes_itself = 1, .lease_ms = 60000};
   jobs_register(&k);
 }
 
@@ -149,8 +151,9 @@ static void append(json_t *checks, const char *status, double value, const char 
   json_t *region = fp && fp->found ? json_pack("[iiii]", (int)(fp->box.x + 0.5f), (int)(fp->box.y + 0.5f),
                                                (int)(fp->box.w + 0.5f), (int)(fp->box.h + 0.5f))
                                    : json_pack("[iiii]", 0, 0, 0, 0);
-  json_t *o = json_pack("{s:s, s:s, s:f, s:f, s:s, s:o, s:o}", "id", "reference_match", "status", status, "value", value,
-                        "threshold", FACE_SAME_THRESHOLD, "message", message, "region", region, "detail", detail);
+  json_t *o =
+      json_pack("{s:s, s:s, s:f, s:f, s:s, s:o, s:o}", "id", "reference_match", "status", status, "value", value,
+                "threshold", FACE_SAME_THRESHOLD, "message", message, "region", region, "detail", detail);
   if (!o) return;
   photo_check_describe(o);
   json_array_append_new(checks, o);
@@ -162,7 +165,8 @@ int collect_reference_check(app *a, db_t *db, int64_t attempt_id, int64_t record
   const char *sev = cfg ? json_string_value(json_object_get(cfg, "severity")) : NULL;
   if (!sev) sev = "warn"; /* a school that imported references wants them compared */
   if (!strcmp(sev, "off")) return 0;
-  db_res *r = db_query(db, err, "SELECT state, print_blob FROM reference_photos WHERE record_id = $1", DB_INT(record_id));
+  db_res *r =
+      db_query(db, err, "SELECT state, print_blob FROM reference_photos WHERE record_id = $1", DB_INT(record_id));
   if (!r) return -1;
   int ready = db_res_rows(r) == 1 && !strcmp(db_res_text_at(r, 0, "state"), "ready");
   int64_t print = ready ? db_res_int_at(r, 0, "print_blob") : 0;
@@ -185,35 +189,40 @@ int collect_reference_check(app *a, db_t *db, int64_t attempt_id, int64_t record
   if (save_score(db, attempt_id, record_id, sim, err) < 0) return -1;
   int same = face_same_person(sim);
   const char *status = same ? "pass" : !strcmp(sev, "fail") ? "fail" : "warn";
-  append(checks, status, sim,
-         same ? "通过"
-              : "与学校提供的录取照片不像同一个人：请本人拍摄，不要大幅修图，不要美颜、磨皮、瘦脸、大眼或滤镜，用相机原图重新上传",
-         fp, json_pack("{s:i}", "compared", 1));
+  append(
+      checks, status, sim,
+      same
+          ? "通过"
+          : "与学校提供的录取照片不像同一个人：请本人拍摄，不要大幅修图，不要美颜、磨皮、瘦脸、大眼或滤镜，用相机原图重新上传",
+      fp, json_pack("{s:i}", "compared", 1));
   return 0;
 }
 
 /* ---- what the reviewer and the office see ---------------------------------------------------- */
 
 json_t *collect_reference_json(db_t *db, int64_t record_id, int64_t attempt_id, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT p.state, s.similarity_ppm FROM reference_photos p LEFT JOIN reference_scores s "
-                       "ON s.record_id = p.record_id AND s.attempt_id = $2 WHERE p.record_id = $1 AND p.state <> 'deleted'",
-                       DB_INT(record_id), DB_INT(attempt_id));
+  db_res *r =
+      db_query(db, err,
+               "SELECT p.state, s.similarity_ppm FROM reference_photos p LEFT JOIN reference_scores s "
+               "ON s.record_id = p.record_id AND s.attempt_id = $2 WHERE p.record_id = $1 AND p.state <> 'deleted'",
+               DB_INT(record_id), DB_INT(attempt_id));
   if (!r) return NULL;
   json_t *o = json_null();
   if (db_res_rows(r) == 1) {
     int scored = !db_res_is_null_at(r, 0, "similarity_ppm");
     double sim = scored ? (double)db_res_int_at(r, 0, "similarity_ppm") / 1e6 : 0;
-    o = json_pack("{s:s, s:o, s:f, s:o}", "state", db_res_text_at(r, 0, "state"), "similarity", scored ? json_real(sim) : json_null(),
-                  "threshold", FACE_SAME_THRESHOLD, "same_person", scored ? json_boolean(face_same_person(sim)) : json_null());
+    o = json_pack("{s:s, s:o, s:f, s:o}", "state", db_res_text_at(r, 0, "state"), "similarity",
+                  scored ? json_real(sim) : json_null(), "threshold", FACE_SAME_THRESHOLD, "same_person",
+                  scored ? json_boolean(face_same_person(sim)) : json_null());
   }
   db_res_free(r);
   return o;
 }
 
 int collect_reference_photo(app *a, db_t *db, int64_t record_id, uint8_t **bytes, size_t *len, err_t *err) {
-  int64_t blob = db_int(db, err, 0, "SELECT photo_blob FROM reference_photos WHERE record_id = $1 AND state <> 'deleted'",
-                        DB_INT(record_id));
+  int64_t blob =
+      db_int(db, err, 0, "SELECT photo_blob FROM reference_photos WHERE record_id = $1 AND state <> 'deleted'",
+             DB_INT(record_id));
   if (err_is_set(err)) return -1;
   if (blob <= 0) return err_set(err, 404, "reference_not_found", "没有录取照片");
   return blob_get(a->blobs, db, blob, bytes, len, err);
@@ -221,41 +230,47 @@ int collect_reference_photo(app *a, db_t *db, int64_t record_id, uint8_t **bytes
 
 json_t *collect_reference_weak(db_t *db, int64_t batch_id, err_t *err) {
   int64_t below = to_ppm(FACE_SAME_THRESHOLD + REF_WEAK_MARGIN);
-  db_res *r = db_query(db, err,
-                       "SELECT c.record_id, r.student_no, r.name_masked, r.college, r.major, s.attempt_id, sc.similarity_ppm, "
-                       "c.state, c.approved_at FROM collect_records c JOIN roster_records r ON r.id = c.record_id "
-                       "JOIN collect_submissions s ON s.id = c.approved_submission "
-                       "JOIN reference_scores sc ON sc.attempt_id = s.attempt_id "
-                       "WHERE r.batch_id = $1 AND c.state IN ('approved', 'exported', 'shipped') AND sc.similarity_ppm < $2 "
-                       "ORDER BY sc.similarity_ppm, r.student_no",
-                       DB_INT(batch_id), DB_INT(below));
+  db_res *r =
+      db_query(db, err,
+               "SELECT c.record_id, r.student_no, r.name_masked, r.college, r.major, s.attempt_id, sc.similarity_ppm, "
+               "c.state, c.approved_at FROM collect_records c JOIN roster_records r ON r.id = c.record_id "
+               "JOIN collect_submissions s ON s.id = c.approved_submission "
+               "JOIN reference_scores sc ON sc.attempt_id = s.attempt_id "
+               "WHERE r.batch_id = $1 AND c.state IN ('approved', 'exported', 'shipped') AND sc.similarity_ppm < $2 "
+               "ORDER BY sc.similarity_ppm, r.student_no",
+               DB_INT(batch_id), DB_INT(below));
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++) {
     double sim = (double)db_res_int_at(r, i, "similarity_ppm") / 1e6;
     json_array_append_new(
-        a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:b, s:s, s:I}", "record_id", (json_int_t)db_res_int_at(r, i, "record_id"),
-                     "student_no", db_res_text_at(r, i, "student_no"), "name_masked", db_res_text_at(r, i, "name_masked"), "college", db_res_text_at(r, i, "college"),
-                     "major", db_res_text_at(r, i, "major"), "attempt_id", (json_int_t)db_res_int_at(r, i, "attempt_id"), "similarity", sim,
-                     "below_threshold", !face_same_person(sim), "state", db_res_text_at(r, i, "state"), "approved_at",
-                     (json_int_t)db_res_int_at(r, i, "approved_at")));
+        a,
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:f, s:b, s:s, s:I}", "record_id",
+                  (json_int_t)db_res_int_at(r, i, "record_id"), "student_no", db_res_text_at(r, i, "student_no"),
+                  "name_masked", db_res_text_at(r, i, "name_masked"), "college", db_res_text_at(r, i, "college"),
+                  "major", db_res_text_at(r, i, "major"), "attempt_id", (json_int_t)db_res_int_at(r, i, "attempt_id"),
+                  "similarity", sim, "below_threshold", !face_same_person(sim), "state", db_res_text_at(r, i, "state"),
+                  "approved_at", (json_int_t)db_res_int_at(r, i, "approved_at")));
   }
   db_res_free(r);
   return a;
 }
 
 json_t *collect_reference_unusable(db_t *db, int64_t batch_id, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT p.record_id, r.student_no, r.name_masked, r.college, p.file_name FROM reference_photos p "
-                       "JOIN roster_records r ON r.id = p.record_id WHERE p.batch_id = $1 AND p.state = 'no_face' "
-                       "ORDER BY r.student_no",
-                       DB_INT(batch_id));
+  db_res *r =
+      db_query(db, err,
+               "SELECT p.record_id, r.student_no, r.name_masked, r.college, p.file_name FROM reference_photos p "
+               "JOIN roster_records r ON r.id = p.record_id WHERE p.batch_id = $1 AND p.state = 'no_face' "
+               "ORDER BY r.student_no",
+               DB_INT(batch_id));
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s}", "record_id", (json_int_t)db_res_int_at(r, i, "record_id"), "student_no",
-                                       db_res_text_at(r, i, "student_no"), "name_masked", db_res_text_at(r, i, "name_masked"), "college",
-                                       db_res_text_at(r, i, "college"), "file", db_res_text_at(r, i, "file_name")));
+    json_array_append_new(
+        a,
+        json_pack("{s:I, s:s, s:s, s:s, s:s}", "record_id", (json_int_t)db_res_int_at(r, i, "record_id"), "student_no",
+                  db_res_text_at(r, i, "student_no"), "name_masked", db_res_text_at(r, i, "name_masked"), "college",
+                  db_res_text_at(r, i, "college"), "file", db_res_text_at(r, i, "file_name")));
   db_res_free(r);
   return a;
 }

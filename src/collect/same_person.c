@@ -27,7 +27,8 @@ static json_t *region_of(const face_print *p) {
                    (int)(p->box.h + 0.5f));
 }
 
-static void append(json_t *checks, const char *status, double value, const char *message, json_t *region, json_t *detail) {
+static void append(json_t *checks, const char *status, double value, const char *message, json_t *region,
+                   json_t *detail) {
   json_t *o = json_pack("{s:s, s:s, s:f, s:f, s:s, s:o, s:o}", "id", "same_person", "status", status, "value", value,
                         "threshold", FACE_SAME_THRESHOLD, "message", message, "region", region, "detail", detail);
   if (!o) return;
@@ -38,7 +39,8 @@ static void append(json_t *checks, const char *status, double value, const char 
 /* The attempt's stored print, or a new one stored now (a retried job finds the first one). */
 int collect_store_face_print(app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
                              const face_print *fp, err_t *err) {
-  int64_t have = db_int(db, err, -1, "SELECT COUNT(*) FROM collect_face_prints WHERE attempt_id = $1", DB_INT(attempt_id));
+  int64_t have =
+      db_int(db, err, -1, "SELECT COUNT(*) FROM collect_face_prints WHERE attempt_id = $1", DB_INT(attempt_id));
   if (have < 0) return -1;
   if (have > 0) return 0;
   uint8_t packed[FACE_PRINT_BYTES];
@@ -73,11 +75,12 @@ int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id
            json_pack("{s:b, s:i}", "measured", 0, "compared", 0));
     return 0;
   }
-  db_res *r = db_query(db, err,
-                       "SELECT p.attempt_id, p.print_blob FROM collect_face_prints p JOIN blobs b ON b.id = p.print_blob "
-                       "WHERE p.account_id = $1 AND p.attempt_id < $2 AND b.deleted_at IS NULL "
-                       "ORDER BY p.attempt_id DESC LIMIT 20",
-                       DB_INT(account_id), DB_INT(attempt_id));
+  db_res *r =
+      db_query(db, err,
+               "SELECT p.attempt_id, p.print_blob FROM collect_face_prints p JOIN blobs b ON b.id = p.print_blob "
+               "WHERE p.account_id = $1 AND p.attempt_id < $2 AND b.deleted_at IS NULL "
+               "ORDER BY p.attempt_id DESC LIMIT 20",
+               DB_INT(account_id), DB_INT(attempt_id));
   if (!r) return -1;
   json_t *list = json_array();
   double lowest = 1.0;
@@ -107,7 +110,7 @@ int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id
   json_t *detail = json_pack("{s:i, s:o, s:o}", "compared", compared, "least_similar_attempt",
                              least ? json_integer(least) : json_null(), "attempts", list);
   append(checks, status, compared ? lowest : 1.0,
-         broken ? "与你之前上传的照片不像同一个人：请本人拍摄，不要使用他人照片，也不要美颜或滤镜" : "通过", region_of(fp),
-         detail);
+         broken ? "与你之前上传的照片不像同一个人：请本人拍摄，不要使用他人照片，也不要美颜或滤镜" : "通过",
+         region_of(fp), detail);
   return 0;
 }

@@ -25,10 +25,11 @@ int collect_withdraw(db_t *db, int64_t account_id, json_t **out, err_t *err) {
   /* Outside the window a withdrawn photo could not be submitted again: it stays in review. */
   if (batch_check_window(&c.b, now, err) < 0) return -1;
   if (db_begin(db, err) < 0) return -1;
-  int64_t n = db_exec(db, err,
-                      "UPDATE collect_submissions SET state = 'withdrawn', decided_at = $1, claimed_by = 0, claim_until = 0 "
-                      "WHERE id = $2 AND account_id = $3 AND state = 'pending'",
-                      DB_INT(now), DB_INT(c.last_submission), DB_INT(account_id));
+  int64_t n =
+      db_exec(db, err,
+              "UPDATE collect_submissions SET state = 'withdrawn', decided_at = $1, claimed_by = 0, claim_until = 0 "
+              "WHERE id = $2 AND account_id = $3 AND state = 'pending'",
+              DB_INT(now), DB_INT(c.last_submission), DB_INT(account_id));
   if (n < 0) goto fail;
   if (n == 0) {
     err_set(err, 409, "already_decided", "审核员已经处理了这次提交，不能撤回，请刷新查看结果");
@@ -43,7 +44,8 @@ int collect_withdraw(db_t *db, int64_t account_id, json_t **out, err_t *err) {
     err_set(err, 409, "changed", "照片状态已变化，请刷新后重试");
     goto fail;
   }
-  json_t *d = json_pack("{s:I, s:I}", "record_id", (json_int_t)c.rec.record_id, "attempt_id", (json_int_t)c.last_attempt);
+  json_t *d =
+      json_pack("{s:I, s:I}", "record_id", (json_int_t)c.rec.record_id, "attempt_id", (json_int_t)c.last_attempt);
   int rc = audit_log(db, ROLE_STUDENT, account_id, "submission.withdraw", "submission", c.last_submission, d, err);
   json_decref(d);
   if (rc < 0 || db_commit(db, err) < 0) goto fail;
@@ -56,6 +58,7 @@ fail:
 }
 
 int collect_submissions_used(db_t *db, int64_t record_id, err_t *err) {
-  return (int)db_int(db, err, 0, "SELECT COUNT(*) FROM collect_submissions WHERE record_id = $1 AND state <> 'withdrawn'",
+  return (int)db_int(db, err, 0,
+                     "SELECT COUNT(*) FROM collect_submissions WHERE record_id = $1 AND state <> 'withdrawn'",
                      DB_INT(record_id));
 }

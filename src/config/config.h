@@ -23,7 +23,7 @@ void config_free(config *c);
  * subcommand can read its own options after the settings were taken out. */
 int config_load(config *c, int *argc, char **argv, int keep_unknown, err_t *err);
 /* Reading a name that is not declared is a bug: it aborts with the name on stderr. */
-const char *config_str(const config *c, const char *name);  /* never NULL */
+const char *config_str(const config *c, const char *name); /* never NULL */
 int64_t config_int(const config *c, const char *name);
 int config_bool(const config *c, const char *name);
 int config_declared(const char *name); /* 1 when the table declares it */

@@ -30,8 +30,10 @@ int export_operator_key(app *a, operator_key *k, err_t *err) {
 
 static void code_dir(app *a, char out[1024]) {
   const char *d = config_str(a->cfg, "code_pub_dir");
-  if (*d) snprintf(out, 1024, "%s", d);
-  else snprintf(out, 1024, "%s/code-keys", a->data_dir);
+  if (*d)
+    snprintf(out, 1024, "%s", d);
+  else
+    snprintf(out, 1024, "%s/code-keys", a->data_dir);
 }
 
 /* The registry sealing key: the setting, else the key most of the batch's linked codes name. */
@@ -42,10 +44,11 @@ static int seal_key(app *a, db_t *db, int64_t batch_id, char kid[EXPORT_KID_LEN 
   if (*k) {
     snprintf(kid, EXPORT_KID_LEN + 1, "%s", k);
   } else {
-    db_res *r = db_query(db, err,
-                         "SELECT l.seal_kid, COUNT(*) AS n FROM student_links l JOIN roster_records r ON r.id = l.record_id "
-                         "WHERE r.batch_id = $1 GROUP BY l.seal_kid ORDER BY n DESC, l.seal_kid LIMIT 1",
-                         DB_INT(batch_id));
+    db_res *r =
+        db_query(db, err,
+                 "SELECT l.seal_kid, COUNT(*) AS n FROM student_links l JOIN roster_records r ON r.id = l.record_id "
+                 "WHERE r.batch_id = $1 GROUP BY l.seal_kid ORDER BY n DESC, l.seal_kid LIMIT 1",
+                 DB_INT(batch_id));
     if (!r) return -1;
     int found = db_res_rows(r) > 0;
     if (found) snprintf(kid, EXPORT_KID_LEN + 1, "%s", db_res_text_at(r, 0, "seal_kid"));
@@ -75,9 +78,9 @@ static int number_ok(const char *s) {
   return 1;
 }
 
-static int finish_rows(db_t *db, int64_t package_id, const export_result *res, const char *seal_kid, const char *signer_kid,
-                       const item *items, const manifest *man, int reexport, int actor_role, int64_t actor_id,
-                       int64_t batch_id, err_t *err) {
+static int finish_rows(db_t *db, int64_t package_id, const export_result *res, const char *seal_kid,
+                       const char *signer_kid, const item *items, const manifest *man, int reexport, int actor_role,
+                       int64_t actor_id, int64_t batch_id, err_t *err) {
   if (db_begin(db, err) < 0) return -1;
   const char *base = strrchr(res->path, '/');
   base = base ? base + 1 : res->path;
@@ -99,9 +102,10 @@ static int finish_rows(db_t *db, int64_t package_id, const export_result *res, c
     if (!rc && !items[i].a.exported_at) rc = collect_mark_exported(db, items[i].a.record_id, err);
   }
   if (!rc) {
-    json_t *d = json_pack("{s:I,s:I,s:i,s:b,s:s}", "batch_id", (json_int_t)batch_id, "package_id", (json_int_t)package_id,
-                          "photos", res->photos, "reexport", reexport, "sha256", res->sha256);
-    rc = audit_log(db, actor_role, actor_id, reexport ? "export.reexport" : "export.package", "batch", batch_id, d, err);
+    json_t *d = json_pack("{s:I,s:I,s:i,s:b,s:s}", "batch_id", (json_int_t)batch_id, "package_id",
+                          (json_int_t)package_id, "photos", res->photos, "reexport", reexport, "sha256", res->sha256);
+    rc =
+        audit_log(db, actor_role, actor_id, reexport ? "export.reexport" : "export.package", "batch", batch_id, d, err);
     json_decref(d);
   }
   if (!rc) rc = db_commit(db, err);
@@ -109,8 +113,8 @@ static int finish_rows(db_t *db, int64_t package_id, const export_result *res, c
   return rc;
 }
 
-static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_role, int64_t actor_id, const char *out_path,
-                 int64_t package_id, export_result *res, err_t *err) {
+static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_role, int64_t actor_id,
+                 const char *out_path, int64_t package_id, export_result *res, err_t *err) {
   memset(res, 0, sizeof *res);
   batch b;
   if (batch_get(db, batch_id, &b, err) < 0) return -1;
@@ -139,11 +143,13 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   if (!rc) rc = seal_key(a, db, batch_id, seal_kid, seal_pk, err);
   if (!rc) rc = export_operator_key(a, &op, err);
   if (!rc && !package_id) {
-    db_res *r = db_query(db, err,
-                         "INSERT INTO export_packages (batch_id, state, reexport, actor_role, actor_id, created_at) "
-                         "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
-                         DB_INT(batch_id), DB_INT(reexport), DB_INT(actor_role), DB_INT(actor_id), DB_INT(clock_now_ms()));
-    if (!r) rc = -1;
+    db_res *r =
+        db_query(db, err,
+                 "INSERT INTO export_packages (batch_id, state, reexport, actor_role, actor_id, created_at) "
+                 "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
+                 DB_INT(batch_id), DB_INT(reexport), DB_INT(actor_role), DB_INT(actor_id), DB_INT(clock_now_ms()));
+    if (!r)
+      rc = -1;
     else {
       package_id = db_res_rows(r) ? db_res_int_at(r, 0, "id") : 0;
       db_res_free(r);
@@ -152,11 +158,13 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   }
   res->package_id = package_id;
   if (!rc) {
-    if (out_path) snprintf(res->path, sizeof res->path, "%s", out_path);
+    if (out_path)
+      snprintf(res->path, sizeof res->path, "%s", out_path);
     else {
       char dir[900];
       snprintf(dir, sizeof dir, "%s/exports", a->data_dir);
-      if (mkdir(dir, 0700) != 0 && errno != EEXIST) rc = err_set(err, 0, "export_dir", "cannot create the exports directory");
+      if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        rc = err_set(err, 0, "export_dir", "cannot create the exports directory");
       snprintf(res->path, sizeof res->path, "%s/batch-%lld-package-%lld.tcpkg", dir, (long long)batch_id,
                (long long)package_id);
       unlink(res->path); /* a retried job starts over */
@@ -200,10 +208,10 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
     char csv_sha[65], xlsx_sha[65];
     sha256_hex(csv, csv_len, csv_sha);
     sha256_hex(xlsx, xlsx_len, xlsx_sha);
-    json_t *meta = json_pack("{s:i,s:{s:I,s:s,s:s,s:s},s:s,s:i,s:s,s:s,s:b}", "v", 1, "batch", "id", (json_int_t)batch_id,
-                             "name", b.name, "school_code", b.school_code, "school_name", b.school_name, "profile",
-                             b.profile, "count", man.n, "manifest_csv_sha256", csv_sha, "manifest_xlsx_sha256", xlsx_sha,
-                             "reexport", reexport);
+    json_t *meta =
+        json_pack("{s:i,s:{s:I,s:s,s:s,s:s},s:s,s:i,s:s,s:s,s:b}", "v", 1, "batch", "id", (json_int_t)batch_id, "name",
+                  b.name, "school_code", b.school_code, "school_name", b.school_name, "profile", b.profile, "count",
+                  man.n, "manifest_csv_sha256", csv_sha, "manifest_xlsx_sha256", xlsx_sha, "reexport", reexport);
     char *mj = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(meta);
     rc = mj ? package_add_file(w, "package.json", (const uint8_t *)mj, strlen(mj), err) : err_set(err, 0, "oom", "oom");
@@ -212,11 +220,14 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   free(csv);
   free(xlsx);
   if (w) {
-    if (!rc) rc = package_writer_finish(w, res->sha256, err);
-    else package_writer_abort(w);
+    if (!rc)
+      rc = package_writer_finish(w, res->sha256, err);
+    else
+      package_writer_abort(w);
   }
   res->photos = man.n;
-  if (!rc) rc = finish_rows(db, package_id, res, seal_kid, op.kid, items, &man, reexport, actor_role, actor_id, batch_id, err);
+  if (!rc)
+    rc = finish_rows(db, package_id, res, seal_kid, op.kid, items, &man, reexport, actor_role, actor_id, batch_id, err);
   if (rc && w && !out_path) unlink(res->path);
   sodium_memzero(&op, sizeof op);
   manifest_free(&man);
@@ -247,10 +258,11 @@ int64_t export_request(db_t *db, int64_t batch_id, int reexport, int actor_role,
   free(ap);
   if (n == 0) return err_set(err, 409, "nothing_to_export", "no approved photo to export in this batch");
   if (db_begin(db, err) < 0) return -1;
-  db_res *r = db_query(db, err,
-                       "INSERT INTO export_packages (batch_id, state, reexport, actor_role, actor_id, created_at) "
-                       "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
-                       DB_INT(batch_id), DB_INT(reexport), DB_INT(actor_role), DB_INT(actor_id), DB_INT(clock_now_ms()));
+  db_res *r =
+      db_query(db, err,
+               "INSERT INTO export_packages (batch_id, state, reexport, actor_role, actor_id, created_at) "
+               "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
+               DB_INT(batch_id), DB_INT(reexport), DB_INT(actor_role), DB_INT(actor_id), DB_INT(clock_now_ms()));
   int64_t id = r && db_res_rows(r) ? db_res_int_at(r, 0, "id") : -1;
   db_res_free(r);
   if (id > 0) {
@@ -266,8 +278,8 @@ int64_t export_request(db_t *db, int64_t batch_id, int reexport, int actor_role,
 
 static int job_export(app *a, db_t *db, job *j, err_t *err) {
   int64_t id = json_integer_value(json_object_get(j->payload, "package_id"));
-  db_res *r = db_query(db, err, "SELECT batch_id, reexport, actor_role, actor_id, state FROM export_packages WHERE id = $1",
-                       DB_INT(id));
+  db_res *r = db_query(
+      db, err, "SELECT batch_id, reexport, actor_role, actor_id, state FROM export_packages WHERE id = $1", DB_INT(id));
   if (!r) return -1;
   if (db_res_rows(r) == 0 || strcmp(db_res_text_at(r, 0, "state"), "queued") != 0) {
     db_res_free(r);

@@ -9,8 +9,8 @@
 
 typedef struct jpeg_info {
   int width, height, components;
-  int jfif;                 /* 1 when an APP0 JFIF segment is present */
-  int density_unit;         /* 0 none, 1 dots per inch, 2 dots per cm */
+  int jfif;         /* 1 when an APP0 JFIF segment is present */
+  int density_unit; /* 0 none, 1 dots per inch, 2 dots per cm */
   int xdensity, ydensity;
 } jpeg_info;
 

@@ -44,7 +44,8 @@ int operator_key_load(const char *path, int create, operator_key *out, err_t *er
     crypto_sign_ed25519_sk_to_pk(out->pk, out->sk);
     char kid[EXPORT_KID_LEN + 1];
     export_kid(out->pk, kid);
-    if (strcmp(kid, out->kid) != 0) return err_set(err, 0, "bad_operator_key", "operator key id does not match the key");
+    if (strcmp(kid, out->kid) != 0)
+      return err_set(err, 0, "bad_operator_key", "operator key id does not match the key");
     return 0;
   }
   if (!create) return err_set(err, 400, "no_operator_key", "operator key file not found");
@@ -56,7 +57,8 @@ int operator_key_load(const char *path, int create, operator_key *out, err_t *er
   sodium_memzero(b, sizeof b);
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
   int rc = 0;
-  if (fd < 0 || write(fd, line, (size_t)n) != n) rc = err_set(err, 0, "operator_key", "cannot write the operator key file");
+  if (fd < 0 || write(fd, line, (size_t)n) != n)
+    rc = err_set(err, 0, "operator_key", "cannot write the operator key file");
   if (fd >= 0) close(fd);
   sodium_memzero(line, sizeof line);
   if (rc < 0) return rc;
@@ -96,7 +98,8 @@ int operator_pub_find(const char *dir, const char *kid, uint8_t pk[32], err_t *e
     fclose(f);
   }
   closedir(d);
-  return found ? 0 : err_set(err, 403, "untrusted_signer", "the package is signed by a key the registry does not trust");
+  return found ? 0
+               : err_set(err, 403, "untrusted_signer", "the package is signed by a key the registry does not trust");
 }
 
 int registry_seal_key_load(const char *dir, char kid[EXPORT_KID_LEN + 1], uint8_t pk[32], uint8_t sk[32], err_t *err) {

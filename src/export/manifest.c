@@ -111,8 +111,10 @@ int csv_record(const char *p, size_t n, size_t *pos, char **fields, int max) {
         csv_fields_free(fields, nf);
         return -1;
       }
-      if (nf < max) fields[nf++] = cur.p ? cur.p : xstrdup("");
-      else free(cur.p);
+      if (nf < max)
+        fields[nf++] = cur.p ? cur.p : xstrdup("");
+      else
+        free(cur.p);
       memset(&cur, 0, sizeof cur);
       quoted = 0;
       if (i >= n) break;
@@ -173,7 +175,8 @@ static int copy_field(char *dst, size_t cap, const char *s) {
 int manifest_parse_csv(const uint8_t *bytes, size_t n, manifest *out, err_t *err) {
   memset(out, 0, sizeof *out);
   const char *p = (const char *)bytes;
-  if (n < 3 || memcmp(p, "\xEF\xBB\xBF", 3) != 0) return err_set(err, 422, "bad_manifest", "manifest CSV lacks the UTF-8 BOM");
+  if (n < 3 || memcmp(p, "\xEF\xBB\xBF", 3) != 0)
+    return err_set(err, 422, "bad_manifest", "manifest CSV lacks the UTF-8 BOM");
   size_t pos = 3;
   char *f[6];
   int line = 1;
@@ -189,9 +192,10 @@ int manifest_parse_csv(const uint8_t *bytes, size_t n, manifest *out, err_t *err
       return err_set(err, 422, "bad_manifest", "manifest line %d: bad quoting", line);
     }
     manifest_row r = {0};
-    int bad = nf != 5 || copy_field(r.number, sizeof r.number, f[0]) || copy_field(r.name_masked, sizeof r.name_masked, f[1]) ||
-              copy_field(r.college, sizeof r.college, f[2]) || copy_field(r.file, sizeof r.file, f[3]) ||
-              copy_field(r.sha256, sizeof r.sha256, f[4]) || !is_hex64(r.sha256);
+    int bad = nf != 5 || copy_field(r.number, sizeof r.number, f[0]) ||
+              copy_field(r.name_masked, sizeof r.name_masked, f[1]) || copy_field(r.college, sizeof r.college, f[2]) ||
+              copy_field(r.file, sizeof r.file, f[3]) || copy_field(r.sha256, sizeof r.sha256, f[4]) ||
+              !is_hex64(r.sha256);
     csv_fields_free(f, nf);
     if (bad) {
       manifest_free(out);

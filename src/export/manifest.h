@@ -16,7 +16,7 @@ typedef struct manifest_row {
   char name_masked[64];
   char college[128];
   char file[64];
-  char sha256[65];   /* lowercase hex */
+  char sha256[65]; /* lowercase hex */
 } manifest_row;
 
 typedef struct manifest {

@@ -22,9 +22,9 @@ struct package_writer {
   crypto_hash_sha256_state sha;
   crypto_secretstream_xchacha20poly1305_state ss;
   uint8_t sk[64];
-  uint8_t *plain;     /* PACKAGE_CHUNK bytes */
+  uint8_t *plain; /* PACKAGE_CHUNK bytes */
   size_t fill;
-  char *header;       /* additional data for the first chunk */
+  char *header; /* additional data for the first chunk */
   int chunks;
   int64_t mtime_s;
   int failed;
@@ -197,7 +197,8 @@ static int verify_pass(FILE *f, int64_t size, const uint8_t pk[32], char sha_hex
   crypto_hash_sha256_final(&sha, h);
   sodium_bin2hex(sha_hex, 65, h, 32);
   if (crypto_sign_final_verify(&st, sig, pk) != 0)
-    return err_set(err, 422, "bad_signature", "the package signature does not verify: it was changed or not signed by the operator");
+    return err_set(err, 422, "bad_signature",
+                   "the package signature does not verify: it was changed or not signed by the operator");
   return 0;
 }
 
@@ -270,7 +271,8 @@ int package_open(const char *path, const char *key_dir, size_t max_member, packa
     fseek(f, 0, SEEK_SET);
     crypto_hash_sha256_init(&sha);
     uint8_t pre[12 + MAX_HEADER];
-    if (read_exact(f, pre, 12 + hlen) < 0 || read_exact(f, sealed, sizeof sealed) < 0 || read_exact(f, ssh, sizeof ssh) < 0) {
+    if (read_exact(f, pre, 12 + hlen) < 0 || read_exact(f, sealed, sizeof sealed) < 0 ||
+        read_exact(f, ssh, sizeof ssh) < 0) {
       rc = err_set(err, 422, "bad_package", "package truncated");
     } else {
       crypto_hash_sha256_update(&sha, pre, 12 + hlen);
@@ -307,14 +309,16 @@ int package_open(const char *path, const char *key_dir, size_t max_member, packa
       pos += 4 + clen;
       unsigned long long mlen = 0;
       uint8_t tag = 0;
-      if (crypto_secretstream_xchacha20poly1305_pull(&ss, m, &mlen, &tag, c, clen, first ? (const uint8_t *)header : NULL,
-                                                     first ? hlen : 0) != 0) {
+      if (crypto_secretstream_xchacha20poly1305_pull(&ss, m, &mlen, &tag, c, clen,
+                                                     first ? (const uint8_t *)header : NULL, first ? hlen : 0) != 0) {
         rc = err_set(err, 422, "decrypt_failed", "a chunk of the package does not decrypt: it was changed");
         break;
       }
       first = 0;
-      if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) final = 1;
-      else if (tag != 0) rc = err_set(err, 422, "bad_package", "unexpected chunk tag");
+      if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
+        final = 1;
+      else if (tag != 0)
+        rc = err_set(err, 422, "bad_package", "unexpected chunk tag");
       if (!rc) rc = tar_reader_feed(tr, m, (size_t)mlen, err);
     }
     if (!rc && !final) rc = err_set(err, 422, "bad_package", "the package ends before its final chunk");
@@ -326,7 +330,8 @@ int package_open(const char *path, const char *key_dir, size_t max_member, packa
       crypto_hash_sha256_update(&sha, sig, 64);
       crypto_hash_sha256_final(&sha, h);
       sodium_bin2hex(hex, sizeof hex, h, 32);
-      if (!rc && strcmp(hex, info->sha256) != 0) rc = err_set(err, 422, "bad_package", "the package changed while being read");
+      if (!rc && strcmp(hex, info->sha256) != 0)
+        rc = err_set(err, 422, "bad_package", "the package changed while being read");
     }
   }
   sodium_memzero(key, sizeof key);

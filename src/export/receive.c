@@ -136,7 +136,8 @@ static void cross_check(ctx *c, json_t *receipt) {
     return;
   }
   json_object_set(receipt, "batch", json_object_get(meta, "batch"));
-  if (strcmp(csv_sha, csv->sha) != 0) problem(c, "manifest.csv", "sha256_mismatch", "manifest.csv does not match package.json");
+  if (strcmp(csv_sha, csv->sha) != 0)
+    problem(c, "manifest.csv", "sha256_mismatch", "manifest.csv does not match package.json");
   if (strcmp(xlsx_sha, xlsx->sha) != 0)
     problem(c, "manifest.xlsx", "sha256_mismatch", "manifest.xlsx does not match package.json");
   manifest man;

@@ -71,7 +71,7 @@ struct tar_reader {
   uint8_t hdr[BLOCK];
   size_t hdr_fill;
   char name[100];
-  uint8_t *data;       /* current member */
+  uint8_t *data; /* current member */
   size_t size, fill, pad_left;
   int in_data, zero_blocks, ended, failed;
 };

@@ -44,27 +44,27 @@ typedef struct http_upload {
   char field[64];
   char filename[256]; /* as the client named it; never trusted as a path */
   char content_type[128];
-  char path[512];     /* temporary file, removed after the response */
+  char path[512]; /* temporary file, removed after the response */
   int64_t size;
 } http_upload;
 
 typedef struct http_req {
-  void *ctx;                 /* the application's, from http_server_opts.ctx */
+  void *ctx; /* the application's, from http_server_opts.ctx */
   const char *method;
-  const char *path;          /* decoded path without the query */
-  const char *route;         /* the pattern that matched, for logs and metrics */
+  const char *path;  /* decoded path without the query */
+  const char *route; /* the pattern that matched, for logs and metrics */
   char request_id[24];
   const char *client_ip;
   /* Body, by route flags. */
-  json_t *json;              /* HTTP_BODY_JSON: parsed object or array (borrowed) */
-  const char *body;          /* HTTP_BODY_RAW: bytes, NUL-terminated for convenience */
+  json_t *json;     /* HTTP_BODY_JSON: parsed object or array (borrowed) */
+  const char *body; /* HTTP_BODY_RAW: bytes, NUL-terminated for convenience */
   size_t body_len;
-  http_upload *uploads;      /* HTTP_BODY_MULTIPART */
+  http_upload *uploads; /* HTTP_BODY_MULTIPART */
   int n_uploads;
-  void *session;             /* the application's session (http_server_opts.lookup_session); NULL
+  void *session; /* the application's session (http_server_opts.lookup_session); NULL
                               * when anonymous */
   err_t err;
-  void *priv;                /* server internals */
+  void *priv; /* server internals */
 } http_req;
 
 typedef struct http_resp http_resp;
@@ -75,8 +75,8 @@ typedef struct http_route {
   const char *method;
   const char *pattern; /* "/api/orders/:id"; a final star segment matches the rest of the path */
   http_handler handler;
-  int roles;           /* bits any of which the caller's session must have; 0 = public */
-  int flags;           /* HTTP_BODY_*, HTTP_NO_CSRF */
+  int roles; /* bits any of which the caller's session must have; 0 = public */
+  int flags; /* HTTP_BODY_*, HTTP_NO_CSRF */
 } http_route;
 
 /* Route table (the server owns one; modules add theirs from their api_*_routes function). */
@@ -85,11 +85,11 @@ void router_add(http_router *r, const http_route *route);
 void router_add_all(http_router *r, const http_route *routes, size_t n);
 
 /* Request accessors. Values are decoded; NULL when absent. */
-const char *req_param(const http_req *req, const char *name);  /* ":name" in the pattern */
+const char *req_param(const http_req *req, const char *name); /* ":name" in the pattern */
 const char *req_query(const http_req *req, const char *name);
 const char *req_header(const http_req *req, const char *name);
 const char *req_cookie(const http_req *req, const char *name);
-const char *req_form(const http_req *req, const char *name);    /* multipart text fields */
+const char *req_form(const http_req *req, const char *name); /* multipart text fields */
 const http_upload *req_upload(const http_req *req, const char *field);
 /* The CSRF token the client must echo in X-CSRF-Token (the cookie's, or the one being set now). */
 const char *req_csrf_token(const http_req *req);

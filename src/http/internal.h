@@ -49,16 +49,16 @@ typedef struct req_ctx {
   char *buf;
   size_t buf_len, buf_cap;
   size_t limit;
-  size_t body_seen;           /* body bytes received, whatever the route does with them */
+  size_t body_seen; /* body bytes received, whatever the route does with them */
   int too_large;
-  int cut;                    /* the body passed its route's limit; the 413 is decided */
+  int cut; /* the body passed its route's limit; the 413 is decided */
   struct MHD_PostProcessor *pp;
-  FILE *upload_fp;            /* file being written */
-  int upload_cap;             /* allocated uploads */
+  FILE *upload_fp; /* file being written */
+  int upload_cap;  /* allocated uploads */
   char **form_names, **form_values;
   int n_form;
-  int early_done;             /* answered from the headers alone; the handler does not run */
-  int body_invalid;           /* the multipart body could not be parsed */
+  int early_done;   /* answered from the headers alone; the handler does not run */
+  int body_invalid; /* the multipart body could not be parsed */
   double t0;
   http_session_found session; /* what the lookup found for tucai_sid (session NULL: anonymous) */
   char new_csrf[72];          /* tucai_csrf cookie to set: the client had none, or not its session's */

@@ -70,16 +70,18 @@ static void put(out *o, const char *fmt, ...) {
 char *http_metrics_render(void) {
   out o = {xmalloc(4096), 0, 4096};
   o.p[0] = 0;
-  put(&o, "# HELP tucai_http_requests_total HTTP requests by route, method and status class.\n"
-          "# TYPE tucai_http_requests_total counter\n");
+  put(&o,
+      "# HELP tucai_http_requests_total HTTP requests by route, method and status class.\n"
+      "# TYPE tucai_http_requests_total counter\n");
   pthread_mutex_lock(&lock);
   for (int i = 0; i < n_series; i++)
     for (int c = 1; c <= 5; c++)
       if (table[i].by_class[c])
         put(&o, "tucai_http_requests_total{route=\"%s\",method=\"%s\",status=\"%dxx\"} %llu\n", table[i].route,
             table[i].method, c, (unsigned long long)table[i].by_class[c]);
-  put(&o, "# HELP tucai_http_request_duration_seconds Request latency by route and method.\n"
-          "# TYPE tucai_http_request_duration_seconds histogram\n");
+  put(&o,
+      "# HELP tucai_http_request_duration_seconds Request latency by route and method.\n"
+      "# TYPE tucai_http_request_duration_seconds histogram\n");
   for (int i = 0; i < n_series; i++) {
     series *s = &table[i];
     for (size_t b = 0; b < N_BUCKETS; b++)

@@ -99,7 +99,8 @@ int json_field_int(http_req *req, const char *name, int required, int64_t min, i
   if (!json_is_integer(v)) return err_set(&req->err, 400, "invalid_field", "字段 %s 应为整数", name);
   int64_t x = json_integer_value(v);
   if (x < min || x > max)
-    return err_set(&req->err, 400, "invalid_field", "字段 %s 超出范围 [%lld, %lld]", name, (long long)min, (long long)max);
+    return err_set(&req->err, 400, "invalid_field", "字段 %s 超出范围 [%lld, %lld]", name, (long long)min,
+                   (long long)max);
   *out = x;
   return 1;
 }

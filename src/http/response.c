@@ -115,10 +115,11 @@ void resp_add_security_headers(struct MHD_Response *mr, const char *path) {
    * WeChat to offer subscription messages. Not vendored: npm's weixin-js-sdk is a third party's
    * CommonJS re-upload of Tencent's code under an MIT licence Tencent never gave, frozen at one
    * version, while WeChat updates the file in place and its open tags check the client's SDK. */
-  MHD_add_response_header(mr, "Content-Security-Policy",
-                          "default-src 'self'; script-src 'self' https://res.wx.qq.com/open/js/jweixin-1.6.0.js; style-src 'self'; img-src 'self' data: blob:; "
-                          "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-                          "base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+  MHD_add_response_header(
+      mr, "Content-Security-Policy",
+      "default-src 'self'; script-src 'self' https://res.wx.qq.com/open/js/jweixin-1.6.0.js; style-src 'self'; img-src 'self' data: blob:; "
+      "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+      "base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
   (void)path;
 }
 

@@ -59,9 +59,7 @@ static void random_hex(char *out, size_t bytes) {
   sodium_bin2hex(out, bytes * 2 + 1, raw, bytes);
 }
 
-static int is_state_changing(const char *m) {
-  return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS");
-}
+static int is_state_changing(const char *m) { return strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "OPTIONS"); }
 
 static int has_body(req_ctx *c) {
   const char *cl = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -125,8 +123,10 @@ static void find_client_ip(req_ctx *c) {
   char ip[64] = "?";
   if (ci && ci->client_addr) {
     const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
-    else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
+    if (sa->sa_family == AF_INET)
+      inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
+    else if (sa->sa_family == AF_INET6)
+      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
   }
   if (c->srv->opts.trust_proxy) {
     /* nginx appends the address it saw; the last entry is the one it vouches for. */
@@ -171,8 +171,10 @@ static int csrf_matches(const char *expected, const char *sent) {
 
 static void follow_session_csrf(req_ctx *c, const char *token) {
   const char *cookie = req_cookie(&c->req, "tucai_csrf");
-  if (cookie && !strcmp(cookie, token)) c->new_csrf[0] = 0;
-  else snprintf(c->new_csrf, sizeof c->new_csrf, "%s", token);
+  if (cookie && !strcmp(cookie, token))
+    c->new_csrf[0] = 0;
+  else
+    snprintf(c->new_csrf, sizeof c->new_csrf, "%s", token);
 }
 
 static int content_type_is(req_ctx *c, const char *want) {
@@ -204,8 +206,7 @@ static enum MHD_Result admit(req_ctx *c, const char *method, const char *url) {
   /* Body size and type, before reading any of it. */
   const char *cl = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
   c->limit = flags & HTTP_BODY_MULTIPART ? s->opts.max_upload + 64 * 1024 : s->opts.max_body;
-  if (cl && strtoull(cl, NULL, 10) > c->limit)
-    return answer_error(c, 413, "body_too_large", "请求内容过大");
+  if (cl && strtoull(cl, NULL, 10) > c->limit) return answer_error(c, 413, "body_too_large", "请求内容过大");
   if ((flags & HTTP_BODY_JSON) && is_state_changing(method) && !content_type_is(c, "application/json"))
     return answer_error(c, 415, "unsupported_media_type", "body must be application/json");
   if ((flags & HTTP_BODY_MULTIPART) && !content_type_is(c, "multipart/form-data"))
@@ -251,8 +252,7 @@ static int run_handler(req_ctx *c) {
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                 const char *version, const char *upload_data, size_t *upload_size,
-                                 void **con_cls) {
+                                 const char *version, const char *upload_data, size_t *upload_size, void **con_cls) {
   (void)version;
   http_server *s = cls;
   req_ctx *c = *con_cls;
@@ -308,8 +308,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
       int status = c->req.err.status ? c->req.err.status : 500;
       if (status >= 500) {
         /* The message may hold internal detail; log it, answer a plain one. */
-        log_error("request failed", "rid", c->req.request_id, "route", c->req.route, "code", c->req.err.code,
-                  "detail", c->req.err.message, NULL);
+        log_error("request failed", "rid", c->req.request_id, "route", c->req.route, "code", c->req.err.code, "detail",
+                  c->req.err.message, NULL);
         resp_reset(&c->resp);
         resp_error(&c->resp, status, status == 503 ? c->req.err.code : "internal", "服务器内部错误，请稍后再试");
       } else {
@@ -329,8 +329,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
   return ret;
 }
 
-static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe) {
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe) {
   (void)conn;
   http_server *s = cls;
   req_ctx *c = *con_cls;
@@ -359,8 +358,10 @@ static void connection_cb(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code) {
   (void)conn, (void)socket_context;
   http_server *s = cls;
-  if (code == MHD_CONNECTION_NOTIFY_STARTED) atomic_fetch_add(&s->open_connections, 1);
-  else if (code == MHD_CONNECTION_NOTIFY_CLOSED) atomic_fetch_sub(&s->open_connections, 1);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    atomic_fetch_add(&s->open_connections, 1);
+  else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+    atomic_fetch_sub(&s->open_connections, 1);
 }
 
 static int parse_listen(const char *listen, struct sockaddr_in *sa, err_t *err) {
@@ -388,8 +389,7 @@ int http_server_start(http_server *s, const char *listen, err_t *err) {
   /* Behind a proxy every connection comes from it: a per-address limit would cap the site. */
   unsigned per_ip = s->opts.trust_proxy || s->opts.per_ip_connections <= 0 ? 0 : (unsigned)s->opts.per_ip_connections;
   s->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC |
-          MHD_USE_ERROR_LOG,
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
       0, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED,
       completed_cb, s, MHD_OPTION_NOTIFY_CONNECTION, connection_cb, s, MHD_OPTION_CONNECTION_LIMIT, hard_limit,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,

@@ -10,10 +10,10 @@
 
 /* What a session lookup finds. */
 typedef struct http_session_found {
-  void *session;  /* the application's session, given to handlers as req->session; allocate it
+  void *session; /* the application's session, given to handlers as req->session; allocate it
                    * with req_alloc so that it lives as long as the request */
-  int role;       /* one bit, tested against http_route.roles */
-  char csrf[72];  /* the session's own CSRF token (at least 32 characters), NUL-terminated */
+  int role;      /* one bit, tested against http_route.roles */
+  char csrf[72]; /* the session's own CSRF token (at least 32 characters), NUL-terminated */
 } http_session_found;
 
 /* Looks up the `tucai_sid` cookie's token: 1 and *out for a live session, 0 for none, -1 when it
@@ -21,15 +21,15 @@ typedef struct http_session_found {
 typedef int (*http_session_lookup)(void *ctx, http_req *req, const char *token, http_session_found *out);
 
 typedef struct http_server_opts {
-  const char *web_dir;    /* static pages; NULL serves none (copied) */
-  const char *upload_dir; /* where multipart files are streamed to temporary files (copied) */
-  size_t max_body;        /* largest JSON, form or raw body in bytes */
-  size_t max_upload;      /* largest uploaded file in bytes */
-  int trust_proxy;        /* behind nginx: the client address is X-Forwarded-For's last entry */
-  int max_connections;    /* connections served at once; beyond, a 503 with Retry-After (0: 1000) */
-  int per_ip_connections; /* per client address, 0 = no limit; ignored with trust_proxy */
-  int secure_cookies;     /* behind TLS: cookies get Secure */
-  void *ctx;              /* handed to handlers as req->ctx and to lookup_session */
+  const char *web_dir;                /* static pages; NULL serves none (copied) */
+  const char *upload_dir;             /* where multipart files are streamed to temporary files (copied) */
+  size_t max_body;                    /* largest JSON, form or raw body in bytes */
+  size_t max_upload;                  /* largest uploaded file in bytes */
+  int trust_proxy;                    /* behind nginx: the client address is X-Forwarded-For's last entry */
+  int max_connections;                /* connections served at once; beyond, a 503 with Retry-After (0: 1000) */
+  int per_ip_connections;             /* per client address, 0 = no limit; ignored with trust_proxy */
+  int secure_cookies;                 /* behind TLS: cookies get Secure */
+  void *ctx;                          /* handed to handlers as req->ctx and to lookup_session */
   http_session_lookup lookup_session; /* NULL: every caller is anonymous */
 } http_server_opts;
 

@@ -15,11 +15,20 @@
 static const struct {
   const char *ext, *mime;
 } mimes[] = {
-    {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-    {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
-    {".json", "application/json; charset=utf-8"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-    {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".webp", "image/webp"}, {".ico", "image/x-icon"},
-    {".woff2", "font/woff2"}, {".txt", "text/plain; charset=utf-8"}, {".pdf", "application/pdf"},
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".json", "application/json; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".jpg", "image/jpeg"},
+    {".jpeg", "image/jpeg"},
+    {".webp", "image/webp"},
+    {".ico", "image/x-icon"},
+    {".woff2", "font/woff2"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".pdf", "application/pdf"},
     {".webmanifest", "application/manifest+json"},
 };
 
@@ -39,10 +48,14 @@ static int safe_path(const char *p) {
 int static_serve(req_ctx *c, const char *web_dir, const char *path) {
   if (!web_dir || !safe_path(path)) return 0;
   const char *rel = path;
-  if (!strcmp(path, "/")) rel = "/student/index.html";
-  else if (!strcmp(path, "/review") || !strcmp(path, "/review/")) rel = "/review/index.html";
-  else if (!strcmp(path, "/admin") || !strcmp(path, "/admin/")) rel = "/admin/index.html";
-  else if (!strcmp(path, "/ops") || !strcmp(path, "/ops/")) rel = "/ops/index.html";
+  if (!strcmp(path, "/"))
+    rel = "/student/index.html";
+  else if (!strcmp(path, "/review") || !strcmp(path, "/review/"))
+    rel = "/review/index.html";
+  else if (!strcmp(path, "/admin") || !strcmp(path, "/admin/"))
+    rel = "/admin/index.html";
+  else if (!strcmp(path, "/ops") || !strcmp(path, "/ops/"))
+    rel = "/ops/index.html";
   char full[1024];
   if (snprintf(full, sizeof full, "%s%s", web_dir, rel) >= (int)sizeof full) return 0;
   struct stat sb;

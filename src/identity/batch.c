@@ -22,7 +22,8 @@ int64_t shanghai_parse(const char *s, int end_of_day) {
   int plain = len == 10;
   if (!plain) {
     int m2 = 0;
-    if ((s[10] != 'T' && s[10] != ' ') || sscanf(s + 11, "%2d:%2d%n", &h, &mi, &m2) != 2) return -1; // NOLINT(cert-err34-c)
+    // NOLINTNEXTLINE(cert-err34-c)
+    if ((s[10] != 'T' && s[10] != ' ') || sscanf(s + 11, "%2d:%2d%n", &h, &mi, &m2) != 2) return -1;
     const char *rest = s + 11 + m2;
     if (*rest == ':') {
       int m3 = 0;
@@ -108,10 +109,11 @@ static int fees_from_json(const char *text, batch *b) {
 
 int batch_get(db_t *db, int64_t id, batch *out, err_t *err) {
   memset(out, 0, sizeof *out);
-  db_res *r = db_query(db, err,
-                       "SELECT b.id, b.school_id, s.code, s.name AS school_name, b.name, b.window_start, b.window_end, b.fees, "
-                       "b.profile, b.eligibility, b.max_submissions, b.camera_only FROM batches b JOIN schools s ON s.id = b.school_id WHERE b.id = $1",
-                       DB_INT(id));
+  db_res *r = db_query(
+      db, err,
+      "SELECT b.id, b.school_id, s.code, s.name AS school_name, b.name, b.window_start, b.window_end, b.fees, "
+      "b.profile, b.eligibility, b.max_submissions, b.camera_only FROM batches b JOIN schools s ON s.id = b.school_id WHERE b.id = $1",
+      DB_INT(id));
   if (!r) return -1;
   if (db_res_rows(r) == 0) {
     db_res_free(r);
@@ -136,7 +138,8 @@ int batch_get(db_t *db, int64_t id, batch *out, err_t *err) {
 int64_t school_create(db_t *db, const char *code, const char *name, err_t *err) {
   if (!code || !*code || strlen(code) > 20) return err_set(err, 400, "invalid_school_code", "学校代码无效");
   for (const char *c = code; *c; c++)
-    if ((*c < '0' || *c > '9') && (*c < 'A' || *c > 'Z')) return err_set(err, 400, "invalid_school_code", "学校代码只能包含数字和大写字母");
+    if ((*c < '0' || *c > '9') && (*c < 'A' || *c > 'Z'))
+      return err_set(err, 400, "invalid_school_code", "学校代码只能包含数字和大写字母");
   if (!name || !*name || strlen(name) > 120) return err_set(err, 400, "invalid_school_name", "学校名称无效");
   db_res *r = db_query(db, err, "INSERT INTO schools (code, name, created_at) VALUES ($1, $2, $3) RETURNING id",
                        DB_TEXT(code), DB_TEXT(name), DB_INT(clock_now_ms()));

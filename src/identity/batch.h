@@ -15,10 +15,10 @@
 #define BATCH_MAX_FEES 8
 
 typedef struct batch_fee_item {
-  char code[32];     /* stable id: "collect", "print", "post" */
-  char name[64];     /* shown to the student, e.g. "采集服务费" */
+  char code[32]; /* stable id: "collect", "print", "post" */
+  char name[64]; /* shown to the student, e.g. "采集服务费" */
   int64_t amount_fen;
-  int required;      /* 1: every student pays it (the collection fee); 0: optional */
+  int required; /* 1: every student pays it (the collection fee); 0: optional */
 } batch_fee_item;
 
 typedef struct batch {
@@ -31,10 +31,10 @@ typedef struct batch {
   int64_t window_end_ms;   /* first instant after the window */
   int n_fees;
   batch_fee_item fees[BATCH_MAX_FEES];
-  char profile[64];        /* photo profile name (profiles/<name>) */
-  char eligibility[256];   /* JSON rule text */
-  int max_submissions;     /* submissions allowed per student, withdrawn ones not counted; 0 = no limit */
-  int camera_only;         /* 1: the student page offers the camera only, never the album */
+  char profile[64];      /* photo profile name (profiles/<name>) */
+  char eligibility[256]; /* JSON rule text */
+  int max_submissions;   /* submissions allowed per student, withdrawn ones not counted; 0 = no limit */
+  int camera_only;       /* 1: the student page offers the camera only, never the album */
 } batch;
 
 /* Where `now_ms` lies against the batch window. */

@@ -84,8 +84,7 @@ int code_keygen(const char *dir, err_t *err) {
 }
 
 /* Parses "<type> <kid> <b64>" with the expected type; decodes into key (len bytes). */
-static int parse_key_line(const char *text, const char *type, char kid[CODE_KID_LEN + 1],
-                          uint8_t *key, size_t len) {
+static int parse_key_line(const char *text, const char *type, char kid[CODE_KID_LEN + 1], uint8_t *key, size_t len) {
   char t[64], k[64], b[256];
   if (sscanf(text, "%63s %63s %255s", t, k, b) != 3) return -1;
   if (strcmp(t, type) != 0 || strlen(k) != CODE_KID_LEN) return -1;
@@ -130,8 +129,8 @@ static int has_suffix(const char *s, const char *suf) {
 }
 
 /* Calls fn for every *.pub line of `type` in dir, in name order (stable rotation order). */
-static int scan_pub(const char *dir, const char *type,
-                    int (*fn)(void *ctx, const char *kid, const uint8_t pk[32]), void *ctx, err_t *err) {
+static int scan_pub(const char *dir, const char *type, int (*fn)(void *ctx, const char *kid, const uint8_t pk[32]),
+                    void *ctx, err_t *err) {
   struct dirent **list = NULL;
   int n = scandir(dir, &list, NULL, alphasort);
   if (n < 0) return err_set(err, 400, "key_dir", "cannot read key directory %s", dir);
@@ -235,10 +234,10 @@ void code_mask_id(const char *id, char out[24]) {
 
 json_t *code_payload_json(const code_payload *p) {
   return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "version", p->version,
-                   "issuer_key_id", p->kid, "student_no", p->student_no, "name_masked", p->name_masked,
-                   "id_masked", p->id_masked, "school_code", p->school_code, "school_name", p->school_name,
-                   "degree", p->degree, "grad_year", p->grad_year, "issued_at", (json_int_t)p->issued_at_ms,
-                   "expires_at", (json_int_t)p->expires_at_ms, "seal_key_id", p->seal_kid);
+                   "issuer_key_id", p->kid, "student_no", p->student_no, "name_masked", p->name_masked, "id_masked",
+                   p->id_masked, "school_code", p->school_code, "school_name", p->school_name, "degree", p->degree,
+                   "grad_year", p->grad_year, "issued_at", (json_int_t)p->issued_at_ms, "expires_at",
+                   (json_int_t)p->expires_at_ms, "seal_key_id", p->seal_kid);
 }
 
 char *code_sign(code_payload *p, const code_signer *signer, err_t *err) {
@@ -249,10 +248,10 @@ char *code_sign(code_payload *p, const code_signer *signer, err_t *err) {
   p->version = CODE_VERSION;
   memcpy(p->kid, signer->kid, sizeof p->kid);
   memcpy(p->seal_kid, signer->seal_kid, sizeof p->seal_kid);
-  json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "v", p->version, "kid",
-                        p->kid, "sno", p->student_no, "nm", p->name_masked, "idm", p->id_masked, "sc",
-                        p->school_code, "sn", p->school_name, "deg", p->degree, "gy", p->grad_year, "iat",
-                        (json_int_t)p->issued_at_ms, "exp", (json_int_t)p->expires_at_ms, "skid", p->seal_kid);
+  json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s}", "v", p->version, "kid", p->kid,
+                        "sno", p->student_no, "nm", p->name_masked, "idm", p->id_masked, "sc", p->school_code, "sn",
+                        p->school_name, "deg", p->degree, "gy", p->grad_year, "iat", (json_int_t)p->issued_at_ms, "exp",
+                        (json_int_t)p->expires_at_ms, "skid", p->seal_kid);
   char *body = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
   json_decref(j);
   if (!body) {
@@ -350,7 +349,6 @@ int code_verify(const char *text, const code_keyring *ring, int64_t now_ms, code
     memset(out, 0, sizeof *out);
     return err_set(err, 422, "bad_signature", "采集码签名校验失败，图片可能被修改，请上传原始采集码");
   }
-  if (now_ms >= out->expires_at_ms)
-    return err_set(err, 422, "code_expired", "采集码已过期，请在学信网重新下载采集码");
+  if (now_ms >= out->expires_at_ms) return err_set(err, 422, "code_expired", "采集码已过期，请在学信网重新下载采集码");
   return 0;
 }

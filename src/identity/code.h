@@ -75,8 +75,7 @@ void code_mask_id(const char *id, char out[24]);
 char *code_sign(code_payload *p, const code_signer *signer, err_t *err);
 /* Verifies text against the keyring at now_ms. Errors (status 422, Chinese messages):
  *   not_collection_code, unknown_issuer, bad_signature, code_expired. */
-int code_verify(const char *text, const code_keyring *ring, int64_t now_ms, code_payload *out,
-                err_t *err);
+int code_verify(const char *text, const code_keyring *ring, int64_t now_ms, code_payload *out, err_t *err);
 /* The payload as JSON (new reference). */
 json_t *code_payload_json(const code_payload *p);
 

@@ -8,9 +8,9 @@
 #include "util/clock.h"
 
 int64_t consent_accepted_at(db_t *db, int64_t account_id, const char *version, err_t *err) {
-  int64_t at = db_int(db, err, 0,
-                      "SELECT COALESCE(MIN(accepted_at), 0) FROM privacy_consents WHERE account_id = $1 AND version = $2",
-                      DB_INT(account_id), DB_TEXT(version));
+  int64_t at = db_int(
+      db, err, 0, "SELECT COALESCE(MIN(accepted_at), 0) FROM privacy_consents WHERE account_id = $1 AND version = $2",
+      DB_INT(account_id), DB_TEXT(version));
   return err_is_set(err) ? -1 : at;
 }
 

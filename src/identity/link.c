@@ -25,7 +25,6 @@ int identity_check_collectable(const batch *b, const student_record *r, int64_t 
     return err_set(err, 409, "already_collected", "该学生的图像已采集并审核通过，不能重复采集");
   if (r->account_id && r->account_id != account)
     return err_set(err, 409, "record_taken", "该学籍记录已绑定其他手机号，如非本人操作请联系学校");
-  if (!identity_eligible(b, r))
-    return err_set(err, 403, "not_eligible", "该学生不在本批次的采集范围内（%s）", b->name);
+  if (!identity_eligible(b, r)) return err_set(err, 403, "not_eligible", "该学生不在本批次的采集范围内（%s）", b->name);
   return batch_check_window(b, now_ms, err);
 }

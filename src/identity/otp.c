@@ -103,8 +103,9 @@ int otp_check(db_t *db, const otp_limits *lim, const char *phone, const char *co
   if (tries >= lim->max_tries) return err_set(err, 429, "otp_locked", "验证码错误次数过多，请重新获取验证码");
   if (now >= exp) return err_set(err, 400, "otp_expired", "验证码已过期，请重新获取");
   /* Count the try first and atomically, so that parallel guesses cannot exceed the limit. */
-  int64_t n = db_exec(db, err, "UPDATE otp_codes SET tries = tries + 1 WHERE id = $1 AND tries < $2 AND used_at IS NULL",
-                      DB_INT(id), DB_INT(lim->max_tries));
+  int64_t n =
+      db_exec(db, err, "UPDATE otp_codes SET tries = tries + 1 WHERE id = $1 AND tries < $2 AND used_at IS NULL",
+              DB_INT(id), DB_INT(lim->max_tries));
   if (n < 0) return -1;
   if (n == 0) return err_set(err, 429, "otp_locked", "验证码错误次数过多，请重新获取验证码");
   char ch[65];

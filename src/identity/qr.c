@@ -11,7 +11,6 @@
 #include <vips/vips.h>
 #include <zbar.h>
 
-
 static void caption_line(cairo_t *cr, const char *text, const char *font, int y, int width) {
   PangoLayout *lay = pango_cairo_create_layout(cr);
   PangoFontDescription *fd = pango_font_description_from_string(font);
@@ -26,8 +25,8 @@ static void caption_line(cairo_t *cr, const char *text, const char *font, int y,
   g_object_unref(lay);
 }
 
-int qr_render_png(const char *text, const char *title, const char *const *caption, int n_caption,
-                  const char *path, err_t *err) {
+int qr_render_png(const char *text, const char *title, const char *const *caption, int n_caption, const char *path,
+                  err_t *err) {
   QRcode *q = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
   if (!q) return err_set(err, 400, "qr_encode", "text too long for a QR code");
   if (n_caption > 6) n_caption = 6;
@@ -154,8 +153,8 @@ static int try_threshold(unsigned char *grey, int w, int h, int local, const cha
       int y0 = y - r < 0 ? 0 : y - r, y1 = y + r + 1 > h ? h : y + r + 1;
       for (int x = 0; x < w; x++) {
         int x0 = x - r < 0 ? 0 : x - r, x1 = x + r + 1 > w ? w : x + r + 1;
-        uint64_t s = ii[(size_t)y1 * (w + 1) + x1] - ii[(size_t)y0 * (w + 1) + x1] -
-                     ii[(size_t)y1 * (w + 1) + x0] + ii[(size_t)y0 * (w + 1) + x0];
+        uint64_t s = ii[(size_t)y1 * (w + 1) + x1] - ii[(size_t)y0 * (w + 1) + x1] - ii[(size_t)y1 * (w + 1) + x0] +
+                     ii[(size_t)y0 * (w + 1) + x0];
         uint64_t cnt = (uint64_t)(x1 - x0) * (uint64_t)(y1 - y0);
         bin[(size_t)y * w + x] = (uint64_t)grey[(size_t)y * w + x] * cnt + 5 * cnt > s ? 255 : 0;
       }
@@ -213,7 +212,8 @@ int qr_read_file(const char *path, const char *prefer_prefix, long long max_pixe
     if (strncmp(loader, allowed[i], strlen(allowed[i])) == 0) ok = 1;
   vips_error_clear();
   if (!ok) return err_set(err, 400, "bad_image", "无法识别的图片文件，请上传 PNG 或 JPEG 格式的采集码图片");
-  VipsImage *img = vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+  VipsImage *img =
+      vips_image_new_from_file(path, "access", VIPS_ACCESS_RANDOM, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
   if (!img) {
     vips_error_clear();
     return err_set(err, 400, "bad_image", "无法识别的图片文件，请上传 PNG 或 JPEG 格式的采集码图片");
@@ -266,7 +266,6 @@ int qr_read_file(const char *path, const char *prefer_prefix, long long max_pixe
     free(grey);
   }
   g_object_unref(img);
-  if (found != 0)
-    return err_set(err, 422, "no_code_found", "图片中没有找到二维码，请上传清晰完整的采集码图片");
+  if (found != 0) return err_set(err, 422, "no_code_found", "图片中没有找到二维码，请上传清晰完整的采集码图片");
   return 0;
 }

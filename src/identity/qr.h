@@ -13,8 +13,8 @@
 #include "util/err.h"
 
 /* Writes a PNG: title, the QR code of `text`, then up to 6 caption lines under it. */
-int qr_render_png(const char *text, const char *title, const char *const *caption, int n_caption,
-                  const char *path, err_t *err);
+int qr_render_png(const char *text, const char *title, const char *const *caption, int n_caption, const char *path,
+                  err_t *err);
 /* Frees the font machinery's process-wide caches (pango, cairo, fontconfig) so that leak checkers
  * see a clean exit. Only for a process's end, with no other thread drawing. */
 void qr_render_release(void);

@@ -50,7 +50,6 @@ int qr_pool_retry_after_s(const qr_pool *p) {
   return s > 0 ? s : 1;
 }
 
-
 int qr_pool_enter(qr_pool *p) {
   struct timespec until;
   clock_gettime(CLOCK_MONOTONIC, &until);
@@ -76,8 +75,7 @@ void qr_pool_leave(qr_pool *p) {
 
 int qr_pool_read_file(qr_pool *p, const char *path, const char *prefer_prefix, char **text_out, err_t *err) {
   *text_out = NULL;
-  if (qr_pool_enter(p) != 0)
-    return err_set(err, 503, "qr_busy", "当前上传采集码的同学较多，请稍等几秒再试");
+  if (qr_pool_enter(p) != 0) return err_set(err, 503, "qr_busy", "当前上传采集码的同学较多，请稍等几秒再试");
   int rc = qr_read_file(path, prefer_prefix, p->max_pixels, text_out, err);
   qr_pool_leave(p);
   return rc;

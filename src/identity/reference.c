@@ -25,10 +25,12 @@ static int store_one(reference_import *ri, db_t *db, int64_t batch_id, int64_t s
                           DB_INT(batch_id), DB_TEXT(row->student_no));
   if (err_is_set(err)) return -1;
   if (record <= 0) return err_set(err, 0, "reference_no_record", "the imported row has no record");
-  db_res *old = db_query(db, err, "SELECT photo_blob, print_blob FROM reference_photos WHERE record_id = $1", DB_INT(record));
+  db_res *old =
+      db_query(db, err, "SELECT photo_blob, print_blob FROM reference_photos WHERE record_id = $1", DB_INT(record));
   if (!old) return -1;
   int had = db_res_rows(old) > 0;
-  int64_t old_photo = had ? db_res_int_at(old, 0, "photo_blob") : 0, old_print = had ? db_res_int_at(old, 0, "print_blob") : 0;
+  int64_t old_photo = had ? db_res_int_at(old, 0, "photo_blob") : 0,
+          old_print = had ? db_res_int_at(old, 0, "print_blob") : 0;
   db_res_free(old);
   uint8_t *bytes = NULL;
   size_t len = 0;
@@ -39,12 +41,13 @@ static int store_one(reference_import *ri, db_t *db, int64_t batch_id, int64_t s
   if (rc != 0) return -1;
   int64_t now = clock_now_ms();
   /* The file name is the office's (a student number or their own naming), kept for their list. */
-  if (db_exec(db, err,
-              "INSERT INTO reference_photos (record_id, batch_id, school_id, photo_blob, print_blob, state, file_name, "
-              "created_at, updated_at) VALUES ($1, $2, $3, $4, 0, 'pending', $5, $6, $6) "
-              "ON CONFLICT (record_id) DO UPDATE SET photo_blob = excluded.photo_blob, print_blob = 0, state = 'pending', "
-              "file_name = excluded.file_name, updated_at = excluded.updated_at",
-              DB_INT(record), DB_INT(batch_id), DB_INT(school_id), DB_INT(blob), DB_TEXT(ph->file), DB_INT(now)) < 0)
+  if (db_exec(
+          db, err,
+          "INSERT INTO reference_photos (record_id, batch_id, school_id, photo_blob, print_blob, state, file_name, "
+          "created_at, updated_at) VALUES ($1, $2, $3, $4, 0, 'pending', $5, $6, $6) "
+          "ON CONFLICT (record_id) DO UPDATE SET photo_blob = excluded.photo_blob, print_blob = 0, state = 'pending', "
+          "file_name = excluded.file_name, updated_at = excluded.updated_at",
+          DB_INT(record), DB_INT(batch_id), DB_INT(school_id), DB_INT(blob), DB_TEXT(ph->file), DB_INT(now)) < 0)
     return -1;
   /* Scores against the old photo say nothing about the new one. */
   if (had && db_exec(db, err, "DELETE FROM reference_scores WHERE record_id = $1", DB_INT(record)) < 0) return -1;

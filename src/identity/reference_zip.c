@@ -16,7 +16,9 @@ typedef struct key_row {
   int row;
 } key_row;
 
-static int cmp_key(const void *a, const void *b) { return strcmp(((const key_row *)a)->key, ((const key_row *)b)->key); }
+static int cmp_key(const void *a, const void *b) {
+  return strcmp(((const key_row *)a)->key, ((const key_row *)b)->key);
+}
 
 static int find(const key_row *k, int n, const char *key) {
   key_row want = {key, 0};
@@ -73,7 +75,8 @@ static int jpeg_stem(const char *base, char *stem, size_t cap) {
 static int read_entry(zip_t *z, uint64_t index, uint64_t declared, uint8_t **out, size_t *len, err_t *err) {
   *out = NULL;
   *len = 0;
-  if (declared == 0 || declared > REF_MAX_PHOTO_BYTES) return err_set(err, 422, "reference_photo_size", "照片大小不正确");
+  if (declared == 0 || declared > REF_MAX_PHOTO_BYTES)
+    return err_set(err, 422, "reference_photo_size", "照片大小不正确");
   zip_file_t *f = zip_fopen_index(z, index, 0);
   if (!f) return err_set(err, 422, "reference_photo_corrupt", "文件无法解压，压缩包可能已损坏");
   uint8_t *buf = xmalloc((size_t)declared + 1);
@@ -123,10 +126,12 @@ int reference_zip_open(const char *path, const roster_parsed *p, reference_zip *
     if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_NAME))
       return err_set(err, 400, "reference_zip_format", "照片压缩包已损坏（无法读取文件目录）");
     total += st.size;
-    if (total > REF_MAX_TOTAL_BYTES) return err_set(err, 413, "reference_zip_too_large", "照片压缩包解压后过大（上限 1 GB）");
+    if (total > REF_MAX_TOTAL_BYTES)
+      return err_set(err, 413, "reference_zip_too_large", "照片压缩包解压后过大（上限 1 GB）");
   }
-  key_row *by_no = xcalloc((size_t)p->n_rows + 1, sizeof *by_no), *by_file = xcalloc((size_t)p->n_rows + 1, sizeof *by_file);
-  int *taken = xcalloc((size_t)p->n_rows + 1, sizeof *taken);   /* entry index + 1 of the row's photo */
+  key_row *by_no = xcalloc((size_t)p->n_rows + 1, sizeof *by_no),
+          *by_file = xcalloc((size_t)p->n_rows + 1, sizeof *by_file);
+  int *taken = xcalloc((size_t)p->n_rows + 1, sizeof *taken); /* entry index + 1 of the row's photo */
   int *named_found = xcalloc((size_t)p->n_rows + 1, sizeof *named_found);
   rz->photos = xcalloc((size_t)(n < p->n_rows ? n : p->n_rows) + 1, sizeof *rz->photos);
   if (!by_no || !by_file || !taken || !named_found || !rz->photos) {
@@ -135,8 +140,10 @@ int reference_zip_open(const char *path, const roster_parsed *p, reference_zip *
   }
   int nno = 0, nfile = 0;
   for (int r = 0; r < p->n_rows; r++) {
-    if (p->rows[r].photo_file[0]) by_file[nfile++] = (key_row){p->rows[r].photo_file, r};
-    else by_no[nno++] = (key_row){p->rows[r].student_no, r};
+    if (p->rows[r].photo_file[0])
+      by_file[nfile++] = (key_row){p->rows[r].photo_file, r};
+    else
+      by_no[nno++] = (key_row){p->rows[r].student_no, r};
   }
   qsort(by_no, (size_t)nno, sizeof *by_no, cmp_key);
   qsort(by_file, (size_t)nfile, sizeof *by_file, cmp_key);
@@ -174,8 +181,10 @@ int reference_zip_open(const char *path, const roster_parsed *p, reference_zip *
     }
     int row = find(by_file, nfile, name);
     if (row < 0) row = find(by_file, nfile, base);
-    if (row >= 0) named_found[row] = 1;
-    else row = find(by_no, nno, stem);
+    if (row >= 0)
+      named_found[row] = 1;
+    else
+      row = find(by_no, nno, stem);
     if (row < 0) {
       note(rz, 0, name, "名单中没有学号为“%s”的学生，“照片”列也没有指向这个文件", stem);
       continue;

@@ -34,26 +34,26 @@
 #define REF_MAX_ERRORS 1000 /* further errors are counted, not listed */
 
 typedef struct reference_photo {
-  int row;            /* index into the roster_parsed rows */
-  uint64_t index;     /* the ZIP entry */
-  uint64_t size;      /* its uncompressed size, as read */
-  char file[128];     /* the entry's name, for messages */
+  int row;        /* index into the roster_parsed rows */
+  uint64_t index; /* the ZIP entry */
+  uint64_t size;  /* its uncompressed size, as read */
+  char file[128]; /* the entry's name, for messages */
 } reference_photo;
 
 typedef struct reference_zip_error {
-  int line;           /* the roster line, 0 when the problem is an entry of the ZIP */
+  int line; /* the roster line, 0 when the problem is an entry of the ZIP */
   char file[128];
   char reason[200];
 } reference_zip_error;
 
 typedef struct reference_zip {
-  void *zip;          /* zip_t */
+  void *zip; /* zip_t */
   reference_photo *photos;
   int n_photos;
   reference_zip_error *errors;
-  int n_errors;       /* listed */
+  int n_errors; /* listed */
   int n_errors_total;
-  int n_skipped;      /* folders and macOS metadata */
+  int n_skipped; /* folders and macOS metadata */
 } reference_zip;
 
 /* Opens and checks the ZIP at `path` against the good rows of `p`. Fatal problems (not a ZIP, too

@@ -77,17 +77,18 @@ int roster_import_then(db_t *db, int64_t batch_id, roster_parsed *p, roster_impo
       rc = -1;
       break;
     }
-    int64_t n = db_exec(db, err,
-                        "INSERT INTO roster_records (batch_id, school_id, student_no, name_sealed, name_masked, "
-                        "id_sealed, id_hash, id_masked, college, major, degree, grad_year, created_at, updated_at) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) "
-                        "ON CONFLICT (batch_id, student_no) DO UPDATE SET name_sealed = excluded.name_sealed, "
-                        "name_masked = excluded.name_masked, id_sealed = excluded.id_sealed, id_hash = excluded.id_hash, "
-                        "id_masked = excluded.id_masked, college = excluded.college, major = excluded.major, "
-                        "degree = excluded.degree, grad_year = excluded.grad_year, updated_at = excluded.updated_at",
-                        DB_INT(batch_id), DB_INT(b.school_id), DB_TEXT(r->student_no), DB_TEXT(name_sealed),
-                        DB_TEXT(name_masked), DB_TEXT(id_sealed), DB_TEXT(id_hash), DB_TEXT(id_masked),
-                        DB_TEXT(r->college), DB_TEXT(r->major), DB_TEXT(r->degree), DB_INT(r->grad_year), DB_INT(now));
+    int64_t n =
+        db_exec(db, err,
+                "INSERT INTO roster_records (batch_id, school_id, student_no, name_sealed, name_masked, "
+                "id_sealed, id_hash, id_masked, college, major, degree, grad_year, created_at, updated_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) "
+                "ON CONFLICT (batch_id, student_no) DO UPDATE SET name_sealed = excluded.name_sealed, "
+                "name_masked = excluded.name_masked, id_sealed = excluded.id_sealed, id_hash = excluded.id_hash, "
+                "id_masked = excluded.id_masked, college = excluded.college, major = excluded.major, "
+                "degree = excluded.degree, grad_year = excluded.grad_year, updated_at = excluded.updated_at",
+                DB_INT(batch_id), DB_INT(b.school_id), DB_TEXT(r->student_no), DB_TEXT(name_sealed),
+                DB_TEXT(name_masked), DB_TEXT(id_sealed), DB_TEXT(id_hash), DB_TEXT(id_masked), DB_TEXT(r->college),
+                DB_TEXT(r->major), DB_TEXT(r->degree), DB_INT(r->grad_year), DB_INT(now));
     free(name_sealed);
     free(id_sealed);
     if (n < 0) {
@@ -95,8 +96,10 @@ int roster_import_then(db_t *db, int64_t batch_id, roster_parsed *p, roster_impo
       break;
     }
     const char *key = r->student_no;
-    if (bsearch(&key, have, (size_t)nex, sizeof *have, cmp_str)) res->updated++;
-    else res->inserted++;
+    if (bsearch(&key, have, (size_t)nex, sizeof *have, cmp_str))
+      res->updated++;
+    else
+      res->inserted++;
   }
   if (rc == 0 && then && then(db, batch_id, b.school_id, ctx, err) != 0) rc = -1;
   if (rc == 0 && db_commit(db, err) != 0) rc = -1;
@@ -136,10 +139,11 @@ json_t *roster_list(db_t *db, int64_t batch_id, int64_t offset, int64_t limit, e
   for (int i = 0; i < db_res_rows(r); i++)
     json_array_append_new(
         a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:b}", "id", (json_int_t)db_res_int(r, i, c_id),
-                     "student_no", db_res_text(r, i, c_student_no), "name_masked", db_res_text(r, i, c_name_masked), "id_masked",
-                     db_res_text(r, i, c_id_masked), "college", db_res_text(r, i, c_college), "major", db_res_text(r, i, c_major), "degree",
-                     db_res_text(r, i, c_degree), "grad_year", (json_int_t)db_res_int(r, i, c_grad_year), "linked",
-                     !db_res_is_null(r, i, c_account_id), "approved", !db_res_is_null(r, i, c_approved_at)));
+                     "student_no", db_res_text(r, i, c_student_no), "name_masked", db_res_text(r, i, c_name_masked),
+                     "id_masked", db_res_text(r, i, c_id_masked), "college", db_res_text(r, i, c_college), "major",
+                     db_res_text(r, i, c_major), "degree", db_res_text(r, i, c_degree), "grad_year",
+                     (json_int_t)db_res_int(r, i, c_grad_year), "linked", !db_res_is_null(r, i, c_account_id),
+                     "approved", !db_res_is_null(r, i, c_approved_at)));
   db_res_free(r);
   return a;
 }

@@ -28,16 +28,22 @@ static const char *const col_label[C_COUNT] = {"学号", "姓名", "身份证号
 /* Trims ASCII blanks and U+3000 (ideographic space) in place; returns the start. */
 static char *trim(char *s) {
   for (;;) {
-    if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') s++;
-    else if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80) s += 3;
-    else break;
+    if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+      s++;
+    else if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
+      s += 3;
+    else
+      break;
   }
   size_t n = strlen(s);
   for (;;) {
-    if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
+    if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+      n--;
     else if (n >= 3 && (unsigned char)s[n - 3] == 0xE3 && (unsigned char)s[n - 2] == 0x80 &&
-             (unsigned char)s[n - 1] == 0x80) n -= 3;
-    else break;
+             (unsigned char)s[n - 1] == 0x80)
+      n -= 3;
+    else
+      break;
   }
   s[n] = 0;
   return s;
@@ -53,7 +59,8 @@ int roster_map_header(char **cells, int n, roster_cols *cols, err_t *err) {
   }
   for (int c = 0; c < C_COUNT; c++)
     if (cols->idx[c] < 0)
-      return err_set(err, 400, "roster_header", "第 1 行表头缺少“%s”列（需要：学号、姓名、身份证号、学院、专业、学历层次、毕业年份）",
+      return err_set(err, 400, "roster_header",
+                     "第 1 行表头缺少“%s”列（需要：学号、姓名、身份证号、学院、专业、学历层次、毕业年份）",
                      col_label[c]);
   return 0;
 }
@@ -107,7 +114,8 @@ void roster_add_cells(roster_parsed *p, const roster_cols *cols, char **cells, i
   memset(&r, 0, sizeof r);
   r.line = line;
   for (const char *s = v[C_NO]; *s; s++)
-    if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_') return add_error(p, line, "学号“%s”只能包含字母、数字和连字符", v[C_NO]);
+    if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+      return add_error(p, line, "学号“%s”只能包含字母、数字和连字符", v[C_NO]);
   if (copy_field(r.student_no, 33, v[C_NO])) return add_error(p, line, "学号过长%s", NULL);
   int nc = utf8_chars(v[C_NAME]);
   if (nc > 30 || copy_field(r.name, sizeof r.name, v[C_NAME])) return add_error(p, line, "姓名过长%s", NULL);
@@ -116,13 +124,17 @@ void roster_add_cells(roster_parsed *p, const roster_cols *cols, char **cells, i
   idcard_normalize(v[C_ID], r.id_number);
   if (copy_field(r.college, sizeof r.college, v[C_COLLEGE])) return add_error(p, line, "学院名称过长%s", NULL);
   if (copy_field(r.major, sizeof r.major, v[C_MAJOR])) return add_error(p, line, "专业名称过长%s", NULL);
-  if (strstr(v[C_DEGREE], "博士")) strcpy(r.degree, "博士");
-  else if (strstr(v[C_DEGREE], "硕士")) strcpy(r.degree, "硕士");
-  else return add_error(p, line, "学历层次“%s”无效，应为硕士或博士", strlen(v[C_DEGREE]) < 60 ? v[C_DEGREE] : "");
+  if (strstr(v[C_DEGREE], "博士"))
+    strcpy(r.degree, "博士");
+  else if (strstr(v[C_DEGREE], "硕士"))
+    strcpy(r.degree, "硕士");
+  else
+    return add_error(p, line, "学历层次“%s”无效，应为硕士或博士", strlen(v[C_DEGREE]) < 60 ? v[C_DEGREE] : "");
   char *end = NULL;
   long y = strtol(v[C_YEAR], &end, 10);
   while (end && (*end == ' ' || strcmp(end, "届") == 0 || strcmp(end, ".0") == 0)) end += strlen(end);
-  if (!end || *end || y < 2000 || y > 2100) return add_error(p, line, "毕业年份“%s”无效", strlen(v[C_YEAR]) < 40 ? v[C_YEAR] : "");
+  if (!end || *end || y < 2000 || y > 2100)
+    return add_error(p, line, "毕业年份“%s”无效", strlen(v[C_YEAR]) < 40 ? v[C_YEAR] : "");
   r.grad_year = (int)y;
   /* The optional photo file name: checked here for form only (the ZIP reader matches it). */
   int pi = cols->idx[C_PHOTO];
@@ -245,7 +257,8 @@ int roster_parse_csv(const char *data, size_t len, roster_parsed *out, err_t *er
   if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
     data += 3;
     len -= 3;
-    if (!valid_utf8(data, len)) return err_set(err, 400, "roster_encoding", "文件标记为 UTF-8，但内容不是有效的 UTF-8 编码");
+    if (!valid_utf8(data, len))
+      return err_set(err, 400, "roster_encoding", "文件标记为 UTF-8，但内容不是有效的 UTF-8 编码");
   }
   if (memchr(data, 0, len)) return err_set(err, 400, "roster_format", "无法识别的名单文件，请上传 CSV 或 XLSX 文件");
   if (valid_utf8(data, len)) {

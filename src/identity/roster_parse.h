@@ -39,7 +39,7 @@ typedef struct roster_parsed {
   roster_row *rows;
   int n_rows, cap_rows;
   roster_error *errors;
-  int n_errors;      /* listed */
+  int n_errors; /* listed */
   int n_errors_total;
 } roster_parsed;
 

@@ -69,7 +69,8 @@ static void wb_start(void *ud, const XML_Char *n, const XML_Char **a) {
   struct wb *w = ud;
   if (strcmp(local(n), "sheet") == 0 && !w->first_rid[0]) {
     for (int i = 0; a[i]; i += 2)
-      if (strcmp(local(a[i]), "id") == 0 && strchr(a[i], ':')) snprintf(w->first_rid, sizeof w->first_rid, "%s", a[i + 1]);
+      if (strcmp(local(a[i]), "id") == 0 && strchr(a[i], ':'))
+        snprintf(w->first_rid, sizeof w->first_rid, "%s", a[i + 1]);
   }
 }
 static void rel_start(void *ud, const XML_Char *n, const XML_Char **a) {
@@ -77,8 +78,10 @@ static void rel_start(void *ud, const XML_Char *n, const XML_Char **a) {
   if (strcmp(local(n), "Relationship") != 0 || w->target[0]) return;
   const char *id = attr(a, "Id"), *t = attr(a, "Target");
   if (id && t && strcmp(id, w->first_rid) == 0) {
-    if (t[0] == '/') snprintf(w->target, sizeof w->target, "%s", t + 1);
-    else snprintf(w->target, sizeof w->target, "xl/%s", t);
+    if (t[0] == '/')
+      snprintf(w->target, sizeof w->target, "%s", t + 1);
+    else
+      snprintf(w->target, sizeof w->target, "xl/%s", t);
   }
 }
 static void no_end(void *ud, const XML_Char *n) { (void)ud, (void)n; }
@@ -110,8 +113,10 @@ static void sst_start(void *ud, const XML_Char *n, const XML_Char **a) {
 static void sst_end(void *ud, const XML_Char *n) {
   struct sst *s = ud;
   const char *l = local(n);
-  if (strcmp(l, "t") == 0) s->in_t = 0;
-  else if (strcmp(l, "rPh") == 0) s->in_rph = 0;
+  if (strcmp(l, "t") == 0)
+    s->in_t = 0;
+  else if (strcmp(l, "rPh") == 0)
+    s->in_rph = 0;
   else if (strcmp(l, "si") == 0) {
     s->in_si = 0;
     if (s->n == s->cap) {
@@ -148,7 +153,7 @@ struct sheet {
   char *ptrs[MAX_COLS];
   int ncells;
   int row;
-  int col;       /* current cell column, -1 when outside */
+  int col; /* current cell column, -1 when outside */
   char type[16];
   char val[CELL_MAX];
   size_t vlen;
@@ -249,9 +254,12 @@ int roster_parse_xlsx(const char *path, roster_parsed *out, err_t *err) {
     sh->err = err;
     sh->col = -1;
     int prc = parse_entry(z, wb.target, sh, sh_start, sh_end, sh_text);
-    if (sh->header_failed) rc = -1;
-    else if (prc != 0) rc = err_set(err, 400, "roster_format", "XLSX 文件中的工作表无法解析");
-    else if (!sh->have_header) rc = err_set(err, 400, "roster_empty", "名单文件为空");
+    if (sh->header_failed)
+      rc = -1;
+    else if (prc != 0)
+      rc = err_set(err, 400, "roster_format", "XLSX 文件中的工作表无法解析");
+    else if (!sh->have_header)
+      rc = err_set(err, 400, "roster_empty", "名单文件为空");
   }
   free(sh);
   for (int i = 0; i < sst.n; i++) free(sst.items[i]);

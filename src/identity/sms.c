@@ -13,8 +13,10 @@
 #include "util/log.h"
 
 static void mask_phone(const char *phone, char out[16]) {
-  if (strlen(phone) == 11) snprintf(out, 16, "%.3s****%.4s", phone, phone + 7);
-  else snprintf(out, 16, "****");
+  if (strlen(phone) == 11)
+    snprintf(out, 16, "%.3s****%.4s", phone, phone + 7);
+  else
+    snprintf(out, 16, "****");
 }
 
 static int send_outbox(const sms_sender *s, const char *phone, const char *code, err_t *err) {

@@ -11,7 +11,7 @@
 #include "util/err.h"
 
 typedef struct sms_sender {
-  const char *kind;       /* "log", "http", "outbox" */
+  const char *kind; /* "log", "http", "outbox" */
   const char *http_url;
   const char *token_file;
   const char *outbox;

@@ -8,7 +8,7 @@
 #include "util/clock.h"
 #include "util/vault.h"
 
-#define RECORD_COLS                                                                                       \
+#define RECORD_COLS                                                                                     \
   "r.id, r.batch_id, r.school_id, r.student_no, r.name_sealed, r.name_masked, r.id_masked, r.college, " \
   "r.major, r.degree, r.grad_year, r.approved_at"
 
@@ -54,7 +54,8 @@ int student_current(db_t *db, int64_t account_id, student_record *out, err_t *er
 int student_record_get(db_t *db, int64_t record_id, student_record *out, err_t *err) {
   memset(out, 0, sizeof *out);
   db_res *r = db_query(db, err,
-                       "SELECT " RECORD_COLS ", l.account_id FROM roster_records r "
+                       "SELECT " RECORD_COLS
+                       ", l.account_id FROM roster_records r "
                        "LEFT JOIN student_links l ON l.record_id = r.id WHERE r.id = $1",
                        DB_INT(record_id));
   if (!r) return -1;
@@ -64,15 +65,17 @@ int student_record_get(db_t *db, int64_t record_id, student_record *out, err_t *
   }
   fill_record(r, 0, out);
   out->account_id = db_res_int_at(r, 0, "account_id");
-  out->status = !db_res_is_null_at(r, 0, "approved_at") ? STUDENT_APPROVED : out->account_id ? STUDENT_LINKED : STUDENT_UNLINKED;
+  out->status = !db_res_is_null_at(r, 0, "approved_at") ? STUDENT_APPROVED
+                : out->account_id                       ? STUDENT_LINKED
+                                                        : STUDENT_UNLINKED;
   db_res_free(r);
   return 0;
 }
 
 int student_record_mark_approved(db_t *db, int64_t record_id, err_t *err) {
   int64_t now = clock_now_ms();
-  int64_t n = db_exec(db, err, "UPDATE roster_records SET approved_at = $1, updated_at = $1 WHERE id = $2",
-                      DB_INT(now), DB_INT(record_id));
+  int64_t n = db_exec(db, err, "UPDATE roster_records SET approved_at = $1, updated_at = $1 WHERE id = $2", DB_INT(now),
+                      DB_INT(record_id));
   if (n < 0) return -1;
   if (n == 0) return err_set(err, 404, "record_not_found", "名单记录不存在");
   return 0;
@@ -94,12 +97,15 @@ int64_t student_account_for_phone(db_t *db, const char *phone, err_t *err) {
   if (!sealed) return -1;
   char masked[24];
   size_t n = strlen(phone);
-  if (n == 11) snprintf(masked, sizeof masked, "%.3s****%.4s", phone, phone + 7);
-  else snprintf(masked, sizeof masked, "****");
-  db_res *r = db_query(db, err,
-                       "INSERT INTO student_accounts (phone_hash, phone_sealed, phone_masked, created_at, last_login_at) "
-                       "VALUES ($1, $2, $3, $4, $4) RETURNING id",
-                       DB_TEXT(hash), DB_TEXT(sealed), DB_TEXT(masked), DB_INT(now));
+  if (n == 11)
+    snprintf(masked, sizeof masked, "%.3s****%.4s", phone, phone + 7);
+  else
+    snprintf(masked, sizeof masked, "****");
+  db_res *r =
+      db_query(db, err,
+               "INSERT INTO student_accounts (phone_hash, phone_sealed, phone_masked, created_at, last_login_at) "
+               "VALUES ($1, $2, $3, $4, $4) RETURNING id",
+               DB_TEXT(hash), DB_TEXT(sealed), DB_TEXT(masked), DB_INT(now));
   free(sealed);
   if (!r) {
     /* Two sign-ins of the same new phone at once: the other one created it. */

@@ -21,17 +21,17 @@ enum student_link_status {
 
 typedef struct student_record {
   int64_t account_id;
-  int64_t record_id;  /* roster_records.id; 0 when unlinked */
+  int64_t record_id; /* roster_records.id; 0 when unlinked */
   int64_t batch_id;
   int64_t school_id;
-  int status;         /* enum student_link_status */
+  int status; /* enum student_link_status */
   char student_no[40];
-  char name[64];      /* full name, decrypted */
+  char name[64]; /* full name, decrypted */
   char name_masked[64];
   char id_masked[24];
   char college[128];
   char major[128];
-  char degree[16];    /* 硕士 / 博士 */
+  char degree[16]; /* 硕士 / 博士 */
   int grad_year;
   /* From the linked collection code (student_current only; "" when unlinked): the registry's
    * sealing key that finished photos are sealed to (identity/code.h code_seal_pub_load). */

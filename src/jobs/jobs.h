@@ -25,8 +25,8 @@
 typedef struct job {
   int64_t id;
   char type[64];
-  json_t *payload;     /* owned by the job */
-  int attempts;        /* including this one */
+  json_t *payload; /* owned by the job */
+  int attempts;    /* including this one */
   int max_attempts;
   char lease_token[40];
   int64_t lease_until_ms;
@@ -34,8 +34,8 @@ typedef struct job {
 } job;
 
 typedef struct jobs_enqueue_opts {
-  int max_attempts;    /* 0 = default (5) */
-  int64_t run_at_ms;   /* 0 = now */
+  int max_attempts;       /* 0 = default (5) */
+  int64_t run_at_ms;      /* 0 = now */
   const char *dedupe_key; /* optional: at most one queued/running job with this key */
 } jobs_enqueue_opts;
 

@@ -94,13 +94,15 @@ int jobs_claim(db_t *db, const char *worker, const char *const *types, int64_t l
            ffilter);
   db_res *died = db_query_a(db, err, sql, fparams);
   if (!died) return -1;
-  for (int i = 0; i < db_res_rows(died); i++) failed_for_good(db, db_res_text_at(died, i, "type"), db_res_text_at(died, i, "payload"));
+  for (int i = 0; i < db_res_rows(died); i++)
+    failed_for_good(db, db_res_text_at(died, i, "type"), db_res_text_at(died, i, "payload"));
   db_res_free(died);
   if (db_dialect(db) == DB_POSTGRES) {
     /* SKIP LOCKED: concurrent claimers in other processes each get a different row. */
     snprintf(sql, sizeof sql,
              "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = $3, lease_until = $2, "
-             "worker = $4, updated_at = $1 WHERE id = (SELECT id FROM jobs WHERE " DUE "%s "
+             "worker = $4, updated_at = $1 WHERE id = (SELECT id FROM jobs WHERE " DUE
+             "%s "
              "ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
              "RETURNING id, type, payload, attempts, max_attempts, lease_token, lease_until",
              filter);
@@ -108,7 +110,8 @@ int jobs_claim(db_t *db, const char *worker, const char *const *types, int64_t l
     /* SQLite has one writer at a time, so the sub-select and update are atomic together. */
     snprintf(sql, sizeof sql,
              "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_token = $3, lease_until = $2, "
-             "worker = $4, updated_at = $1 WHERE id = (SELECT id FROM jobs WHERE " DUE "%s "
+             "worker = $4, updated_at = $1 WHERE id = (SELECT id FROM jobs WHERE " DUE
+             "%s "
              "ORDER BY run_at, id LIMIT 1) "
              "RETURNING id, type, payload, attempts, max_attempts, lease_token, lease_until",
              filter);
@@ -200,9 +203,12 @@ int jobs_counts(db_t *db, int64_t *queued, int64_t *running, int64_t *failed, er
   for (int i = 0; i < db_res_rows(r); i++) {
     const char *s = db_res_text_at(r, i, "state");
     int64_t n = db_res_int_at(r, i, "n");
-    if (!strcmp(s, "queued")) *queued = n;
-    else if (!strcmp(s, "running")) *running = n;
-    else if (!strcmp(s, "failed")) *failed = n;
+    if (!strcmp(s, "queued"))
+      *queued = n;
+    else if (!strcmp(s, "running"))
+      *running = n;
+    else if (!strcmp(s, "failed"))
+      *failed = n;
   }
   db_res_free(r);
   return 0;

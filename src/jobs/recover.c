@@ -40,17 +40,19 @@ int jobs_expire_dead_local(db_t *db, const char *host, err_t *err) {
     int dead = pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
     if (!dead) continue;
     /* Conditional on the same lease: a job claimed meanwhile by someone else is left alone. */
-    int64_t n = db_exec(db, err, "UPDATE jobs SET lease_until = 0 WHERE id = $1 AND state = 'running' AND lease_token = $2",
-                        DB_INT(db_res_int_at(r, i, "id")), DB_TEXT(db_res_text_at(r, i, "lease_token")));
+    int64_t n =
+        db_exec(db, err, "UPDATE jobs SET lease_until = 0 WHERE id = $1 AND state = 'running' AND lease_token = $2",
+                DB_INT(db_res_int_at(r, i, "id")), DB_TEXT(db_res_text_at(r, i, "lease_token")));
     if (n < 0) {
       db_res_free(r);
       return -1;
     }
     if (n > 0) {
       err_t ignored = {0};
-      db_exec(db, &ignored,
-              "UPDATE job_runs SET finished_at = $1, outcome = 'died' WHERE job_id = $2 AND worker = $3 AND finished_at IS NULL",
-              DB_INT(clock_now_ms()), DB_INT(db_res_int_at(r, i, "id")), DB_TEXT(db_res_text_at(r, i, "worker")));
+      db_exec(
+          db, &ignored,
+          "UPDATE job_runs SET finished_at = $1, outcome = 'died' WHERE job_id = $2 AND worker = $3 AND finished_at IS NULL",
+          DB_INT(clock_now_ms()), DB_INT(db_res_int_at(r, i, "id")), DB_TEXT(db_res_text_at(r, i, "worker")));
     }
     expired += (int)n;
   }

@@ -35,8 +35,8 @@ static void head(text *t, const char *name, const char *help) {
 }
 
 /* One labelled gauge per value of `label`, every name in `values` present (0 when no row). */
-static int by_label(text *t, db_t *db, const char *name, const char *help, const char *label,
-                    const char *const *values, const char *sql, int64_t since, err_t *err) {
+static int by_label(text *t, db_t *db, const char *name, const char *help, const char *label, const char *const *values,
+                    const char *sql, int64_t since, err_t *err) {
   db_res *r = db_query(db, err, sql, DB_INT(since));
   if (!r) return -1;
   head(t, name, help);
@@ -58,28 +58,31 @@ char *gauges_render(db_t *db, const char *data_dir, int64_t now_ms, err_t *err) 
   head(&t, "tucai_jobs", "Jobs in the queue by state (all nodes).");
   put(&t, "tucai_jobs{state=\"queued\"} %lld\ntucai_jobs{state=\"running\"} %lld\ntucai_jobs{state=\"failed\"} %lld\n",
       (long long)queued, (long long)running, (long long)failed);
-  int64_t oldest = db_int(db, err, 0, "SELECT COALESCE(MIN(run_at), 0) FROM jobs WHERE state = 'queued' AND run_at <= $1",
-                          DB_INT(now_ms));
+  int64_t oldest = db_int(
+      db, err, 0, "SELECT COALESCE(MIN(run_at), 0) FROM jobs WHERE state = 'queued' AND run_at <= $1", DB_INT(now_ms));
   if (err_is_set(err)) goto fail;
   head(&t, "tucai_jobs_oldest_queued_seconds", "Seconds the oldest due job has waited to be claimed (0: none waits).");
   put(&t, "tucai_jobs_oldest_queued_seconds %.3f\n", oldest ? (double)(now_ms - oldest) / 1000.0 : 0.0);
 
   static const char *const attempt_states[] = {"ready", "refused", "failed", "processing", NULL};
   if (by_label(&t, db, "tucai_attempts_recent", "Photo attempts of the last hour by state (all nodes).", "state",
-               attempt_states, "SELECT state, COUNT(*) AS n FROM collect_attempts WHERE created_at >= $1 GROUP BY state",
+               attempt_states,
+               "SELECT state, COUNT(*) AS n FROM collect_attempts WHERE created_at >= $1 GROUP BY state",
                now_ms - GAUGES_RECENT_MS, err) < 0)
     goto fail;
   static const char *const outcomes[] = {"applied", "duplicate", "refused", NULL};
   if (by_label(&t, db, "tucai_pay_notices_recent", "Payment notifications of the last hour by outcome (all nodes).",
-               "outcome", outcomes, "SELECT outcome, COUNT(*) AS n FROM pay_notices WHERE received_at >= $1 GROUP BY outcome",
+               "outcome", outcomes,
+               "SELECT outcome, COUNT(*) AS n FROM pay_notices WHERE received_at >= $1 GROUP BY outcome",
                now_ms - GAUGES_RECENT_MS, err) < 0)
     goto fail;
 
-  db_res *r = db_query(db, err,
-                       "SELECT COUNT(*) AS pending, COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS overdue, "
-                       "COALESCE(SUM(CASE WHEN due_at >= $1 AND due_at < $2 THEN 1 ELSE 0 END), 0) AS due_soon "
-                       "FROM collect_submissions WHERE state = 'pending'",
-                       DB_INT(now_ms), DB_INT(now_ms + GAUGES_DUE_SOON_MS));
+  db_res *r =
+      db_query(db, err,
+               "SELECT COUNT(*) AS pending, COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS overdue, "
+               "COALESCE(SUM(CASE WHEN due_at >= $1 AND due_at < $2 THEN 1 ELSE 0 END), 0) AS due_soon "
+               "FROM collect_submissions WHERE state = 'pending'",
+               DB_INT(now_ms), DB_INT(now_ms + GAUGES_DUE_SOON_MS));
   if (!r) goto fail;
   head(&t, "tucai_review_pending", "Submitted photos waiting for a reviewer's decision (all nodes).");
   put(&t, "tucai_review_pending %lld\n", (long long)db_res_int_at(r, 0, "pending"));

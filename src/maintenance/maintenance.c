@@ -35,7 +35,8 @@ int maintenance_purge_at(db_t *db, int64_t now, maintenance_counts *c, err_t *er
   if ((c->sessions = db_exec(db, err, "DELETE FROM sessions WHERE expires_at < $1", DB_INT(now))) < 0) return -1;
   /* Which WeChat identity a session came through goes with the session (expired, or ended). */
   if (db_exec(db, err, "DELETE FROM wechat_sessions WHERE session_id NOT IN (SELECT id FROM sessions)") < 0) return -1;
-  if ((c->job_runs = db_exec(db, err, "DELETE FROM job_runs WHERE finished_at < $1", DB_INT(now - KEEP_HISTORY_MS))) < 0)
+  if ((c->job_runs = db_exec(db, err, "DELETE FROM job_runs WHERE finished_at < $1", DB_INT(now - KEEP_HISTORY_MS))) <
+      0)
     return -1;
   if ((c->jobs = db_exec(db, err, "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1",
                          DB_INT(now - KEEP_HISTORY_MS))) < 0)

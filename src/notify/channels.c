@@ -40,7 +40,8 @@ static int post_json(const char *url, const char *token, const char *body, err_t
   curl_slist_free_all(h);
   curl_easy_cleanup(c);
   if (rc != CURLE_OK) return err_set(err, 502, "notify_unreachable", "notification endpoint unreachable");
-  if (status < 200 || status > 299) return err_set(err, 502, "notify_refused", "notification endpoint answered %ld", status);
+  if (status < 200 || status > 299)
+    return err_set(err, 502, "notify_refused", "notification endpoint answered %ld", status);
   return 0;
 }
 
@@ -95,7 +96,8 @@ static int sms_send(app *a, db_t *db, const json_t *m, err_t *err) {
     int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
     size_t n = strlen(line);
     line[n] = '\n';
-    if (fd < 0 || write(fd, line, n + 1) != (ssize_t)(n + 1)) rc = err_set(err, 0, "sms_outbox", "cannot append to the SMS outbox");
+    if (fd < 0 || write(fd, line, n + 1) != (ssize_t)(n + 1))
+      rc = err_set(err, 0, "sms_outbox", "cannot append to the SMS outbox");
     line[n] = 0;
     if (fd >= 0) close(fd);
     free(line);

@@ -36,9 +36,9 @@ static json_t *row_json(db_res *r, int i) {
   json_error_t je;
   json_t *data = json_loads(db_res_text_at(r, i, "data"), 0, &je);
   return json_pack("{s:I, s:s, s:s, s:s, s:o, s:I, s:b}", "id", (json_int_t)db_res_int_at(r, i, "id"), "kind",
-                   db_res_text_at(r, i, "kind"), "title", db_res_text_at(r, i, "title"), "body", db_res_text_at(r, i, "body"), "data",
-                   data ? data : json_object(), "created_at", (json_int_t)db_res_int_at(r, i, "created_at"), "read",
-                   db_res_int_at(r, i, "read_at") != 0);
+                   db_res_text_at(r, i, "kind"), "title", db_res_text_at(r, i, "title"), "body",
+                   db_res_text_at(r, i, "body"), "data", data ? data : json_object(), "created_at",
+                   (json_int_t)db_res_int_at(r, i, "created_at"), "read", db_res_int_at(r, i, "read_at") != 0);
 }
 
 json_t *notify_inbox(db_t *db, int64_t account_id, int64_t after_id, int limit, err_t *err) {
@@ -69,9 +69,9 @@ int notify_mark_read(db_t *db, int64_t account_id, int64_t up_to_id, err_t *err)
 
 static int deliver(app *a, db_t *db, job *j, err_t *err) {
   int64_t id = (int64_t)json_integer_value(json_object_get(j->payload, "inbox_id"));
-  db_res *r = db_query(db, err,
-                       "SELECT id, account_id, kind, title, body, data, created_at, read_at FROM notify_inbox WHERE id = $1",
-                       DB_INT(id));
+  db_res *r = db_query(
+      db, err, "SELECT id, account_id, kind, title, body, data, created_at, read_at FROM notify_inbox WHERE id = $1",
+      DB_INT(id));
   if (!r) return -1;
   if (db_res_rows(r) == 0) {
     db_res_free(r);
@@ -112,8 +112,8 @@ int notify_payment_received(db_t *db, int64_t account_id, int64_t order_id, err_
   char key[64];
   snprintf(key, sizeof key, "paid:%lld", (long long)order_id);
   json_t *d = json_pack("{s:I}", "order_id", (json_int_t)order_id);
-  int rc = notify_student(db, account_id, "payment_received", "支付成功", "已收到你的采集服务费，请按要求拍摄并上传照片。", d,
-                          key, err);
+  int rc = notify_student(db, account_id, "payment_received", "支付成功",
+                          "已收到你的采集服务费，请按要求拍摄并上传照片。", d, key, err);
   json_decref(d);
   return rc;
 }
@@ -121,10 +121,11 @@ int notify_payment_received(db_t *db, int64_t account_id, int64_t order_id, err_
 int notify_scan(app *a, db_t *db, int64_t now, err_t *err) {
   (void)a;
   /* Payments received (the last 30 days; older ones were told long ago). */
-  db_res *r = db_query(db, err,
-                       "SELECT o.id, o.account_id FROM pay_orders o WHERE o.state = 'paid' AND o.paid_at > $1 AND NOT EXISTS "
-                       "(SELECT 1 FROM notify_inbox n WHERE n.dedupe_key = 'paid:' || o.id)",
-                       DB_INT(now - 30LL * 86400000));
+  db_res *r =
+      db_query(db, err,
+               "SELECT o.id, o.account_id FROM pay_orders o WHERE o.state = 'paid' AND o.paid_at > $1 AND NOT EXISTS "
+               "(SELECT 1 FROM notify_inbox n WHERE n.dedupe_key = 'paid:' || o.id)",
+               DB_INT(now - 30LL * 86400000));
   if (!r) return -1;
   int rc = 0;
   for (int i = 0; i < db_res_rows(r) && rc == 0; i++)
@@ -132,15 +133,17 @@ int notify_scan(app *a, db_t *db, int64_t now, err_t *err) {
   db_res_free(r);
   if (rc < 0) return -1;
   /* Windows closing within 48 hours: linked students who have not submitted. */
-  r = db_query(db, err,
-               "SELECT l.account_id, b.id, b.window_end FROM batches b JOIN roster_records rr ON rr.batch_id = b.id "
-               "JOIN student_links l ON l.record_id = rr.id LEFT JOIN collect_records c ON c.record_id = rr.id "
-               "WHERE b.window_end > $1 AND b.window_end <= $2 AND (c.state IS NULL OR c.state IN ('open', 'rejected'))",
-               DB_INT(now), DB_INT(now + WINDOW_WARN_MS));
+  r = db_query(
+      db, err,
+      "SELECT l.account_id, b.id, b.window_end FROM batches b JOIN roster_records rr ON rr.batch_id = b.id "
+      "JOIN student_links l ON l.record_id = rr.id LEFT JOIN collect_records c ON c.record_id = rr.id "
+      "WHERE b.window_end > $1 AND b.window_end <= $2 AND (c.state IS NULL OR c.state IN ('open', 'rejected'))",
+      DB_INT(now), DB_INT(now + WINDOW_WARN_MS));
   if (!r) return -1;
   for (int i = 0; i < db_res_rows(r) && rc == 0; i++) {
     char key[64];
-    snprintf(key, sizeof key, "closing:%lld:%lld", (long long)db_res_int_at(r, i, "id"), (long long)db_res_int_at(r, i, "account_id"));
+    snprintf(key, sizeof key, "closing:%lld:%lld", (long long)db_res_int_at(r, i, "id"),
+             (long long)db_res_int_at(r, i, "account_id"));
     json_t *d = json_pack("{s:I, s:I}", "batch_id", (json_int_t)db_res_int_at(r, i, "id"), "window_end",
                           (json_int_t)db_res_int_at(r, i, "window_end"));
     rc = notify_student(db, db_res_int_at(r, i, "account_id"), "window_closing", "采集即将截止",

@@ -19,8 +19,8 @@
 struct notify_watch_sub {
   notify_watch *w;
   int64_t account_id;
-  int64_t version;  /* the account's version last reported to this stream; -1 none yet */
-  int changed;      /* a change not yet reported by notify_watch_wait */
+  int64_t version; /* the account's version last reported to this stream; -1 none yet */
+  int changed;     /* a change not yet reported by notify_watch_wait */
   pthread_cond_t wake;
   notify_watch_sub *prev, *next;
 };
@@ -29,13 +29,13 @@ struct notify_watch {
   store_t *store;
   int interval_ms, max_streams, max_per_account;
   pthread_mutex_t lock;
-  pthread_cond_t tick;  /* the thread's own sleep, cut short by stop */
+  pthread_cond_t tick; /* the thread's own sleep, cut short by stop */
   pthread_t thread;
   int stopping;
   notify_watch_sub *subs;
   int n_subs;
   uint64_t polls;
-  int64_t since;        /* read rows with changed_at >= since; INT64_MIN: not known yet */
+  int64_t since; /* read rows with changed_at >= since; INT64_MIN: not known yet */
 };
 
 static void cond_init_mono(pthread_cond_t *c) {
@@ -75,10 +75,11 @@ static void poll_once(notify_watch *w) {
     since = db_int(db, &err, 0, "SELECT COALESCE(MAX(changed_at), 0) FROM student_changes") - LOOKBACK_MS;
     if (err_is_set(&err)) since = INT64_MIN;
   }
-  db_res *r = since == INT64_MIN ? NULL
-                                 : db_query(db, &err,
-                                            "SELECT account_id, version, changed_at FROM student_changes WHERE changed_at >= $1",
-                                            DB_INT(since));
+  db_res *r =
+      since == INT64_MIN
+          ? NULL
+          : db_query(db, &err, "SELECT account_id, version, changed_at FROM student_changes WHERE changed_at >= $1",
+                     DB_INT(since));
   store_put(w->store, db);
   if (!r) {
     log_warn("event watcher: poll failed", "detail", err.message, NULL);
@@ -91,7 +92,8 @@ static void poll_once(notify_watch *w) {
   int c_account_id = db_res_col(r, "account_id"), c_version = db_res_col(r, "version");
   int c_changed_at = db_res_col(r, "changed_at");
   for (int i = 0, n = db_res_rows(r); i < n; i++) {
-    int64_t account = db_res_int(r, i, c_account_id), version = db_res_int(r, i, c_version), at = db_res_int(r, i, c_changed_at);
+    int64_t account = db_res_int(r, i, c_account_id), version = db_res_int(r, i, c_version),
+            at = db_res_int(r, i, c_changed_at);
     if (at > newest) newest = at;
     for (notify_watch_sub *s = w->subs; s; s = s->next) {
       if (s->account_id != account || version <= s->version) continue;
@@ -160,8 +162,10 @@ int notify_watch_subscribe(notify_watch *w, int64_t account_id, notify_watch_sub
   int mine = 0;
   for (notify_watch_sub *s = w->subs; s; s = s->next) mine += s->account_id == account_id;
   int rc = 0;
-  if (w->max_per_account > 0 && mine >= w->max_per_account) rc = NOTIFY_WATCH_ACCOUNT_FULL;
-  else if (w->stopping || (w->max_streams > 0 && w->n_subs >= w->max_streams)) rc = NOTIFY_WATCH_FULL;
+  if (w->max_per_account > 0 && mine >= w->max_per_account)
+    rc = NOTIFY_WATCH_ACCOUNT_FULL;
+  else if (w->stopping || (w->max_streams > 0 && w->n_subs >= w->max_streams))
+    rc = NOTIFY_WATCH_FULL;
   if (rc == 0) {
     notify_watch_sub *s = xcalloc(1, sizeof *s);
     s->w = w;
@@ -182,8 +186,10 @@ void notify_watch_unsubscribe(notify_watch_sub *s) {
   if (!s) return;
   notify_watch *w = s->w;
   pthread_mutex_lock(&w->lock);
-  if (s->prev) s->prev->next = s->next;
-  else w->subs = s->next;
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    w->subs = s->next;
   if (s->next) s->next->prev = s->prev;
   w->n_subs--;
   pthread_mutex_unlock(&w->lock);

@@ -13,23 +13,24 @@
 #include "util/xlsx_mem.h"
 #include "util/xmalloc.h"
 
-const char *const progress_status_codes[PROGRESS_N_STATUS] = {"not_started", "linked", "paid",
-                                                              "submitted", "rejected", "approved"};
-const char *const progress_status_labels[PROGRESS_N_STATUS] = {"未开始", "已认证", "已缴费", "审核中", "已驳回", "已通过"};
+const char *const progress_status_codes[PROGRESS_N_STATUS] = {"not_started", "linked",   "paid",
+                                                              "submitted",   "rejected", "approved"};
+const char *const progress_status_labels[PROGRESS_N_STATUS] = {"未开始", "已认证", "已缴费",
+                                                               "审核中", "已驳回", "已通过"};
 
 /* The status of every record of the batch, furthest first. */
-#define STATUS_SQL                                                                                          \
-  "CASE WHEN c.state IN ('approved', 'exported', 'shipped') THEN 'approved' "                               \
-  "WHEN c.state = 'rejected' THEN 'rejected' WHEN c.state = 'in_review' THEN 'submitted' "                  \
-  "WHEN EXISTS (SELECT 1 FROM pay_orders o WHERE o.record_id = r.id AND o.batch_id = r.batch_id "           \
+#define STATUS_SQL                                                                                \
+  "CASE WHEN c.state IN ('approved', 'exported', 'shipped') THEN 'approved' "                     \
+  "WHEN c.state = 'rejected' THEN 'rejected' WHEN c.state = 'in_review' THEN 'submitted' "        \
+  "WHEN EXISTS (SELECT 1 FROM pay_orders o WHERE o.record_id = r.id AND o.batch_id = r.batch_id " \
   "AND o.state = 'paid') THEN 'paid' WHEN l.id IS NOT NULL THEN 'linked' ELSE 'not_started' END"
-#define FROM_SQL                                                                                            \
-  " FROM roster_records r LEFT JOIN student_links l ON l.record_id = r.id "                                 \
+#define FROM_SQL                                                            \
+  " FROM roster_records r LEFT JOIN student_links l ON l.record_id = r.id " \
   "LEFT JOIN collect_records c ON c.record_id = r.id WHERE r.batch_id = $1"
 /* The same, with the linked account (its phone, for the office's not-done list). */
-#define FROM_SQL_ACCOUNTS                                                                                   \
-  " FROM roster_records r LEFT JOIN student_links l ON l.record_id = r.id "                                 \
-  "LEFT JOIN student_accounts a ON a.id = l.account_id "                                                    \
+#define FROM_SQL_ACCOUNTS                                                   \
+  " FROM roster_records r LEFT JOIN student_links l ON l.record_id = r.id " \
+  "LEFT JOIN student_accounts a ON a.id = l.account_id "                    \
   "LEFT JOIN collect_records c ON c.record_id = r.id WHERE r.batch_id = $1"
 
 static json_t *zero_statuses(void) {
@@ -97,13 +98,16 @@ static int per_day(db_t *db, int64_t batch_id, json_t *days, err_t *err) {
 }
 
 json_t *office_progress(db_t *db, int64_t batch_id, err_t *err) {
-  db_res *r = db_query(db, err, "SELECT r.college, r.major, " STATUS_SQL " AS status, COUNT(*) AS n" FROM_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2",
+  db_res *r = db_query(db, err,
+                       "SELECT r.college, r.major, " STATUS_SQL " AS status, COUNT(*) AS n" FROM_SQL
+                       " GROUP BY 1, 2, 3 ORDER BY 1, 2",
                        DB_INT(batch_id));
   if (!r) return NULL;
   json_t *out = json_pack("{s:I,s:i,s:o,s:[],s:[],s:[]}", "batch_id", (json_int_t)batch_id, "total", 0, "statuses",
                           zero_statuses(), "colleges", "majors", "days");
   for (int i = 0; i < db_res_rows(r); i++) {
-    const char *college = db_res_text_at(r, i, "college"), *major = db_res_text_at(r, i, "major"), *status = db_res_text_at(r, i, "status");
+    const char *college = db_res_text_at(r, i, "college"), *major = db_res_text_at(r, i, "major"),
+               *status = db_res_text_at(r, i, "status");
     int64_t n = db_res_int_at(r, i, "n");
     add(out, status, n);
     add(find_group(json_object_get(out, "colleges"), college, NULL), status, n);
@@ -132,12 +136,13 @@ static char *opened(const db_res *r, int row, int col) {
 }
 
 json_t *office_pending(db_t *db, int64_t batch_id, const char *college, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT * FROM (SELECT r.id, r.student_no, r.name_sealed, r.college, r.major, " STATUS_SQL
-                       " AS status, l.account_id, a.phone_sealed, (SELECT MAX(m.sent_at) FROM office_reminders m "
-                       "WHERE m.record_id = r.id) AS reminded" FROM_SQL_ACCOUNTS
-                       ") t WHERE t.status <> 'approved' AND ($2 = '' OR t.college = $2) ORDER BY t.college, t.student_no",
-                       DB_INT(batch_id), DB_TEXT(college ? college : ""));
+  db_res *r =
+      db_query(db, err,
+               "SELECT * FROM (SELECT r.id, r.student_no, r.name_sealed, r.college, r.major, " STATUS_SQL
+               " AS status, l.account_id, a.phone_sealed, (SELECT MAX(m.sent_at) FROM office_reminders m "
+               "WHERE m.record_id = r.id) AS reminded" FROM_SQL_ACCOUNTS
+               ") t WHERE t.status <> 'approved' AND ($2 = '' OR t.college = $2) ORDER BY t.college, t.student_no",
+               DB_INT(batch_id), DB_TEXT(college ? college : ""));
   if (!r) return NULL;
   json_t *list = json_array();
   /* The loop reads many rows: each column is looked up once. */
@@ -147,13 +152,13 @@ json_t *office_pending(db_t *db, int64_t batch_id, const char *college, err_t *e
   int c_reminded = db_res_col(r, "reminded");
   for (int i = 0; i < db_res_rows(r); i++) {
     char *name = opened(r, i, c_name), *phone = opened(r, i, c_phone);
-    json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:I}", "record_id",
-                                          (json_int_t)db_res_int(r, i, c_id), "student_no", db_res_text(r, i, c_no),
-                                          "name", name, "college", db_res_text(r, i, c_college), "major",
-                                          db_res_text(r, i, c_major), "status", db_res_text(r, i, c_status),
-                                          "status_label", label_of(db_res_text(r, i, c_status)), "phone", phone,
-                                          "can_remind", !db_res_is_null(r, i, c_account), "reminded_at",
-                                          (json_int_t)(db_res_is_null(r, i, c_reminded) ? 0 : db_res_int(r, i, c_reminded))));
+    json_array_append_new(
+        list,
+        json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:I}", "record_id", (json_int_t)db_res_int(r, i, c_id),
+                  "student_no", db_res_text(r, i, c_no), "name", name, "college", db_res_text(r, i, c_college), "major",
+                  db_res_text(r, i, c_major), "status", db_res_text(r, i, c_status), "status_label",
+                  label_of(db_res_text(r, i, c_status)), "phone", phone, "can_remind", !db_res_is_null(r, i, c_account),
+                  "reminded_at", (json_int_t)(db_res_is_null(r, i, c_reminded) ? 0 : db_res_int(r, i, c_reminded))));
     sodium_memzero(name, strlen(name));
     sodium_memzero(phone, strlen(phone));
     free(name);
@@ -204,7 +209,7 @@ int office_pending_xlsx(const json_t *list, const char *tmp_dir, uint8_t **out, 
   for (int c = 0; c < 5; c++) worksheet_write_string(ws, 0, (lxw_col_t)c, HEADS[c], NULL);
   size_t i;
   json_t *row;
-  json_array_foreach(list, i, row) for (int c = 0; c < 5; c++)
-      worksheet_write_string(ws, (lxw_row_t)(i + 1), (lxw_col_t)c, json_string_value(json_object_get(row, COLS[c])), NULL);
+  json_array_foreach(list, i, row) for (int c = 0; c < 5; c++) worksheet_write_string(
+      ws, (lxw_row_t)(i + 1), (lxw_col_t)c, json_string_value(json_object_get(row, COLS[c])), NULL);
   return xlsx_mem_close(wb, path, out, len, err);
 }

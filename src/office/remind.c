@@ -55,19 +55,22 @@ int office_remind(db_t *db, int64_t batch_id, int64_t record_id, int actor_role,
   if (last && now - last < interval_ms) {
     int64_t next = last + interval_ms;
     int hours = (int)((next - now + 3599999) / 3600000), ago = (int)((now - last) / 3600000);
-    if (ago == 0) err_set(err, 429, "reminded_recently", "刚刚提醒过这名学生，%d 小时后才能再次提醒", hours);
-    else err_set(err, 429, "reminded_recently", "%d 小时前已提醒过这名学生，%d 小时后才能再次提醒", ago, hours);
+    if (ago == 0)
+      err_set(err, 429, "reminded_recently", "刚刚提醒过这名学生，%d 小时后才能再次提醒", hours);
+    else
+      err_set(err, 429, "reminded_recently", "%d 小时前已提醒过这名学生，%d 小时后才能再次提醒", ago, hours);
     goto fail;
   }
   if (db_exec(db, err,
               "INSERT INTO office_reminders (record_id, batch_id, account_id, actor_role, actor_id, sent_at) "
               "VALUES ($1, $2, $3, $4, $5, $6)",
-              DB_INT(record_id), DB_INT(batch_id), DB_INT(account), DB_INT(actor_role), DB_INT(actor_id), DB_INT(now)) != 1)
+              DB_INT(record_id), DB_INT(batch_id), DB_INT(account), DB_INT(actor_role), DB_INT(actor_id),
+              DB_INT(now)) != 1)
     goto fail;
   char when[32], body[400], key[64];
   deadline_words(b.window_end_ms, when);
-  snprintf(body, sizeof body, "学校提醒：你的毕业照片采集还没有完成（当前：%s）。%s，采集截止到%s。", office_status_label(status),
-           next_step(status), when);
+  snprintf(body, sizeof body, "学校提醒：你的毕业照片采集还没有完成（当前：%s）。%s，采集截止到%s。",
+           office_status_label(status), next_step(status), when);
   snprintf(key, sizeof key, "remind:%lld:%lld", (long long)record_id, (long long)(now / 60000));
   json_t *d = json_pack("{s:I, s:I, s:s}", "batch_id", (json_int_t)batch_id, "window_end", (json_int_t)b.window_end_ms,
                         "status", status);

@@ -29,9 +29,12 @@ static int delete_listed(blob_store *bs, db_t *db, int *count, err_t *err, const
   for (int i = 0; i < n && !rc; i++) ids[i] = db_res_int_at(r, i, "blob_id");
   db_res_free(r);
   for (int i = 0; i < n && !rc; i++) {
-    if (blob_delete(bs, db, ids[i], err) == 0) (*count)++;
-    else if (err->status == 404) err_clear(err); /* another run got there first */
-    else rc = -1;
+    if (blob_delete(bs, db, ids[i], err) == 0)
+      (*count)++;
+    else if (err->status == 404)
+      err_clear(err); /* another run got there first */
+    else
+      rc = -1;
   }
   free(ids);
   return rc;
@@ -49,50 +52,62 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
   int64_t run = db_res_rows(r) ? db_res_int_at(r, 0, "id") : 0;
   db_res_free(r);
   int64_t cut = now - retention_days * DAY_MS, ecut = now - export_days * DAY_MS;
-  int rc = delete_listed(bs, db, &c->originals, err,
-                         "SELECT a.original_blob AS blob_id FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
-                         "JOIN blobs b ON b.id = a.original_blob "
-                         "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
-                         "AND b.deleted_at IS NULL ORDER BY a.id",
-                         cut);
+  int rc = delete_listed(
+      bs, db, &c->originals, err,
+      "SELECT a.original_blob AS blob_id FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
+      "JOIN blobs b ON b.id = a.original_blob "
+      "WHERE c.state IN " FINAL_STATES
+      " AND c.approved_at > 0 AND c.approved_at <= $1 "
+      "AND b.deleted_at IS NULL ORDER BY a.id",
+      cut);
   /* Face prints are biometric data derived from the originals: they go with them. */
   int prints = 0;
   if (!rc)
-    rc = delete_listed(bs, db, &prints, err,
-                       "SELECT p.print_blob AS blob_id FROM collect_face_prints p JOIN collect_records c ON c.record_id = p.record_id "
-                       "JOIN blobs b ON b.id = p.print_blob "
-                       "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
-                       "AND b.deleted_at IS NULL ORDER BY p.attempt_id",
-                       cut);
+    rc = delete_listed(
+        bs, db, &prints, err,
+        "SELECT p.print_blob AS blob_id FROM collect_face_prints p JOIN collect_records c ON c.record_id = p.record_id "
+        "JOIN blobs b ON b.id = p.print_blob "
+        "WHERE c.state IN " FINAL_STATES
+        " AND c.approved_at > 0 AND c.approved_at <= $1 "
+        "AND b.deleted_at IS NULL ORDER BY p.attempt_id",
+        cut);
   /* The school's reference photo and its print go with the student's own photos. */
   if (!rc)
-    rc = delete_listed(bs, db, &prints, err,
-                       "SELECT b.id AS blob_id FROM reference_photos p JOIN collect_records c ON c.record_id = p.record_id "
-                       "JOIN blobs b ON b.id = p.photo_blob OR b.id = p.print_blob "
-                       "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
-                       "AND b.deleted_at IS NULL ORDER BY b.id",
-                       cut);
-  if (!rc && db_exec(db, err,
-                     "UPDATE reference_photos SET state = 'deleted', updated_at = $2 WHERE state <> 'deleted' AND record_id IN "
-                     "(SELECT record_id FROM collect_records WHERE state IN " FINAL_STATES
-                     " AND approved_at > 0 AND approved_at <= $1)",
-                     DB_INT(cut), DB_INT(now)) < 0)
+    rc = delete_listed(
+        bs, db, &prints, err,
+        "SELECT b.id AS blob_id FROM reference_photos p JOIN collect_records c ON c.record_id = p.record_id "
+        "JOIN blobs b ON b.id = p.photo_blob OR b.id = p.print_blob "
+        "WHERE c.state IN " FINAL_STATES
+        " AND c.approved_at > 0 AND c.approved_at <= $1 "
+        "AND b.deleted_at IS NULL ORDER BY b.id",
+        cut);
+  if (!rc &&
+      db_exec(
+          db, err,
+          "UPDATE reference_photos SET state = 'deleted', updated_at = $2 WHERE state <> 'deleted' AND record_id IN "
+          "(SELECT record_id FROM collect_records WHERE state IN " FINAL_STATES
+          " AND approved_at > 0 AND approved_at <= $1)",
+          DB_INT(cut), DB_INT(now)) < 0)
     rc = -1;
   if (!rc)
-    rc = delete_listed(bs, db, &c->attempts, err,
-                       "SELECT a.standardized_blob AS blob_id FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
-                       "JOIN collect_submissions s ON s.id = c.approved_submission JOIN blobs b ON b.id = a.standardized_blob "
-                       "WHERE c.state IN " FINAL_STATES " AND c.approved_at > 0 AND c.approved_at <= $1 "
-                       "AND a.id <> s.attempt_id AND a.standardized_blob > 0 AND b.deleted_at IS NULL ORDER BY a.id",
-                       cut);
+    rc = delete_listed(
+        bs, db, &c->attempts, err,
+        "SELECT a.standardized_blob AS blob_id FROM collect_attempts a JOIN collect_records c ON c.record_id = a.record_id "
+        "JOIN collect_submissions s ON s.id = c.approved_submission JOIN blobs b ON b.id = a.standardized_blob "
+        "WHERE c.state IN " FINAL_STATES
+        " AND c.approved_at > 0 AND c.approved_at <= $1 "
+        "AND a.id <> s.attempt_id AND a.standardized_blob > 0 AND b.deleted_at IS NULL ORDER BY a.id",
+        cut);
   if (!rc)
-    rc = delete_listed(bs, db, &c->standardized, err,
-                       "SELECT a.standardized_blob AS blob_id FROM collect_records c JOIN collect_submissions s ON s.id = c.approved_submission "
-                       "JOIN collect_attempts a ON a.id = s.attempt_id JOIN blobs b ON b.id = a.standardized_blob "
-                       "WHERE c.state IN " FINAL_STATES " AND b.deleted_at IS NULL AND "
-                       "(SELECT MAX(p.finished_at) FROM export_items i JOIN export_packages p ON p.id = i.package_id "
-                       " WHERE i.record_id = c.record_id AND p.state = 'done') <= $1 ORDER BY a.id",
-                       ecut);
+    rc = delete_listed(
+        bs, db, &c->standardized, err,
+        "SELECT a.standardized_blob AS blob_id FROM collect_records c JOIN collect_submissions s ON s.id = c.approved_submission "
+        "JOIN collect_attempts a ON a.id = s.attempt_id JOIN blobs b ON b.id = a.standardized_blob "
+        "WHERE c.state IN " FINAL_STATES
+        " AND b.deleted_at IS NULL AND "
+        "(SELECT MAX(p.finished_at) FROM export_items i JOIN export_packages p ON p.id = i.package_id "
+        " WHERE i.record_id = c.record_id AND p.state = 'done') <= $1 ORDER BY a.id",
+        ecut);
   /* Open deletion requests are executed too: a student's request must not wait for staff. */
   if (!rc) {
     db_res *q = db_query(db, err, "SELECT id FROM deletion_requests WHERE done_at IS NULL ORDER BY id");
@@ -103,9 +118,12 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
     db_res_free(q);
     for (int i = 0; i < n && !rc; i++) {
       int deleted = 0;
-      if (execute(bs, db, ids[i], 0, 0, &deleted, err) == 0) c->withdrawn++;
-      else if (err->status == 409) err_clear(err); /* approved meanwhile: not ours to delete */
-      else rc = -1;
+      if (execute(bs, db, ids[i], 0, 0, &deleted, err) == 0)
+        c->withdrawn++;
+      else if (err->status == 409)
+        err_clear(err); /* approved meanwhile: not ours to delete */
+      else
+        rc = -1;
     }
     free(ids);
   }
@@ -119,8 +137,8 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
     if (!rc && err_is_set(err)) rc = -1;
   }
   if (!rc) {
-    json_t *d = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "originals", c->originals, "attempts", c->attempts, "standardized",
-                          c->standardized, "withdrawn", c->withdrawn, "retention_days", retention_days,
+    json_t *d = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "originals", c->originals, "attempts", c->attempts,
+                          "standardized", c->standardized, "withdrawn", c->withdrawn, "retention_days", retention_days,
                           "export_retention_days", export_days);
     rc = audit_log(db, 0, 0, "retention.purge", "purge_run", run, d, err);
     json_decref(d);
@@ -131,7 +149,8 @@ int retention_purge(blob_store *bs, db_t *db, int64_t now, int retention_days, i
 /* ---- deletion requests --------------------------------------------------------------------- */
 
 static int is_final(db_t *db, int64_t record_id, err_t *err) {
-  return (int)db_int(db, err, -1, "SELECT COUNT(*) FROM collect_records WHERE record_id = $1 AND state IN " FINAL_STATES,
+  return (int)db_int(db, err, -1,
+                     "SELECT COUNT(*) FROM collect_records WHERE record_id = $1 AND state IN " FINAL_STATES,
                      DB_INT(record_id));
 }
 
@@ -142,13 +161,13 @@ int64_t retention_request_deletion(db_t *db, int64_t account_id, err_t *err) {
   int f = is_final(db, s.record_id, err);
   if (f < 0) return -1;
   if (f > 0) return err_set(err, 409, "approved", "照片已审核通过，采集已完成，不能再删除");
-  int64_t open = db_int(db, err, -1,
-                        "SELECT COALESCE(MAX(id), 0) FROM deletion_requests WHERE record_id = $1 AND done_at IS NULL",
-                        DB_INT(s.record_id));
+  int64_t open =
+      db_int(db, err, -1, "SELECT COALESCE(MAX(id), 0) FROM deletion_requests WHERE record_id = $1 AND done_at IS NULL",
+             DB_INT(s.record_id));
   if (open != 0) return open;
-  db_res *r = db_query(db, err,
-                       "INSERT INTO deletion_requests (record_id, account_id, requested_at) VALUES ($1, $2, $3) RETURNING id",
-                       DB_INT(s.record_id), DB_INT(account_id), DB_INT(clock_now_ms()));
+  db_res *r = db_query(
+      db, err, "INSERT INTO deletion_requests (record_id, account_id, requested_at) VALUES ($1, $2, $3) RETURNING id",
+      DB_INT(s.record_id), DB_INT(account_id), DB_INT(clock_now_ms()));
   int64_t id = r && db_res_rows(r) ? db_res_int_at(r, 0, "id") : -1;
   db_res_free(r);
   if (id > 0) audit_log(db, ROLE_STUDENT, account_id, "retention.deletion_requested", "record", s.record_id, NULL, err);
@@ -156,34 +175,39 @@ int64_t retention_request_deletion(db_t *db, int64_t account_id, err_t *err) {
 }
 
 json_t *retention_request_status(db_t *db, int64_t account_id, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT id, requested_at, COALESCE(done_at, 0) AS done_at FROM deletion_requests WHERE account_id = $1 "
-                       "ORDER BY id DESC LIMIT 1",
-                       DB_INT(account_id));
+  db_res *r =
+      db_query(db, err,
+               "SELECT id, requested_at, COALESCE(done_at, 0) AS done_at FROM deletion_requests WHERE account_id = $1 "
+               "ORDER BY id DESC LIMIT 1",
+               DB_INT(account_id));
   if (!r) return NULL;
-  json_t *o = db_res_rows(r) ? json_pack("{s:I,s:I,s:I,s:s}", "id", (json_int_t)db_res_int_at(r, 0, "id"), "requested_at",
-                                         (json_int_t)db_res_int_at(r, 0, "requested_at"), "done_at", (json_int_t)db_res_int_at(r, 0, "done_at"),
-                                         "state", db_res_int_at(r, 0, "done_at") ? "done" : "open")
+  json_t *o = db_res_rows(r) ? json_pack("{s:I,s:I,s:I,s:s}", "id", (json_int_t)db_res_int_at(r, 0, "id"),
+                                         "requested_at", (json_int_t)db_res_int_at(r, 0, "requested_at"), "done_at",
+                                         (json_int_t)db_res_int_at(r, 0, "done_at"), "state",
+                                         db_res_int_at(r, 0, "done_at") ? "done" : "open")
                              : json_null();
   db_res_free(r);
   return o;
 }
 
 json_t *retention_requests_json(db_t *db, int open_only, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT d.id, d.record_id, r.batch_id, r.student_no, r.name_masked, r.college, d.requested_at, "
-                       "COALESCE(d.done_at, 0) AS done_at FROM deletion_requests d JOIN roster_records r ON r.id = d.record_id "
-                       "WHERE ($1 = 0 OR d.done_at IS NULL) ORDER BY d.id",
-                       DB_INT(open_only ? 1 : 0));
+  db_res *r =
+      db_query(db, err,
+               "SELECT d.id, d.record_id, r.batch_id, r.student_no, r.name_masked, r.college, d.requested_at, "
+               "COALESCE(d.done_at, 0) AS done_at FROM deletion_requests d JOIN roster_records r ON r.id = d.record_id "
+               "WHERE ($1 = 0 OR d.done_at IS NULL) ORDER BY d.id",
+               DB_INT(open_only ? 1 : 0));
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++)
     json_array_append_new(
-        a, json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I}", "id", (json_int_t)db_res_int_at(r, i, "id"), "record_id",
-                     (json_int_t)db_res_int_at(r, i, "record_id"), "batch_id", (json_int_t)db_res_int_at(r, i, "batch_id"), "student_no",
-                     db_res_text_at(r, i, "student_no"), "name_masked", db_res_text_at(r, i, "name_masked"), "college", db_res_text_at(r, i, "college"), "state",
-                     db_res_int_at(r, i, "done_at") ? "done" : "open", "requested_at", (json_int_t)db_res_int_at(r, i, "requested_at"), "done_at",
-                     (json_int_t)db_res_int_at(r, i, "done_at")));
+        a,
+        json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I}", "id", (json_int_t)db_res_int_at(r, i, "id"), "record_id",
+                  (json_int_t)db_res_int_at(r, i, "record_id"), "batch_id", (json_int_t)db_res_int_at(r, i, "batch_id"),
+                  "student_no", db_res_text_at(r, i, "student_no"), "name_masked", db_res_text_at(r, i, "name_masked"),
+                  "college", db_res_text_at(r, i, "college"), "state", db_res_int_at(r, i, "done_at") ? "done" : "open",
+                  "requested_at", (json_int_t)db_res_int_at(r, i, "requested_at"), "done_at",
+                  (json_int_t)db_res_int_at(r, i, "done_at")));
   db_res_free(r);
   return a;
 }
@@ -191,8 +215,9 @@ json_t *retention_requests_json(db_t *db, int open_only, err_t *err) {
 static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role, int64_t actor_id, int *deleted,
                    err_t *err) {
   *deleted = 0;
-  db_res *r = db_query(db, err, "SELECT record_id, COALESCE(done_at, 0) AS done_at FROM deletion_requests WHERE id = $1",
-                       DB_INT(request_id));
+  db_res *r =
+      db_query(db, err, "SELECT record_id, COALESCE(done_at, 0) AS done_at FROM deletion_requests WHERE id = $1",
+               DB_INT(request_id));
   if (!r) return -1;
   if (!db_res_rows(r)) {
     db_res_free(r);
@@ -242,8 +267,8 @@ static int execute(blob_store *bs, db_t *db, int64_t request_id, int actor_role,
                      "AND state IN ('open', 'in_review', 'rejected')",
                      DB_INT(now), DB_INT(record_id)) < 0)
     rc = -1;
-  if (!rc && db_exec(db, err, "UPDATE deletion_requests SET done_at = $1 WHERE id = $2 AND done_at IS NULL", DB_INT(now),
-                     DB_INT(request_id)) != 1)
+  if (!rc && db_exec(db, err, "UPDATE deletion_requests SET done_at = $1 WHERE id = $2 AND done_at IS NULL",
+                     DB_INT(now), DB_INT(request_id)) != 1)
     rc = err_is_set(err) ? -1 : err_set(err, 409, "done", "this request was executed already");
   if (!rc) {
     json_t *d = json_pack("{s:I,s:i}", "request_id", (json_int_t)request_id, "blobs_deleted", *deleted);
@@ -298,7 +323,7 @@ static int job_retention(app *a, db_t *db, job *j, err_t *err) {
 }
 
 void retention_jobs_register(void) {
-  static const job_kind k = {.type = "office.retention", .handler = job_retention, .completes_itself = 1,
-                             .lease_ms = 600000};
+  static const job_kind k = {
+      .type = "office.retention", .handler = job_retention, .completes_itself = 1, .lease_ms = 600000};
   jobs_register(&k);
 }

@@ -50,8 +50,8 @@ json_t *retention_request_status(db_t *db, int64_t account_id, err_t *err);
 json_t *retention_requests_json(db_t *db, int open_only, err_t *err);
 /* Executes one request; *deleted gets the number of blobs destroyed. 409 "done" when executed
  * already, 409 "approved" when the photo was approved meanwhile. Audited with the actor. */
-int retention_execute(struct blob_store *bs, db_t *db, int64_t request_id, int actor_role, int64_t actor_id, int *deleted,
-                      err_t *err);
+int retention_execute(struct blob_store *bs, db_t *db, int64_t request_id, int actor_role, int64_t actor_id,
+                      int *deleted, err_t *err);
 
 /* Queues the first run now (no-op when one is queued). */
 int retention_schedule(db_t *db, err_t *err);

@@ -63,8 +63,8 @@ static char *fees_text(const json_t *fees, err_t *err) {
 
 json_t *office_batch_update(db_t *db, int64_t batch_id, const json_t *change, const char *profiles_dir, int actor_role,
                             int64_t actor_id, err_t *err) {
-  static const char *const known[] = {"window_start", "window_end", "fees", "profile", "eligibility",
-                                      "max_submissions", "camera_only", NULL};
+  static const char *const known[] = {"window_start", "window_end",      "fees",        "profile",
+                                      "eligibility",  "max_submissions", "camera_only", NULL};
   if (!json_is_object(change) || json_object_size(change) == 0) {
     err_set(err, 400, "empty_change", "请至少修改一项设置");
     return NULL;
@@ -75,7 +75,10 @@ json_t *office_batch_update(db_t *db, int64_t batch_id, const json_t *change, co
     int ok = 0;
     for (int i = 0; known[i] && !ok; i++) ok = !strcmp(known[i], key);
     if (!ok) {
-      err_set(err, 400, "unknown_field", "不能修改字段 %.40s（可修改：window_start、window_end、fees、profile、eligibility、max_submissions、camera_only）", key);
+      err_set(
+          err, 400, "unknown_field",
+          "不能修改字段 %.40s（可修改：window_start、window_end、fees、profile、eligibility、max_submissions、camera_only）",
+          key);
       return NULL;
     }
   }
@@ -130,8 +133,9 @@ json_t *office_batch_update(db_t *db, int64_t batch_id, const json_t *change, co
   json_t *changed = json_array(), *detail = json_object();
   json_t *old_fees = json_array();
   for (int i = 0; i < b.n_fees; i++)
-    json_array_append_new(old_fees, json_pack("{s:s,s:s,s:I,s:b}", "code", b.fees[i].code, "name", b.fees[i].name,
-                                              "amount_fen", (json_int_t)b.fees[i].amount_fen, "required", b.fees[i].required));
+    json_array_append_new(old_fees,
+                          json_pack("{s:s,s:s,s:I,s:b}", "code", b.fees[i].code, "name", b.fees[i].name, "amount_fen",
+                                    (json_int_t)b.fees[i].amount_fen, "required", b.fees[i].required));
   struct {
     const char *field;
     json_t *old, *new_;

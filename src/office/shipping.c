@@ -75,13 +75,15 @@ static int apply_row(db_t *db, int64_t batch_id, int line, const char *key, cons
     return 0;
   }
   if (db_begin(db, err) < 0) return -1;
-  db_res *r = db_query(db, err, "SELECT courier, tracking_no FROM office_record_marks WHERE record_id = $1 AND shipped_at IS NOT NULL",
-                       DB_INT(record_id));
+  db_res *r = db_query(
+      db, err, "SELECT courier, tracking_no FROM office_record_marks WHERE record_id = $1 AND shipped_at IS NOT NULL",
+      DB_INT(record_id));
   if (!r) {
     db_rollback(db);
     return -1;
   }
-  int same = db_res_rows(r) && !strcmp(db_res_text_at(r, 0, "courier"), courier) && !strcmp(db_res_text_at(r, 0, "tracking_no"), tracking);
+  int same = db_res_rows(r) && !strcmp(db_res_text_at(r, 0, "courier"), courier) &&
+             !strcmp(db_res_text_at(r, 0, "tracking_no"), tracking);
   db_res_free(r);
   if (same) {
     db_rollback(db);
@@ -98,13 +100,14 @@ static int apply_row(db_t *db, int64_t batch_id, int line, const char *key, cons
     return -1;
   }
   int64_t now = clock_now_ms();
-  int rc = db_exec(db, err,
-                   "INSERT INTO office_record_marks (record_id, order_id, courier, tracking_no, shipped_at, updated_at) "
-                   "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (record_id) DO UPDATE SET order_id = $2, courier = $3, "
-                   "tracking_no = $4, shipped_at = $5, updated_at = $5",
-                   DB_INT(record_id), DB_INT(order_id), DB_TEXT(courier), DB_TEXT(tracking), DB_INT(now)) < 0
-               ? -1
-               : 0;
+  int rc =
+      db_exec(db, err,
+              "INSERT INTO office_record_marks (record_id, order_id, courier, tracking_no, shipped_at, updated_at) "
+              "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (record_id) DO UPDATE SET order_id = $2, courier = $3, "
+              "tracking_no = $4, shipped_at = $5, updated_at = $5",
+              DB_INT(record_id), DB_INT(order_id), DB_TEXT(courier), DB_TEXT(tracking), DB_INT(now)) < 0
+          ? -1
+          : 0;
   if (!rc) {
     char body[256], dedupe[128];
     snprintf(body, sizeof body, "你的纸质照片已由%s寄出，运单号 %s。", courier, tracking);
@@ -151,11 +154,16 @@ json_t *shipping_import(db_t *db, int64_t batch_id, const char *csv, size_t len,
       break;
     }
     int rc = 0;
-    if (nf != 3) row_error(errors, line, "bad_row", "expected 3 fields: order or student number, courier, tracking number");
-    else if (!*f[0] || strlen(f[0]) > 40) row_error(errors, line, "bad_key", "order or student number missing or too long");
-    else if (!*f[1] || strlen(f[1]) > 32) row_error(errors, line, "bad_courier", "courier missing or too long");
-    else if (!tracking_ok(f[2])) row_error(errors, line, "bad_tracking", "tracking number must be 6-40 letters, digits or '-'");
-    else rc = apply_row(db, batch_id, line, f[0], f[1], f[2], errors, err);
+    if (nf != 3)
+      row_error(errors, line, "bad_row", "expected 3 fields: order or student number, courier, tracking number");
+    else if (!*f[0] || strlen(f[0]) > 40)
+      row_error(errors, line, "bad_key", "order or student number missing or too long");
+    else if (!*f[1] || strlen(f[1]) > 32)
+      row_error(errors, line, "bad_courier", "courier missing or too long");
+    else if (!tracking_ok(f[2]))
+      row_error(errors, line, "bad_tracking", "tracking number must be 6-40 letters, digits or '-'");
+    else
+      rc = apply_row(db, batch_id, line, f[0], f[1], f[2], errors, err);
     csv_fields_free(f, nf);
     if (rc < 0) {
       json_decref(errors);
@@ -165,8 +173,8 @@ json_t *shipping_import(db_t *db, int64_t batch_id, const char *csv, size_t len,
     unchanged += rc == 2;
   }
   json_t *out = json_pack("{s:i,s:i,s:o}", "applied", applied, "unchanged", unchanged, "errors", errors);
-  json_t *d = json_pack("{s:I,s:i,s:i,s:i}", "batch_id", (json_int_t)batch_id, "applied", applied, "unchanged", unchanged,
-                        "errors", (int)json_array_size(errors));
+  json_t *d = json_pack("{s:I,s:i,s:i,s:i}", "batch_id", (json_int_t)batch_id, "applied", applied, "unchanged",
+                        unchanged, "errors", (int)json_array_size(errors));
   int rc = audit_log(db, actor_role, actor_id, "shipping.import", "batch", batch_id, d, err);
   json_decref(d);
   if (rc < 0) {

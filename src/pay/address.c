@@ -41,11 +41,12 @@ int64_t pay_address_save(db_t *db, int64_t account_id, const pay_address_in *a, 
        *s = m ? vault_seal_text(a->street, err) : NULL;
   int64_t id = -1;
   if (s) {
-    db_res *res = db_query(db, err,
-                           "INSERT INTO pay_addresses (account_id, recipient, mobile, region_code, region_names, street, "
-                           "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                           DB_INT(account_id), DB_TEXT(r), DB_TEXT(m), DB_TEXT(a->region_code), DB_TEXT(names),
-                           DB_TEXT(s), DB_INT(clock_now_ms()));
+    db_res *res =
+        db_query(db, err,
+                 "INSERT INTO pay_addresses (account_id, recipient, mobile, region_code, region_names, street, "
+                 "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                 DB_INT(account_id), DB_TEXT(r), DB_TEXT(m), DB_TEXT(a->region_code), DB_TEXT(names), DB_TEXT(s),
+                 DB_INT(clock_now_ms()));
     if (res) id = db_res_int_at(res, 0, "id");
     db_res_free(res);
   }
@@ -56,17 +57,20 @@ int64_t pay_address_save(db_t *db, int64_t account_id, const pay_address_in *a, 
 json_t *pay_address_json(db_t *db, int64_t id, int64_t owner, err_t *err) {
   db_res *r = db_query(db, err,
                        "SELECT account_id, recipient, mobile, region_code, region_names, street FROM pay_addresses "
-                       "WHERE id = $1", DB_INT(id));
+                       "WHERE id = $1",
+                       DB_INT(id));
   if (!r) return NULL;
   if (db_res_rows(r) == 0 || (owner && db_res_int_at(r, 0, "account_id") != owner)) {
     db_res_free(r);
     err_set(err, 404, "address_not_found", "地址不存在");
     return NULL;
   }
-  char *rec = vault_open_text(db_res_text_at(r, 0, "recipient"), err), *mob = rec ? vault_open_text(db_res_text_at(r, 0, "mobile"), err) : NULL,
+  char *rec = vault_open_text(db_res_text_at(r, 0, "recipient"), err),
+       *mob = rec ? vault_open_text(db_res_text_at(r, 0, "mobile"), err) : NULL,
        *st = mob ? vault_open_text(db_res_text_at(r, 0, "street"), err) : NULL;
   json_t *j = st ? json_pack("{s:s, s:s, s:s, s:s, s:s}", "recipient", rec, "mobile", mob, "region_code",
-                             db_res_text_at(r, 0, "region_code"), "region_names", db_res_text_at(r, 0, "region_names"), "street", st)
+                             db_res_text_at(r, 0, "region_code"), "region_names", db_res_text_at(r, 0, "region_names"),
+                             "street", st)
                  : NULL;
   free(rec), free(mob), free(st);
   db_res_free(r);

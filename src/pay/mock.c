@@ -42,8 +42,10 @@ static int m_query(pay_provider *p, const char *no, pay_txn *out, err_t *err) {
   memset(out, 0, sizeof *out);
   db_t *db = borrow(p, err);
   if (!db) return -1;
-  db_res *r = db_query(db, err, "SELECT total_fen, state, COALESCE(transaction_id, '') AS transaction_id FROM pay_mock_txns "
-                                "WHERE out_trade_no = $1", DB_TEXT(no));
+  db_res *r = db_query(db, err,
+                       "SELECT total_fen, state, COALESCE(transaction_id, '') AS transaction_id FROM pay_mock_txns "
+                       "WHERE out_trade_no = $1",
+                       DB_TEXT(no));
   give(p, db);
   if (!r) return -1;
   int found = db_res_rows(r) > 0;
@@ -61,10 +63,15 @@ static int m_query(pay_provider *p, const char *no, pay_txn *out, err_t *err) {
 static int m_close(pay_provider *p, const char *no, err_t *err) {
   db_t *db = borrow(p, err);
   if (!db) return -1;
-  int64_t n = db_exec(db, err, "UPDATE pay_mock_txns SET state = 'CLOSED' WHERE out_trade_no = $1 AND state IN "
-                               "('NOTPAY', 'PAYERROR')", DB_TEXT(no));
-  int64_t paid = n == 0 ? db_int(db, err, 0, "SELECT COUNT(*) FROM pay_mock_txns WHERE out_trade_no = $1 AND "
-                                             "state IN ('SUCCESS', 'REFUND')", DB_TEXT(no)) : 0;
+  int64_t n = db_exec(db, err,
+                      "UPDATE pay_mock_txns SET state = 'CLOSED' WHERE out_trade_no = $1 AND state IN "
+                      "('NOTPAY', 'PAYERROR')",
+                      DB_TEXT(no));
+  int64_t paid = n == 0 ? db_int(db, err, 0,
+                                 "SELECT COUNT(*) FROM pay_mock_txns WHERE out_trade_no = $1 AND "
+                                 "state IN ('SUCCESS', 'REFUND')",
+                                 DB_TEXT(no))
+                        : 0;
   give(p, db);
   if (n < 0) return -1;
   return paid ? err_set(err, 409, "provider_order_paid", "订单已缴费，无法关闭") : 0;
@@ -75,9 +82,10 @@ static int m_refund(pay_provider *p, const char *no, const char *refund_no, int6
   (void)reason;
   db_t *db = borrow(p, err);
   if (!db) return -1;
-  int64_t n = db_exec(db, err, "UPDATE pay_mock_txns SET state = 'REFUND', refund_fen = $1, out_refund_no = $2 "
-                               "WHERE out_trade_no = $3 AND total_fen = $4 AND "
-                               "(state = 'SUCCESS' OR (state = 'REFUND' AND out_refund_no = $2))",
+  int64_t n = db_exec(db, err,
+                      "UPDATE pay_mock_txns SET state = 'REFUND', refund_fen = $1, out_refund_no = $2 "
+                      "WHERE out_trade_no = $3 AND total_fen = $4 AND "
+                      "(state = 'SUCCESS' OR (state = 'REFUND' AND out_refund_no = $2))",
                       DB_INT(refund_fen), DB_TEXT(refund_no), DB_TEXT(no), DB_INT(total_fen));
   give(p, db);
   if (n < 0) return -1;
@@ -102,9 +110,11 @@ static int m_bill(pay_provider *p, const char *date, pay_bill_row **rows, int *n
   if (from < 0) return err_set(err, 400, "invalid_date", "日期格式应为 YYYY-MM-DD");
   db_t *db = borrow(p, err);
   if (!db) return -1;
-  db_res *r = db_query(db, err, "SELECT out_trade_no, COALESCE(transaction_id, '') AS transaction_id, state, total_fen, refund_fen "
-                                "FROM pay_mock_txns WHERE paid_at >= $1 AND paid_at < $2 ORDER BY paid_at",
-                       DB_INT(from), DB_INT(from + 86400000));
+  db_res *r =
+      db_query(db, err,
+               "SELECT out_trade_no, COALESCE(transaction_id, '') AS transaction_id, state, total_fen, refund_fen "
+               "FROM pay_mock_txns WHERE paid_at >= $1 AND paid_at < $2 ORDER BY paid_at",
+               DB_INT(from), DB_INT(from + 86400000));
   give(p, db);
   if (!r) return -1;
   *n = db_res_rows(r);
@@ -131,8 +141,15 @@ pay_provider *pay_mock_new(struct app *app, err_t *err) {
   pay_provider *p = xcalloc(1, sizeof *p);
   mock_ctx *c = xcalloc(1, sizeof *c);
   c->store = app->store;
-  *p = (pay_provider){.name = "mock", .create = m_create, .query = m_query, .close = m_close, .refund = m_refund,
-                      .verify_notice = m_verify, .bill = m_bill, .destroy = m_destroy, .ctx = c};
+  *p = (pay_provider){.name = "mock",
+                      .create = m_create,
+                      .query = m_query,
+                      .close = m_close,
+                      .refund = m_refund,
+                      .verify_notice = m_verify,
+                      .bill = m_bill,
+                      .destroy = m_destroy,
+                      .ctx = c};
   return p;
 }
 
@@ -156,7 +173,8 @@ int pay_mock_decide(db_t *db, const char *out_trade_no, int approve, pay_notice 
   snprintf(t->transaction_id, sizeof t->transaction_id, "%s", txn);
   snprintf(t->trade_state, sizeof t->trade_state, "SUCCESS");
   snprintf(t->currency, sizeof t->currency, "CNY");
-  t->total_fen = db_int(db, err, -1, "SELECT total_fen FROM pay_mock_txns WHERE out_trade_no = $1", DB_TEXT(out_trade_no));
+  t->total_fen =
+      db_int(db, err, -1, "SELECT total_fen FROM pay_mock_txns WHERE out_trade_no = $1", DB_TEXT(out_trade_no));
   return t->total_fen < 0 ? -1 : 0;
 }
 

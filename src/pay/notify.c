@@ -19,9 +19,9 @@ static void fault(const char *where) {
   }
 }
 
-void pay_notice_record(db_t *db, const char *provider, const char *event_id, const char *nonce,
-                       const char *body_sha256, const char *out_trade_no, int64_t order_id,
-                       const char *outcome, const char *reason, const char *client_ip) {
+void pay_notice_record(db_t *db, const char *provider, const char *event_id, const char *nonce, const char *body_sha256,
+                       const char *out_trade_no, int64_t order_id, const char *outcome, const char *reason,
+                       const char *client_ip) {
   err_t e = {0};
   if (db_exec(db, &e,
               "INSERT INTO pay_notices (received_at, provider, event_id, nonce, body_sha256, out_trade_no, order_id, "
@@ -42,8 +42,8 @@ static const char *notice_order_no(const pay_notice *n) {
   return n->kind == PAY_NOTICE_REFUND ? n->refund.out_trade_no : n->txn.out_trade_no;
 }
 
-static void refuse_log(db_t *db, const char *provider, const pay_notice *n, const pay_inbound *in,
-                       const char *sha, int64_t order_id, const err_t *why, const char *ip) {
+static void refuse_log(db_t *db, const char *provider, const pay_notice *n, const pay_inbound *in, const char *sha,
+                       int64_t order_id, const err_t *why, const char *ip) {
   const char *no = n ? notice_order_no(n) : NULL;
   pay_notice_record(db, provider, n && n->event_id[0] ? n->event_id : NULL, in->nonce, sha, no && *no ? no : NULL,
                     order_id, "refused", why->code, ip);
@@ -65,8 +65,8 @@ int pay_notify_receive(struct app *app, const pay_inbound *in, const char *clien
     goto out;
   }
   if (db_begin(db, err) < 0) goto out;
-  if (db_exec(db, err, "INSERT INTO pay_nonces (nonce, body_sha256, seen_at) VALUES ($1, $2, $3)",
-              DB_TEXT(in->nonce), DB_TEXT(sha), DB_INT(clock_now_ms())) < 0) {
+  if (db_exec(db, err, "INSERT INTO pay_nonces (nonce, body_sha256, seen_at) VALUES ($1, $2, $3)", DB_TEXT(in->nonce),
+              DB_TEXT(sha), DB_INT(clock_now_ms())) < 0) {
     int dup = db_last_was_unique_violation(db);
     db_rollback(db);
     if (!dup) goto out;
@@ -76,8 +76,8 @@ int pay_notify_receive(struct app *app, const pay_inbound *in, const char *clien
     if (same < 0) goto out;
     if (same > 0) {
       /* The provider's retry of a notice we applied and committed: acknowledge, change nothing. */
-      pay_notice_record(db, p->name, n.event_id, in->nonce, sha, notice_order_no(&n), 0, "duplicate",
-                        "already applied", client_ip);
+      pay_notice_record(db, p->name, n.event_id, in->nonce, sha, notice_order_no(&n), 0, "duplicate", "already applied",
+                        client_ip);
       rc = 0;
       goto out;
     }

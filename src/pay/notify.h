@@ -28,8 +28,8 @@ int pay_notify_receive(struct app *app, const pay_inbound *in, const char *clien
 int pay_notice_apply(db_t *db, const pay_notice *n, const char *why, int *result, int64_t *order_id, err_t *err);
 
 /* Writes one pay_notices row (own statement; call outside a failed transaction). */
-void pay_notice_record(db_t *db, const char *provider, const char *event_id, const char *nonce,
-                       const char *body_sha256, const char *out_trade_no, int64_t order_id,
-                       const char *outcome, const char *reason, const char *client_ip);
+void pay_notice_record(db_t *db, const char *provider, const char *event_id, const char *nonce, const char *body_sha256,
+                       const char *out_trade_no, int64_t order_id, const char *outcome, const char *reason,
+                       const char *client_ip);
 
 #endif

@@ -12,10 +12,10 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define ORDER_COLS                                                                                  \
-  "id, out_trade_no, account_id, record_id, batch_id, state, items, amount_fen, "                 \
-  "COALESCE(address_id, 0) AS address_id, provider, channel, COALESCE(transaction_id, '') AS transaction_id, " \
-  "paid_fen, created_at, expires_at, COALESCE(paid_at, 0) AS paid_at, COALESCE(closed_at, 0) AS closed_at, " \
+#define ORDER_COLS                                                                                                  \
+  "id, out_trade_no, account_id, record_id, batch_id, state, items, amount_fen, "                                   \
+  "COALESCE(address_id, 0) AS address_id, provider, channel, COALESCE(transaction_id, '') AS transaction_id, "      \
+  "paid_fen, created_at, expires_at, COALESCE(paid_at, 0) AS paid_at, COALESCE(closed_at, 0) AS closed_at, "        \
   "COALESCE(refunded_at, 0) AS refunded_at, updated_at, refund_fen, COALESCE(out_refund_no, '') AS out_refund_no, " \
   "COALESCE(refund_reason, '') AS refund_reason, COALESCE(flag, '') AS flag"
 
@@ -80,14 +80,14 @@ int pay_order_open_for(db_t *db, int64_t record_id, int64_t batch_id, pay_order 
 }
 
 int pay_order_is_paid(db_t *db, int64_t record_id, int64_t batch_id, err_t *err) {
-  int64_t n = db_int(db, err, -1,
-                     "SELECT COUNT(*) FROM pay_orders WHERE record_id = $1 AND batch_id = $2 AND state = 'paid'",
-                     DB_INT(record_id), DB_INT(batch_id));
+  int64_t n =
+      db_int(db, err, -1, "SELECT COUNT(*) FROM pay_orders WHERE record_id = $1 AND batch_id = $2 AND state = 'paid'",
+             DB_INT(record_id), DB_INT(batch_id));
   return n < 0 ? -1 : n > 0;
 }
 
-int pay_order_event(db_t *db, int64_t order_id, const char *from, const char *to, pay_actor who,
-                    const char *reason, const json_t *detail, err_t *err) {
+int pay_order_event(db_t *db, int64_t order_id, const char *from, const char *to, pay_actor who, const char *reason,
+                    const json_t *detail, err_t *err) {
   char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
   int64_t rc = db_exec(db, err,
                        "INSERT INTO pay_order_events (order_id, at, from_state, to_state, actor_role, actor_id, "
@@ -99,18 +99,20 @@ int pay_order_event(db_t *db, int64_t order_id, const char *from, const char *to
 }
 
 json_t *pay_order_events_json(db_t *db, int64_t order_id, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT at, COALESCE(from_state, '') AS from_state, to_state, actor_role, actor_id, reason, detail "
-                       "FROM pay_order_events WHERE order_id = $1 ORDER BY id",
-                       DB_INT(order_id));
+  db_res *r =
+      db_query(db, err,
+               "SELECT at, COALESCE(from_state, '') AS from_state, to_state, actor_role, actor_id, reason, detail "
+               "FROM pay_order_events WHERE order_id = $1 ORDER BY id",
+               DB_INT(order_id));
   if (!r) return NULL;
   json_t *a = json_array();
   for (int i = 0; i < db_res_rows(r); i++) {
     json_t *detail = json_loads(db_res_text_at(r, i, "detail"), 0, NULL);
-    json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:i, s:I, s:s, s:o}", "at", (json_int_t)db_res_int_at(r, i, "at"),
-                                       "from", db_res_text_at(r, i, "from_state"), "to", db_res_text_at(r, i, "to_state"), "actor_role",
-                                       (int)db_res_int_at(r, i, "actor_role"), "actor_id", (json_int_t)db_res_int_at(r, i, "actor_id"),
-                                       "reason", db_res_text_at(r, i, "reason"), "detail", detail ? detail : json_object()));
+    json_array_append_new(
+        a, json_pack("{s:I, s:s, s:s, s:i, s:I, s:s, s:o}", "at", (json_int_t)db_res_int_at(r, i, "at"), "from",
+                     db_res_text_at(r, i, "from_state"), "to", db_res_text_at(r, i, "to_state"), "actor_role",
+                     (int)db_res_int_at(r, i, "actor_role"), "actor_id", (json_int_t)db_res_int_at(r, i, "actor_id"),
+                     "reason", db_res_text_at(r, i, "reason"), "detail", detail ? detail : json_object()));
   }
   db_res_free(r);
   return a;
@@ -118,13 +120,12 @@ json_t *pay_order_events_json(db_t *db, int64_t order_id, err_t *err) {
 
 json_t *pay_order_json(const pay_order *o) {
   json_t *items = json_loads(o->items, 0, NULL);
-  json_t *j = json_pack("{s:I, s:s, s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "id",
-                        (json_int_t)o->id, "out_trade_no", o->out_trade_no, "batch_id", (json_int_t)o->batch_id,
-                        "state", o->state, "items", items ? items : json_array(), "amount_fen",
-                        (json_int_t)o->amount_fen, "currency", "CNY", "provider", o->provider, "channel",
-                        o->channel, "created_at", (json_int_t)o->created_at, "expires_at",
-                        (json_int_t)o->expires_at, "paid_at", (json_int_t)o->paid_at, "refund_fen",
-                        (json_int_t)o->refund_fen, "refund_reason", o->refund_reason);
+  json_t *j = json_pack(
+      "{s:I, s:s, s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "id", (json_int_t)o->id, "out_trade_no",
+      o->out_trade_no, "batch_id", (json_int_t)o->batch_id, "state", o->state, "items", items ? items : json_array(),
+      "amount_fen", (json_int_t)o->amount_fen, "currency", "CNY", "provider", o->provider, "channel", o->channel,
+      "created_at", (json_int_t)o->created_at, "expires_at", (json_int_t)o->expires_at, "paid_at",
+      (json_int_t)o->paid_at, "refund_fen", (json_int_t)o->refund_fen, "refund_reason", o->refund_reason);
   if (o->flag[0]) json_object_set_new(j, "flag", json_string(o->flag));
   if (o->closed_at) json_object_set_new(j, "closed_at", json_integer(o->closed_at));
   if (o->refunded_at) json_object_set_new(j, "refunded_at", json_integer(o->refunded_at));
@@ -168,8 +169,8 @@ int pay_order_create(db_t *db, const pay_new_order *req, pay_order *out, err_t *
   for (int i = 0; i < b.n_fees; i++) {
     const batch_fee_item *f = &b.fees[i];
     if (!f->required && !picked(req, f->code)) continue;
-    json_array_append_new(items, json_pack("{s:s, s:s, s:I}", "code", f->code, "name", f->name, "amount_fen",
-                                           (json_int_t)f->amount_fen));
+    json_array_append_new(
+        items, json_pack("{s:s, s:s, s:I}", "code", f->code, "name", f->name, "amount_fen", (json_int_t)f->amount_fen));
     total += f->amount_fen;
   }
   if (total <= 0) {
@@ -203,8 +204,8 @@ int pay_order_create(db_t *db, const pay_new_order *req, pay_order *out, err_t *
   snprintf(dedupe, sizeof dedupe, "pay.close:%lld", (long long)id);
   json_t *payload = json_pack("{s:I}", "order_id", (json_int_t)id);
   jobs_enqueue_opts o = {.max_attempts = 20, .run_at_ms = expires, .dedupe_key = dedupe};
-  int ok = pay_order_event(db, id, NULL, "created", (pay_actor){1, req->account_id}, "student placed the order",
-                           NULL, err) == 0 &&
+  int ok = pay_order_event(db, id, NULL, "created", (pay_actor){1, req->account_id}, "student placed the order", NULL,
+                           err) == 0 &&
            jobs_enqueue(db, "pay.close_unpaid", payload, &o, err) > 0 && db_commit(db, err) == 0;
   json_decref(payload);
   if (!ok) {

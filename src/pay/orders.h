@@ -36,7 +36,7 @@ typedef struct pay_order {
   char out_trade_no[40];
   int64_t account_id, record_id, batch_id;
   char state[20];
-  char items[1024];          /* JSON text */
+  char items[1024]; /* JSON text */
   int64_t amount_fen;
   int64_t address_id;
   char provider[16];
@@ -58,10 +58,10 @@ typedef struct pay_actor {
 
 typedef struct pay_new_order {
   int64_t account_id, record_id, batch_id;
-  const char *const *items;  /* fee codes the student picked; the required ones are added */
+  const char *const *items; /* fee codes the student picked; the required ones are added */
   int n_items;
-  int64_t address_id;        /* 0 = none; required when "post" is picked */
-  const char *provider;      /* the configured provider's name */
+  int64_t address_id;   /* 0 = none; required when "post" is picked */
+  const char *provider; /* the configured provider's name */
   int64_t ttl_ms;
 } pay_new_order;
 
@@ -99,8 +99,8 @@ int pay_order_close(struct app *app, db_t *db, int64_t order_id, pay_actor who, 
 int pay_order_request_refund(db_t *db, int64_t order_id, pay_actor who, const char *reason, err_t *err);
 
 /* Appends one event (inside the caller's transaction). detail may be NULL (not stolen). */
-int pay_order_event(db_t *db, int64_t order_id, const char *from, const char *to, pay_actor who,
-                    const char *reason, const json_t *detail, err_t *err);
+int pay_order_event(db_t *db, int64_t order_id, const char *from, const char *to, pay_actor who, const char *reason,
+                    const json_t *detail, err_t *err);
 
 void pay_jobs_register(void);
 

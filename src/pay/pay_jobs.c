@@ -23,8 +23,7 @@ static int apply_queried(db_t *db, const pay_txn *t, err_t *err) {
   if (db_begin(db, err) < 0) return -1;
   int result = 0;
   int64_t oid = 0;
-  if (pay_apply_payment(db, t, "provider query showed the payment", &result, &oid, err) < 0 ||
-      db_commit(db, err) < 0) {
+  if (pay_apply_payment(db, t, "provider query showed the payment", &result, &oid, err) < 0 || db_commit(db, err) < 0) {
     db_rollback(db);
     return -1;
   }
@@ -83,8 +82,7 @@ static int ask_refund(struct app *app, db_t *db, job *j, int64_t *id, pay_refund
   if (strcmp(o.state, "refund_pending") != 0) return 0;
   pay_provider *p = pay_provider_get(app, err);
   if (!p) return -1;
-  if (p->refund(p, o.out_trade_no, o.out_refund_no, o.refund_fen, o.amount_fen, o.refund_reason, r, err) < 0)
-    return -1;
+  if (p->refund(p, o.out_trade_no, o.out_refund_no, o.refund_fen, o.amount_fen, o.refund_reason, r, err) < 0) return -1;
   return 1;
 }
 

@@ -23,8 +23,10 @@ pay_provider *pay_provider_get(struct app *app, err_t *err) {
     } else {
       err_set(err, 0, "pay_config", "pay_provider must be mock or wechatpay");
     }
-    if (current) log_info("pay_provider_ready", "provider", current->name, NULL);
-    else log_error("pay_provider_unavailable", "code", err ? err->code : "", NULL);
+    if (current)
+      log_info("pay_provider_ready", "provider", current->name, NULL);
+    else
+      log_error("pay_provider_unavailable", "code", err ? err->code : "", NULL);
   }
   pay_provider *p = current;
   pthread_mutex_unlock(&lock);

@@ -41,7 +41,7 @@ typedef struct pay_refund {
   char out_trade_no[64];
   char out_refund_no[64];
   char refund_id[64];
-  char status[24];          /* SUCCESS, PROCESSING, ABNORMAL, CLOSED */
+  char status[24]; /* SUCCESS, PROCESSING, ABNORMAL, CLOSED */
   int64_t refund_fen;
   int64_t total_fen;
   char mchid[40];
@@ -52,8 +52,8 @@ enum pay_notice_kind { PAY_NOTICE_PAYMENT = 1, PAY_NOTICE_REFUND = 2 };
 typedef struct pay_notice {
   int kind;
   char event_id[64];
-  pay_txn txn;              /* PAY_NOTICE_PAYMENT */
-  pay_refund refund;        /* PAY_NOTICE_REFUND */
+  pay_txn txn;       /* PAY_NOTICE_PAYMENT */
+  pay_refund refund; /* PAY_NOTICE_REFUND */
 } pay_notice;
 
 /* A notification as it arrived over HTTP (headers are NULL when absent). */
@@ -68,8 +68,8 @@ typedef struct pay_create_req {
   const char *out_trade_no;
   const char *description;
   int64_t total_fen;
-  int64_t expire_ms;        /* the provider refuses payment after this */
-  const char *channel;      /* "jsapi" (needs openid) | "h5" (needs client_ip) | "mock" */
+  int64_t expire_ms;   /* the provider refuses payment after this */
+  const char *channel; /* "jsapi" (needs openid) | "h5" (needs client_ip) | "mock" */
   const char *openid;
   const char *client_ip;
 } pay_create_req;
@@ -78,21 +78,21 @@ typedef struct pay_create_req {
 typedef struct pay_bill_row {
   char out_trade_no[64];
   char transaction_id[64];
-  char state[24];           /* SUCCESS, REFUND, ... as the bill says */
+  char state[24]; /* SUCCESS, REFUND, ... as the bill says */
   int64_t total_fen;
   int64_t refund_fen;
 } pay_bill_row;
 
 typedef struct pay_provider pay_provider;
 struct pay_provider {
-  const char *name;         /* "wechatpay" | "mock" */
+  const char *name; /* "wechatpay" | "mock" */
   /* Places an order; *client gets what the browser needs to pay (no secrets in it). */
   int (*create)(pay_provider *p, const pay_create_req *req, json_t **client, err_t *err);
   /* 404 "provider_order_not_found" when the provider does not know the order. */
   int (*query)(pay_provider *p, const char *out_trade_no, pay_txn *out, err_t *err);
   int (*close)(pay_provider *p, const char *out_trade_no, err_t *err);
-  int (*refund)(pay_provider *p, const char *out_trade_no, const char *out_refund_no,
-                int64_t refund_fen, int64_t total_fen, const char *reason, pay_refund *out, err_t *err);
+  int (*refund)(pay_provider *p, const char *out_trade_no, const char *out_refund_no, int64_t refund_fen,
+                int64_t total_fen, const char *reason, pay_refund *out, err_t *err);
   /* Checks and decrypts a notification. 401 codes for anything that fails verification,
    * 400 for malformed input. */
   int (*verify_notice)(pay_provider *p, const pay_inbound *in, pay_notice *out, err_t *err);

@@ -66,8 +66,8 @@ json_t *regions_children(const char *parent) {
   json_t *a = json_array();
   for (int i = 0; i < n_all; i++)
     if (all[i].parent == p)
-      json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "code", all[i].code, "name", all[i].name, "leaf",
-                                         all[i].children == 0));
+      json_array_append_new(
+          a, json_pack("{s:s, s:s, s:b}", "code", all[i].code, "name", all[i].name, "leaf", all[i].children == 0));
   return a;
 }
 
@@ -80,6 +80,7 @@ int regions_resolve(const char *code, char *names, size_t cap, err_t *err) {
   size_t used = 0;
   names[0] = '\0';
   for (int k = n - 1; k >= 0; k--)
-    used += (size_t)snprintf(names + used, used < cap ? cap - used : 0, "%s%s", k == n - 1 ? "" : " ", all[chain[k]].name);
+    used +=
+        (size_t)snprintf(names + used, used < cap ? cap - used : 0, "%s%s", k == n - 1 ? "" : " ", all[chain[k]].name);
   return 0;
 }

@@ -18,12 +18,13 @@ json_t *pay_payments(db_t *db, const char *date, err_t *err) {
     return NULL;
   }
   int64_t to = from + 86400000;
-  db_res *r = db_query(db, err,
-                       "SELECT out_trade_no, COALESCE(transaction_id, '') AS transaction_id, batch_id, items, amount_fen, state, "
-                       "COALESCE(paid_at, 0) AS paid_at_or_0, refund_fen, COALESCE(refunded_at, 0) AS refunded_at, COALESCE(flag, '') AS flag, provider "
-                       "FROM pay_orders WHERE (paid_at >= $1 AND paid_at < $2) OR (refunded_at >= $1 AND refunded_at < $2) "
-                       "ORDER BY paid_at, id",
-                       DB_INT(from), DB_INT(to));
+  db_res *r = db_query(
+      db, err,
+      "SELECT out_trade_no, COALESCE(transaction_id, '') AS transaction_id, batch_id, items, amount_fen, state, "
+      "COALESCE(paid_at, 0) AS paid_at_or_0, refund_fen, COALESCE(refunded_at, 0) AS refunded_at, COALESCE(flag, '') AS flag, provider "
+      "FROM pay_orders WHERE (paid_at >= $1 AND paid_at < $2) OR (refunded_at >= $1 AND refunded_at < $2) "
+      "ORDER BY paid_at, id",
+      DB_INT(from), DB_INT(to));
   if (!r) return NULL;
   json_t *rows = json_array();
   /* The loop reads many rows: each column is looked up once. */
@@ -36,12 +37,14 @@ json_t *pay_payments(db_t *db, const char *date, err_t *err) {
   for (int i = 0; i < db_res_rows(r); i++) {
     json_t *items = json_loads(db_res_text(r, i, c_items), 0, NULL);
     json_array_append_new(
-        rows, json_pack("{s:s, s:s, s:I, s:o, s:I, s:s, s:I, s:I, s:I, s:s, s:s}", "out_trade_no", db_res_text(r, i, c_out_trade_no),
-                        "transaction_id", db_res_text(r, i, c_transaction_id), "batch_id", (json_int_t)db_res_int(r, i, c_batch_id), "items",
-                        items ? items : json_array(), "amount_fen", (json_int_t)db_res_int(r, i, c_amount_fen), "state",
-                        db_res_text(r, i, c_state), "paid_at", (json_int_t)db_res_int(r, i, c_paid_at_or_0), "refund_fen",
-                        (json_int_t)db_res_int(r, i, c_refund_fen), "refunded_at", (json_int_t)db_res_int(r, i, c_refunded_at), "flag",
-                        db_res_text(r, i, c_flag), "provider", db_res_text(r, i, c_provider)));
+        rows, json_pack("{s:s, s:s, s:I, s:o, s:I, s:s, s:I, s:I, s:I, s:s, s:s}", "out_trade_no",
+                        db_res_text(r, i, c_out_trade_no), "transaction_id", db_res_text(r, i, c_transaction_id),
+                        "batch_id", (json_int_t)db_res_int(r, i, c_batch_id), "items", items ? items : json_array(),
+                        "amount_fen", (json_int_t)db_res_int(r, i, c_amount_fen), "state", db_res_text(r, i, c_state),
+                        "paid_at", (json_int_t)db_res_int(r, i, c_paid_at_or_0), "refund_fen",
+                        (json_int_t)db_res_int(r, i, c_refund_fen), "refunded_at",
+                        (json_int_t)db_res_int(r, i, c_refunded_at), "flag", db_res_text(r, i, c_flag), "provider",
+                        db_res_text(r, i, c_provider)));
   }
   db_res_free(r);
   return rows;
@@ -51,13 +54,15 @@ static void items_text(const json_t *items, char *out, size_t cap) {
   size_t used = 0, i;
   json_t *it;
   out[0] = '\0';
-  json_array_foreach(items, i, it) used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, "%s%s",
-                                                            i ? "+" : "", json_string_value(json_object_get(it, "code")));
+  json_array_foreach(items, i, it) used += (size_t)snprintf(
+      out + used, used < cap ? cap - used : 0, "%s%s", i ? "+" : "", json_string_value(json_object_get(it, "code")));
 }
 
 static void when(int64_t ms, char out[32]) {
-  if (ms) shanghai_format(ms, out);
-  else out[0] = '\0';
+  if (ms)
+    shanghai_format(ms, out);
+  else
+    out[0] = '\0';
 }
 
 #define COLUMNS "订单号,微信支付单号,批次,项目,金额(元),状态,支付时间,退款(元),退款时间,标记"
@@ -76,13 +81,12 @@ char *pay_payments_csv(const json_t *rows, size_t *len) {
     int64_t amt = json_integer_value(json_object_get(r, "amount_fen"));
     int64_t ref = json_integer_value(json_object_get(r, "refund_fen"));
     char line[1024];
-    int n = snprintf(line, sizeof line, "%s,%s,%lld,%s,%lld.%02lld,%s,%s,%lld.%02lld,%s,%s\r\n",
-                     json_string_value(json_object_get(r, "out_trade_no")),
-                     json_string_value(json_object_get(r, "transaction_id")),
-                     (long long)json_integer_value(json_object_get(r, "batch_id")), items, (long long)(amt / 100),
-                     (long long)(amt % 100), json_string_value(json_object_get(r, "state")), paid,
-                     (long long)(ref / 100), (long long)(ref % 100), refunded,
-                     json_string_value(json_object_get(r, "flag")));
+    int n = snprintf(
+        line, sizeof line, "%s,%s,%lld,%s,%lld.%02lld,%s,%s,%lld.%02lld,%s,%s\r\n",
+        json_string_value(json_object_get(r, "out_trade_no")), json_string_value(json_object_get(r, "transaction_id")),
+        (long long)json_integer_value(json_object_get(r, "batch_id")), items, (long long)(amt / 100),
+        (long long)(amt % 100), json_string_value(json_object_get(r, "state")), paid, (long long)(ref / 100),
+        (long long)(ref % 100), refunded, json_string_value(json_object_get(r, "flag")));
     if (n < 0) continue;
     if (used + (size_t)n + 1 > cap) {
       while (used + (size_t)n + 1 > cap) cap *= 2;
@@ -102,7 +106,8 @@ char *pay_payments_xlsx(const json_t *rows, const char *tmp_dir, size_t *len, er
   lxw_worksheet *ws = workbook_add_worksheet(wb, "payments");
   lxw_format *money = workbook_add_format(wb);
   format_set_num_format(money, "0.00");
-  const char *head[] = {"订单号", "微信支付单号", "批次", "项目", "金额(元)", "状态", "支付时间", "退款(元)", "退款时间", "标记"};
+  const char *head[] = {"订单号", "微信支付单号", "批次",     "项目",     "金额(元)",
+                        "状态",   "支付时间",     "退款(元)", "退款时间", "标记"};
   for (int c = 0; c < 10; c++) worksheet_write_string(ws, 0, (lxw_col_t)c, head[c], NULL);
   size_t i;
   json_t *r;
@@ -159,8 +164,10 @@ json_t *pay_reconcile(db_t *db, pay_provider *p, const char *date, err_t *err) {
       continue;
     }
     seen[k] = 1;
-    if (bill[k].total_fen != amt) mismatch(list, "amount_mismatch", no, amt, bill[k].total_fen);
-    else if (refunded != (strcmp(bill[k].state, "REFUND") == 0)) mismatch(list, "state_mismatch", no, amt, bill[k].total_fen);
+    if (bill[k].total_fen != amt)
+      mismatch(list, "amount_mismatch", no, amt, bill[k].total_fen);
+    else if (refunded != (strcmp(bill[k].state, "REFUND") == 0))
+      mismatch(list, "state_mismatch", no, amt, bill[k].total_fen);
   }
   for (int k = 0; k < n; k++)
     if (!seen[k]) mismatch(list, "missing_here", bill[k].out_trade_no, 0, bill[k].total_fen);

@@ -65,25 +65,25 @@ static int wx_create(pay_provider *p, const pay_create_req *req, json_t **client
   int jsapi = strcmp(req->channel, "jsapi") == 0;
   int h5 = strcmp(req->channel, "h5") == 0;
   if (!jsapi && !h5) return err_set(err, 400, "invalid_channel", "不支持的支付方式");
-  if (jsapi && (!req->openid || !*req->openid))
-    return err_set(err, 400, "openid_required", "微信内支付需要 openid");
+  if (jsapi && (!req->openid || !*req->openid)) return err_set(err, 400, "openid_required", "微信内支付需要 openid");
   char expire[40];
   iso_time(req->expire_ms, expire);
-  json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}}", "appid", c->appid, "mchid",
-                           c->mchid, "description", req->description, "out_trade_no", req->out_trade_no,
-                           "time_expire", expire, "notify_url", c->notify_url, "amount", "total",
-                           (json_int_t)req->total_fen, "currency", "CNY");
-  if (jsapi) json_object_set_new(body, "payer", json_pack("{s:s}", "openid", req->openid));
+  json_t *body =
+      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:I, s:s}}", "appid", c->appid, "mchid", c->mchid, "description",
+                req->description, "out_trade_no", req->out_trade_no, "time_expire", expire, "notify_url", c->notify_url,
+                "amount", "total", (json_int_t)req->total_fen, "currency", "CNY");
+  if (jsapi)
+    json_object_set_new(body, "payer", json_pack("{s:s}", "openid", req->openid));
   else
-    json_object_set_new(body, "scene_info",
-                        json_pack("{s:s, s:{s:s}}", "payer_client_ip",
-                                  req->client_ip && *req->client_ip ? req->client_ip : "127.0.0.1",
-                                  "h5_info", "type", "Wap"));
+    json_object_set_new(
+        body, "scene_info",
+        json_pack("{s:s, s:{s:s}}", "payer_client_ip", req->client_ip && *req->client_ip ? req->client_ip : "127.0.0.1",
+                  "h5_info", "type", "Wap"));
   char *s = json_dumps(body, JSON_COMPACT);
   json_decref(body);
   wxp_resp r;
-  int rc = wxp_http_call(&c->http, "POST", jsapi ? "/v3/pay/transactions/jsapi" : "/v3/pay/transactions/h5",
-                         s, 1, &r, err);
+  int rc =
+      wxp_http_call(&c->http, "POST", jsapi ? "/v3/pay/transactions/jsapi" : "/v3/pay/transactions/h5", s, 1, &r, err);
   free(s);
   if (rc < 0) return -1;
   if (r.status != 200) {
@@ -109,9 +109,8 @@ static int wx_create(pay_provider *p, const pay_create_req *req, json_t **client
     char *sig = wxp_rsa_sign_b64(c->http.merchant_key, msg, len);
     free(msg);
     if (sig)
-      *client = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "jsapi", "appId", c->appid,
-                          "timeStamp", ts, "nonceStr", nonce, "package", pkg, "signType", "RSA",
-                          "paySign", sig);
+      *client = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "jsapi", "appId", c->appid, "timeStamp", ts,
+                          "nonceStr", nonce, "package", pkg, "signType", "RSA", "paySign", sig);
     free(sig);
   } else if (h5 && h5url) {
     *client = json_pack("{s:s, s:s}", "kind", "h5", "h5_url", h5url);
@@ -164,8 +163,10 @@ int pay_parse_refund(const char *json, size_t len, pay_refund *out, err_t *err) 
   bad = bad || copy_str(j, "refund_id", out->refund_id, sizeof out->refund_id, 0);
   bad = bad || copy_str(j, "mchid", out->mchid, sizeof out->mchid, 0);
   if (!bad) { /* refund_status in notifications, status in refund answers; too long is malformed */
-    if (copy_str(j, "refund_status", out->status, sizeof out->status, 0) < 0) bad = 1;
-    else if (!out->status[0]) bad = copy_str(j, "status", out->status, sizeof out->status, 1);
+    if (copy_str(j, "refund_status", out->status, sizeof out->status, 0) < 0)
+      bad = 1;
+    else if (!out->status[0])
+      bad = copy_str(j, "status", out->status, sizeof out->status, 1);
   }
   json_t *amount = json_object_get(j, "amount");
   if (!bad && json_is_object(amount)) {
@@ -222,10 +223,9 @@ static int wx_refund(pay_provider *p, const char *out_trade_no, const char *out_
   wxp_ctx *c = p->ctx;
   char notify[600];
   snprintf(notify, sizeof notify, "%s", c->notify_url);
-  json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:{s:I, s:I, s:s}}", "out_trade_no", out_trade_no,
-                           "out_refund_no", out_refund_no, "reason", reason ? reason : "", "notify_url",
-                           notify, "amount", "refund", (json_int_t)refund_fen, "total",
-                           (json_int_t)total_fen, "currency", "CNY");
+  json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:{s:I, s:I, s:s}}", "out_trade_no", out_trade_no, "out_refund_no",
+                           out_refund_no, "reason", reason ? reason : "", "notify_url", notify, "amount", "refund",
+                           (json_int_t)refund_fen, "total", (json_int_t)total_fen, "currency", "CNY");
   char *s = json_dumps(body, JSON_COMPACT);
   json_decref(body);
   wxp_resp r;
@@ -322,11 +322,16 @@ static int parse_bill(char *csv, pay_bill_row **rows, int *n, err_t *err) {
     for (char *f = strtok_r(line, ",", &fs); f && nf < 40; f = strtok_r(NULL, ",", &fs)) fields[nf++] = f;
     if (header) {
       for (int i = 0; i < nf; i++) {
-        if (strcmp(fields[i], "商户订单号") == 0) col_out = i;
-        else if (strcmp(fields[i], "微信订单号") == 0) col_txn = i;
-        else if (strcmp(fields[i], "交易状态") == 0) col_state = i;
-        else if (strcmp(fields[i], "订单金额") == 0) col_total = i;
-        else if (strcmp(fields[i], "退款金额") == 0) col_refund = i;
+        if (strcmp(fields[i], "商户订单号") == 0)
+          col_out = i;
+        else if (strcmp(fields[i], "微信订单号") == 0)
+          col_txn = i;
+        else if (strcmp(fields[i], "交易状态") == 0)
+          col_state = i;
+        else if (strcmp(fields[i], "订单金额") == 0)
+          col_total = i;
+        else if (strcmp(fields[i], "退款金额") == 0)
+          col_refund = i;
       }
       if (col_out < 0 || col_state < 0 || col_total < 0) {
         free(v);
@@ -426,7 +431,8 @@ pay_provider *pay_wechatpay_new(const struct config *cfg, err_t *err) {
   c->http.retries = 2;
   c->http.timeout_ms = 10000;
   c->http.merchant_key = wxp_load_private_key(config_str(cfg, "wechatpay_key_file"), err);
-  if (c->http.merchant_key) c->http.platform_key = wxp_load_public_key(config_str(cfg, "wechatpay_platform_cert_file"), err);
+  if (c->http.merchant_key)
+    c->http.platform_key = wxp_load_public_key(config_str(cfg, "wechatpay_platform_cert_file"), err);
   if (!c->http.merchant_key || !c->http.platform_key ||
       wxp_load_apiv3_key(config_str(cfg, "wechatpay_apiv3_key_file"), c->apiv3_key, err) < 0) {
     destroy(p);

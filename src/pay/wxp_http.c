@@ -52,7 +52,10 @@ static void copy_header(const char *line, size_t n, size_t name_len, char *dst, 
 static size_t on_header(char *line, size_t size, size_t nmemb, void *ud) {
   resp_headers *h = ud;
   size_t n = size * nmemb;
-  static const struct { const char *name; size_t off, cap; } want[] = {
+  static const struct {
+    const char *name;
+    size_t off, cap;
+  } want[] = {
       {"wechatpay-timestamp:", offsetof(resp_headers, timestamp), sizeof((resp_headers *)0)->timestamp},
       {"wechatpay-nonce:", offsetof(resp_headers, nonce), sizeof((resp_headers *)0)->nonce},
       {"wechatpay-signature:", offsetof(resp_headers, signature), sizeof((resp_headers *)0)->signature},
@@ -60,8 +63,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ud) {
   };
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     size_t l = strlen(want[i].name);
-    if (n > l && strncasecmp(line, want[i].name, l) == 0)
-      copy_header(line, n, l, (char *)h + want[i].off, want[i].cap);
+    if (n > l && strncasecmp(line, want[i].name, l) == 0) copy_header(line, n, l, (char *)h + want[i].off, want[i].cap);
   }
   return n;
 }
@@ -74,13 +76,12 @@ static const char *signed_path(const wxp_http *h, const char *url) {
   return NULL;
 }
 
-static int attempt(const wxp_http *h, const char *method, const char *url, const char *path,
-                   const char *body, buf *b, resp_headers *rh, long *status, err_t *err) {
+static int attempt(const wxp_http *h, const char *method, const char *url, const char *path, const char *body, buf *b,
+                   resp_headers *rh, long *status, err_t *err) {
   char ts[24], nonce[33];
   snprintf(ts, sizeof ts, "%lld", (long long)(clock_now_ms() / 1000));
   wxp_random_nonce(nonce, 32);
-  char *auth = wxp_authorization(h->merchant_key, h->mchid, h->serial, method, path, ts, nonce,
-                                 body ? body : "");
+  char *auth = wxp_authorization(h->merchant_key, h->mchid, h->serial, method, path, ts, nonce, body ? body : "");
   if (!auth) return err_set(err, 0, "pay_sign_failed", "could not sign the provider request");
   char *auth_hdr = xasprintf("Authorization: %s", auth);
   free(auth);
@@ -132,8 +133,8 @@ static int attempt(const wxp_http *h, const char *method, const char *url, const
   return rc;
 }
 
-int wxp_http_call(const wxp_http *h, const char *method, const char *url, const char *body,
-                  int signed_response, wxp_resp *out, err_t *err) {
+int wxp_http_call(const wxp_http *h, const char *method, const char *url, const char *body, int signed_response,
+                  wxp_resp *out, err_t *err) {
   memset(out, 0, sizeof *out);
   const char *path = signed_path(h, url);
   if (!path) return err_set(err, 502, "provider_bad_url", "provider URL is outside its base");

@@ -15,11 +15,11 @@
 #include "util/err.h"
 
 typedef struct wxp_http {
-  const char *base_url;   /* "https://api.mch.weixin.qq.com" (no trailing slash) */
+  const char *base_url; /* "https://api.mch.weixin.qq.com" (no trailing slash) */
   const char *mchid;
-  const char *serial;     /* merchant certificate serial */
-  EVP_PKEY *merchant_key; /* signs requests */
-  EVP_PKEY *platform_key; /* verifies responses */
+  const char *serial;          /* merchant certificate serial */
+  EVP_PKEY *merchant_key;      /* signs requests */
+  EVP_PKEY *platform_key;      /* verifies responses */
   const char *platform_serial; /* when set, responses must name it in Wechatpay-Serial */
   int retries;
   long timeout_ms;
@@ -27,7 +27,7 @@ typedef struct wxp_http {
 
 typedef struct wxp_resp {
   long status;
-  char *body;             /* malloc'd, NUL-terminated ("" when none) */
+  char *body; /* malloc'd, NUL-terminated ("" when none) */
   size_t len;
 } wxp_resp;
 
@@ -35,8 +35,8 @@ typedef struct wxp_resp {
  * `signed_response` 0 skips the response signature check (bill file downloads, which are
  * checked by their hash instead). Returns 0 with *out filled for any HTTP status; -1 when no
  * trustworthy answer came (transport, bad signature). */
-int wxp_http_call(const wxp_http *h, const char *method, const char *url, const char *body,
-                  int signed_response, wxp_resp *out, err_t *err);
+int wxp_http_call(const wxp_http *h, const char *method, const char *url, const char *body, int signed_response,
+                  wxp_resp *out, err_t *err);
 void wxp_resp_free(wxp_resp *r);
 
 #endif

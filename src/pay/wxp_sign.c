@@ -26,14 +26,14 @@ static char *join_lines(const char *const *parts, int n) {
   return out;
 }
 
-char *wxp_request_message(const char *method, const char *url, const char *timestamp,
-                          const char *nonce, const char *body) {
+char *wxp_request_message(const char *method, const char *url, const char *timestamp, const char *nonce,
+                          const char *body) {
   const char *parts[] = {method, url, timestamp, nonce, body ? body : ""};
   return join_lines(parts, 5);
 }
 
-char *wxp_response_message(const char *timestamp, const char *nonce, const char *body,
-                           size_t body_len, size_t *out_len) {
+char *wxp_response_message(const char *timestamp, const char *nonce, const char *body, size_t body_len,
+                           size_t *out_len) {
   size_t lt = strlen(timestamp), ln = strlen(nonce);
   size_t len = lt + 1 + ln + 1 + body_len + 1;
   char *out = xmalloc(len + 1);
@@ -112,8 +112,8 @@ uint8_t *wxp_b64_decode(const char *s, size_t *out_len) {
   if (n == 0 || n % 4 != 0 || n > (1u << 24)) return NULL;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
-    int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-             c == '/' || (c == '=' && i >= n - 2);
+    int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+             (c == '=' && i >= n - 2);
     if (!ok) return NULL;
   }
   if (s[n - 2] == '=' && s[n - 1] != '=') return NULL;
@@ -159,16 +159,16 @@ int wxp_rsa_verify_b64(EVP_PKEY *key, const void *msg, size_t len, const char *s
   return ok ? 1 : 0;
 }
 
-char *wxp_authorization(EVP_PKEY *merchant_key, const char *mchid, const char *serial,
-                        const char *method, const char *url, const char *timestamp,
-                        const char *nonce, const char *body) {
+char *wxp_authorization(EVP_PKEY *merchant_key, const char *mchid, const char *serial, const char *method,
+                        const char *url, const char *timestamp, const char *nonce, const char *body) {
   char *msg = wxp_request_message(method, url, timestamp, nonce, body);
   if (!msg) return NULL;
   char *sig = wxp_rsa_sign_b64(merchant_key, msg, strlen(msg));
   free(msg);
   if (!sig) return NULL;
-  const char *fmt = "WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"%s\",signature=\"%s\","
-                    "timestamp=\"%s\",serial_no=\"%s\"";
+  const char *fmt =
+      "WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"%s\",signature=\"%s\","
+      "timestamp=\"%s\",serial_no=\"%s\"";
   int n = snprintf(NULL, 0, fmt, mchid, nonce, sig, timestamp, serial);
   char *out = n > 0 ? xmalloc((size_t)n + 1) : NULL;
   if (out) snprintf(out, (size_t)n + 1, fmt, mchid, nonce, sig, timestamp, serial);
@@ -176,8 +176,8 @@ char *wxp_authorization(EVP_PKEY *merchant_key, const char *mchid, const char *s
   return out;
 }
 
-char *wxp_aes_gcm_decrypt(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce,
-                          const char *aad, const char *ciphertext_b64, size_t *out_len) {
+char *wxp_aes_gcm_decrypt(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce, const char *aad,
+                          const char *ciphertext_b64, size_t *out_len) {
   if (!nonce || !ciphertext_b64) return NULL;
   size_t nlen = strlen(nonce);
   if (nlen == 0 || nlen > 64) return NULL;
@@ -211,8 +211,8 @@ char *wxp_aes_gcm_decrypt(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *no
   return pt;
 }
 
-char *wxp_aes_gcm_encrypt_b64(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce,
-                              const char *aad, const void *plain, size_t len) {
+char *wxp_aes_gcm_encrypt_b64(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce, const char *aad,
+                              const void *plain, size_t len) {
   uint8_t *buf = xmalloc(len + 16);
   EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
   int outl = 0, fin = 0, ok = c != NULL;

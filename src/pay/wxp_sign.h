@@ -28,11 +28,11 @@
 #define WXP_APIV3_KEY_BYTES 32
 
 /* "METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n" (body "" for GET). */
-char *wxp_request_message(const char *method, const char *url, const char *timestamp,
-                          const char *nonce, const char *body);
+char *wxp_request_message(const char *method, const char *url, const char *timestamp, const char *nonce,
+                          const char *body);
 /* "TIMESTAMP\nNONCE\nBODY\n" for responses and notifications; body may hold any bytes. */
-char *wxp_response_message(const char *timestamp, const char *nonce, const char *body,
-                           size_t body_len, size_t *out_len);
+char *wxp_response_message(const char *timestamp, const char *nonce, const char *body, size_t body_len,
+                           size_t *out_len);
 
 /* PEM private key (PKCS#8 or PKCS#1). */
 EVP_PKEY *wxp_load_private_key(const char *path, err_t *err);
@@ -47,16 +47,15 @@ char *wxp_rsa_sign_b64(EVP_PKEY *key, const void *msg, size_t len);
 int wxp_rsa_verify_b64(EVP_PKEY *key, const void *msg, size_t len, const char *sig_b64);
 
 /* The full Authorization header value for one request. */
-char *wxp_authorization(EVP_PKEY *merchant_key, const char *mchid, const char *serial,
-                        const char *method, const char *url, const char *timestamp,
-                        const char *nonce, const char *body);
+char *wxp_authorization(EVP_PKEY *merchant_key, const char *mchid, const char *serial, const char *method,
+                        const char *url, const char *timestamp, const char *nonce, const char *body);
 
 /* AEAD_AES_256_GCM. Decrypt returns a malloc'd NUL-terminated plaintext (len in *out_len) or NULL
  * when the tag does not verify or the input is malformed. */
-char *wxp_aes_gcm_decrypt(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce,
-                          const char *aad, const char *ciphertext_b64, size_t *out_len);
-char *wxp_aes_gcm_encrypt_b64(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce,
-                              const char *aad, const void *plain, size_t len);
+char *wxp_aes_gcm_decrypt(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce, const char *aad,
+                          const char *ciphertext_b64, size_t *out_len);
+char *wxp_aes_gcm_encrypt_b64(const uint8_t key[WXP_APIV3_KEY_BYTES], const char *nonce, const char *aad,
+                              const void *plain, size_t len);
 
 /* Random nonce of `n` characters [0-9A-Za-z] + NUL (out has n+1 bytes). */
 void wxp_random_nonce(char *out, size_t n);

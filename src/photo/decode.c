@@ -12,7 +12,6 @@
 #include "photo/stages.h"
 #include "util/image_type.h"
 
-
 /* The IJG luminance table at quality 50; a saved table is this scaled by 50/q or 2 - q/50. */
 static const int std_luma[64] = {16, 11, 10, 16, 24,  40,  51,  61,  12, 12, 14, 19, 26,  58,  60,  55,
                                  14, 13, 16, 24, 40,  57,  69,  56,  14, 17, 22, 29, 51,  87,  80,  62,

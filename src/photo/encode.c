@@ -60,12 +60,12 @@ static int encode_once(VipsImage *im, int q, int dpi, uint8_t **out, size_t *len
   return 0;
 }
 
-int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_bytes, long max_bytes,
-                      uint8_t **out, size_t *out_len, int *quality, err_t *err) {
+int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_bytes, long max_bytes, uint8_t **out,
+                      size_t *out_len, int *quality, err_t *err) {
   *out = NULL;
   *out_len = 0;
-  VipsImage *im = vips_image_new_from_memory(img->px, (size_t)img->w * img->h * 3, img->w, img->h, 3,
-                                             VIPS_FORMAT_UCHAR);
+  VipsImage *im =
+      vips_image_new_from_memory(img->px, (size_t)img->w * img->h * 3, img->w, img->h, 3, VIPS_FORMAT_UCHAR);
   if (!im) {
     vips_error_clear();
     return err_set(err, 0, "encode_failed", "could not wrap the image");
@@ -142,8 +142,8 @@ int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_b
 }
 
 int photo_encode_jpeg_fixed(const photo_rgb *img, int dpi, int quality, uint8_t **out, size_t *out_len) {
-  VipsImage *im = vips_image_new_from_memory(img->px, (size_t)img->w * img->h * 3, img->w, img->h, 3,
-                                             VIPS_FORMAT_UCHAR);
+  VipsImage *im =
+      vips_image_new_from_memory(img->px, (size_t)img->w * img->h * 3, img->w, img->h, 3, VIPS_FORMAT_UCHAR);
   if (!im) {
     vips_error_clear();
     return -1;

@@ -64,7 +64,8 @@ int face_matcher_describe_rgb(face_matcher *m, const uint8_t *rgb, int w, int h,
    * keypoints (a gap of 0.033 against 0.004 in cosine, bench/faces.c). */
   float kp4[4][2], lm[68][2], box[4] = {f->x, f->y, f->w, f->h};
   memcpy(kp4, f->kp, sizeof kp4);
-  if (vision_landmarks(m->v, rgb, w, h, box, lm, why, sizeof why) == 0) face_points_from_landmarks((const float(*)[2])lm, kp4);
+  if (vision_landmarks(m->v, rgb, w, h, box, lm, why, sizeof why) == 0)
+    face_points_from_landmarks((const float(*)[2])lm, kp4);
   if (face_descriptor(m->nets, rgb, w, h, (const float(*)[2])kp4, out->descriptor, why, sizeof why)) {
     /* Keypoints the alignment cannot use are a face we cannot compare, not an engine failure. */
     memset(out->descriptor, 0, sizeof out->descriptor);

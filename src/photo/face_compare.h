@@ -32,12 +32,12 @@
 #define FACE_MIN_SCORE 0.75f
 
 typedef struct face_print {
-  int found;                              /* 0: no face scoring FACE_MIN_SCORE */
-  int n_faces;                            /* faces at or above FACE_MIN_SCORE */
-  photo_box box;                          /* the face, pixels of the original (oriented) photo */
-  float score;                            /* detector score */
-  float kp[4][2];                         /* the alignment points (face_points_from_landmarks), as box */
-  float descriptor[FACE_DESCRIPTOR_DIM];  /* valid when found */
+  int found;                             /* 0: no face scoring FACE_MIN_SCORE */
+  int n_faces;                           /* faces at or above FACE_MIN_SCORE */
+  photo_box box;                         /* the face, pixels of the original (oriented) photo */
+  float score;                           /* detector score */
+  float kp[4][2];                        /* the alignment points (face_points_from_landmarks), as box */
+  float descriptor[FACE_DESCRIPTOR_DIM]; /* valid when found */
 } face_print;
 
 typedef struct face_matcher face_matcher;
@@ -79,6 +79,5 @@ int face_print_from_analysis(const photo_analysis *a, face_print *out, err_t *er
 #define FACE_PRINT_BYTES (8 + 4 * FACE_DESCRIPTOR_DIM)
 void face_print_pack(const face_print *p, uint8_t out[FACE_PRINT_BYTES]);
 int face_print_unpack(const uint8_t *bytes, size_t len, face_print *p, err_t *err);
-
 
 #endif

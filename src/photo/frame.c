@@ -107,10 +107,12 @@ int photo_frame_measure(const float lm[68][2], const photo_gray *mask, photo_fra
     /* Hair fading out over the last rows still crosses the edge if it never falls below
      * HAIR_AT_EDGE between the top found and the photo's edge. */
     for (double v = top - 1; !cut; v -= 1) {
-      int m = mask_at(mask, f->eye_mid[0] + u * f->dir[0] + v * f->down[0],
-                      f->eye_mid[1] + u * f->dir[1] + v * f->down[1]);
-      if (m < 0) cut = 1;
-      else if (m < HAIR_AT_EDGE) break;
+      int m =
+          mask_at(mask, f->eye_mid[0] + u * f->dir[0] + v * f->down[0], f->eye_mid[1] + u * f->dir[1] + v * f->down[1]);
+      if (m < 0)
+        cut = 1;
+      else if (m < HAIR_AT_EDGE)
+        break;
     }
     if (cut) {
       /* The head reaches the edge of the photo in this column. */

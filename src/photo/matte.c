@@ -58,8 +58,7 @@ static void matte_input_size(int ch, int *in_w, int *in_h) {
  * dress, a striped shirt): there the segmenter, which sees people as people, says where the body
  * is. Its weight rises from 0 at the chin to 1 a third of a face height lower, so it never touches
  * the head, where the matting model is the better judge (hair, and no wall beside the head). */
-static void body_from_segmenter(const photo_gray *seg, const float lm[68][2], const photo_box *face,
-                                photo_gray *body) {
+static void body_from_segmenter(const photo_gray *seg, const float lm[68][2], const photo_box *face, photo_gray *body) {
   double re[2] = {0, 0}, le[2] = {0, 0};
   for (int i = 36; i <= 41; i++) {
     re[0] += lm[i][0] / 6;
@@ -197,10 +196,10 @@ static void distance_from_core(const uint8_t *alpha, int W, int H, uint8_t *d, l
     }
 }
 
-int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
-                          photo_rgb *fgr, photo_gray *body, const photo_frame *f, int subject_x,
-                          int subject_y, photo_rgb *std, photo_gray *std_mask, double *undecided_px,
-                          double *fragments, photo_correction *corr, err_t *err) {
+int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask, photo_rgb *fgr,
+                          photo_gray *body, const photo_frame *f, int subject_x, int subject_y, photo_rgb *std,
+                          photo_gray *std_mask, double *undecided_px, double *fragments, photo_correction *corr,
+                          err_t *err) {
   int W = p->width, H = p->height;
   size_t n = (size_t)W * H;
   std->w = std_mask->w = W;

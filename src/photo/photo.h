@@ -27,8 +27,8 @@
 #include "util/err.h"
 
 typedef struct photo_band {
-  int set;          /* 0 when the profile does not constrain this measure */
-  double lo, hi;    /* pixels of the output */
+  int set;       /* 0 when the profile does not constrain this measure */
+  double lo, hi; /* pixels of the output */
 } photo_band;
 
 typedef struct photo_profile {
@@ -39,9 +39,9 @@ typedef struct photo_profile {
   long min_bytes, max_bytes; /* output file size range */
   int min_quality;           /* JPEG quality floor */
   photo_band crown_y, eye_y, chin_y, face_width;
-  double center_tolerance;   /* |face centre - width/2| allowed, pixels */
-  json_t *checks;            /* the "checks" object, free-form, for src/photo/checks */
-  json_t *json;              /* the whole file */
+  double center_tolerance; /* |face centre - width/2| allowed, pixels */
+  json_t *checks;          /* the "checks" object, free-form, for src/photo/checks */
+  json_t *json;            /* the whole file */
 } photo_profile;
 
 /* Loads <dir>/<name>.json. Names are [a-z0-9-]+; anything else is refused. */
@@ -51,8 +51,8 @@ void photo_profile_free(photo_profile *p);
 json_t *photo_profile_list(const char *dir, err_t *err);
 
 typedef struct photo_limits {
-  long max_bytes;       /* input file size, default 20 MB */
-  long max_pixels;      /* width*height from the header, default 50 megapixels */
+  long max_bytes;  /* input file size, default 20 MB */
+  long max_pixels; /* width*height from the header, default 50 megapixels */
 } photo_limits;
 
 typedef struct photo_engine photo_engine;
@@ -70,17 +70,24 @@ const char *photo_default_profiles_dir(void);
 const char *photo_landmarks_path(const char *models_dir, char *buf, size_t len);
 
 enum photo_stage {
-  PHOTO_STAGE_DECODE, PHOTO_STAGE_DETECT, PHOTO_STAGE_LANDMARKS, PHOTO_STAGE_MATTING, PHOTO_STAGE_SEGMENT,
-  PHOTO_STAGE_FRAME, PHOTO_STAGE_MATTE, PHOTO_STAGE_ENCODE, PHOTO_STAGE_COUNT
+  PHOTO_STAGE_DECODE,
+  PHOTO_STAGE_DETECT,
+  PHOTO_STAGE_LANDMARKS,
+  PHOTO_STAGE_MATTING,
+  PHOTO_STAGE_SEGMENT,
+  PHOTO_STAGE_FRAME,
+  PHOTO_STAGE_MATTE,
+  PHOTO_STAGE_ENCODE,
+  PHOTO_STAGE_COUNT
 };
 /* The stage's name, as in the report's timing_ms. */
 const char *photo_stage_name(int stage);
 
 typedef struct photo_result {
-  int refused;             /* 1: no output, see reason */
-  char reason[48];         /* NO_FACE, ... (empty when conformant) */
-  char message[400];       /* for the student, Chinese */
-  uint8_t *jpeg;           /* the standardized photo (malloc'd), NULL when refused */
+  int refused;       /* 1: no output, see reason */
+  char reason[48];   /* NO_FACE, ... (empty when conformant) */
+  char message[400]; /* for the student, Chinese */
+  uint8_t *jpeg;     /* the standardized photo (malloc'd), NULL when refused */
   size_t jpeg_len;
   int jpeg_quality;
   json_t *report;          /* always set on return 0 */
@@ -89,8 +96,8 @@ typedef struct photo_result {
   double total_ms;
 } photo_result;
 
-int photo_standardize(photo_engine *e, const void *bytes, size_t len, const photo_profile *profile,
-                      photo_result *out, err_t *err);
+int photo_standardize(photo_engine *e, const void *bytes, size_t len, const photo_profile *profile, photo_result *out,
+                      err_t *err);
 void photo_result_free(photo_result *r);
 
 /* The engine's first stages alone, where no standardized photo is wanted (the check tests,
@@ -113,8 +120,8 @@ const char *photo_reason_message(const char *code);
 
 /* Print sheet: `copies` of `jpeg` laid out on a 6-inch (152 x 102 mm) sheet at 300 dpi with cut
  * marks and `caption` under each copy. format "pdf" or "jpeg". The output is malloc'd. */
-int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, const char *format,
-                uint8_t **out, size_t *out_len, err_t *err);
+int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, const char *format, uint8_t **out,
+                size_t *out_len, err_t *err);
 /* The same sheet as a page of a caller's document (e.g. one PDF with a page per student): decode and
  * lay out once, ask the page size (mm) to size the page, then draw on a cairo context whose user
  * units are millimetres; captions stay text. The caller frees the page. */

@@ -122,8 +122,8 @@ json_t *photo_profile_list(const char *dir, err_t *err) {
     err_t e2 = {0};
     photo_profile *p = photo_profile_load(dir, names[i], &e2);
     if (p) {
-      json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", p->name, "title", p->title,
-                                           "width", p->width, "height", p->height, "dpi", p->dpi));
+      json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:i, s:i}", "name", p->name, "title", p->title, "width",
+                                           p->width, "height", p->height, "dpi", p->dpi));
       photo_profile_free(p);
     }
     free(names[i]);

@@ -213,8 +213,8 @@ void photo_sheet_page_free(photo_sheet_page *pg) {
   free(pg);
 }
 
-int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, const char *format,
-                uint8_t **out, size_t *out_len, err_t *err) {
+int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, const char *format, uint8_t **out,
+                size_t *out_len, err_t *err) {
   *out = NULL;
   *out_len = 0;
   int pdf = strcmp(format, "pdf") == 0;
@@ -225,8 +225,8 @@ int photo_sheet(const void *jpeg, size_t len, int copies, const char *caption, c
   int rc = 0;
   if (pdf) {
     growbuf g = {0};
-    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(grow_write, &g, l->page_w / 25.4 * 72.0,
-                                                                l->page_h / 25.4 * 72.0);
+    cairo_surface_t *surf =
+        cairo_pdf_surface_create_for_stream(grow_write, &g, l->page_w / 25.4 * 72.0, l->page_h / 25.4 * 72.0);
     cairo_t *cr = cairo_create(surf);
     cairo_scale(cr, 72.0 / 25.4, 72.0 / 25.4);
     photo_sheet_page_draw(pg, cr, caption);

@@ -31,10 +31,10 @@ int photo_refuse_too_large(err_t *err, const photo_limits *limits);
 /* decode.c: header limits, shrink-on-load decode to at most `max_side`, EXIF orientation, sRGB. */
 typedef struct photo_decoded {
   photo_rgb work;
-  double scale;        /* work px per original px */
-  int orig_w, orig_h;  /* after orientation */
-  char format[16];     /* jpeg, png, webp, heif */
-  int jpeg_quality;    /* estimated from the quantisation table, -1 if unknown */
+  double scale;       /* work px per original px */
+  int orig_w, orig_h; /* after orientation */
+  char format[16];    /* jpeg, png, webp, heif */
+  int jpeg_quality;   /* estimated from the quantisation table, -1 if unknown */
 } photo_decoded;
 int photo_decode(const void *bytes, size_t len, const photo_limits *limits, int max_side, photo_decoded *out,
                  err_t *err);
@@ -44,13 +44,13 @@ int photo_jpeg_quality_estimate(const uint8_t *bytes, size_t len);
 /* frame.c: geometry in the work image and the crop that meets the profile. */
 typedef struct photo_frame {
   double roll_deg, yaw_deg, pitch_deg;
-  double eye_mid[2];       /* work px */
-  double dir[2], down[2];  /* unit vectors along the eye line and perpendicular (down) */
-  double face_cu, face_w;  /* face centre (along the eye line) and width, work px */
-  double crown_v, chin_v;  /* above (negative) / below the eye line, work px */
-  double scale;            /* output px per work px */
-  double crown_y, eye_y, chin_y, face_w_out, center_x;  /* predicted in the output */
-  double m[6];             /* output (x, y) -> work (m0 x + m1 y + m2, m3 x + m4 y + m5) */
+  double eye_mid[2];                                   /* work px */
+  double dir[2], down[2];                              /* unit vectors along the eye line and perpendicular (down) */
+  double face_cu, face_w;                              /* face centre (along the eye line) and width, work px */
+  double crown_v, chin_v;                              /* above (negative) / below the eye line, work px */
+  double scale;                                        /* output px per work px */
+  double crown_y, eye_y, chin_y, face_w_out, center_x; /* predicted in the output */
+  double m[6];                                         /* output (x, y) -> work (m0 x + m1 y + m2, m3 x + m4 y + m5) */
 } photo_frame;
 /* Measures the face from landmarks; the crown from the person mask (over the work image). */
 int photo_frame_measure(const float lm[68][2], const photo_gray *mask, photo_frame *f, err_t *err);
@@ -86,14 +86,14 @@ typedef struct photo_correction {
  * far from the person and measures it (undecided_px, mean px along the core's outline), drops and
  * measures the fragments, and composites on the profile's background. fgr and body are spent once
  * cropped: their pixels are freed (px NULL) whatever the outcome. */
-int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask,
-                          photo_rgb *fgr, photo_gray *body, const photo_frame *f, int subject_x,
-                          int subject_y, photo_rgb *std, photo_gray *std_mask, double *undecided_px,
-                          double *fragments, photo_correction *corr, err_t *err);
+int photo_matte_composite(const photo_profile *p, const photo_rgb *work, const photo_gray *mask, photo_rgb *fgr,
+                          photo_gray *body, const photo_frame *f, int subject_x, int subject_y, photo_rgb *std,
+                          photo_gray *std_mask, double *undecided_px, double *fragments, photo_correction *corr,
+                          err_t *err);
 
 /* encode.c: JPEG at 300 dpi with the highest quality that fits the byte range. */
-int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_bytes, long max_bytes,
-                      uint8_t **out, size_t *out_len, int *quality, err_t *err);
+int photo_encode_jpeg(const photo_rgb *img, int dpi, int min_quality, long min_bytes, long max_bytes, uint8_t **out,
+                      size_t *out_len, int *quality, err_t *err);
 /* One encode at a fixed quality (sheets), same header rules. */
 int photo_encode_jpeg_fixed(const photo_rgb *img, int dpi, int quality, uint8_t **out, size_t *out_len);
 

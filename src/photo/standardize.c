@@ -35,7 +35,6 @@ struct photo_engine {
   photo_limits limits;
 };
 
-
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static int vips_ok;
 static void init_vips(void) {
@@ -60,8 +59,10 @@ const char *photo_default_profiles_dir(void) {
 const char *photo_landmarks_path(const char *models_dir, char *buf, size_t len) {
   /* The compact landmark model the build converts from dlib's .dat (src/vision/landmarks.h). */
   const char *env = getenv("TUCAI_LANDMARKS");
-  if (env && *env) snprintf(buf, len, "%s", env);
-  else snprintf(buf, len, "%s/landmarks68.bin", models_dir ? models_dir : photo_default_models_dir());
+  if (env && *env)
+    snprintf(buf, len, "%s", env);
+  else
+    snprintf(buf, len, "%s/landmarks68.bin", models_dir ? models_dir : photo_default_models_dir());
   return buf;
 }
 
@@ -109,8 +110,8 @@ void photo_result_free(photo_result *r) {
 
 static json_t *round3(double v) { return json_real(round(v * 1000) / 1000); }
 
-static void report_finish(photo_result *r, const photo_profile *p, const photo_frame *f, int have_frame,
-                          double conf, double frag, double undecided, int have_matte) {
+static void report_finish(photo_result *r, const photo_profile *p, const photo_frame *f, int have_frame, double conf,
+                          double frag, double undecided, int have_matte) {
   json_t *rep = r->report;
   json_object_set_new(rep, "status", json_string(r->refused ? "refused" : "conformant"));
   json_object_set_new(rep, "profile", json_string(p->name));
@@ -129,17 +130,17 @@ static void report_finish(photo_result *r, const photo_profile *p, const photo_f
   json_object_set_new(rep, "faces", faces);
   json_object_set_new(rep, "subject", json_integer(a->subject));
   if (have_frame) {
-    json_object_set_new(rep, "geometry",
-                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "eye_y", round3(f->eye_y),
-                                  "crown_y", round3(f->crown_y), "chin_y", round3(f->chin_y), "face_width",
-                                  round3(f->face_w_out), "center_x", round3(f->center_x), "roll_deg",
-                                  round3(f->roll_deg), "yaw_deg", round3(f->yaw_deg), "pitch_deg",
-                                  round3(f->pitch_deg), "scale_from_original",
-                                  round3(f->scale * a->work_scale)));
+    json_object_set_new(
+        rep, "geometry",
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "eye_y", round3(f->eye_y), "crown_y",
+                  round3(f->crown_y), "chin_y", round3(f->chin_y), "face_width", round3(f->face_w_out), "center_x",
+                  round3(f->center_x), "roll_deg", round3(f->roll_deg), "yaw_deg", round3(f->yaw_deg), "pitch_deg",
+                  round3(f->pitch_deg), "scale_from_original", round3(f->scale * a->work_scale)));
   }
   if (have_matte)
-    json_object_set_new(rep, "segmentation", json_pack("{s:o, s:o, s:o}", "confidence", round3(conf), "fragments",
-                                                       round3(frag), "undecided_px", round3(undecided)));
+    json_object_set_new(rep, "segmentation",
+                        json_pack("{s:o, s:o, s:o}", "confidence", round3(conf), "fragments", round3(frag),
+                                  "undecided_px", round3(undecided)));
   json_t *t = json_object();
   for (int i = 0; i < PHOTO_STAGE_COUNT; i++) json_object_set_new(t, photo_stage_name(i), round3(r->stage_ms[i]));
   json_object_set_new(t, "total", round3(r->total_ms));
@@ -190,8 +191,8 @@ static int stage_decode(photo_run *s, err_t *err) {
 static int stage_detect(photo_run *s, err_t *err) {
   photo_analysis *a = s->a;
   char why[256] = "";
-  int n = vision_detect_faces(s->e->v, a->work.px, a->work.w, a->work.h, 0.5f, s->faces, PHOTO_MAX_FACES, why,
-                              sizeof why);
+  int n =
+      vision_detect_faces(s->e->v, a->work.px, a->work.w, a->work.h, 0.5f, s->faces, PHOTO_MAX_FACES, why, sizeof why);
   if (n < 0) return err_set(err, 0, "detect_failed", "%s", why);
   a->n_faces = n;
   int best = -1;
@@ -282,10 +283,10 @@ static int stage_matte(photo_run *s, err_t *err) {
     return -1;
   s->conf = fmax(0, 1 - s->undecided / (2 * PHOTO_MAX_UNDECIDED_PX));
   s->have_matte = 1;
-  json_object_set_new(s->r->report, "correction",
-                      json_pack("{s:[o,o,o], s:o, s:o}", "white_balance_gain", round3(s->corr.gain[0]),
-                                round3(s->corr.gain[1]), round3(s->corr.gain[2]), "gamma", round3(s->corr.gamma),
-                                "face_luma", round3(s->corr.face_luma)));
+  json_object_set_new(
+      s->r->report, "correction",
+      json_pack("{s:[o,o,o], s:o, s:o}", "white_balance_gain", round3(s->corr.gain[0]), round3(s->corr.gain[1]),
+                round3(s->corr.gain[2]), "gamma", round3(s->corr.gamma), "face_luma", round3(s->corr.face_luma)));
   a->seg_confidence = s->conf;
   if (s->undecided > PHOTO_MAX_UNDECIDED_PX || s->frag > PHOTO_MAX_FRAGMENTS)
     return photo_refuse(err, "BACKGROUND_TOO_COMPLEX");
@@ -310,15 +311,17 @@ static const struct {
   const char *name;
   int (*run)(photo_run *s, err_t *err);
 } stages[PHOTO_STAGE_COUNT] = {
-    [PHOTO_STAGE_DECODE] = {"decode", stage_decode},          [PHOTO_STAGE_DETECT] = {"detect", stage_detect},
-    [PHOTO_STAGE_LANDMARKS] = {"landmarks", stage_landmarks}, [PHOTO_STAGE_MATTING] = {"matting", stage_matting},
-    [PHOTO_STAGE_SEGMENT] = {"segment", stage_segment},       [PHOTO_STAGE_FRAME] = {"frame", stage_frame},
-    [PHOTO_STAGE_MATTE] = {"matte", stage_matte},             [PHOTO_STAGE_ENCODE] = {"encode", stage_encode},
+    [PHOTO_STAGE_DECODE] = {"decode", stage_decode},
+    [PHOTO_STAGE_DETECT] = {"detect", stage_detect},
+    [PHOTO_STAGE_LANDMARKS] = {"landmarks", stage_landmarks},
+    [PHOTO_STAGE_MATTING] = {"matting", stage_matting},
+    [PHOTO_STAGE_SEGMENT] = {"segment", stage_segment},
+    [PHOTO_STAGE_FRAME] = {"frame", stage_frame},
+    [PHOTO_STAGE_MATTE] = {"matte", stage_matte},
+    [PHOTO_STAGE_ENCODE] = {"encode", stage_encode},
 };
 
-const char *photo_stage_name(int stage) {
-  return stage >= 0 && stage < PHOTO_STAGE_COUNT ? stages[stage].name : "";
-}
+const char *photo_stage_name(int stage) { return stage >= 0 && stage < PHOTO_STAGE_COUNT ? stages[stage].name : ""; }
 
 int photo_standardize(photo_engine *e, const void *bytes, size_t len, const photo_profile *p, photo_result *r,
                       err_t *err) {

@@ -47,22 +47,26 @@ static void footer(cairo_t *cr, int n) {
 
 int print_handover_pdf(db_t *db, int64_t pb, uint8_t **out, size_t *len, int *students, err_t *err) {
   *out = NULL, *len = 0, *students = 0;
-  db_res *r = db_query(db, err,
-                       "SELECT p.batch_id, p.copies, i.record_id FROM print_batches p JOIN print_items i ON i.print_batch_id = p.id "
-                       "WHERE p.id = $1 ORDER BY i.record_id",
-                       DB_INT(pb));
+  db_res *r = db_query(
+      db, err,
+      "SELECT p.batch_id, p.copies, i.record_id FROM print_batches p JOIN print_items i ON i.print_batch_id = p.id "
+      "WHERE p.id = $1 ORDER BY i.record_id",
+      DB_INT(pb));
   if (!r) return -1;
   int rows = db_res_rows(r), rc = 0, n = 0, copies = rows ? (int)db_res_int_at(r, 0, "copies") : 0;
   hand_row *h = xcalloc((size_t)rows + 1, sizeof *h);
   for (int i = 0; i < rows && !rc; i++) {
     int64_t batch_id = db_res_int_at(r, i, "batch_id"), rec = db_res_int_at(r, i, "record_id");
     int post = print_postage(db, batch_id, rec, NULL, NULL, NULL, err);
-    if (post < 0) rc = -1;
-    else if (post == 0) rc = student_record_get(db, rec, &h[n++].s, err);
+    if (post < 0)
+      rc = -1;
+    else if (post == 0)
+      rc = student_record_get(db, rec, &h[n++].s, err);
   }
   db_res_free(r);
   if (!rc && rows == 0) rc = err_set(err, 404, "not_found", "没有这个冲印批次");
-  if (!rc && n == 0) rc = err_set(err, 409, "nothing_to_hand_over", "这个冲印批次的学生都选了邮寄，没有需要交给学校的照片");
+  if (!rc && n == 0)
+    rc = err_set(err, 409, "nothing_to_hand_over", "这个冲印批次的学生都选了邮寄，没有需要交给学校的照片");
   if (!rc) {
     qsort(h, (size_t)n, sizeof *h, by_college);
     pdf_doc d;

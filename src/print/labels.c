@@ -65,10 +65,11 @@ static void label(cairo_t *cr, double x, double y, const json_t *addr, const stu
 
 /* The batch's school's sender; 409 "no_sender" until the operator has set it. */
 static int sender_of(db_t *db, int64_t batch_id, sender *out, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT s.sender_name, s.sender_phone, s.sender_address FROM batches b JOIN schools s ON s.id = b.school_id "
-                       "WHERE b.id = $1",
-                       DB_INT(batch_id));
+  db_res *r = db_query(
+      db, err,
+      "SELECT s.sender_name, s.sender_phone, s.sender_address FROM batches b JOIN schools s ON s.id = b.school_id "
+      "WHERE b.id = $1",
+      DB_INT(batch_id));
   if (!r) return -1;
   int ok = db_res_rows(r) == 1 && *db_res_text_at(r, 0, "sender_name") && *db_res_text_at(r, 0, "sender_address");
   if (ok) {
@@ -77,10 +78,13 @@ static int sender_of(db_t *db, int64_t batch_id, sender *out, err_t *err) {
     snprintf(out->address, sizeof out->address, "%s", db_res_text_at(r, 0, "sender_address"));
   }
   db_res_free(r);
-  return ok ? 0 : err_set(err, 409, "no_sender", "请先在“学校”中填写寄件人（学校办公室的名称、电话和地址），地址标签上要印寄件人");
+  return ok ? 0
+            : err_set(err, 409, "no_sender",
+                      "请先在“学校”中填写寄件人（学校办公室的名称、电话和地址），地址标签上要印寄件人");
 }
 
-int print_labels_pdf(db_t *db, int64_t batch_id, int only_unshipped, uint8_t **out, size_t *len, int *labels, err_t *err) {
+int print_labels_pdf(db_t *db, int64_t batch_id, int only_unshipped, uint8_t **out, size_t *len, int *labels,
+                     err_t *err) {
   *out = NULL, *len = 0, *labels = 0;
   sender from;
   if (sender_of(db, batch_id, &from, err) < 0) return -1;

@@ -59,7 +59,8 @@ double pdf_text(cairo_t *cr, double x, double y, double width_mm, double pt, int
   return pdf_text_box(cr, x, y, width_mm, 0, pt, bold, text);
 }
 
-double pdf_text_box(cairo_t *cr, double x, double y, double width_mm, double max_h_mm, double pt, int bold, const char *text) {
+double pdf_text_box(cairo_t *cr, double x, double y, double width_mm, double max_h_mm, double pt, int bold,
+                    const char *text) {
   PangoLayout *pl = pango_cairo_create_layout(cr);
   /* Font sizes in points, user units in millimetres: 25.4 units per inch. */
   PangoContext *pc = pango_layout_get_context(pl);

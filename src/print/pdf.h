@@ -27,6 +27,7 @@ int pdf_close(pdf_doc *d, uint8_t **out, size_t *len, err_t *err);
 double pdf_text(cairo_t *cr, double x, double y, double width_mm, double pt, int bold, const char *text);
 /* The same inside a box of max_h_mm (0: unbounded): only whole lines that fit are drawn, the last
  * ellipsized when the text is longer. Returns the height drawn in mm (at most max_h_mm). */
-double pdf_text_box(cairo_t *cr, double x, double y, double width_mm, double max_h_mm, double pt, int bold, const char *text);
+double pdf_text_box(cairo_t *cr, double x, double y, double width_mm, double max_h_mm, double pt, int bold,
+                    const char *text);
 
 #endif

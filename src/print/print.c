@@ -24,7 +24,6 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-
 int print_postage(db_t *db, int64_t batch_id, int64_t record_id, int64_t *order_id, int64_t *address_id,
                   char out_trade_no[40], err_t *err) {
   db_res *r = db_query(db, err,
@@ -51,8 +50,8 @@ static int is_approved(const collect_approved *ap, int n, int64_t record_id) {
   return 0;
 }
 
-int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int copies, int actor_role, int64_t actor_id,
-                      err_t *err) {
+int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int copies, int actor_role,
+                      int64_t actor_id, err_t *err) {
   if (copies < 1 || copies > 8) return err_set(err, 400, "bad_copies", "每人张数为 1 到 8");
   if (record_ids && (!json_is_array(record_ids) || json_array_size(record_ids) > 100000))
     return err_set(err, 400, "bad_record_ids", "record_ids 应是名单记录编号的数组");
@@ -81,21 +80,24 @@ int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int 
     }
   } else {
     for (int i = 0; i < n && !rc; i++) {
-      int64_t printed = db_int(db, err, -1,
-                               "SELECT COUNT(*) FROM office_record_marks WHERE record_id = $1 AND printed_at IS NOT NULL",
-                               DB_INT(ap[i].record_id));
-      if (printed < 0) rc = -1;
-      else if (printed == 0) pick[np++] = ap[i].record_id;
+      int64_t printed = db_int(
+          db, err, -1, "SELECT COUNT(*) FROM office_record_marks WHERE record_id = $1 AND printed_at IS NOT NULL",
+          DB_INT(ap[i].record_id));
+      if (printed < 0)
+        rc = -1;
+      else if (printed == 0)
+        pick[np++] = ap[i].record_id;
     }
   }
   free(ap);
   if (!rc && np == 0) rc = err_set(err, 409, "nothing_to_print", "本批次已通过的照片都已冲印过了");
   int64_t id = -1;
   if (!rc && db_begin(db, err) == 0) {
-    db_res *r = db_query(db, err,
-                         "INSERT INTO print_batches (batch_id, state, actor_role, actor_id, copies, created_at) "
-                         "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
-                         DB_INT(batch_id), DB_INT(actor_role), DB_INT(actor_id), DB_INT(copies), DB_INT(clock_now_ms()));
+    db_res *r =
+        db_query(db, err,
+                 "INSERT INTO print_batches (batch_id, state, actor_role, actor_id, copies, created_at) "
+                 "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
+                 DB_INT(batch_id), DB_INT(actor_role), DB_INT(actor_id), DB_INT(copies), DB_INT(clock_now_ms()));
     id = r && db_res_rows(r) ? db_res_int_at(r, 0, "id") : -1;
     db_res_free(r);
     for (int i = 0; i < np && id > 0; i++)
@@ -116,22 +118,25 @@ int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int 
 }
 
 json_t *print_batch_json(db_t *db, int64_t id, err_t *err) {
-  db_res *r = db_query(db, err,
-                       "SELECT batch_id, state, copies, COALESCE(sheets, 0) AS sheets, COALESCE(file_name, '') AS file_name, COALESCE(error, '') AS error, "
-                       "created_at, COALESCE(finished_at, 0) AS finished_at, (SELECT COUNT(*) FROM print_items i WHERE i.print_batch_id = p.id) AS records "
-                       "FROM print_batches p WHERE id = $1",
-                       DB_INT(id));
+  db_res *r = db_query(
+      db, err,
+      "SELECT batch_id, state, copies, COALESCE(sheets, 0) AS sheets, COALESCE(file_name, '') AS file_name, COALESCE(error, '') AS error, "
+      "created_at, COALESCE(finished_at, 0) AS finished_at, (SELECT COUNT(*) FROM print_items i WHERE i.print_batch_id = p.id) AS records "
+      "FROM print_batches p WHERE id = $1",
+      DB_INT(id));
   if (!r) return NULL;
   if (!db_res_rows(r)) {
     db_res_free(r);
     err_set(err, 404, "not_found", "没有这个冲印批次");
     return NULL;
   }
-  json_t *o = json_pack("{s:I,s:I,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I}", "id", (json_int_t)id, "batch_id",
-                        (json_int_t)db_res_int_at(r, 0, "batch_id"), "state", db_res_text_at(r, 0, "state"), "copies",
-                        (json_int_t)db_res_int_at(r, 0, "copies"), "sheets", (json_int_t)db_res_int_at(r, 0, "sheets"), "file_name",
-                        db_res_text_at(r, 0, "file_name"), "error", db_res_text_at(r, 0, "error"), "created_at", (json_int_t)db_res_int_at(r, 0, "created_at"),
-                        "finished_at", (json_int_t)db_res_int_at(r, 0, "finished_at"), "records", (json_int_t)db_res_int_at(r, 0, "records"));
+  json_t *o =
+      json_pack("{s:I,s:I,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I}", "id", (json_int_t)id, "batch_id",
+                (json_int_t)db_res_int_at(r, 0, "batch_id"), "state", db_res_text_at(r, 0, "state"), "copies",
+                (json_int_t)db_res_int_at(r, 0, "copies"), "sheets", (json_int_t)db_res_int_at(r, 0, "sheets"),
+                "file_name", db_res_text_at(r, 0, "file_name"), "error", db_res_text_at(r, 0, "error"), "created_at",
+                (json_int_t)db_res_int_at(r, 0, "created_at"), "finished_at",
+                (json_int_t)db_res_int_at(r, 0, "finished_at"), "records", (json_int_t)db_res_int_at(r, 0, "records"));
   db_res_free(r);
   return o;
 }
@@ -159,7 +164,8 @@ static int load_items(db_t *db, int64_t pb, int64_t batch_id, sheet_item **out, 
   collect_approved *ap = NULL;
   int na = 0;
   if (collect_approved_list(db, batch_id, 1, &ap, &na, err) < 0) return -1;
-  db_res *r = db_query(db, err, "SELECT record_id FROM print_items WHERE print_batch_id = $1 ORDER BY record_id", DB_INT(pb));
+  db_res *r =
+      db_query(db, err, "SELECT record_id FROM print_items WHERE print_batch_id = $1 ORDER BY record_id", DB_INT(pb));
   if (!r) {
     free(ap);
     return -1;
@@ -171,8 +177,7 @@ static int load_items(db_t *db, int64_t pb, int64_t batch_id, sheet_item **out, 
     it[i].record_id = rec;
     for (int k = 0; k < na; k++)
       if (ap[k].record_id == rec) it[i].blob = ap[k].standardized_blob;
-    if (!it[i].blob)
-      rc = err_set(err, 409, "not_approved", "名单记录 %lld 的照片已不再是通过状态", (long long)rec);
+    if (!it[i].blob) rc = err_set(err, 409, "not_approved", "名单记录 %lld 的照片已不再是通过状态", (long long)rec);
     if (!rc) rc = student_record_get(db, rec, &it[i].s, err);
     if (!rc) {
       int p = print_postage(db, batch_id, rec, NULL, NULL, NULL, err);
@@ -200,8 +205,10 @@ static int add_sheet(pdf_doc *d, int first, const uint8_t *photo, size_t len, in
   if (!pg) return -1;
   double w_mm, h_mm;
   photo_sheet_page_size(pg, &w_mm, &h_mm);
-  if (first) cairo_pdf_surface_set_size(d->surf, w_mm * 72.0 / 25.4, h_mm * 72.0 / 25.4);
-  else pdf_next_page(d, w_mm, h_mm);
+  if (first)
+    cairo_pdf_surface_set_size(d->surf, w_mm * 72.0 / 25.4, h_mm * 72.0 / 25.4);
+  else
+    pdf_next_page(d, w_mm, h_mm);
   cairo_save(d->cr);
   photo_sheet_page_draw(pg, d->cr, caption);
   cairo_restore(d->cr);
@@ -210,7 +217,8 @@ static int add_sheet(pdf_doc *d, int first, const uint8_t *photo, size_t len, in
   return 0;
 }
 
-static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, const char *path, int *sheets, err_t *err) {
+static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, const char *path, int *sheets,
+                  err_t *err) {
   sheet_item *it = NULL;
   int n = 0;
   if (load_items(db, pb, batch_id, &it, &n, err) < 0) return -1;
@@ -223,8 +231,8 @@ static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, co
     rc = blob_get(a->blobs, db, it[i].blob, &photo, &plen, err);
     char caption[128], slug[512];
     snprintf(caption, sizeof caption, "%s %s", it[i].s.name, it[i].s.student_no);
-    snprintf(slug, sizeof slug, "打印批次 %lld · 第 %d/%d 张 · %s · %s %s · %s", (long long)pb, i + 1, n, it[i].s.college,
-             it[i].s.student_no, it[i].s.name, it[i].postage ? "邮寄" : "交学院");
+    snprintf(slug, sizeof slug, "打印批次 %lld · 第 %d/%d 张 · %s · %s %s · %s", (long long)pb, i + 1, n,
+             it[i].s.college, it[i].s.student_no, it[i].s.name, it[i].postage ? "邮寄" : "交学院");
     if (!rc) rc = add_sheet(&d, i == 0, photo, plen, copies, caption, slug, err);
     if (photo) sodium_memzero(photo, plen);
     free(photo);
@@ -269,7 +277,8 @@ static int job_print(app *a, db_t *db, job *j, err_t *err) {
   db_res_free(r);
   char dir[1024], path[1200], name[96];
   snprintf(dir, sizeof dir, "%s/prints", a->data_dir);
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) return err_set(err, 0, "print_dir", "cannot create the prints directory");
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    return err_set(err, 0, "print_dir", "cannot create the prints directory");
   snprintf(name, sizeof name, "batch-%lld-print-%lld.pdf", (long long)batch_id, (long long)id);
   snprintf(path, sizeof path, "%s/%s", dir, name);
   int sheets = 0;

@@ -33,8 +33,8 @@
 /* Queues a print batch. record_ids: JSON array of roster record ids (each must be an approved
  * record of the batch, 422 "not_approved" naming it otherwise), or NULL for every approved record
  * not printed yet (409 "nothing_to_print" when none). Returns the print batch id. */
-int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int copies, int actor_role, int64_t actor_id,
-                      err_t *err);
+int64_t print_request(db_t *db, int64_t batch_id, const json_t *record_ids, int copies, int actor_role,
+                      int64_t actor_id, err_t *err);
 /* {id, batch_id, state, copies, sheets, file_name, error, created_at, finished_at, records} or NULL (404). */
 json_t *print_batch_json(db_t *db, int64_t print_batch_id, err_t *err);
 
@@ -47,7 +47,8 @@ int print_postage(db_t *db, int64_t batch_id, int64_t record_id, int64_t *order_
 int print_handover_pdf(db_t *db, int64_t print_batch_id, uint8_t **out, size_t *len, int *students, err_t *err);
 /* Address labels of a batch as PDF bytes (malloc'd); only_unshipped skips parcels already posted.
  * *labels gets the count (0 labels: 409 "no_parcels"; no sender set for the school: 409 "no_sender"). */
-int print_labels_pdf(db_t *db, int64_t batch_id, int only_unshipped, uint8_t **out, size_t *len, int *labels, err_t *err);
+int print_labels_pdf(db_t *db, int64_t batch_id, int only_unshipped, uint8_t **out, size_t *len, int *labels,
+                     err_t *err);
 
 /* Paper order: by college, then student number (strcmp-style). */
 struct student_record;

@@ -8,14 +8,14 @@
 typedef struct db_cell {
   int is_null;
   int64_t i;
-  char *s;  /* NUL-terminated; for blobs too (a NUL after the bytes) */
+  char *s; /* NUL-terminated; for blobs too (a NUL after the bytes) */
   size_t n;
 } db_cell;
 
 struct db_res {
   int rows, cols, cap;
   char **names;
-  db_cell *cells; /* rows * cols */
+  db_cell *cells;    /* rows * cols */
   char sql_head[64]; /* the statement's first words, for db_res_col's abort message */
 };
 

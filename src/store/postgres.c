@@ -51,14 +51,17 @@ static int64_t pg_run(void *conn, const char *sql, const db_val *params, db_res 
         values[i] = ints[i];
         types[i] = OID_INT8;
         break;
-      case DB_T_TEXT: values[i] = v->s; break;
+      case DB_T_TEXT:
+        values[i] = v->s;
+        break;
       case DB_T_BLOB:
         values[i] = v->s ? v->s : "";
         lengths[i] = (int)v->n;
         formats[i] = 1;
         types[i] = OID_BYTEA;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   PGresult *r = PQexecParams(c, sql, n, types, values, lengths, formats, 0);
@@ -111,7 +114,8 @@ static int pg_script(void *conn, const char *sql, err_t *err) {
   PGresult *r = PQexec(conn, sql);
   ExecStatusType s = PQresultStatus(r);
   int rc = 0;
-  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) rc = err_set(err, 0, "store_sql", "postgres: %s", PQresultErrorMessage(r));
+  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+    rc = err_set(err, 0, "store_sql", "postgres: %s", PQresultErrorMessage(r));
   PQclear(r);
   return rc;
 }

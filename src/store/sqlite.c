@@ -19,8 +19,8 @@ static void *sq_connect(const char *path, err_t *err) {
   }
   sqlite3_busy_timeout(db, 10000);
   char *msg = NULL;
-  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL,
-                   NULL, &msg) != SQLITE_OK) {
+  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL, NULL,
+                   &msg) != SQLITE_OK) {
     err_set(err, 0, "store_open", "sqlite setup: %s", msg ? msg : "?");
     sqlite3_free(msg);
     sqlite3_close(db);
@@ -44,11 +44,20 @@ static int bind_all(sqlite3_stmt *st, const db_val *params, err_t *err) {
     const db_val *v = &params[k - 1];
     int rc = SQLITE_OK;
     switch (v->type) {
-      case DB_T_NULL: rc = sqlite3_bind_null(st, i); break;
-      case DB_T_INT: rc = sqlite3_bind_int64(st, i, v->i); break;
-      case DB_T_TEXT: rc = sqlite3_bind_text(st, i, v->s, -1, SQLITE_STATIC); break;
-      case DB_T_BLOB: rc = sqlite3_bind_blob64(st, i, v->s, v->n, SQLITE_STATIC); break;
-      default: break;
+      case DB_T_NULL:
+        rc = sqlite3_bind_null(st, i);
+        break;
+      case DB_T_INT:
+        rc = sqlite3_bind_int64(st, i, v->i);
+        break;
+      case DB_T_TEXT:
+        rc = sqlite3_bind_text(st, i, v->s, -1, SQLITE_STATIC);
+        break;
+      case DB_T_BLOB:
+        rc = sqlite3_bind_blob64(st, i, v->s, v->n, SQLITE_STATIC);
+        break;
+      default:
+        break;
     }
     if (rc != SQLITE_OK) return err_set(err, 0, "store_bind", "bind: %s", sqlite3_errstr(rc));
   }
@@ -127,7 +136,8 @@ static int sq_snapshot(void *c, const char *path, err_t *err) {
   int rc = sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
   if (rc == SQLITE_OK) {
     sqlite3_backup *b = sqlite3_backup_init(to, "main", c, "main");
-    if (!b) rc = sqlite3_errcode(to);
+    if (!b)
+      rc = sqlite3_errcode(to);
     else {
       do {
         rc = sqlite3_backup_step(b, -1);
@@ -136,7 +146,8 @@ static int sq_snapshot(void *c, const char *path, err_t *err) {
       rc = sqlite3_backup_finish(b);
     }
   }
-  if (rc != SQLITE_OK) err_set(err, 0, "store_snapshot", "sqlite backup to %s: %s", path, to ? sqlite3_errmsg(to) : sqlite3_errstr(rc));
+  if (rc != SQLITE_OK)
+    err_set(err, 0, "store_snapshot", "sqlite backup to %s: %s", path, to ? sqlite3_errmsg(to) : sqlite3_errstr(rc));
   /* The copy is a plain rollback-journal file, complete on disk before it is called done. */
   if (rc == SQLITE_OK && sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
     rc = err_set(err, 0, "store_snapshot", "sqlite backup to %s: %s", path, sqlite3_errmsg(to));

@@ -77,8 +77,10 @@ static char *expand_tokens(const char *sql, enum db_dialect d) {
       p++;
       continue;
     }
-    if (!strncmp(p, "{{ID}}", 6)) with = id, skip = 6;
-    else if (!strncmp(p, "{{BLOB}}", 8)) with = blob, skip = 8;
+    if (!strncmp(p, "{{ID}}", 6))
+      with = id, skip = 6;
+    else if (!strncmp(p, "{{BLOB}}", 8))
+      with = blob, skip = 8;
     if (with) {
       size_t l = strlen(with);
       if (n + l + 1 > cap) out = xrealloc(out, cap = (n + l + 1) * 2);
@@ -99,11 +101,11 @@ static int migrate(store_t *st, err_t *err) {
   if (!db) return -1;
   int rc = -1;
   /* Two processes starting at once on PostgreSQL take turns; SQLite's BEGIN IMMEDIATE does that. */
-  int locked = st->drv->dialect == DB_POSTGRES &&
-               db_exec(db, err, "SELECT pg_advisory_lock(7420001)") >= 0;
+  int locked = st->drv->dialect == DB_POSTGRES && db_exec(db, err, "SELECT pg_advisory_lock(7420001)") >= 0;
   if (st->drv->dialect == DB_POSTGRES && !locked) goto out;
-  if (db_exec(db, err, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                       "name TEXT NOT NULL, applied_at BIGINT NOT NULL)") < 0)
+  if (db_exec(db, err,
+              "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+              "name TEXT NOT NULL, applied_at BIGINT NOT NULL)") < 0)
     goto out;
   for (const store_migration *m = store_migrations; m->name; m++) {
     if (db_begin(db, err) < 0) goto out;
@@ -190,8 +192,8 @@ int store_snapshot(store_t *st, const char *path, err_t *err) {
  * short: no thread waits through rounds it keeps losing to newcomers. */
 typedef struct pool_waiter {
   pthread_cond_t wake;
-  db_t *db;         /* handed over by store_put */
-  int may_connect;  /* or: a slot to open a connection of its own */
+  db_t *db;        /* handed over by store_put */
+  int may_connect; /* or: a slot to open a connection of its own */
   struct pool_waiter *next;
 } pool_waiter;
 
@@ -199,8 +201,10 @@ static void hand_over(store_t *st, db_t *db) {
   pool_waiter *w = st->waiters;
   st->waiters = w->next;
   if (!st->waiters) st->waiters_tail = NULL;
-  if (db) w->db = db;
-  else w->may_connect = 1;
+  if (db)
+    w->db = db;
+  else
+    w->may_connect = 1;
   pthread_cond_signal(&w->wake);
 }
 
@@ -208,8 +212,10 @@ static db_t *connect_slot(store_t *st, err_t *err) {
   db_t *db = db_connect(st, err);
   if (!db) {
     pthread_mutex_lock(&st->lock);
-    if (st->waiters) hand_over(st, NULL); /* the slot passes on */
-    else st->open--;
+    if (st->waiters)
+      hand_over(st, NULL); /* the slot passes on */
+    else
+      st->open--;
     pthread_mutex_unlock(&st->lock);
   }
   return db;
@@ -231,8 +237,10 @@ db_t *store_get(store_t *st, err_t *err) {
   }
   pool_waiter w = {.db = NULL};
   pthread_cond_init(&w.wake, NULL);
-  if (st->waiters_tail) st->waiters_tail->next = &w;
-  else st->waiters = &w;
+  if (st->waiters_tail)
+    st->waiters_tail->next = &w;
+  else
+    st->waiters = &w;
   st->waiters_tail = &w;
   while (!w.db && !w.may_connect) pthread_cond_wait(&w.wake, &st->lock);
   pthread_mutex_unlock(&st->lock);
@@ -279,7 +287,8 @@ static void sql_head(char *out, size_t cap, const char *sql) {
   int space = 0;
   for (const char *p = sql; *p && n + 1 < cap; p++) {
     int ws = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
-    if (ws) space = n > 0;
+    if (ws)
+      space = n > 0;
     else {
       if (space && n + 2 < cap) out[n++] = ' ';
       space = 0;
@@ -411,8 +420,12 @@ int db_res_col(const db_res *r, const char *name) {
   abort();
 }
 
-int db_res_is_null_at(const db_res *r, int row, const char *name) { return db_res_is_null(r, row, db_res_col(r, name)); }
-const char *db_res_text_at(const db_res *r, int row, const char *name) { return db_res_text(r, row, db_res_col(r, name)); }
+int db_res_is_null_at(const db_res *r, int row, const char *name) {
+  return db_res_is_null(r, row, db_res_col(r, name));
+}
+const char *db_res_text_at(const db_res *r, int row, const char *name) {
+  return db_res_text(r, row, db_res_col(r, name));
+}
 int64_t db_res_int_at(const db_res *r, int row, const char *name) { return db_res_int(r, row, db_res_col(r, name)); }
 const void *db_res_blob_at(const db_res *r, int row, const char *name, size_t *len) {
   return db_res_blob(r, row, db_res_col(r, name), len);

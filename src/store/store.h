@@ -46,8 +46,8 @@ enum db_type { DB_T_END = 0, DB_T_NULL, DB_T_INT, DB_T_TEXT, DB_T_BLOB };
 typedef struct db_val {
   enum db_type type;
   int64_t i;
-  const char *s;    /* TEXT (NUL-terminated) or BLOB bytes */
-  size_t n;         /* BLOB length */
+  const char *s; /* TEXT (NUL-terminated) or BLOB bytes */
+  size_t n;      /* BLOB length */
 } db_val;
 
 #define DB_INT(x) ((db_val){.type = DB_T_INT, .i = (int64_t)(x)})
@@ -81,8 +81,8 @@ enum db_dialect db_dialect(const db_t *db);
  * hidden DB_T_END terminator: db_exec(db, err, "UPDATE t SET a=$1 WHERE id=$2", DB_INT(1), DB_INT(7)) */
 int64_t db_exec_a(db_t *db, err_t *err, const char *sql, const db_val *params);
 db_res *db_query_a(db_t *db, err_t *err, const char *sql, const db_val *params);
-#define db_exec(db, err, sql, ...) db_exec_a(db, err, sql, (const db_val[]){__VA_ARGS__ __VA_OPT__(,) {0}})
-#define db_query(db, err, sql, ...) db_query_a(db, err, sql, (const db_val[]){__VA_ARGS__ __VA_OPT__(,) {0}})
+#define db_exec(db, err, sql, ...) db_exec_a(db, err, sql, (const db_val[]){__VA_ARGS__ __VA_OPT__(, ){0}})
+#define db_query(db, err, sql, ...) db_query_a(db, err, sql, (const db_val[]){__VA_ARGS__ __VA_OPT__(, ){0}})
 
 /* Runs several statements without parameters (used by migrations). */
 int db_exec_script(db_t *db, err_t *err, const char *sql);
@@ -99,20 +99,21 @@ int db_last_was_unique_violation(const db_t *db);
 int db_res_rows(const db_res *r);
 int db_res_cols(const db_res *r);
 int db_res_is_null(const db_res *r, int row, int col);
-const char *db_res_text(const db_res *r, int row, int col);  /* "" for NULL */
-int64_t db_res_int(const db_res *r, int row, int col);       /* 0 for NULL */
+const char *db_res_text(const db_res *r, int row, int col); /* "" for NULL */
+int64_t db_res_int(const db_res *r, int row, int col);      /* 0 for NULL */
 const void *db_res_blob(const db_res *r, int row, int col, size_t *len);
 const char *db_res_col_name(const db_res *r, int col);
 /* By name (see above): the index of the one column called `name`; aborts when there is none or two. */
 int db_res_col(const db_res *r, const char *name);
 int db_res_is_null_at(const db_res *r, int row, const char *name);
-const char *db_res_text_at(const db_res *r, int row, const char *name);  /* "" for NULL */
-int64_t db_res_int_at(const db_res *r, int row, const char *name);       /* 0 for NULL */
+const char *db_res_text_at(const db_res *r, int row, const char *name); /* "" for NULL */
+int64_t db_res_int_at(const db_res *r, int row, const char *name);      /* 0 for NULL */
 const void *db_res_blob_at(const db_res *r, int row, const char *name, size_t *len);
 void db_res_free(db_res *r);
 
 /* Convenience: the first column of the first row as an integer (or `dflt` when no row). */
 int64_t db_query_int(db_t *db, err_t *err, int64_t dflt, const char *sql, const db_val *params);
-#define db_int(db, err, dflt, sql, ...) db_query_int(db, err, dflt, sql, (const db_val[]){__VA_ARGS__ __VA_OPT__(,) {0}})
+#define db_int(db, err, dflt, sql, ...) \
+  db_query_int(db, err, dflt, sql, (const db_val[]){__VA_ARGS__ __VA_OPT__(, ){0}})
 
 #endif

@@ -24,7 +24,7 @@ json_t *support_thread(db_t *db, int64_t account_id, int reader_role, err_t *err
 /* Threads for operators: [{account_id, last_at, unread, messages}] newest first. */
 json_t *support_threads(db_t *db, err_t *err);
 /* An attachment's image: the student only from their own thread. */
-int support_attachment(struct app *app, db_t *db, int64_t message_id, int64_t account_id_or_0, uint8_t **bytes, size_t *len,
-                       char mime[32], err_t *err);
+int support_attachment(struct app *app, db_t *db, int64_t message_id, int64_t account_id_or_0, uint8_t **bytes,
+                       size_t *len, char mime[32], err_t *err);
 
 #endif

@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-int64_t clock_now_ms(void);       /* unix time, milliseconds */
-double clock_mono_s(void);        /* monotonic seconds, for durations */
+int64_t clock_now_ms(void); /* unix time, milliseconds */
+double clock_mono_s(void);  /* monotonic seconds, for durations */
 void clock_sleep_ms(int64_t ms);
 
 #endif

@@ -14,8 +14,7 @@ typedef struct err {
 } err_t;
 
 /* Fills `e` (which may be NULL) and returns -1, so callers can `return err_set(...)`. */
-int err_set(err_t *e, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int err_set(err_t *e, int status, const char *code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void err_clear(err_t *e);
 /* True when `e` holds an error. */
 int err_is_set(const err_t *e);

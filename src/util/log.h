@@ -10,7 +10,7 @@
 enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3 };
 
 void log_set_level(enum log_level level);
-int log_level_from_name(const char *name); /* -1 when unknown */
+int log_level_from_name(const char *name);                /* -1 when unknown */
 void log_msg(enum log_level level, const char *msg, ...); /* key, value, ..., NULL */
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

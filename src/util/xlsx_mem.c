@@ -29,8 +29,10 @@ int xlsx_mem_close(lxw_workbook *wb, const char *path, uint8_t **out, size_t *le
   long n = -1;
   if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
     *out = xmalloc((size_t)n);
-    if (fread(*out, 1, (size_t)n, f) == (size_t)n) *len = (size_t)n;
-    else rc = -1;
+    if (fread(*out, 1, (size_t)n, f) == (size_t)n)
+      *len = (size_t)n;
+    else
+      rc = -1;
   } else {
     rc = -1;
   }

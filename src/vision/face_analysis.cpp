@@ -13,8 +13,8 @@
 #include <opencv2/imgproc.hpp>
 #include <string>
 
-extern "C" const char *const face_emotion_names[FACE_EMOTION_COUNT] = {"angry", "disgust", "fear", "happy",
-                                                                      "sad",   "surprise", "neutral"};
+extern "C" const char *const face_emotion_names[FACE_EMOTION_COUNT] = {"angry", "disgust",  "fear",   "happy",
+                                                                       "sad",   "surprise", "neutral"};
 
 struct face_nets {
   cv::dnn::Net faceres, emotion;
@@ -67,7 +67,7 @@ void warp(const cv::Mat &img, const double m[6], int ow, int oh, cv::Mat &out) {
   double pre = 1.0;
   if (k > 1 && roi.width >= k && roi.height >= k) {
     cv::resize(part, part, cv::Size(roi.width / k, roi.height / k), 0, 0, cv::INTER_AREA);
-    pre = (double)part.cols / roi.width;  // close to 1/k
+    pre = (double)part.cols / roi.width; // close to 1/k
     double pre_y = (double)part.rows / roi.height;
     // Pixel i of the shrunk region covers source [i/pre, (i+1)/pre): its centre is at (i + 0.5)/pre - 0.5.
     cv::Mat M = (cv::Mat_<double>(2, 3) << m[0] * pre, m[1] * pre, (m[2] - roi.x + 0.5) * pre - 0.5, m[3] * pre_y,
@@ -105,7 +105,7 @@ bool fit_similarity(const double src[][2], const double dst[][2], int n, double 
   return std::isfinite(a) && std::isfinite(b) && a * a + b * b > 1e-12;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" face_nets *face_nets_open(const char *models_dir, char *errbuf, size_t errlen) {
   if (!models_dir || !*models_dir) {
@@ -249,7 +249,8 @@ extern "C" int face_expression(face_nets *n, const uint8_t *rgb, int w, int h, c
     }
     if (o.type() != CV_32F || o.total() != 2 * FACE_EMOTION_COUNT)
       return say(errbuf, errlen, "face_expression: the network gave an unexpected output");
-    for (int i = 0; i < FACE_EMOTION_COUNT; i++) o.ptr<float>()[i] = (o.ptr<float>()[i] + o.ptr<float>()[i + FACE_EMOTION_COUNT]) / 2;
+    for (int i = 0; i < FACE_EMOTION_COUNT; i++)
+      o.ptr<float>()[i] = (o.ptr<float>()[i] + o.ptr<float>()[i + FACE_EMOTION_COUNT]) / 2;
     for (int i = 0; i < FACE_EMOTION_COUNT; i++) {
       probs[i] = o.ptr<float>()[i];
       if (!std::isfinite(probs[i])) return say(errbuf, errlen, "face_expression: not a number in the output");

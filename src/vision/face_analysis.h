@@ -31,7 +31,14 @@ extern "C" {
 #define FACE_EMOTION_SIDE 64
 
 enum face_emotion {
-  FACE_ANGRY, FACE_DISGUST, FACE_FEAR, FACE_HAPPY, FACE_SAD, FACE_SURPRISE, FACE_NEUTRAL, FACE_EMOTION_COUNT
+  FACE_ANGRY,
+  FACE_DISGUST,
+  FACE_FEAR,
+  FACE_HAPPY,
+  FACE_SAD,
+  FACE_SURPRISE,
+  FACE_NEUTRAL,
+  FACE_EMOTION_COUNT
 };
 extern const char *const face_emotion_names[FACE_EMOTION_COUNT];
 
@@ -46,8 +53,8 @@ void face_nets_close(face_nets *n);
 int face_align(const uint8_t *rgb, int w, int h, const float kp[4][2], uint8_t *out, char *errbuf, size_t errlen);
 
 /* Aligns and runs faceres: the 1024 floats of the descriptor into `out`. */
-int face_descriptor(face_nets *n, const uint8_t *rgb, int w, int h, const float kp[4][2], float out[FACE_DESCRIPTOR_DIM],
-                    char *errbuf, size_t errlen);
+int face_descriptor(face_nets *n, const uint8_t *rgb, int w, int h, const float kp[4][2],
+                    float out[FACE_DESCRIPTOR_DIM], char *errbuf, size_t errlen);
 
 /* The 64x64 RGB crop the emotion model reads (out: 64*64*3 bytes): a square of 1.15x the larger side
  * of `box` (x, y, w, h in image pixels) around its centre, turned so that the eyes (eyes[0], eyes[1])

@@ -29,11 +29,11 @@ struct split {
 };
 static_assert(sizeof(split) == 8, "split is stored as 8 bytes");
 
-}  // namespace
+} // namespace
 
 struct lm_model {
   uint32_t parts, cascades, trees, depth, features, leaf_bits;
-  uint32_t splits, leaves;  // per tree
+  uint32_t splits, leaves; // per tree
   std::unique_ptr<float[]> initial;
   std::unique_ptr<uint16_t[]> anchor;
   std::unique_ptr<float[]> delta;
@@ -83,7 +83,7 @@ bool all_finite(const float *v, size_t n) {
   return true;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" lm_model *lm_model_load(const char *path, char *errbuf, size_t errlen) {
   FILE *f = fopen(path, "rb");
@@ -106,8 +106,8 @@ extern "C" lm_model *lm_model_load(const char *path, char *errbuf, size_t errlen
     m->features = u32_at(h + 28);
     m->leaf_bits = u32_at(h + 32);
     // Bounds that keep every size below well within 64 bits and every index within uint16.
-    if (m->parts < 1 || m->parts > 1000 || m->cascades < 1 || m->cascades > 100 || m->trees < 1 ||
-        m->trees > 10000 || m->depth < 1 || m->depth > 10 || m->features < 1 || m->features > 65535 ||
+    if (m->parts < 1 || m->parts > 1000 || m->cascades < 1 || m->cascades > 100 || m->trees < 1 || m->trees > 10000 ||
+        m->depth < 1 || m->depth > 10 || m->features < 1 || m->features > 65535 ||
         (m->leaf_bits != 8 && m->leaf_bits != 16 && m->leaf_bits != 32) || u32_at(h + 36) != 0)
       throw load_error{"the header's dimensions are out of range"};
     m->splits = (1u << m->depth) - 1;
@@ -115,8 +115,8 @@ extern "C" lm_model *lm_model_load(const char *path, char *errbuf, size_t errlen
     const size_t coords = 2 * (size_t)m->parts, nfeat = (size_t)m->cascades * m->features;
     const size_t ntrees = (size_t)m->cascades * m->trees, nleaves = ntrees * m->leaves;
     const size_t nq = nleaves * coords;
-    const uint64_t body = coords * 4 + nfeat * 2 + nfeat * 8 + ntrees * m->splits * 8 + nleaves * 4 +
-                          nq * (m->leaf_bits / 8);
+    const uint64_t body =
+        coords * 4 + nfeat * 2 + nfeat * 8 + ntrees * m->splits * 8 + nleaves * 4 + nq * (m->leaf_bits / 8);
     if (u64_at(h + 40) != body) throw load_error{"the body size does not match the header's dimensions"};
 
     m->initial.reset(new float[coords]);
@@ -187,7 +187,7 @@ void add_leaf(float *shape, const Q *q, float scale, size_t n) {
   for (size_t k = 0; k < n; k++) shape[k] += scale * (float)q[k];
 }
 
-}  // namespace
+} // namespace
 
 extern "C" void lm_predict(const lm_model *m, const uint8_t *grey, int w, int h, size_t stride, const long rect[4],
                            float *out) {

@@ -58,7 +58,7 @@ void quantise(const dlib::matrix<float, 0, 1> &leaf, float qmax, float &scale, s
   }
 }
 
-}  // namespace
+} // namespace
 
 extern "C" int vision_landmarks_convert(const char *dat_path, const char *out_path, int leaf_bits, char *errbuf,
                                         size_t errlen) {
@@ -159,10 +159,14 @@ extern "C" int vision_landmarks_convert(const char *dat_path, const char *out_pa
               scale = 1;
               q32.assign(l.begin(), l.end());
             }
-            if (pass == 0) w.put(&scale, 4);
-            else if (leaf_bits == 8) w.put_all(q8);
-            else if (leaf_bits == 16) w.put_all(q16);
-            else w.put_all(q32);
+            if (pass == 0)
+              w.put(&scale, 4);
+            else if (leaf_bits == 8)
+              w.put_all(q8);
+            else if (leaf_bits == 16)
+              w.put_all(q16);
+            else
+              w.put_all(q32);
           }
 
     memcpy(header, LM_MAGIC, 8);
@@ -176,8 +180,7 @@ extern "C" int vision_landmarks_convert(const char *dat_path, const char *out_pa
     put_u32(header + 36, 0);
     put_u64(header + 40, w.bytes);
     put_u64(header + 48, w.hash);
-    if (fseek(f, 0, SEEK_SET) || fwrite(header, 1, sizeof header, f) != sizeof header || fflush(f) ||
-        fsync(fileno(f)))
+    if (fseek(f, 0, SEEK_SET) || fwrite(header, 1, sizeof header, f) != sizeof header || fflush(f) || fsync(fileno(f)))
       throw convert_error{"writing " + tmp + ": " + strerror(errno)};
     int rc = fclose(f);
     f = nullptr;

@@ -103,7 +103,7 @@ struct gf_work {
   cv::Mat I, p, ch[3], mI[3], mp, cIp[3], var[3][3], tmp, near, a[3], b, ma[3], mb, changed, full_a[3], full_b,
       full_changed;
 };
-}  // namespace
+} // namespace
 
 extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps,
                                     const int box[4]) {
@@ -210,7 +210,8 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
     // Only the rows and columns where the mask can change are brought back to full resolution.
     cv::Rect box = cv::boundingRect(changed);
     if (box.empty()) return 0;
-    cv::Rect fbox(box.x * f, box.y * f, std::min(w - box.x * f, box.width * f), std::min(h - box.y * f, box.height * f));
+    cv::Rect fbox(box.x * f, box.y * f, std::min(w - box.x * f, box.width * f),
+                  std::min(h - box.y * f, box.height * f));
     cv::Mat *full_a = wk.full_a, &full_b = wk.full_b, &full_changed = wk.full_changed;
     cv::Mat fa[3], fb, fc;
     if (f > 1) {
@@ -232,7 +233,8 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
     const float k255 = 1.0f / 255.0f;
     for (int y = 0; y < fbox.height; y++) {
       const uint8_t *g = img.ptr<uint8_t>(y + fbox.y) + 3 * fbox.x, *cm = fc.ptr<uint8_t>(y);
-      const float *a0 = fa[0].ptr<float>(y), *a1 = fa[1].ptr<float>(y), *a2 = fa[2].ptr<float>(y), *bb = fb.ptr<float>(y);
+      const float *a0 = fa[0].ptr<float>(y), *a1 = fa[1].ptr<float>(y), *a2 = fa[2].ptr<float>(y),
+                  *bb = fb.ptr<float>(y);
       uint8_t *o = am.ptr<uint8_t>(y + fbox.y) + fbox.x;
       for (int x = 0; x < fbox.width; x++) {
         if (!cm[x]) continue;

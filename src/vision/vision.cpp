@@ -64,12 +64,13 @@ extern "C" vision *vision_open(const char *models_dir, const char *landmarks_pat
     v->back = cv::dnn::readNetFromONNX(dir + "/blazeface_back_256.onnx");
     v->seg = cv::dnn::readNetFromONNX(dir + "/selfie_segmentation.onnx");
     for (int k = 0; k < RVM_SIZES; k++) {
-      v->rvm_path[k] = dir + "/rvm_" + std::to_string(rvm_sizes[k][0]) + "x" + std::to_string(rvm_sizes[k][1]) + ".onnx";
+      v->rvm_path[k] =
+          dir + "/rvm_" + std::to_string(rvm_sizes[k][0]) + "x" + std::to_string(rvm_sizes[k][1]) + ".onnx";
       if (k == RVM_SIZES - 1) {
         v->rvm[k] = cv::dnn::readNetFromONNX(v->rvm_path[k]);
         v->rvm_loaded[k] = true;
       } else if (FILE *f = fopen(v->rvm_path[k].c_str(), "rb")) {
-        fclose(f);  // a missing model is still an error at open, not at the first small face
+        fclose(f); // a missing model is still an error at open, not at the first small face
       } else {
         say(errbuf, errlen, "loading models: cannot read " + v->rvm_path[k]);
         delete v;
@@ -92,7 +93,7 @@ namespace {
 
 struct det {
   float cx, cy, w, h, score;
-  float rel;  // width as a fraction of the letterbox square
+  float rel; // width as a fraction of the letterbox square
   float kp[6][2];
 };
 
@@ -107,7 +108,7 @@ float iou(const det &a, const det &b) {
 // square's normalised coordinates (0..1) to image pixels.
 struct letterbox {
   cv::Mat square;
-  double side_px, offx, offy, k;  // image x = (u * side_px - offx) * k
+  double side_px, offx, offy, k; // image x = (u * side_px - offx) * k
 };
 
 letterbox make_letterbox(const cv::Mat &img, int size) {
@@ -134,9 +135,9 @@ void run_blazeface(cv::dnn::Net &net, std::mutex &mu, const letterbox &lb, int s
   if (small.cols != size) cv::resize(lb.square, small, cv::Size(size, size), 0, 0, cv::INTER_AREA);
   auto to_x = [&](double u) { return (float)((u * lb.side_px - lb.offx) * lb.k); };
   auto to_y = [&](double v) { return (float)((v * lb.side_px - lb.offy) * lb.k); };
-  const double kx = lb.side_px / size * lb.k, ky = kx;  // model input px -> image px
+  const double kx = lb.side_px / size * lb.k, ky = kx; // model input px -> image px
   cv::Mat f;
-  small.convertTo(f, CV_32F, 2.0 / 255.0, -1.0);  // [-1, 1], NHWC as the model takes it
+  small.convertTo(f, CV_32F, 2.0 / 255.0, -1.0); // [-1, 1], NHWC as the model takes it
   int dims[4] = {1, size, size, 3};
   cv::Mat blob(4, dims, CV_32F, f.data);
   std::vector<cv::Mat> outs;
@@ -213,7 +214,7 @@ std::vector<det> weighted_nms(std::vector<det> in) {
   return out;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, float min_score, vision_face *out,
                                    int max, char *errbuf, size_t errlen) {
@@ -267,7 +268,7 @@ bool face_crop(const uint8_t *rgb, int w, int h, const float box[4], cv::Mat &gr
   return true;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float box[4], float out[68][2],
                                 char *errbuf, size_t errlen) {
@@ -443,7 +444,7 @@ extern "C" int vision_matte_region(vision *v, const uint8_t *rgb, int w, int h, 
         v->rvm_loaded[k] = true;
       }
       v->rvm[k].setInput(blob, "src");
-      blob.release();  // setInput copied it into the net: one input-sized float buffer less during forward()
+      blob.release(); // setInput copied it into the net: one input-sized float buffer less during forward()
       std::vector<cv::Mat> outs;
       v->rvm[k].forward(outs, std::vector<cv::String>{"pha", "fgr"});
       if (outs.size() != 2 || outs[0].total() != (size_t)in_w * in_h || outs[1].total() != (size_t)in_w * in_h * 3) {
@@ -473,7 +474,8 @@ extern "C" int vision_matte_region(vision *v, const uint8_t *rgb, int w, int h, 
   }
 }
 
-extern "C" int vision_haar_eyes(const uint8_t *rgb, int w, int h, const char *cascade_dir, float face[4], float *eye_y) {
+extern "C" int vision_haar_eyes(const uint8_t *rgb, int w, int h, const char *cascade_dir, float face[4],
+                                float *eye_y) {
   try {
     std::string dir(cascade_dir);
     cv::CascadeClassifier fc(dir + "/haarcascade_frontalface_default.xml"), ec(dir + "/haarcascade_eye.xml");

@@ -24,9 +24,9 @@ extern "C" {
 typedef struct vision vision;
 
 typedef struct vision_face {
-  float x, y, w, h;  /* box in image pixels */
-  float score;       /* 0..1 */
-  float kp[6][2];    /* right eye, left eye, nose, mouth, right ear, left ear (image pixels) */
+  float x, y, w, h; /* box in image pixels */
+  float score;      /* 0..1 */
+  float kp[6][2];   /* right eye, left eye, nose, mouth, right ear, left ear (image pixels) */
 } vision_face;
 
 vision *vision_open(const char *models_dir, const char *landmarks_path, char *errbuf, size_t errlen);
@@ -37,14 +37,14 @@ void vision_set_threads(int n);
 /* BlazeFace: runs the 128 front model and the 256 back model on the letterboxed image, merges
  * overlapping detections (weighted), returns how many were written to `out` (at most `max`),
  * best first. */
-int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, float min_score, vision_face *out,
-                        int max, char *errbuf, size_t errlen);
+int vision_detect_faces(vision *v, const uint8_t *rgb, int w, int h, float min_score, vision_face *out, int max,
+                        char *errbuf, size_t errlen);
 
 /* The 68 landmarks of dlib's model inside `box` (x, y, w, h in image pixels), whole pixels as dlib
  * gives them, evaluated from the compact model: with its int8 leaves they lie within about a pixel
  * of dlib's (tests/unit/test_vision_landmarks.c measures it). */
-int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float box[4], float out[68][2],
-                     char *errbuf, size_t errlen);
+int vision_landmarks(vision *v, const uint8_t *rgb, int w, int h, const float box[4], float out[68][2], char *errbuf,
+                     size_t errlen);
 
 /* Setup: converts dlib's shape_predictor .dat into the compact model at `out_path` (written whole
  * or not at all), leaves as int8 or int16 (`leaf_bits` 8 or 16) with one scale per leaf, or as
@@ -77,8 +77,8 @@ int vision_segment_raw(vision *v, const uint8_t *rgb256, float *prob, char *errb
  * 128). Writes the alpha (0..255) into `alpha` (w*h) and the foreground colour, the person with
  * the old background's spill removed, into `fgr` (w*h*3 RGB), only where the region overlaps the
  * image. */
-int vision_matte_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch, int in_w,
-                        int in_h, uint8_t *alpha, uint8_t *fgr, char *errbuf, size_t errlen);
+int vision_matte_region(vision *v, const uint8_t *rgb, int w, int h, int x0, int y0, int cw, int ch, int in_w, int in_h,
+                        uint8_t *alpha, uint8_t *fgr, char *errbuf, size_t errlen);
 
 /* Area-averaging resize of packed RGB (used to make the segmenter's 256x256 input). */
 int vision_resize_rgb(const uint8_t *src, int w, int h, uint8_t *dst, int dw, int dh);

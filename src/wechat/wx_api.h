@@ -24,7 +24,7 @@
 #define WX_TOKEN_MAX 1024
 
 typedef struct wx_app {
-  const char *kind;  /* "mp" (official account, web pages in WeChat) or "mini" (mini program) */
+  const char *kind; /* "mp" (official account, web pages in WeChat) or "mini" (mini program) */
   char appid[64];
   char secret[128];
 } wx_app;

@@ -17,17 +17,17 @@ static int code_failure(const char *call, long code, err_t *err) {
   snprintf(c, sizeof c, "%ld", code);
   log_warn("wechat_code_refused", "call", call, "errcode", c, NULL);
   switch (code) {
-  case 40029: /* invalid code */
-  case 40163: /* code been used */
-  case 41008: /* missing code */
-    return err_set(err, 400, "wechat_code_invalid", "微信授权已失效，请重新进入页面");
-  case 40226: /* high risk user */
-    return err_set(err, 403, "wechat_user_risky", "微信提示本次登录存在风险，请稍后再试或改用手机号登录");
-  case 45011: /* api minute-quota reach limit */
-  case 45009:
-    return err_set(err, 429, "wechat_busy", "微信登录过于频繁，请稍后再试");
-  default:
-    return err_set(err, 502, "wechat_refused", "微信服务暂时不可用，请稍后再试（%ld）", code);
+    case 40029: /* invalid code */
+    case 40163: /* code been used */
+    case 41008: /* missing code */
+      return err_set(err, 400, "wechat_code_invalid", "微信授权已失效，请重新进入页面");
+    case 40226: /* high risk user */
+      return err_set(err, 403, "wechat_user_risky", "微信提示本次登录存在风险，请稍后再试或改用手机号登录");
+    case 45011: /* api minute-quota reach limit */
+    case 45009:
+      return err_set(err, 429, "wechat_busy", "微信登录过于频繁，请稍后再试");
+    default:
+      return err_set(err, 502, "wechat_refused", "微信服务暂时不可用，请稍后再试（%ld）", code);
   }
 }
 
@@ -37,8 +37,9 @@ static int exchange(const config *cfg, const wx_app *app, const char *path, cons
   char *id = wx_escape(app->appid), *sec = wx_escape(app->secret), *cd = wx_escape(code);
   size_t n = strlen(path) + 128 + (id ? strlen(id) : 0) + (sec ? strlen(sec) : 0) + (cd ? strlen(cd) : 0);
   char *q = xmalloc(n);
-  if (q) snprintf(q, n, "%s?appid=%s&secret=%s&%s=%s&grant_type=authorization_code", path, id ? id : "", sec ? sec : "",
-                  code_param, cd ? cd : "");
+  if (q)
+    snprintf(q, n, "%s?appid=%s&secret=%s&%s=%s&grant_type=authorization_code", path, id ? id : "", sec ? sec : "",
+             code_param, cd ? cd : "");
   if (sec) sodium_memzero(sec, strlen(sec));
   free(id);
   free(sec);
@@ -51,9 +52,12 @@ static int exchange(const config *cfg, const wx_app *app, const char *path, cons
   if (rc < 0) return -1;
   long ec = wx_errcode(j);
   const char *oid = json_string_value(json_object_get(j, "openid"));
-  if (ec) rc = code_failure(path, ec, err);
-  else if (!wx_plain_token(oid, WX_OPENID_MAX - 1)) rc = err_set(err, 502, "wechat_bad_answer", "微信服务暂时不可用，请稍后再试");
-  else snprintf(openid, WX_OPENID_MAX, "%s", oid);
+  if (ec)
+    rc = code_failure(path, ec, err);
+  else if (!wx_plain_token(oid, WX_OPENID_MAX - 1))
+    rc = err_set(err, 502, "wechat_bad_answer", "微信服务暂时不可用，请稍后再试");
+  else
+    snprintf(openid, WX_OPENID_MAX, "%s", oid);
   json_decref(j);
   return rc;
 }
@@ -77,12 +81,15 @@ int wx_mini_phone(const config *cfg, db_t *db, const wx_app *mini, const char *c
   const char *pure = json_string_value(json_object_get(info, "purePhoneNumber"));
   const char *cc = json_string_value(json_object_get(info, "countryCode"));
   const char *wm = json_string_value(json_object_get(json_object_get(info, "watermark"), "appid"));
-  if (ec) rc = code_failure("/wxa/business/getuserphonenumber", ec, err);
+  if (ec)
+    rc = code_failure("/wxa/business/getuserphonenumber", ec, err);
   else if (!pure || !cc || !wm || strcmp(wm, mini->appid) != 0)
     rc = err_set(err, 502, "wechat_bad_answer", "微信服务暂时不可用，请稍后再试");
   else if (strcmp(cc, "86") != 0 || !otp_phone_valid(pure))
-    rc = err_set(err, 422, "phone_not_mainland", "请使用中国大陆手机号（微信绑定的手机号不是大陆号码时，请改用短信验证码登录）");
-  else snprintf(phone, 24, "%s", pure);
+    rc = err_set(err, 422, "phone_not_mainland",
+                 "请使用中国大陆手机号（微信绑定的手机号不是大陆号码时，请改用短信验证码登录）");
+  else
+    snprintf(phone, 24, "%s", pure);
   json_decref(j);
   return rc;
 }

@@ -43,7 +43,8 @@ int64_t wx_identity_bind(db_t *db, const char *kind, const char *appid, const ch
   int64_t id = wx_identity_find(db, appid, openid, &owner, err);
   if (id < 0) return -1;
   if (id > 0) {
-    if (owner != account_id) return err_set(err, 409, "wechat_bound_elsewhere", "该微信已绑定其他手机号，请用那个手机号登录");
+    if (owner != account_id)
+      return err_set(err, 409, "wechat_bound_elsewhere", "该微信已绑定其他手机号，请用那个手机号登录");
     return wx_identity_touch(db, id, err) < 0 ? -1 : id;
   }
   char h[65];
@@ -57,10 +58,11 @@ int64_t wx_identity_bind(db_t *db, const char *kind, const char *appid, const ch
                       "WHERE appid = $4 AND account_id = $5",
                       DB_TEXT(h), DB_TEXT(sealed), DB_INT(now), DB_TEXT(appid), DB_INT(account_id));
   if (n == 0) {
-    db_res *r = db_query(db, err,
-                         "INSERT INTO wechat_identities (app_kind, appid, openid_hash, openid_sealed, account_id, created_at, "
-                         "last_login_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-                         DB_TEXT(kind), DB_TEXT(appid), DB_TEXT(h), DB_TEXT(sealed), DB_INT(account_id), DB_INT(now));
+    db_res *r =
+        db_query(db, err,
+                 "INSERT INTO wechat_identities (app_kind, appid, openid_hash, openid_sealed, account_id, created_at, "
+                 "last_login_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                 DB_TEXT(kind), DB_TEXT(appid), DB_TEXT(h), DB_TEXT(sealed), DB_INT(account_id), DB_INT(now));
     free(sealed);
     if (!r) {
       if (db_last_was_unique_violation(db)) {
@@ -105,7 +107,8 @@ int wx_session_openid(db_t *db, int64_t session_id, const char *appid, char open
   int found = 0;
   if (db_res_rows(r)) {
     char *o = vault_open_text(db_res_text_at(r, 0, "openid_sealed"), err);
-    if (!o) found = -1;
+    if (!o)
+      found = -1;
     else {
       snprintf(openid, WX_OPENID_MAX, "%s", o);
       free(o);
@@ -123,7 +126,8 @@ int wx_state_new(db_t *db, const char *binder, int64_t session_id, char state_ou
   sha256_hex(binder, bh);
   int64_t now = clock_now_ms();
   /* Old states go with each new one: the table stays the size of the last ten minutes. */
-  if (db_exec(db, err, "DELETE FROM wechat_oauth_states WHERE expires_at < $1", DB_INT(now - WX_STATE_TTL_MS)) < 0) return -1;
+  if (db_exec(db, err, "DELETE FROM wechat_oauth_states WHERE expires_at < $1", DB_INT(now - WX_STATE_TTL_MS)) < 0)
+    return -1;
   return db_exec(db, err,
                  "INSERT INTO wechat_oauth_states (state_hash, binder_hash, session_id, created_at, expires_at) "
                  "VALUES ($1, $2, $3, $4, $5)",
@@ -158,14 +162,16 @@ int wx_ticket_new(db_t *db, const char *kind, const char *appid, const char *ope
   char *sealed = vault_seal_text(openid, err);
   if (!sealed) return -1;
   int64_t now = clock_now_ms();
-  int rc = db_exec(db, err, "DELETE FROM wechat_bind_tickets WHERE expires_at < $1", DB_INT(now - WX_TICKET_TTL_MS)) < 0 ||
-                   db_exec(db, err,
-                           "INSERT INTO wechat_bind_tickets (token_hash, app_kind, appid, openid_sealed, created_at, expires_at) "
-                           "VALUES ($1, $2, $3, $4, $5, $6)",
-                           DB_TEXT(th), DB_TEXT(kind), DB_TEXT(appid), DB_TEXT(sealed), DB_INT(now),
-                           DB_INT(now + WX_TICKET_TTL_MS)) < 0
-               ? -1
-               : 0;
+  int rc =
+      db_exec(db, err, "DELETE FROM wechat_bind_tickets WHERE expires_at < $1", DB_INT(now - WX_TICKET_TTL_MS)) < 0 ||
+              db_exec(
+                  db, err,
+                  "INSERT INTO wechat_bind_tickets (token_hash, app_kind, appid, openid_sealed, created_at, expires_at) "
+                  "VALUES ($1, $2, $3, $4, $5, $6)",
+                  DB_TEXT(th), DB_TEXT(kind), DB_TEXT(appid), DB_TEXT(sealed), DB_INT(now),
+                  DB_INT(now + WX_TICKET_TTL_MS)) < 0
+          ? -1
+          : 0;
   free(sealed);
   return rc;
 }
@@ -174,15 +180,17 @@ int wx_ticket_peek(db_t *db, const char *token, char kind[8], char appid[64], ch
   if (!token || !wx_plain_token(token, 64)) return 0;
   char th[65];
   sha256_hex(token, th);
-  db_res *r = db_query(db, err,
-                       "SELECT app_kind, appid, openid_sealed FROM wechat_bind_tickets WHERE token_hash = $1 AND used_at = 0 "
-                       "AND expires_at > $2",
-                       DB_TEXT(th), DB_INT(clock_now_ms()));
+  db_res *r =
+      db_query(db, err,
+               "SELECT app_kind, appid, openid_sealed FROM wechat_bind_tickets WHERE token_hash = $1 AND used_at = 0 "
+               "AND expires_at > $2",
+               DB_TEXT(th), DB_INT(clock_now_ms()));
   if (!r) return -1;
   int found = 0;
   if (db_res_rows(r)) {
     char *o = vault_open_text(db_res_text_at(r, 0, "openid_sealed"), err);
-    if (!o) found = -1;
+    if (!o)
+      found = -1;
     else {
       snprintf(kind, 8, "%s", db_res_text_at(r, 0, "app_kind"));
       snprintf(appid, 64, "%s", db_res_text_at(r, 0, "appid"));

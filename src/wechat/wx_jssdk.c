@@ -39,7 +39,8 @@ int wx_jsapi_ticket(const config *cfg, db_t *db, const wx_app *app, char out[WX_
 void wx_jssdk_sign(const char *ticket, const char *noncestr, int64_t timestamp, const char *url, char out[41]) {
   size_t n = strlen(ticket) + strlen(noncestr) + strlen(url) + 80;
   char *s = xmalloc(n);
-  int len = snprintf(s, n, "jsapi_ticket=%s&noncestr=%s&timestamp=%lld&url=%s", ticket, noncestr, (long long)timestamp, url);
+  int len =
+      snprintf(s, n, "jsapi_ticket=%s&noncestr=%s&timestamp=%lld&url=%s", ticket, noncestr, (long long)timestamp, url);
   unsigned char d[SHA_DIGEST_LENGTH];
   SHA1((const unsigned char *)s, (size_t)len, d);
   sodium_memzero(s, n);
@@ -82,7 +83,7 @@ int wx_jssdk_config(const config *cfg, db_t *db, const char *page_url, json_t **
   wx_jssdk_sign(ticket, nonce, ts, url, sig);
   sodium_memzero(ticket, sizeof ticket);
   /* jsApiList is required by wx.config; the open tag needs no JS API, and checkJsApi is harmless. */
-  *out = json_pack("{s:s, s:I, s:s, s:s, s:[s], s:[s]}", "appId", mp.appid, "timestamp", (json_int_t)ts, "nonceStr", nonce,
-                   "signature", sig, "jsApiList", "checkJsApi", "openTagList", "wx-open-subscribe");
+  *out = json_pack("{s:s, s:I, s:s, s:s, s:[s], s:[s]}", "appId", mp.appid, "timestamp", (json_int_t)ts, "nonceStr",
+                   nonce, "signature", sig, "jsApiList", "checkJsApi", "openTagList", "wx-open-subscribe");
   return *out ? 0 : err_set(err, 0, "oom", "out of memory");
 }

@@ -95,8 +95,10 @@ static int send_one(const config *cfg, db_t *db, const wx_app *app, int64_t iden
   snprintf(c, sizeof c, "%ld", code);
   json_t *mid = json_object_get(ans, "msgid");
   char msgid[40] = "";
-  if (json_is_integer(mid)) snprintf(msgid, sizeof msgid, "%lld", (long long)json_integer_value(mid));
-  else if (json_is_string(mid)) snprintf(msgid, sizeof msgid, "%s", json_string_value(mid));
+  if (json_is_integer(mid))
+    snprintf(msgid, sizeof msgid, "%lld", (long long)json_integer_value(mid));
+  else if (json_is_string(mid))
+    snprintf(msgid, sizeof msgid, "%s", json_string_value(mid));
   json_decref(ans);
   if (code == 0) return record(db, inbox, identity, kind, tmpl, "sent", 0, msgid, err);
   if (code == 43101) {
@@ -132,19 +134,21 @@ int wx_message_deliver(const config *cfg, db_t *db, const json_t *m, err_t *err)
   char when[24];
   json_t *we = json_object_get(data, "window_end");
   china_time(deadline && json_is_integer(we) ? (int64_t)json_integer_value(we)
-                                                                        : (int64_t)json_integer_value(json_object_get(m, "created_at")),
+                                             : (int64_t)json_integer_value(json_object_get(m, "created_at")),
              when);
   char *t1 = wx_clip_utf8(json_string_value(json_object_get(m, "title")), 20);
   char *t2 = wx_clip_utf8(detail_of(kind, data), 20);
-  json_t *fields = json_pack("{s:o, s:o, s:o}", "thing1", item(t1 ? t1 : ""), "thing2", item(t2 ? t2 : ""), "time3", item(when));
+  json_t *fields =
+      json_pack("{s:o, s:o, s:o}", "thing1", item(t1 ? t1 : ""), "thing2", item(t2 ? t2 : ""), "time3", item(when));
   free(t1);
   free(t2);
 
-  db_res *r = db_query(db, err,
-                       "SELECT i.id, i.app_kind, i.appid, i.openid_sealed FROM wechat_identities i WHERE i.account_id = $1 "
-                       "AND NOT EXISTS (SELECT 1 FROM wechat_messages w WHERE w.inbox_id = $2 AND w.identity_id = i.id) "
-                       "ORDER BY i.id",
-                       DB_INT(account), DB_INT(inbox));
+  db_res *r =
+      db_query(db, err,
+               "SELECT i.id, i.app_kind, i.appid, i.openid_sealed FROM wechat_identities i WHERE i.account_id = $1 "
+               "AND NOT EXISTS (SELECT 1 FROM wechat_messages w WHERE w.inbox_id = $2 AND w.identity_id = i.id) "
+               "ORDER BY i.id",
+               DB_INT(account), DB_INT(inbox));
   if (!r) {
     json_decref(fields);
     return -1;
@@ -154,7 +158,8 @@ int wx_message_deliver(const config *cfg, db_t *db, const json_t *m, err_t *err)
     wx_app app;
     err_t e = {0};
     /* An identity of an app no longer configured (or another app id) cannot be written to. */
-    if (!wx_app_enabled(cfg, db_res_text_at(r, i, "app_kind")) || wx_app_load(cfg, db_res_text_at(r, i, "app_kind"), &app, &e) < 0 ||
+    if (!wx_app_enabled(cfg, db_res_text_at(r, i, "app_kind")) ||
+        wx_app_load(cfg, db_res_text_at(r, i, "app_kind"), &app, &e) < 0 ||
         strcmp(app.appid, db_res_text_at(r, i, "appid")) != 0)
       continue;
     char *openid = vault_open_text(db_res_text_at(r, i, "openid_sealed"), err);

@@ -15,11 +15,12 @@ int64_t wx_session_identity(db_t *db, int64_t session_id, err_t *err) {
 
 int wx_subscribe_record(db_t *db, int64_t identity_id, const char *template_id, const char *status, const char *source,
                         err_t *err) {
-  return db_exec(db, err,
-                 "INSERT INTO wechat_subscriptions (identity_id, template_id, status, source, at) VALUES ($1, $2, $3, $4, $5) "
-                 "ON CONFLICT (identity_id, template_id) DO UPDATE SET status = excluded.status, source = excluded.source, "
-                 "at = excluded.at",
-                 DB_INT(identity_id), DB_TEXT(template_id), DB_TEXT(status), DB_TEXT(source), DB_INT(clock_now_ms())) < 0
+  return db_exec(
+             db, err,
+             "INSERT INTO wechat_subscriptions (identity_id, template_id, status, source, at) VALUES ($1, $2, $3, $4, $5) "
+             "ON CONFLICT (identity_id, template_id) DO UPDATE SET status = excluded.status, source = excluded.source, "
+             "at = excluded.at",
+             DB_INT(identity_id), DB_TEXT(template_id), DB_TEXT(status), DB_TEXT(source), DB_INT(clock_now_ms())) < 0
              ? -1
              : 0;
 }
@@ -34,11 +35,13 @@ int wx_subscribe_refused(db_t *db, int64_t identity_id, const char *template_id,
 }
 
 json_t *wx_subscribe_answers(db_t *db, int64_t identity_id, err_t *err) {
-  db_res *r = db_query(db, err, "SELECT template_id, status FROM wechat_subscriptions WHERE identity_id = $1 ORDER BY id",
-                       DB_INT(identity_id));
+  db_res *r =
+      db_query(db, err, "SELECT template_id, status FROM wechat_subscriptions WHERE identity_id = $1 ORDER BY id",
+               DB_INT(identity_id));
   if (!r) return NULL;
   json_t *o = json_object();
-  for (int i = 0; i < db_res_rows(r); i++) json_object_set_new(o, db_res_text_at(r, i, "template_id"), json_string(db_res_text_at(r, i, "status")));
+  for (int i = 0; i < db_res_rows(r); i++)
+    json_object_set_new(o, db_res_text_at(r, i, "template_id"), json_string(db_res_text_at(r, i, "status")));
   db_res_free(r);
   return o;
 }

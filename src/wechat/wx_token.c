@@ -60,8 +60,8 @@ int wx_cached_get(const config *cfg, db_t *db, const wx_app *app, const char *ta
   char q_read[160], q_new[160], q_lease[200], q_free[160], q_store[300];
   snprintf(q_read, sizeof q_read, "SELECT token_sealed, expires_at FROM %s WHERE appid = $1", table);
   snprintf(q_new, sizeof q_new, "INSERT INTO %s (appid) VALUES ($1) ON CONFLICT DO NOTHING", table);
-  snprintf(q_lease, sizeof q_lease, "UPDATE %s SET lock_until = $1, lock_owner = $2 WHERE appid = $3 AND lock_until < $4",
-           table);
+  snprintf(q_lease, sizeof q_lease,
+           "UPDATE %s SET lock_until = $1, lock_owner = $2 WHERE appid = $3 AND lock_until < $4", table);
   snprintf(q_free, sizeof q_free, "UPDATE %s SET lock_until = 0 WHERE appid = $1 AND lock_owner = $2", table);
   snprintf(q_store, sizeof q_store,
            "UPDATE %s SET token_sealed = $1, expires_at = $2, lock_until = 0, refreshed_at = $3, "
@@ -86,8 +86,7 @@ int wx_cached_get(const config *cfg, db_t *db, const wx_app *app, const char *ta
       return 0;
     }
     db_res_free(r);
-    if (!have && db_exec(db, err, q_new, DB_TEXT(app->appid)) < 0)
-      return -1;
+    if (!have && db_exec(db, err, q_new, DB_TEXT(app->appid)) < 0) return -1;
     int64_t took = db_exec(db, err, q_lease, DB_INT(now + LEASE_MS), DB_TEXT(owner), DB_TEXT(app->appid), DB_INT(now));
     if (took < 0) return -1;
     if (took == 0) { /* another node is refreshing: its token will be there shortly */
@@ -104,7 +103,8 @@ int wx_cached_get(const config *cfg, db_t *db, const wx_app *app, const char *ta
     char *sealed = vault_seal_text(out, err);
     if (!sealed) return -1;
     now = clock_now_ms();
-    int64_t n = db_exec(db, err, q_store, DB_TEXT(sealed), DB_INT(now + life * 1000), DB_INT(now), DB_TEXT(app->appid), DB_TEXT(owner));
+    int64_t n = db_exec(db, err, q_store, DB_TEXT(sealed), DB_INT(now + life * 1000), DB_INT(now), DB_TEXT(app->appid),
+                        DB_TEXT(owner));
     free(sealed);
     if (n < 0) return -1;
     log_info("wechat_token_refreshed", "appid", app->appid, "cache", table, NULL);
@@ -122,8 +122,8 @@ int wx_token_drop(db_t *db, const char *appid, const char *token, err_t *err) {
     char *tok = vault_open_text(db_res_text_at(r, 0, "token_sealed"), &e);
     /* Only the token this node used: a fresh one another node stored meanwhile stays. */
     if (tok && strcmp(tok, token) == 0)
-      rc = db_exec(db, err, "UPDATE wechat_tokens SET expires_at = 0 WHERE appid = $1 AND token_sealed = $2", DB_TEXT(appid),
-                   DB_TEXT(db_res_text_at(r, 0, "token_sealed"))) < 0
+      rc = db_exec(db, err, "UPDATE wechat_tokens SET expires_at = 0 WHERE appid = $1 AND token_sealed = $2",
+                   DB_TEXT(appid), DB_TEXT(db_res_text_at(r, 0, "token_sealed"))) < 0
                ? -1
                : 0;
     if (tok) sodium_memzero(tok, strlen(tok));

@@ -193,10 +193,22 @@ static void upload_quota_holds_in_parallel(enum testdb_kind kind) {
   store_close(r.st);
 }
 
-static void t_otp_parallel(void **s) { (void)s; for (int k = 0; k < TESTDB_KINDS; k++) otp_limits_hold_in_parallel(k); }
-static void t_upload_quota(void **s) { (void)s; for (int k = 0; k < TESTDB_KINDS; k++) upload_quota_holds_in_parallel(k); }
-static void t_throttle(void **s) { (void)s; for (int k = 0; k < TESTDB_KINDS; k++) throttle_grows_and_forgives(k); }
-static void t_throttle_parallel(void **s) { (void)s; for (int k = 0; k < TESTDB_KINDS; k++) throttle_holds_in_parallel(k); }
+static void t_otp_parallel(void **s) {
+  (void)s;
+  for (int k = 0; k < TESTDB_KINDS; k++) otp_limits_hold_in_parallel(k);
+}
+static void t_upload_quota(void **s) {
+  (void)s;
+  for (int k = 0; k < TESTDB_KINDS; k++) upload_quota_holds_in_parallel(k);
+}
+static void t_throttle(void **s) {
+  (void)s;
+  for (int k = 0; k < TESTDB_KINDS; k++) throttle_grows_and_forgives(k);
+}
+static void t_throttle_parallel(void **s) {
+  (void)s;
+  for (int k = 0; k < TESTDB_KINDS; k++) throttle_holds_in_parallel(k);
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {

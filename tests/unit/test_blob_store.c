@@ -26,11 +26,11 @@
 #include "tests3.h"
 
 /* Asserts success, printing the error first when it is not (an S3 failure says why). */
-#define OK(call, err)                                                                        \
-  do {                                                                                       \
-    int rc_ = (call);                                                                        \
-    if (rc_ != 0) fprintf(stderr, "%s: %s (%s)\n", #call, (err)->code, (err)->message);      \
-    assert_int_equal(rc_, 0);                                                                \
+#define OK(call, err)                                                                   \
+  do {                                                                                  \
+    int rc_ = (call);                                                                   \
+    if (rc_ != 0) fprintf(stderr, "%s: %s (%s)\n", #call, (err)->code, (err)->message); \
+    assert_int_equal(rc_, 0);                                                           \
   } while (0)
 
 static void fill(uint8_t *p, size_t n) {
@@ -209,12 +209,30 @@ static void run(enum testdb_kind kind, const char *backend) {
   free(dir);
 }
 
-static void dir_backend_sqlite(void **s) { (void)s; run(TESTDB_SQLITE, "dir"); }
-static void db_backend_sqlite(void **s) { (void)s; run(TESTDB_SQLITE, "db"); }
-static void dir_backend_postgres(void **s) { (void)s; run(TESTDB_POSTGRES, "dir"); }
-static void db_backend_postgres(void **s) { (void)s; run(TESTDB_POSTGRES, "db"); }
-static void s3_backend_sqlite(void **s) { (void)s; run(TESTDB_SQLITE, "s3"); }
-static void s3_backend_postgres(void **s) { (void)s; run(TESTDB_POSTGRES, "s3"); }
+static void dir_backend_sqlite(void **s) {
+  (void)s;
+  run(TESTDB_SQLITE, "dir");
+}
+static void db_backend_sqlite(void **s) {
+  (void)s;
+  run(TESTDB_SQLITE, "db");
+}
+static void dir_backend_postgres(void **s) {
+  (void)s;
+  run(TESTDB_POSTGRES, "dir");
+}
+static void db_backend_postgres(void **s) {
+  (void)s;
+  run(TESTDB_POSTGRES, "db");
+}
+static void s3_backend_sqlite(void **s) {
+  (void)s;
+  run(TESTDB_SQLITE, "s3");
+}
+static void s3_backend_postgres(void **s) {
+  (void)s;
+  run(TESTDB_POSTGRES, "s3");
+}
 
 static void unknown_backend_refused(void **s) {
   (void)s;
@@ -433,12 +451,17 @@ static void s3_timeout_retried(void **s) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(dir_backend_sqlite), cmocka_unit_test(db_backend_sqlite),
-                                     cmocka_unit_test(dir_backend_postgres), cmocka_unit_test(db_backend_postgres),
-                                     cmocka_unit_test(s3_backend_sqlite), cmocka_unit_test(s3_backend_postgres),
-                                     cmocka_unit_test(unknown_backend_refused), cmocka_unit_test(s3_wrong_secret),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(dir_backend_sqlite),
+                                     cmocka_unit_test(db_backend_sqlite),
+                                     cmocka_unit_test(dir_backend_postgres),
+                                     cmocka_unit_test(db_backend_postgres),
+                                     cmocka_unit_test(s3_backend_sqlite),
+                                     cmocka_unit_test(s3_backend_postgres),
+                                     cmocka_unit_test(unknown_backend_refused),
+                                     cmocka_unit_test(s3_wrong_secret),
                                      cmocka_unit_test(s3_missing_bucket_and_unreachable),
-                                     cmocka_unit_test(s3_switch_away_keeps_reading), cmocka_unit_test(s3_virtual_hosted),
+                                     cmocka_unit_test(s3_switch_away_keeps_reading),
+                                     cmocka_unit_test(s3_virtual_hosted),
                                      cmocka_unit_test(s3_timeout_retried)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

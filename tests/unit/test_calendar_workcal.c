@@ -16,9 +16,9 @@ static int work(int y, int m, int d) { return workcal_is_workday(cal, workcal_ci
 
 static void weekends_rest_weekdays_work(void **s) {
   (void)s;
-  assert_true(work(2025, 3, 3));   /* Monday */
-  assert_false(work(2025, 3, 8));  /* Saturday */
-  assert_false(work(2025, 3, 9));  /* Sunday */
+  assert_true(work(2025, 3, 3));  /* Monday */
+  assert_false(work(2025, 3, 8)); /* Saturday */
+  assert_false(work(2025, 3, 9)); /* Sunday */
 }
 
 static void holidays_and_swapped_weekends_from_the_file(void **s) {

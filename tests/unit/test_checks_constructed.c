@@ -101,8 +101,7 @@ static const char *status_of(const json_t *rep, const char *id, double *value) {
 }
 
 /* The check passes on the base photo and fails on the constructed one; returns both values. */
-static void expect_pass_then_fail(const photo_analysis *changed, const char *id, double *before,
-                                  double *after) {
+static void expect_pass_then_fail(const photo_analysis *changed, const char *id, double *before, double *after) {
   json_t *r0 = run(&base), *r1 = run(changed);
   const char *s0 = status_of(r0, id, before), *s1 = status_of(r1, id, after);
   if (strcmp(s0, "pass") != 0 || strcmp(s1, "fail") != 0)
@@ -111,13 +110,9 @@ static void expect_pass_then_fail(const photo_analysis *changed, const char *id,
   json_decref(r1);
 }
 
-static uint8_t *px(photo_analysis *a, int x, int y) {
-  return a->work.px + ((size_t)y * a->work.w + x) * 3;
-}
+static uint8_t *px(photo_analysis *a, int x, int y) { return a->work.px + ((size_t)y * a->work.w + x) * 3; }
 
-static int inside(const photo_analysis *a, int x, int y) {
-  return x >= 0 && y >= 0 && x < a->work.w && y < a->work.h;
-}
+static int inside(const photo_analysis *a, int x, int y) { return x >= 0 && y >= 0 && x < a->work.w && y < a->work.h; }
 
 static void disc(photo_analysis *a, double cx, double cy, double r, double ring, const uint8_t rgb[3]) {
   for (int y = (int)(cy - r - 1); y <= cy + r + 1; y++)
@@ -201,8 +196,7 @@ static void cheek_rgb(uint8_t out[3]) {
   int v[3][64], n = 0;
   for (int dy = -4; dy < 4; dy++)
     for (int dx = -4; dx < 4; dx++, n++)
-      for (int k = 0; k < 3; k++)
-        v[k][n] = px(&base, (int)(eye_lx + dx), (int)(eye_ly + 0.6 * iod + dy))[k];
+      for (int k = 0; k < 3; k++) v[k][n] = px(&base, (int)(eye_lx + dx), (int)(eye_ly + 0.6 * iod + dy))[k];
   for (int k = 0; k < 3; k++) {
     for (int i = 1; i < n; i++)
       for (int j = i; j > 0 && v[k][j - 1] > v[k][j]; j--) {
@@ -373,7 +367,8 @@ static void test_more_checks_move(void **state) {
 
   /* A medical mask over the mouth. */
   a = copy_base();
-  paint_box(&a, lm[48][0] - 0.3 * iod, lm[33][1] + 0.05 * iod, lm[54][0] + 0.3 * iod, lm[8][1] - 0.1 * iod, mask_blue, 1);
+  paint_box(&a, lm[48][0] - 0.3 * iod, lm[33][1] + 0.05 * iod, lm[54][0] + 0.3 * iod, lm[8][1] - 0.1 * iod, mask_blue,
+            1);
   expect_moves(&a, "mouth_occluded", +1, 1);
   free(a.work.px);
 
@@ -464,7 +459,8 @@ static void test_more_checks_move(void **state) {
   a = copy_base();
   for (int y = 0; y < a.work.h; y++)
     for (int x = 0; x < a.work.w; x++)
-      if ((x < lm[0][0] - 1.2 * iod || x > lm[16][0] + 1.2 * iod) && ((x / 12 + y / 12) & 1)) memset(px(&a, x, y), 40, 3);
+      if ((x < lm[0][0] - 1.2 * iod || x > lm[16][0] + 1.2 * iod) && ((x / 12 + y / 12) & 1))
+        memset(px(&a, x, y), 40, 3);
   expect_moves(&a, "background_uniformity", +1, 1);
   free(a.work.px);
 }
@@ -491,8 +487,10 @@ static void test_head_pose(void **state) {
       double sy = -sin(ang) * (x - cx) + cos(ang) * (y - cy) + cy;
       int ix = (int)lround(sx), iy = (int)lround(sy);
       uint8_t *d = rot + ((size_t)y * w + x) * 3;
-      if (ix < 0 || iy < 0 || ix >= w || iy >= h) memset(d, 235, 3);
-      else memcpy(d, px(&base, ix, iy), 3);
+      if (ix < 0 || iy < 0 || ix >= w || iy >= h)
+        memset(d, 235, 3);
+      else
+        memcpy(d, px(&base, ix, iy), 3);
     }
   json_t *r0 = run(&base), *r1 = analyse_and_run(rot, w, h, base.jpeg_quality_estimate);
   double before, after;
@@ -582,13 +580,20 @@ static void test_no_face(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_glasses),        cmocka_unit_test(test_earrings),
-      cmocka_unit_test(test_bare_shoulders), cmocka_unit_test(test_clothing_color),
-      cmocka_unit_test(test_exposure),       cmocka_unit_test(test_sharpness),
-      cmocka_unit_test(test_half_shaded),    cmocka_unit_test(test_recapture),
-      cmocka_unit_test(test_red_eye),        cmocka_unit_test(test_head_pose),
-      cmocka_unit_test(test_single_face),    cmocka_unit_test(test_compression),
-      cmocka_unit_test(test_profile_decides_severity), cmocka_unit_test(test_no_face),
+      cmocka_unit_test(test_glasses),
+      cmocka_unit_test(test_earrings),
+      cmocka_unit_test(test_bare_shoulders),
+      cmocka_unit_test(test_clothing_color),
+      cmocka_unit_test(test_exposure),
+      cmocka_unit_test(test_sharpness),
+      cmocka_unit_test(test_half_shaded),
+      cmocka_unit_test(test_recapture),
+      cmocka_unit_test(test_red_eye),
+      cmocka_unit_test(test_head_pose),
+      cmocka_unit_test(test_single_face),
+      cmocka_unit_test(test_compression),
+      cmocka_unit_test(test_profile_decides_severity),
+      cmocka_unit_test(test_no_face),
       cmocka_unit_test(test_more_checks_move),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -150,9 +150,9 @@ static void test_overlap_rule(void **state) {
   (void)state;
   const double lobe[4] = {100, 100, 20, 40};
   assert_true(judges((double[]){95, 90, 40, 60}, lobe, 6.0));
-  assert_false(judges((double[]){300, 100, 20, 40}, lobe, 6.0));  /* the other side */
-  assert_false(judges((double[]){90, 50, 400, 200}, lobe, 6.0));   /* the whole face */
-  assert_false(judges((double[]){118, 138, 20, 40}, lobe, 6.0));   /* a corner touch */
+  assert_false(judges((double[]){300, 100, 20, 40}, lobe, 6.0)); /* the other side */
+  assert_false(judges((double[]){90, 50, 400, 200}, lobe, 6.0)); /* the whole face */
+  assert_false(judges((double[]){118, 138, 20, 40}, lobe, 6.0)); /* a corner touch */
 }
 
 int main(void) {

@@ -15,9 +15,7 @@
 
 static char tmpdir[256];
 
-static void make_dir(const char *sub, char *out, size_t cap) {
-  snprintf(out, cap, "%s/%s", tmpdir, sub);
-}
+static void make_dir(const char *sub, char *out, size_t cap) { snprintf(out, cap, "%s/%s", tmpdir, sub); }
 
 static code_payload sample(int64_t now) {
   code_payload p;
@@ -108,8 +106,9 @@ static void test_sign_verify_and_refusals(void **state) {
   size_t plen = (size_t)(dot - text) - 4;
   unsigned char body[1024];
   size_t blen;
-  assert_int_equal(sodium_base642bin(body, sizeof body, text + 4, plen, NULL, &blen, NULL,
-                                     sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
+  assert_int_equal(
+      sodium_base642bin(body, sizeof body, text + 4, plen, NULL, &blen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+      0);
   body[blen] = 0;
   char *hit = strstr((char *)body, "20231234");
   assert_non_null(hit);
@@ -144,8 +143,8 @@ static void test_sign_verify_and_refusals(void **state) {
   /* rotation: a dir trusting both public keys verifies both */
   char both[300], cmd[2000];
   make_dir("both", both, sizeof both);
-  snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s/issuer.pub %s/old.pub && cp %s/issuer.pub %s/new.pub", both, a,
-           both, b, both);
+  snprintf(cmd, sizeof cmd, "mkdir -p %s && cp %s/issuer.pub %s/old.pub && cp %s/issuer.pub %s/new.pub", both, a, both,
+           b, both);
   assert_int_equal(system(cmd), 0);
   code_keyring ring2;
   assert_int_equal(code_keyring_load(both, &ring2, &err), 0);

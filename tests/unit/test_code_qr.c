@@ -172,9 +172,8 @@ static void test_large_photo(void **state) {
   assert_int_equal(vips_resize(rgb, &big, 2.2, NULL), 0);
   double bg[3] = {200, 200, 195};
   VipsArrayDouble *bga = vips_array_double_new(bg, 3);
-  assert_int_equal(vips_embed(big, &canvas, 1900, 500, 4000, 3000, "extend", VIPS_EXTEND_BACKGROUND, "background", bga,
-                              NULL),
-                   0);
+  assert_int_equal(
+      vips_embed(big, &canvas, 1900, 500, 4000, 3000, "extend", VIPS_EXTEND_BACKGROUND, "background", bga, NULL), 0);
   vips_area_unref(VIPS_AREA(bga));
   char path[400];
   snprintf(path, sizeof path, "%s/big.jpg", tmpdir);
@@ -211,7 +210,9 @@ static void test_no_code_and_bad_files(void **state) {
   /* formats libvips could open but a code upload must not: SVG */
   snprintf(path, sizeof path, "%s/code.svg", tmpdir);
   f = fopen(path, "wb");
-  fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\"><rect width=\"50\" height=\"50\"/></svg>", f);
+  fputs(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\"><rect width=\"50\" height=\"50\"/></svg>",
+      f);
   fclose(f);
   assert_int_equal(qr_read_file(path, "TC1.", 0, &got, &err), -1);
   assert_string_equal(err.code, "bad_image");
@@ -318,10 +319,10 @@ static void test_pool_gate(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_png),           cmocka_unit_test(test_jpeg_q50),
-      cmocka_unit_test(test_half_scale),    cmocka_unit_test(test_photographed),
-      cmocka_unit_test(test_large_photo),   cmocka_unit_test(test_no_code_and_bad_files),
-      cmocka_unit_test(test_pixel_cap),     cmocka_unit_test(test_pool_gate),
+      cmocka_unit_test(test_png),         cmocka_unit_test(test_jpeg_q50),
+      cmocka_unit_test(test_half_scale),  cmocka_unit_test(test_photographed),
+      cmocka_unit_test(test_large_photo), cmocka_unit_test(test_no_code_and_bad_files),
+      cmocka_unit_test(test_pixel_cap),   cmocka_unit_test(test_pool_gate),
   };
   int rc = cmocka_run_group_tests(tests, setup, teardown);
   qr_render_release();

@@ -54,9 +54,12 @@ static int read_aborts(int how, const char *name, char *said, size_t cap) {
     dup2(fds[1], 2);
     close(fds[0]);
     config *c = config_new();
-    if (how == AS_STR) printf("%s", config_str(c, name));
-    else if (how == AS_INT) printf("%lld", (long long)config_int(c, name));
-    else printf("%d", config_bool(c, name));
+    if (how == AS_STR)
+      printf("%s", config_str(c, name));
+    else if (how == AS_INT)
+      printf("%lld", (long long)config_int(c, name));
+    else
+      printf("%d", config_bool(c, name));
     _exit(0);
   }
   close(fds[1]);

@@ -46,8 +46,9 @@ static uint8_t *make_jpeg(int w, int h, int dpi, int quality, size_t *len) {
   g_object_unref(im);
   free(px);
   /* As the engine's encoder does: stripped, then a JFIF APP0 with the density in dots per inch. */
-  uint8_t jfif[18] = {0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 1, (uint8_t)(dpi >> 8), (uint8_t)dpi,
-                      (uint8_t)(dpi >> 8), (uint8_t)dpi, 0, 0};
+  uint8_t jfif[18] = {
+      0xFF,         0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 1, (uint8_t)(dpi >> 8), (uint8_t)dpi, (uint8_t)(dpi >> 8),
+      (uint8_t)dpi, 0,    0};
   uint8_t *out = malloc(*len + 18);
   memcpy(out, buf, 2);
   memcpy(out + 2, jfif, 18);
@@ -59,10 +60,10 @@ static uint8_t *make_jpeg(int w, int h, int dpi, int quality, size_t *len) {
 
 typedef struct pkg_spec {
   int n;
-  int flip_photo;      /* index of a photo whose bytes change after the manifest was made (-1 none) */
-  int flip_manifest;   /* 1: one byte of the manifest changes after package.json was made */
-  int bad_size;        /* index of a photo of the wrong pixel size (-1 none) */
-  int extra_unlisted;  /* 1: one more photo not in the manifest */
+  int flip_photo;     /* index of a photo whose bytes change after the manifest was made (-1 none) */
+  int flip_manifest;  /* 1: one byte of the manifest changes after package.json was made */
+  int bad_size;       /* index of a photo of the wrong pixel size (-1 none) */
+  int extra_unlisted; /* 1: one more photo not in the manifest */
 } pkg_spec;
 
 static uint8_t *photo_for(int i, int bad_size, size_t *len) {

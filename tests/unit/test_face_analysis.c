@@ -203,9 +203,12 @@ static void real_models(void **state) {
 int main(void) {
   if (VIPS_INIT("test_face_analysis")) return 1;
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(refuses_missing_models),  cmocka_unit_test(align_refuses_bad_points),
-      cmocka_unit_test(emotion_crop_refuses_bad_boxes), cmocka_unit_test(cosine_edges),
-      cmocka_unit_test(print_packing),           cmocka_unit_test(real_models),
+      cmocka_unit_test(refuses_missing_models),
+      cmocka_unit_test(align_refuses_bad_points),
+      cmocka_unit_test(emotion_crop_refuses_bad_boxes),
+      cmocka_unit_test(cosine_edges),
+      cmocka_unit_test(print_packing),
+      cmocka_unit_test(real_models),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,7 +51,7 @@ static void batches(enum testdb_kind kind) {
   err_t err = {0};
   db_t *db = store_get(st, &err);
   int64_t start = shanghai_parse("2024-11-06", 0), end = shanghai_parse("2024-11-30", 1);
-  assert_int_equal(start, 1730822400000LL); /* 2024-11-06 00:00 +08:00 */
+  assert_int_equal(start, 1730822400000LL);                         /* 2024-11-06 00:00 +08:00 */
   assert_int_equal(end, 1730822400000LL + 25LL * 24 * 3600 * 1000); /* 2024-12-01 00:00 +08:00 */
   assert_int_equal(shanghai_parse("2024-02-30", 0), -1);
   assert_int_equal(shanghai_parse("2024-11-06T08:30", 0), 1730822400000LL + 8 * 3600000LL + 30 * 60000LL);
@@ -139,7 +139,8 @@ static void roster(enum testdb_kind kind) {
   roster_parsed_free(&p);
   assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM roster_records WHERE batch_id = $1", DB_INT(id)), 3);
   /* Sealed at rest: neither the name nor the ID number is in the table in clear. */
-  db_res *r = db_query(db, &err, "SELECT name_sealed, id_sealed, id_masked, college FROM roster_records WHERE student_no = '002'");
+  db_res *r = db_query(
+      db, &err, "SELECT name_sealed, id_sealed, id_masked, college FROM roster_records WHERE student_no = '002'");
   assert_non_null(r);
   assert_null(strstr(db_res_text(r, 0, 0), "李四"));
   assert_null(strstr(db_res_text(r, 0, 1), b));
@@ -165,11 +166,12 @@ static void roster(enum testdb_kind kind) {
   assert_int_equal(student_current(db, acc, &sr, &err), 0);
   assert_int_equal(sr.status, STUDENT_UNLINKED);
   assert_int_equal(sr.record_id, 0);
-  assert_int_equal(db_exec(db, &err,
-                           "INSERT INTO student_links (account_id, record_id, code_sealed, issuer_kid, seal_kid, linked_at) "
-                           "VALUES ($1, $2, 'x', 'k', 's', 1)",
-                           DB_INT(acc), DB_INT(rec)),
-                   1);
+  assert_int_equal(
+      db_exec(db, &err,
+              "INSERT INTO student_links (account_id, record_id, code_sealed, issuer_kid, seal_kid, linked_at) "
+              "VALUES ($1, $2, 'x', 'k', 's', 1)",
+              DB_INT(acc), DB_INT(rec)),
+      1);
   assert_int_equal(student_current(db, acc, &sr, &err), 0);
   assert_int_equal(sr.status, STUDENT_LINKED);
   assert_int_equal(sr.record_id, rec);
@@ -278,10 +280,11 @@ static void demo(enum testdb_kind kind) {
   code_payload p;
   assert_int_equal(code_verify(text, &ring, clock_now_ms(), &p, &err), 0);
   free(text);
-  assert_int_equal(db_int(db, &err, -1,
-                          "SELECT COUNT(*) FROM roster_records WHERE student_no = $1 AND name_masked = $2 AND id_masked = $3",
-                          DB_TEXT(p.student_no), DB_TEXT(p.name_masked), DB_TEXT(p.id_masked)),
-                   1);
+  assert_int_equal(
+      db_int(db, &err, -1,
+             "SELECT COUNT(*) FROM roster_records WHERE student_no = $1 AND name_masked = $2 AND id_masked = $3",
+             DB_TEXT(p.student_no), DB_TEXT(p.name_masked), DB_TEXT(p.id_masked)),
+      1);
   char cmd[700];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   assert_int_equal(system(cmd), 0);
@@ -338,11 +341,8 @@ static void test_otp(void **s) { (void)s, each_kind(otp); }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_batches),
-      cmocka_unit_test(test_roster),
-      cmocka_unit_test(test_otp),
-      cmocka_unit_test(test_collectable),
-      cmocka_unit_test(test_demo),
+      cmocka_unit_test(test_batches),     cmocka_unit_test(test_roster), cmocka_unit_test(test_otp),
+      cmocka_unit_test(test_collectable), cmocka_unit_test(test_demo),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   qr_render_release();

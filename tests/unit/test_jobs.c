@@ -132,9 +132,8 @@ static void failures_retry_with_backoff_then_fail_visibly(enum testdb_kind kind)
   db_res *r = db_query(db, &err, "SELECT last_error FROM jobs WHERE id = $1", DB_INT(id));
   assert_string_equal(db_res_text(r, 0, 0), "boom again");
   db_res_free(r);
-  assert_int_equal(db_int(db, &err, 0, "SELECT COUNT(*) FROM job_runs WHERE job_id = $1 AND outcome IS NOT NULL",
-                          DB_INT(id)),
-                   2);
+  assert_int_equal(
+      db_int(db, &err, 0, "SELECT COUNT(*) FROM job_runs WHERE job_id = $1 AND outcome IS NOT NULL", DB_INT(id)), 2);
   /* An operator requeues it. */
   assert_int_equal(jobs_retry(db, id, &err), 0);
   assert_int_equal(jobs_claim(db, "w", only_test, 1000, &j, &err), 1);
@@ -219,9 +218,8 @@ static void job_of_killed_worker_is_done_exactly_once(enum testdb_kind kind) {
   assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM effects WHERE worker = 'doomed'"), 0);
   /* The history shows both attempts: the killed one never finished. */
   assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM job_runs WHERE job_id = $1", DB_INT(id)), 2);
-  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM job_runs WHERE job_id = $1 AND outcome = 'done'",
-                          DB_INT(id)),
-                   1);
+  assert_int_equal(
+      db_int(db, &err, -1, "SELECT COUNT(*) FROM job_runs WHERE job_id = $1 AND outcome = 'done'", DB_INT(id)), 1);
   store_put(st, db);
   store_close(st);
   free(url);
@@ -371,21 +369,45 @@ static void dedupe_key_allows_one_pending(enum testdb_kind kind) {
   store_close(st);
 }
 
-static void test_order(void **s) { (void)s; with_kind(claims_due_jobs_in_order); }
-static void test_retry(void **s) { (void)s; with_kind(failures_retry_with_backoff_then_fail_visibly); }
-static void test_lease(void **s) { (void)s; with_kind(expired_lease_passes_job_on_and_stale_worker_cannot_complete); }
-static void test_killed(void **s) { (void)s; with_kind(job_of_killed_worker_is_done_exactly_once); }
-static void test_concurrent(void **s) { (void)s; with_kind(concurrent_claimers_never_share_a_job); }
-static void test_dedupe(void **s) { (void)s; with_kind(dedupe_key_allows_one_pending); }
-static void test_dead_local(void **s) { (void)s; with_kind(dead_local_workers_lose_their_leases_at_once); }
-static void test_crash_loop(void **s) { (void)s; with_kind(job_that_kills_its_workers_fails_after_max_attempts); }
+static void test_order(void **s) {
+  (void)s;
+  with_kind(claims_due_jobs_in_order);
+}
+static void test_retry(void **s) {
+  (void)s;
+  with_kind(failures_retry_with_backoff_then_fail_visibly);
+}
+static void test_lease(void **s) {
+  (void)s;
+  with_kind(expired_lease_passes_job_on_and_stale_worker_cannot_complete);
+}
+static void test_killed(void **s) {
+  (void)s;
+  with_kind(job_of_killed_worker_is_done_exactly_once);
+}
+static void test_concurrent(void **s) {
+  (void)s;
+  with_kind(concurrent_claimers_never_share_a_job);
+}
+static void test_dedupe(void **s) {
+  (void)s;
+  with_kind(dedupe_key_allows_one_pending);
+}
+static void test_dead_local(void **s) {
+  (void)s;
+  with_kind(dead_local_workers_lose_their_leases_at_once);
+}
+static void test_crash_loop(void **s) {
+  (void)s;
+  with_kind(job_that_kills_its_workers_fails_after_max_attempts);
+}
 
 int main(void) {
   static const job_kind effect = {.type = "test.effect", .handler = never_run, .on_failed = count_failed};
   jobs_register(&effect);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_order),  cmocka_unit_test(test_retry),      cmocka_unit_test(test_lease),
-      cmocka_unit_test(test_killed), cmocka_unit_test(test_concurrent), cmocka_unit_test(test_dedupe),
+      cmocka_unit_test(test_order),      cmocka_unit_test(test_retry),      cmocka_unit_test(test_lease),
+      cmocka_unit_test(test_killed),     cmocka_unit_test(test_concurrent), cmocka_unit_test(test_dedupe),
       cmocka_unit_test(test_crash_loop), cmocka_unit_test(test_dead_local),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,16 +26,18 @@ static void purge(enum testdb_kind kind) {
   err_t err = {0};
   db_t *db = store_get(st, &err);
   int64_t now = 400 * DAY;
-  const char *otp = "INSERT INTO otp_codes (phone_hash, ip_hash, code_hash, tries, created_at, expires_at) "
-                    "VALUES ('p', 'i', 'c', 0, $1, $2)";
+  const char *otp =
+      "INSERT INTO otp_codes (phone_hash, ip_hash, code_hash, tries, created_at, expires_at) "
+      "VALUES ('p', 'i', 'c', 0, $1, $2)";
   assert_int_equal(db_exec(db, &err, otp, DB_INT(now - 3 * DAY), DB_INT(now - 3 * DAY + 300000)), 1); /* old */
   assert_int_equal(db_exec(db, &err, otp, DB_INT(now - 60000), DB_INT(now + 240000)), 1);             /* live */
-  const char *notice = "INSERT INTO pay_notices (received_at, provider, body_sha256, outcome) VALUES ($1, 'wechatpay', "
-                       "'h', $2)";
-  assert_int_equal(db_exec(db, &err, notice, DB_INT(now - 31 * DAY), DB_TEXT("refused")), 1);   /* goes */
-  assert_int_equal(db_exec(db, &err, notice, DB_INT(now - 31 * DAY), DB_TEXT("applied")), 1);   /* stays */
-  assert_int_equal(db_exec(db, &err, notice, DB_INT(now - 366 * DAY), DB_TEXT("applied")), 1);  /* goes */
-  assert_int_equal(db_exec(db, &err, notice, DB_INT(now - DAY), DB_TEXT("duplicate")), 1);      /* stays */
+  const char *notice =
+      "INSERT INTO pay_notices (received_at, provider, body_sha256, outcome) VALUES ($1, 'wechatpay', "
+      "'h', $2)";
+  assert_int_equal(db_exec(db, &err, notice, DB_INT(now - 31 * DAY), DB_TEXT("refused")), 1);  /* goes */
+  assert_int_equal(db_exec(db, &err, notice, DB_INT(now - 31 * DAY), DB_TEXT("applied")), 1);  /* stays */
+  assert_int_equal(db_exec(db, &err, notice, DB_INT(now - 366 * DAY), DB_TEXT("applied")), 1); /* goes */
+  assert_int_equal(db_exec(db, &err, notice, DB_INT(now - DAY), DB_TEXT("duplicate")), 1);     /* stays */
   throttle_rule rule = {.free_failures = 1, .base_ms = 60000, .max_ms = 60000, .forget_ms = DAY};
   int64_t retry;
   assert_int_equal(throttle_take(db, "staff_user", "old", &rule, now - 2 * DAY, &retry, &err), 0);
@@ -48,7 +50,8 @@ static void purge(enum testdb_kind kind) {
   assert_int_equal(c.throttles, 1);
   assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM otp_codes"), 1);
   assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM pay_notices"), 2);
-  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM pay_notices WHERE received_at = $1", DB_INT(now - DAY)), 1);
+  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM pay_notices WHERE received_at = $1", DB_INT(now - DAY)),
+                   1);
   assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM auth_throttle"), 1);
   store_put(st, db);
   store_close(st);

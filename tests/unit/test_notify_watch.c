@@ -18,9 +18,10 @@ static void inbox_insert(store_t *st, int64_t account) {
   err_t err = {0};
   db_t *db = store_get(st, &err);
   assert_non_null(db);
-  assert_int_equal(db_exec(db, &err, "INSERT INTO notify_inbox (account_id, kind, title, created_at) VALUES ($1, 'test', 't', $2)",
-                           DB_INT(account), DB_INT(clock_now_ms())),
-                   1);
+  assert_int_equal(
+      db_exec(db, &err, "INSERT INTO notify_inbox (account_id, kind, title, created_at) VALUES ($1, 'test', 't', $2)",
+              DB_INT(account), DB_INT(clock_now_ms())),
+      1);
   store_put(st, db);
 }
 

@@ -38,19 +38,26 @@ static void *writer(void *arg) {
     int target = i % 6;
     int64_t r = w->rec[i], now = clock_now_ms();
     if (target >= 1)
-      db_exec(db, &err, "INSERT INTO student_links (account_id, record_id, code_sealed, issuer_kid, seal_kid, linked_at) "
-              "VALUES ($1, $1, 'x', 'k', 's', $2)", DB_INT(r), DB_INT(now));
+      db_exec(db, &err,
+              "INSERT INTO student_links (account_id, record_id, code_sealed, issuer_kid, seal_kid, linked_at) "
+              "VALUES ($1, $1, 'x', 'k', 's', $2)",
+              DB_INT(r), DB_INT(now));
     if (target >= 2) {
       char no[32];
       snprintf(no, sizeof no, "T%lld", (long long)r);
-      db_exec(db, &err, "INSERT INTO pay_orders (out_trade_no, account_id, record_id, batch_id, items, amount_fen, provider, "
-              "state, created_at, expires_at, paid_at, updated_at) VALUES ($1, $2, $2, $3, '[]', 3000, 'mock', 'paid', $4, $4, $4, $4)",
-              DB_TEXT(no), DB_INT(r), DB_INT(w->batch_id), DB_INT(now));
+      db_exec(
+          db, &err,
+          "INSERT INTO pay_orders (out_trade_no, account_id, record_id, batch_id, items, amount_fen, provider, "
+          "state, created_at, expires_at, paid_at, updated_at) VALUES ($1, $2, $2, $3, '[]', 3000, 'mock', 'paid', $4, $4, $4, $4)",
+          DB_TEXT(no), DB_INT(r), DB_INT(w->batch_id), DB_INT(now));
     }
     if (target >= 3) {
       const char *state = target == 3 ? "in_review" : target == 4 ? "rejected" : "approved";
-      db_exec(db, &err, "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, approved_at, updated_at) "
-              "VALUES ($1, $2, 1, $1, 'in_review', 0, $3)", DB_INT(r), DB_INT(w->batch_id), DB_INT(now));
+      db_exec(
+          db, &err,
+          "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, approved_at, updated_at) "
+          "VALUES ($1, $2, 1, $1, 'in_review', 0, $3)",
+          DB_INT(r), DB_INT(w->batch_id), DB_INT(now));
       db_exec(db, &err, "UPDATE collect_records SET state = $1, approved_at = $2 WHERE record_id = $3", DB_TEXT(state),
               DB_INT(target == 5 ? now : 0), DB_INT(r));
     }
@@ -65,7 +72,8 @@ static void run(enum testdb_kind kind) {
   err_t err = {0};
   db_t *db = store_get(w.st, &err);
   int64_t school = school_create(db, "10002", "测试大学", &err);
-  batch b = {.school_id = school, .window_start_ms = clock_now_ms() - 86400000, .window_end_ms = clock_now_ms() + 86400000};
+  batch b = {
+      .school_id = school, .window_start_ms = clock_now_ms() - 86400000, .window_end_ms = clock_now_ms() + 86400000};
   snprintf(b.name, sizeof b.name, "2025 毕业");
   snprintf(b.profile, sizeof b.profile, "chsi-blue");
   w.batch_id = batch_create(db, &b, photo_default_profiles_dir(), &err);
@@ -73,12 +81,13 @@ static void run(enum testdb_kind kind) {
   for (int i = 0; i < N; i++) {
     char no[32];
     snprintf(no, sizeof no, "2025%04d", i);
-    db_res *r = db_query(db, &err,
-                         "INSERT INTO roster_records (batch_id, school_id, student_no, name_sealed, name_masked, id_sealed, "
-                         "id_hash, id_masked, college, major, degree, grad_year, created_at, updated_at) VALUES ($1, $2, $3, "
-                         "'x', '王*', 'x', $3, 'x', $4, $5, '硕士', 2025, 0, 0) RETURNING id",
-                         DB_INT(w.batch_id), DB_INT(school), DB_TEXT(no), DB_TEXT(i % 3 ? "计算机学院" : "数学学院"),
-                         DB_TEXT(i % 2 ? "软件工程" : "应用数学"));
+    db_res *r =
+        db_query(db, &err,
+                 "INSERT INTO roster_records (batch_id, school_id, student_no, name_sealed, name_masked, id_sealed, "
+                 "id_hash, id_masked, college, major, degree, grad_year, created_at, updated_at) VALUES ($1, $2, $3, "
+                 "'x', '王*', 'x', $3, 'x', $4, $5, '硕士', 2025, 0, 0) RETURNING id",
+                 DB_INT(w.batch_id), DB_INT(school), DB_TEXT(no), DB_TEXT(i % 3 ? "计算机学院" : "数学学院"),
+                 DB_TEXT(i % 2 ? "软件工程" : "应用数学"));
     assert_non_null(r);
     w.rec[i] = db_res_int(r, 0, 0);
     db_res_free(r);
@@ -91,7 +100,8 @@ static void run(enum testdb_kind kind) {
     assert_non_null(p);
     int64_t sum = 0;
     json_t *st = json_object_get(p, "statuses");
-    for (int s = 0; s < PROGRESS_N_STATUS; s++) sum += json_integer_value(json_object_get(st, progress_status_codes[s]));
+    for (int s = 0; s < PROGRESS_N_STATUS; s++)
+      sum += json_integer_value(json_object_get(st, progress_status_codes[s]));
     assert_int_equal(sum, N);
     assert_int_equal(json_integer_value(json_object_get(p, "total")), N);
     json_decref(p);
@@ -127,14 +137,18 @@ static void run(enum testdb_kind kind) {
   /* 提醒: a student with an account once, then 429 within the interval; nobody to write to: 409. */
   int64_t with = 0, without = 0;
   json_array_foreach(pend, i, g) {
-    if (json_is_true(json_object_get(g, "can_remind")) && !with) with = json_integer_value(json_object_get(g, "record_id"));
-    if (!json_is_true(json_object_get(g, "can_remind")) && !without) without = json_integer_value(json_object_get(g, "record_id"));
+    if (json_is_true(json_object_get(g, "can_remind")) && !with)
+      with = json_integer_value(json_object_get(g, "record_id"));
+    if (!json_is_true(json_object_get(g, "can_remind")) && !without)
+      without = json_integer_value(json_object_get(g, "record_id"));
   }
   assert_true(with > 0 && without > 0);
   json_t *sent = NULL;
   err_clear(&err);
   assert_int_equal(office_remind(db, w.batch_id, with, ROLE_SCHOOL_ADMIN, 1, 3600000, &sent, &err), 0);
-  assert_int_equal(json_integer_value(json_object_get(sent, "next_at")) - json_integer_value(json_object_get(sent, "sent_at")), 3600000);
+  assert_int_equal(
+      json_integer_value(json_object_get(sent, "next_at")) - json_integer_value(json_object_get(sent, "sent_at")),
+      3600000);
   json_decref(sent);
   assert_int_equal(office_remind(db, w.batch_id, with, ROLE_SCHOOL_ADMIN, 2, 3600000, &sent, &err), -1);
   assert_int_equal(err.status, 429);

@@ -55,26 +55,29 @@ static int64_t attempt(world *w, int64_t rec, int64_t orig, int64_t std) {
 static void record(world *w, int64_t rec, const char *state, int64_t approved_attempt, int64_t approved_at) {
   int64_t sub = 0;
   if (approved_attempt)
-    sub = one(w,
-              "INSERT INTO collect_submissions (record_id, batch_id, school_id, account_id, attempt_id, state, submitted_at, "
-              "due_at) VALUES ($1, 1, 1, $1, $2, 'approved', 0, 0) RETURNING id",
-              (const db_val[]){DB_INT(rec), DB_INT(approved_attempt), {0}});
+    sub = one(
+        w,
+        "INSERT INTO collect_submissions (record_id, batch_id, school_id, account_id, attempt_id, state, submitted_at, "
+        "due_at) VALUES ($1, 1, 1, $1, $2, 'approved', 0, 0) RETURNING id",
+        (const db_val[]){DB_INT(rec), DB_INT(approved_attempt), {0}});
   err_t err = {0};
-  assert_int_equal(db_exec(w->db, &err,
-                           "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, approved_submission, "
-                           "approved_at, updated_at) VALUES ($1, 1, 1, $1, $2, $3, $4, 0)",
-                           DB_INT(rec), DB_TEXT(state), DB_INT(sub), DB_INT(approved_at)),
-                   1);
+  assert_int_equal(
+      db_exec(w->db, &err,
+              "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, approved_submission, "
+              "approved_at, updated_at) VALUES ($1, 1, 1, $1, $2, $3, $4, 0)",
+              DB_INT(rec), DB_TEXT(state), DB_INT(sub), DB_INT(approved_at)),
+      1);
 }
 
 /* The school's reference photo of record `rec` and its face print. */
 static void reference(world *w, int64_t rec, int64_t photo, int64_t print) {
   err_t err = {0};
-  assert_int_equal(db_exec(w->db, &err,
-                           "INSERT INTO reference_photos (record_id, batch_id, school_id, photo_blob, print_blob, state, "
-                           "created_at, updated_at) VALUES ($1, 1, 1, $2, $3, 'ready', 0, 0)",
-                           DB_INT(rec), DB_INT(photo), DB_INT(print)),
-                   1);
+  assert_int_equal(
+      db_exec(w->db, &err,
+              "INSERT INTO reference_photos (record_id, batch_id, school_id, photo_blob, print_blob, state, "
+              "created_at, updated_at) VALUES ($1, 1, 1, $2, $3, 'ready', 0, 0)",
+              DB_INT(rec), DB_INT(photo), DB_INT(print)),
+      1);
 }
 
 static void package(world *w, int64_t rec, const char *state, int64_t finished_at) {
@@ -83,9 +86,11 @@ static void package(world *w, int64_t rec, const char *state, int64_t finished_a
                    "VALUES (1, $1, 0, 0, 0, $2) RETURNING id",
                    (const db_val[]){DB_TEXT(state), DB_INT(finished_at), {0}});
   err_t err = {0};
-  assert_int_equal(db_exec(w->db, &err, "INSERT INTO export_items (package_id, record_id, file_name, sha256) VALUES ($1, $2, 'f', 's')",
-                           DB_INT(id), DB_INT(rec)),
-                   1);
+  assert_int_equal(
+      db_exec(w->db, &err,
+              "INSERT INTO export_items (package_id, record_id, file_name, sha256) VALUES ($1, $2, 'f', 's')",
+              DB_INT(id), DB_INT(rec)),
+      1);
 }
 
 static int alive(world *w, int64_t id) {
@@ -109,7 +114,8 @@ static void run(enum testdb_kind kind) {
   w.now = clock_now_ms();
 
   /* R1: approved 31 days ago after a retake; never exported. */
-  int64_t o1a = put(&w, "original"), s1a = put(&w, "standardized"), o1b = put(&w, "original"), s1b = put(&w, "standardized");
+  int64_t o1a = put(&w, "original"), s1a = put(&w, "standardized"), o1b = put(&w, "original"),
+          s1b = put(&w, "standardized");
   attempt(&w, 1, o1a, s1a);
   record(&w, 1, "approved", attempt(&w, 1, o1b, s1b), w.now - 31 * DAY);
   /* R2: approved 29 days ago: too early for anything. */
@@ -142,8 +148,9 @@ static void run(enum testdb_kind kind) {
       (const db_val[]){DB_INT(a7), {0}});
   one(&w, "INSERT INTO deletion_requests (record_id, account_id, requested_at) VALUES (7, 7, 0) RETURNING id",
       (const db_val[]){{0}});
-  int64_t req2 = one(&w, "INSERT INTO deletion_requests (record_id, account_id, requested_at) VALUES (2, 2, 0) RETURNING id",
-                     (const db_val[]){{0}});
+  int64_t req2 =
+      one(&w, "INSERT INTO deletion_requests (record_id, account_id, requested_at) VALUES (2, 2, 0) RETURNING id",
+          (const db_val[]){{0}});
   /* A support attachment, old: not a photo of the workflow. */
   int64_t att = put(&w, "attachment");
   /* Support attachments of R7's student go with the deletion; R2's (refused request) stay. */
@@ -162,7 +169,7 @@ static void run(enum testdb_kind kind) {
 
   retention_counts c;
   assert_int_equal(retention_purge(w.bs, w.db, w.now, 30, 30, &c, &err), 0);
-  assert_int_equal(c.originals, 4);    /* o1a o1b o3 o4 */
+  assert_int_equal(c.originals, 4); /* o1a o1b o3 o4 */
   int64_t gone[] = {o1a, o1b, s1a, o3, s3, o4, o7, s7, att7, r1, p1, r7, p7};
   int64_t kept[] = {s1b, o2, s2, s4, o5, s5, o6, s6, att, att2, r2, p2};
   for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) assert_false(alive(&w, gone[i]));
@@ -173,7 +180,8 @@ static void run(enum testdb_kind kind) {
   assert_int_equal(one(&w, "SELECT COUNT(*) FROM collect_submissions WHERE record_id = 7 AND state = 'withdrawn'",
                        (const db_val[]){{0}}),
                    1);
-  assert_int_equal(one(&w, "SELECT COUNT(*) FROM collect_records WHERE record_id = 7 AND state = 'open'", (const db_val[]){{0}}), 1);
+  assert_int_equal(
+      one(&w, "SELECT COUNT(*) FROM collect_records WHERE record_id = 7 AND state = 'open'", (const db_val[]){{0}}), 1);
   assert_int_equal(one(&w, "SELECT COUNT(*) FROM support_messages WHERE account_id = 7 AND attachment_blob = 0",
                        (const db_val[]){{0}}),
                    1);
@@ -183,7 +191,8 @@ static void run(enum testdb_kind kind) {
   assert_int_equal(one(&w, "SELECT originals + attempts + standardized + withdrawn FROM purge_runs ORDER BY id DESC",
                        (const db_val[]){{0}}),
                    c.originals + c.attempts + c.standardized + c.withdrawn);
-  assert_int_equal(one(&w, "SELECT COUNT(*) FROM audit_log WHERE action = 'retention.purge'", (const db_val[]){{0}}), 1);
+  assert_int_equal(one(&w, "SELECT COUNT(*) FROM audit_log WHERE action = 'retention.purge'", (const db_val[]){{0}}),
+                   1);
   assert_int_equal(one(&w, "SELECT COUNT(*) FROM reference_photos WHERE state = 'deleted'", (const db_val[]){{0}}), 2);
 
   /* Again: nothing left to do, nothing else touched. */

@@ -51,14 +51,17 @@ static void run(enum testdb_kind kind) {
   refused(db, id, "{\"profile\":\"../../etc/passwd\"}", "invalid_profile", dir);
   refused(db, id, "{\"window_end\":\"2024-01-01\"}", "invalid_window", dir);
   refused(db, id, "{\"window_start\":\"not a date\"}", "invalid_field", dir);
-  refused(db, id, "{\"fees\":[{\"code\":\"a\",\"name\":\"x\",\"amount_fen\":1},{\"code\":\"a\",\"name\":\"y\",\"amount_fen\":2}]}",
-          "invalid_fees", dir);
+  refused(
+      db, id,
+      "{\"fees\":[{\"code\":\"a\",\"name\":\"x\",\"amount_fen\":1},{\"code\":\"a\",\"name\":\"y\",\"amount_fen\":2}]}",
+      "invalid_fees", dir);
   refused(db, id, "{\"eligibility\":[1]}", "invalid_eligibility", dir);
   assert_int_equal(audits(db), 0);
 
-  json_t *change = json_loads("{\"window_end\":\"2024-12-15\",\"profile\":\"chsi-blue\","
-                              "\"fees\":[{\"code\":\"collect\",\"name\":\"采集服务费\",\"amount_fen\":2500,\"required\":true}]}",
-                              0, NULL);
+  json_t *change = json_loads(
+      "{\"window_end\":\"2024-12-15\",\"profile\":\"chsi-blue\","
+      "\"fees\":[{\"code\":\"collect\",\"name\":\"采集服务费\",\"amount_fen\":2500,\"required\":true}]}",
+      0, NULL);
   json_t *r = office_batch_update(db, id, change, dir, 4, 9, &err);
   json_decref(change);
   assert_non_null(r);
@@ -71,7 +74,8 @@ static void run(enum testdb_kind kind) {
   assert_int_equal(out.window_end_ms, shanghai_parse("2024-12-15", 1));
   assert_int_equal(out.fees[0].amount_fen, 2500);
   assert_int_equal(audits(db), 1);
-  db_res *q = db_query(db, &err, "SELECT actor_role, actor_id, object_id, detail FROM audit_log WHERE action = 'batch.settings'");
+  db_res *q = db_query(db, &err,
+                       "SELECT actor_role, actor_id, object_id, detail FROM audit_log WHERE action = 'batch.settings'");
   assert_non_null(q);
   assert_int_equal(db_res_int(q, 0, 0), 4);
   assert_int_equal(db_res_int(q, 0, 1), 9);
@@ -80,8 +84,10 @@ static void run(enum testdb_kind kind) {
   db_res_free(q);
   assert_non_null(d);
   json_t *fees = json_object_get(d, "fees");
-  assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(fees, "old"), 0), "amount_fen")), 3000);
-  assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(fees, "new"), 0), "amount_fen")), 2500);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(fees, "old"), 0), "amount_fen")),
+                   3000);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(fees, "new"), 0), "amount_fen")),
+                   2500);
   assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "window_end"), "old")), 1733011200000LL);
   assert_null(json_object_get(d, "profile"));
   json_decref(d);

@@ -39,7 +39,9 @@ static void open_fixture(fixture *f, enum testdb_kind kind) {
   assert_non_null(f->db);
   int64_t school = school_create(f->db, "10001", "测试大学", &err);
   assert_true(school > 0);
-  batch b = {.school_id = school, .window_start_ms = clock_now_ms() - 86400000, .window_end_ms = clock_now_ms() + 86400000,
+  batch b = {.school_id = school,
+             .window_start_ms = clock_now_ms() - 86400000,
+             .window_end_ms = clock_now_ms() + 86400000,
              .n_fees = 3};
   snprintf(b.name, sizeof b.name, "2024 冬季补采");
   snprintf(b.profile, sizeof b.profile, "chsi-blue");
@@ -66,8 +68,14 @@ static void with_kind(void (*body)(enum testdb_kind)) {
 
 static pay_order new_order(fixture *f, int64_t record, const char *const *items, int n, int64_t address, int64_t ttl) {
   err_t err = {0};
-  pay_new_order req = {.account_id = record + 1000, .record_id = record, .batch_id = f->batch_id, .items = items,
-                       .n_items = n, .address_id = address, .provider = "mock", .ttl_ms = ttl};
+  pay_new_order req = {.account_id = record + 1000,
+                       .record_id = record,
+                       .batch_id = f->batch_id,
+                       .items = items,
+                       .n_items = n,
+                       .address_id = address,
+                       .provider = "mock",
+                       .ttl_ms = ttl};
   pay_order o;
   assert_int_equal(pay_order_create(f->db, &req, &o, &err), 0);
   return o;
@@ -115,8 +123,8 @@ static void amounts_come_from_the_fee_list(enum testdb_kind kind) {
   assert_string_equal(err.code, "order_exists");
   /* postage needs an address; unknown items are refused */
   const char *post[] = {"print", "post"};
-  pay_new_order p = {.account_id = 1002, .record_id = 2, .batch_id = f.batch_id, .items = post, .n_items = 2,
-                     .provider = "mock"};
+  pay_new_order p = {
+      .account_id = 1002, .record_id = 2, .batch_id = f.batch_id, .items = post, .n_items = 2, .provider = "mock"};
   assert_int_equal(pay_order_create(f.db, &p, &o2, &err), -1);
   assert_string_equal(err.code, "address_required");
   const char *bogus[] = {"gold_frame"};
@@ -168,7 +176,8 @@ static void fifty_concurrent_duplicates_pay_once(enum testdb_kind kind) {
   assert_int_equal(applied, 1);
   assert_int_equal(ok, N); /* the others were acknowledged without effect */
   assert_int_equal(pay_order_is_paid(f.db, 7, f.batch_id, &err), 1);
-  assert_int_equal(count(f.db, "SELECT COUNT(*) FROM pay_order_events WHERE order_id = $1 AND to_state = 'paid'", o.id), 1);
+  assert_int_equal(count(f.db, "SELECT COUNT(*) FROM pay_order_events WHERE order_id = $1 AND to_state = 'paid'", o.id),
+                   1);
   /* a different transaction for the same order is a second payment: refused, flagged in the log */
   pay_txn other = txn_for(&o, 3000, "4200000000002");
   int result = 0;
@@ -210,8 +219,11 @@ static void unpaid_order_closes_and_late_money_goes_back(enum testdb_kind kind) 
   pay_order o = new_order(&f, 9, NULL, 0, 0, 60000);
   assert_int_equal(pay_order_set_channel(f.db, &o, "mock", &err), 0);
   json_t *client = NULL;
-  pay_create_req cr = {.out_trade_no = o.out_trade_no, .description = "x", .total_fen = o.amount_fen,
-                       .expire_ms = o.expires_at, .channel = "mock"};
+  pay_create_req cr = {.out_trade_no = o.out_trade_no,
+                       .description = "x",
+                       .total_fen = o.amount_fen,
+                       .expire_ms = o.expires_at,
+                       .channel = "mock"};
   assert_int_equal(p->create(p, &cr, &client, &err), 0);
   json_decref(client);
   assert_int_equal(pay_order_close(&f.app, f.db, o.id, (pay_actor){0, 0}, "unpaid when its time ran out", &err), 0);
@@ -236,8 +248,9 @@ static void unpaid_order_closes_and_late_money_goes_back(enum testdb_kind kind) 
   assert_string_equal(now.flag, "paid_after_close");
   char payload[64];
   snprintf(payload, sizeof payload, "{\"order_id\":%lld}", (long long)o.id);
-  assert_int_equal(db_int(f.db, &err, -1, "SELECT COUNT(*) FROM jobs WHERE type = 'pay.refund' AND payload = $1",
-                          DB_TEXT(payload)), 1);
+  assert_int_equal(
+      db_int(f.db, &err, -1, "SELECT COUNT(*) FROM jobs WHERE type = 'pay.refund' AND payload = $1", DB_TEXT(payload)),
+      1);
   assert_int_equal(pay_order_is_paid(f.db, 9, f.batch_id, &err), 0);
   close_fixture(&f);
 }
@@ -294,8 +307,8 @@ static void t_refund(void **s) { (void)s, with_kind(refund_with_reason_then_conf
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(t_amounts), cmocka_unit_test(t_fifty), cmocka_unit_test(t_wrong),
-      cmocka_unit_test(t_close), cmocka_unit_test(t_refund),
+      cmocka_unit_test(t_amounts), cmocka_unit_test(t_fifty),  cmocka_unit_test(t_wrong),
+      cmocka_unit_test(t_close),   cmocka_unit_test(t_refund),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

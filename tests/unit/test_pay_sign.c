@@ -26,8 +26,10 @@ static const char APIV3[] = "0123456789abcdefghijklmnopqrstuv"; /* 32 bytes */
 static void write_key(EVP_PKEY *k, const char *path, int priv) {
   FILE *f = fopen(path, "w");
   assert_non_null(f);
-  if (priv) assert_int_equal(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
-  else assert_int_equal(PEM_write_PUBKEY(f, k), 1);
+  if (priv)
+    assert_int_equal(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
+  else
+    assert_int_equal(PEM_write_PUBKEY(f, k), 1);
   fclose(f);
 }
 
@@ -62,8 +64,9 @@ static void request_message_is_exact(void **state) {
   (void)state;
   char *m = wxp_request_message("POST", "/v3/pay/transactions/jsapi", "1554208460", "593BEC0C930BF1AFEB40B4A08C8FB242",
                                 "{\"appid\":\"wxd678efh567hg6787\"}");
-  assert_string_equal(m, "POST\n/v3/pay/transactions/jsapi\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n"
-                         "{\"appid\":\"wxd678efh567hg6787\"}\n");
+  assert_string_equal(m,
+                      "POST\n/v3/pay/transactions/jsapi\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n"
+                      "{\"appid\":\"wxd678efh567hg6787\"}\n");
   free(m);
   m = wxp_request_message("GET", "/v3/certificates", "1554208460", "abc", "");
   assert_string_equal(m, "GET\n/v3/certificates\n1554208460\nabc\n\n");
@@ -83,7 +86,9 @@ static void authorization_header_verifies_and_has_every_field(void **state) {
   char *auth = wxp_authorization(priv, "1900009191", "408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB", "GET",
                                  "/v3/certificates", "1554208460", "593BEC0C930BF1AFEB40B4A08C8FB242", "");
   assert_non_null(auth);
-  assert_non_null(strstr(auth, "WECHATPAY2-SHA256-RSA2048 mchid=\"1900009191\",nonce_str=\"593BEC0C930BF1AFEB40B4A08C8FB242\",signature=\""));
+  assert_non_null(strstr(
+      auth,
+      "WECHATPAY2-SHA256-RSA2048 mchid=\"1900009191\",nonce_str=\"593BEC0C930BF1AFEB40B4A08C8FB242\",signature=\""));
   assert_non_null(strstr(auth, "\",timestamp=\"1554208460\",serial_no=\"408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB\""));
   char sig[600] = {0};
   const char *s = strstr(auth, "signature=\"") + 11;
@@ -94,7 +99,8 @@ static void authorization_header_verifies_and_has_every_field(void **state) {
   const char *msg = "GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n";
   assert_int_equal(wxp_rsa_verify_b64(priv, msg, strlen(msg), sig), 1);
   assert_int_equal(wxp_rsa_verify_b64(priv, "GET\n/v3/certificates\n1554208461\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n",
-                                      strlen(msg), sig), 0);
+                                      strlen(msg), sig),
+                   0);
   assert_int_equal(wxp_rsa_verify_b64(priv, msg, strlen(msg), "not base64!"), 0);
   free(auth);
   EVP_PKEY_free(priv);
@@ -112,9 +118,9 @@ static void aes_gcm_round_trip_and_tamper(void **state) {
   assert_string_equal(pt, plain);
   free(pt);
   assert_null(wxp_aes_gcm_decrypt(key, "fdasflkja484", "refund", ct, &len));      /* wrong AAD */
-  assert_null(wxp_aes_gcm_decrypt(key, "fdasflkja485", "transaction", ct, &len));  /* wrong nonce */
+  assert_null(wxp_aes_gcm_decrypt(key, "fdasflkja485", "transaction", ct, &len)); /* wrong nonce */
   ct[3] = ct[3] == 'A' ? 'B' : 'A';
-  assert_null(wxp_aes_gcm_decrypt(key, "fdasflkja484", "transaction", ct, &len));  /* tampered */
+  assert_null(wxp_aes_gcm_decrypt(key, "fdasflkja484", "transaction", ct, &len));     /* tampered */
   assert_null(wxp_aes_gcm_decrypt(key, "fdasflkja484", "transaction", "QUJD", &len)); /* shorter than a tag */
   free(ct);
 }
@@ -134,11 +140,16 @@ static void apiv3_key_file_must_hold_32_bytes(void **state) {
 static config *provider_config(void) {
   config *c = config_new();
   err_t err = {0};
-  const char *kv[][2] = {{"pay_provider", "wechatpay"}, {"wechatpay_base_url", "http://127.0.0.1:9"},
-                         {"wechatpay_mchid", "1900009191"}, {"wechatpay_appid", "wxd678efh567hg6787"},
-                         {"wechatpay_serial", "SERIAL1"}, {"wechatpay_key_file", merchant_key},
-                         {"wechatpay_apiv3_key_file", apiv3_file}, {"wechatpay_platform_cert_file", platform_pub},
-                         {"wechatpay_platform_serial", "PUB_KEY_ID_1"}, {"pay_notify_url", "https://x/notify"}};
+  const char *kv[][2] = {{"pay_provider", "wechatpay"},
+                         {"wechatpay_base_url", "http://127.0.0.1:9"},
+                         {"wechatpay_mchid", "1900009191"},
+                         {"wechatpay_appid", "wxd678efh567hg6787"},
+                         {"wechatpay_serial", "SERIAL1"},
+                         {"wechatpay_key_file", merchant_key},
+                         {"wechatpay_apiv3_key_file", apiv3_file},
+                         {"wechatpay_platform_cert_file", platform_pub},
+                         {"wechatpay_platform_serial", "PUB_KEY_ID_1"},
+                         {"pay_notify_url", "https://x/notify"}};
   for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) assert_int_equal(config_set(c, kv[i][0], kv[i][1], &err), 0);
   return c;
 }
@@ -175,8 +186,13 @@ static const char *RESOURCE =
     "\"amount\":{\"total\":3000,\"payer_total\":3000,\"currency\":\"CNY\",\"payer_currency\":\"CNY\"}}";
 
 static int verify(pay_provider *p, const built *b, const char *serial, int64_t now_ms, pay_notice *n, err_t *err) {
-  pay_inbound in = {.timestamp = b->ts, .nonce = b->nonce, .signature = b->sig, .serial = serial,
-                    .body = b->body, .body_len = strlen(b->body), .now_ms = now_ms};
+  pay_inbound in = {.timestamp = b->ts,
+                    .nonce = b->nonce,
+                    .signature = b->sig,
+                    .serial = serial,
+                    .body = b->body,
+                    .body_len = strlen(b->body),
+                    .now_ms = now_ms};
   return p->verify_notice(p, &in, n, err);
 }
 
@@ -257,22 +273,26 @@ static void malformed_resources_are_refused(void **state) {
   assert_int_equal(pay_parse_txn(no_amount, strlen(no_amount), &t, &err), -1);
   const char *neg = "{\"mchid\":\"1\",\"out_trade_no\":\"TC1\",\"trade_state\":\"SUCCESS\",\"amount\":{\"total\":-5}}";
   assert_int_equal(pay_parse_txn(neg, strlen(neg), &t, &err), -1);
-  const char *huge = "{\"mchid\":\"1\",\"out_trade_no\":\"TC1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\","
-                     "\"trade_state\":\"SUCCESS\",\"amount\":{\"total\":1}}";
+  const char *huge =
+      "{\"mchid\":\"1\",\"out_trade_no\":\"TC1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\","
+      "\"trade_state\":\"SUCCESS\",\"amount\":{\"total\":1}}";
   assert_int_equal(pay_parse_txn(huge, strlen(huge), &t, &err), -1);
   /* Found by fuzz/pay_parse: required fields that are empty strings, and keys given twice. */
   const char *empty = "{\"mchid\":\"1\",\"out_trade_no\":\"\",\"trade_state\":\"SUCCESS\",\"amount\":{\"total\":1}}";
   assert_int_equal(pay_parse_txn(empty, strlen(empty), &t, &err), -1);
-  const char *twice = "{\"mchid\":\"1\",\"out_trade_no\":\"TC1\",\"out_trade_no\":\"TC2\",\"trade_state\":\"SUCCESS\","
-                      "\"amount\":{\"total\":1}}";
+  const char *twice =
+      "{\"mchid\":\"1\",\"out_trade_no\":\"TC1\",\"out_trade_no\":\"TC2\",\"trade_state\":\"SUCCESS\","
+      "\"amount\":{\"total\":1}}";
   assert_int_equal(pay_parse_txn(twice, strlen(twice), &t, &err), -1);
   pay_refund rf;
-  const char *no_refund_no = "{\"out_trade_no\":\"TC1\",\"out_refund_no\":\"\",\"status\":\"SUCCESS\","
-                             "\"amount\":{\"refund\":1,\"total\":1}}";
+  const char *no_refund_no =
+      "{\"out_trade_no\":\"TC1\",\"out_refund_no\":\"\",\"status\":\"SUCCESS\","
+      "\"amount\":{\"refund\":1,\"total\":1}}";
   assert_int_equal(pay_parse_refund(no_refund_no, strlen(no_refund_no), &rf, &err), -1);
   /* A refund_status too long for its field was taken as no status at all (and then accepted). */
-  const char *long_status = "{\"out_trade_no\":\"TC1\",\"out_refund_no\":\"RF1\",\"refund_status\":\"SUCCESSSUCCESSSUCCESSSUCCESS\","
-                            "\"amount\":{\"refund\":1,\"total\":1}}";
+  const char *long_status =
+      "{\"out_trade_no\":\"TC1\",\"out_refund_no\":\"RF1\",\"refund_status\":\"SUCCESSSUCCESSSUCCESSSUCCESS\","
+      "\"amount\":{\"refund\":1,\"total\":1}}";
   assert_int_equal(pay_parse_refund(long_status, strlen(long_status), &rf, &err), -1);
   size_t n = 0;
   assert_null(wxp_b64_decode("abc", &n));

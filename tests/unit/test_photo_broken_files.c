@@ -58,7 +58,8 @@ static photo_result run(const void *bytes, size_t len, const char *reason) {
   assert_int_equal(photo_standardize(engine, bytes, len, profile, &r, &err), 0);
   assert_non_null(r.report);
   if (reason) {
-    if (!r.refused || strcmp(r.reason, reason)) fprintf(stderr, "got %s, want %s\n", r.refused ? r.reason : "conformant", reason);
+    if (!r.refused || strcmp(r.reason, reason))
+      fprintf(stderr, "got %s, want %s\n", r.refused ? r.reason : "conformant", reason);
     assert_true(r.refused);
     assert_string_equal(r.reason, reason);
     assert_null(r.jpeg);
@@ -117,10 +118,10 @@ static void text_named_jpg_is_unsupported(void **state) {
 static void gif_is_unsupported(void **state) {
   (void)state;
   /* A valid 1x1 GIF89a. */
-  static const uint8_t gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0xFF,
-                                0xFF, 0xFF, 0x00, 0x00, 0x00, 0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C,
-                                0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00,
-                                0x3B};
+  static const uint8_t gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80,
+                                0x00, 0x00, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x21, 0xF9, 0x04,
+                                0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00, 0x00, 0x01,
+                                0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B};
   photo_result r = run(gif, sizeof gif, "UNSUPPORTED_FORMAT");
   photo_result_free(&r);
 }
@@ -253,9 +254,8 @@ static void heic_conforms(void **state) {
   VipsImage *im = source_image();
   void *buf = NULL;
   size_t len = 0;
-  assert_int_equal(vips_heifsave_buffer(im, &buf, &len, "Q", 80, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC,
-                                        NULL),
-                   0);
+  assert_int_equal(
+      vips_heifsave_buffer(im, &buf, &len, "Q", 80, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC, NULL), 0);
   photo_result r = run(buf, len, NULL);
   assert_string_equal(json_string_value(json_object_get(json_object_get(r.report, "input"), "format")), "heif");
   photo_result_free(&r);

@@ -61,8 +61,8 @@ static void faulty_outputs_of_the_engine_before_matting_are_flagged(void **state
 
 static void clean_outputs_pass(void **state) {
   (void)state;
-  static const char *const clean[] = {"clean_deepface_img13.jpg", "clean_deepface_img20.jpg",
-                                      "clean_deepface_img7.jpg", "clean_hivision_test0.jpg"};
+  static const char *const clean[] = {"clean_deepface_img13.jpg", "clean_deepface_img20.jpg", "clean_deepface_img7.jpg",
+                                      "clean_hivision_test0.jpg"};
   for (int i = 0; i < 4; i++) {
     cut_quality q;
     measure(clean[i], &q);

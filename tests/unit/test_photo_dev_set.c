@@ -73,9 +73,9 @@ static int list_photos(const char *dir, char **names, int max) {
   return n;
 }
 
-static const char *const photo_reasons[] = {"NO_FACE",         "MULTIPLE_FACES",         "FACE_TOO_SMALL",
-                                            "HEAD_CUT_OFF",    "NOT_ENOUGH_BODY",        "BACKGROUND_TOO_COMPLEX",
-                                            "FACE_PROPORTIONS", NULL};
+static const char *const photo_reasons[] = {
+    "NO_FACE",         "MULTIPLE_FACES",         "FACE_TOO_SMALL",   "HEAD_CUT_OFF",
+    "NOT_ENOUGH_BODY", "BACKGROUND_TOO_COMPLEX", "FACE_PROPORTIONS", NULL};
 
 static int is_photo_reason(const char *r) {
   for (int i = 0; photo_reasons[i]; i++)

@@ -65,7 +65,8 @@ static void small_face_goes_through_the_small_matting_net(void **state) {
   photo_profile *p = photo_profile_load(photo_default_profiles_dir(), "chsi-blue", &err);
   assert_non_null(p);
   const char *shared = getenv("TUCAI_SHARED");
-  char *path = g_strdup_printf("%s/photos/dev/hivision_test1.jpg", shared && *shared ? shared : TUCAI_SOURCE_DIR "/../shared");
+  char *path =
+      g_strdup_printf("%s/photos/dev/hivision_test1.jpg", shared && *shared ? shared : TUCAI_SOURCE_DIR "/../shared");
   gchar *bytes;
   gsize len;
   assert_true(g_file_get_contents(path, &bytes, &len, NULL));

@@ -23,8 +23,9 @@ static size_t make_jpeg(int w, int h, uint8_t *out) {
   static const uint8_t sos[] = {0xFF, 0xDA, 0x00, 0x0C, 0x03, 1, 0, 2, 0x11, 3, 0x11, 0x00, 0x3F, 0x00, 0x12, 0x34};
   size_t n = 0;
   out[n++] = 0xFF, out[n++] = 0xD8;
-  const uint8_t sof[] = {0xFF, 0xC0, 0x00, 0x11, 0x08, (uint8_t)(h >> 8), (uint8_t)h, (uint8_t)(w >> 8), (uint8_t)w,
-                         0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1};
+  const uint8_t sof[] = {
+      0xFF, 0xC0, 0x00, 0x11, 0x08, (uint8_t)(h >> 8), (uint8_t)h, (uint8_t)(w >> 8), (uint8_t)w, 0x03, 1, 0x22, 0, 2,
+      0x11, 1,    3,    0x11, 1};
   memcpy(out + n, sof, sizeof sof);
   n += sizeof sof;
   memcpy(out + n, sos, sizeof sos);
@@ -99,12 +100,8 @@ static void test_matching(void **state) {
   (void)state;
   uint8_t jpg[64];
   size_t jl = make_jpeg(480, 640, jpg);
-  entry e[] = {{"photos/", NULL, 0},
-               {"photos/2024001.jpg", jpg, jl},
-               {"2024002.JPEG", jpg, jl},
-               {"张三.jpg", jpg, jl},
-               {"__MACOSX/photos/._2024001.jpg", "x", 1},
-               {"photos/.DS_Store.jpg", "x", 1}};
+  entry e[] = {{"photos/", NULL, 0},  {"photos/2024001.jpg", jpg, jl},           {"2024002.JPEG", jpg, jl},
+               {"张三.jpg", jpg, jl}, {"__MACOSX/photos/._2024001.jpg", "x", 1}, {"photos/.DS_Store.jpg", "x", 1}};
   write_zip(tmp_path, e, 6);
   roster_parsed p = {0};
   add_row(&p, "2024001", NULL, 2);
@@ -138,18 +135,12 @@ static void test_hostile_entries(void **state) {
   uint8_t *zeros = calloc(1, big);
   assert_non_null(zeros);
   memcpy(zeros, jpg, jl);
-  entry e[] = {{"../2024001.jpg", jpg, jl},
-               {"/abs/2024001.jpg", jpg, jl},
-               {"a\\2024001.jpg", jpg, jl},
-               {"2024002.jpg", "%PDF-1.4 not a photo", 20},
-               {"2024003.png", jpg, jl},
-               {"2099999.jpg", jpg, jl},
-               {"2024004.jpg", jpg, jl},
-               {"dup/2024004.jpg", jpg, jl},
-               {"2024005.jpg", "", 0},
-               {"2024006.jpg", zeros, big},
-               {"2024007.jpg", huge, hl},
-               {"2024009.jpg", zeros, 1u << 20},
+  entry e[] = {{"../2024001.jpg", jpg, jl}, {"/abs/2024001.jpg", jpg, jl},
+               {"a\\2024001.jpg", jpg, jl}, {"2024002.jpg", "%PDF-1.4 not a photo", 20},
+               {"2024003.png", jpg, jl},    {"2099999.jpg", jpg, jl},
+               {"2024004.jpg", jpg, jl},    {"dup/2024004.jpg", jpg, jl},
+               {"2024005.jpg", "", 0},      {"2024006.jpg", zeros, big},
+               {"2024007.jpg", huge, hl},   {"2024009.jpg", zeros, 1u << 20},
                {"2024008.jpg", tiny, tl}};
   int n = (int)(sizeof e / sizeof e[0]);
   write_zip(tmp_path, e, n);
@@ -196,7 +187,8 @@ static int patch_sizes(const char *path, uint32_t from, uint32_t to) {
   assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
   int patched = 0;
   for (long i = 0; i + 30 < n; i++) {
-    uint32_t sig = (uint32_t)buf[i] | (uint32_t)buf[i + 1] << 8 | (uint32_t)buf[i + 2] << 16 | (uint32_t)buf[i + 3] << 24;
+    uint32_t sig =
+        (uint32_t)buf[i] | (uint32_t)buf[i + 1] << 8 | (uint32_t)buf[i + 2] << 16 | (uint32_t)buf[i + 3] << 24;
     long off = sig == 0x04034b50 ? 22 : sig == 0x02014b50 ? 24 : 0; /* the uncompressed size field */
     if (!off) continue;
     uint8_t *q = buf + i + off;

@@ -55,9 +55,9 @@ static void build_csv(char *buf, size_t cap) {
            "%s"
            "2023001,张三,%s,化工学院,化学工程,硕士,2025\r\n"
            "2023002,\"李,四\",%s,\"机械工程学院\",\"机械\"\"设计\"\"\",博士研究生,2025\r\n"
-           "2023003,王五,%s,软件学院,软件工程,本科,2025\r\n"  /* bad degree */
-           "2023004,赵六,%s,软件学院,软件工程,硕士,2025\r\n"  /* bad check digit */
-           "2023005,,%s,软件学院,软件工程,硕士,2025\r\n"      /* empty name */
+           "2023003,王五,%s,软件学院,软件工程,本科,2025\r\n"               /* bad degree */
+           "2023004,赵六,%s,软件学院,软件工程,硕士,2025\r\n"               /* bad check digit */
+           "2023005,,%s,软件学院,软件工程,硕士,2025\r\n"                   /* empty name */
            "\"2023006\",\"孙\n七\",%s,管理学院,管理科学,硕士,二零二五\r\n" /* newline in quotes; bad year */
            "2023007,周八,%s,管理学院,管理科学,硕士,2025\r\n"
            "2023008,陈九,%s,管理学院,管理科学,硕士,二零二五\r\n" /* bad year */
@@ -133,7 +133,8 @@ static void test_header_errors(void **state) {
   /* English header, other column order */
   char id[19], csv[512];
   make_id("21020319980101123", id);
-  snprintf(csv, sizeof csv, "grad_year,degree,major,college,id_number,name,student_no\n2025,硕士,m,c,%s,Li Lei,S-01\n", id);
+  snprintf(csv, sizeof csv, "grad_year,degree,major,college,id_number,name,student_no\n2025,硕士,m,c,%s,Li Lei,S-01\n",
+           id);
   assert_int_equal(roster_parse_csv(csv, strlen(csv), &p, &err), 0);
   assert_int_equal(p.n_rows, 1);
   assert_string_equal(p.rows[0].student_no, "S-01");
@@ -209,8 +210,8 @@ static void test_xlsx(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_idcard),        cmocka_unit_test(test_csv_utf8_and_bom),
-      cmocka_unit_test(test_csv_gbk),       cmocka_unit_test(test_header_errors),
+      cmocka_unit_test(test_idcard),  cmocka_unit_test(test_csv_utf8_and_bom),
+      cmocka_unit_test(test_csv_gbk), cmocka_unit_test(test_header_errors),
       cmocka_unit_test(test_xlsx),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

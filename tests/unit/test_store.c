@@ -33,8 +33,8 @@ static void roundtrips_every_type(enum testdb_kind kind) {
            kind == TESTDB_SQLITE ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY", blob_type);
   assert_int_equal(db_exec_a(db, &err, sql, (const db_val[]){{0}}), 0);
   const unsigned char bytes[] = {0, 1, 2, 255, 0, 'x'};
-  db_res *r = db_query(db, &err, "INSERT INTO t (n, s, b) VALUES ($1, $2, $3) RETURNING id", DB_INT(-9007199254740993LL),
-                       DB_TEXT("采集码 'quoted' \"x\""), DB_BLOB(bytes, sizeof bytes));
+  db_res *r = db_query(db, &err, "INSERT INTO t (n, s, b) VALUES ($1, $2, $3) RETURNING id",
+                       DB_INT(-9007199254740993LL), DB_TEXT("采集码 'quoted' \"x\""), DB_BLOB(bytes, sizeof bytes));
   assert_non_null(r);
   int64_t id = db_res_int(r, 0, 0);
   assert_true(id > 0);
@@ -62,9 +62,8 @@ static void roundtrips_every_type(enum testdb_kind kind) {
   db_res_free(r);
 
   /* A parameter used twice and out of order. */
-  assert_int_equal(db_int(db, &err, -1, "SELECT COUNT(*) FROM t WHERE id = $2 OR id = $1 OR id = $2", DB_INT(id),
-                          DB_INT(id2)),
-                   2);
+  assert_int_equal(
+      db_int(db, &err, -1, "SELECT COUNT(*) FROM t WHERE id = $2 OR id = $1 OR id = $2", DB_INT(id), DB_INT(id2)), 2);
   store_put(st, db);
   store_close(st);
 }
@@ -310,22 +309,33 @@ static void reads_columns_by_name(enum testdb_kind kind) {
   store_close(st);
 }
 
-static void test_names(void **s) { (void)s; with_kind(reads_columns_by_name); }
+static void test_names(void **s) {
+  (void)s;
+  with_kind(reads_columns_by_name);
+}
 
-static void test_pool(void **s) { (void)s; with_kind(pool_serves_every_waiter_exclusively); }
+static void test_pool(void **s) {
+  (void)s;
+  with_kind(pool_serves_every_waiter_exclusively);
+}
 
-static void test_types(void **s) { (void)s; with_kind(roundtrips_every_type); }
-static void test_tx(void **s) { (void)s; with_kind(rollback_discards_and_commit_keeps); }
-static void test_migrations(void **s) { (void)s; with_kind(migrations_apply_once_and_data_survives_reopen); }
+static void test_types(void **s) {
+  (void)s;
+  with_kind(roundtrips_every_type);
+}
+static void test_tx(void **s) {
+  (void)s;
+  with_kind(rollback_discards_and_commit_keeps);
+}
+static void test_migrations(void **s) {
+  (void)s;
+  with_kind(migrations_apply_once_and_data_survives_reopen);
+}
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_types),
-      cmocka_unit_test(test_tx),
-      cmocka_unit_test(test_migrations),
-      cmocka_unit_test(test_pool),
-      cmocka_unit_test(test_names),
-      cmocka_unit_test(bad_url_fails_cleanly),
+      cmocka_unit_test(test_types), cmocka_unit_test(test_tx),    cmocka_unit_test(test_migrations),
+      cmocka_unit_test(test_pool),  cmocka_unit_test(test_names), cmocka_unit_test(bad_url_fails_cleanly),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

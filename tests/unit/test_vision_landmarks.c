@@ -41,8 +41,10 @@ static int setup(void **state) {
   if (VIPS_INIT("test_vision_landmarks")) return -1;
   snprintf(models_dir, sizeof models_dir, "%s", photo_default_models_dir());
   const char *env = getenv("TUCAI_LANDMARKS");
-  if (env && *env) snprintf(compact_path, sizeof compact_path, "%s", env);
-  else snprintf(compact_path, sizeof compact_path, "%s/landmarks68.bin", models_dir);
+  if (env && *env)
+    snprintf(compact_path, sizeof compact_path, "%s", env);
+  else
+    snprintf(compact_path, sizeof compact_path, "%s/landmarks68.bin", models_dir);
   snprintf(tmpdir, sizeof tmpdir, "/tmp/tucai-lm-XXXXXX");
   return mkdtemp(tmpdir) ? 0 : -1;
 }

@@ -37,7 +37,7 @@ static void long_text_is_cut_by_characters(void **state) {
 
 static void broken_utf8_does_not_overrun(void **state) {
   (void)state;
-  char bad[] = {'a', (char)0xE4, (char)0xB8, 0};  /* a three-byte lead cut short at the end */
+  char bad[] = {'a', (char)0xE4, (char)0xB8, 0}; /* a three-byte lead cut short at the end */
   char *got = wx_clip_utf8(bad, 20);
   assert_non_null(got);
   assert_int_equal(strlen(got), 3);

@@ -15,11 +15,11 @@
 static void signature_matches_wechats_example(void **state) {
   (void)state;
   char sig[41];
-  wx_jssdk_sign("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", "Wm3WZYTPz0wzccnW",
-                1414587457, "http://mp.weixin.qq.com?params=value", sig);
+  wx_jssdk_sign("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+                "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value", sig);
   assert_string_equal(sig, "0f9de62fce790f9a083d5c99e95740ceb90c27ed");
-  wx_jssdk_sign("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", "Wm3WZYTPz0wzccnW",
-                1414587457, "http://mp.weixin.qq.com?params=valuE", sig);
+  wx_jssdk_sign("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+                "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=valuE", sig);
   assert_string_not_equal(sig, "0f9de62fce790f9a083d5c99e95740ceb90c27ed");
 }
 
@@ -47,7 +47,8 @@ static void only_our_pages_are_signed(void **state) {
   assert_int_equal(config_set(c, "wechat_public_url", "https://photo.example.edu.cn", &e), 0);
   accepted(c, "https://photo.example.edu.cn/", "https://photo.example.edu.cn/");
   accepted(c, "https://photo.example.edu.cn", "https://photo.example.edu.cn/");
-  accepted(c, "https://photo.example.edu.cn/?from=menu&x=%E4%B8%AD#/status", "https://photo.example.edu.cn/?from=menu&x=%E4%B8%AD");
+  accepted(c, "https://photo.example.edu.cn/?from=menu&x=%E4%B8%AD#/status",
+           "https://photo.example.edu.cn/?from=menu&x=%E4%B8%AD");
   accepted(c, "https://photo.example.edu.cn#/pay", "https://photo.example.edu.cn/");
   refused(c, "https://photo.example.edu.cn.evil.example/");
   refused(c, "https://photo.example.edu.cn@evil.example/");

@@ -49,16 +49,20 @@ static void rgb_to_hsv(const double rgb[3], double *h, double *s, double *v) {
   double mx = fmax(r, fmax(g, b)), mn = fmin(r, fmin(g, b)), d = mx - mn;
   *v = mx;
   *s = mx > 0 ? d / mx : 0;
-  if (d <= 0) *h = 0;
-  else if (mx == r) *h = 60 * fmod((g - b) / d + 6, 6);
-  else if (mx == g) *h = 60 * ((b - r) / d + 2);
-  else *h = 60 * ((r - g) / d + 4);
+  if (d <= 0)
+    *h = 0;
+  else if (mx == r)
+    *h = 60 * fmod((g - b) / d + 6, 6);
+  else if (mx == g)
+    *h = 60 * ((b - r) / d + 2);
+  else
+    *h = 60 * ((r - g) / d + 4);
 }
 
 void checks_attire(check_ctx *c) {
   if (!c->has_face) {
-    const char *ids[] = {"earrings", "necklace", "neck_visible", "bare_shoulders", "clothing_color",
-                         "clothing_pattern"};
+    const char *ids[] = {"earrings",       "necklace",       "neck_visible",
+                         "bare_shoulders", "clothing_color", "clothing_pattern"};
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) check_emit_unmeasured(c, ids[i], NO_FACE);
     return;
   }
@@ -126,8 +130,8 @@ void checks_attire(check_ctx *c) {
   }
   check_emit(c, "clothing_color", fmax(bluegreen, near_bg), chest,
              "衣服颜色与背景太接近（或为蓝色、绿色），请换一件颜色不同的纯色上衣",
-             json_pack("{s:[fff], s:f, s:f}", "rgb", med[0], med[1], med[2], "blue_green", bluegreen,
-                       "near_background", near_bg));
+             json_pack("{s:[fff], s:f, s:f}", "rgb", med[0], med[1], med[2], "blue_green", bluegreen, "near_background",
+                       near_bg));
 
   /* clothing_pattern: edge density over the upper body, measured at a step tied to the IOD so
    * that resolution does not matter. */
@@ -142,6 +146,6 @@ void checks_attire(check_ctx *c) {
       n++;
       edges += gx + gy > 40;
     }
-  check_emit(c, "clothing_pattern", n ? (double)edges / n : 0, body,
-             "衣服图案或条纹太花，请换一件纯色、无图案的上衣", NULL);
+  check_emit(c, "clothing_pattern", n ? (double)edges / n : 0, body, "衣服图案或条纹太花，请换一件纯色、无图案的上衣",
+             NULL);
 }

@@ -17,8 +17,12 @@ static void fft(double *re, double *im, int n) {
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      double t = re[i]; re[i] = re[j]; re[j] = t;
-      t = im[i]; im[i] = im[j]; im[j] = t;
+      double t = re[i];
+      re[i] = re[j];
+      re[j] = t;
+      t = im[i];
+      im[i] = im[j];
+      im[j] = t;
     }
   }
   for (int len = 2; len <= n; len <<= 1) {
@@ -98,8 +102,8 @@ static double texture(const check_ctx *c, cbox b) {
   long n = 0;
   for (double y = b.y + step; y < b.y + b.h - step; y += step)
     for (double x = b.x + step; x < b.x + b.w - step; x += step) {
-      double l = check_luma_at(c, x - step, y) + check_luma_at(c, x + step, y) +
-                 check_luma_at(c, x, y - step) + check_luma_at(c, x, y + step) - 4 * check_luma_at(c, x, y);
+      double l = check_luma_at(c, x - step, y) + check_luma_at(c, x + step, y) + check_luma_at(c, x, y - step) +
+                 check_luma_at(c, x, y + step) - 4 * check_luma_at(c, x, y);
       s += fabs(l), n++;
     }
   return n ? s / n : 0;
@@ -125,8 +129,8 @@ void checks_capture(check_ctx *c) {
   for (int k = 0; k < nb; k++)
     for (int y = boxes[k].y; y + s < boxes[k].y + boxes[k].h; y += s)
       for (int x = boxes[k].x; x + s < boxes[k].x + boxes[k].w; x += s) {
-        if (c->mask && (check_mask_at(c, x, y) > 64 || check_mask_at(c, x + s, y) > 64 ||
-                        check_mask_at(c, x, y + s) > 64))
+        if (c->mask &&
+            (check_mask_at(c, x, y) > 64 || check_mask_at(c, x + s, y) > 64 || check_mask_at(c, x, y + s) > 64))
           continue;
         const uint8_t *l = c->luma + (size_t)y * c->w + x;
         n++;
@@ -137,8 +141,7 @@ void checks_capture(check_ctx *c) {
   double edge_frac = n ? (double)edges / n : 0;
   check_emit(c, "background_uniformity", n ? fmax(edge_frac * 2, spread / 60) : 0, bg_region,
              "背景不够干净（有杂物、花纹或明暗不均），请在纯色墙面前拍摄，抠图效果会更好",
-             json_pack("{s:f, s:f, s:f}", "edges", edge_frac, "spread", spread, "segmentation",
-                       c->a->seg_confidence));
+             json_pack("{s:f, s:f, s:f}", "edges", edge_frac, "spread", spread, "segmentation", c->a->seg_confidence));
 
   cbox mr;
   double peak = moire_peak(c, &mr);
@@ -153,11 +156,10 @@ void checks_capture(check_ctx *c) {
     double cy0 = fmax(c->lm[41][1], c->lm[46][1]) + 0.2 * iod;
     cbox ck_l = check_box(c, c->lm[2][0] + 0.15 * iod, cy0, 0.4 * iod, 0.35 * iod);
     cbox ck_r = check_box(c, c->lm[14][0] - 0.55 * iod, cy0, 0.4 * iod, 0.35 * iod);
-    cbox eyes = check_box(c, c->lm[36][0], fmin(c->lm[37][1], c->lm[44][1]) - 0.1 * iod,
-                          c->lm[45][0] - c->lm[36][0], 0.3 * iod);
+    cbox eyes = check_box(c, c->lm[36][0], fmin(c->lm[37][1], c->lm[44][1]) - 0.1 * iod, c->lm[45][0] - c->lm[36][0],
+                          0.3 * iod);
     double skin = (texture(c, ck_l) + texture(c, ck_r)) / 2, eye = texture(c, eyes);
-    check_emit(c, "retouching", skin / (eye + 1e-9), c->face,
-               "照片疑似经过美颜或修图，请关闭美颜滤镜，使用原始照片",
+    check_emit(c, "retouching", skin / (eye + 1e-9), c->face, "照片疑似经过美颜或修图，请关闭美颜滤镜，使用原始照片",
                json_pack("{s:f, s:f}", "skin_texture", skin, "eye_detail", eye));
   }
 

@@ -18,8 +18,8 @@ typedef struct cbox {
 
 typedef struct check_ctx {
   const photo_analysis *a;
-  const json_t *cfg;   /* the profile's "checks" object, may be NULL */
-  json_t *list;        /* results are appended here */
+  const json_t *cfg; /* the profile's "checks" object, may be NULL */
+  json_t *list;      /* results are appended here */
   int w, h;
   const uint8_t *rgb;  /* a->work.px */
   uint8_t *luma;       /* w*h */
@@ -32,7 +32,7 @@ typedef struct check_ctx {
                                cost per photo does not grow with its resolution */
   float face_cx;            /* horizontal centre of the face */
   float brow_y, chin_y, nose_y;
-  cbox face;                /* jaw-to-jaw, brow-to-chin */
+  cbox face;                      /* jaw-to-jaw, brow-to-chin */
   float skin_y, skin_cb, skin_cr; /* median cheek colour (YCbCr) */
   int have_expression;            /* the emotion network read the subject's face */
   float expression[7];            /* its probabilities, order of face_analysis.h (happy = 3) */
@@ -72,22 +72,21 @@ cbox check_lm_box(const check_ctx *c, const int *idx, int n, double pad);
 
 /* Appends the result of one check. `region` is in work pixels; `message_bad` is the advice shown
  * when the rule is broken or doubtful; detail (may be NULL) is stolen. */
-void check_emit(check_ctx *c, const char *id, double value, cbox region, const char *message_bad,
-                json_t *detail);
+void check_emit(check_ctx *c, const char *id, double value, cbox region, const char *message_bad, json_t *detail);
 /* Appends a result for a check that could not measure (no face): status "warn". */
 void check_emit_unmeasured(check_ctx *c, const char *id, const char *why);
 
 /* The groups, one file each. */
-void checks_face(check_ctx *c);      /* single_face, face_size, head_pose */
-void checks_features(check_ctx *c);  /* eyes_open, gaze_forward, mouth_closed, mouth_occluded,
+void checks_face(check_ctx *c);       /* single_face, face_size, head_pose */
+void checks_features(check_ctx *c);   /* eyes_open, gaze_forward, mouth_closed, mouth_occluded,
                                         glasses, tinted_lenses, red_eye, makeup */
-void checks_hair(check_ctx *c);      /* head_covering, hair_over_eyebrows, ears_visible,
+void checks_hair(check_ctx *c);       /* head_covering, hair_over_eyebrows, ears_visible,
                                         forehead_visible */
-void checks_attire(check_ctx *c);    /* earrings, necklace, neck_visible, bare_shoulders,
+void checks_attire(check_ctx *c);     /* earrings, necklace, neck_visible, bare_shoulders,
                                         clothing_color, clothing_pattern */
-void checks_light(check_ctx *c);     /* sharpness, exposure, illumination_uniformity, face_shadow,
+void checks_light(check_ctx *c);      /* sharpness, exposure, illumination_uniformity, face_shadow,
                                         hot_spots */
-void checks_capture(check_ctx *c);   /* background_uniformity, recapture, retouching, compression */
+void checks_capture(check_ctx *c);    /* background_uniformity, recapture, retouching, compression */
 void checks_expression(check_ctx *c); /* expression (check_expression.c) */
 /* The emotion network on the subject's face (0), -1 when there is no face or no network. */
 int check_expression_probs(const check_ctx *c, float probs[7]);

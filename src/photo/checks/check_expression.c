@@ -39,8 +39,9 @@ void checks_expression(check_ctx *c) {
   }
   if (!c->have_expression) {
     err_t err = {0};
-    check_emit_unmeasured(c, "expression", face_nets_shared(&err) ? "无法判断表情，请正对镜头、保持自然表情重新拍摄"
-                                                : "表情检查暂不可用（模型未安装），请审核员人工确认表情");
+    check_emit_unmeasured(c, "expression",
+                          face_nets_shared(&err) ? "无法判断表情，请正对镜头、保持自然表情重新拍摄"
+                                                 : "表情检查暂不可用（模型未安装），请审核员人工确认表情");
     return;
   }
   json_t *detail = json_object();

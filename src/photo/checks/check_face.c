@@ -20,8 +20,7 @@ void checks_face(check_ctx *c) {
     check_emit(c, "single_face", 0, all, "照片中没有找到人脸，请正对镜头重新拍摄",
                json_pack("{s:i}", "faces", a->n_faces));
   else
-    check_emit(c, "single_face", faces, others ? all : region,
-               "照片中有不止一个人，请单独拍摄，背景里不要有其他人",
+    check_emit(c, "single_face", faces, others ? all : region, "照片中有不止一个人，请单独拍摄，背景里不要有其他人",
                json_pack("{s:i}", "faces", faces));
   if (!c->has_face) {
     check_emit_unmeasured(c, "face_size", NO_FACE);
@@ -33,8 +32,7 @@ void checks_face(check_ctx *c) {
    * 480-wide photo, so a smaller face must be enlarged and loses detail. */
   double jaw = hypot(c->lm[16][0] - c->lm[0][0], c->lm[16][1] - c->lm[0][1]);
   double scale = a->work_scale > 0 ? a->work_scale : 1.0;
-  check_emit(c, "face_size", jaw / scale, c->face,
-             "人脸太小、不够清晰，请靠近一些拍摄，让头部和肩部占满画面",
+  check_emit(c, "face_size", jaw / scale, c->face, "人脸太小、不够清晰，请靠近一些拍摄，让头部和肩部占满画面",
              json_pack("{s:f}", "face_width_px", jaw / scale));
 
   /* head_pose: roll from the eye line; yaw from the nose tip's place between the jaw sides (the
@@ -50,10 +48,9 @@ void checks_face(check_ctx *c) {
                  ((cx - ex) * (cx - ex) + (cy - ey) * (cy - ey) + 1e-9);
   double pitch = (along - 0.31) * 150.0; /* ~0.31 on level heads; 0.1 of the span is ~15 degrees */
   double worst = fmax(fabs(roll), fmax(fabs(yaw), fabs(pitch)));
-  const char *msg = fabs(roll) >= fabs(yaw) && fabs(roll) >= fabs(pitch)
-                        ? "头部歪斜，请坐正，双眼保持水平"
-                        : fabs(yaw) >= fabs(pitch) ? "头部偏向一侧，请正对镜头，两耳对称可见"
-                                                   : "头部抬起或低下，请平视镜头";
+  const char *msg = fabs(roll) >= fabs(yaw) && fabs(roll) >= fabs(pitch) ? "头部歪斜，请坐正，双眼保持水平"
+                    : fabs(yaw) >= fabs(pitch) ? "头部偏向一侧，请正对镜头，两耳对称可见"
+                                               : "头部抬起或低下，请平视镜头";
   check_emit(c, "head_pose", worst, c->face, msg,
              json_pack("{s:f, s:f, s:f}", "yaw", yaw, "pitch", pitch, "roll", roll));
 }

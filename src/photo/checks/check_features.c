@@ -35,8 +35,7 @@ static double iris_position(const check_ctx *c, const int *eye) {
   double sx = 0, sn = 0;
   for (int y = b.y; y < b.y + b.h; y += c->step)
     for (int x = b.x; x < b.x + b.w; x += c->step)
-      if (check_in_poly(c, eye, 6, x + 0.5, y + 0.5) && c->luma[(size_t)y * c->w + x] <= cut)
-        sx += x + 0.5, sn++;
+      if (check_in_poly(c, eye, 6, x + 0.5, y + 0.5) && c->luma[(size_t)y * c->w + x] <= cut) sx += x + 0.5, sn++;
   if (sn < 1) return 0.5;
   double x0 = c->lm[eye[0]][0], x1 = c->lm[eye[3]][0];
   return (sx / sn - x0) / (x1 - x0 + 1e-9);
@@ -67,8 +66,8 @@ static double row_dip(const check_ctx *c, cbox b) {
 
 void checks_features(check_ctx *c) {
   if (!c->has_face) {
-    const char *ids[] = {"eyes_open", "gaze_forward", "mouth_closed", "mouth_occluded", "glasses",
-                         "tinted_lenses", "red_eye", "makeup"};
+    const char *ids[] = {"eyes_open", "gaze_forward",  "mouth_closed", "mouth_occluded",
+                         "glasses",   "tinted_lenses", "red_eye",      "makeup"};
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) check_emit_unmeasured(c, ids[i], NO_FACE);
     return;
   }
@@ -118,21 +117,22 @@ void checks_features(check_ctx *c) {
   long n = 0, other = 0, skinlike = 0;
   for (int y = mouth.y; y < mouth.y + mouth.h; y += c->step)
     for (int x = mouth.x; x < mouth.x + mouth.w; x += c->step) {
-      if (!check_in_poly(c, LIP_OUT, 12, x + 0.5, y + 0.5) || check_in_poly(c, LIP_IN, 8, x + 0.5, y + 0.5))
-        continue;
+      if (!check_in_poly(c, LIP_OUT, 12, x + 0.5, y + 0.5) || check_in_poly(c, LIP_IN, 8, x + 0.5, y + 0.5)) continue;
       const uint8_t *p = c->rgb + ((size_t)y * c->w + x) * 3;
       float Y, cb, cr;
       check_ycc(p, &Y, &cb, &cr);
       n++;
       if (cr < c->skin_cr - 4 || Y < 0.3 * c->skin_y || cb > c->skin_cb + 12) other++;
       /* A hand is the cheek's colour, where lips are redder. */
-      else if (cr < c->skin_cr + 4 && check_loose_skin_at(c, p)) skinlike++;
+      else if (cr < c->skin_cr + 4 && check_loose_skin_at(c, p))
+        skinlike++;
     }
   /* Clean lips on the dev photos reach 0.58 with both counted (beards, pale lips); a hand or a
    * mask covers nearly the whole ring. */
-  check_emit(c, "mouth_occluded", n ? (double)(other + skinlike) / n : 1.0, mouth,
-             "嘴部被遮挡，请移开手或其他物品，露出完整的嘴唇",
-             json_pack("{s:f, s:f}", "not_lips", n ? (double)other / n : 1.0, "skin_like", n ? (double)skinlike / n : 0.0));
+  check_emit(
+      c, "mouth_occluded", n ? (double)(other + skinlike) / n : 1.0, mouth,
+      "嘴部被遮挡，请移开手或其他物品，露出完整的嘴唇",
+      json_pack("{s:f, s:f}", "not_lips", n ? (double)other / n : 1.0, "skin_like", n ? (double)skinlike / n : 0.0));
 
   /* glasses: a frame draws a dark horizontal line across the nose bridge and under each eye. */
   double bx0 = c->lm[39][0] + 0.1 * (c->lm[42][0] - c->lm[39][0]);
@@ -145,8 +145,8 @@ void checks_features(check_ctx *c) {
   cbox rim_r = check_box(c, c->lm[42][0], eb_r + 0.05 * iod, c->lm[45][0] - c->lm[42][0], 0.45 * iod);
   double dip_l = row_dip(c, rim_l), dip_r = row_dip(c, rim_r);
   double glasses = (dip_b + fmin(dip_l, dip_r)) / 2.0;
-  cbox gl = check_box(c, c->lm[36][0] - 0.3 * iod, eyes.y - 0.1 * iod,
-                      c->lm[45][0] - c->lm[36][0] + 0.6 * iod, 0.9 * iod);
+  cbox gl =
+      check_box(c, c->lm[36][0] - 0.3 * iod, eyes.y - 0.1 * iod, c->lm[45][0] - c->lm[36][0] + 0.6 * iod, 0.9 * iod);
   check_emit(c, "glasses", glasses, gl, "请摘掉眼镜后重新拍摄",
              json_pack("{s:f, s:f, s:f}", "bridge", dip_b, "rim_left", dip_l, "rim_right", dip_r));
 
@@ -181,8 +181,7 @@ void checks_features(check_ctx *c) {
   double lip_cr = 0, lip_n = 0;
   for (int y = mouth.y; y < mouth.y + mouth.h; y += c->step)
     for (int x = mouth.x; x < mouth.x + mouth.w; x += c->step) {
-      if (!check_in_poly(c, LIP_OUT, 12, x + 0.5, y + 0.5) || check_in_poly(c, LIP_IN, 8, x + 0.5, y + 0.5))
-        continue;
+      if (!check_in_poly(c, LIP_OUT, 12, x + 0.5, y + 0.5) || check_in_poly(c, LIP_IN, 8, x + 0.5, y + 0.5)) continue;
       float Y, cb, cr;
       check_ycc(c->rgb + ((size_t)y * c->w + x) * 3, &Y, &cb, &cr);
       lip_cr += cr, lip_n++;

@@ -64,8 +64,7 @@ void checks_hair(check_ctx *c) {
       n++;
       odd += unnatural_for_hair(c, c->rgb + ((size_t)y * c->w + x) * 3);
     }
-  check_emit(c, "head_covering", n ? (double)odd / n : 0, crown,
-             "请摘下帽子、头巾或发饰，头顶和额头不要有遮挡", NULL);
+  check_emit(c, "head_covering", n ? (double)odd / n : 0, crown, "请摘下帽子、头巾或发饰，头顶和额头不要有遮挡", NULL);
 
   /* hair_over_eyebrows: the band just above each eyebrow should be skin. */
   double worst = 0;
@@ -78,8 +77,8 @@ void checks_hair(check_ctx *c) {
     double s = check_skin_fraction(c, bands[side], 0);
     if (s >= 0 && 1.0 - s > worst) worst = 1.0 - s;
   }
-  cbox brows = check_box(c, c->lm[17][0], bands[0].y, c->lm[26][0] - c->lm[17][0],
-                         c->lm[19][1] - bands[0].y + 0.1 * iod);
+  cbox brows =
+      check_box(c, c->lm[17][0], bands[0].y, c->lm[26][0] - c->lm[17][0], c->lm[19][1] - bands[0].y + 0.1 * iod);
   check_emit(c, "hair_over_eyebrows", worst, brows, "头发遮住了眉毛，请把刘海梳起，露出眉毛和眼睛", NULL);
 
   /* forehead_visible: the middle of the forehead. */
@@ -98,6 +97,6 @@ void checks_hair(check_ctx *c) {
   double cl = ear_cover(c, ear_l, bg, &pl, &ol), cr = ear_cover(c, ear_r, bg, &pr_, &or_);
   /* Both ears must show: the more covered one decides, and is the region. */
   check_emit(c, "ears_visible", fmax(cl, cr), cl >= cr ? ear_l : ear_r, "请把头发别到耳后，露出双耳",
-             json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "left", cl, "right", cr, "left_person", pl,
-                       "right_person", pr_, "left_hair", ol, "right_hair", or_));
+             json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "left", cl, "right", cr, "left_person", pl, "right_person",
+                       pr_, "left_hair", ol, "right_hair", or_));
 }

@@ -71,9 +71,10 @@ void checks_light(check_ctx *c) {
   cbox face = c->face;
 
   double mean = all.n ? all.sum / all.n : 0;
-  check_emit(c, "exposure", mean, face,
-             mean < 128 ? "脸部太暗，请到光线充足、均匀的地方重新拍摄" : "脸部过亮（曝光过度），请避免强光直射后重新拍摄",
-             NULL);
+  check_emit(
+      c, "exposure", mean, face,
+      mean < 128 ? "脸部太暗，请到光线充足、均匀的地方重新拍摄" : "脸部过亮（曝光过度），请避免强光直射后重新拍摄",
+      NULL);
 
   double ml = left.n ? left.sum / left.n : 0, mr = right.n ? right.sum / right.n : 0;
   double uneven = fabs(ml - mr) / (fmax(ml, mr) + 1e-9);

@@ -35,4 +35,3 @@ json_t *photo_checks_profile_config(const char *name, err_t *err) {
   json_decref(p);
   return checks;
 }
-

@@ -8,7 +8,6 @@
 #include "photo/checks/check_ctx.h"
 #include "util/xmalloc.h"
 
-
 static int cmp_float(const void *a, const void *b) {
   float x = *(const float *)a, y = *(const float *)b;
   return (x > y) - (x < y);
@@ -157,8 +156,7 @@ static double round4(double v) { return isfinite(v) ? round(v * 10000.0) / 10000
 
 static json_t *region_json(const check_ctx *c, cbox b) {
   double s = c->a->work_scale > 0 ? c->a->work_scale : 1.0;
-  return json_pack("[iiii]", (int)lround(b.x / s), (int)lround(b.y / s), (int)lround(b.w / s),
-                   (int)lround(b.h / s));
+  return json_pack("[iiii]", (int)lround(b.x / s), (int)lround(b.y / s), (int)lround(b.w / s), (int)lround(b.h / s));
 }
 
 static int cfg_num(const json_t *o, const char *key, double *v) {
@@ -168,18 +166,19 @@ static int cfg_num(const json_t *o, const char *key, double *v) {
   return 1;
 }
 
-static void append(check_ctx *c, const char *id, const char *status, double value,
-                   json_t *threshold, const char *message, cbox region, json_t *detail) {
-  json_t *o = json_pack("{s:s, s:s, s:f, s:o, s:s, s:o}", "id", id, "status", status, "value",
-                        round4(value), "threshold", threshold ? threshold : json_null(), "message",
-                        message, "region", region_json(c, region));
-  if (o && detail) json_object_set_new(o, "detail", detail);
-  else if (detail) json_decref(detail);
+static void append(check_ctx *c, const char *id, const char *status, double value, json_t *threshold,
+                   const char *message, cbox region, json_t *detail) {
+  json_t *o =
+      json_pack("{s:s, s:s, s:f, s:o, s:s, s:o}", "id", id, "status", status, "value", round4(value), "threshold",
+                threshold ? threshold : json_null(), "message", message, "region", region_json(c, region));
+  if (o && detail)
+    json_object_set_new(o, "detail", detail);
+  else if (detail)
+    json_decref(detail);
   if (o) json_array_append_new(c->list, o);
 }
 
-void check_emit(check_ctx *c, const char *id, double value, cbox region, const char *message_bad,
-                json_t *detail) {
+void check_emit(check_ctx *c, const char *id, double value, cbox region, const char *message_bad, json_t *detail) {
   const json_t *e = c->cfg ? json_object_get(c->cfg, id) : NULL;
   const char *sev = e ? json_string_value(json_object_get(e, "severity")) : NULL;
   if (!e || !sev || strcmp(sev, "off") == 0) {
@@ -210,8 +209,7 @@ void check_emit(check_ctx *c, const char *id, double value, cbox region, const c
   }
   if (cfg_num(e, "warn_above2", &wt)) doubtful = doubtful || value > wt;
   const char *status = broken ? (strcmp(sev, "warn") == 0 ? "warn" : "fail") : doubtful ? "warn" : "pass";
-  append(c, id, status, value, thr, strcmp(status, "pass") == 0 ? "通过" : message_bad, region,
-         detail);
+  append(c, id, status, value, thr, strcmp(status, "pass") == 0 ? "通过" : message_bad, region, detail);
 }
 
 void check_emit_unmeasured(check_ctx *c, const char *id, const char *why) {
@@ -333,7 +331,9 @@ void photo_checks_count(const json_t *report, int *fails, int *warns) {
   *fails = *warns = 0;
   json_array_foreach(json_object_get(report, "checks"), i, o) {
     const char *s = json_string_value(json_object_get(o, "status"));
-    if (s && strcmp(s, "fail") == 0) (*fails)++;
-    else if (s && strcmp(s, "warn") == 0) (*warns)++;
+    if (s && strcmp(s, "fail") == 0)
+      (*fails)++;
+    else if (s && strcmp(s, "warn") == 0)
+      (*warns)++;
   }
 }

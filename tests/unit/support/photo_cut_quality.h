@@ -21,14 +21,14 @@
 #include <stdint.h>
 
 typedef struct cut_quality {
-  long person_px;      /* the largest non-background piece */
-  long outline;        /* person pixels next to the background */
-  long speck_px;       /* non-background pixels in pieces of 3 px or more apart from the person */
-  long largest_speck;  /* the largest such piece, px */
-  long ghost_px;       /* translucent pixels in patches at least 5 px thick */
-  long band_px;        /* person pixels within 2 px of the background */
-  long rim_px;         /* band pixels off the background-to-person colour line */
-  double rim_ratio;    /* rim_px / band_px */
+  long person_px;     /* the largest non-background piece */
+  long outline;       /* person pixels next to the background */
+  long speck_px;      /* non-background pixels in pieces of 3 px or more apart from the person */
+  long largest_speck; /* the largest such piece, px */
+  long ghost_px;      /* translucent pixels in patches at least 5 px thick */
+  long band_px;       /* person pixels within 2 px of the background */
+  long rim_px;        /* band pixels off the background-to-person colour line */
+  double rim_ratio;   /* rim_px / band_px */
 } cut_quality;
 
 enum { CUT_MARK_SPECK = 1, CUT_MARK_GHOST = 2, CUT_MARK_RIM = 3 };

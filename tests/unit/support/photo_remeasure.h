@@ -14,9 +14,9 @@ typedef struct remeasure {
   int has_exif, has_icc, has_other_app; /* APP1, APP2, APP3..APP15 markers */
   int q_ok;                             /* luminance table no coarser than IJG quality 60 */
   double bg_top_left[3], bg_top_right[3];
-  double bg_side_fraction;              /* side columns in the upper 40 % that match the background */
-  int crown_y;                          /* first row whose centre differs from the background, -1 none */
-  double head_center_x;                 /* mean centre of the head's rows */
+  double bg_side_fraction; /* side columns in the upper 40 % that match the background */
+  int crown_y;             /* first row whose centre differs from the background, -1 none */
+  double head_center_x;    /* mean centre of the head's rows */
   int eyes_found;
   double eye_y;
 } remeasure;

@@ -55,7 +55,9 @@ store_t *testdb_open(enum testdb_kind kind, char **url_out) {
   err_t err = {0};
   store_t *st = store_open(url, 8, &err);
   if (!st) fail_msg("store_open(%s): %s", testdb_kind_name(kind), err.message);
-  if (url_out) *url_out = url;
-  else free(url);
+  if (url_out)
+    *url_out = url;
+  else
+    free(url);
   return st;
 }

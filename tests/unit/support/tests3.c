@@ -29,6 +29,11 @@ void tests3_opts(s3_opts *o) {
   slurp(dir, "bucket", bucket, sizeof bucket);
   snprintf(ak, sizeof ak, "%s/access_key", dir);
   snprintf(sk, sizeof sk, "%s/secret_key", dir);
-  *o = (s3_opts){.endpoint = endpoint, .bucket = bucket, .region = "us-east-1", .path_style = 1,
-                 .access_key_file = ak, .secret_key_file = sk, .timeout_s = 10};
+  *o = (s3_opts){.endpoint = endpoint,
+                 .bucket = bucket,
+                 .region = "us-east-1",
+                 .path_style = 1,
+                 .access_key_file = ak,
+                 .secret_key_file = sk,
+                 .timeout_s = 10};
 }

@@ -14,4 +14,4 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 [ -x "$TUCAI_BIN" ] || "$ROOT/scripts/build.sh" asan
 echo "faults: $n seeds from $first ($TUCAI_BIN)"
 cd "$ROOT"
-TUCAI_FAULTS_SEEDS=$n TUCAI_FAULTS_FIRST=$first exec node --test --test-reporter=spec tests/e2e/faults_kill9.test.mjs
+TUCAI_FAULTS_BUDGET_S=${TUCAI_FAULTS_BUDGET_S:-86400} TUCAI_FAULTS_SEEDS=$n TUCAI_FAULTS_FIRST=$first exec node --test --test-reporter=spec tests/e2e/faults_kill9.test.mjs

@@ -13,7 +13,10 @@
 //
 // TUCAI_FAULTS_SEEDS (default 50) and TUCAI_FAULTS_FIRST (default 1) choose the seeds,
 // TUCAI_FAULTS_MODE (delay, request or file) forces one kind of kill point;
-// bench/faults.sh runs more of them.
+// bench/faults.sh runs more of them. TUCAI_FAULTS_BUDGET_S (default 480) bounds the time: no seed
+// starts after it once at least MIN_SEEDS have run, so a slow, loaded machine runs fewer seeds
+// (and says how many) instead of being killed by CTest's timeout (50 seeds take ~200 s on CI,
+// 890 s on a machine shared with five builds).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -26,6 +29,8 @@ import { exportBatch, isDown, refund, sql, startFaultsWorld, violations, walkStu
 const SEEDS = Number(process.env.TUCAI_FAULTS_SEEDS || 50);
 const FIRST = Number(process.env.TUCAI_FAULTS_FIRST || 1);
 const PER_SEED = 2;
+const BUDGET_MS = Number(process.env.TUCAI_FAULTS_BUDGET_S || 480) * 1000;
+const MIN_SEEDS = Math.min(SEEDS, 10);
 
 function mulberry32(a) {
   return () => {
@@ -64,7 +69,12 @@ describe('kill -9 anywhere on the student path', () => {
   test(`${SEEDS} seeds from ${FIRST}`, { timeout: 30 * 60e3 }, async () => {
     const t0 = Date.now();
     const tally = { delay: 0, request: 0, file: 0, idle: 0 };
-    for (let seed = FIRST; seed < FIRST + SEEDS; seed++) {
+    let ran = 0;
+    for (let seed = FIRST; seed < FIRST + SEEDS; seed++, ran++) {
+      if (ran >= MIN_SEEDS && Date.now() - t0 > BUDGET_MS) {
+        console.log(`time budget of ${BUDGET_MS / 1000} s spent: ${ran} of ${SEEDS} seeds ran`);
+        break;
+      }
       const ts = Date.now();
       const rng = mulberry32(seed * 7919);
       const students = [];
@@ -123,7 +133,7 @@ describe('kill -9 anywhere on the student path', () => {
       console.log(`seed ${seed}: killed at ${how}, ${Date.now() - ts} ms`);
     }
     const restart = w.restartMs.slice(1);
-    console.log(`${SEEDS} kill/restart cycles in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
+    console.log(`${ran} kill/restart cycles in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
       `(kills: ${JSON.stringify(tally)}; restart to listening: median ${restart.sort((a, b) => a - b)[restart.length >> 1]} ms, ` +
       `max ${Math.max(...restart)} ms; ledger ${w.ledger.length} committed answers checked after each)`);
   });

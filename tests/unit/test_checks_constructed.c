@@ -6,8 +6,8 @@
  * head, or puts two people in the frame, and asserts that the matching check fails and that its
  * value moved past the profile's threshold. test_more_checks_move does the same for the other
  * checks (fringe, hair over the ears, mask, a hand over the mouth, sunglasses, glare, shadow, stripes, turtleneck, hat,
- * makeup, necklace, beauty filter, busy background): the value moves the right way and, except
- * for the necklace, the status leaves pass. Thresholds come from profiles/chsi-blue.json. */
+ * makeup, necklace, beauty filter, busy background): the value moves the right way and the
+ * status leaves pass. Thresholds come from profiles/chsi-blue.json. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -180,11 +180,16 @@ static void test_glasses(void **state) {
 static void test_earrings(void **state) {
   (void)state;
   photo_analysis a = copy_base();
-  const uint8_t gold[3] = {235, 190, 45};
+  const uint8_t gold[3] = {170, 125, 35}, glint[3] = {255, 255, 250};
   const float(*lm)[2] = (const float(*)[2])base.landmarks;
-  /* Large gold hoops hanging from the earlobes, beside the jaw. */
-  disc(&a, lm[2][0] - 0.2 * iod, lm[3][1], 0.2 * iod, 0.07 * iod, gold);
-  disc(&a, lm[14][0] + 0.2 * iod, lm[13][1], 0.2 * iod, 0.07 * iod, gold);
+  /* Large gold hoops hanging from the earlobes, beside the jaw; polished metal catches the light
+   * in small glints along the hoop, which is what the check looks for. */
+  double hx[2] = {lm[2][0] - 0.2 * iod, lm[14][0] + 0.2 * iod}, hy[2] = {lm[3][1], lm[13][1]};
+  for (int s = 0; s < 2; s++) {
+    disc(&a, hx[s], hy[s], 0.2 * iod, 0.07 * iod, gold);
+    for (double t = 0; t < 2 * M_PI; t += 0.35)
+      disc(&a, hx[s] + 0.165 * iod * cos(t), hy[s] + 0.165 * iod * sin(t), 1.0, 0, glint);
+  }
   double before, after;
   expect_pass_then_fail(&a, "earrings", &before, &after);
   assert_true(after > before);
@@ -438,10 +443,13 @@ static void test_more_checks_move(void **state) {
 
   /* A gold chain on the neck (weak on real photos: only the direction is asserted). */
   a = copy_base();
-  const uint8_t gold[3] = {235, 190, 45};
+  const uint8_t gold[3] = {170, 125, 35}, glint[3] = {255, 255, 250};
   for (double t = -0.6; t <= 0.6; t += 0.01)
     disc(&a, lm[8][0] + t * iod, lm[8][1] + (0.55 + 0.5 * t * t) * iod, 0.03 * iod, 0, gold);
-  expect_moves(&a, "necklace", +1, 0);
+  /* Its links catch the light: a glint every few hundredths of the IOD. */
+  for (double t = -0.6; t <= 0.6; t += 0.04)
+    disc(&a, lm[8][0] + t * iod, lm[8][1] + (0.55 + 0.5 * t * t) * iod, 1.0, 0, glint);
+  expect_moves(&a, "necklace", +1, 1);
   free(a.work.px);
 
   /* A beauty filter: the cheeks smoothed, the eyes kept sharp. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "photo/checks/check_ctx.h"
+#include "util/xmalloc.h"
 
 #define NO_FACE "没有找到清晰的正面人脸，无法检查此项，请正对镜头重新拍摄"
 
@@ -21,6 +22,35 @@ static void rgb_to_hsv(const double rgb[3], double *h, double *s, double *v) {
     *h = 60 * ((b - r) / d + 2);
   else
     *h = 60 * ((r - g) / d + 4);
+}
+
+/* Fraction of neighbouring cells (squares of `cell` pixels on the person) whose mean luma
+ * differs by more than `contrast`: a print, stripes or checks change from cell to cell at a
+ * tenth of the IOD, while a knit's or a weave's fine texture averages out inside each cell. */
+static double cell_edges(const check_ctx *c, cbox b, int cell, int contrast) {
+  int nx = b.w / cell, ny = b.h / cell;
+  if (nx < 2 || ny < 2) return 0;
+  double *m = xmallocarray((size_t)nx * ny, sizeof(double));
+  for (int j = 0; j < ny; j++)
+    for (int i = 0; i < nx; i++) {
+      long sum = 0, n = 0, on = 0;
+      for (int y = b.y + j * cell; y < b.y + (j + 1) * cell; y++)
+        for (int x = b.x + i * cell; x < b.x + (i + 1) * cell; x++) {
+          sum += c->luma[(size_t)y * c->w + x], n++;
+          on += check_mask_at(c, x, y) >= 128;
+        }
+      m[j * nx + i] = on * 4 >= n * 3 ? (double)sum / n : -1; /* -1: not the person */
+    }
+  long pairs = 0, edges = 0;
+  for (int j = 0; j < ny; j++)
+    for (int i = 0; i < nx; i++) {
+      double v = m[j * nx + i];
+      if (v < 0) continue;
+      if (i + 1 < nx && m[j * nx + i + 1] >= 0) pairs++, edges += fabs(m[j * nx + i + 1] - v) > contrast;
+      if (j + 1 < ny && m[(j + 1) * nx + i] >= 0) pairs++, edges += fabs(m[(j + 1) * nx + i] - v) > contrast;
+    }
+  free(m);
+  return pairs ? (double)edges / pairs : 0;
 }
 
 void checks_attire(check_ctx *c) {
@@ -79,19 +109,14 @@ void checks_attire(check_ctx *c) {
              json_pack("{s:[fff], s:f, s:f}", "rgb", med[0], med[1], med[2], "blue_green", bluegreen, "near_background",
                        near_bg));
 
-  /* clothing_pattern: edge density over the upper body, measured at a step tied to the IOD so
-   * that resolution does not matter. */
+  /* clothing_pattern: how often the mean luma jumps between neighbouring cells over the upper
+   * body, at two cell sizes tied to the IOD (a twelfth and a twentieth: a print's or a stripe's
+   * width is about a cell or more, and stripes as wide as one cell can fall half in each).
+   * The old per-pixel edge density took a knit's or a weave's fine texture, which averages out
+   * inside a cell, for a print. */
   cbox body = check_box(c, cx - 1.5 * iod, chin + 0.8 * iod, 3.0 * iod, 1.6 * iod);
-  int s = (int)fmax(1.0, iod / 30.0);
-  long n = 0, edges = 0;
-  for (int y = body.y; y + s < body.y + body.h; y += s)
-    for (int x = body.x; x + s < body.x + body.w; x += s) {
-      if (check_mask_at(c, x, y) < 128) continue;
-      const uint8_t *l = c->luma + (size_t)y * c->w + x;
-      int gx = abs((int)l[s] - (int)l[0]), gy = abs((int)l[(size_t)s * c->w] - (int)l[0]);
-      n++;
-      edges += gx + gy > 40;
-    }
-  check_emit(c, "clothing_pattern", n ? (double)edges / n : 0, body, "衣服图案或条纹太花，请换一件纯色、无图案的上衣",
-             NULL);
+  double pat12 = cell_edges(c, body, (int)fmax(1.0, iod / 12.0), 30);
+  double pat20 = cell_edges(c, body, (int)fmax(1.0, iod / 20.0), 30);
+  check_emit(c, "clothing_pattern", fmax(pat12, pat20), body, "衣服图案或条纹太花，请换一件纯色、无图案的上衣",
+             json_pack("{s:f, s:f}", "cells_12", pat12, "cells_20", pat20));
 }

@@ -86,7 +86,7 @@ static int skin_around(const check_ctx *c, int x, int y) {
  * small place (a stud, a drop, a pendant), while shine on hair or cloth is spread over the
  * region. Every pixel is visited: a glint is a pixel or two wide. */
 static int glint_cluster(const check_ctx *c, cbox b, double win, int on_skin, int band) {
-  enum { MAXG = 4096 };
+  enum { MAXG = 1024 }; /* more than enough to pass any threshold; bounds the pairwise count */
   int *gx = xmallocarray(MAXG, sizeof(int)), *gy = xmallocarray(MAXG, sizeof(int));
   int n = 0;
   for (int y = b.y; y < b.y + b.h; y++)

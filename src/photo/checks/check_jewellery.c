@@ -1,14 +1,18 @@
 /* check_jewellery.c: earrings and necklaces, found by the glints of metal and stones.
  *
- * What jewellery has and skin, hair and cloth do not is a glint: a small bright point (a polished
+ * What jewellery has and skin and plain cloth do not is a glint: a small bright point (a polished
  * facet, a stone, a chain link catching the light) much brighter than everything around it at a
- * few hundredths of the inter-ocular distance (IOD). A hair strand's highlight is a line: along
- * the strand the ring around it stays bright. A collar's or a shoulder's edge is bright on one
- * side only. Skin shading is smooth. So a pixel counts as a glint when it is not skin and nearly
- * every point of a ring around it (at two radii, tied to the IOD so resolution does not matter)
- * is much darker. The count of glints per IOD squared in the region is the value: a stud gives a
- * few, a drop or a chain many. Colour alone (gold, a stone) is left out on purpose: blonde hair
- * and printed clothes have every colour a jewel has, and a false "fail" blocks a student. */
+ * few hundredths of the inter-ocular distance (IOD). A collar's or a shoulder's edge is bright on
+ * one side only; skin shading is smooth. So a pixel counts as a glint when it is a local maximum,
+ * not skin, and 7 of 8 points of a ring around it, at both 0.04 and 0.08 IOD (so resolution does
+ * not matter), are much darker. Hair shines in short glints too, but inside a texture of parallel
+ * strands: a glint whose surroundings run one way (structure tensor coherence) is dropped. The
+ * value is the most glints within any 0.3 IOD square of the region: jewellery gathers them in one
+ * place (a stud a few, a drop or a chain many). A necklace's glints must also lie on skin and
+ * along a line (a chain), which keeps out a knit's sheen and a sequinned top. Colour alone (gold,
+ * a stone) is left out on purpose: blonde hair and printed clothes have every colour a jewel has,
+ * and a false "fail" blocks a student. Not found: an earring wholly under the hair, and a large
+ * matt piece without highlights (a white disc). */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -35,7 +39,7 @@ static int ring_darker(const check_ctx *c, int x, int y, int l0, double r) {
 }
 
 /* A glint at (x,y): a local luma maximum on the person, not skin, with a darker ring around it at
- * either radius (a small facet or a larger stone). */
+ * both radii (a point, not the end of a brighter area). */
 static int glint_at(const check_ctx *c, int x, int y) {
   if (x < 1 || y < 1 || x >= c->w - 1 || y >= c->h - 1) return 0;
   if (check_mask_at(c, x, y) < 64) return 0;

@@ -6,8 +6,8 @@
  * head, or puts two people in the frame, and asserts that the matching check fails and that its
  * value moved past the profile's threshold. test_more_checks_move does the same for the other
  * checks (fringe, hair over the ears, mask, a hand over the mouth, sunglasses, glare, shadow, stripes, turtleneck, hat,
- * makeup, necklace, beauty filter, busy background): the value moves the right way and, except
- * for the necklace, the status leaves pass. Thresholds come from profiles/chsi-blue.json. */
+ * makeup, necklace, beauty filter, busy background): the value moves the right way and the
+ * status leaves pass. Thresholds come from profiles/chsi-blue.json. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -180,15 +180,57 @@ static void test_glasses(void **state) {
 static void test_earrings(void **state) {
   (void)state;
   photo_analysis a = copy_base();
-  const uint8_t gold[3] = {235, 190, 45};
+  const uint8_t gold[3] = {170, 125, 35}, glint[3] = {255, 255, 250};
   const float(*lm)[2] = (const float(*)[2])base.landmarks;
-  /* Large gold hoops hanging from the earlobes, beside the jaw. */
-  disc(&a, lm[2][0] - 0.2 * iod, lm[3][1], 0.2 * iod, 0.07 * iod, gold);
-  disc(&a, lm[14][0] + 0.2 * iod, lm[13][1], 0.2 * iod, 0.07 * iod, gold);
+  /* Large gold hoops hanging from the earlobes, beside the jaw; polished metal catches the light
+   * in small glints along the hoop, which is what the check looks for. */
+  double hx[2] = {lm[2][0] - 0.2 * iod, lm[14][0] + 0.2 * iod}, hy[2] = {lm[3][1], lm[13][1]};
+  for (int s = 0; s < 2; s++) {
+    disc(&a, hx[s], hy[s], 0.2 * iod, 0.07 * iod, gold);
+    for (double t = 0; t < 2 * M_PI; t += 0.35)
+      disc(&a, hx[s] + 0.165 * iod * cos(t), hy[s] + 0.165 * iod * sin(t), 1.0, 0, glint);
+  }
   double before, after;
   expect_pass_then_fail(&a, "earrings", &before, &after);
   assert_true(after > before);
   free(a.work.px);
+}
+
+/* Long hair over the earlobes shines in short bright spots along its strands: no earring. The
+ * same spots on a plain patch of the hair's colour are what a stud or a drop looks like, so the
+ * check must tell them apart by the strands around them (the texture runs one way). */
+static void paint_lobe_hair(photo_analysis *a, int strands) {
+  const float(*lm)[2] = (const float(*)[2])base.landmarks;
+  const uint8_t dark[3] = {70, 50, 30}, light[3] = {185, 150, 105}, shine[3] = {250, 240, 220};
+  double x0 = lm[2][0] - 0.55 * iod, x1 = lm[2][0] + 0.15 * iod, y0 = lm[1][1] - 0.25 * iod, y1 = lm[4][1] + 0.1 * iod;
+  for (int y = (int)y0; y < y1; y++)
+    for (int x = (int)x0; x < x1; x++)
+      if (inside(a, x, y)) memcpy(px(a, x, y), !strands || ((int)(x + 0.2 * y) & 3) >= 2 ? light : dark, 3);
+  /* Spots on the light strands, a few hundredths of the IOD apart. */
+  int gap = (int)fmax(8, 0.08 * iod);
+  for (int y = (int)y0 + gap; y < y1 - gap; y += gap)
+    for (int x = (int)x0 + gap; x < x1 - gap; x += gap) {
+      int xs = x;
+      while (((int)(xs + 0.2 * y) & 3) != 2) xs++;
+      if (inside(a, xs, y)) memcpy(px(a, xs, y), shine, 3);
+      if (inside(a, xs + 1, y)) memcpy(px(a, xs + 1, y), shine, 3);
+    }
+}
+
+static void test_earrings_not_hair(void **state) {
+  (void)state;
+  photo_analysis hair = copy_base(), plain = copy_base();
+  paint_lobe_hair(&hair, 1);
+  paint_lobe_hair(&plain, 0);
+  json_t *rh = run(&hair), *rp = run(&plain);
+  double vh = 0, vp = 0;
+  const char *sh = status_of(rh, "earrings", &vh), *sp = status_of(rp, "earrings", &vp);
+  if (strcmp(sh, "pass") != 0 || strcmp(sp, "pass") == 0)
+    fail_msg("earrings: shine on hair %s (%g), the same spots on a plain patch %s (%g)", sh, vh, sp, vp);
+  json_decref(rh);
+  json_decref(rp);
+  free(hair.work.px);
+  free(plain.work.px);
 }
 
 /* Median cheek colour, to paint skin where the shirt was. */
@@ -438,10 +480,13 @@ static void test_more_checks_move(void **state) {
 
   /* A gold chain on the neck (weak on real photos: only the direction is asserted). */
   a = copy_base();
-  const uint8_t gold[3] = {235, 190, 45};
+  const uint8_t gold[3] = {170, 125, 35}, glint[3] = {255, 255, 250};
   for (double t = -0.6; t <= 0.6; t += 0.01)
     disc(&a, lm[8][0] + t * iod, lm[8][1] + (0.55 + 0.5 * t * t) * iod, 0.03 * iod, 0, gold);
-  expect_moves(&a, "necklace", +1, 0);
+  /* Its links catch the light: a glint every few hundredths of the IOD. */
+  for (double t = -0.6; t <= 0.6; t += 0.04)
+    disc(&a, lm[8][0] + t * iod, lm[8][1] + (0.55 + 0.5 * t * t) * iod, 1.0, 0, glint);
+  expect_moves(&a, "necklace", +1, 1);
   free(a.work.px);
 
   /* A beauty filter: the cheeks smoothed, the eyes kept sharp. */
@@ -580,21 +625,14 @@ static void test_no_face(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_glasses),
-      cmocka_unit_test(test_earrings),
-      cmocka_unit_test(test_bare_shoulders),
-      cmocka_unit_test(test_clothing_color),
-      cmocka_unit_test(test_exposure),
-      cmocka_unit_test(test_sharpness),
-      cmocka_unit_test(test_half_shaded),
-      cmocka_unit_test(test_recapture),
-      cmocka_unit_test(test_red_eye),
-      cmocka_unit_test(test_head_pose),
-      cmocka_unit_test(test_single_face),
-      cmocka_unit_test(test_compression),
-      cmocka_unit_test(test_profile_decides_severity),
-      cmocka_unit_test(test_no_face),
-      cmocka_unit_test(test_more_checks_move),
+      cmocka_unit_test(test_glasses),           cmocka_unit_test(test_earrings),
+      cmocka_unit_test(test_earrings_not_hair), cmocka_unit_test(test_bare_shoulders),
+      cmocka_unit_test(test_clothing_color),    cmocka_unit_test(test_exposure),
+      cmocka_unit_test(test_sharpness),         cmocka_unit_test(test_half_shaded),
+      cmocka_unit_test(test_recapture),         cmocka_unit_test(test_red_eye),
+      cmocka_unit_test(test_head_pose),         cmocka_unit_test(test_single_face),
+      cmocka_unit_test(test_compression),       cmocka_unit_test(test_profile_decides_severity),
+      cmocka_unit_test(test_no_face),           cmocka_unit_test(test_more_checks_move),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

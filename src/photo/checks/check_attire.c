@@ -1,48 +1,13 @@
-/* check_attire.c: jewellery, collar and shoulders, clothing colour and pattern. Regions sit below
- * the face, sized in inter-ocular distances (IOD) from the chin. */
+/* check_attire.c: collar and shoulders, clothing colour and pattern. Regions sit below
+ * the face, sized in inter-ocular distances (IOD) from the chin. Jewellery is check_jewellery.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "photo/checks/check_ctx.h"
+#include "util/xmalloc.h"
 
 #define NO_FACE "没有找到清晰的正面人脸，无法检查此项，请正对镜头重新拍摄"
-
-/* Jewellery: metal or stones. A pixel counts when it is not skin, is either a bright highlight or
- * strongly yellow (gold), and is not the background (the colour of the photo's top corners).
- * A bright pixel (and with `near_skin` any pixel) needs skin in at least a sixth of its 5x5
- * neighbourhood as well: a white collar is bright too, but is not surrounded by skin. */
-static int jewel_at(const check_ctx *c, int x, int y, const double bg[3], int near_skin) {
-  const uint8_t *p = c->rgb + ((size_t)y * c->w + x) * 3;
-  if (check_mask_at(c, x, y) < 128 || check_is_skin(c, p)) return 0;
-  float Y, cb, cr;
-  check_ycc(p, &Y, &cb, &cr);
-  int gold = cb < c->skin_cb - 30 && Y > 80;
-  if (!gold && Y < 0.6f * c->skin_y) return 0; /* hair and shadows are darker than the skin */
-  if (check_near_rgb(p, bg, 45.0)) return 0;
-  /* Metal and stones sparkle: a wide luma range within 2 px, next to skin. */
-  int skin = 0, n = 0, lo = 255, hi = 0;
-  for (int dy = -2; dy <= 2; dy++)
-    for (int dx = -2; dx <= 2; dx++) {
-      int xx = x + dx, yy = y + dy;
-      if (xx < 0 || yy < 0 || xx >= c->w || yy >= c->h) continue;
-      n++;
-      int l = c->luma[(size_t)yy * c->w + xx];
-      if (l < lo) lo = l;
-      if (l > hi) hi = l;
-      skin += check_is_skin(c, c->rgb + ((size_t)yy * c->w + xx) * 3);
-    }
-  if (!gold && hi - lo < 70) return 0;
-  return !near_skin || (n && skin * 6 >= n);
-}
-
-static double jewel_fraction(const check_ctx *c, cbox b, const double bg[3], int near_skin) {
-  long n = 0, j = 0;
-  for (int y = b.y; y < b.y + b.h; y += c->step)
-    for (int x = b.x; x < b.x + b.w; x += c->step) j += jewel_at(c, x, y, bg, near_skin), n++;
-  if (!n) return 0;
-  return (double)j / (double)n;
-}
 
 static void rgb_to_hsv(const double rgb[3], double *h, double *s, double *v) {
   double r = rgb[0] / 255, g = rgb[1] / 255, b = rgb[2] / 255;
@@ -59,31 +24,42 @@ static void rgb_to_hsv(const double rgb[3], double *h, double *s, double *v) {
     *h = 60 * ((r - g) / d + 4);
 }
 
+/* Fraction of neighbouring cells (squares of `cell` pixels on the person) whose mean luma
+ * differs by more than `contrast`: a print, stripes or checks change from cell to cell at a
+ * tenth of the IOD, while a knit's or a weave's fine texture averages out inside each cell. */
+static double cell_edges(const check_ctx *c, cbox b, int cell, int contrast) {
+  int nx = b.w / cell, ny = b.h / cell;
+  if (nx < 2 || ny < 2) return 0;
+  double *m = xmallocarray((size_t)nx * ny, sizeof(double));
+  for (int j = 0; j < ny; j++)
+    for (int i = 0; i < nx; i++) {
+      long sum = 0, n = 0, on = 0;
+      for (int y = b.y + j * cell; y < b.y + (j + 1) * cell; y++)
+        for (int x = b.x + i * cell; x < b.x + (i + 1) * cell; x++) {
+          sum += c->luma[(size_t)y * c->w + x], n++;
+          on += check_mask_at(c, x, y) >= 128;
+        }
+      m[j * nx + i] = on * 4 >= n * 3 ? (double)sum / n : -1; /* -1: not the person */
+    }
+  long pairs = 0, edges = 0;
+  for (int j = 0; j < ny; j++)
+    for (int i = 0; i < nx; i++) {
+      double v = m[j * nx + i];
+      if (v < 0) continue;
+      if (i + 1 < nx && m[j * nx + i + 1] >= 0) pairs++, edges += fabs(m[j * nx + i + 1] - v) > contrast;
+      if (j + 1 < ny && m[(j + 1) * nx + i] >= 0) pairs++, edges += fabs(m[(j + 1) * nx + i] - v) > contrast;
+    }
+  free(m);
+  return pairs ? (double)edges / pairs : 0;
+}
+
 void checks_attire(check_ctx *c) {
   if (!c->has_face) {
-    const char *ids[] = {"earrings",       "necklace",       "neck_visible",
-                         "bare_shoulders", "clothing_color", "clothing_pattern"};
+    const char *ids[] = {"neck_visible", "bare_shoulders", "clothing_color", "clothing_pattern"};
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) check_emit_unmeasured(c, ids[i], NO_FACE);
     return;
   }
   const double iod = c->iod, cx = c->face_cx, chin = c->chin_y;
-
-  /* earrings: the earlobe areas, beside and below the ears. */
-  /* Earlobes hang beside the jaw between the nose and the mouth; studs sit on them, drops hang
-   * below towards the jaw's corner. */
-  cbox lobe_l = check_box(c, c->lm[2][0] - 0.5 * iod, c->lm[1][1], 0.55 * iod, c->lm[5][1] - c->lm[1][1]);
-  cbox lobe_r = check_box(c, c->lm[14][0] - 0.05 * iod, c->lm[15][1], 0.55 * iod, c->lm[11][1] - c->lm[15][1]);
-  /* The background's colour, from the two top corners of the photo. */
-  double bg[3];
-  check_background_rgb(c, bg);
-  double jl = jewel_fraction(c, lobe_l, bg, 0), jr = jewel_fraction(c, lobe_r, bg, 0);
-  /* The region is the earlobe that decides, not a band across the face. */
-  check_emit(c, "earrings", fmax(jl, jr), jl >= jr ? lobe_l : lobe_r, "请摘下耳环、耳钉等饰品",
-             json_pack("{s:f, s:f}", "left", jl, "right", jr));
-
-  /* necklace: the neck and the top of the chest. */
-  cbox neckband = check_box(c, cx - 0.9 * iod, chin + 0.3 * iod, 1.8 * iod, 1.4 * iod);
-  check_emit(c, "necklace", jewel_fraction(c, neckband, bg, 1), neckband, "请摘下项链等饰品", NULL);
 
   /* neck_visible: right below the chin the neck's skin should show (no high collar). */
   cbox neck = check_box(c, cx - 0.35 * iod, chin + 0.15 * iod, 0.7 * iod, 0.45 * iod);
@@ -133,19 +109,14 @@ void checks_attire(check_ctx *c) {
              json_pack("{s:[fff], s:f, s:f}", "rgb", med[0], med[1], med[2], "blue_green", bluegreen, "near_background",
                        near_bg));
 
-  /* clothing_pattern: edge density over the upper body, measured at a step tied to the IOD so
-   * that resolution does not matter. */
+  /* clothing_pattern: how often the mean luma jumps between neighbouring cells over the upper
+   * body, at two cell sizes tied to the IOD (a twelfth and a twentieth: a print's or a stripe's
+   * width is about a cell or more, and stripes as wide as one cell can fall half in each).
+   * The old per-pixel edge density took a knit's or a weave's fine texture, which averages out
+   * inside a cell, for a print. */
   cbox body = check_box(c, cx - 1.5 * iod, chin + 0.8 * iod, 3.0 * iod, 1.6 * iod);
-  int s = (int)fmax(1.0, iod / 30.0);
-  long n = 0, edges = 0;
-  for (int y = body.y; y + s < body.y + body.h; y += s)
-    for (int x = body.x; x + s < body.x + body.w; x += s) {
-      if (check_mask_at(c, x, y) < 128) continue;
-      const uint8_t *l = c->luma + (size_t)y * c->w + x;
-      int gx = abs((int)l[s] - (int)l[0]), gy = abs((int)l[(size_t)s * c->w] - (int)l[0]);
-      n++;
-      edges += gx + gy > 40;
-    }
-  check_emit(c, "clothing_pattern", n ? (double)edges / n : 0, body, "衣服图案或条纹太花，请换一件纯色、无图案的上衣",
-             NULL);
+  double pat12 = cell_edges(c, body, (int)fmax(1.0, iod / 12.0), 30);
+  double pat20 = cell_edges(c, body, (int)fmax(1.0, iod / 20.0), 30);
+  check_emit(c, "clothing_pattern", fmax(pat12, pat20), body, "衣服图案或条纹太花，请换一件纯色、无图案的上衣",
+             json_pack("{s:f, s:f}", "cells_12", pat12, "cells_20", pat20));
 }

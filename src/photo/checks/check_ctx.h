@@ -82,8 +82,9 @@ void checks_features(check_ctx *c);   /* eyes_open, gaze_forward, mouth_closed, 
                                         glasses, tinted_lenses, red_eye, makeup */
 void checks_hair(check_ctx *c);       /* head_covering, hair_over_eyebrows, ears_visible,
                                         forehead_visible */
-void checks_attire(check_ctx *c);     /* earrings, necklace, neck_visible, bare_shoulders,
-                                        clothing_color, clothing_pattern */
+void checks_attire(check_ctx *c);     /* neck_visible, bare_shoulders, clothing_color,
+                                        clothing_pattern */
+void checks_jewellery(check_ctx *c);  /* earrings, necklace (check_jewellery.c) */
 void checks_light(check_ctx *c);      /* sharpness, exposure, illumination_uniformity, face_shadow,
                                         hot_spots */
 void checks_capture(check_ctx *c);    /* background_uniformity, recapture, retouching, compression */

@@ -303,6 +303,7 @@ int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t *
   checks_features(&c);
   checks_hair(&c);
   checks_attire(&c);
+  checks_jewellery(&c);
   checks_light(&c);
   checks_capture(&c);
   checks_expression(&c);

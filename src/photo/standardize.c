@@ -110,8 +110,7 @@ void photo_engine_close(photo_engine *e) {
 
 face_nets *photo_engine_face_nets(photo_engine *e, err_t *err) {
   if (e && e->faces) return e->faces;
-  err_set(err, 0, "models_missing", "%s (run scripts/setup-models.sh)",
-          e ? e->faces_why : "no photo engine to read the face");
+  err_set(err, 0, "models_missing", "%s", e ? e->faces_why : "no photo engine to read the face");
   return NULL;
 }
 

@@ -24,7 +24,12 @@ struct face_nets {
 namespace {
 
 int say(char *errbuf, size_t errlen, const std::string &msg) {
-  if (errbuf && errlen) snprintf(errbuf, errlen, "%s", msg.c_str());
+  if (errbuf && errlen) {
+    snprintf(errbuf, errlen, "%s", msg.c_str());
+    // OpenCV's messages end lines inside: one line each, for logs and the doctor's table.
+    for (char *p = errbuf; *p; p++)
+      if (*p == '\n' || *p == '\r') *p = ' ';
+  }
   return -1;
 }
 

@@ -1,10 +1,10 @@
 /* check_expression.c: expression, a natural expression (表情自然): no smile beyond a faint one.
  *
- * The emotion network (src/vision/face_analysis.h) reads a crop of 1.15x the detector's face box,
- * levelled by the eyes, and its mirror image; the value is the mean "happy" probability. On the
- * dev photos (bench/checks) clear smiles score 0.77-1.00, most with teeth above 0.99; faint
- * closed-mouth smiles and some neutral faces with dark lipstick also reach 0.9-0.99, so the
- * profiles block only near certainty and warn below it. The landmark checks cannot see a smile with
+ * The emotion network (src/vision/face_analysis.h) reads a square crop of the detector's face box
+ * (face_emotion_crop), levelled by the eyes, and its mirror image; the value is the mean "happy"
+ * probability. On the dev photos (bench/checks) every labelled smile but one faint one scores
+ * above 0.99, and the neutral faces at most 0.97 on the tuning half (one held-out face 0.999), so
+ * the profiles block above 0.99 and warn above 0.98. The landmark checks cannot see a smile with
  * closed lips at all, and mouth_closed (check_features.c) asks this model before it calls closed
  * lips open.
  *

@@ -883,8 +883,8 @@ def fold_hard_swish(nodes, inits):
     return out, [t for t in inits if t.name in used] + extra_inits
 
 
-def drop_relu_before_clip(nodes):
-    """A Relu used only by a clip to [lo >= 0, hi] goes: the clip alone gives the same values exactly
+def drop_relu_before_clip(nodes, outputs):
+    """A Relu used only by a clip to [lo >= 0, hi] (and not itself an output) goes: the clip alone gives the same values exactly
     (both forms of the clip: Clip with min >= 0, or HardSigmoid with alpha > 0 and beta <= 0, which is
     0 for every x <= 0 either way), and OpenCV fuses a clip right after a convolution into it."""
     prod = {o: n for n in nodes for o in n.output}
@@ -908,7 +908,8 @@ def drop_relu_before_clip(nodes):
         else:
             continue
         r = prod.get(n.input[0])
-        if floors_at_zero and r is not None and r.op_type == "Relu" and uses.get(r.output[0], 0) == 1:
+        if floors_at_zero and r is not None and r.op_type == "Relu" and uses.get(r.output[0], 0) == 1 and \
+                r.output[0] not in outputs:
             n.input[0] = r.input[0]
             drop.add(id(r))
     return [n for n in nodes if id(n) not in drop]
@@ -947,7 +948,7 @@ def convert_at(model, weights, args, in_shapes):
     keep.reverse()
     inits = [t for t in conv.inits if t.name in needed]
     keep, inits = fold_hard_swish(keep, inits)
-    keep = drop_relu_before_clip(keep)
+    keep = drop_relu_before_clip(keep, set(onnx_name for onnx_name, _ in outs))
     return keep, inits, outs, conv.used_ops
 
 

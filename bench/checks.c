@@ -176,7 +176,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < reps; r++) {
       json_decref(report);
       double s = now_ms();
-      if (photo_checks_run(&a, cfg, &report, &err)) {
+      if (photo_checks_run(engine, &a, cfg, &report, &err)) {
         fprintf(stderr, "bench_checks: %s\n", err.message);
         return 1;
       }

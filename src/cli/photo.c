@@ -195,7 +195,7 @@ static int cmd_standardize(opts *o) {
     rc = 0;
     /* The automatic checks belong in the report too (the same results the student's preview shows). */
     json_t *checks = NULL;
-    if (!res.refused && photo_checks_run(&res.analysis, p->checks, &checks, &err) == 0) {
+    if (!res.refused && photo_checks_run(e, &res.analysis, p->checks, &checks, &err) == 0) {
       json_object_set(res.report, "checks", json_object_get(checks, "checks"));
       json_decref(checks);
     }

@@ -62,7 +62,7 @@ static int check_file(photo_engine *e, const char *in, const char *profile, cons
   } else if (checks_analyze_engine(e, buf, len, profile, &a, &err)) {
     fprintf(stderr, "tucai photo check: %s: %s\n", in, err.message);
   } else {
-    if (photo_checks_run(&a, cfg, &report, &err)) {
+    if (photo_checks_run(e, &a, cfg, &report, &err)) {
       fprintf(stderr, "tucai photo check: %s: %s\n", in, err.message);
     } else {
       int fails, warns;

@@ -54,7 +54,7 @@ static void print_json(json_t *o) {
 }
 
 /* Reads and describes one photo; 0, or the exit status to give up with (message printed). */
-static int describe(face_matcher *m, const char *path, int as_json, face_print *p) {
+static int describe(photo_engine *m, const char *path, int as_json, face_print *p) {
   uint8_t *buf;
   size_t len;
   int r = cli_read_file(path, COMPARE_MAX_INPUT_BYTES, &buf, &len);
@@ -64,7 +64,7 @@ static int describe(face_matcher *m, const char *path, int as_json, face_print *
   } else if (r == 1) {
     err_set(&err, 422, "IMAGE_TOO_LARGE", "%s: %s", path, photo_reason_message("IMAGE_TOO_LARGE"));
   } else {
-    int rc = face_matcher_describe(m, buf, len, p, &err);
+    int rc = face_print_describe(m, buf, len, p, &err);
     free(buf);
     if (rc == 0) return 0;
     char msg[sizeof err.message];
@@ -90,7 +90,7 @@ typedef struct cached {
 } cached;
 
 /* The print of `path`, described on first use. NULL with *rc set when it cannot be had. */
-static const face_print *cached_print(face_matcher *m, cached *cache, int *n, const char *path, int as_json, int *rc) {
+static const face_print *cached_print(photo_engine *m, cached *cache, int *n, const char *path, int as_json, int *rc) {
   for (int i = 0; i < *n; i++)
     if (!strcmp(cache[i].path, path)) return &cache[i].print;
   if (*n >= MAX_LIST_PHOTOS) {
@@ -105,7 +105,7 @@ static const face_print *cached_print(face_matcher *m, cached *cache, int *n, co
   return &c->print;
 }
 
-static int compare_list(face_matcher *m, const char *list, int as_json) {
+static int compare_list(photo_engine *m, const char *list, int as_json) {
   FILE *f = fopen(list, "r");
   if (!f) {
     fprintf(stderr, "tucai photo compare: cannot read %s: %s\n", list, strerror(errno));
@@ -184,20 +184,25 @@ int cli_photo_compare(int argc, char **argv) {
     return 2;
   }
   err_t err = {0};
-  face_matcher *m = face_matcher_open(models, &err);
+  /* The engine that serves the site, with the face networks it owns: the same path as attempts. */
+  photo_engine *m = photo_engine_open(models, &err);
+  if (m && !photo_engine_face_nets(m, &err)) {
+    photo_engine_close(m);
+    m = NULL;
+  }
   if (!m) {
     fprintf(stderr, "tucai photo compare: %s\n", err.message);
     return 4;
   }
   if (list) {
     int rc = compare_list(m, list, as_json);
-    face_matcher_close(m);
+    photo_engine_close(m);
     return rc;
   }
   static face_print p[2];
   int rc = 0;
   for (int k = 0; k < 2 && !rc; k++) rc = describe(m, in[k], as_json, &p[k]);
-  face_matcher_close(m);
+  photo_engine_close(m);
   if (rc) return rc;
 
   int missing = !p[0].found ? 0 : !p[1].found ? 1 : -1;

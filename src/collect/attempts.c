@@ -239,13 +239,13 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   }
   json_t *checks = NULL;
   int fails = 0, warns = 0;
-  rc = photo_checks_run(&res.analysis, p->checks, &checks, err);
+  rc = photo_checks_run(e, &res.analysis, p->checks, &checks, err);
   /* 同一人核验 and 与录取照片比对 need the account's history and the school's reference photo, which
    * the engine's checks do not see; both use the subject's one face print, kept for later too. */
   face_print fp;
   if (rc == 0) {
     err_t ferr = {0};
-    if (face_print_from_analysis(&res.analysis, &fp, &ferr) < 0) {
+    if (face_print_from_analysis(e, &res.analysis, &fp, &ferr) < 0) {
       log_warn("face print unavailable", "why", ferr.message, NULL);
       memset(&fp, 0, sizeof fp);
     }

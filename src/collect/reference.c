@@ -2,7 +2,7 @@
  * with its roster (the import is src/identity/reference.h).
  *
  * The reference's face print is computed once, by the job "collect.reference_print", with the same
- * matcher and threshold as `tucai photo compare` (photo/face_compare.h: calibrated on the dev pairs),
+ * engine, networks and threshold as `tucai photo compare` (photo/face_compare.h: calibrated on the dev pairs),
  * and kept encrypted (blob kind "face_print"). That job also scores the record's attempts made
  * before it ran (their prints are kept, collect_face_prints), so a reference that arrives late still
  * reaches the office's list. Each later attempt is scored in its standardize job
@@ -90,7 +90,7 @@ static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
   db_res_free(r);
   if (!pending) return jobs_complete(db, j, err); /* done already, or deleted meanwhile */
   /* The reference is described as attempts are: by the process's one engine (its detection and
-   * landmarks), then the shared face networks. */
+   * landmarks, then its face networks). */
   photo_engine *e = app_photo_engine(a, err);
   if (!e) return -1;
   uint8_t *bytes = NULL;
@@ -103,7 +103,7 @@ static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
   int rc = photo_analyze(e, bytes, len, 0, &an, &derr);
   free(bytes);
   if (rc == 0) {
-    rc = face_print_from_analysis(&an, &fp, &derr);
+    rc = face_print_from_analysis(e, &an, &fp, &derr);
     photo_analysis_free(&an);
   }
   if (rc < 0 && !(derr.status >= 400 && derr.status < 500)) {

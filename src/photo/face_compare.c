@@ -3,7 +3,6 @@
 
 #include <glib.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,42 +13,17 @@
 #include "util/xmalloc.h"
 #include "vision/vision.h"
 
-struct face_matcher {
-  vision *v;
-  face_nets *nets;
-  photo_limits limits;
-};
-
-face_matcher *face_matcher_open(const char *models_dir, err_t *err) {
-  face_matcher *m = xcalloc(1, sizeof *m);
-  /* The detector and the landmark model, opened as the engine opens them. */
-  m->v = photo_vision_open(models_dir, err);
-  char why[1024] = "";
-  if (m->v) m->nets = face_nets_open(models_dir ? models_dir : photo_default_models_dir(), why, sizeof why);
-  if (!m->nets) {
-    if (m->v) err_set(err, 0, "models_missing", "%s (run scripts/setup-models.sh, then scripts/build.sh)", why);
-    face_matcher_close(m);
-    return NULL;
-  }
-  m->limits = photo_default_limits();
-  return m;
-}
-
-void face_matcher_close(face_matcher *m) {
-  if (!m) return;
-  if (m->nets) face_nets_close(m->nets);
-  if (m->v) vision_close(m->v);
-  free(m);
-}
-
-int face_matcher_describe_rgb(face_matcher *m, const uint8_t *rgb, int w, int h, double scale, face_print *out,
-                              err_t *err) {
+int face_print_describe_rgb(photo_engine *e, const uint8_t *rgb, int w, int h, double scale, face_print *out,
+                            err_t *err) {
   memset(out, 0, sizeof *out);
-  if (!m || !rgb || w < 16 || h < 16 || w > 20000 || h > 20000 || !(scale > 0))
+  if (!e || !rgb || w < 16 || h < 16 || w > 20000 || h > 20000 || !(scale > 0))
     return err_set(err, 400, "BAD_IMAGE", "照片尺寸不正确");
+  face_nets *nets = photo_engine_face_nets(e, err);
+  if (!nets) return -1;
+  vision *v = photo_engine_vision(e);
   vision_face faces[PHOTO_MAX_FACES];
   char why[512] = "";
-  int n = vision_detect_faces(m->v, rgb, w, h, 0.5f, faces, PHOTO_MAX_FACES, why, sizeof why);
+  int n = vision_detect_faces(v, rgb, w, h, 0.5f, faces, PHOTO_MAX_FACES, why, sizeof why);
   if (n < 0) return err_set(err, 500, "vision_failed", "face detection: %s", why);
   int best = -1;
   for (int i = 0; i < n; i++) {
@@ -64,9 +38,9 @@ int face_matcher_describe_rgb(face_matcher *m, const uint8_t *rgb, int w, int h,
    * keypoints (a gap of 0.033 against 0.004 in cosine, bench/faces.c). */
   float kp4[4][2], lm[68][2], box[4] = {f->x, f->y, f->w, f->h};
   memcpy(kp4, f->kp, sizeof kp4);
-  if (vision_landmarks(m->v, rgb, w, h, box, lm, why, sizeof why) == 0)
+  if (vision_landmarks(v, rgb, w, h, box, lm, why, sizeof why) == 0)
     face_points_from_landmarks((const float(*)[2])lm, kp4);
-  if (face_descriptor(m->nets, rgb, w, h, (const float(*)[2])kp4, out->descriptor, why, sizeof why)) {
+  if (face_descriptor(nets, rgb, w, h, (const float(*)[2])kp4, out->descriptor, why, sizeof why)) {
     /* Keypoints the alignment cannot use are a face we cannot compare, not an engine failure. */
     memset(out->descriptor, 0, sizeof out->descriptor);
     return 0;
@@ -78,12 +52,12 @@ int face_matcher_describe_rgb(face_matcher *m, const uint8_t *rgb, int w, int h,
   return 0;
 }
 
-int face_matcher_describe(face_matcher *m, const void *bytes, size_t len, face_print *out, err_t *err) {
+int face_print_describe(photo_engine *e, const void *bytes, size_t len, face_print *out, err_t *err) {
   memset(out, 0, sizeof *out);
-  if (!m || !bytes) return err_set(err, 400, "CORRUPT_IMAGE", "%s", photo_reason_message("CORRUPT_IMAGE"));
+  if (!e || !bytes) return err_set(err, 400, "CORRUPT_IMAGE", "%s", photo_reason_message("CORRUPT_IMAGE"));
   photo_decoded d;
-  if (photo_decode(bytes, len, &m->limits, PHOTO_WORK_SIDE, &d, err)) return -1;
-  int rc = face_matcher_describe_rgb(m, d.work.px, d.work.w, d.work.h, d.scale > 0 ? d.scale : 1.0, out, err);
+  if (photo_decode(bytes, len, photo_engine_limits(e), PHOTO_WORK_SIDE, &d, err)) return -1;
+  int rc = face_print_describe_rgb(e, d.work.px, d.work.w, d.work.h, d.scale > 0 ? d.scale : 1.0, out, err);
   g_free(d.work.px);
   return rc;
 }
@@ -104,27 +78,12 @@ double face_print_similarity(const face_print *a, const face_print *b) {
 
 int face_same_person(double similarity) { return similarity >= FACE_SAME_THRESHOLD; }
 
-static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
-static face_nets *shared_nets;
-
-face_nets *face_nets_shared(err_t *err) {
-  pthread_mutex_lock(&shared_mu);
-  if (!shared_nets) {
-    char why[512] = "";
-    shared_nets = face_nets_open(photo_default_models_dir(), why, sizeof why);
-    if (!shared_nets) err_set(err, 0, "models_missing", "%s", why);
-  }
-  face_nets *n = shared_nets;
-  pthread_mutex_unlock(&shared_mu);
-  return n;
-}
-
-int face_print_from_analysis(const photo_analysis *a, face_print *out, err_t *err) {
+int face_print_from_analysis(photo_engine *e, const photo_analysis *a, face_print *out, err_t *err) {
   memset(out, 0, sizeof *out);
   if (!a || !a->work.px || a->subject < 0 || a->subject >= a->n_faces || a->subject >= PHOTO_MAX_FACES ||
       !a->has_landmarks)
     return 0;
-  face_nets *n = face_nets_shared(err);
+  face_nets *n = photo_engine_face_nets(e, err);
   if (!n) return -1;
   float kp[4][2];
   face_points_from_landmarks(a->landmarks, kp);

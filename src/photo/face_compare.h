@@ -8,7 +8,10 @@
  * Two prints are compared by the cosine of their descriptors; at or above FACE_SAME_THRESHOLD they
  * are the same person. The threshold and the calibration it comes from live here and nowhere else.
  *
- * A face_matcher holds the detector and the networks: load once, use from any thread. */
+ * Every print is made by the photo engine (photo_engine_open): its detector and landmarks find and
+ * align the face, and the face networks it loaded and owns (photo_engine_face_nets) describe it, so
+ * that the server, `tucai photo compare` and bench/faces all take the same path through the same
+ * models. An engine may be used from any thread. */
 #ifndef TUCAI_PHOTO_FACE_COMPARE_H
 #define TUCAI_PHOTO_FACE_COMPARE_H
 
@@ -16,6 +19,7 @@
 #include <stdint.h>
 
 #include "photo/analysis.h"
+#include "photo/photo.h"
 #include "util/err.h"
 #include "vision/face_analysis.h"
 
@@ -40,19 +44,20 @@ typedef struct face_print {
   float descriptor[FACE_DESCRIPTOR_DIM]; /* valid when found */
 } face_print;
 
-typedef struct face_matcher face_matcher;
+/* The engine's face networks (descriptor and expression, src/vision/face_analysis.h), loaded by
+ * photo_engine_open from the engine's models directory and freed by photo_engine_close. The engine
+ * opens without them (the operator may not run the descriptor, see docs/models.md): then NULL, and
+ * err (when given) says which file was missing, code models_missing. */
+face_nets *photo_engine_face_nets(photo_engine *e, err_t *err);
 
-/* Loads the detector and the face networks from `models_dir` (NULL: photo_default_models_dir()). */
-face_matcher *face_matcher_open(const char *models_dir, err_t *err);
-void face_matcher_close(face_matcher *m);
-
-/* An encoded photo (JPEG, PNG, WebP, HEIF; at most 20 MB and 50 MP) -> its print. Returns 0 (check
- * out->found), or -1: err 422 with the engine's refusal code (CORRUPT_IMAGE, UNSUPPORTED_FORMAT,
- * IMAGE_TOO_LARGE) when the file is no usable photo, another status when the engine failed. */
-int face_matcher_describe(face_matcher *m, const void *bytes, size_t len, face_print *out, err_t *err);
+/* An encoded photo (JPEG, PNG, WebP, HEIF; within the engine's limits) -> its print. The largest
+ * face scoring at least FACE_MIN_SCORE is described. Returns 0 (check out->found), or -1: err 422
+ * with the engine's refusal code (CORRUPT_IMAGE, UNSUPPORTED_FORMAT, IMAGE_TOO_LARGE) when the file
+ * is no usable photo, another status when the engine failed (models_missing: no face networks). */
+int face_print_describe(photo_engine *e, const void *bytes, size_t len, face_print *out, err_t *err);
 /* The same from packed RGB (w*h*3); `scale` is image pixels per original pixel (1 when the same). */
-int face_matcher_describe_rgb(face_matcher *m, const uint8_t *rgb, int w, int h, double scale, face_print *out,
-                              err_t *err);
+int face_print_describe_rgb(photo_engine *e, const uint8_t *rgb, int w, int h, double scale, face_print *out,
+                            err_t *err);
 
 /* The four alignment points (image-left eye centre, image-right eye centre, nose tip, mouth centre
  * between the corners) from dlib's 68 landmarks, in their pixels. */
@@ -63,15 +68,10 @@ double face_print_similarity(const face_print *a, const face_print *b);
 /* 1 when the similarity says the same person. */
 int face_same_person(double similarity);
 
-/* The networks shared by everything in the process that needs them without an engine of its own
- * (the expression check, the face prints of attempts): loaded once, on first use, from
- * photo_default_models_dir(). NULL with err when they cannot be loaded (asked again next time). */
-face_nets *face_nets_shared(err_t *err);
-
 /* The print of an analysed photo's subject (photo_analysis from the engine or the checks): the
- * subject's landmarks align it, the shared networks describe it. 0 with out->found = 0 when the
- * analysis has no subject with landmarks; -1 with err when the networks cannot be loaded. */
-int face_print_from_analysis(const photo_analysis *a, face_print *out, err_t *err);
+ * subject's landmarks align it, the engine's networks describe it. 0 with out->found = 0 when the
+ * analysis has no subject with landmarks; -1 with err when the engine has no face networks. */
+int face_print_from_analysis(photo_engine *e, const photo_analysis *a, face_print *out, err_t *err);
 
 /* A print at rest (encrypted in the blob store by the caller): "TFP1", the dimension as a
  * little-endian uint32, then the descriptor as little-endian float32. Unpacking refuses anything

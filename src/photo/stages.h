@@ -17,10 +17,10 @@
  * 180 px the standard asks for without upscaling, small enough to keep decode cheap. */
 #define PHOTO_WORK_SIDE 1600
 
-/* standardize.c: libvips started once and the vision models loaded (detectors, matting,
- * segmentation, landmarks), for every door to the models (the engine, the face matcher); NULL with
- * `err` set when they are missing. */
-vision *photo_vision_open(const char *models_dir, err_t *err);
+/* The engine's detectors and landmark model, and the limits it holds photos to (face_compare.c
+ * describes faces with them, as the engine analyses photos). */
+vision *photo_engine_vision(photo_engine *e);
+const photo_limits *photo_engine_limits(const photo_engine *e);
 /* What a photo may weigh: 20 MB, 50 megapixels (the engine's defaults, set by the server's settings). */
 photo_limits photo_default_limits(void);
 /* refusals.c: refuses for `code` with the student's message (returns -1). */

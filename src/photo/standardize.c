@@ -13,6 +13,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
+#include "photo/face_compare.h"
 #include "photo/stages.h"
 #include "util/clock.h"
 #include "util/share.h"
@@ -33,6 +34,11 @@
 struct photo_engine {
   vision *v;
   photo_limits limits;
+  /* The face networks (descriptor, expression): one copy per engine, for the checks, the prints of
+   * attempts and reference photos, and `photo compare`. NULL when their files are missing; `why`
+   * then says which, for every caller that asks. */
+  face_nets *faces;
+  char faces_why[512];
 };
 
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
@@ -66,7 +72,9 @@ const char *photo_landmarks_path(const char *models_dir, char *buf, size_t len) 
   return buf;
 }
 
-vision *photo_vision_open(const char *models_dir, err_t *err) {
+/* libvips started once and the vision models loaded (detectors, matting, segmentation, landmarks);
+ * NULL with `err` set when they are missing. */
+static vision *photo_vision_open(const char *models_dir, err_t *err) {
   pthread_once(&vips_once, init_vips);
   if (!vips_ok) {
     err_set(err, 0, "vips_init", "libvips failed to start");
@@ -89,14 +97,26 @@ photo_engine *photo_engine_open(const char *models_dir, err_t *err) {
     return NULL;
   }
   e->limits = photo_default_limits();
+  e->faces = face_nets_open(models_dir ? models_dir : photo_default_models_dir(), e->faces_why, sizeof e->faces_why);
   return e;
 }
 
 void photo_engine_close(photo_engine *e) {
   if (!e) return;
+  if (e->faces) face_nets_close(e->faces);
   vision_close(e->v);
   free(e);
 }
+
+face_nets *photo_engine_face_nets(photo_engine *e, err_t *err) {
+  if (e && e->faces) return e->faces;
+  err_set(err, 0, "models_missing", "%s", e ? e->faces_why : "no photo engine to read the face");
+  return NULL;
+}
+
+vision *photo_engine_vision(photo_engine *e) { return e->v; }
+
+const photo_limits *photo_engine_limits(const photo_engine *e) { return &e->limits; }
 
 void photo_engine_set_limits(photo_engine *e, const photo_limits *limits) { e->limits = *limits; }
 

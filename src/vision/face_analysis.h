@@ -8,8 +8,8 @@
  *                 eye, left eye, nose tip, mouth centre) are fitted with a similarity transform onto
  *                 the ArcFace template scaled to 224 (a wide crop separated the dev pairs worse).
  *   emotion.onnx  input [1,1,64,64] grey (0.2989R + 0.5870G + 0.1140B), (g/255 - 0.5) * 2, a tight
- *                 square crop (1.15x the face box, levelled by the eyes: a wider crop changes the
- *                 answer); output `emotion` [1,7] softmax in the order of face_emotion below.
+ *                 square crop (the face box, levelled by the eyes: a wider crop changes the answer,
+ *                 see face_emotion_crop); output `emotion` [1,7] softmax in the order of face_emotion.
  * Images are packed 8-bit RGB (w*h*3, row-major). One `face_nets` is loaded once and may be used from
  * any thread: OpenCV's Net objects are not re-entrant, so each network has its own mutex. Every
  * function returns 0, or -1 with a reason in `errbuf` (when given); bad arguments are refused, never
@@ -56,9 +56,16 @@ int face_align(const uint8_t *rgb, int w, int h, const float kp[4][2], uint8_t *
 int face_descriptor(face_nets *n, const uint8_t *rgb, int w, int h, const float kp[4][2],
                     float out[FACE_DESCRIPTOR_DIM], char *errbuf, size_t errlen);
 
-/* The 64x64 RGB crop the emotion model reads (out: 64*64*3 bytes): a square of 1.15x the larger side
- * of `box` (x, y, w, h in image pixels) around its centre, turned so that the eyes (eyes[0], eyes[1])
- * lie level. */
+/* The emotion crop: a square of FACE_EMOTION_CROP times the face box's larger side, centred
+ * FACE_EMOTION_DROP of the box's height below the box's centre. On the dev photos' labels
+ * (bench_checks, tuned on the even half) it separates smiles from neutral faces better than 1.15x
+ * about the centre: expression precision 0.65 -> 0.92 at recall 0.85 -> 0.92. */
+#define FACE_EMOTION_CROP 1.0
+#define FACE_EMOTION_DROP 0.05
+
+/* The 64x64 RGB crop the emotion model reads (out: 64*64*3 bytes): the square above around its
+ * centre in `box` (x, y, w, h in image pixels), turned so that the eyes (eyes[0], eyes[1]) lie
+ * level. */
 int face_emotion_crop(const uint8_t *rgb, int w, int h, const float box[4], const float eyes[2][2], uint8_t *out,
                       char *errbuf, size_t errlen);
 

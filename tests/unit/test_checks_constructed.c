@@ -83,7 +83,7 @@ static photo_analysis copy_base(void) {
 static json_t *run(const photo_analysis *a) {
   json_t *out = NULL;
   err_t err;
-  assert_int_equal(photo_checks_run(a, cfg, &out, &err), 0);
+  assert_int_equal(photo_checks_run(engine, a, cfg, &out, &err), 0);
   return out;
 }
 
@@ -598,7 +598,7 @@ static void test_profile_decides_severity(void **state) {
   for (double x = eye_lx + 0.42 * iod; x <= eye_rx - 0.42 * iod; x += 0.5)
     disc(&a, x, (eye_ly + eye_ry) / 2 - 0.02 * iod, 0.035 * iod, 0, frame);
   json_t *school = run(&a), *nat = NULL;
-  assert_int_equal(photo_checks_run(&a, national, &nat, &err), 0);
+  assert_int_equal(photo_checks_run(engine, &a, national, &nat, &err), 0);
   assert_string_equal(status_of(school, "glasses", NULL), "fail");
   assert_string_equal(status_of(nat, "glasses", NULL), "warn");
   json_decref(school);

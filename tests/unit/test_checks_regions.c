@@ -124,7 +124,7 @@ static void test_regions_on_marked_photos(void **state) {
     assert_int_equal(rc, 0);
     assert_true(a.has_landmarks);
     json_t *report = NULL;
-    assert_int_equal(photo_checks_run(&a, cfg, &report, &err), 0);
+    assert_int_equal(photo_checks_run(engine, &a, cfg, &report, &err), 0);
     expect_region(photo, report, marks, "ears_visible", "ear_left", "ear_right", 6.0);
     expect_region(photo, report, marks, "earrings", "lobe_left", "lobe_right", 10.0);
     expect_region(photo, report, marks, "mouth_closed", "mouth", NULL, 4.0);

@@ -3,7 +3,8 @@
  * or trusting a NaN: missing models, null or tiny images, keypoints that are NaN, huge or collapsed,
  * face boxes of no size, eyes one above the other or upside down, undecodable bytes. And what they
  * accept behaves: a photo is the same person as itself cropped and re-encoded (its box moving with
- * the crop), a flat picture has no face, the expression is a distribution. */
+ * the crop), a flat picture has no face, the expression is a distribution, the engine's analysis
+ * gives the print describing gives. An engine without the face networks says what is missing. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,13 +12,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <vips/vips.h>
 
+#include "photo/checks/checks.h"
 #include "photo/face_compare.h"
 #include "photo/photo.h"
 #include "vision/face_analysis.h"
+
+/* The "expression" result of a checks report (NULL when absent). */
+static const json_t *expression_result(const json_t *report) {
+  size_t i;
+  json_t *o;
+  json_array_foreach(json_object_get(report, "checks"), i, o) {
+    if (!strcmp(json_string_value(json_object_get(o, "id")), "expression")) return o;
+  }
+  return NULL;
+}
 
 static uint8_t *grey_image(int w, int h, uint8_t v) {
   uint8_t *p = malloc((size_t)w * h * 3);
@@ -32,7 +45,11 @@ static void refuses_missing_models(void **state) {
   assert_non_null(strstr(why, "faceres.onnx"));
   assert_null(face_nets_open(NULL, why, sizeof why));
   err_t err = {0};
-  assert_null(face_matcher_open("/nonexistent-models-dir", &err));
+  assert_null(photo_engine_open("/nonexistent-models-dir", &err));
+  assert_string_equal(err.code, "models_missing");
+  /* No engine: no networks, said so. */
+  err_clear(&err);
+  assert_null(photo_engine_face_nets(NULL, &err));
   assert_string_equal(err.code, "models_missing");
 }
 
@@ -139,8 +156,9 @@ static void print_packing(void **state) {
 static void real_models(void **state) {
   (void)state;
   err_t err = {0};
-  face_matcher *m = face_matcher_open(NULL, &err);
+  photo_engine *m = photo_engine_open(NULL, &err);
   if (!m) fail_msg("models: %s", err.message);
+  assert_non_null(photo_engine_face_nets(m, &err));
   const char *shared = getenv("TUCAI_SHARED");
   char path[4096];
   snprintf(path, sizeof path, "%s/photos/dev/deepface_img20.jpg", shared ? shared : "../shared");
@@ -148,7 +166,7 @@ static void real_models(void **state) {
   gsize len = 0;
   assert_true(g_file_get_contents(path, &buf, &len, NULL));
   face_print a, b;
-  assert_int_equal(face_matcher_describe(m, buf, len, &a, &err), 0);
+  assert_int_equal(face_print_describe(m, buf, len, &a, &err), 0);
   assert_true(a.found);
   /* The same photo cropped by 10% on the left and top and saved again. */
   VipsImage *im = vips_image_new_from_buffer(buf, len, "", NULL), *cut = NULL;
@@ -158,7 +176,7 @@ static void real_models(void **state) {
   void *jpg = NULL;
   size_t jlen = 0;
   assert_int_equal(vips_jpegsave_buffer(cut, &jpg, &jlen, "Q", 80, NULL), 0);
-  assert_int_equal(face_matcher_describe(m, jpg, jlen, &b, &err), 0);
+  assert_int_equal(face_print_describe(m, jpg, jlen, &b, &err), 0);
   assert_true(b.found);
   double s = face_print_similarity(&a, &b);
   assert_true(s > 0.9);
@@ -169,24 +187,38 @@ static void real_models(void **state) {
   g_object_unref(im);
   /* Garbage and truncation: the engine's refusal codes, no print. */
   err_clear(&err);
-  assert_int_equal(face_matcher_describe(m, "garbage bytes here", 18, &b, &err), -1);
+  assert_int_equal(face_print_describe(m, "garbage bytes here", 18, &b, &err), -1);
   assert_int_equal(err.status, 422);
   assert_false(b.found);
   err_clear(&err);
-  assert_int_equal(face_matcher_describe(m, buf, len / 4, &b, &err), -1);
+  assert_int_equal(face_print_describe(m, buf, len / 4, &b, &err), -1);
   assert_string_equal(err.code, "CORRUPT_IMAGE");
   /* A flat grey picture has no face: 0 with found = 0. */
   uint8_t *flat = grey_image(320, 240, 200);
-  assert_int_equal(face_matcher_describe_rgb(m, flat, 320, 240, 1.0, &b, &err), 0);
+  assert_int_equal(face_print_describe_rgb(m, flat, 320, 240, 1.0, &b, &err), 0);
   assert_false(b.found);
-  assert_int_equal(face_matcher_describe_rgb(m, flat, 8, 8, 1.0, &b, &err), -1);
+  assert_int_equal(face_print_describe_rgb(m, flat, 8, 8, 1.0, &b, &err), -1);
   free(flat);
+  /* The engine's analysis of the photo gives the same print as describing it (one path, one
+   * network), and the checks read its expression with the same engine. */
+  photo_analysis an;
+  assert_int_equal(photo_analyze(m, buf, len, 0, &an, &err), 0);
+  assert_int_equal(face_print_from_analysis(m, &an, &b, &err), 0);
+  assert_true(b.found);
+  assert_true(face_print_similarity(&a, &b) > 0.99);
+  json_t *cfg = photo_checks_profile_config("chsi-blue", &err), *report = NULL;
+  assert_non_null(cfg);
+  assert_int_equal(photo_checks_run(m, &an, cfg, &report, &err), 0);
+  const json_t *ex = expression_result(report);
+  assert_non_null(ex);
+  assert_non_null(json_object_get(json_object_get(ex, "detail"), "happy"));
+  json_decref(report);
+  json_decref(cfg);
+  photo_analysis_free(&an);
   g_free(buf);
-  face_matcher_close(m);
 
+  face_nets *n = photo_engine_face_nets(m, &err);
   char why[256];
-  face_nets *n = face_nets_open(photo_default_models_dir(), why, sizeof why);
-  if (!n) fail_msg("%s", why);
   uint8_t *img = grey_image(200, 200, 128);
   float box[4] = {50, 50, 100, 100}, eyes[2][2] = {{80, 90}, {120, 90}}, pr[FACE_EMOTION_COUNT];
   assert_int_equal(face_expression(n, img, 200, 200, box, (const float(*)[2])eyes, pr, why, sizeof why), 0);
@@ -197,7 +229,73 @@ static void real_models(void **state) {
   }
   assert_true(fabs(sum - 1) < 1e-4);
   free(img);
-  face_nets_close(n);
+  photo_engine_close(m);
+}
+
+/* An engine whose models directory lacks the face networks still opens (an operator who cannot
+ * clear the descriptor's licence removes it, docs/models.md) and says what is missing: no print
+ * (models_missing, never an empty print that would compare as "different"), and the expression
+ * check unmeasured with the reviewer told to look, never passed. */
+static void engine_without_face_nets(void **state) {
+  (void)state;
+  char dir[] = "/tmp/tucai-nofacenets-XXXXXX", from[4096], to[4096];
+  assert_non_null(mkdtemp(dir));
+  const char *models = photo_default_models_dir();
+  GDir *d = g_dir_open(models, 0, NULL);
+  assert_non_null(d);
+  const char *name;
+  while ((name = g_dir_read_name(d))) {
+    if (!strcmp(name, "faceres.onnx") || !strcmp(name, "emotion.onnx")) continue;
+    snprintf(from, sizeof from, "%s/%s", models, name);
+    snprintf(to, sizeof to, "%s/%s", dir, name);
+    assert_int_equal(symlink(from, to), 0);
+  }
+  g_dir_close(d);
+  err_t err = {0};
+  photo_engine *e = photo_engine_open(dir, &err);
+  if (!e) fail_msg("engine without face networks: %s", err.message);
+  err_clear(&err);
+  assert_null(photo_engine_face_nets(e, &err));
+  assert_string_equal(err.code, "models_missing");
+  assert_non_null(strstr(err.message, "faceres.onnx"));
+
+  const char *shared = getenv("TUCAI_SHARED");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/photos/dev/deepface_img20.jpg", shared ? shared : "../shared");
+  gchar *buf = NULL;
+  gsize len = 0;
+  assert_true(g_file_get_contents(path, &buf, &len, NULL));
+  face_print p;
+  err_clear(&err);
+  assert_int_equal(face_print_describe(e, buf, len, &p, &err), -1);
+  assert_string_equal(err.code, "models_missing");
+  assert_false(p.found);
+  photo_analysis an;
+  assert_int_equal(photo_analyze(e, buf, len, 0, &an, &err), 0);
+  assert_true(an.subject >= 0);
+  err_clear(&err);
+  assert_int_equal(face_print_from_analysis(e, &an, &p, &err), -1);
+  assert_string_equal(err.code, "models_missing");
+  json_t *cfg = photo_checks_profile_config("chsi-blue", &err), *report = NULL;
+  assert_non_null(cfg);
+  assert_int_equal(photo_checks_run(e, &an, cfg, &report, &err), 0);
+  const json_t *ex = expression_result(report);
+  assert_non_null(ex);
+  assert_string_equal(json_string_value(json_object_get(ex, "status")), "warn");
+  assert_false(json_is_true(json_object_get(json_object_get(ex, "detail"), "measured")));
+  assert_non_null(strstr(json_string_value(json_object_get(ex, "message")), "模型未安装"));
+  json_decref(report);
+  json_decref(cfg);
+  photo_analysis_free(&an);
+  g_free(buf);
+  photo_engine_close(e);
+  GDir *c = g_dir_open(dir, 0, NULL);
+  while (c && (name = g_dir_read_name(c))) {
+    snprintf(to, sizeof to, "%s/%s", dir, name);
+    unlink(to);
+  }
+  if (c) g_dir_close(c);
+  rmdir(dir);
 }
 
 int main(void) {
@@ -209,6 +307,7 @@ int main(void) {
       cmocka_unit_test(cosine_edges),
       cmocka_unit_test(print_packing),
       cmocka_unit_test(real_models),
+      cmocka_unit_test(engine_without_face_nets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "photo/analysis.h"
+#include "vision/face_analysis.h"
 
 typedef struct cbox {
   int x, y, w, h; /* clipped to the image; w or h 0 when empty */
@@ -34,6 +35,7 @@ typedef struct check_ctx {
   float brow_y, chin_y, nose_y;
   cbox face;                      /* jaw-to-jaw, brow-to-chin */
   float skin_y, skin_cb, skin_cr; /* median cheek colour (YCbCr) */
+  face_nets *nets;                /* the engine's face networks, NULL when it has none */
   int have_expression;            /* the emotion network read the subject's face */
   float expression[7];            /* its probabilities, order of face_analysis.h (happy = 3) */
 } check_ctx;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "photo/checks/check_ctx.h"
+#include "photo/face_compare.h"
 #include "util/xmalloc.h"
 
 static int cmp_float(const void *a, const void *b) {
@@ -271,7 +272,7 @@ static void setup_face(check_ctx *c) {
   find_skin(c);
 }
 
-int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t **out, err_t *err) {
+int photo_checks_run(photo_engine *e, const photo_analysis *a, const json_t *checks_cfg, json_t **out, err_t *err) {
   if (!a || !out || !a->work.px || a->work.w <= 0 || a->work.h <= 0)
     return err_set(err, 400, "NO_IMAGE", "没有可检查的照片");
   if (checks_cfg && !json_is_object(checks_cfg))
@@ -284,6 +285,7 @@ int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t *
   c.h = a->work.h;
   c.rgb = a->work.px;
   c.step = 1;
+  c.nets = e ? photo_engine_face_nets(e, NULL) : NULL;
   if (a->mask.px && a->mask.w == c.w && a->mask.h == c.h) c.mask = a->mask.px;
   c.luma = xmalloc((size_t)c.w * (size_t)c.h);
   c.list = json_array();

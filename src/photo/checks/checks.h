@@ -21,11 +21,14 @@
 #include <jansson.h>
 
 #include "photo/analysis.h"
+#include "photo/photo.h"
 #include "util/err.h"
 
-/* Runs every check. `checks_cfg` is the profile's "checks" object (may be NULL: all checks are
+/* Runs every check on `a`, which engine `e` analysed; the checks that read the face with a network
+ * (expression) use the engine's (photo_engine_face_nets), and are reported unmeasured when it has
+ * none (or `e` is NULL). `checks_cfg` is the profile's "checks" object (may be NULL: all checks are
  * then reported unconfigured). On success *out is a new {"checks":[...]} object. */
-int photo_checks_run(const photo_analysis *a, const json_t *checks_cfg, json_t **out, err_t *err);
+int photo_checks_run(photo_engine *e, const photo_analysis *a, const json_t *checks_cfg, json_t **out, err_t *err);
 
 /* Every check, declared once (check_catalog.c): id, group (identity, framing, eyes, mouth, head,
  * ears, neck, attire, light, image), the name and advice a student reads, what its region covers

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "util/xmalloc.h"
+#include "zip_write.h" /* tests/unit/support: the ZIP writer the unit tests use too */
 
 /* A private temporary directory for this process (created on first call, removed at exit). */
 static char fuzz_tmp_path[256];
@@ -71,6 +72,23 @@ static inline int fuzz_split(const uint8_t *d, size_t n, const uint8_t **part, s
   }
   part[k] = d + start, len[k] = n - start, k++;
   return k;
+}
+
+/* A "name=content" part, its name in the first `name_max` bytes: name copied into `name` (cut at
+ * an embedded NUL, which leaves a hostile empty name), the member pointing into the part. 0 when
+ * there is no '=' there or nothing before it. */
+static inline int fuzz_named_part(const uint8_t *d, size_t n, size_t name_max, char *name, size_t cap, zip_member *m) {
+  const uint8_t *eq = memchr(d, '=', n < name_max ? n : name_max);
+  if (!eq || eq == d) return 0;
+  snprintf(name, cap, "%.*s", (int)(eq - d), (const char *)d);
+  *m = (zip_member){name, eq + 1, n - (size_t)(eq + 1 - d)};
+  return 1;
+}
+
+/* The members zipped, stored, at path; an archive libzip cannot write leaves an empty file there
+ * (which the reader must refuse like any other). */
+static inline void fuzz_write_zip(const char *path, const zip_member *m, int n) {
+  if (zip_write_file(path, m, n, ZIP_WRITE_STORE) < 0) fuzz_write_file(path, (const uint8_t *)"", 0);
 }
 
 #endif

@@ -12,28 +12,12 @@ static void build_zip(const char *path, const uint8_t *d, size_t n) {
   const uint8_t *p[16];
   size_t l[16];
   int k = fuzz_split(d, n, p, l, 16);
-  int zerr = 0;
-  zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
-  if (!z) abort();
-  for (int i = 0; i < k; i++) {
-    const uint8_t *eq = memchr(p[i], '=', l[i] < 200 ? l[i] : 200);
-    if (!eq || eq == p[i]) continue;
-    char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)(eq - p[i]), (const char *)p[i]);
-    size_t len = l[i] - (size_t)(eq + 1 - p[i]);
-    zip_source_t *s = zip_source_buffer(z, eq + 1, len, 0);
-    if (!s) abort();
-    zip_int64_t idx = zip_file_add(z, name, s, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8);
-    if (idx < 0) {
-      zip_source_free(s);
-      continue;
-    }
-    zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
-  }
-  if (zip_close(z) != 0) {
-    zip_discard(z);
-    fuzz_write_file(path, (const uint8_t *)"", 0);
-  }
+  char names[16][256];
+  zip_member m[16];
+  int nm = 0;
+  for (int i = 0; i < k; i++)
+    if (fuzz_named_part(p[i], l[i], 200, names[nm], sizeof names[nm], &m[nm])) nm++;
+  fuzz_write_zip(path, m, nm);
 }
 
 static void add(roster_parsed *p, const char *no, const char *file, int line) {

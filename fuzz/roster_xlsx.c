@@ -15,36 +15,16 @@ static void build_zip(const char *path, const uint8_t *d, size_t n) {
   const uint8_t *p[8];
   size_t l[8];
   int k = fuzz_split(d, n, p, l, 8);
-  int zerr = 0;
-  zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
-  if (!z) abort();
+  char names[8][128];
+  zip_member m[8];
+  int nm = 0;
   for (int i = 0; i < k; i++) {
-    char name[128];
-    const uint8_t *data = p[i];
-    size_t len = l[i];
-    if (i < 4) {
-      snprintf(name, sizeof name, "%s", parts[i]);
-    } else { /* "name=content" */
-      const uint8_t *eq = memchr(data, '=', len < 100 ? len : 100);
-      if (!eq) continue;
-      snprintf(name, sizeof name, "%.*s", (int)(eq - data), (const char *)data);
-      len -= (size_t)(eq + 1 - data);
-      data = eq + 1;
-      if (!name[0]) continue;
-    }
-    zip_source_t *s = zip_source_buffer(z, data, len, 0);
-    if (!s) abort();
-    zip_int64_t idx = zip_file_add(z, name, s, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8);
-    if (idx < 0) {
-      zip_source_free(s);
-      continue;
-    }
-    zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
+    if (i < 4)
+      m[nm++] = (zip_member){parts[i], p[i], l[i]};
+    else if (fuzz_named_part(p[i], l[i], 100, names[nm], sizeof names[nm], &m[nm]) && names[nm][0])
+      nm++;
   }
-  if (zip_close(z) != 0) {
-    zip_discard(z);
-    fuzz_write_file(path, (const uint8_t *)"", 0);
-  }
+  fuzz_write_zip(path, m, nm);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {

@@ -222,16 +222,11 @@ static int privacy_accept(http_req *req, http_resp *resp) {
   return resp_json(resp, 200, json_pack("{s:s, s:I}", "version", CONSENT_VERSION, "accepted_at", (json_int_t)at));
 }
 
-static int upload_code(http_req *req, http_resp *resp) {
-  int64_t account = api_session(req)->user_id;
-  const char *sid = req_form(req, "school_id");
-  char *end = NULL;
-  long long school_id = sid ? strtoll(sid, &end, 10) : 0;
-  if (!sid || !*sid || *end || school_id <= 0) return err_set(&req->err, 400, "invalid_school", "请先选择学校");
-  /* The last 4 characters of the ID number, as the national service asks with the code: a code
-   * found or forwarded is not enough to claim someone's record. */
+/* The last 4 characters of the ID number (form field id_last4), as the national service asks with
+ * the code: a code found or forwarded is not enough to claim someone's record. Digits, and X (or
+ * x) last; into want4 upper-cased. */
+static int form_id_last4(http_req *req, char want4[5]) {
   const char *last4 = req_form(req, "id_last4");
-  char want4[5] = {0};
   if (!last4 || strlen(last4) != 4) return err_set(&req->err, 400, "invalid_id_last4", "请填写身份证号的后 4 位");
   for (int i = 0; i < 4; i++) {
     char ch = last4[i];
@@ -240,6 +235,17 @@ static int upload_code(http_req *req, http_resp *resp) {
       return err_set(&req->err, 400, "invalid_id_last4", "身份证号后 4 位只能是数字（最后一位可以是 X）");
     want4[i] = ch;
   }
+  return 0;
+}
+
+static int upload_code(http_req *req, http_resp *resp) {
+  int64_t account = api_session(req)->user_id;
+  const char *sid = req_form(req, "school_id");
+  char *end = NULL;
+  long long school_id = sid ? strtoll(sid, &end, 10) : 0;
+  if (!sid || !*sid || *end || school_id <= 0) return err_set(&req->err, 400, "invalid_school", "请先选择学校");
+  char want4[5] = {0};
+  if (form_id_last4(req, want4) != 0) return -1;
   const http_upload *up = req_upload(req, "code");
   if (!up || up->size <= 0) return err_set(&req->err, 400, "missing_code_image", "请上传采集码图片");
 

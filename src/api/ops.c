@@ -97,18 +97,19 @@ static int prints_file(http_req *req, http_resp *resp) {
   return resp_file(resp, 200, "application/pdf", path);
 }
 
-static int prints_handover(http_req *req, http_resp *resp) {
-  int64_t id = path_id(req);
-  if (!id) return -1;
-  db_t *db = api_db(req);
-  if (!db) return -1;
-  uint8_t *pdf = NULL;
-  size_t len = 0;
-  int n = 0;
-  int rc = print_handover_pdf(db, id, &pdf, &len, &n, &req->err);
+/* What a PDF made for the operator is audited as, and its file name (<stem>-<id>.pdf). */
+typedef struct pdf_audit {
+  const char *action, *object, *count_key, *stem;
+} pdf_audit;
+
+/* The answer of the PDF routes once the PDF is made (rc 0) or not: the making audited with how many
+ * it holds, the store handed back, and the PDF sent; on any failure it is freed and the request's
+ * error stands. */
+static int answer_pdf(http_req *req, http_resp *resp, db_t *db, int rc, const pdf_audit *a, int64_t id, uint8_t *pdf,
+                      size_t len, int count) {
   if (!rc) {
-    json_t *d = json_pack("{s:i}", "students", n);
-    rc = api_audit_log(db, req, "print.handover_list", "print_batch", id, d, &req->err);
+    json_t *d = json_pack("{s:i}", a->count_key, count);
+    rc = api_audit_log(db, req, a->action, a->object, id, d, &req->err);
     json_decref(d);
   }
   api_db_put(req, db);
@@ -117,11 +118,25 @@ static int prints_handover(http_req *req, http_resp *resp) {
     return -1;
   }
   char name[64];
-  snprintf(name, sizeof name, "handover-%lld.pdf", (long long)id);
+  snprintf(name, sizeof name, "%s-%lld.pdf", a->stem, (long long)id);
   return send_pdf(resp, name, pdf, len);
 }
 
+static int prints_handover(http_req *req, http_resp *resp) {
+  static const pdf_audit audit = {"print.handover_list", "print_batch", "students", "handover"};
+  int64_t id = path_id(req);
+  if (!id) return -1;
+  db_t *db = api_db(req);
+  if (!db) return -1;
+  uint8_t *pdf = NULL;
+  size_t len = 0;
+  int n = 0;
+  int rc = print_handover_pdf(db, id, &pdf, &len, &n, &req->err);
+  return answer_pdf(req, resp, db, rc, &audit, id, pdf, len, n);
+}
+
 static int labels(http_req *req, http_resp *resp) {
+  static const pdf_audit audit = {"shipping.labels", "batch", "labels", "labels"};
   int64_t id = path_id(req);
   if (!id) return -1;
   const char *all = req_query(req, "all");
@@ -133,19 +148,7 @@ static int labels(http_req *req, http_resp *resp) {
   int n = 0;
   int rc = batch_get(db, id, &b, &req->err);
   if (!rc) rc = print_labels_pdf(db, id, !(all && !strcmp(all, "1")), &pdf, &len, &n, &req->err);
-  if (!rc) {
-    json_t *d = json_pack("{s:i}", "labels", n);
-    rc = api_audit_log(db, req, "shipping.labels", "batch", id, d, &req->err);
-    json_decref(d);
-  }
-  api_db_put(req, db);
-  if (rc) {
-    free(pdf);
-    return -1;
-  }
-  char name[64];
-  snprintf(name, sizeof name, "labels-%lld.pdf", (long long)id);
-  return send_pdf(resp, name, pdf, len);
+  return answer_pdf(req, resp, db, rc, &audit, id, pdf, len, n);
 }
 
 static int deletion_list(http_req *req, http_resp *resp) {

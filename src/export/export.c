@@ -113,13 +113,13 @@ static int finish_rows(db_t *db, int64_t package_id, const export_result *res, c
   return rc;
 }
 
-static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_role, int64_t actor_id,
-                 const char *out_path, int64_t package_id, export_result *res, err_t *err) {
-  memset(res, 0, sizeof *res);
-  batch b;
-  if (batch_get(db, batch_id, &b, err) < 0) return -1;
+/* The approved photos of the batch with their students, sorted by college then number; 409 when
+ * there is none, 422 when a student number cannot be a file name. */
+static int load_items(db_t *db, int64_t batch_id, int reexport, item **out, int *count, err_t *err) {
   collect_approved *ap = NULL;
   int n = 0;
+  *out = NULL;
+  *count = 0;
   if (collect_approved_list(db, batch_id, reexport, &ap, &n, err) < 0) return -1;
   if (n == 0) {
     free(ap);
@@ -136,48 +136,49 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   }
   free(ap);
   if (!rc) qsort(items, (size_t)n, sizeof *items, by_college);
-  char seal_kid[EXPORT_KID_LEN + 1] = "";
-  uint8_t seal_pk[32];
-  operator_key op;
-  memset(&op, 0, sizeof op);
-  if (!rc) rc = seal_key(a, db, batch_id, seal_kid, seal_pk, err);
-  if (!rc) rc = export_operator_key(a, &op, err);
-  if (!rc && !package_id) {
-    db_res *r =
-        db_query(db, err,
-                 "INSERT INTO export_packages (batch_id, state, reexport, actor_role, actor_id, created_at) "
-                 "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
-                 DB_INT(batch_id), DB_INT(reexport), DB_INT(actor_role), DB_INT(actor_id), DB_INT(clock_now_ms()));
-    if (!r)
-      rc = -1;
-    else {
-      package_id = db_res_rows(r) ? db_res_int_at(r, 0, "id") : 0;
-      db_res_free(r);
-      if (!package_id) rc = err_set(err, 0, "export_row", "cannot record the package");
-    }
+  *out = items;
+  *count = n;
+  return rc;
+}
+
+/* The package's row, queued, when the caller has none yet (a job brings its own). */
+static int64_t insert_package_row(db_t *db, int64_t batch_id, int reexport, int actor_role, int64_t actor_id,
+                                  err_t *err) {
+  db_res *r =
+      db_query(db, err,
+               "INSERT INTO export_packages (batch_id, state, reexport, actor_role, actor_id, created_at) "
+               "VALUES ($1, 'queued', $2, $3, $4, $5) RETURNING id",
+               DB_INT(batch_id), DB_INT(reexport), DB_INT(actor_role), DB_INT(actor_id), DB_INT(clock_now_ms()));
+  if (!r) return -1;
+  int64_t id = db_res_rows(r) ? db_res_int_at(r, 0, "id") : 0;
+  db_res_free(r);
+  if (!id) return err_set(err, 0, "export_row", "cannot record the package");
+  return id;
+}
+
+/* Where the package goes: the caller's path, or <data>/exports/batch-B-package-P.tcpkg, started
+ * over when a retried job finds its earlier attempt. */
+static int package_path(const char *data_dir, const char *out_path, int64_t batch_id, int64_t package_id,
+                        export_result *res, err_t *err) {
+  if (out_path) {
+    snprintf(res->path, sizeof res->path, "%s", out_path);
+    return 0;
   }
-  res->package_id = package_id;
-  if (!rc) {
-    if (out_path)
-      snprintf(res->path, sizeof res->path, "%s", out_path);
-    else {
-      char dir[900];
-      snprintf(dir, sizeof dir, "%s/exports", a->data_dir);
-      if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        rc = err_set(err, 0, "export_dir", "cannot create the exports directory");
-      snprintf(res->path, sizeof res->path, "%s/batch-%lld-package-%lld.tcpkg", dir, (long long)batch_id,
-               (long long)package_id);
-      unlink(res->path); /* a retried job starts over */
-    }
-  }
-  blob_store *bs = NULL;
-  if (!rc) {
-    bs = blob_store_open_config(a->cfg, a->data_dir, err);
-    if (!bs) rc = -1;
-  }
-  package_writer *w = NULL;
-  if (!rc && !(w = package_writer_open(res->path, seal_pk, seal_kid, &op, clock_now_ms(), err))) rc = -1;
-  manifest man = {0};
+  char dir[900];
+  snprintf(dir, sizeof dir, "%s/exports", data_dir);
+  int rc = 0;
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    rc = err_set(err, 0, "export_dir", "cannot create the exports directory");
+  snprintf(res->path, sizeof res->path, "%s/batch-%lld-package-%lld.tcpkg", dir, (long long)batch_id,
+           (long long)package_id);
+  unlink(res->path); /* a retried job starts over */
+  return rc;
+}
+
+/* Each student's standardized photo as photos/<number>.jpg, with its manifest row. */
+static int add_photos(package_writer *w, blob_store *bs, db_t *db, const item *items, int n, manifest *man,
+                      err_t *err) {
+  int rc = 0;
   for (int i = 0; i < n && !rc; i++) {
     uint8_t *jpg = NULL;
     size_t len = 0;
@@ -194,14 +195,18 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
     rc = package_add_file(w, name, jpg, len, err);
     sodium_memzero(jpg, len);
     free(jpg);
-    if (!rc) manifest_add(&man, &row);
+    if (!rc) manifest_add(man, &row);
   }
+  return rc;
+}
+
+/* manifest.csv, manifest.xlsx and package.json (the batch, the count and both manifests' hashes). */
+static int add_manifests(package_writer *w, const manifest *man, const batch *b, int64_t batch_id, int reexport,
+                         const char *tmp_dir, err_t *err) {
   uint8_t *csv = NULL, *xlsx = NULL;
   size_t csv_len = 0, xlsx_len = 0;
-  char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s/tmp", a->data_dir);
-  if (!rc) rc = manifest_csv(&man, &csv, &csv_len, err);
-  if (!rc) rc = manifest_xlsx(&man, tmp, &xlsx, &xlsx_len, err);
+  int rc = manifest_csv(man, &csv, &csv_len, err);
+  if (!rc) rc = manifest_xlsx(man, tmp_dir, &xlsx, &xlsx_len, err);
   if (!rc) rc = package_add_file(w, "manifest.csv", csv, csv_len, err);
   if (!rc) rc = package_add_file(w, "manifest.xlsx", xlsx, xlsx_len, err);
   if (!rc) {
@@ -210,8 +215,8 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
     sha256_hex(xlsx, xlsx_len, xlsx_sha);
     json_t *meta =
         json_pack("{s:i,s:{s:I,s:s,s:s,s:s},s:s,s:i,s:s,s:s,s:b}", "v", 1, "batch", "id", (json_int_t)batch_id, "name",
-                  b.name, "school_code", b.school_code, "school_name", b.school_name, "profile", b.profile, "count",
-                  man.n, "manifest_csv_sha256", csv_sha, "manifest_xlsx_sha256", xlsx_sha, "reexport", reexport);
+                  b->name, "school_code", b->school_code, "school_name", b->school_name, "profile", b->profile, "count",
+                  man->n, "manifest_csv_sha256", csv_sha, "manifest_xlsx_sha256", xlsx_sha, "reexport", reexport);
     char *mj = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(meta);
     rc = mj ? package_add_file(w, "package.json", (const uint8_t *)mj, strlen(mj), err) : err_set(err, 0, "oom", "oom");
@@ -219,6 +224,45 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   }
   free(csv);
   free(xlsx);
+  return rc;
+}
+
+static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_role, int64_t actor_id,
+                 const char *out_path, int64_t package_id, export_result *res, err_t *err) {
+  memset(res, 0, sizeof *res);
+  batch b;
+  if (batch_get(db, batch_id, &b, err) < 0) return -1;
+  item *items = NULL;
+  int n = 0;
+  int rc = load_items(db, batch_id, reexport, &items, &n, err);
+  if (rc && !items) return -1;
+  char seal_kid[EXPORT_KID_LEN + 1] = "";
+  uint8_t seal_pk[32];
+  operator_key op;
+  memset(&op, 0, sizeof op);
+  if (!rc) rc = seal_key(a, db, batch_id, seal_kid, seal_pk, err);
+  if (!rc) rc = export_operator_key(a, &op, err);
+  if (!rc && !package_id) {
+    package_id = insert_package_row(db, batch_id, reexport, actor_role, actor_id, err);
+    if (package_id < 0) {
+      package_id = 0;
+      rc = -1;
+    }
+  }
+  res->package_id = package_id;
+  if (!rc) rc = package_path(a->data_dir, out_path, batch_id, package_id, res, err);
+  blob_store *bs = NULL;
+  if (!rc) {
+    bs = blob_store_open_config(a->cfg, a->data_dir, err);
+    if (!bs) rc = -1;
+  }
+  package_writer *w = NULL;
+  if (!rc && !(w = package_writer_open(res->path, seal_pk, seal_kid, &op, clock_now_ms(), err))) rc = -1;
+  manifest man = {0};
+  if (!rc) rc = add_photos(w, bs, db, items, n, &man, err);
+  char tmp[1024];
+  snprintf(tmp, sizeof tmp, "%s/tmp", a->data_dir);
+  if (!rc) rc = add_manifests(w, &man, &b, batch_id, reexport, tmp, err);
   if (w) {
     if (!rc)
       rc = package_writer_finish(w, res->sha256, err);

@@ -31,7 +31,6 @@ static void note(reference_zip *rz, int line, const char *file, const char *fmt,
   if (rz->n_errors >= REF_MAX_ERRORS) return;
   if (!rz->errors) {
     rz->errors = xcalloc(REF_MAX_ERRORS, sizeof *rz->errors);
-    if (!rz->errors) return;
   }
   reference_zip_error *e = &rz->errors[rz->n_errors++];
   e->line = line;
@@ -80,10 +79,6 @@ static int read_entry(zip_t *z, uint64_t index, uint64_t declared, uint8_t **out
   zip_file_t *f = zip_fopen_index(z, index, 0);
   if (!f) return err_set(err, 422, "reference_photo_corrupt", "文件无法解压，压缩包可能已损坏");
   uint8_t *buf = xmalloc((size_t)declared + 1);
-  if (!buf) {
-    zip_fclose(f);
-    return err_set(err, 0, "oom", "out of memory");
-  }
   uint64_t got = 0;
   zip_int64_t n = 0;
   while (got <= declared && (n = zip_fread(f, buf + got, (zip_uint64_t)(declared + 1 - got))) > 0) got += (uint64_t)n;
@@ -109,16 +104,8 @@ static const char *photo_problem(const uint8_t *b, size_t n) {
   return NULL;
 }
 
-int reference_zip_open(const char *path, const roster_parsed *p, reference_zip *rz, err_t *err) {
-  memset(rz, 0, sizeof *rz);
-  int zerr = 0;
-  zip_t *z = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
-  if (!z) return err_set(err, 400, "reference_zip_format", "无法打开照片压缩包：不是有效的 ZIP 文件");
-  rz->zip = z;
-  zip_int64_t n = zip_get_num_entries(z, 0);
-  if (n < 0 || n > REF_MAX_ENTRIES)
-    return err_set(err, 413, "reference_zip_too_many", "照片压缩包中的文件过多（上限 %d 个）", REF_MAX_ENTRIES);
-  /* The declared sizes first: a bomb is refused before a byte of it is inflated. */
+/* The declared sizes first: a bomb is refused before a byte of it is inflated. */
+static int check_declared_sizes(zip_t *z, zip_int64_t n, err_t *err) {
   uint64_t total = 0;
   for (zip_int64_t i = 0; i < n; i++) {
     zip_stat_t st;
@@ -129,118 +116,172 @@ int reference_zip_open(const char *path, const roster_parsed *p, reference_zip *
     if (total > REF_MAX_TOTAL_BYTES)
       return err_set(err, 413, "reference_zip_too_large", "照片压缩包解压后过大（上限 1 GB）");
   }
-  key_row *by_no = xcalloc((size_t)p->n_rows + 1, sizeof *by_no),
-          *by_file = xcalloc((size_t)p->n_rows + 1, sizeof *by_file);
-  int *taken = xcalloc((size_t)p->n_rows + 1, sizeof *taken); /* entry index + 1 of the row's photo */
-  int *named_found = xcalloc((size_t)p->n_rows + 1, sizeof *named_found);
-  rz->photos = xcalloc((size_t)(n < p->n_rows ? n : p->n_rows) + 1, sizeof *rz->photos);
-  if (!by_no || !by_file || !taken || !named_found || !rz->photos) {
-    free(by_no), free(by_file), free(taken), free(named_found);
-    return err_set(err, 0, "oom", "out of memory");
-  }
-  int nno = 0, nfile = 0;
+  return 0;
+}
+
+/* The roster's rows by the key a ZIP entry is matched on: the file that the row's "照片" column
+ * names, or else the student number (the entry's stem); and what each row has been given. */
+typedef struct matcher {
+  key_row *by_no, *by_file;
+  int nno, nfile;
+  int *taken;       /* entry index + 1 of the row's photo */
+  int *named_found; /* 1 when the file the row names is in the ZIP */
+} matcher;
+
+static void matcher_init(matcher *m, const roster_parsed *p) {
+  m->by_no = xcalloc((size_t)p->n_rows + 1, sizeof *m->by_no);
+  m->by_file = xcalloc((size_t)p->n_rows + 1, sizeof *m->by_file);
+  m->taken = xcalloc((size_t)p->n_rows + 1, sizeof *m->taken);
+  m->named_found = xcalloc((size_t)p->n_rows + 1, sizeof *m->named_found);
+  m->nno = m->nfile = 0;
   for (int r = 0; r < p->n_rows; r++) {
     if (p->rows[r].photo_file[0])
-      by_file[nfile++] = (key_row){p->rows[r].photo_file, r};
+      m->by_file[m->nfile++] = (key_row){p->rows[r].photo_file, r};
     else
-      by_no[nno++] = (key_row){p->rows[r].student_no, r};
+      m->by_no[m->nno++] = (key_row){p->rows[r].student_no, r};
   }
-  qsort(by_no, (size_t)nno, sizeof *by_no, cmp_key);
-  qsort(by_file, (size_t)nfile, sizeof *by_file, cmp_key);
+  qsort(m->by_no, (size_t)m->nno, sizeof *m->by_no, cmp_key);
+  qsort(m->by_file, (size_t)m->nfile, sizeof *m->by_file, cmp_key);
+}
+
+static void matcher_free(matcher *m) { free(m->by_no), free(m->by_file), free(m->taken), free(m->named_found); }
+
+/* The entry's name, judged before its bytes: 1 when it may be a photo (stem and base set), 0 when
+ * it was skipped (a folder, the OS's metadata) or noted as refused. */
+static int entry_name_ok(reference_zip *rz, const zip_stat_t *st, const char **base, char stem[64]) {
+  const char *name = st->name;
+  size_t nl = strlen(name);
+  if (nl == 0 || name[nl - 1] == '/') {
+    rz->n_skipped++;
+    return 0;
+  }
+  if (nl > 255) {
+    note(rz, 0, name, "文件名过长%s", NULL);
+    return 0;
+  }
+  if (path_trick(name)) {
+    note(rz, 0, name, "文件名含有绝对路径、“..”或特殊字符，不允许%s", NULL);
+    return 0;
+  }
+  const char *slash = strrchr(name, '/');
+  *base = slash ? slash + 1 : name;
+  if (metadata(name, *base)) {
+    rz->n_skipped++;
+    return 0;
+  }
+  if ((st->valid & ZIP_STAT_ENCRYPTION_METHOD) && st->encryption_method != ZIP_EM_NONE) {
+    note(rz, 0, name, "文件已加密，请上传未加密的压缩包%s", NULL);
+    return 0;
+  }
+  if (!jpeg_stem(*base, stem, 64)) {
+    note(rz, 0, name, "只接受 JPEG 照片（扩展名 .jpg 或 .jpeg）%s", NULL);
+    return 0;
+  }
+  return 1;
+}
+
+/* The roster row an entry belongs to (by the file a row names, whole path or base name, else by
+ * the student number in its stem), or -1 (noted). */
+static int entry_row(reference_zip *rz, matcher *m, const char *name, const char *base, const char *stem) {
+  int row = find(m->by_file, m->nfile, name);
+  if (row < 0) row = find(m->by_file, m->nfile, base);
+  if (row >= 0)
+    m->named_found[row] = 1;
+  else
+    row = find(m->by_no, m->nno, stem);
+  if (row < 0) note(rz, 0, name, "名单中没有学号为“%s”的学生，“照片”列也没有指向这个文件", stem);
+  return row;
+}
+
+/* Whether the entry that matched `row` is that student's photo: the only one, of a sane size and
+ * compression, and a JPEG of sane dimensions by its bytes. 1: yes; 0: noted; -1: the ZIP could
+ * not be read (err set). */
+static int entry_photo_ok(reference_zip *rz, zip_t *z, zip_int64_t i, const zip_stat_t *st, const roster_parsed *p,
+                          const matcher *m, int row, err_t *err) {
+  const char *name = st->name;
+  int line = p->rows[row].line;
+  if (m->taken[row]) {
+    char why[200];
+    snprintf(why, sizeof why, "学号 %s 有不止一张照片（另一张是 %.80s）", p->rows[row].student_no,
+             rz->photos[m->taken[row] - 1].file);
+    note(rz, line, name, "%s", why);
+    return 0;
+  }
+  if (st->size == 0) {
+    note(rz, line, name, "文件为空%s", NULL);
+    return 0;
+  }
+  if (st->size > REF_MAX_PHOTO_BYTES) {
+    note(rz, line, name, "照片文件过大（上限 4 MB）%s", NULL);
+    return 0;
+  }
+  /* JPEG data hardly deflates; an entry that shrank twentyfold is no photo (and may be a bomb):
+   * refused without inflating it. */
+  if ((st->valid & ZIP_STAT_COMP_SIZE) && st->size > 65536 && st->size / (st->comp_size ? st->comp_size : 1) > 20) {
+    note(rz, line, name, "不是 JPEG 照片（压缩比异常）%s", NULL);
+    return 0;
+  }
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  err_t e2 = {0};
+  if (read_entry(z, (uint64_t)i, st->size, &bytes, &len, &e2) != 0) {
+    if (e2.status == 0) {
+      *err = e2;
+      return -1;
+    }
+    note(rz, line, name, "%s", e2.message);
+    return 0;
+  }
+  const char *why = photo_problem(bytes, len);
+  free(bytes);
+  if (why) {
+    note(rz, line, name, "%s", why);
+    return 0;
+  }
+  return 1;
+}
+
+int reference_zip_open(const char *path, const roster_parsed *p, reference_zip *rz, err_t *err) {
+  memset(rz, 0, sizeof *rz);
+  int zerr = 0;
+  zip_t *z = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+  if (!z) return err_set(err, 400, "reference_zip_format", "无法打开照片压缩包：不是有效的 ZIP 文件");
+  rz->zip = z;
+  zip_int64_t n = zip_get_num_entries(z, 0);
+  if (n < 0 || n > REF_MAX_ENTRIES)
+    return err_set(err, 413, "reference_zip_too_many", "照片压缩包中的文件过多（上限 %d 个）", REF_MAX_ENTRIES);
+  if (check_declared_sizes(z, n, err)) return -1;
+  matcher m;
+  matcher_init(&m, p);
+  rz->photos = xcalloc((size_t)(n < p->n_rows ? n : p->n_rows) + 1, sizeof *rz->photos);
   for (zip_int64_t i = 0; i < n; i++) {
     zip_stat_t st;
     zip_stat_init(&st);
     zip_stat_index(z, (zip_uint64_t)i, 0, &st);
-    const char *name = st.name;
-    size_t nl = strlen(name);
-    if (nl == 0 || name[nl - 1] == '/') {
-      rz->n_skipped++;
-      continue;
-    }
-    if (nl > 255) {
-      note(rz, 0, name, "文件名过长%s", NULL);
-      continue;
-    }
-    if (path_trick(name)) {
-      note(rz, 0, name, "文件名含有绝对路径、“..”或特殊字符，不允许%s", NULL);
-      continue;
-    }
-    const char *slash = strrchr(name, '/'), *base = slash ? slash + 1 : name;
-    if (metadata(name, base)) {
-      rz->n_skipped++;
-      continue;
-    }
-    if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
-      note(rz, 0, name, "文件已加密，请上传未加密的压缩包%s", NULL);
-      continue;
-    }
+    const char *base = NULL;
     char stem[64];
-    if (!jpeg_stem(base, stem, sizeof stem)) {
-      note(rz, 0, name, "只接受 JPEG 照片（扩展名 .jpg 或 .jpeg）%s", NULL);
-      continue;
+    if (!entry_name_ok(rz, &st, &base, stem)) continue;
+    int row = entry_row(rz, &m, st.name, base, stem);
+    if (row < 0) continue;
+    int ok = entry_photo_ok(rz, z, i, &st, p, &m, row, err);
+    if (ok < 0) {
+      matcher_free(&m);
+      return -1;
     }
-    int row = find(by_file, nfile, name);
-    if (row < 0) row = find(by_file, nfile, base);
-    if (row >= 0)
-      named_found[row] = 1;
-    else
-      row = find(by_no, nno, stem);
-    if (row < 0) {
-      note(rz, 0, name, "名单中没有学号为“%s”的学生，“照片”列也没有指向这个文件", stem);
-      continue;
-    }
-    if (taken[row]) {
-      char why[200];
-      snprintf(why, sizeof why, "学号 %s 有不止一张照片（另一张是 %.80s）", p->rows[row].student_no,
-               rz->photos[taken[row] - 1].file);
-      note(rz, p->rows[row].line, name, "%s", why);
-      continue;
-    }
-    if (st.size == 0) {
-      note(rz, p->rows[row].line, name, "文件为空%s", NULL);
-      continue;
-    }
-    if (st.size > REF_MAX_PHOTO_BYTES) {
-      note(rz, p->rows[row].line, name, "照片文件过大（上限 4 MB）%s", NULL);
-      continue;
-    }
-    /* JPEG data hardly deflates; an entry that shrank twentyfold is no photo (and may be a bomb):
-     * refused without inflating it. */
-    if ((st.valid & ZIP_STAT_COMP_SIZE) && st.size > 65536 && st.size / (st.comp_size ? st.comp_size : 1) > 20) {
-      note(rz, p->rows[row].line, name, "不是 JPEG 照片（压缩比异常）%s", NULL);
-      continue;
-    }
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    err_t e2 = {0};
-    if (read_entry(z, (uint64_t)i, st.size, &bytes, &len, &e2) != 0) {
-      if (e2.status == 0) {
-        *err = e2;
-        free(by_no), free(by_file), free(taken), free(named_found);
-        return -1;
-      }
-      note(rz, p->rows[row].line, name, "%s", e2.message);
-      continue;
-    }
-    const char *why = photo_problem(bytes, len);
-    free(bytes);
-    if (why) {
-      note(rz, p->rows[row].line, name, "%s", why);
-      continue;
-    }
+    if (!ok) continue;
     reference_photo *ph = &rz->photos[rz->n_photos++];
     ph->row = row;
     ph->index = (uint64_t)i;
     ph->size = st.size;
-    snprintf(ph->file, sizeof ph->file, "%s", name);
-    taken[row] = rz->n_photos;
+    snprintf(ph->file, sizeof ph->file, "%s", st.name);
+    m.taken[row] = rz->n_photos;
   }
   /* A row that names a file the ZIP does not have is the office's mistake to see, not a photo
    * silently missing. */
-  for (int k = 0; k < nfile; k++)
-    if (!named_found[by_file[k].row])
-      note(rz, p->rows[by_file[k].row].line, by_file[k].key, "“照片”列指向的文件不在压缩包中%s", NULL);
-  free(by_no), free(by_file), free(taken), free(named_found);
+  for (int k = 0; k < m.nfile; k++)
+    if (!m.named_found[m.by_file[k].row])
+      note(rz, p->rows[m.by_file[k].row].line, m.by_file[k].key, "“照片”列指向的文件不在压缩包中%s", NULL);
+  matcher_free(&m);
   return 0;
 }
 

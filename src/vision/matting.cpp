@@ -102,7 +102,137 @@ namespace {
 struct gf_work {
   cv::Mat I, p, ch[3], mI[3], mp, cIp[3], var[3][3], tmp, near, a[3], b, ma[3], mb, changed, full_a[3], full_b,
       full_changed;
+  cv::Size small; // the half (or full) resolution the coefficients are computed at
+  int rs;         // the window's radius there
 };
+
+// Only `box` is wanted: the filter runs on it grown by its reach (a pixel depends on the windows,
+// radius r, of the windows around it, plus the resampling and the dilation below; 3r + 4f covers
+// them), aligned to the half-resolution grid so that every sample is the one the whole-image
+// filter takes. Inside `box` the result is the whole image's, and the scratch, time and memory
+// shrink with the box. False when nothing is left.
+bool gf_crop_to_box(const int box[4], int r, int f, cv::Mat &img, cv::Mat &am, int &w, int &h) {
+  int m = 3 * r + 4 * f;
+  int bx0 = std::max(0, box[0] - m) / f * f, by0 = std::max(0, box[1] - m) / f * f;
+  int bx1 = std::min(w, box[0] + box[2] + m), by1 = std::min(h, box[1] + box[3] + m);
+  if (bx1 < w) bx1 = std::min(w, (bx1 + f - 1) / f * f);
+  if (by1 < h) by1 = std::min(h, (by1 + f - 1) / f * f);
+  if (bx1 <= bx0 || by1 <= by0) return false;
+  cv::Rect roi(bx0, by0, bx1 - bx0, by1 - by0);
+  img = img(roi);
+  am = am(roi);
+  w = roi.width;
+  h = roi.height;
+  return true;
+}
+
+void gf_mean(const gf_work &wk, const cv::Mat &x, cv::Mat &y) {
+  cv::boxFilter(x, y, CV_32F, cv::Size(2 * wk.rs + 1, 2 * wk.rs + 1), cv::Point(-1, -1), true, cv::BORDER_REFLECT);
+}
+
+// Per window: the means of the guide (mI) and the alpha (mp), cov(I, p) and the guide's covariance
+// with eps on its diagonal; `near` marks the windows whose alpha is not constant. False when there
+// are none (the alpha stays as it is).
+bool gf_window_stats(gf_work &wk, const cv::Mat &I8, const cv::Mat &p8, double eps) {
+  I8.convertTo(wk.I, CV_32FC3, 1.0 / 255.0);
+  p8.convertTo(wk.p, CV_32F, 1.0 / 255.0);
+  cv::split(wk.I, wk.ch);
+  gf_mean(wk, wk.p, wk.mp);
+  cv::compare(wk.mp, 1e-6, wk.near, cv::CMP_GT);
+  cv::compare(wk.mp, 1 - 1e-6, wk.tmp, cv::CMP_LT);
+  cv::bitwise_and(wk.near, wk.tmp, wk.near);
+  if (cv::countNonZero(wk.near) == 0) return false;
+  for (int i = 0; i < 3; i++) {
+    gf_mean(wk, wk.ch[i], wk.mI[i]);
+    cv::multiply(wk.ch[i], wk.p, wk.tmp);
+    gf_mean(wk, wk.tmp, wk.cIp[i]);
+    cv::multiply(wk.mI[i], wk.mp, wk.tmp);
+    cv::subtract(wk.cIp[i], wk.tmp, wk.cIp[i]);
+  }
+  for (int i = 0; i < 3; i++)
+    for (int j = i; j < 3; j++) {
+      cv::multiply(wk.ch[i], wk.ch[j], wk.tmp);
+      gf_mean(wk, wk.tmp, wk.var[i][j]);
+      cv::multiply(wk.mI[i], wk.mI[j], wk.tmp);
+      cv::subtract(wk.var[i][j], wk.tmp, wk.var[i][j]);
+      if (i == j) cv::add(wk.var[i][j], eps, wk.var[i][j]);
+    }
+  return true;
+}
+
+// a = (Sigma + eps U)^-1 cov(I, p) in the windows marked `near` (0 elsewhere), b = mean(p) - a^T
+// mean(I), then their means over the windows (ma, mb), and `changed`: where the mask can change.
+void gf_coefficients(gf_work &wk) {
+  for (int i = 0; i < 3; i++) {
+    wk.a[i].create(wk.small, CV_32F);
+    wk.a[i].setTo(0);
+  }
+  for (int y = 0; y < wk.small.height; y++) {
+    const uint8_t *nr = wk.near.ptr<uint8_t>(y);
+    const float *v00 = wk.var[0][0].ptr<float>(y), *v01 = wk.var[0][1].ptr<float>(y), *v02 = wk.var[0][2].ptr<float>(y);
+    const float *v11 = wk.var[1][1].ptr<float>(y), *v12 = wk.var[1][2].ptr<float>(y), *v22 = wk.var[2][2].ptr<float>(y);
+    const float *c0 = wk.cIp[0].ptr<float>(y), *c1 = wk.cIp[1].ptr<float>(y), *c2 = wk.cIp[2].ptr<float>(y);
+    float *a0 = wk.a[0].ptr<float>(y), *a1 = wk.a[1].ptr<float>(y), *a2 = wk.a[2].ptr<float>(y);
+    for (int x = 0; x < wk.small.width; x++) {
+      if (!nr[x]) continue;
+      // Symmetric 3x3 solve by cofactors (positive definite: eps on the diagonal).
+      double s00 = v00[x], s01 = v01[x], s02 = v02[x], s11 = v11[x], s12 = v12[x], s22 = v22[x];
+      double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22, i02 = s01 * s12 - s02 * s11;
+      double i11 = s00 * s22 - s02 * s02, i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
+      double det = s00 * i00 + s01 * i01 + s02 * i02;
+      if (std::fabs(det) < 1e-18) continue;
+      double q0 = c0[x], q1 = c1[x], q2 = c2[x];
+      a0[x] = (float)((i00 * q0 + i01 * q1 + i02 * q2) / det);
+      a1[x] = (float)((i01 * q0 + i11 * q1 + i12 * q2) / det);
+      a2[x] = (float)((i02 * q0 + i12 * q1 + i22 * q2) / det);
+    }
+  }
+  wk.mp.copyTo(wk.b);
+  for (int i = 0; i < 3; i++) {
+    cv::multiply(wk.a[i], wk.mI[i], wk.tmp);
+    cv::subtract(wk.b, wk.tmp, wk.b);
+    gf_mean(wk, wk.a[i], wk.ma[i]);
+  }
+  gf_mean(wk, wk.b, wk.mb);
+  cv::dilate(wk.near, wk.changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * wk.rs + 3, 2 * wk.rs + 3)));
+}
+
+// q = mean(a)^T I + mean(b) with the full-resolution guide, written into the alpha only where it
+// can differ; only the rows and columns where the mask can change are brought back to full
+// resolution.
+void gf_apply(gf_work &wk, int f, const cv::Mat &img, cv::Mat &am, int w, int h) {
+  cv::Rect box = cv::boundingRect(wk.changed);
+  if (box.empty()) return;
+  cv::Rect fbox(box.x * f, box.y * f, std::min(w - box.x * f, box.width * f), std::min(h - box.y * f, box.height * f));
+  cv::Mat fa[3], fb, fc;
+  if (f > 1) {
+    // A whole-image resize (OpenCV's fast path for exact factors) cropped to the box.
+    for (int i = 0; i < 3; i++) {
+      cv::resize(wk.ma[i], wk.full_a[i], cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+      fa[i] = wk.full_a[i](fbox);
+    }
+    cv::resize(wk.mb, wk.full_b, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+    cv::resize(wk.changed, wk.full_changed, cv::Size(w, h), 0, 0, cv::INTER_NEAREST);
+    fb = wk.full_b(fbox);
+    fc = wk.full_changed(fbox);
+  } else {
+    for (int i = 0; i < 3; i++) fa[i] = wk.ma[i](fbox);
+    fb = wk.mb(fbox);
+    fc = wk.changed(fbox);
+  }
+  const float k255 = 1.0f / 255.0f;
+  for (int y = 0; y < fbox.height; y++) {
+    const uint8_t *g = img.ptr<uint8_t>(y + fbox.y) + 3 * fbox.x, *cm = fc.ptr<uint8_t>(y);
+    const float *a0 = fa[0].ptr<float>(y), *a1 = fa[1].ptr<float>(y), *a2 = fa[2].ptr<float>(y), *bb = fb.ptr<float>(y);
+    uint8_t *o = am.ptr<uint8_t>(y + fbox.y) + fbox.x;
+    for (int x = 0; x < fbox.width; x++) {
+      if (!cm[x]) continue;
+      float q = (a0[x] * g[3 * x] + a1[x] * g[3 * x + 1] + a2[x] * g[3 * x + 2]) * k255 + bb[x];
+      q = q < 0 ? 0 : q > 1 ? 1 : q;
+      o[x] = (uint8_t)(q * 255.0f + 0.5f); // NOLINT(bugprone-incorrect-roundings): q is clamped to [0, 1]
+    }
+  }
+}
 } // namespace
 
 extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *alpha, int r, double eps,
@@ -116,133 +246,21 @@ extern "C" int vision_guided_filter(const uint8_t *rgb, int w, int h, uint8_t *a
   try {
     cv::Mat img(h, w, CV_8UC3, const_cast<uint8_t *>(rgb)), am(h, w, CV_8U, alpha);
     const int f = (w * h > 100000) ? 2 : 1;
-    if (box) {
-      // Only `box` is wanted: the filter runs on it grown by its reach (a pixel depends on the
-      // windows, radius r, of the windows around it, plus the resampling and the dilation below;
-      // 3r + 4f covers them), aligned to the half-resolution grid so that every sample is the one
-      // the whole-image filter takes. Inside `box` the result is the whole image's, and the
-      // scratch, time and memory shrink with the box.
-      int m = 3 * r + 4 * f;
-      int bx0 = std::max(0, box[0] - m) / f * f, by0 = std::max(0, box[1] - m) / f * f;
-      int bx1 = std::min(w, box[0] + box[2] + m), by1 = std::min(h, box[1] + box[3] + m);
-      if (bx1 < w) bx1 = std::min(w, (bx1 + f - 1) / f * f);
-      if (by1 < h) by1 = std::min(h, (by1 + f - 1) / f * f);
-      if (bx1 <= bx0 || by1 <= by0) return 0;
-      cv::Rect roi(bx0, by0, bx1 - bx0, by1 - by0);
-      img = img(roi);
-      am = am(roi);
-      w = roi.width;
-      h = roi.height;
-    }
-    cv::Size small(std::max(1, w / f), std::max(1, h / f));
-    int rs = std::max(1, r / f);
+    if (box && !gf_crop_to_box(box, r, f, img, am, w, h)) return 0;
+    gf_work wk;
+    wk.small = cv::Size(std::max(1, w / f), std::max(1, h / f));
+    wk.rs = std::max(1, r / f);
     cv::Mat I8, p8;
     if (f > 1) {
-      cv::resize(img, I8, small, 0, 0, cv::INTER_AREA);
-      cv::resize(am, p8, small, 0, 0, cv::INTER_AREA);
+      cv::resize(img, I8, wk.small, 0, 0, cv::INTER_AREA);
+      cv::resize(am, p8, wk.small, 0, 0, cv::INTER_AREA);
     } else {
       I8 = img;
       p8 = am;
     }
-    gf_work wk;
-    cv::Mat &I = wk.I, &p = wk.p, *ch = wk.ch, *mI = wk.mI, &mp = wk.mp, *cIp = wk.cIp, &tmp = wk.tmp, &near = wk.near;
-    cv::Mat(&var)[3][3] = wk.var;
-    I8.convertTo(I, CV_32FC3, 1.0 / 255.0);
-    p8.convertTo(p, CV_32F, 1.0 / 255.0);
-    cv::split(I, ch);
-    cv::Size k(2 * rs + 1, 2 * rs + 1);
-    auto mean_into = [&](const cv::Mat &x, cv::Mat &y) {
-      cv::boxFilter(x, y, CV_32F, k, cv::Point(-1, -1), true, cv::BORDER_REFLECT);
-    };
-    mean_into(p, mp);
-    cv::compare(mp, 1e-6, near, cv::CMP_GT);
-    cv::compare(mp, 1 - 1e-6, tmp, cv::CMP_LT);
-    cv::bitwise_and(near, tmp, near);
-    if (cv::countNonZero(near) == 0) return 0;
-    for (int i = 0; i < 3; i++) {
-      mean_into(ch[i], mI[i]);
-      cv::multiply(ch[i], p, tmp);
-      mean_into(tmp, cIp[i]);
-      cv::multiply(mI[i], mp, tmp);
-      cv::subtract(cIp[i], tmp, cIp[i]);
-    }
-    for (int i = 0; i < 3; i++)
-      for (int j = i; j < 3; j++) {
-        cv::multiply(ch[i], ch[j], tmp);
-        mean_into(tmp, var[i][j]);
-        cv::multiply(mI[i], mI[j], tmp);
-        cv::subtract(var[i][j], tmp, var[i][j]);
-        if (i == j) cv::add(var[i][j], eps, var[i][j]);
-      }
-    cv::Mat *a = wk.a, &b = wk.b, *ma = wk.ma, &mb = wk.mb, &changed = wk.changed;
-    for (int i = 0; i < 3; i++) {
-      a[i].create(small, CV_32F);
-      a[i].setTo(0);
-    }
-    for (int y = 0; y < small.height; y++) {
-      const uint8_t *nr = near.ptr<uint8_t>(y);
-      const float *v00 = var[0][0].ptr<float>(y), *v01 = var[0][1].ptr<float>(y), *v02 = var[0][2].ptr<float>(y);
-      const float *v11 = var[1][1].ptr<float>(y), *v12 = var[1][2].ptr<float>(y), *v22 = var[2][2].ptr<float>(y);
-      const float *c0 = cIp[0].ptr<float>(y), *c1 = cIp[1].ptr<float>(y), *c2 = cIp[2].ptr<float>(y);
-      float *a0 = a[0].ptr<float>(y), *a1 = a[1].ptr<float>(y), *a2 = a[2].ptr<float>(y);
-      for (int x = 0; x < small.width; x++) {
-        if (!nr[x]) continue;
-        // Symmetric 3x3 solve by cofactors (positive definite: eps on the diagonal).
-        double s00 = v00[x], s01 = v01[x], s02 = v02[x], s11 = v11[x], s12 = v12[x], s22 = v22[x];
-        double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22, i02 = s01 * s12 - s02 * s11;
-        double i11 = s00 * s22 - s02 * s02, i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
-        double det = s00 * i00 + s01 * i01 + s02 * i02;
-        if (std::fabs(det) < 1e-18) continue;
-        double q0 = c0[x], q1 = c1[x], q2 = c2[x];
-        a0[x] = (float)((i00 * q0 + i01 * q1 + i02 * q2) / det);
-        a1[x] = (float)((i01 * q0 + i11 * q1 + i12 * q2) / det);
-        a2[x] = (float)((i02 * q0 + i12 * q1 + i22 * q2) / det);
-      }
-    }
-    mp.copyTo(b);
-    for (int i = 0; i < 3; i++) {
-      cv::multiply(a[i], mI[i], tmp);
-      cv::subtract(b, tmp, b);
-      mean_into(a[i], ma[i]);
-    }
-    mean_into(b, mb);
-    cv::dilate(near, changed, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * rs + 3, 2 * rs + 3)));
-    // Only the rows and columns where the mask can change are brought back to full resolution.
-    cv::Rect box = cv::boundingRect(changed);
-    if (box.empty()) return 0;
-    cv::Rect fbox(box.x * f, box.y * f, std::min(w - box.x * f, box.width * f),
-                  std::min(h - box.y * f, box.height * f));
-    cv::Mat *full_a = wk.full_a, &full_b = wk.full_b, &full_changed = wk.full_changed;
-    cv::Mat fa[3], fb, fc;
-    if (f > 1) {
-      // A whole-image resize (OpenCV's fast path for exact factors) cropped to the box.
-      for (int i = 0; i < 3; i++) {
-        cv::resize(ma[i], full_a[i], cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-        fa[i] = full_a[i](fbox);
-      }
-      cv::resize(mb, full_b, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-      cv::resize(changed, full_changed, cv::Size(w, h), 0, 0, cv::INTER_NEAREST);
-      fb = full_b(fbox);
-      fc = full_changed(fbox);
-    } else {
-      for (int i = 0; i < 3; i++) fa[i] = ma[i](fbox);
-      fb = mb(fbox);
-      fc = changed(fbox);
-    }
-    // q = mean(a)^T I + mean(b) with the full-resolution guide, only where it can differ.
-    const float k255 = 1.0f / 255.0f;
-    for (int y = 0; y < fbox.height; y++) {
-      const uint8_t *g = img.ptr<uint8_t>(y + fbox.y) + 3 * fbox.x, *cm = fc.ptr<uint8_t>(y);
-      const float *a0 = fa[0].ptr<float>(y), *a1 = fa[1].ptr<float>(y), *a2 = fa[2].ptr<float>(y),
-                  *bb = fb.ptr<float>(y);
-      uint8_t *o = am.ptr<uint8_t>(y + fbox.y) + fbox.x;
-      for (int x = 0; x < fbox.width; x++) {
-        if (!cm[x]) continue;
-        float q = (a0[x] * g[3 * x] + a1[x] * g[3 * x + 1] + a2[x] * g[3 * x + 2]) * k255 + bb[x];
-        q = q < 0 ? 0 : q > 1 ? 1 : q;
-        o[x] = (uint8_t)(q * 255.0f + 0.5f); // NOLINT(bugprone-incorrect-roundings): q is clamped to [0, 1]
-      }
-    }
+    if (!gf_window_stats(wk, I8, p8, eps)) return 0;
+    gf_coefficients(wk);
+    gf_apply(wk, f, img, am, w, h);
     return 0;
   } catch (const std::exception &) {
     return -1;

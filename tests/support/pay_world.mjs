@@ -11,10 +11,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { BIN, Client, DEV_ENV, startServer, tempDir } from '../e2e/support/server.mjs';
+import { BIN, Client, DEV_ENV, startServer, tempDir, waitFor } from '../e2e/support/server.mjs';
 import { startFakeWechatpay, writeMerchantFiles } from './fake_wechatpay.mjs';
 import { startFakeWechat } from './fake_wechat.mjs';
 import { idNumber } from '../e2e/support/idcard.mjs';
+import { createBatch, linkByCode, signInByOtp, uploadRoster } from '../e2e/support/world.mjs';
 
 export function rosterStudent(i) {
   return {
@@ -115,25 +116,12 @@ async function setUp(world, students) {
   let r = await world.op.post('/api/schools', SCHOOL);
   assert.equal(r.status, 201, r.text);
   world.schoolId = r.body.id;
-  const day = 24 * 3600e3;
-  r = await world.op.post('/api/batches', {
-    school_id: world.schoolId, name: '2025 届研究生毕业生图像在线补采', window_start: Date.now() - day,
-    window_end: Date.now() + 30 * day, profile: 'chsi-blue', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
+  world.batchId = await createBatch(world.op, world.schoolId, {
+    name: '2025 届研究生毕业生图像在线补采', profile: 'chsi-blue',
     fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true },
       { code: 'print', name: '冲印费', amount_fen: 1000 }, { code: 'post', name: '邮寄费', amount_fen: 1200 }],
   });
-  assert.equal(r.status, 201, r.text);
-  world.batchId = r.body.id;
-  const rows = ['学号,姓名,身份证号,学院,专业,学历层次,毕业年份'];
-  for (let i = 1; i <= students; i++) {
-    const s = rosterStudent(i);
-    rows.push([s.student_no, s.name, s.id_number, s.college, s.major, s.degree, s.grad_year].join(','));
-  }
-  const fd = new FormData();
-  fd.append('file', new Blob([rows.join('\n') + '\n']), 'roster.csv');
-  r = await world.op.post(`/api/batches/${world.batchId}/roster`, undefined, { form: fd });
-  assert.equal(r.status, 200, r.text);
-  assert.equal(r.body.inserted, students, r.text);
+  await uploadRoster(world.op, world.batchId, students, rosterStudent);
 
   // Signs student i in and links the record; returns the student's Client.
   const signedIn = new Map();
@@ -143,39 +131,12 @@ async function setUp(world, students) {
       known.base = world.server.url;
       return known;
     }
-    const phone = `139${String(10000000 + i).slice(-8)}`;
-    const c = new Client(world.server.url);
-    let x = await c.post('/api/student/otp', { phone });
-    assert.equal(x.status, 200, x.text);
-    const lines = fs.readFileSync(world.outbox, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const code = lines.filter((m) => m.to === phone).pop().code;
-    x = await c.post('/api/student/login', { phone, code });
-    assert.equal(x.status, 200, x.text);
-    const f = path.join(dir, `student-${i}.json`);
-    fs.writeFileSync(f, JSON.stringify({ ...rosterStudent(i), school_code: SCHOOL.code, school_name: SCHOOL.name }));
-    const png = path.join(dir, `student-${i}.png`);
-    tucai(['code', 'issue', '--key', path.join(dir, 'code-keys'), '--student', f, '-o', png]);
-    const up = new FormData();
-    up.append('school_id', String(world.schoolId));
-    up.append('id_last4', rosterStudent(i).id_number.slice(-4));
-    const p = await c.get('/api/student/privacy');
-    assert.equal((await c.post('/api/student/privacy', { version: p.body.version })).status, 200, 'privacy notice accepted');
-    up.append('code', new Blob([fs.readFileSync(png)], { type: 'image/png' }), 'code.png');
-    x = await c.post('/api/identity/code', undefined, { form: up });
-    assert.equal(x.status, 200, x.text);
-    x = await c.post('/api/identity/confirm', { claim_id: x.body.claim_id });
-    assert.equal(x.status, 200, x.text);
+    const c = await signInByOtp(new Client(world.server.url), world.outbox, `139${String(10000000 + i).slice(-8)}`);
+    await linkByCode(c, { dir, run: tucai, school: SCHOOL, schoolId: world.schoolId, student: rosterStudent(i), i });
     signedIn.set(i, c);
     return c;
   };
 }
 
-export async function waitUntil(fn, { timeout = 20000, interval = 100 } = {}) {
-  const until = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, interval));
-  }
-}
+// Polls fn until it returns a truthy value (server.mjs's waitFor, under the name these tests use).
+export { waitFor as waitUntil };

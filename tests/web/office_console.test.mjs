@@ -11,28 +11,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, paidStudent, shot, submittedStudent, until, watch } from './support/browser.mjs';
+import { cleanup } from '../e2e/support/server.mjs';
+import { addUser, bothSizes, devPhoto, idNumber, launch, makeWorld, paidStudent, shot, signInPage, staffClient, startTestServer, stopClean, submittedStudent, until, watch } from './support/browser.mjs';
 
 const approvedStudent = { student_no: '2022110103', name: '王五', id_number: idNumber('37010219960728345'), college: '软件学院', major: '软件工程', degree: '博士', grad_year: 2025 };
 const paidOne = { student_no: '2022110104', name: '孙六', id_number: idNumber('37010219970315456'), college: '软件学院', major: '软件工程', degree: '硕士', grad_year: 2025 };
 let dir, srv, browser, world, stu, payer;
 
 before(async () => {
-  dir = tempDir('tucai-web-office-');
-  addUser(dir, 'op', 'operator', 'op-password-123');
-  addUser(dir, 'rev', 'reviewer', 'rev-password-123');
-  srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
-  const op = srv.client();
-  assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
+  ({ dir, srv } = await startTestServer('tucai-web-office-'));
+  const op = await staffClient(srv, 'op');
   world = await makeWorld(op, dir, [approvedStudent, paidOne]);
   addUser(dir, 'office', 'school_admin', 'office-password-123', ['--school', String(world.schoolId)]);
   // One approved photo, so that the registry package has something in it.
   stu = await submittedStudent(srv, dir, world, approvedStudent, '13900000003', devPhoto('deepface_img14.jpg'));
   // One who paid and stopped there: the office reminds her.
   payer = await paidStudent(srv, dir, world, paidOne, '13900000004');
-  const rev = srv.client();
-  assert.equal((await rev.post('/api/auth/login', { username: 'rev', password: 'rev-password-123' })).status, 200);
+  const rev = await staffClient(srv, 'rev');
   const id = (await rev.get('/api/review/queue')).body.items[0].id;
   assert.equal((await rev.post(`/api/review/items/${id}/claim`, {})).status, 200);
   assert.equal((await rev.post(`/api/review/items/${id}/approve`, { note: '' })).status, 200);
@@ -46,13 +41,7 @@ after(async () => {
   cleanup(dir);
 });
 
-async function signIn(page, where, user, password) {
-  await page.goto(srv.url + where);
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await page.click('#signin');
-  await page.locator('#signout').waitFor();
-}
+const signIn = (page, where, user, password) => signInPage(page, srv.url + where, user, password);
 
 test('the school office imports a roster and downloads exports', async () => {
   const { context } = browser;

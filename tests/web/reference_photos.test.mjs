@@ -9,20 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
+import { cleanup } from '../e2e/support/server.mjs';
 import { zip } from '../e2e/support/zip.mjs';
-import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, paidStudent, shot, until, watch } from './support/browser.mjs';
+import { addUser, bothSizes, devPhoto, idNumber, launch, makeWorld, paidStudent, shot, signInPage, staffClient, startTestServer, stopClean, until, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110301', name: '孙七', id_number: idNumber('21020319970505345'), college: '化工学院', major: '化学工程', degree: '硕士', grad_year: 2025 };
 let dir, srv, browser, world, op;
 
 before(async () => {
-  dir = tempDir('tucai-web-reference-');
-  addUser(dir, 'op', 'operator', 'op-password-123');
-  addUser(dir, 'rev', 'reviewer', 'rev-password-123');
-  srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
-  op = srv.client();
-  assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
+  ({ dir, srv } = await startTestServer('tucai-web-reference-'));
+  op = await staffClient(srv, 'op');
   world = await makeWorld(op, dir, [student]);
   addUser(dir, 'office', 'school_admin', 'office-password-123', ['--school', String(world.schoolId)]);
   browser = await launch();
@@ -34,13 +30,7 @@ after(async () => {
   cleanup(dir);
 });
 
-async function signIn(page, where, user, password) {
-  await page.goto(srv.url + where);
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await page.click('#signin');
-  await page.locator('#signout').waitFor();
-}
+const signIn = (page, where, user, password) => signInPage(page, srv.url + where, user, password);
 
 test('the office imports reference photos; the reviewer compares; the office sees the weak match', async () => {
   const { context } = browser;

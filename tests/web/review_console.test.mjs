@@ -6,19 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, bothSizes, stopClean, devPhoto, idNumber, launch, makeWorld, shot, submitPhoto, submittedStudent, watch } from './support/browser.mjs';
+import { cleanup } from '../e2e/support/server.mjs';
+import { bothSizes, devPhoto, idNumber, launch, makeWorld, shot, staffClient, startTestServer, stopClean, submitPhoto, submittedStudent, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110102', name: '李四', id_number: idNumber('21021119981102234'), college: '机械工程学院', major: '机械工程', degree: '硕士', grad_year: 2025 };
 let dir, srv, browser, world, stu;
 
 before(async () => {
-  dir = tempDir('tucai-web-review-');
-  addUser(dir, 'op', 'operator', 'op-password-123');
-  addUser(dir, 'rev', 'reviewer', 'rev-password-123');
-  srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
-  const op = srv.client();
-  assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
+  ({ dir, srv } = await startTestServer('tucai-web-review-'));
+  const op = await staffClient(srv, 'op');
   world = await makeWorld(op, dir, [student]);
   stu = await submittedStudent(srv, dir, world, student, '13900000002', devPhoto('deepface_img14.jpg'));
   browser = await launch();

@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
-import { addUser, devPhoto, idNumber, launch, layoutChecks, makeWorld, paidStudent, photoToY4m, shot, stopClean, submitPhoto, tucai, watch } from './support/browser.mjs';
+import { cleanup } from '../e2e/support/server.mjs';
+import { devPhoto, idNumber, launch, layoutChecks, makeWorld, paidStudent, photoToY4m, shot, staffClient, startTestServer, stopClean, submitPhoto, tucai, watch } from './support/browser.mjs';
 
 const WECHAT_UA = 'Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) ' +
   'Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64';
@@ -22,14 +22,9 @@ const darkStudent = { student_no: '2022110302', name: '韩梅', id_number: idNum
 let dir, srv, world, op, reviewer;
 
 before(async () => {
-  dir = tempDir('tucai-web-choices-');
-  addUser(dir, 'op', 'operator', 'op-password-123');
-  addUser(dir, 'rev', 'reviewer', 'rev-password-123');
-  srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
-  op = srv.client();
-  assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
-  reviewer = srv.client();
-  assert.equal((await reviewer.post('/api/auth/login', { username: 'rev', password: 'rev-password-123' })).status, 200);
+  ({ dir, srv } = await startTestServer('tucai-web-choices-'));
+  op = await staffClient(srv, 'op');
+  reviewer = await staffClient(srv, 'rev');
   world = await makeWorld(op, dir, [student, darkStudent]);
   // The school's choices, as the office console saves them.
   const r = await op.put(`/api/office/batches/${world.batchId}/settings`, { camera_only: true, max_submissions: 2 });

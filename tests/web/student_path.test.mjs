@@ -9,23 +9,18 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { cleanup, startServer, tempDir } from '../e2e/support/server.mjs';
+import { cleanup } from '../e2e/support/server.mjs';
 import { stopClean } from './support/browser.mjs';
-import { addUser, bothSizes, devPhoto, everyControlLabelled, idNumber, lastOtp, launch, layoutChecks, makeWorld, paidStudent, photoToY4m, shot, until, watch } from './support/browser.mjs';
+import { bothSizes, devPhoto, everyControlLabelled, idNumber, lastOtp, launch, layoutChecks, makeWorld, paidStudent, photoToY4m, shot, staffClient, startTestServer, until, watch } from './support/browser.mjs';
 
 const student = { student_no: '2022110101', name: '张三', id_number: idNumber('21020319990315123'), college: '化工学院', major: '化学工程与技术', degree: '硕士', grad_year: 2025 };
 const phone = '13900000001';
 let dir, srv, browser, world, op, reviewer;
 
 before(async () => {
-  dir = tempDir('tucai-web-student-');
-  addUser(dir, 'op', 'operator', 'op-password-123');
-  addUser(dir, 'rev', 'reviewer', 'rev-password-123');
-  srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
-  op = srv.client();
-  assert.equal((await op.post('/api/auth/login', { username: 'op', password: 'op-password-123' })).status, 200);
-  reviewer = srv.client();
-  assert.equal((await reviewer.post('/api/auth/login', { username: 'rev', password: 'rev-password-123' })).status, 200);
+  ({ dir, srv } = await startTestServer('tucai-web-student-'));
+  op = await staffClient(srv, 'op');
+  reviewer = await staffClient(srv, 'rev');
   world = await makeWorld(op, dir, [student]);
   const y4m = await photoToY4m(devPhoto('deepface_img14.jpg'), path.join(dir, 'camera.y4m'));
   browser = await launch({ fakeVideo: y4m });

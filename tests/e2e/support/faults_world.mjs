@@ -16,6 +16,7 @@ import path from 'node:path';
 
 import { BIN, Client, DEV_ENV, SHARED, startServer, tempDir } from './server.mjs';
 import { idNumber } from './idcard.mjs';
+import { createBatch, uploadRoster } from './world.mjs';
 import { startFakeWechatpay, writeMerchantFiles } from '../../support/fake_wechatpay.mjs';
 
 export const SCHOOL = { code: '10141', name: '图采测试大学' };
@@ -98,23 +99,8 @@ export async function startFaultsWorld({ students = 100, args = [] } = {}) {
   let r = await w.op.post('/api/schools', SCHOOL);
   assert.equal(r.status, 201, r.text);
   w.schoolId = r.body.id;
-  const day = 24 * 3600e3;
-  r = await w.op.post('/api/batches', {
-    school_id: w.schoolId, name: '2025 届研究生毕业生图像采集', window_start: Date.now() - day, window_end: Date.now() + 30 * day,
-    profile: 'chsi-white', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
-    fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true }],
-  });
-  assert.equal(r.status, 201, r.text);
-  w.batchId = r.body.id;
-  const rows = ['学号,姓名,身份证号,学院,专业,学历层次,毕业年份'];
-  for (let i = 1; i <= students; i++) {
-    const s = rosterStudent(i);
-    rows.push([s.student_no, s.name, s.id_number, s.college, s.major, s.degree, s.grad_year].join(','));
-  }
-  const fd = new FormData();
-  fd.append('file', new Blob([rows.join('\n') + '\n']), 'roster.csv');
-  r = await w.op.upload(`/api/batches/${w.batchId}/roster`, fd);
-  assert.equal(r.status, 200, r.text);
+  w.batchId = await createBatch(w.op, w.schoolId);
+  await uploadRoster(w.op, w.batchId, students, rosterStudent);
   addUser('rev1', 'reviewer', w.schoolId);
   w.rev = await staff('rev1');
   // Code images are made once per student, outside the data directory.

@@ -9,6 +9,7 @@ import path from 'node:path';
 
 import { BIN, Client, DEV_ENV, SHARED, startServer, tempDir } from './server.mjs';
 import { idNumber } from './idcard.mjs';
+import { createBatch, linkByCode, signInByOtp, uploadRoster } from './world.mjs';
 
 export function rosterStudent(i) {
   return {
@@ -55,57 +56,15 @@ export async function startFlowWorld({ students = 3, db, args = [], data } = {})
   w.schoolId = r.body.id;
   r = await w.op.post('/api/schools', { code: '10999', name: '另一所大学' });
   w.otherSchoolId = r.body.id;
-  const day = 24 * 3600e3;
-  r = await w.op.post('/api/batches', {
-    school_id: w.schoolId, name: '2025 届研究生毕业生图像采集', window_start: Date.now() - day, window_end: Date.now() + 30 * day,
-    profile: 'chsi-white', eligibility: { grad_year: 2025, degrees: ['硕士', '博士'] },
-    fees: [{ code: 'collect', name: '采集服务费', amount_fen: 3000, required: true }],
-  });
-  assert.equal(r.status, 201, r.text);
-  w.batchId = r.body.id;
-  const rows = ['学号,姓名,身份证号,学院,专业,学历层次,毕业年份'];
-  for (let i = 1; i <= students; i++) {
-    const s = rosterStudent(i);
-    rows.push([s.student_no, s.name, s.id_number, s.college, s.major, s.degree, s.grad_year].join(','));
-  }
-  const fd = new FormData();
-  fd.append('file', new Blob([rows.join('\n') + '\n']), 'roster.csv');
-  r = await w.op.upload(`/api/batches/${w.batchId}/roster`, fd);
-  assert.equal(r.status, 200, r.text);
-  assert.equal(r.body.inserted, students, r.text);
+  w.batchId = await createBatch(w.op, w.schoolId);
+  await uploadRoster(w.op, w.batchId, students, rosterStudent);
   // Reviewers are users of the CLI too; users added while the server runs are fine (same store).
   addUser('rev1', 'reviewer', w.schoolId);
   addUser('rev2', 'reviewer', w.schoolId);
   addUser('rev3', 'reviewer', w.otherSchoolId);
 
-  w.signIn = async (i) => {
-    const phone = `138${String(10000000 + i).slice(-8)}`;
-    const c = new Client(w.server.url);
-    let x = await c.post('/api/student/otp', { phone });
-    assert.equal(x.status, 200, x.text);
-    const lines = fs.readFileSync(w.outbox, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const code = lines.filter((m) => m.to === phone && m.code).pop().code;
-    x = await c.post('/api/student/login', { phone, code });
-    assert.equal(x.status, 200, x.text);
-    c.phone = phone;
-    return c;
-  };
-  w.link = async (c, i) => {
-    const f = path.join(dir, `student-${i}.json`);
-    fs.writeFileSync(f, JSON.stringify({ ...rosterStudent(i), school_code: school.code, school_name: school.name }));
-    const png = path.join(dir, `student-${i}.png`);
-    run(['code', 'issue', '--key', path.join(dir, 'code-keys'), '--student', f, '-o', png]);
-    const up = new FormData();
-    up.append('school_id', String(w.schoolId));
-    up.append('id_last4', rosterStudent(i).id_number.slice(-4));
-    const p = await c.get('/api/student/privacy');
-    assert.equal((await c.post('/api/student/privacy', { version: p.body.version })).status, 200, 'privacy notice accepted');
-    up.append('code', new Blob([fs.readFileSync(png)], { type: 'image/png' }), 'code.png');
-    let x = await c.upload('/api/identity/code', up);
-    assert.equal(x.status, 200, x.text);
-    x = await c.post('/api/identity/confirm', { claim_id: x.body.claim_id });
-    assert.equal(x.status, 200, x.text);
-  };
+  w.signIn = (i) => signInByOtp(new Client(w.server.url), w.outbox, `138${String(10000000 + i).slice(-8)}`);
+  w.link = (c, i) => linkByCode(c, { dir, run, school, schoolId: w.schoolId, student: rosterStudent(i), i });
   w.pay = async (c) => {
     let x = await c.post('/api/orders', { items: ['collect'] });
     assert.equal(x.status, 201, x.text);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { SHARED, SOURCE, tempDir, tucai as run } from '../../e2e/support/server.mjs';
+import { SHARED, SOURCE, startServer, tempDir, tucai as run } from '../../e2e/support/server.mjs';
 import { idNumber } from '../../e2e/support/idcard.mjs';
 
 export const ARTIFACTS = path.join(SOURCE, 'tests', 'artifacts', 'web');
@@ -185,6 +185,33 @@ export function lastOtp(dataDir, phone) {
 // Staff account through the CLI (before the server starts or beside it).
 export function addUser(data, username, role, password, extra = []) {
   tucai(['user', 'add', '--username', username, '--role', role, '--name', username, '--data', data, ...extra], { TUCAI_NEW_PASSWORD: password });
+}
+
+// The server of a browser test, in a fresh data directory (tempDir(prefix)): an operator `op` and a
+// reviewer `rev` whose passwords are `<name>-password-123`, two workers, SMS codes in the outbox.
+export async function startTestServer(prefix) {
+  const dir = tempDir(prefix);
+  addUser(dir, 'op', 'operator', 'op-password-123');
+  addUser(dir, 'rev', 'reviewer', 'rev-password-123');
+  const srv = await startServer({ data: dir, args: ['--workers', '2', '--sms-sender', 'outbox', '--otp-resend', '0'] });
+  return { dir, srv };
+}
+
+// A staff Client signed in through the API (password `<username>-password-123`).
+export async function staffClient(srv, username) {
+  const c = srv.client();
+  const r = await c.post('/api/auth/login', { username, password: `${username}-password-123` });
+  assert.equal(r.status, 200, r.text);
+  return c;
+}
+
+// Signs a console page in through its form at `where` and waits for the signed-in console.
+export async function signInPage(page, url, username, password) {
+  await page.goto(url);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#signin');
+  await page.locator('#signout').waitFor();
 }
 
 // The world a school needs: trusted code keys in <data>/code-keys, a school, an open batch with

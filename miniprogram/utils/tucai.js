@@ -18,7 +18,7 @@ const ORDER = ['rejected', 'approved', 'window_closing', 'payment_received'];
 const MAX_PER_PROMPT = 3; // WeChat's limit for tmplIds
 
 function createClient(base, wxApi) {
-  const wxr = wxApi || wx; // eslint-disable-line no-undef
+  const wxr = wxApi || wx; // WeChat's runtime global; tests pass their own
   const cookies = {};
 
   function keepCookies(header) {

@@ -164,6 +164,7 @@ export const PHONES = [[360, 740], [390, 844]];
 // size (no horizontal scroll of the page); `fn(width)` runs first at each size. The phone views are
 // kept in tests/artifacts/web/phone-<width>-<what>.png.
 export async function bothSizes(page, what, fn) {
+  const was = page.viewportSize();
   for (const [w, hgt] of [...PHONES, [1280, 800]]) {
     await page.setViewportSize({ width: w, height: hgt });
     if (fn) await fn(w);
@@ -173,7 +174,7 @@ export async function bothSizes(page, what, fn) {
     }
     else await noHorizontalScroll(page, `${what} at ${w}x${hgt}`);
   }
-  await page.setViewportSize({ width: 360, height: 740 });
+  await page.setViewportSize(was); // the page's own size again, for the screenshots that follow
 }
 
 // Turns a dev photo into a .y4m clip for chromium's fake camera: chromium itself decodes the JPEG

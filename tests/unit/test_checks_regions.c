@@ -12,7 +12,8 @@
  *                every box and say nothing): eyes 4x (glasses 8x, the frames), lips 4x, ears 6x,
  *                earlobes 10x (where a drop hangs, down towards the jaw's corner), neck 4x,
  *                eyebrows 4x, forehead 4x, crown 4x, shoulders 4x, chest 4x; sharpness and
- *                recapture a window on the face (1.5x)
+ *                recapture a window on the face (1.5x); clothing_color must also cover 15% of
+ *                the chest (a band of a few rows at the photo's edge judged nothing)
  *   COVERS       whole-face checks: the region covers at least 60% of the face box (hairline to
  *                chin; the engine's face runs brow to chin) and is at most 1.5x it
  *   WHOLE_IMAGE  background_uniformity and compression: the whole photo
@@ -113,42 +114,43 @@ typedef struct region_rule {
   rule_kind kind;
   const char *box1, *box2; /* either may decide (the ear or lobe that decides; lips or eyelids) */
   double ratio;            /* JUDGES/COVERS: at most this many times the box */
+  double min_cover;        /* JUDGES: and covers at least this share of the box (0: any overlap) */
 } region_rule;
 
 /* Every check of the catalog that photo_checks_run reports; test_every_check_has_a_rule keeps the
  * two lists together. */
 static const region_rule rules[] = {
-    {"single_face", COVERS, "face", NULL, 1.5}, /* one face: the face, not the photo */
-    {"face_size", COVERS, "face", NULL, 1.5},
-    {"head_pose", COVERS, "face", NULL, 1.5},
-    {"eyes_open", JUDGES, "eyes", NULL, 4.0},
-    {"gaze_forward", JUDGES, "eyes", NULL, 4.0},
-    {"mouth_closed", JUDGES, "mouth", NULL, 4.0},
-    {"mouth_occluded", JUDGES, "mouth", NULL, 4.0},
-    {"glasses", JUDGES, "eyes", NULL, 8.0}, /* the frames reach past the eyes */
-    {"tinted_lenses", JUDGES, "eyes", NULL, 4.0},
-    {"head_covering", JUDGES, "crown", NULL, 4.0},
-    {"hair_over_eyebrows", JUDGES, "eyebrows", NULL, 4.0},
-    {"ears_visible", JUDGES, "ear_left", "ear_right", 6.0},
-    {"forehead_visible", JUDGES, "forehead", NULL, 4.0},
-    {"earrings", JUDGES, "lobe_left", "lobe_right", 10.0},
-    {"necklace", JUDGES, "neck", NULL, 4.0},
-    {"neck_visible", JUDGES, "neck", NULL, 4.0},
-    {"bare_shoulders", JUDGES, "shoulders", NULL, 4.0},
-    {"clothing_color", JUDGES, "chest", NULL, 4.0},
-    {"clothing_pattern", JUDGES, "chest", NULL, 4.0},
-    {"sharpness", JUDGES, "face", NULL, 1.5}, /* a window on the eyes and nose */
-    {"exposure", COVERS, "face", NULL, 1.5},
-    {"illumination_uniformity", COVERS, "face", NULL, 1.5},
-    {"face_shadow", COVERS, "face", NULL, 1.5},
-    {"red_eye", JUDGES, "eyes", NULL, 4.0},
-    {"hot_spots", COVERS, "face", NULL, 1.5},
-    {"background_uniformity", WHOLE_IMAGE, NULL, NULL, 0}, /* the wall is all around the subject */
-    {"recapture", JUDGES, "face", NULL, 1.5},              /* the spectrum of a window on the face */
-    {"retouching", COVERS, "face", NULL, 1.5},
-    {"makeup", JUDGES, "mouth", "eyes", 4.0}, /* the lips or the eyelids, whichever decides */
-    {"compression", WHOLE_IMAGE, NULL, NULL, 0},
-    {"expression", COVERS, "face", NULL, 1.5},
+    {"single_face", COVERS, "face", NULL, 1.5, 0}, /* one face: the face, not the photo */
+    {"face_size", COVERS, "face", NULL, 1.5, 0},
+    {"head_pose", COVERS, "face", NULL, 1.5, 0},
+    {"eyes_open", JUDGES, "eyes", NULL, 4.0, 0},
+    {"gaze_forward", JUDGES, "eyes", NULL, 4.0, 0},
+    {"mouth_closed", JUDGES, "mouth", NULL, 4.0, 0},
+    {"mouth_occluded", JUDGES, "mouth", NULL, 4.0, 0},
+    {"glasses", JUDGES, "eyes", NULL, 8.0, 0}, /* the frames reach past the eyes */
+    {"tinted_lenses", JUDGES, "eyes", NULL, 4.0, 0},
+    {"head_covering", JUDGES, "crown", NULL, 4.0, 0},
+    {"hair_over_eyebrows", JUDGES, "eyebrows", NULL, 4.0, 0},
+    {"ears_visible", JUDGES, "ear_left", "ear_right", 6.0, 0},
+    {"forehead_visible", JUDGES, "forehead", NULL, 4.0, 0},
+    {"earrings", JUDGES, "lobe_left", "lobe_right", 10.0, 0},
+    {"necklace", JUDGES, "neck", NULL, 4.0, 0},
+    {"neck_visible", JUDGES, "neck", NULL, 4.0, 0},
+    {"bare_shoulders", JUDGES, "shoulders", NULL, 4.0, 0},
+    {"clothing_color", JUDGES, "chest", NULL, 4.0, 0.15}, /* on a tight crop too (was 9 rows on img30) */
+    {"clothing_pattern", JUDGES, "chest", NULL, 4.0, 0},
+    {"sharpness", JUDGES, "face", NULL, 1.5, 0}, /* a window on the eyes and nose */
+    {"exposure", COVERS, "face", NULL, 1.5, 0},
+    {"illumination_uniformity", COVERS, "face", NULL, 1.5, 0},
+    {"face_shadow", COVERS, "face", NULL, 1.5, 0},
+    {"red_eye", JUDGES, "eyes", NULL, 4.0, 0},
+    {"hot_spots", COVERS, "face", NULL, 1.5, 0},
+    {"background_uniformity", WHOLE_IMAGE, NULL, NULL, 0, 0}, /* the wall is all around the subject */
+    {"recapture", JUDGES, "face", NULL, 1.5, 0},              /* the spectrum of a window on the face */
+    {"retouching", COVERS, "face", NULL, 1.5, 0},
+    {"makeup", JUDGES, "mouth", "eyes", 4.0, 0}, /* the lips or the eyelids, whichever decides */
+    {"compression", WHOLE_IMAGE, NULL, NULL, 0, 0},
+    {"expression", COVERS, "face", NULL, 1.5, 0},
 };
 #define N_RULES (sizeof rules / sizeof rules[0])
 
@@ -170,7 +172,8 @@ static int region_ok(const char *photo, const json_t *report, const json_t *mark
     for (int k = 0; k < 2; k++) {
       if (!mark_of(marks, names[k], b)) continue;
       marked++;
-      ok = ok || (rule->kind == COVERS ? covers(r, b, 0.6, rule->ratio) : judges(r, b, rule->ratio));
+      ok = ok || (rule->kind == COVERS ? covers(r, b, 0.6, rule->ratio)
+                                       : judges(r, b, rule->ratio) && covers(r, b, rule->min_cover, rule->ratio));
     }
     if (!marked) {
       fprintf(stderr, "%s: no mark %s for %s\n", photo, rule->box1, rule->id);

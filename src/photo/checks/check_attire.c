@@ -106,11 +106,17 @@ void checks_attire(check_ctx *c) {
   const json_t *cc = c->cfg ? json_object_get(c->cfg, "clothing_color") : NULL;
   /* The middle of the chest may be a shirt front under a jacket: look at the middle and at both
    * sides and keep the worst. */
-  cbox chest = check_box(c, cx - 1.5 * iod, chin + 0.9 * iod, 3.0 * iod, 1.3 * iod);
+  /* On a tight crop the chest starts below the frame (deepface_img24: an empty region, a check of
+   * nothing; img16 and img30 a few rows): the band moves up to end at the photo's edge, at most
+   * to 0.35 IOD below the chin (the neck's skin is left out of the median), so that the clothing
+   * seen at the bottom of the photo is what is judged. */
+  double chest_h = 1.3 * iod, chest_y = chin + 0.9 * iod;
+  if (chest_y + 0.8 * iod > c->h) chest_y = fmax(chin + 0.35 * iod, c->h - chest_h);
+  cbox chest = check_box(c, cx - 1.5 * iod, chest_y, 3.0 * iod, chest_h);
   double med[3] = {0, 0, 0}, bluegreen = 0, near_bg = 0;
   for (int part = 0; part < 3; part++) {
     double m[3], hue = 0, sat = 0, val = 0, bg_part = 0, bg_near = 0;
-    cbox b = check_box(c, cx + (part - 1) * 1.0 * iod - 0.5 * iod, chin + 0.9 * iod, 1.0 * iod, 1.3 * iod);
+    cbox b = check_box(c, cx + (part - 1) * 1.0 * iod - 0.5 * iod, chest_y, 1.0 * iod, chest_h);
     if (b.w * b.h <= 0 || !check_median_rgb(c, b, 2, m)) continue;
     rgb_to_hsv(m, &hue, &sat, &val);
     if (json_is_true(json_object_get(cc, "avoid_blue_green")) && hue >= 80 && hue <= 260)

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { BIN, Client } from './support/server.mjs';
+import { BIN, Client, pgDatabase } from './support/server.mjs';
 import { fakeOpenid } from '../support/fake_wechat.mjs';
 import { startPayWorld, waitUntil } from '../support/pay_world.mjs';
 
@@ -39,10 +39,11 @@ function expectError(r, status, code) {
 
 const phoneOf = (i) => `139${String(10000000 + i).slice(-8)}`;
 
-describe('mini program subscription messages', () => {
+// On both stores: the answers' upsert and the identity's app kind read through the session.
+for (const store of ['sqlite', 'postgres']) describe(`mini program subscription messages (${store})`, () => {
   let w;
   before(async () => {
-    w = await startPayWorld({ students: 4, wechatTemplates: [T_MP_PAY, ...Object.values(M)], wechatMini: MINI,
+    w = await startPayWorld({ db: store === 'postgres' ? pgDatabase() : undefined, students: 4, wechatTemplates: [T_MP_PAY, ...Object.values(M)], wechatMini: MINI,
       extraArgs: ['--notify-channels', 'wechat', '--wechat-tmpl-payment-received', T_MP_PAY,
         '--wechat-mini-tmpl-payment-received', M.payment_received, '--wechat-mini-tmpl-approved', M.approved,
         '--wechat-mini-tmpl-rejected', M.rejected, '--wechat-mini-tmpl-window-closing', M.window_closing,

@@ -59,6 +59,15 @@ static void rgb_to_hsv(const double rgb[3], double *h, double *s, double *v) {
     *h = 60 * ((r - g) / d + 4);
 }
 
+/* The top of a band of height `h` that should start at `top`, below the chin: on a tight crop,
+ * where less than 0.8 IOD of it would be left inside the photo, it moves up to end at the photo's
+ * bottom edge, but never above 0.35 IOD below the chin (the neck's skin, which the clothing
+ * measures leave out), so that what the photo shows of the clothes is what is judged. */
+static double band_top(const check_ctx *c, double top, double h) {
+  if (top + 0.8 * c->iod <= c->h) return top;
+  return fmax(c->chin_y + 0.35 * c->iod, c->h - h);
+}
+
 void checks_attire(check_ctx *c) {
   if (!c->has_face) {
     const char *ids[] = {"earrings",       "necklace",       "neck_visible",
@@ -91,12 +100,13 @@ void checks_attire(check_ctx *c) {
   check_emit(c, "neck_visible", ns < 0 ? 0 : 1.0 - ns, neck, "请不要穿高领衣服，露出脖子", NULL);
 
   /* bare_shoulders: skin where the shoulders are means a strap, sleeveless or off-shoulder top. */
-  cbox sh_l = check_box(c, cx - 2.3 * iod, chin + 0.8 * iod, 1.2 * iod, 1.0 * iod);
-  cbox sh_r = check_box(c, cx + 1.1 * iod, chin + 0.8 * iod, 1.2 * iod, 1.0 * iod);
+  double sh_y = band_top(c, chin + 0.8 * iod, 1.0 * iod); /* img30: 29 rows at the edge otherwise */
+  cbox sh_l = check_box(c, cx - 2.3 * iod, sh_y, 1.2 * iod, 1.0 * iod);
+  cbox sh_r = check_box(c, cx + 1.1 * iod, sh_y, 1.2 * iod, 1.0 * iod);
   double bl = check_skin_fraction(c, sh_l, 1), br = check_skin_fraction(c, sh_r, 1);
   if (bl < 0) bl = 0;
   if (br < 0) br = 0;
-  cbox shoulders = check_box(c, sh_l.x, chin + 0.8 * iod, sh_r.x + sh_r.w - sh_l.x, 1.0 * iod);
+  cbox shoulders = check_box(c, sh_l.x, sh_y, sh_r.x + sh_r.w - sh_l.x, 1.0 * iod);
   check_emit(c, "bare_shoulders", fmax(bl, br), shoulders,
              "请穿有袖、遮住肩膀的上衣（如T恤或衬衫），不要穿吊带或露肩装",
              json_pack("{s:f, s:f}", "left", bl, "right", br));
@@ -107,11 +117,8 @@ void checks_attire(check_ctx *c) {
   /* The middle of the chest may be a shirt front under a jacket: look at the middle and at both
    * sides and keep the worst. */
   /* On a tight crop the chest starts below the frame (deepface_img24: an empty region, a check of
-   * nothing; img16 and img30 a few rows): the band moves up to end at the photo's edge, at most
-   * to 0.35 IOD below the chin (the neck's skin is left out of the median), so that the clothing
-   * seen at the bottom of the photo is what is judged. */
-  double chest_h = 1.3 * iod, chest_y = chin + 0.9 * iod;
-  if (chest_y + 0.8 * iod > c->h) chest_y = fmax(chin + 0.35 * iod, c->h - chest_h);
+   * nothing; img16 and img30 a few rows): see band_top. */
+  double chest_h = 1.3 * iod, chest_y = band_top(c, chin + 0.9 * iod, chest_h);
   cbox chest = check_box(c, cx - 1.5 * iod, chest_y, 3.0 * iod, chest_h);
   double med[3] = {0, 0, 0}, bluegreen = 0, near_bg = 0;
   for (int part = 0; part < 3; part++) {

@@ -23,6 +23,7 @@ void api_register_all(http_router *r) {
   api_inbox_routes(r);
   api_support_routes(r);
   api_wechat_routes(r);
+  api_wechat_mini_routes(r);
   api_office_routes(r);
   api_ops_routes(r);
 }

@@ -18,19 +18,20 @@ static inline app *api_app(const http_req *req) { return (app *)req->ctx; }
 /* The caller's session; NULL when anonymous (never on a route that names roles). */
 static inline auth_session *api_session(const http_req *req) { return (auth_session *)req->session; }
 
-void api_system_routes(http_router *r);   /* /healthz, /metrics, /api/csrf */
-void api_auth_routes(http_router *r);     /* staff login, logout, me */
-void api_orders_routes(http_router *r);   /* fees, regions, orders, operator payment views */
-void api_pay_routes(http_router *r);      /* provider notifications, mock payer page */
-void api_identity_routes(http_router *r); /* student sign-in, collection code, linking */
-void api_schools_routes(http_router *r);  /* schools, batches, rosters */
-void api_office_routes(http_router *r);   /* school office: progress, pending, exports, tracking, batch settings */
-void api_ops_routes(http_router *r);      /* operator: prints, labels, hand-over, retention, deletion requests */
-void api_photos_routes(http_router *r);   /* upload, preview, submit, status, student events */
-void api_review_routes(http_router *r);   /* reviewer queue, claims, decisions, operator override */
-void api_inbox_routes(http_router *r);    /* the student's notifications */
-void api_support_routes(http_router *r);  /* support threads student <-> operator */
-void api_wechat_routes(http_router *r);   /* WeChat sign-in: official account OAuth, mini program */
+void api_system_routes(http_router *r);      /* /healthz, /metrics, /api/csrf */
+void api_auth_routes(http_router *r);        /* staff login, logout, me */
+void api_orders_routes(http_router *r);      /* fees, regions, orders, operator payment views */
+void api_pay_routes(http_router *r);         /* provider notifications, mock payer page */
+void api_identity_routes(http_router *r);    /* student sign-in, collection code, linking */
+void api_schools_routes(http_router *r);     /* schools, batches, rosters */
+void api_office_routes(http_router *r);      /* school office: progress, pending, exports, tracking, batch settings */
+void api_ops_routes(http_router *r);         /* operator: prints, labels, hand-over, retention, deletion requests */
+void api_photos_routes(http_router *r);      /* upload, preview, submit, status, student events */
+void api_review_routes(http_router *r);      /* reviewer queue, claims, decisions, operator override */
+void api_inbox_routes(http_router *r);       /* the student's notifications */
+void api_support_routes(http_router *r);     /* support threads student <-> operator */
+void api_wechat_routes(http_router *r);      /* WeChat sign-in: official account OAuth, mini program */
+void api_wechat_mini_routes(http_router *r); /* the mini program's subscription messages */
 /* After a phone sign-in: a WeChat bind ticket in this browser (tucai_wxbind) binds its openid to
  * the account and the new session (api/wechat.c). 1 bound, 0 no ticket, 409 the WeChat is another
  * account's, -1 other failure; the sign-in stands in every case. */

@@ -33,6 +33,7 @@
 #include "wechat/wx_auth.h"
 #include "wechat/wx_identity.h"
 #include "wechat/wx_jssdk.h"
+#include "wechat/wx_message.h"
 #include "wechat/wx_subscribe.h"
 #include "util/xmalloc.h"
 
@@ -283,15 +284,15 @@ static int ops_messages(http_req *req, http_resp *resp) {
 static const char *const TMPL_KINDS[] = {"payment_received", "approved", "rejected", "window_closing"};
 #define N_TMPL_KINDS (sizeof TMPL_KINDS / sizeof TMPL_KINDS[0])
 
-static const char *tmpl_of(const config *cfg, const char *kind) {
-  char setting[64];
-  snprintf(setting, sizeof setting, "wechat_tmpl_%s", kind);
-  return config_str(cfg, setting);
-}
+/* The official account's template for a kind (the mini program's are in api/wechat_mini.c). */
+static const char *tmpl_of(const config *cfg, const char *kind) { return wx_template_of(cfg, "mp", kind); }
 
-static int tmpl_offered(const config *cfg, const char *id) {
-  for (size_t i = 0; i < N_TMPL_KINDS; i++)
-    if (*tmpl_of(cfg, TMPL_KINDS[i]) && strcmp(tmpl_of(cfg, TMPL_KINDS[i]), id) == 0) return 1;
+/* 1 when `id` is one of the templates the app of `app_kind` offers. */
+static int tmpl_offered(const config *cfg, const char *app_kind, const char *id) {
+  for (size_t i = 0; i < N_TMPL_KINDS; i++) {
+    const char *t = wx_template_of(cfg, app_kind, TMPL_KINDS[i]);
+    if (*t && strcmp(t, id) == 0) return 1;
+  }
   return 0;
 }
 
@@ -326,8 +327,9 @@ static int jssdk_view(http_req *req, http_resp *resp) {
                    json_pack("{s:o, s:o, s:b}", "config", conf, "templates", list, "wechat_bound", identity > 0));
 }
 
-/* The ids in body[name]: an array of offered template ids (at most N_TMPL_KINDS), or absent. */
-static int answer_ids(http_req *req, const char *name, json_t **out) {
+/* The ids in body[name]: an array of template ids the app of `app_kind` offers (at most
+ * N_TMPL_KINDS), or absent. */
+static int answer_ids(http_req *req, const char *app_kind, const char *name, json_t **out) {
   json_t *a = json_object_get(req->json, name);
   *out = a;
   if (!a) return 0;
@@ -336,7 +338,7 @@ static int answer_ids(http_req *req, const char *name, json_t **out) {
   size_t i;
   json_t *v;
   json_array_foreach(a, i, v) {
-    if (!json_is_string(v) || !tmpl_offered(api_app(req)->cfg, json_string_value(v)))
+    if (!json_is_string(v) || !tmpl_offered(api_app(req)->cfg, app_kind, json_string_value(v)))
       return err_set(&req->err, 400, "unknown_template", "不是本站提供的消息模板");
   }
   return 0;
@@ -345,15 +347,17 @@ static int answer_ids(http_req *req, const char *name, json_t **out) {
 static int subscriptions_post(http_req *req, http_resp *resp) {
   if (!mp_ready(api_app(req)->cfg) && !wx_app_enabled(api_app(req)->cfg, "mini"))
     return err_set(&req->err, 404, "wechat_off", "未启用微信");
-  json_t *acc = NULL, *ref = NULL;
-  if (answer_ids(req, "accepted", &acc) < 0 || answer_ids(req, "refused", &ref) < 0) return -1;
-  if (!json_array_size(acc) && !json_array_size(ref))
-    return err_set(&req->err, 400, "invalid_templates", "请给出接受或拒绝的消息模板");
   db_t *db = api_db(req);
   if (!db) return -1;
-  int64_t identity = wx_session_identity(db, api_session(req)->id, &req->err);
+  /* The templates on offer are those of the app the session came through. */
+  char kind[8];
+  json_t *acc = NULL, *ref = NULL;
+  int64_t identity = wx_session_identity_kind(db, api_session(req)->id, kind, &req->err);
   int rc = identity < 0 ? -1 : 0;
   if (identity == 0) rc = err_set(&req->err, 409, "wechat_auth_required", "请在微信中打开本页面，完成微信授权后再订阅");
+  if (rc == 0 && (answer_ids(req, kind, "accepted", &acc) < 0 || answer_ids(req, kind, "refused", &ref) < 0)) rc = -1;
+  if (rc == 0 && !json_array_size(acc) && !json_array_size(ref))
+    rc = err_set(&req->err, 400, "invalid_templates", "请给出接受或拒绝的消息模板");
   if (rc == 0) rc = db_begin(db, &req->err);
   if (rc == 0) {
     size_t i;

@@ -20,7 +20,31 @@ static const char *const key_settings[] = {
     "wechatpay_key_file", "wechatpay_apiv3_key_file", "wechatpay_platform_cert_file", "sms_http_token_file",
     "export_sign_key",    "wechat_mp_secret_file",    "wechat_mini_secret_file",      NULL};
 
+/* The mini program settings WeChat would refuse only at the first send (47003), checked at start
+ * in every mode: the version a message opens, and a page path of the mini program's own. */
+static int mini_settings_refusal(const config *c, char *why, size_t n) {
+  const char *state = config_str(c, "wechat_mini_state");
+  if (strcmp(state, "formal") && strcmp(state, "trial") && strcmp(state, "developer")) {
+    snprintf(why, n, "wechat_mini_state is '%s': use formal (the released mini program), trial or developer", state);
+    return 1;
+  }
+  const char *page = config_str(c, "wechat_mini_page");
+  size_t len = strlen(page), ok = len > 0 && len <= 128 && page[0] != '/';
+  for (size_t i = 0; ok && i < len; i++)
+    ok = (page[i] >= 'a' && page[i] <= 'z') || (page[i] >= 'A' && page[i] <= 'Z') ||
+         (page[i] >= '0' && page[i] <= '9') || strchr("/_-.?=&", page[i]);
+  if (!ok) {
+    snprintf(why, n,
+             "wechat_mini_page is '%s': a page path of the mini program such as pages/index/index (letters, digits, "
+             "/_-.?=&, no leading /, at most 128 characters)",
+             page);
+    return 1;
+  }
+  return 0;
+}
+
 int config_production_refusal(const config *c, char *why, size_t n) {
+  if (mini_settings_refusal(c, why, n)) return 1;
   if (config_is_dev(c)) return 0;
   const char *pay = config_str(c, "pay_provider"), *sms = config_str(c, "sms_sender");
   if (!strcmp(pay, "mock")) {

@@ -4,7 +4,8 @@
  * serve` and `tucai worker` refuse to start with the mock payment provider, the log (or outbox)
  * SMS sender, or a configured key file that is missing, unless the configuration says it is not
  * production: `dev = 1` (TUCAI_DEV=1, --dev) or `demo = 1` (--demo). Missing keys are created only
- * then, or on request (`tucai keys init`). `tucai doctor` goes further (src/cli/doctor.c). */
+ * then, or on request (`tucai keys init`). `tucai doctor` goes further (src/cli/doctor.c). The mini
+ * program's message settings (wechat_mini_state, wechat_mini_page) are checked in every mode. */
 #ifndef TUCAI_CONFIG_PRODUCTION_H
 #define TUCAI_CONFIG_PRODUCTION_H
 

@@ -34,6 +34,12 @@ char *wx_clip_utf8(const char *s, int max) {
   return out;
 }
 
+const char *wx_template_of(const config *cfg, const char *app_kind, const char *kind) {
+  char setting[64];
+  snprintf(setting, sizeof setting, "wechat_%stmpl_%s", strcmp(app_kind, "mini") == 0 ? "mini_" : "", kind);
+  return config_str(cfg, setting);
+}
+
 static void china_time(int64_t ms, char out[24]) {
   time_t t = (time_t)(ms / 1000) + 8 * 3600;
   struct tm tm;
@@ -77,8 +83,8 @@ static int send_one(const config *cfg, db_t *db, const wx_app *app, int64_t iden
   int mini = strcmp(app->kind, "mini") == 0;
   json_t *body = json_pack("{s:s, s:s, s:O}", "touser", openid, "template_id", tmpl, "data", data);
   if (mini) {
-    json_object_set_new(body, "page", json_string("pages/index/index"));
-    json_object_set_new(body, "miniprogram_state", json_string("formal"));
+    json_object_set_new(body, "page", json_string(config_str(cfg, "wechat_mini_page")));
+    json_object_set_new(body, "miniprogram_state", json_string(config_str(cfg, "wechat_mini_state")));
     json_object_set_new(body, "lang", json_string("zh_CN"));
   } else {
     char page[600];
@@ -123,10 +129,8 @@ int wx_message_deliver(const config *cfg, db_t *db, const json_t *m, err_t *err)
   /* The office's reminder says what window_closing says (finish before the deadline), so it goes
    * out with that template rather than asking the operator for one more. */
   int deadline = strcmp(kind, "window_closing") == 0 || strcmp(kind, "reminder") == 0;
-  char setting[64];
-  snprintf(setting, sizeof setting, "wechat_tmpl_%s", strcmp(kind, "reminder") == 0 ? "window_closing" : kind);
-  const char *tmpl = config_str(cfg, setting);
-  if (!*tmpl) return 0;
+  const char *tkind = strcmp(kind, "reminder") == 0 ? "window_closing" : kind;
+  if (!*wx_template_of(cfg, "mp", tkind) && !*wx_template_of(cfg, "mini", tkind)) return 0;
   int64_t inbox = (int64_t)json_integer_value(json_object_get(m, "id"));
   int64_t account = (int64_t)json_integer_value(json_object_get(m, "account_id"));
   const json_t *data = json_object_get(m, "data");
@@ -158,7 +162,9 @@ int wx_message_deliver(const config *cfg, db_t *db, const json_t *m, err_t *err)
     wx_app app;
     err_t e = {0};
     /* An identity of an app no longer configured (or another app id) cannot be written to. */
-    if (!wx_app_enabled(cfg, db_res_text_at(r, i, "app_kind")) ||
+    /* Each app sends with its own template; an app without one for this kind sends nothing. */
+    const char *tmpl = wx_template_of(cfg, db_res_text_at(r, i, "app_kind"), tkind);
+    if (!*tmpl || !wx_app_enabled(cfg, db_res_text_at(r, i, "app_kind")) ||
         wx_app_load(cfg, db_res_text_at(r, i, "app_kind"), &app, &e) < 0 ||
         strcmp(app.appid, db_res_text_at(r, i, "appid")) != 0)
       continue;

@@ -18,7 +18,11 @@
  * Other permanent refusals
  * (40003 bad openid, 40037 bad template, 47003 bad data) are recorded likewise and logged for the
  * operator; anything else fails the job, which the queue retries with backoff. The access token
- * comes from wx_token (shared by the nodes; on 42001 refreshed once and retried). */
+ * comes from wx_token (shared by the nodes; on 42001 refreshed once and retried).
+ *
+ * The mini program has templates of its own (WeChat registers templates per app: the official
+ * account's ids are unknown to the mini program), wechat_mini_tmpl_<kind>; its messages open
+ * wechat_mini_page in the version wechat_mini_state (formal, trial, developer). */
 #ifndef TUCAI_WECHAT_WX_MESSAGE_H
 #define TUCAI_WECHAT_WX_MESSAGE_H
 
@@ -30,6 +34,9 @@
 /* message: the inbox row as notify's deliver job builds it ({id, account_id, kind, title, body,
  * data, created_at}). 0 when done (sent, refused or nothing to send), -1 to retry. */
 int wx_message_deliver(const config *cfg, db_t *db, const json_t *message, err_t *err);
+/* The template id set for messages of `kind` (payment_received, approved, rejected,
+ * window_closing) through the app of `app_kind` ("mp" or "mini"): "" when none. */
+const char *wx_template_of(const config *cfg, const char *app_kind, const char *kind);
 /* The first `max` characters (not bytes) of UTF-8 text, with "…" when cut (malloc'd). */
 char *wx_clip_utf8(const char *s, int max);
 

@@ -1,6 +1,7 @@
 /* wx_subscribe: the students' answers to subscription offers (see wx_subscribe.h). */
 #include "wechat/wx_subscribe.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -9,6 +10,22 @@ int64_t wx_session_identity(db_t *db, int64_t session_id, err_t *err) {
   db_res *r = db_query(db, err, "SELECT identity_id FROM wechat_sessions WHERE session_id = $1", DB_INT(session_id));
   if (!r) return -1;
   int64_t id = db_res_rows(r) ? db_res_int_at(r, 0, "identity_id") : 0;
+  db_res_free(r);
+  return id;
+}
+
+int64_t wx_session_identity_kind(db_t *db, int64_t session_id, char kind[8], err_t *err) {
+  kind[0] = 0;
+  db_res *r = db_query(db, err,
+                       "SELECT s.identity_id, i.app_kind FROM wechat_sessions s JOIN wechat_identities i ON i.id = "
+                       "s.identity_id WHERE s.session_id = $1",
+                       DB_INT(session_id));
+  if (!r) return -1;
+  int64_t id = 0;
+  if (db_res_rows(r)) {
+    id = db_res_int_at(r, 0, "identity_id");
+    snprintf(kind, 8, "%s", db_res_text_at(r, 0, "app_kind"));
+  }
   db_res_free(r);
   return id;
 }

@@ -10,11 +10,11 @@
  * that. No answer at all is not a refusal (the mini program's own prompt, or a long-term
  * subscription, may have been accepted without our page): those are tried, and WeChat decides.
  *
- * Mini program side (documentation only: the mini program is not in this repository): call
- *   wx.requestSubscribeMessage({tmplIds, success(res) {...}})
- * from a tap (WeChat refuses it otherwise), with the template ids GET /api/wechat/jssdk lists, and
- * POST the ids whose res[id] is 'accept' (or 'acceptWith...') as accepted and those 'reject' as
- * refused to /api/wechat/subscriptions, from a session the mini program signed in. */
+ * The mini program (its side is web/miniprogram/subscribe.js) asks with its own templates
+ * (GET /api/wechat/mini/subscriptions) from a tap, wx.requestSubscribeMessage({tmplIds}), and
+ * reports WeChat's answer as it came (POST /api/wechat/mini/subscriptions): 'accept' (or
+ * 'acceptWith...') is recorded accepted, 'reject' and 'ban' (the student switched the messages off)
+ * refused, 'filter' (WeChat dropped the template from the prompt) nothing; source 'mini'. */
 #ifndef TUCAI_WECHAT_WX_SUBSCRIBE_H
 #define TUCAI_WECHAT_WX_SUBSCRIBE_H
 
@@ -26,8 +26,10 @@
 
 /* The WeChat identity the session came through (any app): its id, 0 when none, -1 on error. */
 int64_t wx_session_identity(db_t *db, int64_t session_id, err_t *err);
-/* Records the answer for (identity, template): status "accepted" or "refused"; source "page" or
- * "errcode". The newest answer wins. */
+/* Like wx_session_identity, with the identity's app kind ("mp" or "mini") in `kind`. */
+int64_t wx_session_identity_kind(db_t *db, int64_t session_id, char kind[8], err_t *err);
+/* Records the answer for (identity, template): status "accepted" or "refused"; source "page",
+ * "mini" (the mini program's prompt) or "errcode". The newest answer wins. */
 int wx_subscribe_record(db_t *db, int64_t identity_id, const char *template_id, const char *status, const char *source,
                         err_t *err);
 /* 1 when the identity's last answer for the template is a refusal, 0 when not, -1 on error. */

@@ -21,6 +21,12 @@
 //    (47003: thing at most 20 characters, time "YYYY-MM-DD HH:MM") and the user's subscription
 //    (43101 when the user has not accepted that template, or used up what they accepted).
 // Every API call is kept in `fake.calls` ({path, errcode}) and every send in `fake.messages`.
+// fake.wxClient(appid, openid, {choose}) is the `wx` object the WeChat app gives a mini program:
+// wx.login (a login code), wx.request (a real HTTP request; JSON in and out; the Set-Cookie
+// headers joined by commas as WeChat does), wx.requestSubscribeMessage (the prompt: at most 3
+// templates of this app, else fail 20003 / 20001; `choose(id)` is the student's tap, 'accept' |
+// 'reject' | 'ban', and an accepted one-time template gives the app one message to send;
+// `switchedOff` answers fail 20004 as when the student turned the prompts off).
 import crypto from 'node:crypto';
 import http from 'node:http';
 
@@ -71,6 +77,39 @@ export async function startFakeWechat({ mp, mini, redirectDomain, templates = []
     // The codes a mini program gets from wx.login() and from the phone-number button.
     loginCode(appid, openid) { return issue(appid, openid, 'login'); },
     phoneCode(appid, openid) { return issue(appid, openid, 'phone'); },
+    wxClient(appid, openid, { choose = () => 'accept', switchedOff = false } = {}) {
+      const prompts = [];
+      return {
+        prompts,
+        login({ success }) { success({ errMsg: 'login:ok', code: issue(appid, openid, 'login') }); },
+        request({ url, method = 'GET', data, header = {}, success, fail }) {
+          const body = method === 'GET' || data === undefined ? undefined : JSON.stringify(data);
+          fetch(url, { method, headers: header, body, redirect: 'manual' }).then(async (res) => {
+            const text = await res.text();
+            let parsed = text;
+            try { parsed = JSON.parse(text); } catch { /* left as text, as wx.request does */ }
+            const h = {};
+            res.headers.forEach((v, k) => { if (k !== 'set-cookie') h[k] = v; });
+            const sc = res.headers.getSetCookie();
+            if (sc.length) h['Set-Cookie'] = sc.join(',');
+            success({ statusCode: res.status, data: parsed, header: h, errMsg: 'request:ok' });
+          }, () => fail({ errMsg: 'request:fail' }));
+        },
+        requestSubscribeMessage({ tmplIds, success, fail }) {
+          if (switchedOff) return fail({ errMsg: 'requestSubscribeMessage:fail', errCode: 20004 });
+          if (!Array.isArray(tmplIds) || !tmplIds.length) return fail({ errMsg: 'requestSubscribeMessage:fail', errCode: 10001 });
+          if (tmplIds.length > 3) return fail({ errMsg: 'requestSubscribeMessage:fail', errCode: 20003 });
+          if (tmplIds.some((t) => !fake.templates.has(t))) return fail({ errMsg: 'requestSubscribeMessage:fail', errCode: 20001 });
+          const res = { errMsg: 'requestSubscribeMessage:ok' };
+          for (const t of tmplIds) {
+            res[t] = choose(t);
+            if (res[t] === 'accept') fake.subscribe(appid, openid, t, 1);
+          }
+          prompts.push(tmplIds.slice());
+          success(res);
+        },
+      };
+    },
     expireTokens() { for (const t of tokens.values()) t.expires = Math.min(t.expires, Date.now() - 1); },
     stop: null,
   };
@@ -134,14 +173,19 @@ export async function startFakeWechat({ mp, mini, redirectDomain, templates = []
     if (!fake.templates.has(body.template_id)) return err(path, res, 40037, 'invalid template_id');
     const bad = checkData(body.data);
     if (bad) return err(path, res, 47003, `argument invalid! data.${bad}.value invalid`);
+    // The mini program's send: which version the message opens, and in which language.
+    if (kind === 'mini' && body.miniprogram_state !== undefined && !['developer', 'trial', 'formal'].includes(body.miniprogram_state))
+      return err(path, res, 47003, 'argument invalid! miniprogram_state invalid');
+    if (kind === 'mini' && body.lang !== undefined && !['zh_CN', 'en_US', 'zh_HK', 'zh_TW'].includes(body.lang))
+      return err(path, res, 47003, 'argument invalid! lang invalid');
     const left = u.subs.get(body.template_id) || 0;
     if (left <= 0) {
-      messages.push({ kind, appid: app.appid, touser: body.touser, template_id: body.template_id, data: body.data, page: body.page, errcode: 43101 });
+      messages.push({ kind, appid: app.appid, touser: body.touser, template_id: body.template_id, data: body.data, page: body.page, state: body.miniprogram_state, lang: body.lang, errcode: 43101 });
       return err(path, res, 43101, 'user refuse to accept the msg');
     }
     u.subs.set(body.template_id, left - 1);
     const msgid = Number(String(Date.now()).slice(-9)) * 10 + messages.length;
-    messages.push({ kind, appid: app.appid, touser: body.touser, template_id: body.template_id, data: body.data, page: body.page, errcode: 0, msgid });
+    messages.push({ kind, appid: app.appid, touser: body.touser, template_id: body.template_id, data: body.data, page: body.page, state: body.miniprogram_state, lang: body.lang, errcode: 0, msgid });
     return ok(path, res, { errcode: 0, errmsg: 'ok', msgid });
   }
 

@@ -70,6 +70,11 @@ test('withdraw and resubmit, camera only, 我的, the receipt and the approved p
     assert.doesNotMatch(await page.textContent('.timeline'), /✓ 审核/, 'the review is not ticked while under way');
     await page.click('#withdraw');
     await step('choices-02-withdraw-ask', '#withdraw-question');
+    // The question reads across the card, the two answers below it at a button's height (in one
+    // row with the text they squeezed it into a column beside a button as tall as the text).
+    const q = await page.locator('#withdraw-question').boundingBox(), sure = await page.locator('#withdraw-confirm').boundingBox();
+    assert.ok(q.y + q.height <= sure.y + 1, `the question above the answers: ${JSON.stringify({ q, sure })}`);
+    assert.ok(sure.height < 60, `确认撤回 ${sure.height}px tall`);
     await page.click('#withdraw-confirm');
     // Back to preview with the same photo; the submission is counted no more.
     await step('choices-03-preview-after-withdraw', '#submit-photo');

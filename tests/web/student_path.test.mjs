@@ -3,8 +3,10 @@
 // an address with the region picker, pay on the mock provider's page, read the rules, shoot with
 // the (fake) rear camera fed with a dev photo, preview, retake from the album, submit, get rejected
 // by a reviewer, retake for free, get approved, read the inbox, write to support. Every step is
-// screenshotted into tests/artifacts/web/, and checked at 360x640 and 1280x800 for horizontal
-// scrolling. No console errors, no failed requests.
+// screenshotted into tests/artifacts/web/ at 390x844 inside WeChat's browser (its user agent; this
+// server offers no WeChat sign-in, so the page keeps to the phone and the mock payer), and checked
+// at 360x740, 390x844 (phoneFit: nothing sideways, no clipped label) and 1280x800. No console
+// errors, no failed requests.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,6 +17,9 @@ import { bothSizes, devPhoto, everyControlLabelled, idNumber, lastOtp, launch, l
 
 const student = { student_no: '2022110101', name: '张三', id_number: idNumber('21020319990315123'), college: '化工学院', major: '化学工程与技术', degree: '硕士', grad_year: 2025 };
 const phone = '13900000001';
+const WECHAT_UA = 'Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+  'Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MMWEBID/2247 ' +
+  'MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64';
 let dir, srv, browser, world, op, reviewer;
 
 before(async () => {
@@ -23,7 +28,7 @@ before(async () => {
   reviewer = await staffClient(srv, 'rev');
   world = await makeWorld(op, dir, [student]);
   const y4m = await photoToY4m(devPhoto('deepface_img14.jpg'), path.join(dir, 'camera.y4m'));
-  browser = await launch({ fakeVideo: y4m });
+  browser = await launch({ fakeVideo: y4m, viewport: { width: 390, height: 844 }, userAgent: WECHAT_UA });
 });
 
 after(async () => {

@@ -81,13 +81,18 @@
     });
   }
 
-  // A small table from rows and column specs [{label, get(row) -> text or node}].
+  // A small table from rows and column specs [{label, get(row) -> text or node}]. Each cell
+  // carries its column's label (data-label), so that on a phone the rows become cards, one
+  // "label value" line per cell (base.css), instead of a table wider than the screen.
   function table(cols, rows, empty) {
     if (!rows.length) return h('p', { class: 'hint', text: empty || '暂无数据' });
     return h('div', { class: 'table-scroll' }, h('table', null,
       h('thead', null, h('tr', null, cols.map(function (c) { return h('th', { scope: 'col', text: c.label }); }))),
       h('tbody', null, rows.map(function (r) {
-        return h('tr', null, cols.map(function (c) { var v = c.get(r); return h('td', null, v === undefined || v === null ? '' : v); }));
+        return h('tr', null, cols.map(function (c) {
+          var v = c.get(r);
+          return h('td', { 'data-label': c.label }, v === undefined || v === null ? '' : v);
+        }));
       }))));
   }
 

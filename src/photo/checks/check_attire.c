@@ -53,6 +53,15 @@ static double cell_edges(const check_ctx *c, cbox b, int cell, int contrast) {
   return pairs ? (double)edges / pairs : 0;
 }
 
+/* The top of a band of height `h` that should start at `top`, below the chin: on a tight crop,
+ * where less than 0.8 IOD of it would be left inside the photo, it moves up to end at the photo's
+ * bottom edge, but never above 0.35 IOD below the chin (the neck's skin, which the clothing
+ * measures leave out), so that what the photo shows of the clothes is what is judged. */
+static double band_top(const check_ctx *c, double top, double h) {
+  if (top + 0.8 * c->iod <= c->h) return top;
+  return fmax(c->chin_y + 0.35 * c->iod, c->h - h);
+}
+
 void checks_attire(check_ctx *c) {
   if (!c->has_face) {
     const char *ids[] = {"neck_visible", "bare_shoulders", "clothing_color", "clothing_pattern"};
@@ -67,12 +76,13 @@ void checks_attire(check_ctx *c) {
   check_emit(c, "neck_visible", ns < 0 ? 0 : 1.0 - ns, neck, "请不要穿高领衣服，露出脖子", NULL);
 
   /* bare_shoulders: skin where the shoulders are means a strap, sleeveless or off-shoulder top. */
-  cbox sh_l = check_box(c, cx - 2.3 * iod, chin + 0.8 * iod, 1.2 * iod, 1.0 * iod);
-  cbox sh_r = check_box(c, cx + 1.1 * iod, chin + 0.8 * iod, 1.2 * iod, 1.0 * iod);
+  double sh_y = band_top(c, chin + 0.8 * iod, 1.0 * iod); /* img30: 29 rows at the edge otherwise */
+  cbox sh_l = check_box(c, cx - 2.3 * iod, sh_y, 1.2 * iod, 1.0 * iod);
+  cbox sh_r = check_box(c, cx + 1.1 * iod, sh_y, 1.2 * iod, 1.0 * iod);
   double bl = check_skin_fraction(c, sh_l, 1), br = check_skin_fraction(c, sh_r, 1);
   if (bl < 0) bl = 0;
   if (br < 0) br = 0;
-  cbox shoulders = check_box(c, sh_l.x, chin + 0.8 * iod, sh_r.x + sh_r.w - sh_l.x, 1.0 * iod);
+  cbox shoulders = check_box(c, sh_l.x, sh_y, sh_r.x + sh_r.w - sh_l.x, 1.0 * iod);
   check_emit(c, "bare_shoulders", fmax(bl, br), shoulders,
              "请穿有袖、遮住肩膀的上衣（如T恤或衬衫），不要穿吊带或露肩装",
              json_pack("{s:f, s:f}", "left", bl, "right", br));
@@ -82,11 +92,14 @@ void checks_attire(check_ctx *c) {
   const json_t *cc = c->cfg ? json_object_get(c->cfg, "clothing_color") : NULL;
   /* The middle of the chest may be a shirt front under a jacket: look at the middle and at both
    * sides and keep the worst. */
-  cbox chest = check_box(c, cx - 1.5 * iod, chin + 0.9 * iod, 3.0 * iod, 1.3 * iod);
+  /* On a tight crop the chest starts below the frame (deepface_img24: an empty region, a check of
+   * nothing; img16 and img30 a few rows): see band_top. */
+  double chest_h = 1.3 * iod, chest_y = band_top(c, chin + 0.9 * iod, chest_h);
+  cbox chest = check_box(c, cx - 1.5 * iod, chest_y, 3.0 * iod, chest_h);
   double med[3] = {0, 0, 0}, bluegreen = 0, near_bg = 0;
   for (int part = 0; part < 3; part++) {
     double m[3], hue = 0, sat = 0, val = 0, bg_part = 0, bg_near = 0;
-    cbox b = check_box(c, cx + (part - 1) * 1.0 * iod - 0.5 * iod, chin + 0.9 * iod, 1.0 * iod, 1.3 * iod);
+    cbox b = check_box(c, cx + (part - 1) * 1.0 * iod - 0.5 * iod, chest_y, 1.0 * iod, chest_h);
     if (b.w * b.h <= 0 || !check_median_rgb(c, b, 2, m)) continue;
     rgb_to_hsv(m, &hue, &sat, &val);
     if (json_is_true(json_object_get(cc, "avoid_blue_green")) && hue >= 80 && hue <= 260)

@@ -114,14 +114,67 @@ export async function shot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-// Checks a page at phone and desktop size: no horizontal scrolling at either.
+// On a phone nothing scrolls sideways: not the page (document.scrollingElement's scrollWidth
+// against its clientWidth), not a box inside it (a table in an overflow-x wrapper is still a table
+// to scroll sideways: staff tables become cards there), and no text lies outside the screen,
+// outside its own box, or cut off by its box.
+export async function phoneFit(page, what) {
+  const r = await page.evaluate(() => {
+    const se = document.scrollingElement || document.documentElement;
+    const vw = se.clientWidth;
+    const out = [];
+    if (se.scrollWidth > vw) out.push(`the page scrolls sideways (content ${se.scrollWidth}px in ${vw}px)`);
+    const desc = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\s+/g, '.') : '');
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.closest('.visually-hidden, .skip, [hidden], script, style, noscript')) continue;
+      const s = getComputedStyle(el);
+      const b = el.getBoundingClientRect();
+      if (s.display === 'none' || s.visibility === 'hidden' || !b.width || !b.height) continue;
+      if (/auto|scroll/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1) out.push(`${desc(el)} scrolls sideways (${el.scrollWidth}px in ${el.clientWidth}px)`);
+      // Visually hidden for screen readers (a 1px clipped box, such as the cards' table header).
+      let sr = false;
+      for (let a = el; a && a !== document.body && !sr; a = a.parentElement) {
+        const ab = a.getBoundingClientRect();
+        sr = ab.width <= 1 && ab.height <= 1 && /hidden|clip/.test(getComputedStyle(a).overflow);
+      }
+      if (sr) continue;
+      const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (hasText && /hidden|clip/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1) out.push(`text cut off (width) in ${desc(el)}`);
+      if (hasText && s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) out.push(`text ends in an ellipsis in ${desc(el)}`);
+      for (const n of el.childNodes) {
+        if (n.nodeType !== 3 || !n.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        for (const t of range.getClientRects()) {
+          if (!t.width) continue;
+          if (t.right > vw + 1 || t.left < -1) out.push(`text off the screen in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
+          else if (t.right > b.right + 1 || t.left < b.left - 1) out.push(`text outside its box in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
+        }
+      }
+    }
+    return [...new Set(out)];
+  });
+  assert.deepEqual(r, [], `${what}: on a phone`);
+}
+
+// The phones a console page must fit (the small Android and the common iPhone width) and a desktop.
+export const PHONES = [[360, 740], [390, 844]];
+
+// Checks a page at both phone sizes (phoneFit: nothing sideways, no clipped label) and at desktop
+// size (no horizontal scroll of the page); `fn(width)` runs first at each size. The phone views are
+// kept in tests/artifacts/web/phone-<width>-<what>.png.
 export async function bothSizes(page, what, fn) {
-  for (const [w, hgt] of [[360, 640], [1280, 800]]) {
+  const was = page.viewportSize();
+  for (const [w, hgt] of [...PHONES, [1280, 800]]) {
     await page.setViewportSize({ width: w, height: hgt });
     if (fn) await fn(w);
-    await noHorizontalScroll(page, `${what} at ${w}x${hgt}`);
+    if (w < 640) {
+      await phoneFit(page, `${what} at ${w}x${hgt}`);
+      await shot(page, `phone-${w}-${what.replace(/[^\w\u4e00-\u9fff-]+/g, '-')}`); // to be looked at
+    }
+    else await noHorizontalScroll(page, `${what} at ${w}x${hgt}`);
   }
-  await page.setViewportSize({ width: 360, height: 640 });
+  await page.setViewportSize(was); // the page's own size again, for the screenshots that follow
 }
 
 // Turns a dev photo into a .y4m clip for chromium's fake camera: chromium itself decodes the JPEG

@@ -12,12 +12,12 @@
   function withdrawCard(st) {
     var box = msgBox();
     var ask = h('button', { type: 'button', class: 'secondary', id: 'withdraw', text: '撤回审核' });
-    var area = h('div', { class: 'actions' }, ask);
+    var area = h('div', null, h('div', { class: 'actions' }, ask));
     ask.addEventListener('click', function () {
       // Asked once more: a withdrawn photo waits for the student again, and loses its place in the queue.
       var sure = h('button', { type: 'button', id: 'withdraw-confirm', text: '确认撤回' });
       var keep = h('button', { type: 'button', class: 'secondary', text: '不撤回' });
-      keep.addEventListener('click', function () { T.clear(area).appendChild(ask); });
+      keep.addEventListener('click', function () { T.clear(area).appendChild(h('div', { class: 'actions' }, ask)); });
       sure.addEventListener('click', function () {
         busy(sure, true, '正在撤回…');
         Flow.withdraw().then(function () {
@@ -25,9 +25,10 @@
           return advance();
         }, function (e) { busy(sure, false, ''); say(box, e.message); });
       });
+      // The question above, the two answers below it: in the buttons' row it squeezed the text
+      // into a narrow column beside a button stretched to its height.
       T.clear(area).appendChild(h('p', { id: 'withdraw-question', text: '撤回后照片回到预览，你可以重新提交或重拍，需要重新排队审核。确定撤回吗？' }));
-      area.appendChild(sure);
-      area.appendChild(keep);
+      area.appendChild(h('div', { class: 'actions' }, sure, keep));
     });
     var left = st.submissions_left;
     return h('div', { class: 'card', id: 'withdraw-card' }, h('h2', { text: '想换一张照片？' }),

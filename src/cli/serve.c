@@ -82,7 +82,7 @@ static int run(int argc, char **argv, int with_http) {
   char node[128];
   name_node(&a, node, sizeof node);
   err_t err = {0};
-  app_register_job_kinds();
+  app_register_job_kinds(&a);
   db_t *db = store_get(a.store, &err);
   if (!db || maintenance_schedule(db, &err) < 0 || notify_schedule(db, &err) < 0 || retention_schedule(db, &err) < 0) {
     if (db) store_put(a.store, db);
@@ -136,7 +136,8 @@ static int run(int argc, char **argv, int with_http) {
   }
   int n_workers = (int)config_int(a.cfg, "workers");
   if (!with_http && n_workers <= 0) n_workers = 2;
-  if (n_workers > 0) a.jobs = jobs_pool_start(&a, n_workers, node, &err);
+  if (n_workers > 0)
+    app_attach_jobs(&a, jobs_pool_start(a.store, n_workers, node, config_int(a.cfg, "job_lease") * 1000, &err));
 
   char port[16], workers[16];
   snprintf(port, sizeof port, "%d", srv ? http_server_port(srv) : 0);

@@ -34,10 +34,39 @@ static int make_dir(const char *path, err_t *err) {
   return 0;
 }
 
+/* Each room's environment: the parts of the process it uses and its settings, read once here. */
+static void wire_rooms(app *a) {
+  config *cfg = a->cfg;
+  a->collect = (collect_env){.blobs = a->blobs,
+                             .photo = &a->photo,
+                             .calendar = a->calendar,
+                             .profiles = config_str(cfg, "profiles"),
+                             .upload_per_hour = config_int(cfg, "upload_per_hour"),
+                             .upload_total = config_int(cfg, "upload_total"),
+                             .review_days = (int)config_int(cfg, "review_days")};
+  a->support = (support_env){
+      .blobs = a->blobs, .per_hour = config_int(cfg, "support_per_hour"), .total = config_int(cfg, "support_total")};
+  a->pay = (pay_env){.cfg = cfg, .store = a->store};
+  a->notify = (notify_env){.cfg = cfg, .data_dir = a->data_dir};
+  a->export = (export_env){.store = a->store,
+                           .blobs = a->blobs,
+                           .data_dir = a->data_dir,
+                           .sign_key = config_str(cfg, "export_sign_key"),
+                           .seal_kid = config_str(cfg, "export_seal_kid"),
+                           .code_pub_dir = config_str(cfg, "code_pub_dir")};
+  a->print = (print_env){.blobs = a->blobs, .data_dir = a->data_dir};
+  a->retention = (retention_env){.blobs = a->blobs,
+                                 .retention_days = (int)config_int(cfg, "retention_days"),
+                                 .export_retention_days = (int)config_int(cfg, "export_retention_days")};
+  a->maintenance = (maintenance_env){.data_dir = a->data_dir};
+}
+
 int app_open(app *a, config *cfg, err_t *err) {
   memset(a, 0, sizeof *a);
   a->cfg = cfg;
-  pthread_mutex_init(&a->photo_mu, NULL);
+  photo_limits lim = {.max_bytes = (long)config_int(cfg, "max_upload"),
+                      .max_pixels = (long)config_int(cfg, "max_upload_pixels")};
+  photo_engine_once_init(&a->photo, config_str(cfg, "models"), &lim);
   int lvl = log_level_from_name(config_str(cfg, "log_level"));
   if (lvl >= 0) log_set_level((enum log_level)lvl);
   a->data_dir = config_str(cfg, "data");
@@ -67,27 +96,18 @@ int app_open(app *a, config *cfg, err_t *err) {
   if (!a->calendar) return -1;
   a->qr = qr_pool_new((int)config_int(cfg, "qr_decodes"), (int)config_int(cfg, "qr_wait_ms"),
                       config_int(cfg, "qr_max_pixels"));
+  wire_rooms(a);
   return 0;
 }
 
-struct photo_engine *app_photo_engine(app *a, err_t *err) {
-  pthread_mutex_lock(&a->photo_mu);
-  if (!a->photo) {
-    a->photo = photo_engine_open(config_str(a->cfg, "models"), err);
-    if (a->photo) {
-      photo_limits lim = {.max_bytes = (long)config_int(a->cfg, "max_upload"),
-                          .max_pixels = (long)config_int(a->cfg, "max_upload_pixels")};
-      photo_engine_set_limits(a->photo, &lim);
-    }
-  }
-  photo_engine *e = a->photo;
-  pthread_mutex_unlock(&a->photo_mu);
-  return e;
+void app_attach_jobs(app *a, jobs_pool *jobs) {
+  a->jobs = jobs;
+  a->collect.jobs = jobs;
+  a->notify.jobs = jobs;
 }
 
 void app_close(app *a) {
-  photo_engine_close(a->photo);
-  a->photo = NULL;
+  photo_engine_once_close(&a->photo);
   workcal_free(a->calendar);
   blob_store_close(a->blobs);
   qr_pool_free(a->qr);
@@ -96,16 +116,16 @@ void app_close(app *a) {
   a->store = NULL;
 }
 
-void app_register_job_kinds(void) {
-  maintenance_jobs_register();
+void app_register_job_kinds(app *a) {
+  maintenance_jobs_register(&a->maintenance);
   jobs_probe_register();
-  export_jobs_register();
-  print_jobs_register();
-  retention_jobs_register();
-  pay_jobs_register();
-  collect_jobs_register();
-  collect_reference_jobs_register();
-  notify_jobs_register();
+  export_jobs_register(&a->export);
+  print_jobs_register(&a->print);
+  retention_jobs_register(&a->retention);
+  pay_jobs_register(&a->pay);
+  collect_jobs_register(&a->collect);
+  collect_reference_jobs_register(&a->collect);
+  notify_jobs_register(&a->notify);
 }
 
 /* Staff demo accounts; their random passwords go to <data>/demo-credentials.txt (mode 0600). */

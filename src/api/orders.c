@@ -180,7 +180,7 @@ static int pay(http_req *req, http_resp *resp) {
   char openid[WX_OPENID_MAX] = "";
   if (strcmp(channel, "jsapi") && strcmp(channel, "h5") && strcmp(channel, "mock"))
     return err_set(&req->err, 400, "invalid_channel", "支付方式应为 jsapi、h5 或 mock");
-  pay_provider *p = pay_provider_get(api_app(req), &req->err);
+  pay_provider *p = pay_provider_get(&api_app(req)->pay, &req->err);
   if (!p) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
@@ -240,7 +240,7 @@ static int cancel(http_req *req, http_resp *resp) {
   if (rc == 0 && strcmp(o.state, "created") != 0)
     rc = err_set(&req->err, 409, "order_not_open", "只能取消未支付的订单");
   if (rc == 0)
-    rc = pay_order_close(api_app(req), db, o.id, (pay_actor){ROLE_STUDENT, api_session(req)->user_id},
+    rc = pay_order_close(&api_app(req)->pay, db, o.id, (pay_actor){ROLE_STUDENT, api_session(req)->user_id},
                          "student cancelled", &req->err);
   if (rc == 0) rc = pay_order_get(db, o.id, &o, &req->err);
   json_t *view = rc == 0 ? order_view(req, db, &o) : NULL;
@@ -334,7 +334,7 @@ static int ops_payments(http_req *req, http_resp *resp) {
 
 static int ops_reconcile(http_req *req, http_resp *resp) {
   const char *date = req_query(req, "date");
-  pay_provider *p = pay_provider_get(api_app(req), &req->err);
+  pay_provider *p = pay_provider_get(&api_app(req)->pay, &req->err);
   if (!p) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;

@@ -30,7 +30,7 @@ static int notify(http_req *req, http_resp *resp) {
   if (strcmp(config_str(api_app(req)->cfg, "pay_provider"), "wechatpay") != 0)
     return resp_json(resp, 404, json_pack("{s:s, s:s}", "code", "FAIL", "message", "wechatpay is not enabled"));
   err_t err = {0};
-  if (pay_notify_receive(api_app(req), &in, req->client_ip, &err) == 0)
+  if (pay_notify_receive(&api_app(req)->pay, &in, req->client_ip, &err) == 0)
     return resp_bytes(resp, 204, "text/plain", "", 0);
   int status = err.status ? err.status : 500;
   /* WeChat Pay expects {"code":"FAIL","message":...}; our own code travels in "reason". */

@@ -46,7 +46,7 @@ static int upload(http_req *req, http_resp *resp) {
   if (!db) return -1;
   int64_t id = 0;
   json_t *a = NULL;
-  if (collect_upload(api_app(req), db, api_session(req)->user_id, u->path, u->size, &id, &req->err) == 0)
+  if (collect_upload(&api_app(req)->collect, db, api_session(req)->user_id, u->path, u->size, &id, &req->err) == 0)
     a = collect_attempt_json(db, id, api_session(req)->user_id, &req->err);
   api_db_put(req, db);
   if (!a) return -1;
@@ -72,7 +72,7 @@ static int image(http_req *req, http_resp *resp) {
   if (!db) return -1;
   uint8_t *bytes = NULL;
   size_t len = 0;
-  int rc = collect_attempt_image(api_app(req), db, &who, id, req_param(req, "which"), &bytes, &len, &req->err);
+  int rc = collect_attempt_image(api_app(req)->blobs, db, &who, id, req_param(req, "which"), &bytes, &len, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   const char *mime = image_type_of(bytes, len);
@@ -92,7 +92,7 @@ static int submit(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *out = NULL;
-  int rc = collect_submit(api_app(req), db, api_session(req)->user_id, attempt_id, confirm, &out, &req->err);
+  int rc = collect_submit(&api_app(req)->collect, db, api_session(req)->user_id, attempt_id, confirm, &out, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 201, json_pack("{s:o}", "submission", out));
@@ -112,7 +112,7 @@ static int withdraw(http_req *req, http_resp *resp) {
 static int status(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
-  json_t *s = collect_status(api_app(req), db, api_session(req)->user_id, &req->err);
+  json_t *s = collect_status(db, api_session(req)->user_id, &req->err);
   if (s) json_object_set_new(s, "unread", json_integer(notify_unread(db, api_session(req)->user_id, &req->err)));
   api_db_put(req, db);
   if (!s) return -1;
@@ -166,7 +166,7 @@ static int poll_changes(events *e) {
     return -1;
   }
   notify_watch_seen(e->sub, version);
-  json_t *st = api_status_links(collect_status(e->app, db, e->account, &err));
+  json_t *st = api_status_links(collect_status(db, e->account, &err));
   json_t *inbox = st ? notify_inbox(db, e->account, e->last_inbox, 50, &err) : NULL;
   store_put(e->app->store, db);
   if (!st || !inbox) {

@@ -69,7 +69,7 @@ static int reference_image(http_req *req, http_resp *resp) {
   if (!db) return -1;
   uint8_t *bytes = NULL;
   size_t len = 0;
-  int rc = collect_item_reference(api_app(req), db, &w, id, &bytes, &len, &req->err);
+  int rc = collect_item_reference(api_app(req)->blobs, db, &w, id, &bytes, &len, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   resp_header(resp, "Cache-Control", "private, no-store");
@@ -113,7 +113,7 @@ static int decide(http_req *req, http_resp *resp, int approve) {
   collect_who w = who_of(req);
   db_t *db = api_db(req);
   if (!db) return -1;
-  int rc = collect_decide(api_app(req), db, &w, id, approve, rs, other, note, &req->err);
+  int rc = collect_decide(api_app(req)->jobs, db, &w, id, approve, rs, other, note, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
   return resp_json(resp, 200,

@@ -55,7 +55,7 @@ static int post_common(http_req *req, http_resp *resp, int64_t account, int role
   db_t *db = api_db(req);
   if (!db) return -1;
   int64_t id = 0;
-  int rc = support_post(api_app(req), db, account, role, api_session(req)->user_id, body,
+  int rc = support_post(&api_app(req)->support, db, account, role, api_session(req)->user_id, body,
                         u && u->size > 0 ? u->path : NULL, &id, &req->err);
   api_db_put(req, db);
   if (rc < 0) return -1;
@@ -75,8 +75,8 @@ static int attachment(http_req *req, http_resp *resp) {
   uint8_t *bytes = NULL;
   size_t len = 0;
   char mime[32];
-  int rc =
-      support_attachment(api_app(req), db, id, student ? api_session(req)->user_id : 0, &bytes, &len, mime, &req->err);
+  int rc = support_attachment(api_app(req)->blobs, db, id, student ? api_session(req)->user_id : 0, &bytes, &len, mime,
+                              &req->err);
   if (rc == 0 && !student) {
     err_t ae = {0};
     rc = api_audit_log(db, req, "support.attachment.view", "support_message", id, NULL, &ae);
@@ -97,8 +97,7 @@ static int ops_threads(http_req *req, http_resp *resp) {
   size_t i;
   json_t *x;
   if (t) json_array_foreach(t, i, x) {
-      json_t *st =
-          collect_status(api_app(req), db, (int64_t)json_integer_value(json_object_get(x, "account_id")), &req->err);
+      json_t *st = collect_status(db, (int64_t)json_integer_value(json_object_get(x, "account_id")), &req->err);
       if (!st) break;
       json_object_set(x, "status", json_object_get(st, "state"));
       json_object_set(x, "status_label", json_object_get(st, "label"));
@@ -125,7 +124,7 @@ static int ops_thread(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *t = attachment_links(support_thread(db, account, ROLE_OPERATOR, &req->err));
-  json_t *st = t ? api_status_links(collect_status(api_app(req), db, account, &req->err)) : NULL;
+  json_t *st = t ? api_status_links(collect_status(db, account, &req->err)) : NULL;
   json_t *ctx = st ? support_context(db, account, &req->err) : NULL;
   /* The student's name, order and photo are personal data: no view without its audit entry. */
   if (ctx && api_audit_log(db, req, "support.thread.view", "student_account", account, NULL, &req->err) < 0) {

@@ -58,7 +58,7 @@ static int cmd_operator_key(int argc, char **argv) {
   if (cli_open_app(&a, &argc, argv) < 0) return 1;
   err_t err = {0};
   operator_key k;
-  int rc = export_operator_key(&a, &k, &err);
+  int rc = export_operator_key(&a.export, &k, &err);
   if (rc == 0) {
     char line[128];
     operator_key_pub_line(&k, line);
@@ -82,7 +82,7 @@ static int cmd_export(int argc, char **argv) {
   }
   err_t err = {0};
   export_result res;
-  int rc = export_batch_to(&a, batch_id, cli_has(argc, argv, "--reexport"), 0, 0, out, &res, &err);
+  int rc = export_batch_to(&a.export, batch_id, cli_has(argc, argv, "--reexport"), 0, 0, out, &res, &err);
   if (rc == 0)
     printf("{\"package_id\":%lld,\"photos\":%d,\"sha256\":\"%s\"}\n", (long long)res.package_id, res.photos,
            res.sha256);

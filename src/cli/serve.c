@@ -82,7 +82,7 @@ static int run(int argc, char **argv, int with_http) {
   char node[128];
   name_node(&a, node, sizeof node);
   err_t err = {0};
-  app_register_job_kinds();
+  app_register_job_kinds(&a);
   db_t *db = store_get(a.store, &err);
   if (!db || maintenance_schedule(db, &err) < 0 || notify_schedule(db, &err) < 0 || retention_schedule(db, &err) < 0) {
     if (db) store_put(a.store, db);
@@ -121,6 +121,12 @@ static int run(int argc, char **argv, int with_http) {
     return cli_fail(&err);
   }
 
+  /* The workers first: the rooms are told of them (app_attach_jobs) before any request can read
+   * their environments, not while the server's threads already run. */
+  int n_workers = (int)config_int(a.cfg, "workers");
+  if (!with_http && n_workers <= 0) n_workers = 2;
+  if (n_workers > 0)
+    app_attach_jobs(&a, jobs_pool_start(a.store, n_workers, node, config_int(a.cfg, "job_lease") * 1000, &err));
   http_server *srv = NULL;
   if (with_http) {
     a.watch =
@@ -129,14 +135,13 @@ static int run(int argc, char **argv, int with_http) {
     srv = api_server_new(&a);
     if (http_server_start(srv, config_str(a.cfg, "listen"), &err) < 0) {
       http_server_free(srv);
+      /* A job already running keeps using the app: leave without freeing it (as at shutdown). */
+      if (jobs_pool_stop(a.jobs, config_int(a.cfg, "shutdown_grace") * 1000)) _exit(cli_fail(&err));
       notify_watch_free(a.watch);
       cli_close_app(&a);
       return cli_fail(&err);
     }
   }
-  int n_workers = (int)config_int(a.cfg, "workers");
-  if (!with_http && n_workers <= 0) n_workers = 2;
-  if (n_workers > 0) a.jobs = jobs_pool_start(&a, n_workers, node, &err);
 
   char port[16], workers[16];
   snprintf(port, sizeof port, "%d", srv ? http_server_port(srv) : 0);

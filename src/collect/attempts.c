@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "audit/audit.h"
 #include "blob/blob.h"
 #include "collect/internal.h"
 #include "auth/roles.h"
 #include "photo/checks/checks.h"
+#include "photo/engine_once.h"
 #include "photo/face_compare.h"
 #include "photo/photo.h"
 #include "identity/quota.h"
@@ -31,8 +31,8 @@ static int may_change(const collect_ctx *c, err_t *err) {
   return 0;
 }
 
-int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64_t size, int64_t *attempt_id,
-                   err_t *err) {
+int collect_upload(const collect_env *env, db_t *db, int64_t account_id, const char *path, int64_t size,
+                   int64_t *attempt_id, err_t *err) {
   collect_ctx c;
   if (collect_ctx_load(db, account_id, &c, err) < 0) return -1;
   if (may_change(&c, err) < 0) return -1;
@@ -41,19 +41,19 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   /* The photo is encrypted and written first, outside the transaction (no lock held for it);
    * its row is inserted with the attempt, so that a crash in between leaves no stored photo
    * that no attempt names (nor any retention or deletion request would find). */
-  blob_pending *pending = blob_prepare_file(a->blobs, path, err);
+  blob_pending *pending = blob_prepare_file(env->blobs, path, err);
   if (!pending) return -1;
   int64_t blob = 0;
   int64_t now = clock_now_ms();
   if (db_begin(db, err) < 0) {
-    blob_pending_done(a->blobs, pending, 0);
+    blob_pending_done(env->blobs, pending, 0);
     return -1;
   }
-  if (blob_commit(a->blobs, db, pending, "original", &blob, err) < 0) goto fail;
+  if (blob_commit(env->blobs, db, pending, "original", &blob, err) < 0) goto fail;
   int64_t aid = 0;
   db_res *r = NULL;
   /* Each upload is a photo job of seconds: one account must not fill the queue. */
-  quota q = {config_int(a->cfg, "upload_per_hour"), config_int(a->cfg, "upload_total")};
+  quota q = {env->upload_per_hour, env->upload_total};
   if (quota_check(db, QUOTA_UPLOADS, account_id, &q, now, err) < 0) goto fail;
   if (db_exec(db, err,
               "INSERT INTO collect_records (record_id, batch_id, school_id, account_id, state, updated_at) "
@@ -84,13 +84,13 @@ int collect_upload(app *a, db_t *db, int64_t account_id, const char *path, int64
   int64_t jid = jobs_enqueue(db, "collect.standardize", p, &(jobs_enqueue_opts){.max_attempts = 4}, err);
   json_decref(p);
   if (jid < 0 || db_commit(db, err) < 0) goto fail;
-  blob_pending_done(a->blobs, pending, 1);
-  if (a->jobs) jobs_pool_kick(a->jobs);
+  blob_pending_done(env->blobs, pending, 1);
+  if (env->jobs) jobs_pool_kick(env->jobs);
   *attempt_id = aid;
   return 0;
 fail:
   db_rollback(db);
-  blob_pending_done(a->blobs, pending, 0);
+  blob_pending_done(env->blobs, pending, 0);
   return -1;
 }
 
@@ -122,8 +122,8 @@ json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, e
   return o;
 }
 
-int collect_attempt_image(app *a, db_t *db, const collect_who *who, int64_t attempt_id, const char *which,
-                          uint8_t **bytes, size_t *len, err_t *err) {
+int collect_attempt_image(struct blob_store *blobs, db_t *db, const collect_who *who, int64_t attempt_id,
+                          const char *which, uint8_t **bytes, size_t *len, err_t *err) {
   int original = !strcmp(which, "original");
   if (!original && strcmp(which, "standardized")) return err_set(err, 404, "not_found", "没有这种照片");
   db_res *r = db_query(
@@ -147,17 +147,17 @@ int collect_attempt_image(app *a, db_t *db, const collect_who *who, int64_t atte
     json_decref(d);
     if (rc < 0) return -1;
   }
-  return blob_get(a->blobs, db, blob, bytes, len, err);
+  return blob_get(blobs, db, blob, bytes, len, err);
 }
 
 /* ---- the standardize job ------------------------------------------------------------------ */
 
-static photo_profile *profile_for(app *a, db_t *db, int64_t batch_id, err_t *err) {
+static photo_profile *profile_for(const collect_env *env, db_t *db, int64_t batch_id, err_t *err) {
   batch b;
   if (batch_get(db, batch_id, &b, err) < 0) return NULL;
   /* Batches are created with a profile that exists (batch_create); one removed since is an
    * operator's error to see in the job's failure, not a reason to use another background. */
-  return photo_profile_load(config_str(a->cfg, "profiles"), b.profile, err);
+  return photo_profile_load(env->profiles, b.profile, err);
 }
 
 /* The standardized JPEG (jpeg, NULL when there is none) is stored inside the same transaction as
@@ -165,16 +165,16 @@ static photo_profile *profile_for(app *a, db_t *db, int64_t batch_id, err_t *err
  * between the two would otherwise leave a second, unreferenced standardized photo (a decryptable
  * copy nobody's retention finds) when the job runs again. Rolled back, it leaves at worst a
  * ciphertext file whose key was never committed. */
-static int finish(app *a, db_t *db, job *j, int64_t attempt_id, const char *state, const uint8_t *jpeg, size_t jpeg_len,
-                  const char *code, const char *msg, const char *checks, int fails, int warns, int engine_ms,
-                  err_t *err) {
+static int finish(const collect_env *env, db_t *db, job *j, int64_t attempt_id, const char *state, const uint8_t *jpeg,
+                  size_t jpeg_len, const char *code, const char *msg, const char *checks, int fails, int warns,
+                  int engine_ms, err_t *err) {
   if (db_begin(db, err) < 0) return -1;
   int64_t std_blob = 0;
   /* Stored only for an attempt still waiting for it (a retry finds it done and stores nothing). */
   int64_t waiting = db_int(db, err, -1, "SELECT COUNT(*) FROM collect_attempts WHERE id = $1 AND state = 'processing'",
                            DB_INT(attempt_id));
   if (waiting < 0 ||
-      (jpeg && waiting > 0 && blob_put(a->blobs, db, jpeg, jpeg_len, "standardized", &std_blob, err) < 0)) {
+      (jpeg && waiting > 0 && blob_put(env->blobs, db, jpeg, jpeg_len, "standardized", &std_blob, err) < 0)) {
     db_rollback(db);
     return -1;
   }
@@ -191,7 +191,8 @@ static int finish(app *a, db_t *db, job *j, int64_t attempt_id, const char *stat
   return db_commit(db, err);
 }
 
-static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
+static int standardize_job(void *ctx, db_t *db, job *j, err_t *err) {
+  const collect_env *env = ctx;
   int64_t id = (int64_t)json_integer_value(json_object_get(j->payload, "attempt_id"));
   db_res *r = db_query(
       db, err, "SELECT state, original_blob, batch_id, account_id, record_id FROM collect_attempts WHERE id = $1",
@@ -204,13 +205,13 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   int64_t orig = db_res_int_at(r, 0, "original_blob"), batch_id = db_res_int_at(r, 0, "batch_id"),
           account = db_res_int_at(r, 0, "account_id"), record = db_res_int_at(r, 0, "record_id");
   db_res_free(r);
-  photo_engine *e = app_photo_engine(a, err);
+  photo_engine *e = photo_engine_once_get(env->photo, err);
   if (!e) return -1;
-  photo_profile *p = profile_for(a, db, batch_id, err);
+  photo_profile *p = profile_for(env, db, batch_id, err);
   if (!p) return -1;
   uint8_t *bytes = NULL;
   size_t len = 0;
-  if (blob_get(a->blobs, db, orig, &bytes, &len, err) < 0) {
+  if (blob_get(env->blobs, db, orig, &bytes, &len, err) < 0) {
     photo_profile_free(p);
     return -1;
   }
@@ -223,7 +224,7 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
     photo_profile_free(p);
     photo_result_free(&res);
     if (perr.status >= 400 && perr.status < 500) /* the photo itself cannot be read: tell the student */
-      return finish(a, db, j, id, "failed", NULL, 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0,
+      return finish(env, db, j, id, "failed", NULL, 0, perr.code, "无法读取这张照片，请重新拍摄后上传", "[]", 0, 0, 0,
                     err);
     *err = perr;
     return -1;
@@ -232,7 +233,7 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   if (res.refused) {
     photo_profile_free(p);
     const char *msg = res.message[0] ? res.message : photo_reason_message(res.reason);
-    rc = finish(a, db, j, id, "refused", NULL, 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0,
+    rc = finish(env, db, j, id, "refused", NULL, 0, res.reason, msg ? msg : "照片不符合要求，请重新拍摄", "[]", 0, 0,
                 engine_ms, err);
     photo_result_free(&res);
     return rc;
@@ -249,10 +250,12 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
       log_warn("face print unavailable", "why", ferr.message, NULL);
       memset(&fp, 0, sizeof fp);
     }
-    if (fp.found) rc = collect_store_face_print(a, db, id, account, record, &fp, err);
+    if (fp.found) rc = collect_store_face_print(env->blobs, db, id, account, record, &fp, err);
   }
-  if (rc == 0) rc = collect_same_person(a, db, id, account, &fp, p->checks, json_object_get(checks, "checks"), err);
-  if (rc == 0) rc = collect_reference_check(a, db, id, record, &fp, p->checks, json_object_get(checks, "checks"), err);
+  if (rc == 0)
+    rc = collect_same_person(env->blobs, db, id, account, &fp, p->checks, json_object_get(checks, "checks"), err);
+  if (rc == 0)
+    rc = collect_reference_check(env->blobs, db, id, record, &fp, p->checks, json_object_get(checks, "checks"), err);
   photo_profile_free(p);
   if (rc < 0) {
     json_decref(checks);
@@ -262,8 +265,8 @@ static int standardize_job(app *a, db_t *db, job *j, err_t *err) {
   photo_checks_count(checks, &fails, &warns);
   char *ctext = json_dumps(json_object_get(checks, "checks"), JSON_COMPACT);
   json_decref(checks);
-  rc =
-      finish(a, db, j, id, "ready", res.jpeg, res.jpeg_len, "", "", ctext ? ctext : "[]", fails, warns, engine_ms, err);
+  rc = finish(env, db, j, id, "ready", res.jpeg, res.jpeg_len, "", "", ctext ? ctext : "[]", fails, warns, engine_ms,
+              err);
   photo_result_free(&res);
   free(ctext);
   return rc;
@@ -282,11 +285,11 @@ static void standardize_failed(db_t *db, const json_t *payload) {
     log_warn("attempt failure not recorded", "why", err.message, NULL);
 }
 
-void collect_jobs_register(void) {
+void collect_jobs_register(collect_env *env) {
   static const job_kind k = {.type = "collect.standardize",
                              .handler = standardize_job,
                              .completes_itself = 1,
                              .lease_ms = 15000,
                              .on_failed = standardize_failed};
-  jobs_register(&k);
+  jobs_register(&k, env);
 }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "collect/internal.h"
 #include "pay/orders.h"
 #include "util/clock.h"
@@ -63,8 +62,7 @@ static json_t *last_decision(db_t *db, int64_t submission_id, err_t *err) {
   return d;
 }
 
-json_t *collect_status(app *a, db_t *db, int64_t account_id, err_t *err) {
-  (void)a;
+json_t *collect_status(db_t *db, int64_t account_id, err_t *err) {
   collect_ctx c;
   if (collect_ctx_load(db, account_id, &c, err) < 0) return NULL;
   enum collect_state st = COLLECT_UNLINKED;

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "jobs/jobs.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -58,7 +59,22 @@ int collect_mark_shipped(db_t *db, int64_t record_id, err_t *err);
 
 /* ---- the workflow (called by src/api/photos.c, review.c, status.c) -------------------------- */
 
-struct app;
+struct blob_store;
+struct photo_engine_once;
+struct workcal;
+
+/* What the collect room uses of its process, wired by src/app.c (which owns all of it): the
+ * workflow functions and the jobs take this, or the one part of it they need, never the process. */
+typedef struct collect_env {
+  struct blob_store *blobs;        /* the photos, encrypted (blob/blob.h) */
+  struct photo_engine_once *photo; /* the engine, loaded by the first standardize job */
+  struct workcal *calendar;        /* working days, for review due dates (collect/workcal.h) */
+  jobs_pool *jobs;                 /* woken after an enqueue; NULL in a process without workers */
+  const char *profiles;            /* the photo profiles' directory (setting profiles) */
+  int64_t upload_per_hour;         /* quota of uploads per account (settings upload_per_hour, */
+  int64_t upload_total;            /*   upload_total) */
+  int review_days;                 /* working days a reviewer has (setting review_days) */
+} collect_env;
 
 /* Who acts: a ROLE_* bit, the account or user id, and the school staff are bound to (0 = all). */
 typedef struct collect_who {
@@ -69,11 +85,11 @@ typedef struct collect_who {
 
 /* The student's status (see the state list above) with the latest attempt, the submission and its
  * expected decision date, the last rejection's reasons, and what the student may do now. */
-json_t *collect_status(struct app *app, db_t *db, int64_t account_id, err_t *err);
+json_t *collect_status(db_t *db, int64_t account_id, err_t *err);
 /* Stores the uploaded file (encrypted) as a new attempt and queues its standardization.
  * 409 when not linked / not paid / window closed / in review / approved; 415 when not an image. */
-int collect_upload(struct app *app, db_t *db, int64_t account_id, const char *path, int64_t size, int64_t *attempt_id,
-                   err_t *err);
+int collect_upload(const collect_env *env, db_t *db, int64_t account_id, const char *path, int64_t size,
+                   int64_t *attempt_id, err_t *err);
 /* One attempt as JSON (state, refusal, checks with regions, has_standardized: whether its
  * standardized image exists; src/api/ turns that into the image links). account_id != 0 limits
  * it to that student's own (404 otherwise); staff go through collect_item. */
@@ -81,10 +97,10 @@ json_t *collect_attempt_json(db_t *db, int64_t attempt_id, int64_t account_id, e
 /* The decrypted image of an attempt: which = "standardized" or "original". For a student
  * (who->role == ROLE_STUDENT) only their own; for staff only their school's, and every staff
  * view is written to the audit log. */
-int collect_attempt_image(struct app *app, db_t *db, const collect_who *who, int64_t attempt_id, const char *which,
-                          uint8_t **bytes, size_t *len, err_t *err);
+int collect_attempt_image(struct blob_store *blobs, db_t *db, const collect_who *who, int64_t attempt_id,
+                          const char *which, uint8_t **bytes, size_t *len, err_t *err);
 /* Submits the latest attempt. confirm_warnings must be 1 when its checks have warnings. */
-int collect_submit(struct app *app, db_t *db, int64_t account_id, int64_t attempt_id, int confirm_warnings,
+int collect_submit(const collect_env *env, db_t *db, int64_t account_id, int64_t attempt_id, int confirm_warnings,
                    json_t **out, err_t *err);
 /* Takes back the student's pending submission (no decision yet): the record is open again with the
  * same photo ready to resubmit. 409 "not_in_review" / "already_decided". Audited. withdraw.c */
@@ -105,24 +121,25 @@ int collect_release(db_t *db, const collect_who *who, int64_t submission_id, err
 json_t *collect_item(db_t *db, const collect_who *who, int64_t submission_id, err_t *err);
 /* Approve (reasons NULL) or reject with reasons from collect_reject_reasons (and `other` text when
  * "其他" is among them). Needs a live claim by `who`. Notifies the student. */
-int collect_decide(struct app *app, db_t *db, const collect_who *who, int64_t submission_id, int approve,
+int collect_decide(jobs_pool *jobs, db_t *db, const collect_who *who, int64_t submission_id, int approve,
                    const json_t *reasons, const char *other, const char *note, err_t *err);
 /* Operator override of a final decision: reopens an approved record for a new photo. Audited. */
 int collect_override(db_t *db, const collect_who *who, int64_t record_id, const char *reason, err_t *err);
 extern const char *const collect_reject_reasons[]; /* NULL-terminated */
 
-void collect_jobs_register(void);
+void collect_jobs_register(collect_env *env);
 
 /* ---- reference photos (reference.c) --------------------------------------------- */
 
 /* The job "collect.reference_print" (the reference's face print, once; earlier attempts scored). */
-void collect_reference_jobs_register(void);
+void collect_reference_jobs_register(collect_env *env);
 /* For the reviewer: {state, similarity (of that attempt, null when not scored), threshold,
  * same_person}, or JSON null when the record has no reference photo. */
 json_t *collect_reference_json(db_t *db, int64_t record_id, int64_t attempt_id, err_t *err);
 /* The decrypted reference photo (404 "reference_not_found"); the caller checks who may see it and
  * logs the view. */
-int collect_reference_photo(struct app *app, db_t *db, int64_t record_id, uint8_t **bytes, size_t *len, err_t *err);
+int collect_reference_photo(struct blob_store *blobs, db_t *db, int64_t record_id, uint8_t **bytes, size_t *len,
+                            err_t *err);
 /* The batch's approved photos whose reference score is weak (below collect_reference_weak_below()),
  * weakest first: [{record_id, student_no, name_masked, college, major, attempt_id, similarity,
  * below_threshold, state, approved_at}]. */
@@ -133,7 +150,7 @@ double collect_reference_weak_below(void);
 json_t *collect_reference_unusable(db_t *db, int64_t batch_id, err_t *err);
 /* The reference photo of a submission's record for a reviewer of its school (audited as
  * "reference.view"); 404 when the submission is not theirs or has no reference. */
-int collect_item_reference(struct app *app, db_t *db, const collect_who *who, int64_t submission_id, uint8_t **bytes,
-                           size_t *len, err_t *err);
+int collect_item_reference(struct blob_store *blobs, db_t *db, const collect_who *who, int64_t submission_id,
+                           uint8_t **bytes, size_t *len, err_t *err);
 
 #endif

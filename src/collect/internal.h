@@ -22,15 +22,15 @@ json_t *collect_checks_parse(const char *text);
 /* same_person.c: stores the attempt's face print (encrypted; once per attempt), and appends the
  * "same_person" check (同一人核验 against the account's earlier attempts) to `checks` (the array of
  * the report); fp->found = 0 when the attempt has no print. */
-struct app;
+struct blob_store;
 struct face_print;
-int collect_store_face_print(struct app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
-                             const struct face_print *fp, err_t *err);
-int collect_same_person(struct app *a, db_t *db, int64_t attempt_id, int64_t account_id, const struct face_print *fp,
-                        const json_t *profile_checks, json_t *checks, err_t *err);
+int collect_store_face_print(struct blob_store *blobs, db_t *db, int64_t attempt_id, int64_t account_id,
+                             int64_t record_id, const struct face_print *fp, err_t *err);
+int collect_same_person(struct blob_store *blobs, db_t *db, int64_t attempt_id, int64_t account_id,
+                        const struct face_print *fp, const json_t *profile_checks, json_t *checks, err_t *err);
 /* reference.c: appends "reference_match" (与录取照片比对) when the record has a reference print,
  * and keeps the score for the office. */
-int collect_reference_check(struct app *a, db_t *db, int64_t attempt_id, int64_t record_id, const struct face_print *fp,
-                            const json_t *profile_checks, json_t *checks, err_t *err);
+int collect_reference_check(struct blob_store *blobs, db_t *db, int64_t attempt_id, int64_t record_id,
+                            const struct face_print *fp, const json_t *profile_checks, json_t *checks, err_t *err);
 
 #endif

@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "blob/blob.h"
 #include "collect/internal.h"
 #include "jobs/jobs.h"
 #include "photo/checks/checks.h"
+#include "photo/engine_once.h"
 #include "photo/face_compare.h"
 #include "photo/photo.h"
 #include "util/clock.h"
@@ -47,10 +47,10 @@ static int save_score(db_t *db, int64_t attempt_id, int64_t record_id, double si
 }
 
 /* A stored print (reference or attempt), decrypted and unpacked. */
-static int load_print(app *a, db_t *db, int64_t blob, face_print *out, err_t *err) {
+static int load_print(struct blob_store *blobs, db_t *db, int64_t blob, face_print *out, err_t *err) {
   uint8_t *bytes = NULL;
   size_t len = 0;
-  if (blob_get(a->blobs, db, blob, &bytes, &len, err) < 0) return -1;
+  if (blob_get(blobs, db, blob, &bytes, &len, err) < 0) return -1;
   int rc = face_print_unpack(bytes, len, out, err);
   free(bytes);
   return rc;
@@ -60,7 +60,7 @@ static int load_print(app *a, db_t *db, int64_t blob, face_print *out, err_t *er
 
 /* Scores the record's earlier attempts against the new reference print (inside the job's
  * transaction). An unreadable attempt print is skipped, as 同一人核验 does. */
-static int score_earlier(app *a, db_t *db, int64_t record_id, const face_print *ref, err_t *err) {
+static int score_earlier(struct blob_store *blobs, db_t *db, int64_t record_id, const face_print *ref, err_t *err) {
   db_res *r =
       db_query(db, err,
                "SELECT p.attempt_id, p.print_blob FROM collect_face_prints p JOIN blobs b ON b.id = p.print_blob "
@@ -71,7 +71,7 @@ static int score_earlier(app *a, db_t *db, int64_t record_id, const face_print *
   for (int i = 0; i < db_res_rows(r) && rc == 0; i++) {
     face_print fp;
     err_t e2 = {0};
-    if (load_print(a, db, db_res_int_at(r, i, "print_blob"), &fp, &e2) < 0) {
+    if (load_print(blobs, db, db_res_int_at(r, i, "print_blob"), &fp, &e2) < 0) {
       log_warn("face print unreadable", "code", e2.code, NULL);
       continue;
     }
@@ -81,7 +81,8 @@ static int score_earlier(app *a, db_t *db, int64_t record_id, const face_print *
   return rc;
 }
 
-static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
+static int reference_print_job(void *ctx, db_t *db, job *j, err_t *err) {
+  collect_env *env = ctx;
   int64_t record = (int64_t)json_integer_value(json_object_get(j->payload, "record_id"));
   db_res *r = db_query(db, err, "SELECT photo_blob, state FROM reference_photos WHERE record_id = $1", DB_INT(record));
   if (!r) return -1;
@@ -91,11 +92,11 @@ static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
   if (!pending) return jobs_complete(db, j, err); /* done already, or deleted meanwhile */
   /* The reference is described as attempts are: by the process's one engine (its detection and
    * landmarks, then its face networks). */
-  photo_engine *e = app_photo_engine(a, err);
+  photo_engine *e = photo_engine_once_get(env->photo, err);
   if (!e) return -1;
   uint8_t *bytes = NULL;
   size_t len = 0;
-  if (blob_get(a->blobs, db, photo, &bytes, &len, err) < 0) return -1;
+  if (blob_get(env->blobs, db, photo, &bytes, &len, err) < 0) return -1;
   face_print fp;
   memset(&fp, 0, sizeof fp);
   err_t derr = {0};
@@ -116,7 +117,7 @@ static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
   if (found) {
     uint8_t packed[FACE_PRINT_BYTES];
     face_print_pack(&fp, packed);
-    if (blob_put(a->blobs, db, packed, sizeof packed, "face_print", &print, err) < 0) return -1;
+    if (blob_put(env->blobs, db, packed, sizeof packed, "face_print", &print, err) < 0) return -1;
   }
   if (db_begin(db, err) < 0) return -1;
   /* Conditional on the photo still being the one described: a re-import meanwhile wins. */
@@ -126,22 +127,22 @@ static int reference_print_job(app *a, db_t *db, job *j, err_t *err) {
                       DB_TEXT(found ? "ready" : "no_face"), DB_INT(print), DB_INT(clock_now_ms()), DB_INT(record),
                       DB_INT(photo));
   rc = n < 0 ? -1 : 0;
-  if (rc == 0 && n == 1 && found) rc = score_earlier(a, db, record, &fp, err);
+  if (rc == 0 && n == 1 && found) rc = score_earlier(env->blobs, db, record, &fp, err);
   if (rc == 0) rc = jobs_complete_in(db, j, err);
   if (rc == 0) rc = db_commit(db, err);
   if (rc != 0) db_rollback(db);
   if (print > 0 && (rc != 0 || n != 1)) {
     err_t ignore = {0};
-    blob_delete(a->blobs, db, print, &ignore); /* nobody points at it */
+    blob_delete(env->blobs, db, print, &ignore); /* nobody points at it */
   }
   if (rc == 0 && n == 1 && !found) log_info("reference photo without a usable face", "state", "no_face", NULL);
   return rc;
 }
 
-void collect_reference_jobs_register(void) {
+void collect_reference_jobs_register(collect_env *env) {
   static const job_kind k = {
       .type = "collect.reference_print", .handler = reference_print_job, .completes_itself = 1, .lease_ms = 60000};
-  jobs_register(&k);
+  jobs_register(&k, env);
 }
 
 /* ---- the check on each attempt --------------------------------------------------------------- */
@@ -159,8 +160,8 @@ static void append(json_t *checks, const char *status, double value, const char 
   json_array_append_new(checks, o);
 }
 
-int collect_reference_check(app *a, db_t *db, int64_t attempt_id, int64_t record_id, const face_print *fp,
-                            const json_t *profile_checks, json_t *checks, err_t *err) {
+int collect_reference_check(struct blob_store *blobs, db_t *db, int64_t attempt_id, int64_t record_id,
+                            const face_print *fp, const json_t *profile_checks, json_t *checks, err_t *err) {
   const json_t *cfg = profile_checks ? json_object_get(profile_checks, "reference_match") : NULL;
   const char *sev = cfg ? json_string_value(json_object_get(cfg, "severity")) : NULL;
   if (!sev) sev = "warn"; /* a school that imported references wants them compared */
@@ -179,7 +180,7 @@ int collect_reference_check(app *a, db_t *db, int64_t attempt_id, int64_t record
   }
   face_print ref;
   err_t e2 = {0};
-  if (load_print(a, db, print, &ref, &e2) < 0) {
+  if (load_print(blobs, db, print, &ref, &e2) < 0) {
     /* The school's photo is unreadable: the reviewer compares by eye; the log says why. */
     log_warn("reference print unreadable", "code", e2.code, NULL);
     append(checks, "warn", 0.0, "暂时无法与录取照片比对，审核员将人工比对", fp, json_pack("{s:i}", "compared", 0));
@@ -219,13 +220,14 @@ json_t *collect_reference_json(db_t *db, int64_t record_id, int64_t attempt_id, 
   return o;
 }
 
-int collect_reference_photo(app *a, db_t *db, int64_t record_id, uint8_t **bytes, size_t *len, err_t *err) {
+int collect_reference_photo(struct blob_store *blobs, db_t *db, int64_t record_id, uint8_t **bytes, size_t *len,
+                            err_t *err) {
   int64_t blob =
       db_int(db, err, 0, "SELECT photo_blob FROM reference_photos WHERE record_id = $1 AND state <> 'deleted'",
              DB_INT(record_id));
   if (err_is_set(err)) return -1;
   if (blob <= 0) return err_set(err, 404, "reference_not_found", "没有录取照片");
-  return blob_get(a->blobs, db, blob, bytes, len, err);
+  return blob_get(blobs, db, blob, bytes, len, err);
 }
 
 json_t *collect_reference_weak(db_t *db, int64_t batch_id, err_t *err) {

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "audit/audit.h"
 #include "collect/internal.h"
 #include "collect/workcal.h"
@@ -17,8 +16,8 @@ const char *const collect_reject_reasons[] = {"背景不合格", "佩戴眼镜",
                                               "翻拍",       "过度修饰",         "非本人照片",         "其他",
                                               NULL};
 
-int collect_submit(app *a, db_t *db, int64_t account_id, int64_t attempt_id, int confirm_warnings, json_t **out,
-                   err_t *err) {
+int collect_submit(const collect_env *env, db_t *db, int64_t account_id, int64_t attempt_id, int confirm_warnings,
+                   json_t **out, err_t *err) {
   collect_ctx c;
   if (collect_ctx_load(db, account_id, &c, err) < 0) return -1;
   if (!c.linked) return err_set(err, 409, "not_linked", "请先上传采集码完成身份认证");
@@ -59,7 +58,7 @@ int collect_submit(app *a, db_t *db, int64_t account_id, int64_t attempt_id, int
   if (err_is_set(err)) return -1;
   int resub = !strcmp(c.state, "rejected") || rejected_before > 0;
   int64_t now = clock_now_ms();
-  int64_t due = workcal_due(a->calendar, now, (int)config_int(a->cfg, "review_days"));
+  int64_t due = workcal_due(env->calendar, now, env->review_days);
   if (db_begin(db, err) < 0) return -1;
   r = db_query(
       db, err,
@@ -235,13 +234,13 @@ fail:
   return NULL;
 }
 
-int collect_item_reference(app *a, db_t *db, const collect_who *who, int64_t sid, uint8_t **bytes, size_t *len,
-                           err_t *err) {
+int collect_item_reference(struct blob_store *blobs, db_t *db, const collect_who *who, int64_t sid, uint8_t **bytes,
+                           size_t *len, err_t *err) {
   if (visible(db, who, sid, err) < 0) return -1;
   int64_t record = db_int(db, err, 0, "SELECT record_id FROM collect_submissions WHERE id = $1", DB_INT(sid));
   if (err_is_set(err)) return -1;
   if (record <= 0) return err_set(err, 404, "item_not_found", "review item not found");
-  if (collect_reference_photo(a, db, record, bytes, len, err) < 0) return -1;
+  if (collect_reference_photo(blobs, db, record, bytes, len, err) < 0) return -1;
   /* Every staff view of the school's photo is logged; a view that cannot be logged is not given. */
   json_t *d = json_pack("{s:I, s:I}", "submission_id", (json_int_t)sid, "record_id", (json_int_t)record);
   int rc = audit_log(db, who->role, who->id, "reference.view", "roster_record", record, d, err);
@@ -260,9 +259,8 @@ static int reason_known(const char *s) {
   return 0;
 }
 
-int collect_decide(app *a, db_t *db, const collect_who *who, int64_t sid, int approve, const json_t *reasons,
+int collect_decide(jobs_pool *jobs, db_t *db, const collect_who *who, int64_t sid, int approve, const json_t *reasons,
                    const char *other, const char *note, err_t *err) {
-  (void)a;
   json_t *rs = json_array();
   if (!approve) {
     size_t i;
@@ -368,7 +366,7 @@ int collect_decide(app *a, db_t *db, const collect_who *who, int64_t sid, int ap
   json_decref(seen);
   free(rtext);
   if (db_commit(db, err) < 0) return -1;
-  if (a->jobs) jobs_pool_kick(a->jobs);
+  if (jobs) jobs_pool_kick(jobs);
   return 0;
 fail:
   json_decref(seen);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
 #include "blob/blob.h"
 #include "collect/internal.h"
 #include "photo/checks/checks.h"
@@ -37,8 +36,8 @@ static void append(json_t *checks, const char *status, double value, const char 
 }
 
 /* The attempt's stored print, or a new one stored now (a retried job finds the first one). */
-int collect_store_face_print(app *a, db_t *db, int64_t attempt_id, int64_t account_id, int64_t record_id,
-                             const face_print *fp, err_t *err) {
+int collect_store_face_print(struct blob_store *blobs, db_t *db, int64_t attempt_id, int64_t account_id,
+                             int64_t record_id, const face_print *fp, err_t *err) {
   int64_t have =
       db_int(db, err, -1, "SELECT COUNT(*) FROM collect_face_prints WHERE attempt_id = $1", DB_INT(attempt_id));
   if (have < 0) return -1;
@@ -49,7 +48,7 @@ int collect_store_face_print(app *a, db_t *db, int64_t attempt_id, int64_t accou
   /* One transaction: a worker killed between the two must not leave a face print (biometric
    * data) that no attempt names and no deletion would find. */
   if (db_begin(db, err) < 0) return -1;
-  if (blob_put(a->blobs, db, packed, sizeof packed, "face_print", &blob, err) < 0 ||
+  if (blob_put(blobs, db, packed, sizeof packed, "face_print", &blob, err) < 0 ||
       db_exec(db, err,
               "INSERT INTO collect_face_prints (attempt_id, account_id, record_id, print_blob, created_at) "
               "VALUES ($1, $2, $3, $4, $5)",
@@ -61,8 +60,8 @@ int collect_store_face_print(app *a, db_t *db, int64_t attempt_id, int64_t accou
   return 0;
 }
 
-int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id, const face_print *fp,
-                        const json_t *profile_checks, json_t *checks, err_t *err) {
+int collect_same_person(struct blob_store *blobs, db_t *db, int64_t attempt_id, int64_t account_id,
+                        const face_print *fp, const json_t *profile_checks, json_t *checks, err_t *err) {
   const json_t *cfg = profile_checks ? json_object_get(profile_checks, "same_person") : NULL;
   const char *sev = cfg ? json_string_value(json_object_get(cfg, "severity")) : NULL;
   if (!sev || !strcmp(sev, "off")) {
@@ -91,7 +90,7 @@ int collect_same_person(app *a, db_t *db, int64_t attempt_id, int64_t account_id
     size_t len = 0;
     face_print earlier;
     err_t e2 = {0};
-    if (blob_get(a->blobs, db, db_res_int_at(r, i, "print_blob"), &bytes, &len, &e2) < 0 ||
+    if (blob_get(blobs, db, db_res_int_at(r, i, "print_blob"), &bytes, &len, &e2) < 0 ||
         face_print_unpack(bytes, len, &earlier, &e2) < 0) {
       /* One unreadable print must not hide the others; the log says which. */
       log_warn("face print unreadable", "code", e2.code, NULL);

@@ -17,30 +17,32 @@
 #include "identity/batch.h"
 #include "identity/code.h"
 #include "identity/student.h"
+#include "jobs/jobs.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-int export_operator_key(app *a, operator_key *k, err_t *err) {
+int export_operator_key(const export_env *env, operator_key *k, err_t *err) {
   char path[1024];
-  const char *p = config_str(a->cfg, "export_sign_key");
-  if (!*p) snprintf(path, sizeof path, "%s/operator.key", a->data_dir), p = path;
+  const char *p = env->sign_key;
+  if (!*p) snprintf(path, sizeof path, "%s/operator.key", env->data_dir), p = path;
   return operator_key_load(p, 1, k, err);
 }
 
-static void code_dir(app *a, char out[1024]) {
-  const char *d = config_str(a->cfg, "code_pub_dir");
+static void code_dir(const export_env *env, char out[1024]) {
+  const char *d = env->code_pub_dir;
   if (*d)
     snprintf(out, 1024, "%s", d);
   else
-    snprintf(out, 1024, "%s/code-keys", a->data_dir);
+    snprintf(out, 1024, "%s/code-keys", env->data_dir);
 }
 
 /* The registry sealing key: the setting, else the key most of the batch's linked codes name. */
-static int seal_key(app *a, db_t *db, int64_t batch_id, char kid[EXPORT_KID_LEN + 1], uint8_t pk[32], err_t *err) {
-  const char *k = config_str(a->cfg, "export_seal_kid");
+static int seal_key(const export_env *env, db_t *db, int64_t batch_id, char kid[EXPORT_KID_LEN + 1], uint8_t pk[32],
+                    err_t *err) {
+  const char *k = env->seal_kid;
   char dir[1024];
-  code_dir(a, dir);
+  code_dir(env, dir);
   if (*k) {
     snprintf(kid, EXPORT_KID_LEN + 1, "%s", k);
   } else {
@@ -227,7 +229,7 @@ static int add_manifests(package_writer *w, const manifest *man, const batch *b,
   return rc;
 }
 
-static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_role, int64_t actor_id,
+static int build(const export_env *env, db_t *db, int64_t batch_id, int reexport, int actor_role, int64_t actor_id,
                  const char *out_path, int64_t package_id, export_result *res, err_t *err) {
   memset(res, 0, sizeof *res);
   batch b;
@@ -240,8 +242,8 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   uint8_t seal_pk[32];
   operator_key op;
   memset(&op, 0, sizeof op);
-  if (!rc) rc = seal_key(a, db, batch_id, seal_kid, seal_pk, err);
-  if (!rc) rc = export_operator_key(a, &op, err);
+  if (!rc) rc = seal_key(env, db, batch_id, seal_kid, seal_pk, err);
+  if (!rc) rc = export_operator_key(env, &op, err);
   if (!rc && !package_id) {
     package_id = insert_package_row(db, batch_id, reexport, actor_role, actor_id, err);
     if (package_id < 0) {
@@ -250,18 +252,14 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
     }
   }
   res->package_id = package_id;
-  if (!rc) rc = package_path(a->data_dir, out_path, batch_id, package_id, res, err);
-  blob_store *bs = NULL;
-  if (!rc) {
-    bs = blob_store_open_config(a->cfg, a->data_dir, err);
-    if (!bs) rc = -1;
-  }
+  if (!rc) rc = package_path(env->data_dir, out_path, batch_id, package_id, res, err);
+  blob_store *bs = env->blobs;
   package_writer *w = NULL;
   if (!rc && !(w = package_writer_open(res->path, seal_pk, seal_kid, &op, clock_now_ms(), err))) rc = -1;
   manifest man = {0};
   if (!rc) rc = add_photos(w, bs, db, items, n, &man, err);
   char tmp[1024];
-  snprintf(tmp, sizeof tmp, "%s/tmp", a->data_dir);
+  snprintf(tmp, sizeof tmp, "%s/tmp", env->data_dir);
   if (!rc) rc = add_manifests(w, &man, &b, batch_id, reexport, tmp, err);
   if (w) {
     if (!rc)
@@ -275,7 +273,6 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   if (rc && w && !out_path) unlink(res->path);
   sodium_memzero(&op, sizeof op);
   manifest_free(&man);
-  blob_store_close(bs);
   free(items);
   if (!rc) {
     char pid[24], cnt[16];
@@ -286,12 +283,12 @@ static int build(app *a, db_t *db, int64_t batch_id, int reexport, int actor_rol
   return rc;
 }
 
-int export_batch_to(app *a, int64_t batch_id, int reexport, int actor_role, int64_t actor_id, const char *out_path,
-                    export_result *res, err_t *err) {
-  db_t *db = store_get(a->store, err);
+int export_batch_to(const export_env *env, int64_t batch_id, int reexport, int actor_role, int64_t actor_id,
+                    const char *out_path, export_result *res, err_t *err) {
+  db_t *db = store_get(env->store, err);
   if (!db) return -1;
-  int rc = build(a, db, batch_id, reexport, actor_role, actor_id, out_path, 0, res, err);
-  store_put(a->store, db);
+  int rc = build(env, db, batch_id, reexport, actor_role, actor_id, out_path, 0, res, err);
+  store_put(env->store, db);
   return rc;
 }
 
@@ -320,7 +317,8 @@ int64_t export_request(db_t *db, int64_t batch_id, int reexport, int actor_role,
   return id;
 }
 
-static int job_export(app *a, db_t *db, job *j, err_t *err) {
+static int job_export(void *ctx, db_t *db, job *j, err_t *err) {
+  const export_env *env = ctx;
   int64_t id = json_integer_value(json_object_get(j->payload, "package_id"));
   db_res *r = db_query(
       db, err, "SELECT batch_id, reexport, actor_role, actor_id, state FROM export_packages WHERE id = $1", DB_INT(id));
@@ -333,7 +331,7 @@ static int job_export(app *a, db_t *db, job *j, err_t *err) {
   int reexport = (int)db_res_int_at(r, 0, "reexport"), role = (int)db_res_int_at(r, 0, "actor_role");
   db_res_free(r);
   export_result res;
-  if (build(a, db, batch_id, reexport, role, actor, NULL, id, &res, err) == 0) return 0;
+  if (build(env, db, batch_id, reexport, role, actor, NULL, id, &res, err) == 0) return 0;
   if ((err->status >= 400 && err->status < 500) || j->attempts >= j->max_attempts) {
     err_t e2 = {0};
     db_exec(db, &e2, "UPDATE export_packages SET state = 'failed', error = $1, finished_at = $2 WHERE id = $3",
@@ -343,7 +341,7 @@ static int job_export(app *a, db_t *db, job *j, err_t *err) {
   return -1;
 }
 
-void export_jobs_register(void) {
+void export_jobs_register(export_env *env) {
   static const job_kind k = {.type = "export.package", .handler = job_export, .lease_ms = 600000};
-  jobs_register(&k);
+  jobs_register(&k, env);
 }

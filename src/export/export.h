@@ -19,8 +19,8 @@
 
 #include <stdint.h>
 
-#include "app.h"
 #include "export/keys.h"
+#include "store/store.h"
 
 typedef struct export_result {
   int64_t package_id;
@@ -29,13 +29,25 @@ typedef struct export_result {
   char path[1024];
 } export_result;
 
-int export_operator_key(app *a, operator_key *k, err_t *err);
+/* What export uses of its process, wired by src/app.c (the settings as read at start). */
+struct blob_store;
+typedef struct export_env {
+  store_t *store;           /* export_batch_to takes its own connection */
+  struct blob_store *blobs; /* the approved photos (blob/blob.h) */
+  const char *data_dir;     /* <data>/exports, <data>/tmp, and the defaults below */
+  const char *sign_key;     /* setting export_sign_key ("": <data>/operator.key) */
+  const char *seal_kid;     /* setting export_seal_kid ("": the key the batch's codes name) */
+  const char *code_pub_dir; /* setting code_pub_dir ("": <data>/code-keys) */
+} export_env;
+
+int export_operator_key(const export_env *env, operator_key *k, err_t *err);
 /* Builds a package now into out_path (NULL: <data>/exports/...). package_id 0 creates the row. */
-int export_batch_to(app *a, int64_t batch_id, int reexport, int actor_role, int64_t actor_id, const char *out_path,
-                    export_result *res, err_t *err);
+int export_batch_to(const export_env *env, int64_t batch_id, int reexport, int actor_role, int64_t actor_id,
+                    const char *out_path, export_result *res, err_t *err);
 /* Queues an export (row 'queued' + job). Returns the package id. Refuses (409 nothing_to_export)
  * when the batch has no approved photo not yet exported and reexport is 0. */
 int64_t export_request(db_t *db, int64_t batch_id, int reexport, int actor_role, int64_t actor_id, err_t *err);
-void export_jobs_register(void);
+/* The job kind; its handler builds with `env` (borrowed for the process's life). */
+void export_jobs_register(export_env *env);
 
 #endif

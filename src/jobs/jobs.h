@@ -70,11 +70,12 @@ int jobs_retry(db_t *db, int64_t id, err_t *err);
 
 /* ---- Workers ---------------------------------------------------------------------------- */
 
-struct app;
 /* A handler does the job. Return 0 on success (after jobs_complete_in inside its transaction,
  * or leaving completion to the pool when `completes_itself` is 0), -1 with err to retry later.
- * err->status 422 marks a permanent failure that is not retried. */
-typedef int (*job_handler)(struct app *app, db_t *db, job *j, err_t *err);
+ * err->status 422 marks a permanent failure that is not retried. `ctx` is what its room gave
+ * jobs_register: the room's own context (its store of blobs, its settings...), never the whole
+ * process, so that a handler can reach only what its room uses. */
+typedef int (*job_handler)(void *ctx, db_t *db, job *j, err_t *err);
 
 typedef struct job_kind {
   const char *type;
@@ -88,13 +89,16 @@ typedef struct job_kind {
   void (*on_failed)(db_t *db, const json_t *payload);
 } job_kind;
 
-/* Registers a job type (before workers start). */
-void jobs_register(const job_kind *kind);
+/* Registers a job type (before workers start); its handler will receive `ctx` (borrowed: it must
+ * outlive the workers). Registering a type again replaces its kind and its ctx. */
+void jobs_register(const job_kind *kind, void *ctx);
 const job_kind *jobs_kind(const char *type);
 
 typedef struct jobs_pool jobs_pool;
-/* Starts n worker threads for every registered type. `node` names this process in job_runs. */
-jobs_pool *jobs_pool_start(struct app *app, int n, const char *node, err_t *err);
+/* Starts n worker threads for every registered type, each taking its connections from `store`.
+ * `node` names this process in job_runs; a lease lasts lease_ms unless the kind says otherwise
+ * (<= 0: 60 s). */
+jobs_pool *jobs_pool_start(store_t *store, int n, const char *node, int64_t lease_ms, err_t *err);
 /* Asks workers to stop claiming, waits for current jobs to finish (up to grace_ms), then
  * releases the leases of any still running so another process picks them up at once. Returns 1
  * when handlers were still running (their threads are left; the caller must exit, not free). */

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "jobs/jobs.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -16,15 +15,17 @@
 #define POLL_MS 500
 
 static job_kind kinds[MAX_KINDS];
+static void *kind_ctx[MAX_KINDS]; /* what each kind's handler receives */
 static int n_kinds;
 
-void jobs_register(const job_kind *kind) {
+void jobs_register(const job_kind *kind, void *ctx) {
   for (int i = 0; i < n_kinds; i++)
     if (!strcmp(kinds[i].type, kind->type)) {
       kinds[i] = *kind;
+      kind_ctx[i] = ctx;
       return;
     }
-  if (n_kinds < MAX_KINDS) kinds[n_kinds++] = *kind;
+  if (n_kinds < MAX_KINDS) kind_ctx[n_kinds] = ctx, kinds[n_kinds++] = *kind;
 }
 
 const job_kind *jobs_kind(const char *type) {
@@ -43,7 +44,7 @@ typedef struct worker {
 } worker;
 
 struct jobs_pool {
-  app *app;
+  store_t *store;
   int n;
   worker *workers;
   pthread_t heartbeat;
@@ -66,8 +67,7 @@ static void wait_ms(jobs_pool *p, int64_t ms) {
   pthread_mutex_unlock(&p->lock);
 }
 
-static void run_one(worker *w, db_t *db, job *j) {
-  jobs_pool *p = w->pool;
+static void run_one(db_t *db, job *j) {
   const job_kind *k = jobs_kind(j->type);
   err_t err = {0};
   char id[24];
@@ -78,7 +78,7 @@ static void run_one(worker *w, db_t *db, job *j) {
     jobs_release(db, j, &err);
     return;
   }
-  int rc = k->handler(p->app, db, j, &err);
+  int rc = k->handler(kind_ctx[k - kinds], db, j, &err);
   db_rollback(db); /* a handler that failed half way leaves nothing behind */
   if (rc == 0 && !k->completes_itself) rc = jobs_complete(db, j, &err);
   char ms[24];
@@ -108,7 +108,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&p->lock);
     if (stop) break;
     err_t err = {0};
-    db_t *db = store_get(p->app->store, &err);
+    db_t *db = store_get(p->store, &err);
     if (!db) {
       wait_ms(p, POLL_MS);
       continue;
@@ -126,16 +126,16 @@ static void *worker_main(void *arg) {
       w->busy = 1;
       p->busy++;
       pthread_mutex_unlock(&p->lock);
-      run_one(w, db, &j);
+      run_one(db, &j);
       pthread_mutex_lock(&p->lock);
       w->busy = 0;
       p->busy--;
       pthread_mutex_unlock(&p->lock);
       job_clear(&j);
-      store_put(p->app->store, db);
+      store_put(p->store, db);
       continue; /* there may be more due at once */
     }
-    store_put(p->app->store, db);
+    store_put(p->store, db);
     if (got < 0) log_warn("job claim failed", "code", err.code, NULL);
     wait_ms(p, POLL_MS);
   }
@@ -150,7 +150,7 @@ static void *heartbeat_main(void *arg) {
     pthread_mutex_unlock(&p->lock);
     if (stop) break;
     err_t err = {0};
-    db_t *db = store_get(p->app->store, &err);
+    db_t *db = store_get(p->store, &err);
     if (db) {
       for (int i = 0; i < p->n; i++) {
         pthread_mutex_lock(&p->lock);
@@ -169,18 +169,18 @@ static void *heartbeat_main(void *arg) {
           }
         }
       }
-      store_put(p->app->store, db);
+      store_put(p->store, db);
     }
     wait_ms(p, 1000);
   }
   return NULL;
 }
 
-jobs_pool *jobs_pool_start(app *a, int n, const char *node, err_t *err) {
+jobs_pool *jobs_pool_start(store_t *store, int n, const char *node, int64_t lease_ms, err_t *err) {
   jobs_pool *p = xcalloc(1, sizeof *p);
-  p->app = a;
+  p->store = store;
   p->n = n;
-  p->default_lease_ms = config_int(a->cfg, "job_lease") * 1000;
+  p->default_lease_ms = lease_ms;
   if (p->default_lease_ms <= 0) p->default_lease_ms = 60000;
   for (int i = 0; i < n_kinds; i++) p->types[i] = kinds[i].type;
   pthread_mutex_init(&p->lock, NULL);
@@ -227,7 +227,7 @@ int jobs_pool_stop(jobs_pool *p, int64_t grace_ms) {
   }
   /* Jobs still running after the grace: hand them back so another process starts them now. */
   err_t err = {0};
-  db_t *db = store_get(p->app->store, &err);
+  db_t *db = store_get(p->store, &err);
   int abandoned = 0;
   for (int i = 0; i < p->n && db; i++) {
     pthread_mutex_lock(&p->lock);
@@ -239,7 +239,7 @@ int jobs_pool_stop(jobs_pool *p, int64_t grace_ms) {
       abandoned = 1;
     }
   }
-  if (db) store_put(p->app->store, db);
+  if (db) store_put(p->store, db);
   if (abandoned) {
     /* Those threads are inside a handler; leave them (the process is exiting). */
     log_warn("jobs released at shutdown", NULL);

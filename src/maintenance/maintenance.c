@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app.h"
 #include "auth/throttle.h"
 #include "jobs/jobs.h"
 #include "util/clock.h"
@@ -73,9 +72,10 @@ int maintenance_sweep_tmp(const char *data_dir, int64_t idle_ms) {
   return removed;
 }
 
-static int purge(app *a, db_t *db, job *j, err_t *err) {
+static int purge(void *ctx, db_t *db, job *j, err_t *err) {
+  const maintenance_env *env = ctx;
   int64_t now = clock_now_ms();
-  int swept = maintenance_sweep_tmp(a->data_dir, TMP_IDLE_MS);
+  int swept = maintenance_sweep_tmp(env->data_dir, TMP_IDLE_MS);
   maintenance_counts c;
   if (db_begin(db, err) < 0) return -1;
   /* Complete first: the dedupe key is free again once this job is no longer running. */
@@ -99,9 +99,9 @@ static int purge(app *a, db_t *db, job *j, err_t *err) {
   return 0;
 }
 
-void maintenance_jobs_register(void) {
+void maintenance_jobs_register(maintenance_env *env) {
   static const job_kind k = {.type = "maintenance.purge", .handler = purge, .completes_itself = 1, .lease_ms = 0};
-  jobs_register(&k);
+  jobs_register(&k, env);
 }
 
 int maintenance_schedule(db_t *db, err_t *err) { return enqueue_purge(db, clock_now_ms(), err); }

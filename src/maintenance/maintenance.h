@@ -9,7 +9,12 @@
 
 #include "store/store.h"
 
-void maintenance_jobs_register(void);
+/* What the job "maintenance.purge" uses of its process, wired by src/app.c. */
+typedef struct maintenance_env {
+  const char *data_dir; /* its tmp/ is swept of abandoned uploads */
+} maintenance_env;
+/* Registers the job kind; its handler uses `env` (borrowed for the process's life). */
+void maintenance_jobs_register(maintenance_env *env);
 /* Makes sure one purge job is queued (called at start). */
 int maintenance_schedule(db_t *db, err_t *err);
 

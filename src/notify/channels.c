@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
 #include "notify/notify.h"
 #include "util/clock.h"
 #include "util/vault.h"
@@ -45,9 +44,9 @@ static int post_json(const char *url, const char *token, const char *body, err_t
   return 0;
 }
 
-static int webhook_send(app *a, db_t *db, const json_t *m, err_t *err) {
+static int webhook_send(const notify_env *env, db_t *db, const json_t *m, err_t *err) {
   (void)db;
-  const char *url = config_str(a->cfg, "notify_webhook_url");
+  const char *url = config_str(env->cfg, "notify_webhook_url");
   if (!*url) return 0;
   char *body = json_dumps(m, JSON_COMPACT);
   int rc = post_json(url, NULL, body, err);
@@ -68,8 +67,8 @@ static char *read_token(const char *path) {
 
 /* The same gateway (and outbox) the identity room sends sign-in codes through, with the event's
  * template name; the phone number is opened from the account only for the send. */
-static int sms_send(app *a, db_t *db, const json_t *m, err_t *err) {
-  const char *kind = config_str(a->cfg, "sms_sender");
+static int sms_send(const notify_env *env, db_t *db, const json_t *m, err_t *err) {
+  const char *kind = config_str(env->cfg, "sms_sender");
   if (strcmp(kind, "http") && strcmp(kind, "outbox")) return 0; /* "log": nothing leaves */
   int64_t account = (int64_t)json_integer_value(json_object_get(m, "account_id"));
   db_res *r = db_query(db, err, "SELECT phone_sealed FROM student_accounts WHERE id = $1", DB_INT(account));
@@ -82,15 +81,15 @@ static int sms_send(app *a, db_t *db, const json_t *m, err_t *err) {
   free(phone);
   int rc = 0;
   if (!strcmp(kind, "http")) {
-    char *token = read_token(config_str(a->cfg, "sms_http_token_file"));
+    char *token = read_token(config_str(env->cfg, "sms_http_token_file"));
     char *body = json_dumps(msg, JSON_COMPACT);
-    rc = post_json(config_str(a->cfg, "sms_http_url"), token, body, err);
+    rc = post_json(config_str(env->cfg, "sms_http_url"), token, body, err);
     free(body);
     free(token);
   } else {
     char path[1100];
-    const char *out = config_str(a->cfg, "sms_outbox");
-    if (!*out) snprintf(path, sizeof path, "%s/sms-outbox.jsonl", a->data_dir), out = path;
+    const char *out = config_str(env->cfg, "sms_outbox");
+    if (!*out) snprintf(path, sizeof path, "%s/sms-outbox.jsonl", env->data_dir), out = path;
     json_object_set_new(msg, "at", json_integer(clock_now_ms()));
     char *line = json_dumps(msg, JSON_COMPACT);
     int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -107,7 +106,9 @@ static int sms_send(app *a, db_t *db, const json_t *m, err_t *err) {
 }
 
 /* WeChat subscription messages to the account's bound WeChat identities (wechat/wx_message.h). */
-static int wechat_send(app *a, db_t *db, const json_t *m, err_t *err) { return wx_message_deliver(a->cfg, db, m, err); }
+static int wechat_send(const notify_env *env, db_t *db, const json_t *m, err_t *err) {
+  return wx_message_deliver(env->cfg, db, m, err);
+}
 
 const notify_channel notify_webhook_channel = {"webhook", webhook_send};
 const notify_channel notify_wechat_channel = {"wechat", wechat_send};

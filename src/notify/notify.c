@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "jobs/jobs.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -67,7 +66,8 @@ int notify_mark_read(db_t *db, int64_t account_id, int64_t up_to_id, err_t *err)
 
 /* ---- jobs -------------------------------------------------------------------------------- */
 
-static int deliver(app *a, db_t *db, job *j, err_t *err) {
+static int deliver(void *ctx, db_t *db, job *j, err_t *err) {
+  const notify_env *env = ctx;
   int64_t id = (int64_t)json_integer_value(json_object_get(j->payload, "inbox_id"));
   db_res *r = db_query(
       db, err, "SELECT id, account_id, kind, title, body, data, created_at, read_at FROM notify_inbox WHERE id = $1",
@@ -80,13 +80,13 @@ static int deliver(app *a, db_t *db, job *j, err_t *err) {
   json_t *m = row_json(r, 0);
   json_object_set_new(m, "account_id", json_integer(db_res_int_at(r, 0, "account_id")));
   db_res_free(r);
-  const char *list = config_str(a->cfg, "notify_channels");
+  const char *list = config_str(env->cfg, "notify_channels");
   int rc = 0;
   for (size_t i = 0; i < sizeof channels / sizeof channels[0] && rc == 0; i++) {
     const char *p = strstr(list, channels[i]->name);
     size_t n = strlen(channels[i]->name);
     if (!p || (p != list && p[-1] != ',') || (p[n] && p[n] != ',')) continue;
-    rc = channels[i]->send(a, db, m, err);
+    rc = channels[i]->send(env, db, m, err);
   }
   json_decref(m);
   return rc;
@@ -118,8 +118,7 @@ int notify_payment_received(db_t *db, int64_t account_id, int64_t order_id, err_
   return rc;
 }
 
-int notify_scan(app *a, db_t *db, int64_t now, err_t *err) {
-  (void)a;
+int notify_scan(db_t *db, int64_t now, err_t *err) {
   /* Payments received (the last 30 days; older ones were told long ago). */
   db_res *r =
       db_query(db, err,
@@ -154,23 +153,24 @@ int notify_scan(app *a, db_t *db, int64_t now, err_t *err) {
   return rc;
 }
 
-static int scan_job(app *a, db_t *db, job *j, err_t *err) {
+static int scan_job(void *ctx, db_t *db, job *j, err_t *err) {
+  const notify_env *env = ctx;
   int64_t now = clock_now_ms();
-  int64_t every = config_int(a->cfg, "notify_scan_interval") * 1000;
+  int64_t every = config_int(env->cfg, "notify_scan_interval") * 1000;
   if (every < 1000) every = 1000;
   if (db_begin(db, err) < 0) return -1;
-  if (notify_scan(a, db, now, err) < 0 || jobs_complete_in(db, j, err) < 0 || enqueue_scan(db, now + every, err) < 0) {
+  if (notify_scan(db, now, err) < 0 || jobs_complete_in(db, j, err) < 0 || enqueue_scan(db, now + every, err) < 0) {
     db_rollback(db);
     return -1;
   }
   if (db_commit(db, err) < 0) return -1;
-  if (a->jobs) jobs_pool_kick(a->jobs);
+  if (env->jobs) jobs_pool_kick(env->jobs);
   return 0;
 }
 
-void notify_jobs_register(void) {
+void notify_jobs_register(notify_env *env) {
   static const job_kind d = {.type = "notify.deliver", .handler = deliver, .completes_itself = 0, .lease_ms = 0};
   static const job_kind s = {.type = "notify.scan", .handler = scan_job, .completes_itself = 1, .lease_ms = 0};
-  jobs_register(&d);
-  jobs_register(&s);
+  jobs_register(&d, env);
+  jobs_register(&s, env);
 }

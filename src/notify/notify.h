@@ -20,10 +20,18 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "config/config.h"
+#include "jobs/jobs.h"
 #include "store/store.h"
 #include "util/err.h"
 
-struct app;
+/* What the notify jobs use of their process, wired by src/app.c: the channels read their own
+ * settings (notify_webhook_url, sms_*, wechat_*), so they get the settings themselves. */
+typedef struct notify_env {
+  const config *cfg;    /* notify_channels, notify_scan_interval and each channel's settings */
+  const char *data_dir; /* the default SMS outbox, <data>/sms-outbox.jsonl */
+  jobs_pool *jobs;      /* woken after the scan queued deliveries; NULL without workers */
+} notify_env;
 
 /* Kinds: "payment_received", "approved", "rejected", "window_closing", "support_reply", "reminder"
  * (the school office's, office/remind.h). */
@@ -40,13 +48,14 @@ int notify_mark_read(db_t *db, int64_t account_id, int64_t up_to_id, err_t *err)
 /* One outbound channel. send returns 0 or -1 with err (retried by the job queue). */
 typedef struct notify_channel {
   const char *name;
-  int (*send)(struct app *app, db_t *db, const json_t *message, err_t *err);
+  int (*send)(const notify_env *env, db_t *db, const json_t *message, err_t *err);
 } notify_channel;
 
-void notify_jobs_register(void);
+/* The jobs notify.deliver and notify.scan; their handlers use `env` (borrowed for the process's life). */
+void notify_jobs_register(notify_env *env);
 /* Makes sure one scan job is queued (called at start). */
 int notify_schedule(db_t *db, err_t *err);
 /* One scan now (the job's body; tests and the CLI may call it). */
-int notify_scan(struct app *app, db_t *db, int64_t now_ms, err_t *err);
+int notify_scan(db_t *db, int64_t now_ms, err_t *err);
 
 #endif

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "audit/audit.h"
 #include "auth/roles.h"
 #include "blob/blob.h"
@@ -301,10 +300,10 @@ static int enqueue(db_t *db, int64_t at, err_t *err) {
 
 int retention_schedule(db_t *db, err_t *err) { return enqueue(db, clock_now_ms(), err); }
 
-static int job_retention(app *a, db_t *db, job *j, err_t *err) {
+static int job_retention(void *ctx, db_t *db, job *j, err_t *err) {
+  const retention_env *env = ctx;
   retention_counts c;
-  if (retention_purge(a->blobs, db, clock_now_ms(), (int)config_int(a->cfg, "retention_days"),
-                      (int)config_int(a->cfg, "export_retention_days"), &c, err) < 0)
+  if (retention_purge(env->blobs, db, clock_now_ms(), env->retention_days, env->export_retention_days, &c, err) < 0)
     return -1;
   /* Complete first: the dedupe key is free again once this job is no longer running. */
   if (db_begin(db, err) < 0) return -1;
@@ -322,8 +321,8 @@ static int job_retention(app *a, db_t *db, job *j, err_t *err) {
   return 0;
 }
 
-void retention_jobs_register(void) {
+void retention_jobs_register(retention_env *env) {
   static const job_kind k = {
       .type = "office.retention", .handler = job_retention, .completes_itself = 1, .lease_ms = 600000};
-  jobs_register(&k);
+  jobs_register(&k, env);
 }

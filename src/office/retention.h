@@ -55,6 +55,13 @@ int retention_execute(struct blob_store *bs, db_t *db, int64_t request_id, int a
 
 /* Queues the first run now (no-op when one is queued). */
 int retention_schedule(db_t *db, err_t *err);
-void retention_jobs_register(void);
+/* What the job "office.retention" uses of its process, wired by src/app.c. */
+typedef struct retention_env {
+  struct blob_store *blobs;  /* the photos it destroys (blob/blob.h) */
+  int retention_days;        /* setting retention_days */
+  int export_retention_days; /* setting export_retention_days */
+} retention_env;
+/* Registers the job kind; its handler uses `env` (borrowed for the process's life). */
+void retention_jobs_register(retention_env *env);
 
 #endif

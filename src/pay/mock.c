@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "identity/batch.h"
 #include "pay/mock.h"
 #include "pay/provider.h"
@@ -136,11 +135,11 @@ static void m_destroy(pay_provider *p) {
   free(p);
 }
 
-pay_provider *pay_mock_new(struct app *app, err_t *err) {
+pay_provider *pay_mock_new(store_t *store, err_t *err) {
   (void)err; /* the mock cannot fail to start; err is there to match pay_wechatpay_new */
   pay_provider *p = xcalloc(1, sizeof *p);
   mock_ctx *c = xcalloc(1, sizeof *c);
-  c->store = app->store;
+  c->store = store;
   *p = (pay_provider){.name = "mock",
                       .create = m_create,
                       .query = m_query,

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
 #include "pay/orders.h"
 #include "pay/wxp_sign.h"
 #include "util/clock.h"
@@ -50,12 +49,12 @@ static void refuse_log(db_t *db, const char *provider, const pay_notice *n, cons
   log_warn("pay_notice_refused", "provider", provider, "reason", why->code, "order", no ? no : "", NULL);
 }
 
-int pay_notify_receive(struct app *app, const pay_inbound *in, const char *client_ip, err_t *err) {
-  pay_provider *p = pay_provider_get(app, err);
+int pay_notify_receive(const pay_env *env, const pay_inbound *in, const char *client_ip, err_t *err) {
+  pay_provider *p = pay_provider_get(env, err);
   if (!p) return -1;
   char sha[65];
   wxp_sha256_hex(in->body ? in->body : "", in->body_len, sha);
-  db_t *db = store_get(app->store, err);
+  db_t *db = store_get(env->store, err);
   if (!db) return -1;
   pay_notice n;
   int rc = -1;
@@ -106,6 +105,6 @@ int pay_notify_receive(struct app *app, const pay_inbound *in, const char *clien
   fault("after_commit");
   rc = 0;
 out:
-  store_put(app->store, db);
+  store_put(env->store, db);
   return rc;
 }

@@ -19,10 +19,8 @@
 #include "pay/provider.h"
 #include "store/store.h"
 
-struct app;
-
 /* 0: acknowledge; -1: refuse with err (status and code). */
-int pay_notify_receive(struct app *app, const pay_inbound *in, const char *client_ip, err_t *err);
+int pay_notify_receive(const pay_env *env, const pay_inbound *in, const char *client_ip, err_t *err);
 
 /* Applies a verified notice inside the caller's transaction. */
 int pay_notice_apply(db_t *db, const pay_notice *n, const char *why, int *result, int64_t *order_id, err_t *err);

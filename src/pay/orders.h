@@ -29,8 +29,6 @@
 #include "store/store.h"
 #include "util/err.h"
 
-struct app;
-
 typedef struct pay_order {
   int64_t id;
   char out_trade_no[40];
@@ -94,7 +92,7 @@ int pay_apply_payment(db_t *db, const pay_txn *txn, const char *why, int *result
 int pay_apply_refund(db_t *db, const pay_refund *r, int *result, int64_t *order_id, err_t *err);
 
 /* Student or system closes an unpaid order (provider told first). */
-int pay_order_close(struct app *app, db_t *db, int64_t order_id, pay_actor who, const char *why, err_t *err);
+int pay_order_close(const pay_env *env, db_t *db, int64_t order_id, pay_actor who, const char *why, err_t *err);
 /* Operator asks for a refund of a paid order: refund_pending + "pay.refund" job. */
 int pay_order_request_refund(db_t *db, int64_t order_id, pay_actor who, const char *reason, err_t *err);
 
@@ -102,6 +100,6 @@ int pay_order_request_refund(db_t *db, int64_t order_id, pay_actor who, const ch
 int pay_order_event(db_t *db, int64_t order_id, const char *from, const char *to, pay_actor who, const char *reason,
                     const json_t *detail, err_t *err);
 
-void pay_jobs_register(void);
+void pay_jobs_register(pay_env *env); /* the handlers use `env`, borrowed for the process's life */
 
 #endif

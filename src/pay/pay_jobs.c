@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
 #include "jobs/jobs.h"
 #include "pay/notify.h"
 #include "pay/orders.h"
@@ -30,11 +29,11 @@ static int apply_queried(db_t *db, const pay_txn *t, err_t *err) {
   return 0;
 }
 
-int pay_order_close(struct app *app, db_t *db, int64_t order_id, pay_actor who, const char *why, err_t *err) {
+int pay_order_close(const pay_env *env, db_t *db, int64_t order_id, pay_actor who, const char *why, err_t *err) {
   pay_order o;
   if (pay_order_get(db, order_id, &o, err) < 0) return -1;
   if (strcmp(o.state, "created") != 0) return 0; /* paid or already closed: nothing to do */
-  pay_provider *p = pay_provider_get(app, err);
+  pay_provider *p = pay_provider_get(env, err);
   if (!p) return -1;
   if (o.channel[0]) {
     /* The payer may have paid a moment ago: believe the provider, not our silence. */
@@ -62,25 +61,26 @@ int pay_order_close(struct app *app, db_t *db, int64_t order_id, pay_actor who, 
   return 0;
 }
 
-static int job_close_unpaid(struct app *app, db_t *db, job *j, err_t *err) {
+static int job_close_unpaid(void *ctx, db_t *db, job *j, err_t *err) {
+  const pay_env *env = ctx;
   int64_t id = 0;
   if (payload_order(j, err, &id) < 0) return -1;
   pay_order o;
   if (pay_order_get(db, id, &o, err) < 0) return err->status == 404 ? err_set(err, 422, "gone", "order gone") : -1;
   if (strcmp(o.state, "created") != 0) return 0;
   if (clock_now_ms() < o.expires_at) return err_set(err, 0, "not_due", "order not yet expired");
-  return pay_order_close(app, db, id, (pay_actor){0, 0}, "unpaid when its time ran out", err);
+  return pay_order_close(env, db, id, (pay_actor){0, 0}, "unpaid when its time ran out", err);
 }
 
 /* Asks the provider for the refund of the job's order. Returns 1 with *r filled when the order is
  * waiting for its refund, 0 when there is nothing to do (already refunded or never owed), -1 on
  * error. Asking again is idempotent at the provider and returns the refund's status. */
-static int ask_refund(struct app *app, db_t *db, job *j, int64_t *id, pay_refund *r, err_t *err) {
+static int ask_refund(const pay_env *env, db_t *db, job *j, int64_t *id, pay_refund *r, err_t *err) {
   if (payload_order(j, err, id) < 0) return -1;
   pay_order o;
   if (pay_order_get(db, *id, &o, err) < 0) return -1;
   if (strcmp(o.state, "refund_pending") != 0) return 0;
-  pay_provider *p = pay_provider_get(app, err);
+  pay_provider *p = pay_provider_get(env, err);
   if (!p) return -1;
   if (p->refund(p, o.out_trade_no, o.out_refund_no, o.refund_fen, o.amount_fen, o.refund_reason, r, err) < 0) return -1;
   return 1;
@@ -98,10 +98,11 @@ static int apply_refund(db_t *db, const pay_refund *r, err_t *err) {
   return 0;
 }
 
-static int job_refund(struct app *app, db_t *db, job *j, err_t *err) {
+static int job_refund(void *ctx, db_t *db, job *j, err_t *err) {
+  const pay_env *env = ctx;
   int64_t id = 0;
   pay_refund r;
-  int asked = ask_refund(app, db, j, &id, &r, err);
+  int asked = ask_refund(env, db, j, &id, &r, err);
   if (asked <= 0) return asked;
   /* Synchronous success (the mock, or a fast provider). */
   if (strcmp(r.status, "SUCCESS") == 0) return apply_refund(db, &r, err);
@@ -113,20 +114,21 @@ static int job_refund(struct app *app, db_t *db, job *j, err_t *err) {
   return jid > 0 ? 0 : -1;
 }
 
-static int job_refund_check(struct app *app, db_t *db, job *j, err_t *err) {
+static int job_refund_check(void *ctx, db_t *db, job *j, err_t *err) {
+  const pay_env *env = ctx;
   int64_t id = 0;
   pay_refund r;
-  int asked = ask_refund(app, db, j, &id, &r, err);
+  int asked = ask_refund(env, db, j, &id, &r, err);
   if (asked <= 0) return asked;
   if (strcmp(r.status, "SUCCESS") != 0) return err_set(err, 0, "refund_processing", "refund still processing");
   return apply_refund(db, &r, err);
 }
 
-void pay_jobs_register(void) {
+void pay_jobs_register(pay_env *env) {
   static const job_kind kinds[] = {
       {.type = "pay.close_unpaid", .handler = job_close_unpaid, .completes_itself = 0, .lease_ms = 60000},
       {.type = "pay.refund", .handler = job_refund, .completes_itself = 0, .lease_ms = 60000},
       {.type = "pay.refund_check", .handler = job_refund_check, .completes_itself = 0, .lease_ms = 60000},
   };
-  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) jobs_register(&kinds[i]);
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) jobs_register(&kinds[i], env);
 }

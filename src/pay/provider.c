@@ -5,21 +5,21 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "app.h"
+#include "config/config.h"
 #include "util/log.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pay_provider *current;
 
-pay_provider *pay_provider_get(struct app *app, err_t *err) {
+pay_provider *pay_provider_get(const pay_env *env, err_t *err) {
   pthread_mutex_lock(&lock);
   if (!current) {
-    const char *name = config_str(app->cfg, "pay_provider");
+    const char *name = config_str(env->cfg, "pay_provider");
     if (strcmp(name, "wechatpay") == 0) {
       curl_global_init(CURL_GLOBAL_DEFAULT);
-      current = pay_wechatpay_new(app->cfg, err);
+      current = pay_wechatpay_new(env->cfg, err);
     } else if (strcmp(name, "mock") == 0) {
-      current = pay_mock_new(app, err);
+      current = pay_mock_new(env->store, err);
     } else {
       err_set(err, 0, "pay_config", "pay_provider must be mock or wechatpay");
     }

@@ -22,10 +22,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/store.h"
 #include "util/err.h"
 
-struct app;
 struct config;
+
+/* What the pay room uses of its process, wired by src/app.c: the settings the provider is built
+ * from (pay_provider, wxpay_*) and the store the mock provider keeps its payments in. */
+typedef struct pay_env {
+  const struct config *cfg;
+  store_t *store;
+} pay_env;
 
 typedef struct pay_txn {
   char out_trade_no[64];
@@ -103,12 +110,12 @@ struct pay_provider {
 };
 
 /* The process's provider per the `pay_provider` setting; NULL with err when misconfigured. */
-pay_provider *pay_provider_get(struct app *app, err_t *err);
+pay_provider *pay_provider_get(const pay_env *env, err_t *err);
 void pay_provider_shutdown(void);
 
 /* Constructors (used by pay_provider_get and by tests). */
 pay_provider *pay_wechatpay_new(const struct config *cfg, err_t *err);
-pay_provider *pay_mock_new(struct app *app, err_t *err);
+pay_provider *pay_mock_new(store_t *store, err_t *err);
 
 /* Parses a decrypted WeChat transaction / refund JSON into the structs (400 on bad shape). */
 int pay_parse_txn(const char *json, size_t len, pay_txn *out, err_t *err);

@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app.h"
 #include "audit/audit.h"
 #include "blob/blob.h"
 #include "collect/collect.h"
 #include "identity/student.h"
+#include "jobs/jobs.h"
 #include "office/shipping.h"
 #include "photo/photo.h"
 #include "print/pdf.h"
@@ -217,8 +217,8 @@ static int add_sheet(pdf_doc *d, int first, const uint8_t *photo, size_t len, in
   return 0;
 }
 
-static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, const char *path, int *sheets,
-                  err_t *err) {
+static int render(struct blob_store *blobs, db_t *db, int64_t pb, int64_t batch_id, int copies, const char *path,
+                  int *sheets, err_t *err) {
   sheet_item *it = NULL;
   int n = 0;
   if (load_items(db, pb, batch_id, &it, &n, err) < 0) return -1;
@@ -228,7 +228,7 @@ static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, co
   for (int i = 0; i < n && !rc; i++) {
     uint8_t *photo = NULL;
     size_t plen = 0;
-    rc = blob_get(a->blobs, db, it[i].blob, &photo, &plen, err);
+    rc = blob_get(blobs, db, it[i].blob, &photo, &plen, err);
     char caption[128], slug[512];
     snprintf(caption, sizeof caption, "%s %s", it[i].s.name, it[i].s.student_no);
     snprintf(slug, sizeof slug, "打印批次 %lld · 第 %d/%d 张 · %s · %s %s · %s", (long long)pb, i + 1, n,
@@ -263,7 +263,8 @@ static int render(app *a, db_t *db, int64_t pb, int64_t batch_id, int copies, co
   return rc;
 }
 
-static int job_print(app *a, db_t *db, job *j, err_t *err) {
+static int job_print(void *ctx, db_t *db, job *j, err_t *err) {
+  const print_env *env = ctx;
   int64_t id = json_integer_value(json_object_get(j->payload, "print_batch_id"));
   db_res *r = db_query(db, err, "SELECT batch_id, copies, actor_role, actor_id, state FROM print_batches WHERE id = $1",
                        DB_INT(id));
@@ -276,13 +277,13 @@ static int job_print(app *a, db_t *db, job *j, err_t *err) {
   int copies = (int)db_res_int_at(r, 0, "copies"), role = (int)db_res_int_at(r, 0, "actor_role");
   db_res_free(r);
   char dir[1024], path[1200], name[96];
-  snprintf(dir, sizeof dir, "%s/prints", a->data_dir);
+  snprintf(dir, sizeof dir, "%s/prints", env->data_dir);
   if (mkdir(dir, 0700) != 0 && errno != EEXIST)
     return err_set(err, 0, "print_dir", "cannot create the prints directory");
   snprintf(name, sizeof name, "batch-%lld-print-%lld.pdf", (long long)batch_id, (long long)id);
   snprintf(path, sizeof path, "%s/%s", dir, name);
   int sheets = 0;
-  int rc = render(a, db, id, batch_id, copies, path, &sheets, err);
+  int rc = render(env->blobs, db, id, batch_id, copies, path, &sheets, err);
   if (rc == 0 && db_begin(db, err) == 0) {
     int64_t now = clock_now_ms();
     rc = db_exec(db, err,
@@ -333,7 +334,7 @@ static int job_print(app *a, db_t *db, job *j, err_t *err) {
   return -1;
 }
 
-void print_jobs_register(void) {
+void print_jobs_register(print_env *env) {
   static const job_kind k = {.type = "print.batch", .handler = job_print, .lease_ms = 600000};
-  jobs_register(&k);
+  jobs_register(&k, env);
 }

@@ -54,6 +54,14 @@ int print_labels_pdf(db_t *db, int64_t batch_id, int only_unshipped, uint8_t **o
 struct student_record;
 int print_record_order(const struct student_record *a, const struct student_record *b);
 
-void print_jobs_register(void);
+/* What the print job uses of its process, wired by src/app.c. */
+struct blob_store;
+typedef struct print_env {
+  struct blob_store *blobs; /* the approved photos (blob/blob.h) */
+  const char *data_dir;     /* the sheets are written to <data_dir>/prints */
+} print_env;
+
+/* The job kind "print.batch"; its handler renders with `env` (borrowed for the process's life). */
+void print_jobs_register(print_env *env);
 
 #endif

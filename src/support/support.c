@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "auth/roles.h"
 #include "blob/blob.h"
 #include "identity/quota.h"
@@ -19,8 +18,8 @@ static const char *sniff(const char *path) {
   return mime && strcmp(mime, "image/heic") ? mime : NULL;
 }
 
-int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t author_id, const char *body,
-                 const char *attachment_path, int64_t *id, err_t *err) {
+int support_post(const support_env *env, db_t *db, int64_t account_id, int from_role, int64_t author_id,
+                 const char *body, const char *attachment_path, int64_t *id, err_t *err) {
   if (!body) body = "";
   if (!*body && !attachment_path) return err_set(err, 400, "empty_message", "请输入内容或添加图片");
   if (strlen(body) > 4000) return err_set(err, 400, "message_too_long", "消息太长（最多 4000 字节）");
@@ -29,7 +28,7 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
   if (attachment_path) {
     mime = sniff(attachment_path);
     if (!mime) return err_set(err, 415, "not_an_image", "附件只能是 JPG、PNG 或 WebP 图片");
-    if (blob_put_file(a->blobs, db, attachment_path, "attachment", &blob, err) < 0) return -1;
+    if (blob_put_file(env->blobs, db, attachment_path, "attachment", &blob, err) < 0) return -1;
   }
   int64_t school = db_int(db, err, 0,
                           "SELECT r.school_id FROM student_links l JOIN roster_records r ON r.id = l.record_id "
@@ -37,7 +36,7 @@ int support_post(app *a, db_t *db, int64_t account_id, int from_role, int64_t au
                           DB_INT(account_id));
   if (db_begin(db, err) < 0) goto fail;
   if (from_role == ROLE_STUDENT) {
-    quota q = {config_int(a->cfg, "support_per_hour"), config_int(a->cfg, "support_total")};
+    quota q = {env->per_hour, env->total};
     if (quota_check(db, QUOTA_SUPPORT, account_id, &q, clock_now_ms(), err) < 0) goto fail;
   }
   db_res *r = db_query(
@@ -68,7 +67,7 @@ fail:
   db_rollback(db);
   if (blob) { /* the message was not stored: neither is its image */
     err_t ignore = {0};
-    blob_delete(a->blobs, db, blob, &ignore);
+    blob_delete(env->blobs, db, blob, &ignore);
   }
   return -1;
 }
@@ -117,8 +116,8 @@ json_t *support_threads(db_t *db, err_t *err) {
   return a;
 }
 
-int support_attachment(app *a, db_t *db, int64_t message_id, int64_t account_id, uint8_t **bytes, size_t *len,
-                       char mime[32], err_t *err) {
+int support_attachment(struct blob_store *blobs, db_t *db, int64_t message_id, int64_t account_id, uint8_t **bytes,
+                       size_t *len, char mime[32], err_t *err) {
   db_res *r =
       db_query(db, err, "SELECT account_id, attachment_blob, attachment_type FROM support_messages WHERE id = $1",
                DB_INT(message_id));
@@ -129,5 +128,5 @@ int support_attachment(app *a, db_t *db, int64_t message_id, int64_t account_id,
   if (ok) snprintf(mime, 32, "%s", db_res_text_at(r, 0, "attachment_type"));
   db_res_free(r);
   if (!ok) return err_set(err, 404, "attachment_not_found", "附件不存在");
-  return blob_get(a->blobs, db, blob, bytes, len, err);
+  return blob_get(blobs, db, blob, bytes, len, err);
 }

@@ -32,8 +32,8 @@ static void count_failed(db_t *db, const json_t *payload) {
   failed_calls++;
   failed_n = (int)json_integer_value(json_object_get(payload, "n"));
 }
-static int never_run(struct app *app, db_t *db, job *j, err_t *err) {
-  (void)app, (void)db, (void)j;
+static int never_run(void *ctx, db_t *db, job *j, err_t *err) {
+  (void)ctx, (void)db, (void)j;
   return err_set(err, 0, "unused", "the tests claim jobs themselves");
 }
 
@@ -369,6 +369,42 @@ static void dedupe_key_allows_one_pending(enum testdb_kind kind) {
   store_close(st);
 }
 
+/* A worker hands each handler the context its kind was registered with (a room's own, which
+ * src/app.c wires), and registering a kind again replaces it. */
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static void *seen_ctx;
+static int record_ctx(void *ctx, db_t *db, job *j, err_t *err) {
+  (void)db, (void)j, (void)err;
+  pthread_mutex_lock(&seen_mu);
+  seen_ctx = ctx;
+  pthread_mutex_unlock(&seen_mu);
+  return 0; /* the pool completes it */
+}
+
+static void pool_hands_each_handler_its_kinds_ctx(enum testdb_kind kind) {
+  static int first_room, second_room;
+  store_t *st = testdb_open(kind, NULL);
+  err_t err = {0};
+  jobs_register(&(job_kind){.type = "test.ctx", .handler = record_ctx}, &first_room);
+  jobs_register(&(job_kind){.type = "test.ctx", .handler = record_ctx}, &second_room);
+  db_t *db = store_get(st, &err);
+  int64_t id = jobs_enqueue(db, "test.ctx", NULL, NULL, &err);
+  assert_true(id > 0);
+  pthread_mutex_lock(&seen_mu);
+  seen_ctx = NULL;
+  pthread_mutex_unlock(&seen_mu);
+  jobs_pool *p = jobs_pool_start(st, 1, "test-node", 0, &err);
+  assert_non_null(p);
+  /* Waits for the outcome, however slow the machine; the bound only stops a hung test. */
+  char buf[16];
+  for (int i = 0; i < 6000 && strcmp(state_of(db, id, buf), "done"); i++) clock_sleep_ms(20);
+  assert_int_equal(jobs_pool_stop(p, 60000), 0);
+  assert_string_equal(state_of(db, id, buf), "done");
+  assert_ptr_equal(seen_ctx, &second_room);
+  store_put(st, db);
+  store_close(st);
+}
+
 static void test_order(void **s) {
   (void)s;
   with_kind(claims_due_jobs_in_order);
@@ -397,6 +433,10 @@ static void test_dead_local(void **s) {
   (void)s;
   with_kind(dead_local_workers_lose_their_leases_at_once);
 }
+static void test_pool_ctx(void **s) {
+  (void)s;
+  with_kind(pool_hands_each_handler_its_kinds_ctx);
+}
 static void test_crash_loop(void **s) {
   (void)s;
   with_kind(job_that_kills_its_workers_fails_after_max_attempts);
@@ -404,11 +444,11 @@ static void test_crash_loop(void **s) {
 
 int main(void) {
   static const job_kind effect = {.type = "test.effect", .handler = never_run, .on_failed = count_failed};
-  jobs_register(&effect);
+  jobs_register(&effect, NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_order),      cmocka_unit_test(test_retry),      cmocka_unit_test(test_lease),
       cmocka_unit_test(test_killed),     cmocka_unit_test(test_concurrent), cmocka_unit_test(test_dedupe),
-      cmocka_unit_test(test_crash_loop), cmocka_unit_test(test_dead_local),
+      cmocka_unit_test(test_crash_loop), cmocka_unit_test(test_dead_local), cmocka_unit_test(test_pool_ctx),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
+#include "config/config.h"
 #include "photo/photo.h"
-#include "app.h"
 #include "identity/batch.h"
 #include "pay/mock.h"
 #include "pay/notify.h"
@@ -26,7 +26,7 @@ typedef struct fixture {
   store_t *st;
   db_t *db;
   int64_t batch_id;
-  app app;
+  pay_env pay; /* what the pay room is given by a process */
   config *cfg;
 } fixture;
 
@@ -51,8 +51,7 @@ static void open_fixture(fixture *f, enum testdb_kind kind) {
   f->batch_id = batch_create(f->db, &b, photo_default_profiles_dir(), &err);
   assert_true(f->batch_id > 0);
   f->cfg = config_new();
-  f->app.cfg = f->cfg;
-  f->app.store = f->st;
+  f->pay = (pay_env){.cfg = f->cfg, .store = f->st};
 }
 
 static void close_fixture(fixture *f) {
@@ -214,7 +213,7 @@ static void unpaid_order_closes_and_late_money_goes_back(enum testdb_kind kind) 
   fixture f;
   open_fixture(&f, kind);
   err_t err = {0};
-  pay_provider *p = pay_provider_get(&f.app, &err);
+  pay_provider *p = pay_provider_get(&f.pay, &err);
   assert_non_null(p);
   pay_order o = new_order(&f, 9, NULL, 0, 0, 60000);
   assert_int_equal(pay_order_set_channel(f.db, &o, "mock", &err), 0);
@@ -226,7 +225,7 @@ static void unpaid_order_closes_and_late_money_goes_back(enum testdb_kind kind) 
                        .channel = "mock"};
   assert_int_equal(p->create(p, &cr, &client, &err), 0);
   json_decref(client);
-  assert_int_equal(pay_order_close(&f.app, f.db, o.id, (pay_actor){0, 0}, "unpaid when its time ran out", &err), 0);
+  assert_int_equal(pay_order_close(&f.pay, f.db, o.id, (pay_actor){0, 0}, "unpaid when its time ran out", &err), 0);
   pay_order now;
   assert_int_equal(pay_order_get(f.db, o.id, &now, &err), 0);
   assert_string_equal(now.state, "closed");

@@ -32,6 +32,13 @@ const PER_SEED = 2;
 const BUDGET_MS = Number(process.env.TUCAI_FAULTS_BUDGET_S || 480) * 1000;
 const MIN_SEEDS = Math.min(SEEDS, 10);
 
+// What a failure needs to be read: whether the server still runs, how it ended, its last lines.
+function serverState(server) {
+  const ended = server.exitCode !== undefined || server.exitSignal;
+  return `server ${ended ? `ended (${server.exitCode ?? server.exitSignal})` : 'still running'}; its last log lines:\n` +
+    server.logs.slice(-40).join('\n');
+}
+
 function mulberry32(a) {
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -127,7 +134,10 @@ describe('kill -9 anywhere on the student path', () => {
       assert.deepEqual(bad, [], `seed ${seed} (${how}) after the restart`);
       // The cut paths complete.
       outcome = await Promise.allSettled([work()]);
-      if (outcome[0].status === 'rejected') throw new Error(`seed ${seed} (${how}): the path did not complete after the restart: ${outcome[0].reason?.stack}`);
+      if (outcome[0].status === 'rejected') {
+        throw new Error(`seed ${seed} (${how}): the path did not complete after the restart: ${outcome[0].reason?.stack}\n` +
+          serverState(w.server));
+      }
       bad = await violations(w, { settled: true });
       assert.deepEqual(bad, [], `seed ${seed} (${how}) after completing`);
       console.log(`seed ${seed}: killed at ${how}, ${Date.now() - ts} ms`);

@@ -206,6 +206,11 @@ async function walk(context, page, guard) {
   await decide('approve', { note: '' });
   await page.locator('#status-label', { hasText: '已通过' }).waitFor({ timeout: 20000 });
   await step('14-approved', '审核进度');
+  // Approved ends the path: every step of the stepper is done, the review too.
+  const steps = await page.$$eval('#stepper li [aria-label]', (xs) => xs.map((x) => x.getAttribute('aria-label')));
+  assert.equal(steps.length, 8, steps.join(' | '));
+  for (const l of steps) assert.match(l, /（已完成）$/, steps.join(' | '));
+  assert.deepEqual(await page.$$eval('#stepper .dot', (xs) => xs.map((x) => x.textContent)), Array(8).fill('✓'));
 
   // Inbox: the decisions arrived as messages; the badge counted them.
   await page.locator('#unread:not([hidden])').waitFor({ timeout: 20000 });

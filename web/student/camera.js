@@ -75,13 +75,18 @@
         return video.play().catch(function () { /* autoplay will start it */ });
       })
       .then(function () {
-        timer = setInterval(function () {
+        var look = function () {
+          if (!stream) return;
           var a = assess(video, canvas);
           hint.textContent = a.text;
           hint.className = 'live-hint' + (a.ok ? ' good' : '');
           if (a.text !== lastText && opts.onHint) opts.onHint(a);
           lastText = a.text;
-        }, 400);
+        };
+        timer = setInterval(look, 400);
+        // The first look as soon as a frame shows, not 400 ms later ("opening" over a live picture).
+        video.addEventListener('playing', look);
+        look();
         return {
           video: video,
           capture: function () {

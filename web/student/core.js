@@ -102,13 +102,16 @@
 
   function renderStepper(current) {
     var ol = T.clear(document.getElementById('stepper'));
-    var reached = stepIndex(S.stage), at = stepIndex(current);
+    // An approved photo ends the path: every step is done, the review too (no step is "current").
+    var finished = !!(S.me && S.me.status === 'approved');
+    var reached = finished ? STEPS.length : stepIndex(S.stage), at = stepIndex(current);
     STEPS.forEach(function (s, i) {
-      var cls = i === at ? 'current' : (i < reached ? 'done' : '');
-      var inner = [h('span', { class: 'dot', 'aria-hidden': 'true', text: i < reached && i !== at ? '✓' : String(i + 1) }),
+      var done = i < reached && (i !== at || finished);
+      var cls = i === at ? 'current' : (done ? 'done' : '');
+      var inner = [h('span', { class: 'dot', 'aria-hidden': 'true', text: done ? '✓' : String(i + 1) }),
         h('span', { class: 'label', text: s.label })];
       var canGo = i <= reached && i > 0 && !(i < 3 && S.me && S.me.status !== 'unlinked') && i !== at;
-      var label = '第' + (i + 1) + '步 ' + s.full + (i === at ? '（当前）' : i < reached ? '（已完成）' : '');
+      var label = '第' + (i + 1) + '步 ' + s.full + (done ? '（已完成）' : i === at ? '（当前）' : '');
       ol.appendChild(h('li', { class: cls, 'aria-current': i === at ? 'step' : null },
         canGo ? h('a', { href: '#/' + s.id, 'aria-label': label }, inner) : h('span', { 'aria-label': label }, inner)));
     });

@@ -3,7 +3,7 @@
  *   POST /api/student/otp       {phone}                 send a sign-in code
  *   POST /api/student/login     {phone, code}           sign in (creates the account once)
  *   GET  /api/student/me                                account, linked record, batch
- *   GET  /api/student/privacy                           the notice's version, when this account accepted it
+ *   GET  /api/student/privacy                           the notice (version, sections), when this account accepted it
  *   POST /api/student/privacy   {version}               accept the privacy notice (before the code step)
  *   POST /api/identity/code     multipart school_id + id_last4 + code (image)   read and check the code
  *   POST /api/identity/confirm  {claim_id}              link the account to the record shown
@@ -206,9 +206,9 @@ static int privacy_get(http_req *req, http_resp *resp) {
   int64_t at = consent_accepted_at(db, api_session(req)->user_id, CONSENT_VERSION, &req->err);
   api_db_put(req, db);
   if (at < 0) return -1;
-  return resp_json(
-      resp, 200,
-      json_pack("{s:s, s:o}", "version", CONSENT_VERSION, "accepted_at", at ? json_integer(at) : json_null()));
+  return resp_json(resp, 200,
+                   json_pack("{s:s, s:o, s:o}", "version", CONSENT_VERSION, "sections", consent_notice_sections(),
+                             "accepted_at", at ? json_integer(at) : json_null()));
 }
 
 static int privacy_accept(http_req *req, http_resp *resp) {

@@ -358,22 +358,14 @@ static int subscriptions_post(http_req *req, http_resp *resp) {
   if (rc == 0 && (answer_ids(req, kind, "accepted", &acc) < 0 || answer_ids(req, kind, "refused", &ref) < 0)) rc = -1;
   if (rc == 0 && !json_array_size(acc) && !json_array_size(ref))
     rc = err_set(&req->err, 400, "invalid_templates", "请给出接受或拒绝的消息模板");
-  if (rc == 0) rc = db_begin(db, &req->err);
   if (rc == 0) {
+    json_t *given = json_object();
     size_t i;
     json_t *v;
-    json_array_foreach(acc, i, v) if (rc == 0) rc =
-        wx_subscribe_record(db, identity, json_string_value(v), "accepted", "page", &req->err);
-    json_array_foreach(ref, i, v) if (rc == 0) rc =
-        wx_subscribe_record(db, identity, json_string_value(v), "refused", "page", &req->err);
-    json_t *d = json_pack("{s:I, s:I}", "accepted", (json_int_t)json_array_size(acc), "refused",
-                          (json_int_t)json_array_size(ref));
-    if (rc == 0)
-      rc = audit_log(db, ROLE_STUDENT, api_session(req)->user_id, "wechat.subscribe", "student_account",
-                     api_session(req)->user_id, d, &req->err);
-    json_decref(d);
-    if (rc == 0) rc = db_commit(db, &req->err);
-    if (rc < 0) db_rollback(db);
+    json_array_foreach(acc, i, v) json_object_set_new(given, json_string_value(v), json_string("accepted"));
+    json_array_foreach(ref, i, v) json_object_set_new(given, json_string_value(v), json_string("refused"));
+    rc = wx_subscribe_record_answers(db, identity, api_session(req)->user_id, given, "page", &req->err);
+    json_decref(given);
   }
   json_t *answers = rc == 0 ? wx_subscribe_answers(db, identity, &req->err) : NULL;
   api_db_put(req, db);

@@ -101,26 +101,18 @@ static int subscriptions_post(http_req *req, http_resp *resp) {
   db_t *db = api_db(req);
   if (!db) return -1;
   int64_t identity = mini_identity(req, db);
-  int rc = identity < 0 ? -1 : db_begin(db, &req->err);
+  int rc = identity < 0 ? -1 : 0;
   if (rc == 0) {
-    int accepted = 0, refused = 0;
+    /* WeChat's answer object, its errMsg left out, as template id -> accepted / refused. */
+    json_t *given = json_object();
     const char *key;
     json_t *v;
     json_object_foreach(req->json, key, v) {
-      if (rc < 0 || !strcmp(key, "errMsg")) continue;
-      const char *a = answer_of(json_string_value(v));
-      if (!*a) continue;
-      accepted += !strcmp(a, "accepted");
-      refused += !strcmp(a, "refused");
-      rc = wx_subscribe_record(db, identity, key, a, "mini", &req->err);
+      const char *a = strcmp(key, "errMsg") ? answer_of(json_string_value(v)) : "";
+      if (*a) json_object_set_new(given, key, json_string(a));
     }
-    json_t *d = json_pack("{s:i, s:i, s:s}", "accepted", accepted, "refused", refused, "via", "mini");
-    if (rc == 0)
-      rc = audit_log(db, ROLE_STUDENT, api_session(req)->user_id, "wechat.subscribe", "student_account",
-                     api_session(req)->user_id, d, &req->err);
-    json_decref(d);
-    if (rc == 0) rc = db_commit(db, &req->err);
-    if (rc < 0) db_rollback(db);
+    rc = wx_subscribe_record_answers(db, identity, api_session(req)->user_id, given, "mini", &req->err);
+    json_decref(given);
   }
   json_t *answers = rc == 0 ? wx_subscribe_answers(db, identity, &req->err) : NULL;
   api_db_put(req, db);

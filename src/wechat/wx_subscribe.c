@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/audit.h"
+#include "auth/roles.h"
 #include "util/clock.h"
 
 int64_t wx_session_identity(db_t *db, int64_t session_id, err_t *err) {
@@ -61,4 +63,25 @@ json_t *wx_subscribe_answers(db_t *db, int64_t identity_id, err_t *err) {
     json_object_set_new(o, db_res_text_at(r, i, "template_id"), json_string(db_res_text_at(r, i, "status")));
   db_res_free(r);
   return o;
+}
+
+int wx_subscribe_record_answers(db_t *db, int64_t identity_id, int64_t account_id, const json_t *answers,
+                                const char *source, err_t *err) {
+  if (db_begin(db, err) < 0) return -1;
+  int rc = 0, accepted = 0, refused = 0;
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)answers, key, v) {
+    const char *a = json_string_value(v);
+    if (rc < 0 || !a || (strcmp(a, "accepted") && strcmp(a, "refused"))) continue;
+    accepted += !strcmp(a, "accepted");
+    refused += !strcmp(a, "refused");
+    rc = wx_subscribe_record(db, identity_id, key, a, source, err);
+  }
+  json_t *d = json_pack("{s:i, s:i, s:s}", "accepted", accepted, "refused", refused, "via", source);
+  if (rc == 0) rc = audit_log(db, ROLE_STUDENT, account_id, "wechat.subscribe", "student_account", account_id, d, err);
+  json_decref(d);
+  if (rc == 0) rc = db_commit(db, err);
+  if (rc < 0) db_rollback(db);
+  return rc;
 }

@@ -32,6 +32,11 @@ int64_t wx_session_identity_kind(db_t *db, int64_t session_id, char kind[8], err
  * "mini" (the mini program's prompt) or "errcode". The newest answer wins. */
 int wx_subscribe_record(db_t *db, int64_t identity_id, const char *template_id, const char *status, const char *source,
                         err_t *err);
+/* Records a student's answers at once, in one transaction with its audit entry ("wechat.subscribe":
+ * how many accepted and refused, and `source`): `answers` maps template ids to "accepted" or
+ * "refused" (other values are skipped). 0 or -1 with err (nothing recorded). */
+int wx_subscribe_record_answers(db_t *db, int64_t identity_id, int64_t account_id, const json_t *answers,
+                                const char *source, err_t *err);
 /* 1 when the identity's last answer for the template is a refusal, 0 when not, -1 on error. */
 int wx_subscribe_refused(db_t *db, int64_t identity_id, const char *template_id, err_t *err);
 /* {template_id: "accepted"|"refused"} of the identity (a new object). */

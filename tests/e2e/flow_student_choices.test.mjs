@@ -48,6 +48,9 @@ for (const store of ['sqlite', 'postgres']) describe(`student choices (${store})
     assert.equal(p.status, 200, p.text);
     assert.match(p.body.version, /\S/);
     assert.equal(p.body.accepted_at, null);
+    // The text comes with its version: what is collected, why, how long, who sees it, how to delete.
+    assert.deepEqual(p.body.sections.map((x) => x.title), ['收集哪些信息', '为什么收集', '保存多久', '谁能看到', '如何删除']);
+    for (const x of p.body.sections) assert.ok((x.text.match(/[\u4e00-\u9fff]/g) || []).length >= 20, x.text);
     // No consent yet: the code step is refused, in Chinese.
     let r = await s.upload('/api/identity/code', codeForm(1, real4));
     expectError(r, 409, 'consent_required');

@@ -72,6 +72,17 @@ int64_t api_id_param(http_req *req, const char *name) {
   return id;
 }
 
+int api_query_int64(http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max, int64_t *out) {
+  const char *s = req_query(req, name);
+  if (!s) {
+    *out = dflt;
+    return 0;
+  }
+  if (parse_int64(s, min, max, out) == 0) return 0;
+  return err_set(&req->err, 400, "invalid_query", "参数 %s 应为 %lld 到 %lld 之间的整数", name, (long long)min,
+                 (long long)max);
+}
+
 db_t *api_db(http_req *req) { return store_get(api_app(req)->store, &req->err); }
 
 void api_db_put(http_req *req, db_t *db) {

@@ -43,6 +43,9 @@ json_t *api_attempt_links(json_t *attempt);
 json_t *api_status_links(json_t *status);
 /* A numeric path parameter (":id"), or -1 when absent or not a plain decimal number. */
 int64_t api_id_param(http_req *req, const char *name);
+/* A numeric query parameter (?name=N): `dflt` when absent, else a whole decimal number within
+ * [min, max] (0), or -1 with a 400 "invalid_query" naming it (a typo is not silently 0). */
+int api_query_int64(http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max, int64_t *out);
 
 /* Borrow a connection from the app's store for the length of a handler; on failure fills
  * req->err and returns NULL. Give it back with api_db_put. */

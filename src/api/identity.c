@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/number.h"
 #include "app.h"
 #include "audit/audit.h"
 #include "auth/session.h"
@@ -241,9 +242,9 @@ static int form_id_last4(http_req *req, char want4[5]) {
 static int upload_code(http_req *req, http_resp *resp) {
   int64_t account = api_session(req)->user_id;
   const char *sid = req_form(req, "school_id");
-  char *end = NULL;
-  long long school_id = sid ? strtoll(sid, &end, 10) : 0;
-  if (!sid || !*sid || *end || school_id <= 0) return err_set(&req->err, 400, "invalid_school", "请先选择学校");
+  int64_t school_id;
+  if (!sid || parse_int64(sid, 1, INT64_MAX, &school_id) < 0)
+    return err_set(&req->err, 400, "invalid_school", "请先选择学校");
   char want4[5] = {0};
   if (form_id_last4(req, want4) != 0) return -1;
   const http_upload *up = req_upload(req, "code");

@@ -8,9 +8,8 @@
 #include "notify/notify.h"
 
 static int list(http_req *req, http_resp *resp) {
-  const char *after = req_query(req, "after");
-  int64_t a = after ? strtoll(after, NULL, 10) : 0;
-  if (a < 0) a = 0;
+  int64_t a;
+  if (api_query_int64(req, "after", 0, 0, INT64_MAX, &a) < 0) return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
   json_t *items = notify_inbox(db, api_session(req)->user_id, a, 200, &req->err);

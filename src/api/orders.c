@@ -82,10 +82,8 @@ static json_t *order_view(http_req *req, db_t *db, const pay_order *o) {
 }
 
 static int own_order(http_req *req, db_t *db, pay_order *o) {
-  const char *id_s = req_param(req, "id");
-  char *end = NULL;
-  long long id = id_s ? strtoll(id_s, &end, 10) : 0;
-  if (!id_s || *end || id <= 0) return err_set(&req->err, 404, "order_not_found", "订单不存在");
+  int64_t id = api_id_param(req, "id");
+  if (id <= 0) return err_set(&req->err, 404, "order_not_found", "订单不存在");
   if (pay_order_get(db, id, o, &req->err) < 0) return -1;
   if (api_session(req)->role == ROLE_STUDENT && o->account_id != api_session(req)->user_id)
     return err_set(&req->err, 404, "order_not_found", "订单不存在");

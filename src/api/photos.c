@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "util/number.h"
 #include "app.h"
 #include "collect/collect.h"
 #include "notify/notify.h"
@@ -252,10 +253,10 @@ static int events_route(http_req *req, http_resp *resp) {
   e->sub = sub;
   e->account = account;
   e->must_read = 1;
+  /* ?after=N, else the browser's Last-Event-ID when it reconnects; one that is not ours counts as 0. */
   const char *after = req_query(req, "after");
   if (!after) after = req_header(req, "Last-Event-ID");
-  e->last_inbox = after ? strtoll(after, NULL, 10) : 0;
-  if (e->last_inbox < 0) e->last_inbox = 0;
+  if (!after || parse_int64(after, 0, INT64_MAX, &e->last_inbox) < 0) e->last_inbox = 0;
   e->started = e->last_beat = clock_mono_s();
   resp_header(resp, "Cache-Control", "no-store");
   return resp_sse(resp, events_next, e, events_free);

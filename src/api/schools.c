@@ -196,8 +196,8 @@ static int create_batch(http_req *req, http_resp *resp) {
 }
 
 static int list_batches(http_req *req, http_resp *resp) {
-  const char *sid = req_query(req, "school_id");
-  int64_t school = sid ? strtoll(sid, NULL, 10) : 0;
+  int64_t school;
+  if (api_query_int64(req, "school_id", 0, 1, INT64_MAX, &school) < 0) return -1;
   /* Staff assigned to a school (reviewers and school administrators with a school_id) see only
    * that school's batches; operators and unassigned staff see all. */
   if (api_session(req)->role != ROLE_OPERATOR && api_session(req)->school_id) school = api_session(req)->school_id;
@@ -221,10 +221,8 @@ static int list_batches(http_req *req, http_resp *resp) {
 }
 
 static int batch_param(http_req *req, batch *b, db_t *db) {
-  const char *p = req_param(req, "id");
-  char *end = NULL;
-  long long id = p ? strtoll(p, &end, 10) : 0;
-  if (!p || *end || id <= 0) return err_set(&req->err, 404, "batch_not_found", "采集批次不存在");
+  int64_t id = api_id_param(req, "id");
+  if (id <= 0) return err_set(&req->err, 404, "batch_not_found", "采集批次不存在");
   return batch_get(db, id, b, &req->err);
 }
 
@@ -317,10 +315,10 @@ static int import_roster(http_req *req, http_resp *resp) {
 }
 
 static int list_roster(http_req *req, http_resp *resp) {
-  const char *o = req_query(req, "offset"), *l = req_query(req, "limit");
-  int64_t offset = o ? strtoll(o, NULL, 10) : 0, limit = l ? strtoll(l, NULL, 10) : 100;
-  if (offset < 0) offset = 0;
-  if (limit <= 0 || limit > 1000) limit = 100;
+  int64_t offset, limit;
+  if (api_query_int64(req, "offset", 0, 0, INT64_MAX, &offset) < 0 ||
+      api_query_int64(req, "limit", 100, 1, 1000, &limit) < 0)
+    return -1;
   db_t *db = api_db(req);
   if (!db) return -1;
   batch b;

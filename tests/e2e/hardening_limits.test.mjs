@@ -135,6 +135,17 @@ describe('throttles, quotas and scoping', () => {
     const bob = srv.client();
     assert.equal((await bob.post('/api/auth/login', { username: 'bob', password: 'bob-password-123' })).status, 200);
     assert.equal((await bob.get('/api/batches')).body.batches.length, 2);
+    // A number in the query that is not one is refused by name, not read as 0 (which lists all).
+    for (const q of ['/api/batches?school_id=abc', '/api/batches?school_id=1x', '/api/batches?school_id=-1',
+      `/api/batches/${ids.a.batch}/roster?limit=5000`, `/api/batches/${ids.a.batch}/roster?offset=-3`,
+      `/api/batches/${ids.a.batch}/roster?limit=`]) {
+      r = await op.get(q);
+      assert.equal(r.status, 400, q);
+      assert.equal(r.body.error.code, 'invalid_query', q);
+      assert.match(r.body.error.message, /^参数 \w+ 应为/, q);
+    }
+    assert.equal((await op.get(`/api/batches?school_id=${ids.b.school}`)).body.batches.length, 1);
+    assert.equal((await op.get(`/api/batches/${ids.a.batch}/roster?limit=1000&offset=0`)).status, 200);
 
     // A student who is linked to no record reads no batch.
     const st = srv.client();

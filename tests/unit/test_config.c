@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_abort.h"
 #include "config/config.h"
 #include "util/share.h"
 
@@ -43,34 +44,26 @@ static void data_defaults_name_the_source_tree_in_a_build(void **state) {
 
 enum { AS_STR, AS_INT, AS_BOOL };
 
+typedef struct read_setting {
+  int how;
+  const char *name;
+} read_setting;
+
+static void read_one(void *p) {
+  const read_setting *r = p;
+  config *c = config_new();
+  if (r->how == AS_STR)
+    printf("%s", config_str(c, r->name));
+  else if (r->how == AS_INT)
+    printf("%lld", (long long)config_int(c, r->name));
+  else
+    printf("%d", config_bool(c, r->name));
+}
+
 /* Reads `name` in a child process; returns 1 when the child died of SIGABRT, with its stderr. */
 static int read_aborts(int how, const char *name, char *said, size_t cap) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], 2);
-    close(fds[0]);
-    config *c = config_new();
-    if (how == AS_STR)
-      printf("%s", config_str(c, name));
-    else if (how == AS_INT)
-      printf("%lld", (long long)config_int(c, name));
-    else
-      printf("%d", config_bool(c, name));
-    _exit(0);
-  }
-  close(fds[1]);
-  size_t have = 0;
-  ssize_t n;
-  while (have + 1 < cap && (n = read(fds[0], said + have, cap - 1 - have)) > 0) have += (size_t)n;
-  said[have] = 0;
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+  read_setting r = {how, name};
+  return child_aborts(read_one, &r, said, cap);
 }
 
 static void reading_an_undeclared_name_is_an_error_that_names_it(void **state) {

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "child_abort.h"
 #include "store/store.h"
 #include "testdb.h"
 
@@ -201,30 +202,21 @@ static void pool_serves_every_waiter_exclusively(enum testdb_kind kind) {
   free(url);
 }
 
+typedef struct col_lookup {
+  const db_res *r;
+  const char *name;
+} col_lookup;
+
+static void look_up(void *p) {
+  const col_lookup *c = p;
+  db_res_col(c->r, c->name);
+}
+
 /* Runs db_res_col(r, name) in a child and returns what it wrote to stderr; the child must die of
  * SIGABRT (a wrong name is a programming error, never an answer). */
 static void expect_abort(const db_res *r, const char *name, char *said, size_t cap) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], 2);
-    close(fds[0]);
-    db_res_col(r, name);
-    _exit(0); /* not reached when the name is wrong */
-  }
-  close(fds[1]);
-  size_t n = 0;
-  ssize_t got;
-  while (n + 1 < cap && (got = read(fds[0], said + n, cap - 1 - n)) > 0) n += (size_t)got;
-  said[n] = 0;
-  close(fds[0]);
-  int status = 0;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  assert_true(WIFSIGNALED(status));
-  assert_int_equal(WTERMSIG(status), SIGABRT);
+  col_lookup c = {r, name};
+  assert_true(child_aborts(look_up, &c, said, cap));
 }
 
 /* Columns by name read the same on both databases: aliases of expressions, plain columns under a

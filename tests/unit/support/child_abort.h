@@ -8,7 +8,9 @@
 #include <stddef.h>
 
 /* Runs fn(arg) in a child (which then exits 0), its stderr captured into `said` (NUL-terminated,
- * at most cap - 1 bytes). 1 when the child died of SIGABRT, 0 when it ended any other way. */
+ * at most cap - 1 bytes). The child's wait status, or -1 when it could not be run. */
+int child_run(void (*fn)(void *), void *arg, char *said, size_t cap);
+/* The same; 1 when the child died of SIGABRT, 0 when it ended any other way. */
 int child_aborts(void (*fn)(void *), void *arg, char *said, size_t cap);
 
 #endif

@@ -83,6 +83,8 @@ done
 # Face descriptor (HSE FaceRes: input_1 [1,224,224,3] RGB 0..255) and expression (oarriaga: [1,64,64,1]
 # grey (g/255-0.5)*2), both fixed-size graphs.
 tfjs_convert "$HM/package/models/faceres.json" "$MODELS/faceres.onnx" --input input_1 \
-  --outputs descriptor=global_pooling/Mean,gender=gender_pred/Sigmoid,age=age_pred/Softmax --opset 10
-tfjs_convert "$HM/package/models/emotion.json" "$MODELS/emotion.onnx" --input input_1 --outputs emotion=Identity
+  --outputs descriptor=global_pooling/Mean,gender=gender_pred/Sigmoid,age=age_pred/Softmax --opset 10 \
+  --depthwise-min-width 18
+tfjs_convert "$HM/package/models/emotion.json" "$MODELS/emotion.onnx" --input input_1 --outputs emotion=Identity \
+  --depthwise-min-width 18
 ls -l "$MODELS"/*.onnx

@@ -48,6 +48,19 @@ bool finite_points(const float (*p)[2], int n, int w, int h) {
   return true;
 }
 
+// Make [pos, pos + len) a multiple of k long within [0, limit): longer to the right, else moved
+// left, else cut to the multiple below.
+void fit_to_multiple(int &pos, int &len, int k, int limit) {
+  int want = (len + k - 1) / k * k;
+  if (k <= 1 || want == len) return;
+  if (pos + want <= limit)
+    len = want;
+  else if (limit - want >= 0)
+    pos = limit - want, len = want;
+  else
+    len = len / k * k;
+}
+
 // out (ow x oh RGB) = src sampled at m: out(x, y) -> src(m0 x + m1 y + m2, m3 x + m4 y + m5), black
 // outside. When the map shrinks, the source region is first area-reduced by the whole factor so
 // that the bilinear sampling does not alias (a 600 px face read at 224 px would otherwise keep
@@ -68,6 +81,10 @@ void warp(const cv::Mat &img, const double m[6], int ow, int oh, cv::Mat &out) {
   if (fx1 - fx0 < 1 || fy1 - fy0 < 1) return;
   cv::Rect roi((int)fx0, (int)fy0, (int)(fx1 - fx0), (int)(fy1 - fy0));
   int k = scale >= 2 ? (int)std::floor(scale) : 1;
+  // INTER_AREA takes its fast integer path only when the region is a whole multiple of k: grow it
+  // (or move it back from the image's edge) to one, else the general path costs up to 2 ms more.
+  fit_to_multiple(roi.x, roi.width, k, img.cols);
+  fit_to_multiple(roi.y, roi.height, k, img.rows);
   cv::Mat part = img(roi);
   double pre = 1.0;
   if (k > 1 && roi.width >= k && roi.height >= k) {

@@ -51,6 +51,9 @@ int check_is_skin(const check_ctx *c, const uint8_t *p);
 double check_skin_fraction(const check_ctx *c, cbox b, int person);
 /* check_is_skin with the wider tolerance of check_loose_skin_fraction. */
 int check_loose_skin_at(const check_ctx *c, const uint8_t *p);
+/* True when the luma changes by more than a tenth of the cheek's across a few pixels (IOD/60) at
+ * (x,y): hair's strands do, smooth skin, cloth and plastic do not. */
+int check_strands_at(const check_ctx *c, int x, int y);
 /* The background's colour: the mean of the median colours of the photo's two top corners
  * (a tenth of each side); black when they hold nothing. */
 void check_background_rgb(const check_ctx *c, double bg[3]);

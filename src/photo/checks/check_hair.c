@@ -29,18 +29,13 @@ static int unnatural_for_hair(const check_ctx *c, const uint8_t *p) {
  * analysis) it is every pixel unlike the background's colour. `person` and `hair` get the shares. */
 static double ear_cover(const check_ctx *c, cbox b, const double bg[3], double *person, double *hair) {
   long all = 0, n = 0, hairy = 0;
-  int d = (int)fmax(1.0, c->iod / 60.0); /* a few strands' width at any resolution */
   for (int y = b.y; y < b.y + b.h; y += c->step)
     for (int x = b.x; x < b.x + b.w; x += c->step) {
       const uint8_t *p = c->rgb + ((size_t)y * c->w + x) * 3;
       all++;
       if (c->mask ? check_mask_at(c, x, y) < 128 : check_near_rgb(p, bg, 45.0)) continue;
       n++;
-      int x0 = x - d < 0 ? 0 : x - d, x1 = x + d >= c->w ? c->w - 1 : x + d;
-      int y0 = y - d < 0 ? 0 : y - d, y1 = y + d >= c->h ? c->h - 1 : y + d;
-      int gx = abs((int)c->luma[(size_t)y * c->w + x1] - (int)c->luma[(size_t)y * c->w + x0]);
-      int gy = abs((int)c->luma[(size_t)y1 * c->w + x] - (int)c->luma[(size_t)y0 * c->w + x]);
-      hairy += gx + gy > 0.1 * c->skin_y || !check_loose_skin_at(c, p);
+      hairy += check_strands_at(c, x, y) || !check_loose_skin_at(c, p);
     }
   *person = all ? (double)n / (double)all : 0.0;
   *hair = n ? (double)hairy / (double)n : 0.0;

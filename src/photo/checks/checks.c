@@ -64,6 +64,15 @@ int check_is_skin(const check_ctx *c, const uint8_t *p) { return skin_within(c, 
 
 int check_loose_skin_at(const check_ctx *c, const uint8_t *p) { return skin_within(c, p, 18.0f); }
 
+int check_strands_at(const check_ctx *c, int x, int y) {
+  int d = (int)fmax(1.0, c->iod / 60.0); /* a few strands' width at any resolution */
+  int x0 = x - d < 0 ? 0 : x - d, x1 = x + d >= c->w ? c->w - 1 : x + d;
+  int y0 = y - d < 0 ? 0 : y - d, y1 = y + d >= c->h ? c->h - 1 : y + d;
+  int gx = abs((int)c->luma[(size_t)y * c->w + x1] - (int)c->luma[(size_t)y * c->w + x0]);
+  int gy = abs((int)c->luma[(size_t)y1 * c->w + x] - (int)c->luma[(size_t)y0 * c->w + x]);
+  return gx + gy > 0.1 * c->skin_y;
+}
+
 void check_background_rgb(const check_ctx *c, double bg[3]) {
   double l[3], r[3];
   int cw = c->w / 10 + 1, ch = c->h / 10 + 1;

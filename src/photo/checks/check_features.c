@@ -82,17 +82,16 @@ static double facial_hair(const check_ctx *c) {
   return n ? (double)hair / (double)n : 0.0;
 }
 
-void checks_features(check_ctx *c) {
-  if (!c->has_face) {
-    const char *ids[] = {"eyes_open", "gaze_forward",  "mouth_closed", "mouth_occluded",
-                         "glasses",   "tinted_lenses", "red_eye",      "makeup"};
-    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) check_emit_unmeasured(c, ids[i], NO_FACE);
-    return;
-  }
-  const double iod = c->iod;
-  cbox eyes = check_box(c, c->lm[36][0] - 0.15 * iod, fmin(c->lm[37][1], c->lm[44][1]) - 0.15 * iod,
-                        c->lm[45][0] - c->lm[36][0] + 0.3 * iod, 0.5 * iod);
+/* The box over both eyes that the eye checks report, and the one around the lips. */
+static cbox eyes_box(const check_ctx *c) {
+  return check_box(c, c->lm[36][0] - 0.15 * c->iod, fmin(c->lm[37][1], c->lm[44][1]) - 0.15 * c->iod,
+                   c->lm[45][0] - c->lm[36][0] + 0.3 * c->iod, 0.5 * c->iod);
+}
 
+static cbox mouth_box(const check_ctx *c) { return check_lm_box(c, LIP_OUT, 12, 0.1); }
+
+static void check_eyes_open_and_gaze(check_ctx *c) {
+  cbox eyes = eyes_box(c);
   /* eyes_open: the smaller eye aspect ratio (lid gap over eye width). */
   double ear_l = eye_aspect(c, 36), ear_r = eye_aspect(c, 42);
   check_emit(c, "eyes_open", fmin(ear_l, ear_r), eyes, "眼睛没有完全睁开，请自然睁大双眼",
@@ -102,12 +101,14 @@ void checks_features(check_ctx *c) {
   double pl = iris_position(c, EYE_L) - 0.5, pr = iris_position(c, EYE_R) - 0.5;
   check_emit(c, "gaze_forward", fabs((pl + pr) / 2), eyes, "眼睛没有看向镜头，请平视正前方的镜头",
              json_pack("{s:f, s:f}", "left", pl, "right", pr));
+}
 
+static void check_mouth_closed(check_ctx *c) {
+  cbox mouth = mouth_box(c);
   /* mouth_closed: inner lip gap over mouth width. The landmarks alone also open closed lips that
    * are full or shadowed along their seam (hivision_test1: a gap of 0.10 on closed lips), so a gap
    * that shows no teeth on a face the expression network reads as neutral is taken as closed: an
    * open mouth shows teeth or, speaking, is not neutral (deepface_img19, neutral 0.04). */
-  cbox mouth = check_lm_box(c, LIP_OUT, 12, 0.1);
   double gap = (dist(c, 61, 67) + dist(c, 62, 66) + dist(c, 63, 65)) / 3.0;
   double mw = dist(c, 48, 54);
   long in_n = 0, teeth = 0;
@@ -128,7 +129,10 @@ void checks_features(check_ctx *c) {
   check_emit(c, "mouth_closed", deferred ? 0.0 : open, mouth, "嘴巴张开或露齿，请自然闭合双唇",
              json_pack("{s:f, s:f, s:f, s:b}", "lip_gap", open, "teeth", teeth_frac, "neutral", neutral,
                        "closed_by_expression", deferred));
+}
 
+static void check_mouth_occluded(check_ctx *c) {
+  cbox mouth = mouth_box(c);
   /* mouth_occluded: the lip ring (outer minus inner outline) should look like lips: redder than
    * the cheek and not dark. A mask or a microphone is another colour; a hand is the cheek's
    * colour, which once counted as lips (a hand over the mouth passed). */
@@ -160,7 +164,11 @@ void checks_features(check_ctx *c) {
              "嘴部被遮挡，请移开手或其他物品，露出完整的嘴唇",
              json_pack("{s:f, s:f, s:f, s:f}", "not_lips", n ? (double)other / n : 1.0, "skin_like",
                        n ? (double)skinlike / n : 0.0, "beard", beard, "whiskers", n ? (double)whiskers / n : 0.0));
+}
 
+static void check_glasses(check_ctx *c) {
+  const double iod = c->iod;
+  cbox eyes = eyes_box(c);
   /* glasses: a frame draws a dark horizontal line across the nose bridge and under each eye. */
   double bx0 = c->lm[39][0] + 0.1 * (c->lm[42][0] - c->lm[39][0]);
   double bx1 = c->lm[42][0] - 0.1 * (c->lm[42][0] - c->lm[39][0]);
@@ -176,17 +184,23 @@ void checks_features(check_ctx *c) {
       check_box(c, c->lm[36][0] - 0.3 * iod, eyes.y - 0.1 * iod, c->lm[45][0] - c->lm[36][0] + 0.6 * iod, 0.9 * iod);
   check_emit(c, "glasses", glasses, gl, "请摘掉眼镜后重新拍摄",
              json_pack("{s:f, s:f, s:f}", "bridge", dip_b, "rim_left", dip_l, "rim_right", dip_r));
+}
 
+static void check_tinted_lenses(check_ctx *c) {
+  cbox eyes = eyes_box(c);
   /* tinted_lenses: the eye areas, whites included, much darker than the cheek. */
   cbox el = check_lm_box(c, EYE_L, 6, 0.12), er = check_lm_box(c, EYE_R, 6, 0.12);
   double dark = 1.0 - (check_mean_luma(c, el) + check_mean_luma(c, er)) / (2.0 * c->skin_y + 1e-9);
   check_emit(c, "tinted_lenses", dark, eyes, "请摘掉有色眼镜或彩色隐形眼镜，露出自然的眼睛", NULL);
+}
 
+static void check_red_eye(check_ctx *c) {
+  cbox eyes = eyes_box(c);
   /* red_eye: red pixels in the pupils. */
   double red = 0;
   for (int side = 0; side < 2; side++) {
     const float *e = side ? c->eye_r : c->eye_l;
-    double r = 0.1 * iod;
+    double r = 0.1 * c->iod;
     cbox p = check_box(c, e[0] - r, e[1] - r, 2 * r, 2 * r);
     long pn = 0, pr_ = 0;
     for (int y = p.y; y < p.y + p.h; y += c->step)
@@ -198,7 +212,10 @@ void checks_features(check_ctx *c) {
     if (pn && (double)pr_ / pn > red) red = (double)pr_ / pn;
   }
   check_emit(c, "red_eye", red, eyes, "照片出现红眼，请关闭闪光灯或换到光线充足处重新拍摄", NULL);
+}
 
+static void check_makeup(check_ctx *c) {
+  cbox mouth = mouth_box(c);
   /* makeup: dark eyelids (eyeshadow, liner) against the cheek, and lips much redder than skin. */
   cbox lid_l = check_box(c, c->lm[37][0], c->lm[19][1] + 0.6 * (c->lm[37][1] - c->lm[19][1]),
                          c->lm[38][0] - c->lm[37][0], 0.35 * (c->lm[37][1] - c->lm[19][1]));
@@ -223,4 +240,20 @@ void checks_features(check_ctx *c) {
   cbox lids = check_box(c, lid_l.x, fmin(lid_l.y, lid_r.y), lid_r.x + lid_r.w - lid_l.x, fmax(lid_l.h, lid_r.h));
   check_emit(c, "makeup", fmax(lid, lips), lips >= lid ? mouth : lids, "请卸去浓妆（尤其是眼妆和口红），以自然面貌拍摄",
              json_pack("{s:f, s:f}", "eyelids", lid, "lips", lips));
+}
+
+void checks_features(check_ctx *c) {
+  if (!c->has_face) {
+    const char *ids[] = {"eyes_open", "gaze_forward",  "mouth_closed", "mouth_occluded",
+                         "glasses",   "tinted_lenses", "red_eye",      "makeup"};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) check_emit_unmeasured(c, ids[i], NO_FACE);
+    return;
+  }
+  check_eyes_open_and_gaze(c);
+  check_mouth_closed(c);
+  check_mouth_occluded(c);
+  check_glasses(c);
+  check_tinted_lenses(c);
+  check_red_eye(c);
+  check_makeup(c);
 }

@@ -67,46 +67,61 @@ export async function noHorizontalScroll(page, what) {
   assert.ok(r.sw <= r.cw, `${what}: horizontal scroll at ${r.cw}px (content ${r.sw}px): ${r.wide.join(', ')}`);
 }
 
+// Text that does not fit, measured in the page: text off the screen, outside its own box or cut
+// off by it (overflow hidden, ellipsis). `vertical`: also text cut off or spilling in height (the
+// student pages, whose boxes are sized for their words); `scrollers`: also a box inside the page
+// that scrolls sideways (a staff table in an overflow-x wrapper is still a table to scroll on a
+// phone: staff tables become cards there). Boxes hidden for screen readers only are skipped.
+function misfits({ vertical, scrollers }) {
+  const se = document.scrollingElement || document.documentElement;
+  const vw = se.clientWidth;
+  const out = [];
+  const desc = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\s+/g, '.') : '');
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.visually-hidden, .skip, [hidden], script, style, noscript')) continue;
+    const s = getComputedStyle(el);
+    const b = el.getBoundingClientRect();
+    if (s.display === 'none' || s.visibility === 'hidden' || !b.width || !b.height) continue;
+    if (scrollers && /auto|scroll/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1) out.push(`${desc(el)} scrolls sideways (${el.scrollWidth}px in ${el.clientWidth}px)`);
+    // Visually hidden for screen readers (a 1px clipped box, such as the cards' table header).
+    let sr = false;
+    for (let a = el; a && a !== document.body && !sr; a = a.parentElement) {
+      const ab = a.getBoundingClientRect();
+      sr = ab.width <= 1 && ab.height <= 1 && /hidden|clip/.test(getComputedStyle(a).overflow);
+    }
+    if (sr) continue;
+    const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (hasText && /hidden|clip/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1) out.push(`text cut off (width) in ${desc(el)}`);
+    if (vertical && hasText && /hidden|clip/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1) out.push(`text cut off (height) in ${desc(el)}`);
+    if (hasText && s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) out.push(`text ends in an ellipsis in ${desc(el)}`);
+    for (const n of el.childNodes) {
+      if (n.nodeType !== 3 || !n.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      for (const t of range.getClientRects()) {
+        if (!t.width) continue;
+        if (t.right > vw + 1 || t.left < -1) out.push(`text off the screen in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
+        else if (t.right > b.right + 1 || t.left < b.left - 1 || (vertical && (t.bottom > b.bottom + 2 || t.top < b.top - 2)))
+          out.push(`text outside its box in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
 // What a student page must look like on a phone, measured on the page as it is: no horizontal
-// scroll, no text outside the screen or outside its own box (a clipped label, a button too narrow
-// for its words), no element cutting its text off (overflow hidden, ellipsis), no Latin words
-// (student pages speak Chinese) and none of the raw ids given (order numbers, openids...).
+// scroll, no text that does not fit (misfits, in height too), no Latin words (student pages speak
+// Chinese) and none of the raw ids given (order numbers, openids...).
 // `shownOnPurpose`: strings a page shows by design (the order number on a receipt), left out of the
 // Latin-word and raw-id checks.
 export async function layoutChecks(page, what, { rawIds = [], shownOnPurpose = [] } = {}) {
   await noHorizontalScroll(page, what);
-  const r = await page.evaluate(() => {
-    const vw = document.documentElement.clientWidth;
-    const out = [];
-    const desc = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\s+/g, '.') : '');
-    for (const el of document.querySelectorAll('body *')) {
-      if (el.closest('.visually-hidden, .skip, [hidden], script, style, noscript')) continue;
-      const s = getComputedStyle(el);
-      const b = el.getBoundingClientRect();
-      if (s.display === 'none' || s.visibility === 'hidden' || !b.width || !b.height) continue;
-      const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-      if (hasText && /hidden|clip/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1) out.push(`text cut off (width) in ${desc(el)}`);
-      if (hasText && /hidden|clip/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1) out.push(`text cut off (height) in ${desc(el)}`);
-      if (hasText && s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) out.push(`text ends in an ellipsis in ${desc(el)}`);
-      for (const n of el.childNodes) {
-        if (n.nodeType !== 3 || !n.textContent.trim()) continue;
-        const range = document.createRange();
-        range.selectNodeContents(n);
-        for (const t of range.getClientRects()) {
-          if (!t.width) continue;
-          if (t.right > vw + 1 || t.left < -1) out.push(`text off the screen in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
-          else if (t.right > b.right + 1 || t.left < b.left - 1 || t.bottom > b.bottom + 2 || t.top < b.top - 2)
-            out.push(`text outside its box in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
-        }
-      }
-    }
-    return { problems: [...new Set(out)], text: document.body.innerText };
-  });
-  assert.deepEqual(r.problems, [], `${what}: layout`);
-  for (const x of shownOnPurpose.filter(Boolean)) r.text = r.text.split(x).join(' ');
-  const latin = r.text.match(/[A-Za-z]{2,}[A-Za-z0-9_-]*/g) || [];
+  assert.deepEqual(await page.evaluate(misfits, { vertical: true, scrollers: false }), [], `${what}: layout`);
+  let text = await page.evaluate(() => document.body.innerText);
+  for (const x of shownOnPurpose.filter(Boolean)) text = text.split(x).join(' ');
+  const latin = text.match(/[A-Za-z]{2,}[A-Za-z0-9_-]*/g) || [];
   assert.deepEqual(latin, [], `${what}: English or codes on a student page`);
-  for (const id of rawIds.filter(Boolean)) assert.ok(!r.text.includes(id), `${what}: raw id ${id} shown`);
+  for (const id of rawIds.filter(Boolean)) assert.ok(!text.includes(id), `${what}: raw id ${id} shown`);
 }
 
 export async function shot(page, name) {
@@ -115,45 +130,14 @@ export async function shot(page, name) {
 }
 
 // On a phone nothing scrolls sideways: not the page (document.scrollingElement's scrollWidth
-// against its clientWidth), not a box inside it (a table in an overflow-x wrapper is still a table
-// to scroll sideways: staff tables become cards there), and no text lies outside the screen,
-// outside its own box, or cut off by its box.
+// against its clientWidth), not a box inside it, and no text lies outside the screen, outside its
+// own box, or cut off by its box (misfits).
 export async function phoneFit(page, what) {
   const r = await page.evaluate(() => {
     const se = document.scrollingElement || document.documentElement;
-    const vw = se.clientWidth;
-    const out = [];
-    if (se.scrollWidth > vw) out.push(`the page scrolls sideways (content ${se.scrollWidth}px in ${vw}px)`);
-    const desc = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\s+/g, '.') : '');
-    for (const el of document.querySelectorAll('body *')) {
-      if (el.closest('.visually-hidden, .skip, [hidden], script, style, noscript')) continue;
-      const s = getComputedStyle(el);
-      const b = el.getBoundingClientRect();
-      if (s.display === 'none' || s.visibility === 'hidden' || !b.width || !b.height) continue;
-      if (/auto|scroll/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1) out.push(`${desc(el)} scrolls sideways (${el.scrollWidth}px in ${el.clientWidth}px)`);
-      // Visually hidden for screen readers (a 1px clipped box, such as the cards' table header).
-      let sr = false;
-      for (let a = el; a && a !== document.body && !sr; a = a.parentElement) {
-        const ab = a.getBoundingClientRect();
-        sr = ab.width <= 1 && ab.height <= 1 && /hidden|clip/.test(getComputedStyle(a).overflow);
-      }
-      if (sr) continue;
-      const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-      if (hasText && /hidden|clip/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1) out.push(`text cut off (width) in ${desc(el)}`);
-      if (hasText && s.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) out.push(`text ends in an ellipsis in ${desc(el)}`);
-      for (const n of el.childNodes) {
-        if (n.nodeType !== 3 || !n.textContent.trim()) continue;
-        const range = document.createRange();
-        range.selectNodeContents(n);
-        for (const t of range.getClientRects()) {
-          if (!t.width) continue;
-          if (t.right > vw + 1 || t.left < -1) out.push(`text off the screen in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
-          else if (t.right > b.right + 1 || t.left < b.left - 1) out.push(`text outside its box in ${desc(el)}: "${n.textContent.trim().slice(0, 20)}"`);
-        }
-      }
-    }
-    return [...new Set(out)];
+    return se.scrollWidth > se.clientWidth ? [`the page scrolls sideways (content ${se.scrollWidth}px in ${se.clientWidth}px)`] : [];
   });
+  r.push(...await page.evaluate(misfits, { vertical: false, scrollers: true }));
   assert.deepEqual(r, [], `${what}: on a phone`);
 }
 

@@ -46,32 +46,48 @@ static int hair_cell(const double mean_rgb[3], long strands, long n, const doubl
   return d < 40.0 * 40.0;
 }
 
-static cloth_grid cloth_grid_of(const check_ctx *c, cbox b, int cell, const double *hair) {
-  cloth_grid g = {b.w / cell, b.h / cell, NULL, NULL};
-  if (g.nx < 1 || g.ny < 1) g.nx = g.ny = 0;
-  size_t cells = (size_t)g.nx * g.ny + 1;
-  g.ycc = xmallocarray(cells * 3, sizeof(double));
-  g.cloth = xmallocarray(cells, 1);
-  for (int j = 0; j < g.ny; j++)
-    for (int i = 0; i < g.nx; i++) {
-      double sum[3] = {0, 0, 0}, rgb[3] = {0, 0, 0};
-      long n = 0, on = 0, skin = 0, strands = 0;
-      for (int y = b.y + j * cell; y < b.y + (j + 1) * cell; y++)
-        for (int x = b.x + i * cell; x < b.x + (i + 1) * cell; x++) {
-          const uint8_t *p = c->rgb + ((size_t)y * c->w + x) * 3;
-          float v[3];
-          check_ycc(p, &v[0], &v[1], &v[2]);
-          for (int k = 0; k < 3; k++) sum[k] += v[k], rgb[k] += p[k];
-          n++;
-          on += check_mask_at(c, x, y) >= 128;
-          skin += check_is_skin(c, p);
-          if (hair) strands += check_strands_at(c, x, y);
-        }
-      size_t at = (size_t)j * g.nx + i;
-      for (int k = 0; k < 3; k++) g.ycc[at * 3 + k] = sum[k] / n, rgb[k] /= n;
-      g.cloth[at] = on * 4 >= n * 3 && skin * 2 < n && !hair_cell(rgb, strands, n, hair);
+/* What one cell gathers from its pixels. */
+typedef struct cell_sums {
+  double ycc[3], rgb[3];
+  long n, on, skin, strands;
+} cell_sums;
+
+/* The grids of the two cell sizes in one pass over the box: each pixel's colour, skin and strand
+ * tests are worked out once and added to its cell in both grids. */
+static void cloth_grids_of(const check_ctx *c, cbox b, const int cell[2], const double *hair, cloth_grid out[2]) {
+  cell_sums *sums[2];
+  for (int s = 0; s < 2; s++) {
+    out[s] = (cloth_grid){b.w / cell[s], b.h / cell[s], NULL, NULL};
+    if (out[s].nx < 1 || out[s].ny < 1) out[s].nx = out[s].ny = 0;
+    size_t cells = (size_t)out[s].nx * out[s].ny + 1;
+    sums[s] = xcalloc(cells, sizeof(cell_sums));
+    out[s].ycc = xmallocarray(cells * 3, sizeof(double));
+    out[s].cloth = xmallocarray(cells, 1);
+  }
+  for (int y = b.y; y < b.y + b.h; y++)
+    for (int x = b.x; x < b.x + b.w; x++) {
+      const uint8_t *p = c->rgb + ((size_t)y * c->w + x) * 3;
+      float v[3];
+      check_ycc(p, &v[0], &v[1], &v[2]);
+      int on = check_mask_at(c, x, y) >= 128, skin = check_is_skin(c, p);
+      int strands = hair ? check_strands_at(c, x, y) : 0;
+      for (int s = 0; s < 2; s++) {
+        int i = (x - b.x) / cell[s], j = (y - b.y) / cell[s];
+        if (i >= out[s].nx || j >= out[s].ny) continue;
+        cell_sums *e = &sums[s][(size_t)j * out[s].nx + i];
+        for (int k = 0; k < 3; k++) e->ycc[k] += v[k], e->rgb[k] += p[k];
+        e->n++, e->on += on, e->skin += skin, e->strands += strands;
+      }
     }
-  return g;
+  for (int s = 0; s < 2; s++) {
+    for (size_t at = 0; at < (size_t)out[s].nx * out[s].ny; at++) {
+      cell_sums *e = &sums[s][at];
+      double rgb[3];
+      for (int k = 0; k < 3; k++) out[s].ycc[at * 3 + k] = e->ycc[k] / e->n, rgb[k] = e->rgb[k] / e->n;
+      out[s].cloth[at] = e->on * 4 >= e->n * 3 && e->skin * 2 < e->n && !hair_cell(rgb, e->strands, e->n, hair);
+    }
+    free(sums[s]);
+  }
 }
 
 /* Share of neighbouring clothing cells whose colours differ by more than 30: the luma difference
@@ -80,8 +96,8 @@ static cloth_grid cloth_grid_of(const check_ctx *c, cbox b, int cell, const doub
  * as well as stripes. A knit's or a weave's fine texture averages out inside each cell; a plain
  * garment's edges (lapels, a tie, the neckline) are lines, a few pairs of the area. `pairs` gets
  * the number of pairs judged. */
-static double cloth_jumps(const check_ctx *c, cbox b, int cell, const double *hair, long *pairs) {
-  cloth_grid g = cloth_grid_of(c, b, cell, hair);
+static double cloth_jumps(const cloth_grid *gp, long *pairs) {
+  const cloth_grid g = *gp;
   long edges = 0;
   *pairs = 0;
   for (int j = 0; j < g.ny; j++)
@@ -97,8 +113,6 @@ static double cloth_jumps(const check_ctx *c, cbox b, int cell, const double *ha
         edges += sqrt(dy * dy + 4.0 * (dcb * dcb + dcr * dcr)) > 30.0;
       }
     }
-  free(g.ycc);
-  free(g.cloth);
   return *pairs ? (double)edges / (double)*pairs : 0;
 }
 
@@ -183,8 +197,11 @@ void checks_attire(check_ctx *c) {
   double body_y = band_top(c, chin + 0.8 * iod, 1.0 * iod);
   cbox body = check_box(c, cx - 1.5 * iod, body_y, 3.0 * iod, chin + 4.0 * iod - body_y);
   long pairs12 = 0, pairs20 = 0;
-  double pat12 = cloth_jumps(c, body, (int)fmax(1.0, iod / 12.0), crown_hair ? hair : NULL, &pairs12);
-  double pat20 = cloth_jumps(c, body, (int)fmax(1.0, iod / 20.0), crown_hair ? hair : NULL, &pairs20);
+  cloth_grid grids[2];
+  const int cells[2] = {(int)fmax(1.0, iod / 12.0), (int)fmax(1.0, iod / 20.0)};
+  cloth_grids_of(c, body, cells, crown_hair ? hair : NULL, grids);
+  double pat12 = cloth_jumps(&grids[0], &pairs12), pat20 = cloth_jumps(&grids[1], &pairs20);
+  for (int s = 0; s < 2; s++) free(grids[s].ycc), free(grids[s].cloth);
   if (pairs12 < 40) pat12 = 0;
   if (pairs20 < 40) pat20 = 0;
   check_emit(c, "clothing_pattern", fmax(pat12, pat20), body, "衣服图案或条纹太花，请换一件纯色、无图案的上衣",

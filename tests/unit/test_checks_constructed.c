@@ -7,7 +7,9 @@
  * value moved past the profile's threshold. test_more_checks_move does the same for the other
  * checks (fringe, hair over the ears, mask, a hand over the mouth, sunglasses, glare, shadow, stripes, turtleneck, hat,
  * makeup, necklace, beauty filter, busy background): the value moves the right way and the
- * status leaves pass. Thresholds come from profiles/chsi-blue.json. */
+ * status leaves pass. The clothing_pattern tests also hold what must not warn: a fine knit, and
+ * long hair over a plain jacket (deepface_img3 as it is). Thresholds come from
+ * profiles/chsi-blue.json. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -520,6 +522,88 @@ static json_t *analyse_and_run(const uint8_t *rgb, int w, int h, int quality) {
   return r;
 }
 
+/* The shirt's dark pixels (as repaint_shirt) below `y0` get colour `pick(x, y)`. */
+static void paint_shirt_with(photo_analysis *a, double y0, void (*pick)(int x, int y, uint8_t out[3])) {
+  for (int y = (int)y0; y < a->work.h; y++)
+    for (int x = 0; x < a->work.w; x++) {
+      uint8_t *p = px(a, x, y);
+      if (y >= 0 && p[0] + p[1] + p[2] < 3 * 90) pick(x, y, p);
+    }
+}
+
+/* A flowered print whose colours have about the same brightness (luma 143-150, the ground 150):
+ * only their hue tells them apart, as on deepface_img27's top. Flowers 0.24 IOD across, 0.4 IOD
+ * apart, red, green and violet in turn. */
+static void flower_print(int x, int y, uint8_t out[3]) {
+  static const uint8_t ground[3] = {150, 150, 150}, petals[3][3] = {{230, 110, 110}, {90, 180, 90}, {150, 130, 250}};
+  double step = 0.4 * iod;
+  int i = (int)floor(x / step), j = (int)floor(y / step);
+  double fx = (i + 0.5) * step + ((j & 1) ? 0.2 * iod : 0), fy = (j + 0.5) * step;
+  memcpy(out, hypot(x - fx, y - fy) < 0.12 * iod ? petals[(i + 2 * j) % 3] : ground, 3);
+}
+
+/* A fine knit: stitches a fortieth of the IOD, light and dark by 50 luma, as a reviewer sees on a
+ * jumper that is plain; each cell of the check holds a few stitches and averages them out. */
+static void fine_knit(int x, int y, uint8_t out[3]) {
+  int s = (int)fmax(1.0, iod / 40.0);
+  uint8_t v = ((x / s + y / s) & 1) ? 95 : 145;
+  out[0] = out[1] = out[2] = v;
+}
+
+static double pattern_threshold(void) {
+  return json_number_value(json_object_get(json_object_get(cfg, "clothing_pattern"), "above"));
+}
+
+static void test_clothing_pattern_print(void **state) {
+  (void)state;
+  double chin = base.landmarks[8][1];
+  photo_analysis a = copy_base();
+  paint_shirt_with(&a, chin + 0.3 * iod, flower_print);
+  expect_moves(&a, "clothing_pattern", +1, 1);
+  json_t *r = run(&a);
+  double v;
+  status_of(r, "clothing_pattern", &v);
+  assert_true(v > pattern_threshold());
+  json_decref(r);
+  free(a.work.px);
+}
+
+static void test_clothing_pattern_knit_passes(void **state) {
+  (void)state;
+  double chin = base.landmarks[8][1];
+  photo_analysis a = copy_base();
+  paint_shirt_with(&a, chin + 0.3 * iod, fine_knit);
+  json_t *r = run(&a);
+  double v;
+  const char *s = status_of(r, "clothing_pattern", &v);
+  if (strcmp(s, "pass") != 0 || v > pattern_threshold() / 2) fail_msg("knit: %s (%g)", s, v);
+  json_decref(r);
+  free(a.work.px);
+}
+
+/* Long blond hair over a plain jacket (deepface_img3, as it is): the curtains' strands jump from
+ * cell to cell like a print, but their colour is the crown's, so they are hair, not clothing. */
+static void test_clothing_pattern_hair_passes(void **state) {
+  (void)state;
+  const char *shared = getenv("TUCAI_SHARED");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/photos/dev/deepface_img3.jpg", shared ? shared : "../shared");
+  gchar *buf;
+  gsize len;
+  assert_true(g_file_get_contents(path, &buf, &len, NULL));
+  photo_analysis a;
+  err_t err;
+  int rc = photo_analyze(engine, buf, len, CHECKS_WORK_SIDE, &a, &err);
+  g_free(buf);
+  assert_int_equal(rc, 0);
+  json_t *r = run(&a);
+  double v;
+  const char *s = status_of(r, "clothing_pattern", &v);
+  if (strcmp(s, "pass") != 0) fail_msg("hair over a plain jacket: %s (%g)", s, v);
+  json_decref(r);
+  photo_analysis_free(&a);
+}
+
 static void test_head_pose(void **state) {
   (void)state;
   int w = base.work.w, h = base.work.h;
@@ -661,15 +745,27 @@ static void test_no_face(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_glasses),           cmocka_unit_test(test_earrings),
-      cmocka_unit_test(test_earrings_not_hair), cmocka_unit_test(test_bare_shoulders),
-      cmocka_unit_test(test_clothing_color),    cmocka_unit_test(test_exposure),
-      cmocka_unit_test(test_sharpness),         cmocka_unit_test(test_half_shaded),
-      cmocka_unit_test(test_recapture),         cmocka_unit_test(test_red_eye),
-      cmocka_unit_test(test_head_pose),         cmocka_unit_test(test_single_face),
-      cmocka_unit_test(test_compression),       cmocka_unit_test(test_profile_decides_severity),
-      cmocka_unit_test(test_no_face),           cmocka_unit_test(test_more_checks_move),
+      cmocka_unit_test(test_glasses),
+      cmocka_unit_test(test_earrings),
+      cmocka_unit_test(test_earrings_not_hair),
+      cmocka_unit_test(test_bare_shoulders),
+      cmocka_unit_test(test_clothing_color),
+      cmocka_unit_test(test_exposure),
+      cmocka_unit_test(test_sharpness),
+      cmocka_unit_test(test_half_shaded),
+      cmocka_unit_test(test_recapture),
+      cmocka_unit_test(test_red_eye),
+      cmocka_unit_test(test_head_pose),
+      cmocka_unit_test(test_single_face),
+      cmocka_unit_test(test_compression),
+      cmocka_unit_test(test_profile_decides_severity),
+      cmocka_unit_test(test_no_face),
+      cmocka_unit_test(test_more_checks_move),
       cmocka_unit_test(test_beard_not_a_cover),
+      cmocka_unit_test(test_clothing_pattern_print),
+      cmocka_unit_test(test_clothing_pattern_knit_passes),
+      cmocka_unit_test(test_clothing_pattern_hair_passes),
+
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -373,6 +373,53 @@ static void paint_box(photo_analysis *a, double x0, double y0, double x1, double
     }
 }
 
+/* A chain shows on the sides of the neck up to the jaw's level. deepface_img30 wears a thin ball
+ * chain on the right of its neck, beside the jaw (a regular line of bright beads): the necklace
+ * check warns on it. Painted over with skin it passes; the same beads drawn back on that skin
+ * (from just below the chin's level up beside the jaw, above where the chin's band begins) warn
+ * again; the same beads drawn inside the jaw's outline, on the chin and jaw (a shiny face, not a
+ * chain), do not. */
+static void beads(photo_analysis *a, double x0, double y0, double x1, double y1) {
+  const uint8_t bead[3] = {150, 140, 120}, glint[3] = {255, 255, 250};
+  double len = hypot(x1 - x0, y1 - y0), step = 0.035 * iod;
+  for (double d = 0; d <= len; d += step) {
+    double x = x0 + (x1 - x0) * d / len, y = y0 + (y1 - y0) * d / len;
+    disc(a, x, y, 0.012 * iod, 0, bead);
+    disc(a, x, y, 1.0, 0, glint);
+  }
+}
+
+static void test_necklace_beside_jaw(void **state) {
+  (void)state;
+  const float(*lm)[2] = (const float(*)[2])base.landmarks;
+  double cx = (lm[0][0] + lm[16][0] + lm[27][0] + lm[8][0]) / 4, chin = lm[8][1];
+  uint8_t skin[3];
+  cheek_rgb(skin);
+  json_t *r = run(&base);
+  double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+  const char *s0 = status_of(r, "necklace", &v0);
+
+  photo_analysis bare = copy_base(), side = copy_base(), face = copy_base();
+  for (photo_analysis *p = &bare; p; p = p == &bare ? &side : p == &side ? &face : NULL)
+    paint_box(p, cx + 0.75 * iod, chin - 0.4 * iod, cx + 1.15 * iod, chin + 0.45 * iod, skin, 1);
+  beads(&side, cx + 0.95 * iod, chin + 0.2 * iod, cx + 0.92 * iod, chin - 0.3 * iod);
+  /* Inside the outline: along the jaw from below the mouth's corner to the chin, 0.1 IOD in. */
+  beads(&face, lm[10][0] - 0.1 * iod, lm[10][1] - 0.1 * iod, lm[8][0], lm[8][1] - 0.1 * iod);
+  json_t *rb = run(&bare), *rs = run(&side), *rf = run(&face);
+  const char *s1 = status_of(rb, "necklace", &v1), *s2 = status_of(rs, "necklace", &v2),
+             *s3 = status_of(rf, "necklace", &v3);
+  if (strcmp(s0, "pass") == 0 || strcmp(s1, "pass") != 0 || strcmp(s2, "pass") == 0 || strcmp(s3, "pass") != 0)
+    fail_msg("necklace: ball chain %s (%g), painted over %s (%g), beads beside the jaw %s (%g), on the jaw %s (%g)", s0,
+             v0, s1, v1, s2, v2, s3, v3);
+  json_decref(r);
+  json_decref(rb);
+  json_decref(rs);
+  json_decref(rf);
+  free(bare.work.px);
+  free(side.work.px);
+  free(face.work.px);
+}
+
 /* The value moves the right way (dir +1: up) and the status leaves "pass" when `must_flag`. */
 static void expect_moves(const photo_analysis *changed, const char *id, int dir, int must_flag) {
   json_t *r0 = run(&base), *r1 = run(changed);
@@ -669,7 +716,7 @@ int main(void) {
       cmocka_unit_test(test_head_pose),         cmocka_unit_test(test_single_face),
       cmocka_unit_test(test_compression),       cmocka_unit_test(test_profile_decides_severity),
       cmocka_unit_test(test_no_face),           cmocka_unit_test(test_more_checks_move),
-      cmocka_unit_test(test_beard_not_a_cover),
+      cmocka_unit_test(test_beard_not_a_cover), cmocka_unit_test(test_necklace_beside_jaw),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,9 +9,10 @@
  * strands: a glint whose surroundings run one way (structure tensor coherence) is dropped. The
  * value is the most glints within any 0.3 IOD square of the region: jewellery gathers them in one
  * place (a stud a few, a drop or a chain many). A necklace's glints must also lie on skin and
- * along a line (a chain), which keeps out a knit's sheen and a sequinned top. Colour alone (gold,
- * a stone) is left out on purpose: blonde hair and printed clothes have every colour a jewel has,
- * and a false "fail" blocks a student. Not found: an earring wholly under the hair, and a large
+ * along a line (a chain), which keeps out a knit's sheen and a sequinned top; they are looked
+ * for from the jaw's level down, where a chain shows on the sides of the neck, but not inside
+ * the jaw's outline. Colour alone (gold, a stone) is left out on purpose: blonde hair and
+ * printed clothes have every colour a jewel has, and a false "fail" blocks a student. Not found: an earring wholly under the hair, and a large
  * matt piece without highlights (a white disc). */
 #include <math.h>
 #include <stddef.h>
@@ -88,14 +89,18 @@ static int skin_around(const check_ctx *c, int x, int y) {
 
 /* The most glints within any square of `win` IOD in `b`: jewellery gathers its glints in one
  * small place (a stud, a drop, a pendant), while shine on hair or cloth is spread over the
- * region. Every pixel is visited: a glint is a pixel or two wide. */
+ * region. Every pixel is visited: a glint is a pixel or two wide. With `on_skin` (the necklace)
+ * glints inside the jaw's outline are left out: the region reaches up beside the jaw, and a
+ * shiny chin or lip is the face, not a chain. */
 static int glint_cluster(const check_ctx *c, cbox b, double win, int on_skin, int band) {
   enum { MAXG = 1024 }; /* more than enough to pass any threshold; bounds the pairwise count */
+  static const int jaw[17] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
   int *gx = xmallocarray(MAXG, sizeof(int)), *gy = xmallocarray(MAXG, sizeof(int));
   int n = 0;
   for (int y = b.y; y < b.y + b.h; y++)
     for (int x = b.x; x < b.x + b.w && n < MAXG; x++)
-      if (glint_at(c, x, y) && coherence_at(c, x, y) < COH_MAX && (!on_skin || skin_around(c, x, y)))
+      if (glint_at(c, x, y) && coherence_at(c, x, y) < COH_MAX && (!on_skin || skin_around(c, x, y)) &&
+          !(on_skin && check_in_poly(c, jaw, 17, x, y)))
         gx[n] = x, gy[n] = y, n++;
   double half = win * c->iod / 2;
   int best = 0;
@@ -139,7 +144,10 @@ void checks_jewellery(check_ctx *c) {
              json_pack("{s:f, s:f}", "left", gl, "right", gr));
 
   /* necklace: a chain lies round the neck and a pendant hangs on the chest, down to about twice
-   * the IOD below the chin. */
-  cbox neckband = check_box(c, c->face_cx - 1.0 * iod, c->chin_y + 0.25 * iod, 2.0 * iod, 1.6 * iod);
+   * the IOD below the chin. Seen from the front, a chain runs up the sides of the neck to the
+   * jaw's level (img30's thin ball chain shows only there, beside the jaw on the right, above
+   * where a band starting under the chin looked): the region starts 0.3 IOD above the chin, a
+   * little wider than the neck, the face itself left out by the jaw's outline. */
+  cbox neckband = check_box(c, c->face_cx - 1.1 * iod, c->chin_y - 0.3 * iod, 2.2 * iod, 2.15 * iod);
   check_emit(c, "necklace", glint_cluster(c, neckband, 0.3, 1, 1), neckband, "请摘下项链等饰品", NULL);
 }

@@ -233,6 +233,75 @@ static void test_earrings_not_hair(void **state) {
   free(plain.work.px);
 }
 
+/* A matt disc hangs by the lobe and has no glint (img26's white discs): a round, lit blob whose
+ * colour is neither skin nor the region's hair. Measured only with the person mask, so this test
+ * analyses deepface_img30 through the engine's standardize, as `tucai photo check` does. A white
+ * disc under the right lobe warns (a disc alone never fails); the same blob in a shadow's dark
+ * colour, or drawn as a long thin strand, passes; without a mask nothing is measured. The matting
+ * keeps a worn earring with the person, so the disc's pixels are marked person in the mask. */
+static void paint_blob(photo_analysis *a, double cx, double cy, double rx, double ry, const uint8_t rgb[3]) {
+  for (int y = (int)(cy - ry - 1); y <= cy + ry + 1; y++)
+    for (int x = (int)(cx - rx - 1); x <= cx + rx + 1; x++)
+      if (inside(a, x, y) && hypot((x - cx) / rx, (y - cy) / ry) <= 1) {
+        memcpy(px(a, x, y), rgb, 3);
+        if (a->mask.px) a->mask.px[(size_t)y * a->mask.w + x] = 255;
+      }
+}
+
+static void test_earrings_matt_disc(void **state) {
+  (void)state;
+  const char *shared = getenv("TUCAI_SHARED");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/photos/dev/deepface_img30.jpg", shared ? shared : "../shared");
+  gchar *buf;
+  gsize len;
+  assert_true(g_file_get_contents(path, &buf, &len, NULL));
+  photo_analysis m;
+  err_t err;
+  assert_int_equal(checks_analyze_engine(engine, buf, len, "chsi-blue", &m, &err), 0);
+  g_free(buf);
+  assert_non_null(m.mask.px);
+  const float(*lm)[2] = (const float(*)[2])m.landmarks;
+  double el[2] = {0, 0}, er[2] = {0, 0};
+  for (int i = 0; i < 6; i++)
+    el[0] += lm[36 + i][0] / 6, el[1] += lm[36 + i][1] / 6, er[0] += lm[42 + i][0] / 6, er[1] += lm[42 + i][1] / 6;
+  double d = hypot(er[0] - el[0], er[1] - el[1]), cx = lm[14][0] + 0.15 * d, cy = lm[13][1];
+  const uint8_t white[3] = {235, 235, 230}, shadow[3] = {45, 50, 80};
+  const char *want[4] = {"pass", "warn", "pass", "pass"}, *got[4];
+  double v[4];
+  for (int k = 0; k < 4; k++) {
+    photo_analysis a = m;
+    size_t n = (size_t)m.work.w * m.work.h;
+    a.work.px = malloc(n * 3);
+    a.mask.px = malloc(n);
+    assert_true(a.work.px && a.mask.px);
+    memcpy(a.work.px, m.work.px, n * 3);
+    memcpy(a.mask.px, m.mask.px, n);
+    if (k == 1) paint_blob(&a, cx, cy, 0.08 * d, 0.08 * d, white);  /* a matt disc */
+    if (k == 2) paint_blob(&a, cx, cy, 0.08 * d, 0.08 * d, shadow); /* unlit: a shadow */
+    if (k == 3) paint_blob(&a, cx, cy, 0.02 * d, 0.25 * d, white);  /* a strand */
+    json_t *r = run(&a);
+    got[k] = status_of(r, "earrings", &v[k]);
+    if (strcmp(got[k], want[k]) != 0)
+      fail_msg("earrings: case %d (none, white disc, shadow, strand) %s (%g), want %s", k, got[k], v[k], want[k]);
+    json_decref(r);
+    free(a.work.px);
+    free(a.mask.px);
+  }
+  /* Without the mask (the landmarks-only analysis) nothing is measured: a pale gold disc, which
+   * stands out from the light wall, passes there. */
+  photo_analysis a = copy_base();
+  const float(*bl)[2] = (const float(*)[2])base.landmarks;
+  const uint8_t pale_gold[3] = {210, 180, 100};
+  paint_blob(&a, bl[14][0] + 0.15 * iod, bl[13][1], 0.08 * iod, 0.08 * iod, pale_gold);
+  json_t *r = run(&a);
+  double vn = 0;
+  if (strcmp(status_of(r, "earrings", &vn), "pass") != 0) fail_msg("earrings: disc without a mask %g", vn);
+  json_decref(r);
+  free(a.work.px);
+  photo_analysis_free(&m);
+}
+
 /* Median cheek colour, to paint skin where the shirt was. */
 static void cheek_rgb(uint8_t out[3]) {
   int v[3][64], n = 0;
@@ -708,15 +777,25 @@ static void test_no_face(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_glasses),           cmocka_unit_test(test_earrings),
-      cmocka_unit_test(test_earrings_not_hair), cmocka_unit_test(test_bare_shoulders),
-      cmocka_unit_test(test_clothing_color),    cmocka_unit_test(test_exposure),
-      cmocka_unit_test(test_sharpness),         cmocka_unit_test(test_half_shaded),
-      cmocka_unit_test(test_recapture),         cmocka_unit_test(test_red_eye),
-      cmocka_unit_test(test_head_pose),         cmocka_unit_test(test_single_face),
-      cmocka_unit_test(test_compression),       cmocka_unit_test(test_profile_decides_severity),
-      cmocka_unit_test(test_no_face),           cmocka_unit_test(test_more_checks_move),
-      cmocka_unit_test(test_beard_not_a_cover), cmocka_unit_test(test_necklace_beside_jaw),
+      cmocka_unit_test(test_glasses),
+      cmocka_unit_test(test_earrings),
+      cmocka_unit_test(test_earrings_not_hair),
+      cmocka_unit_test(test_bare_shoulders),
+      cmocka_unit_test(test_clothing_color),
+      cmocka_unit_test(test_exposure),
+      cmocka_unit_test(test_sharpness),
+      cmocka_unit_test(test_half_shaded),
+      cmocka_unit_test(test_recapture),
+      cmocka_unit_test(test_red_eye),
+      cmocka_unit_test(test_head_pose),
+      cmocka_unit_test(test_single_face),
+      cmocka_unit_test(test_compression),
+      cmocka_unit_test(test_profile_decides_severity),
+      cmocka_unit_test(test_no_face),
+      cmocka_unit_test(test_more_checks_move),
+      cmocka_unit_test(test_beard_not_a_cover),
+      cmocka_unit_test(test_necklace_beside_jaw),
+      cmocka_unit_test(test_earrings_matt_disc),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

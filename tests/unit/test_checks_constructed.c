@@ -233,12 +233,14 @@ static void test_earrings_not_hair(void **state) {
   free(plain.work.px);
 }
 
-/* A matt disc hangs by the lobe and has no glint (img26's white discs): a round, lit blob whose
- * colour is neither skin nor the region's hair. Measured only with the person mask, so this test
- * analyses deepface_img30 through the engine's standardize, as `tucai photo check` does. A white
- * disc under the right lobe warns (a disc alone never fails); the same blob in a shadow's dark
- * colour, or drawn as a long thin strand, passes; without a mask nothing is measured. The matting
- * keeps a worn earring with the person, so the disc's pixels are marked person in the mask. */
+/* A matt piece hangs from the lobe and has no glint (img26's white discs, img9's drop): a filled,
+ * lit blob whose colour is neither skin nor the region's hair, round or hanging straight down.
+ * Measured only with the person mask, so this test analyses deepface_img30 through the engine's
+ * standardize, as `tucai photo check` does. A white disc under the right lobe warns (a piece alone
+ * never fails), and so does a silver drop; the same disc in a shadow's dark colour passes, and so
+ * does a long thin strand, and the white disc lower down, below the lobe (a collar's button);
+ * without a mask nothing is measured. The matting keeps a worn earring
+ * with the person, so the piece's pixels are marked person in the mask. */
 static void paint_blob(photo_analysis *a, double cx, double cy, double rx, double ry, const uint8_t rgb[3]) {
   for (int y = (int)(cy - ry - 1); y <= cy + ry + 1; y++)
     for (int x = (int)(cx - rx - 1); x <= cx + rx + 1; x++)
@@ -266,10 +268,10 @@ static void test_earrings_matt_disc(void **state) {
   for (int i = 0; i < 6; i++)
     el[0] += lm[36 + i][0] / 6, el[1] += lm[36 + i][1] / 6, er[0] += lm[42 + i][0] / 6, er[1] += lm[42 + i][1] / 6;
   double d = hypot(er[0] - el[0], er[1] - el[1]), cx = lm[14][0] + 0.15 * d, cy = lm[13][1];
-  const uint8_t white[3] = {235, 235, 230}, shadow[3] = {45, 50, 80};
-  const char *want[4] = {"pass", "warn", "pass", "pass"}, *got[4];
-  double v[4];
-  for (int k = 0; k < 4; k++) {
+  const uint8_t white[3] = {235, 235, 230}, shadow[3] = {45, 50, 80}, silver[3] = {205, 205, 210};
+  const char *want[6] = {"pass", "warn", "pass", "pass", "warn", "pass"}, *got[6];
+  double v[6];
+  for (int k = 0; k < 6; k++) {
     photo_analysis a = m;
     size_t n = (size_t)m.work.w * m.work.h;
     a.work.px = malloc(n * 3);
@@ -277,13 +279,16 @@ static void test_earrings_matt_disc(void **state) {
     assert_true(a.work.px && a.mask.px);
     memcpy(a.work.px, m.work.px, n * 3);
     memcpy(a.mask.px, m.mask.px, n);
-    if (k == 1) paint_blob(&a, cx, cy, 0.08 * d, 0.08 * d, white);  /* a matt disc */
-    if (k == 2) paint_blob(&a, cx, cy, 0.08 * d, 0.08 * d, shadow); /* unlit: a shadow */
-    if (k == 3) paint_blob(&a, cx, cy, 0.02 * d, 0.25 * d, white);  /* a strand */
+    if (k == 1) paint_blob(&a, cx, cy, 0.08 * d, 0.08 * d, white);                   /* a matt disc */
+    if (k == 2) paint_blob(&a, cx, cy, 0.08 * d, 0.08 * d, shadow);                  /* unlit: a shadow */
+    if (k == 3) paint_blob(&a, cx, cy + 0.2 * d, 0.012 * d, 0.35 * d, white);        /* a strand */
+    if (k == 4) paint_blob(&a, cx, cy + 0.1 * d, 0.03 * d, 0.15 * d, silver);        /* a drop */
+    if (k == 5) paint_blob(&a, cx, lm[12][1] + 0.12 * d, 0.08 * d, 0.08 * d, white); /* a button below */
     json_t *r = run(&a);
     got[k] = status_of(r, "earrings", &v[k]);
     if (strcmp(got[k], want[k]) != 0)
-      fail_msg("earrings: case %d (none, white disc, shadow, strand) %s (%g), want %s", k, got[k], v[k], want[k]);
+      fail_msg("earrings: case %d (none, white disc, shadow, strand, drop, button) %s (%g), want %s", k, got[k], v[k],
+               want[k]);
     json_decref(r);
     free(a.work.px);
     free(a.mask.px);

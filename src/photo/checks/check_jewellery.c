@@ -165,6 +165,11 @@ static int foreign_at(const check_ctx *c, int x, int y, const double other[3]) {
   return dcb * dcb + dcr * dcr > DISC_CHROMA * DISC_CHROMA;
 }
 
+/* Where a piece hanging from the lobe region may reach. */
+static cbox hang_box(const check_ctx *c, cbox lobe) {
+  return check_box(c, lobe.x, lobe.y, lobe.w, lobe.h + DROP_BELOW * c->iod);
+}
+
 /* The largest matt piece hanging from the lobe region `b` (the square root of its area in IOD; 0
  * when none): a connected blob of foreign pixels, searched down to DROP_BELOW IOD under `b`, whose
  * top lies in `b` (it hangs from the lobe; a collar lower down does not) and which does not run
@@ -173,7 +178,7 @@ static int foreign_at(const check_ctx *c, int x, int y, const double other[3]) {
  * mask nothing is measured. */
 static double piece_size(const check_ctx *c, cbox lobe) {
   double other[3];
-  cbox b = check_box(c, lobe.x, lobe.y, lobe.w, lobe.h + DROP_BELOW * c->iod);
+  cbox b = hang_box(c, lobe);
   if (!c->mask || lobe.w <= 0 || lobe.h <= 0 || !check_median_rgb(c, lobe, 2, other)) return 0;
   size_t n = (size_t)b.w * b.h;
   uint8_t *seen = xcalloc(n, 1);
@@ -225,7 +230,11 @@ void checks_jewellery(check_ctx *c) {
   double gl = glint_cluster(c, lobe_l, 0.3, 0, 0), gr = glint_cluster(c, lobe_r, 0.3, 0, 0);
   double dl = piece_size(c, lobe_l), dr = piece_size(c, lobe_r);
   double vl = fmax(gl, dl >= DISC_MIN ? DISC_GLINTS : 0), vr = fmax(gr, dr >= DISC_MIN ? DISC_GLINTS : 0);
-  check_emit(c, "earrings", fmax(vl, vr), vl >= vr ? lobe_l : lobe_r, "请摘下耳环、耳钉等饰品",
+  /* The region drawn is where the deciding measure looked: down to a drop's reach when a piece
+   * counts for more than the glints. */
+  cbox side = vl >= vr ? lobe_l : lobe_r;
+  if ((vl >= vr ? vl > gl : vr > gr)) side = hang_box(c, side);
+  check_emit(c, "earrings", fmax(vl, vr), side, "请摘下耳环、耳钉等饰品",
              json_pack("{s:f, s:f, s:f, s:f}", "left", gl, "right", gr, "piece_left", dl, "piece_right", dr));
 
   /* necklace: a chain lies round the neck and a pendant hangs on the chest, down to about twice

@@ -235,6 +235,80 @@ static void test_earrings_not_hair(void **state) {
   free(plain.work.px);
 }
 
+/* A matt piece hangs from the lobe and has no glint (img26's white discs, img9's drop): a filled,
+ * lit blob whose colour is neither skin nor the region's hair, round or hanging straight down.
+ * Measured only with the person mask, so this test analyses deepface_img30 through the engine's
+ * standardize, as `tucai photo check` does. A white disc under the right lobe warns (a piece alone
+ * never fails), and so does a silver drop; the same disc in a shadow's dark colour passes, and so
+ * does a long thin strand, and the white disc lower down, below the lobe (a collar's button);
+ * without a mask nothing is measured. The matting keeps a worn earring
+ * with the person, so the piece's pixels are marked person in the mask. */
+static void paint_blob(photo_analysis *a, double cx, double cy, double rx, double ry, const uint8_t rgb[3]) {
+  for (int y = (int)(cy - ry - 1); y <= cy + ry + 1; y++)
+    for (int x = (int)(cx - rx - 1); x <= cx + rx + 1; x++)
+      if (inside(a, x, y) && hypot((x - cx) / rx, (y - cy) / ry) <= 1) {
+        memcpy(px(a, x, y), rgb, 3);
+        if (a->mask.px) a->mask.px[(size_t)y * a->mask.w + x] = 255;
+      }
+}
+
+static void test_earrings_matt_disc(void **state) {
+  (void)state;
+  const char *shared = getenv("TUCAI_SHARED");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/photos/dev/deepface_img30.jpg", shared ? shared : "../shared");
+  gchar *buf;
+  gsize len;
+  assert_true(g_file_get_contents(path, &buf, &len, NULL));
+  photo_analysis m;
+  err_t err;
+  assert_int_equal(checks_analyze_engine(engine, buf, len, "chsi-blue", &m, &err), 0);
+  g_free(buf);
+  assert_non_null(m.mask.px);
+  const float(*lm)[2] = (const float(*)[2])m.landmarks;
+  double el[2] = {0, 0}, er[2] = {0, 0};
+  for (int i = 0; i < 6; i++)
+    el[0] += lm[36 + i][0] / 6, el[1] += lm[36 + i][1] / 6, er[0] += lm[42 + i][0] / 6, er[1] += lm[42 + i][1] / 6;
+  double d = hypot(er[0] - el[0], er[1] - el[1]), cx = lm[14][0] + 0.15 * d, cy = lm[13][1];
+  const uint8_t white[3] = {235, 235, 230}, shadow[3] = {45, 50, 80}, silver[3] = {205, 205, 210};
+  const char *want[6] = {"pass", "warn", "pass", "pass", "warn", "pass"}, *got[6];
+  double v[6];
+  for (int k = 0; k < 6; k++) {
+    photo_analysis a = m;
+    size_t n = (size_t)m.work.w * m.work.h;
+    a.work.px = malloc(n * 3);
+    a.mask.px = malloc(n);
+    assert_true(a.work.px && a.mask.px);
+    memcpy(a.work.px, m.work.px, n * 3);
+    memcpy(a.mask.px, m.mask.px, n);
+    if (k == 1) paint_blob(&a, cx, cy, 0.08 * d, 0.08 * d, white);                   /* a matt disc */
+    if (k == 2) paint_blob(&a, cx, cy, 0.08 * d, 0.08 * d, shadow);                  /* unlit: a shadow */
+    if (k == 3) paint_blob(&a, cx, cy + 0.2 * d, 0.012 * d, 0.35 * d, white);        /* a strand */
+    if (k == 4) paint_blob(&a, cx, cy + 0.1 * d, 0.03 * d, 0.15 * d, silver);        /* a drop */
+    if (k == 5) paint_blob(&a, cx, lm[12][1] + 0.12 * d, 0.08 * d, 0.08 * d, white); /* a button below */
+    json_t *r = run(&a);
+    got[k] = status_of(r, "earrings", &v[k]);
+    if (strcmp(got[k], want[k]) != 0)
+      fail_msg("earrings: case %d (none, white disc, shadow, strand, drop, button) %s (%g), want %s", k, got[k], v[k],
+               want[k]);
+    json_decref(r);
+    free(a.work.px);
+    free(a.mask.px);
+  }
+  /* Without the mask (the landmarks-only analysis) nothing is measured: a pale gold disc, which
+   * stands out from the light wall, passes there. */
+  photo_analysis a = copy_base();
+  const float(*bl)[2] = (const float(*)[2])base.landmarks;
+  const uint8_t pale_gold[3] = {210, 180, 100};
+  paint_blob(&a, bl[14][0] + 0.15 * iod, bl[13][1], 0.08 * iod, 0.08 * iod, pale_gold);
+  json_t *r = run(&a);
+  double vn = 0;
+  if (strcmp(status_of(r, "earrings", &vn), "pass") != 0) fail_msg("earrings: disc without a mask %g", vn);
+  json_decref(r);
+  free(a.work.px);
+  photo_analysis_free(&m);
+}
+
 /* Median cheek colour, to paint skin where the shirt was. */
 static void cheek_rgb(uint8_t out[3]) {
   int v[3][64], n = 0;
@@ -373,6 +447,53 @@ static void paint_box(photo_analysis *a, double x0, double y0, double x1, double
         px(a, x, y)[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
       }
     }
+}
+
+/* A chain shows on the sides of the neck up to the jaw's level. deepface_img30 wears a thin ball
+ * chain on the right of its neck, beside the jaw (a regular line of bright beads): the necklace
+ * check warns on it. Painted over with skin it passes; the same beads drawn back on that skin
+ * (from just below the chin's level up beside the jaw, above where the chin's band begins) warn
+ * again; the same beads drawn inside the jaw's outline, on the chin and jaw (a shiny face, not a
+ * chain), do not. */
+static void beads(photo_analysis *a, double x0, double y0, double x1, double y1) {
+  const uint8_t bead[3] = {150, 140, 120}, glint[3] = {255, 255, 250};
+  double len = hypot(x1 - x0, y1 - y0), step = 0.035 * iod;
+  for (double d = 0; d <= len; d += step) {
+    double x = x0 + (x1 - x0) * d / len, y = y0 + (y1 - y0) * d / len;
+    disc(a, x, y, 0.012 * iod, 0, bead);
+    disc(a, x, y, 1.0, 0, glint);
+  }
+}
+
+static void test_necklace_beside_jaw(void **state) {
+  (void)state;
+  const float(*lm)[2] = (const float(*)[2])base.landmarks;
+  double cx = (lm[0][0] + lm[16][0] + lm[27][0] + lm[8][0]) / 4, chin = lm[8][1];
+  uint8_t skin[3];
+  cheek_rgb(skin);
+  json_t *r = run(&base);
+  double v0 = 0, v1 = 0, v2 = 0, v3 = 0;
+  const char *s0 = status_of(r, "necklace", &v0);
+
+  photo_analysis bare = copy_base(), side = copy_base(), face = copy_base();
+  for (photo_analysis *p = &bare; p; p = p == &bare ? &side : p == &side ? &face : NULL)
+    paint_box(p, cx + 0.75 * iod, chin - 0.4 * iod, cx + 1.15 * iod, chin + 0.45 * iod, skin, 1);
+  beads(&side, cx + 0.95 * iod, chin + 0.2 * iod, cx + 0.92 * iod, chin - 0.3 * iod);
+  /* Inside the outline: along the jaw from below the mouth's corner to the chin, 0.1 IOD in. */
+  beads(&face, lm[10][0] - 0.1 * iod, lm[10][1] - 0.1 * iod, lm[8][0], lm[8][1] - 0.1 * iod);
+  json_t *rb = run(&bare), *rs = run(&side), *rf = run(&face);
+  const char *s1 = status_of(rb, "necklace", &v1), *s2 = status_of(rs, "necklace", &v2),
+             *s3 = status_of(rf, "necklace", &v3);
+  if (strcmp(s0, "pass") == 0 || strcmp(s1, "pass") != 0 || strcmp(s2, "pass") == 0 || strcmp(s3, "pass") != 0)
+    fail_msg("necklace: ball chain %s (%g), painted over %s (%g), beads beside the jaw %s (%g), on the jaw %s (%g)", s0,
+             v0, s1, v1, s2, v2, s3, v3);
+  json_decref(r);
+  json_decref(rb);
+  json_decref(rs);
+  json_decref(rf);
+  free(bare.work.px);
+  free(side.work.px);
+  free(face.work.px);
 }
 
 /* The value moves the right way (dir +1: up) and the status leaves "pass" when `must_flag`. */
@@ -765,7 +886,8 @@ int main(void) {
       cmocka_unit_test(test_clothing_pattern_print),
       cmocka_unit_test(test_clothing_pattern_knit_passes),
       cmocka_unit_test(test_clothing_pattern_hair_passes),
-
+      cmocka_unit_test(test_necklace_beside_jaw),
+      cmocka_unit_test(test_earrings_matt_disc),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -32,6 +32,14 @@ static photo_analysis base;
 
 static double eye_lx, eye_ly, eye_rx, eye_ry, iod;
 
+/* A dev photo's bytes (g_free them); 0 when it cannot be read. */
+static int read_dev_photo(const char *name, gchar **buf, gsize *len) {
+  const char *shared = getenv("TUCAI_SHARED");
+  char path[1024];
+  snprintf(path, sizeof path, "%s/photos/dev/%s", shared ? shared : "../shared", name);
+  return g_file_get_contents(path, buf, len, NULL);
+}
+
 static int setup(void **state) {
   (void)state;
   if (VIPS_INIT("test_checks")) return -1;
@@ -46,12 +54,9 @@ static int setup(void **state) {
     fprintf(stderr, "profile: %s\n", err.message);
     return -1;
   }
-  const char *shared = getenv("TUCAI_SHARED");
-  char path[1024];
-  snprintf(path, sizeof path, "%s/photos/dev/deepface_img30.jpg", shared ? shared : "../shared");
   gchar *buf;
   gsize len;
-  if (!g_file_get_contents(path, &buf, &len, NULL)) return -1;
+  if (!read_dev_photo("deepface_img30.jpg", &buf, &len)) return -1;
   int rc = photo_analyze(engine, buf, len, CHECKS_WORK_SIDE, &base, &err);
   g_free(buf);
   if (rc || !base.has_landmarks) return -1;
@@ -254,12 +259,9 @@ static void paint_blob(photo_analysis *a, double cx, double cy, double rx, doubl
 
 static void test_earrings_matt_disc(void **state) {
   (void)state;
-  const char *shared = getenv("TUCAI_SHARED");
-  char path[1024];
-  snprintf(path, sizeof path, "%s/photos/dev/deepface_img30.jpg", shared ? shared : "../shared");
   gchar *buf;
   gsize len;
-  assert_true(g_file_get_contents(path, &buf, &len, NULL));
+  assert_true(read_dev_photo("deepface_img30.jpg", &buf, &len));
   photo_analysis m;
   err_t err;
   assert_int_equal(checks_analyze_engine(engine, buf, len, "chsi-blue", &m, &err), 0);
@@ -706,12 +708,9 @@ static void test_clothing_pattern_knit_passes(void **state) {
  * cell to cell like a print, but their colour is the crown's, so they are hair, not clothing. */
 static void test_clothing_pattern_hair_passes(void **state) {
   (void)state;
-  const char *shared = getenv("TUCAI_SHARED");
-  char path[1024];
-  snprintf(path, sizeof path, "%s/photos/dev/deepface_img3.jpg", shared ? shared : "../shared");
   gchar *buf;
   gsize len;
-  assert_true(g_file_get_contents(path, &buf, &len, NULL));
+  assert_true(read_dev_photo("deepface_img3.jpg", &buf, &len));
   photo_analysis a;
   err_t err;
   int rc = photo_analyze(engine, buf, len, CHECKS_WORK_SIDE, &a, &err);

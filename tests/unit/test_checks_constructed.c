@@ -25,20 +25,13 @@
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
 #include "photo/stages.h"
+#include "dev_photo.h"
 
 static json_t *cfg;
 static photo_engine *engine; /* the one engine of this test process: detection and landmarks */
 static photo_analysis base;
 
 static double eye_lx, eye_ly, eye_rx, eye_ry, iod;
-
-/* A dev photo's bytes (g_free them); 0 when it cannot be read. */
-static int read_dev_photo(const char *name, gchar **buf, gsize *len) {
-  const char *shared = getenv("TUCAI_SHARED");
-  char path[1024];
-  snprintf(path, sizeof path, "%s/photos/dev/%s", shared ? shared : "../shared", name);
-  return g_file_get_contents(path, buf, len, NULL);
-}
 
 static int setup(void **state) {
   (void)state;
@@ -56,7 +49,7 @@ static int setup(void **state) {
   }
   gchar *buf;
   gsize len;
-  if (!read_dev_photo("deepface_img30.jpg", &buf, &len)) return -1;
+  if (!dev_photo_read("deepface_img30.jpg", &buf, &len)) return -1;
   int rc = photo_analyze(engine, buf, len, CHECKS_WORK_SIDE, &base, &err);
   g_free(buf);
   if (rc || !base.has_landmarks) return -1;
@@ -261,7 +254,7 @@ static void test_earrings_matt_disc(void **state) {
   (void)state;
   gchar *buf;
   gsize len;
-  assert_true(read_dev_photo("deepface_img30.jpg", &buf, &len));
+  assert_true(dev_photo_read("deepface_img30.jpg", &buf, &len));
   photo_analysis m;
   err_t err;
   assert_int_equal(checks_analyze_engine(engine, buf, len, "chsi-blue", &m, &err), 0);
@@ -710,7 +703,7 @@ static void test_clothing_pattern_hair_passes(void **state) {
   (void)state;
   gchar *buf;
   gsize len;
-  assert_true(read_dev_photo("deepface_img3.jpg", &buf, &len));
+  assert_true(dev_photo_read("deepface_img3.jpg", &buf, &len));
   photo_analysis a;
   err_t err;
   int rc = photo_analyze(engine, buf, len, CHECKS_WORK_SIDE, &a, &err);

@@ -33,6 +33,7 @@
 #include "photo/checks/check_analyze.h"
 #include "photo/checks/checks.h"
 #include "photo/photo.h"
+#include "dev_photo.h"
 
 static json_t *cfg, *boxes;
 static photo_engine *engine;
@@ -191,16 +192,13 @@ static int region_ok(const char *photo, const json_t *report, const json_t *mark
 
 static void test_regions_on_marked_photos(void **state) {
   (void)state;
-  const char *shared = getenv("TUCAI_SHARED");
   const char *photo;
   json_t *marks;
   int n = 0, bad = 0;
   json_object_foreach(boxes, photo, marks) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/photos/dev/%s", shared ? shared : "../shared", photo);
     gchar *buf;
     gsize len;
-    assert_true(g_file_get_contents(path, &buf, &len, NULL));
+    assert_true(dev_photo_read(photo, &buf, &len));
     /* The photo's own size (upright), read apart from the engine, for the whole-image checks. */
     VipsImage *in = vips_image_new_from_buffer(buf, len, "", NULL), *up = NULL;
     assert_non_null(in);

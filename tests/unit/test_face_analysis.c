@@ -21,6 +21,7 @@
 #include "photo/face_compare.h"
 #include "photo/photo.h"
 #include "vision/face_analysis.h"
+#include "dev_photo.h"
 
 /* The "expression" result of a checks report (NULL when absent). */
 static const json_t *expression_result(const json_t *report) {
@@ -159,12 +160,9 @@ static void real_models(void **state) {
   photo_engine *m = photo_engine_open(NULL, &err);
   if (!m) fail_msg("models: %s", err.message);
   assert_non_null(photo_engine_face_nets(m, &err));
-  const char *shared = getenv("TUCAI_SHARED");
-  char path[4096];
-  snprintf(path, sizeof path, "%s/photos/dev/deepface_img20.jpg", shared ? shared : "../shared");
   gchar *buf = NULL;
   gsize len = 0;
-  assert_true(g_file_get_contents(path, &buf, &len, NULL));
+  assert_true(dev_photo_read("deepface_img20.jpg", &buf, &len));
   face_print a, b;
   assert_int_equal(face_print_describe(m, buf, len, &a, &err), 0);
   assert_true(a.found);
@@ -259,12 +257,9 @@ static void engine_without_face_nets(void **state) {
   assert_string_equal(err.code, "models_missing");
   assert_non_null(strstr(err.message, "faceres.onnx"));
 
-  const char *shared = getenv("TUCAI_SHARED");
-  char path[4096];
-  snprintf(path, sizeof path, "%s/photos/dev/deepface_img20.jpg", shared ? shared : "../shared");
   gchar *buf = NULL;
   gsize len = 0;
-  assert_true(g_file_get_contents(path, &buf, &len, NULL));
+  assert_true(dev_photo_read("deepface_img20.jpg", &buf, &len));
   face_print p;
   err_clear(&err);
   assert_int_equal(face_print_describe(e, buf, len, &p, &err), -1);

@@ -17,6 +17,7 @@
 
 #include "photo/photo.h"
 #include "photo_remeasure.h"
+#include "dev_photo.h"
 
 static photo_engine *engine;
 static photo_profile *profile;
@@ -32,11 +33,7 @@ static int setup(void **state) {
     fprintf(stderr, "%s\n", err.message);
     return -1;
   }
-  const char *shared = getenv("TUCAI_SHARED");
-  char *path = g_strdup_printf("%s/photos/dev/hivision_test0.jpg", shared && *shared ? shared : "../shared");
-  int ok = g_file_get_contents(path, &source_jpeg, &source_len, NULL);
-  g_free(path);
-  return ok ? 0 : -1;
+  return dev_photo_read("hivision_test0.jpg", &source_jpeg, &source_len) ? 0 : -1;
 }
 
 static int teardown(void **state) {

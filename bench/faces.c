@@ -195,6 +195,29 @@ static int engine_print(photo_engine *e, const photo_profile *prof, const photo 
   return refused || !out->found;
 }
 
+/* Pairs decided at the shipped threshold: how many right, the misses each way, the weakest
+ * same-person and the strongest different-person similarity. */
+typedef struct pair_tally {
+  int right, n, missed_same, taken_same;
+  double same_min, different_max;
+} pair_tally;
+
+static pair_tally tally_new(void) { return (pair_tally){0, 0, 0, 0, 2, -2}; }
+
+static void tally_add(pair_tally *t, double c, int same) {
+  int ok = face_same_person(c) == same;
+  t->n++, t->right += ok;
+  if (same)
+    t->same_min = fmin(t->same_min, c), t->missed_same += !ok;
+  else
+    t->different_max = fmax(t->different_max, c), t->taken_same += !ok;
+}
+
+static void tally_print(const pair_tally *t, const char *what) {
+  printf("%d of %d %s right (same person missed %d, different taken for same %d); same min %.4f, different max %.4f\n",
+         t->right, t->n, what, t->missed_same, t->taken_same, t->same_min, t->different_max);
+}
+
 static int find_photo(photo *ph, int n, const char *name) {
   for (int i = 0; i < n; i++)
     if (!strcmp(ph[i].name, name)) return i;
@@ -386,24 +409,14 @@ int main(int argc, char **argv) {
          FACE_SAME_THRESHOLD);
   const char *kind[3] = {"smooth", "eyes", "both"};
   for (int k = 0; k < 3; k++) {
-    int right = 0, n = 0, gw = 0, iw = 0;
-    double g = 2, im = -2;
+    pair_tally t = tally_new();
     for (int i = 0; i < npairs; i++) {
       const photo *A = &ph[pa[i]];
       const face_print *a = k == 0 ? &A->smooth : k == 1 ? &A->eyes : &A->both, *b = &ph[pb[i]].print;
-      if (!a->found || !b->found) continue;
-      double c = face_print_similarity(a, b);
-      int ok = face_same_person(c) == same[i];
-      n++, right += ok;
-      if (same[i])
-        g = fmin(g, c), gw += !ok;
-      else
-        im = fmax(im, c), iw += !ok;
+      if (a->found && b->found) tally_add(&t, face_print_similarity(a, b), same[i]);
     }
-    printf(
-        "pairs with the first photo retouched (%s): %d of %d right (same person missed %d, different taken "
-        "for same %d); same min %.4f, different max %.4f\n",
-        kind[k], right, n, gw, iw, g, im);
+    printf("pairs with the first photo retouched (%s): ", kind[k]);
+    tally_print(&t, "pairs");
   }
 
   if (reference) {
@@ -428,25 +441,15 @@ int main(int argc, char **argv) {
     printf("attempts the engine refused: %d of %d photos, %d of %d retouched copies\n", refused[0], described,
            refused[1], described);
     for (int k = 0; k < 2; k++) {
-      int right = 0, n = 0, gw = 0, iw = 0;
-      double g = 2, im = -2;
+      pair_tally t = tally_new();
       for (int i = 0; i < npairs; i++)
         for (int dir = 0; dir < 2; dir++) { /* each photo of the pair as the reference once */
           const photo *R = &ph[dir ? pb[i] : pa[i]], *A = &ph[dir ? pa[i] : pb[i]];
           const face_print *att = k ? &A->attempt_both : &A->attempt;
-          if (!R->print.found || !att->found) continue;
-          double c = face_print_similarity(&R->print, att);
-          int ok = face_same_person(c) == same[i];
-          n++, right += ok;
-          if (same[i])
-            g = fmin(g, c), gw += !ok;
-          else
-            im = fmax(im, c), iw += !ok;
+          if (R->print.found && att->found) tally_add(&t, face_print_similarity(&R->print, att), same[i]);
         }
-      printf(
-          "%s: %d of %d reference/attempt pairs right (same person missed %d, different taken for same %d); "
-          "same min %.4f, different max %.4f\n",
-          k ? "attempt retouched (smooth + eyes)" : "attempt as shot", right, n, gw, iw, g, im);
+      printf("%s: ", k ? "attempt retouched (smooth + eyes)" : "attempt as shot");
+      tally_print(&t, "reference/attempt pairs");
     }
     photo_profile_free(prof);
   }

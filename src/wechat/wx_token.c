@@ -57,11 +57,15 @@ int wx_token_get(const config *cfg, db_t *db, const wx_app *app, char out[WX_TOK
 int wx_cached_get(const config *cfg, db_t *db, const wx_app *app, const char *table, wx_fetch_fn fetch_fn,
                   char out[WX_TOKEN_MAX], err_t *err) {
   /* table is one of our own constants (wechat_tokens, wechat_jsapi_tickets), never input. */
-  char q_read[160], q_new[160], q_lease[200], q_free[160], q_store[300];
+  char q_read[160], q_new[160], q_lease[240], q_free[160], q_store[300];
   snprintf(q_read, sizeof q_read, "SELECT token_sealed, expires_at FROM %s WHERE appid = $1", table);
   snprintf(q_new, sizeof q_new, "INSERT INTO %s (appid) VALUES ($1) ON CONFLICT DO NOTHING", table);
+  /* The lease is taken only while the stored value is still stale: a node that read it stale and
+   * then lost the race to one that refreshed and let go must not fetch a second one. */
   snprintf(q_lease, sizeof q_lease,
-           "UPDATE %s SET lock_until = $1, lock_owner = $2 WHERE appid = $3 AND lock_until < $4", table);
+           "UPDATE %s SET lock_until = $1, lock_owner = $2 WHERE appid = $3 AND lock_until < $4 "
+           "AND (expires_at <= $4 OR token_sealed = '')",
+           table);
   snprintf(q_free, sizeof q_free, "UPDATE %s SET lock_until = 0 WHERE appid = $1 AND lock_owner = $2", table);
   snprintf(q_store, sizeof q_store,
            "UPDATE %s SET token_sealed = $1, expires_at = $2, lock_until = 0, refreshed_at = $3, "

@@ -3,8 +3,10 @@
  * Design. WeChat gives an app one access token at a time (/cgi-bin/token): fetching a new one
  * ends the old one a few minutes later, and the fetches per day are limited. So nodes must not
  * each fetch their own: the token lives in `wechat_tokens` (sealed), and a node that finds it
- * missing or near its end takes a short lease on the row (a conditional UPDATE on lock_until, the
- * same on SQLite and PostgreSQL) and refreshes it; the others wait for the new one and read it.
+ * missing or near its end takes a short lease on the row (a conditional UPDATE on lock_until and
+ * on the stored value still being stale, the same on SQLite and PostgreSQL) and refreshes it; the
+ * others wait for the new one and read it. The staleness is part of the UPDATE because a node may
+ * read the row stale just before another stores a fresh token and frees the lease.
  * A node whose call is answered 42001 (expired) or 40001 (invalid) drops the token, but only if
  * it is still the one that node used (another may have refreshed meanwhile), and retries once
  * (wx_call_token). Call these with no transaction open: the lease must be seen by other nodes. */

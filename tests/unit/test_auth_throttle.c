@@ -1,7 +1,6 @@
 /* Limits that must hold under parallel requests, on SQLite and PostgreSQL alike: the one-time
  * code send limits (per phone, per address) and the sign-in throttle (auth/throttle.h). Each test
  * starts its threads together on separate pooled connections, as parallel HTTP requests would. */
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,12 +16,12 @@
 #include "identity/quota.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "together.h"
 
 #define N_THREADS 8
 
 typedef struct race {
   store_t *st;
-  pthread_barrier_t go;
   otp_limits lim;
   const char *phones[N_THREADS]; /* per thread */
   const char *ips[N_THREADS];
@@ -31,72 +30,55 @@ typedef struct race {
   int ok[N_THREADS];
 } race;
 
-typedef struct slot {
-  race *r;
-  int i;
-} slot;
-
-static void *send_one(void *arg) {
-  slot *s = arg;
+static void send_one(void *ctx, int i, pthread_barrier_t *go) {
+  race *r = ctx;
   err_t err = {0};
-  db_t *db = store_get(s->r->st, &err);
+  db_t *db = store_get(r->st, &err);
   char code[7];
-  pthread_barrier_wait(&s->r->go);
-  s->r->ok[s->i] = db && otp_issue(db, &s->r->lim, s->r->phones[s->i], s->r->ips[s->i], code, &err) == 0;
-  if (db && !s->r->ok[s->i] && err.status != 429) fprintf(stderr, "otp_issue: %s %s\n", err.code, err.message);
-  store_put(s->r->st, db);
-  return NULL;
+  pthread_barrier_wait(go);
+  r->ok[i] = db && otp_issue(db, &r->lim, r->phones[i], r->ips[i], code, &err) == 0;
+  if (db && !r->ok[i] && err.status != 429) fprintf(stderr, "otp_issue: %s %s\n", err.code, err.message);
+  store_put(r->st, db);
 }
 
-static void *take_one(void *arg) {
-  slot *s = arg;
+static void take_one(void *ctx, int i, pthread_barrier_t *go) {
+  race *r = ctx;
   err_t err = {0};
-  db_t *db = store_get(s->r->st, &err);
+  db_t *db = store_get(r->st, &err);
   int64_t retry = 0;
-  pthread_barrier_wait(&s->r->go);
-  int rc = db ? throttle_take(db, "staff_user", "alice", &s->r->rule, s->r->now, &retry, &err) : -1;
+  pthread_barrier_wait(go);
+  int rc = db ? throttle_take(db, "staff_user", "alice", &r->rule, r->now, &retry, &err) : -1;
   if (rc < 0) fprintf(stderr, "throttle_take: %s %s\n", err.code, err.message);
-  s->r->ok[s->i] = rc == 0;
-  store_put(s->r->st, db);
-  return NULL;
+  r->ok[i] = rc == 0;
+  store_put(r->st, db);
 }
 
 /* An upload as collect_upload stores it: quota check and insert in one transaction. */
-static void *upload_one(void *arg) {
-  slot *s = arg;
+static void upload_one(void *ctx, int i, pthread_barrier_t *go) {
+  race *r = ctx;
   err_t err = {0};
-  db_t *db = store_get(s->r->st, &err);
+  db_t *db = store_get(r->st, &err);
   quota q = {.per_hour = 3, .total = 100};
-  pthread_barrier_wait(&s->r->go);
-  int ok = db && db_begin(db, &err) == 0 && quota_check(db, QUOTA_UPLOADS, 42, &q, s->r->now, &err) == 0 &&
+  pthread_barrier_wait(go);
+  int ok = db && db_begin(db, &err) == 0 && quota_check(db, QUOTA_UPLOADS, 42, &q, r->now, &err) == 0 &&
            db_exec(db, &err,
                    "INSERT INTO collect_attempts (record_id, batch_id, school_id, account_id, state, original_blob, "
                    "created_at) VALUES (1, 1, 1, 42, 'processing', 0, $1)",
-                   DB_INT(s->r->now)) == 1 &&
+                   DB_INT(r->now)) == 1 &&
            db_commit(db, &err) == 0;
   if (!ok) {
     if (err.status != 429) fprintf(stderr, "upload: %s %s\n", err.code, err.message);
     db_rollback(db);
   }
-  s->r->ok[s->i] = ok;
-  store_put(s->r->st, db);
-  return NULL;
+  r->ok[i] = ok;
+  store_put(r->st, db);
 }
 
-static int run_race(race *r, void *(*fn)(void *)) {
-  pthread_t t[N_THREADS];
-  slot s[N_THREADS];
-  pthread_barrier_init(&r->go, NULL, N_THREADS);
-  for (int i = 0; i < N_THREADS; i++) {
-    s[i] = (slot){r, i};
-    pthread_create(&t[i], NULL, fn, &s[i]);
-  }
+/* How many of the N_THREADS parallel calls succeeded. */
+static int run_race(race *r, together_fn fn) {
+  run_together(N_THREADS, fn, r);
   int n = 0;
-  for (int i = 0; i < N_THREADS; i++) {
-    pthread_join(t[i], NULL);
-    n += r->ok[i];
-  }
-  pthread_barrier_destroy(&r->go);
+  for (int i = 0; i < N_THREADS; i++) n += r->ok[i];
   return n;
 }
 

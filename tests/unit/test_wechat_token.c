@@ -4,7 +4,6 @@
  * Each round starts eight threads together on separate pooled connections, as eight requests on
  * several nodes would, with a fetch that answers at once: the narrowest window between a node
  * reading the token stale and another storing a fresh one. */
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -19,6 +18,7 @@
 #include "config/config.h"
 #include "store/store.h"
 #include "testdb.h"
+#include "together.h"
 #include "wechat/wx_token.h"
 
 #define N_THREADS 8
@@ -39,41 +39,26 @@ typedef struct race {
   store_t *st;
   config *cfg;
   wx_app app;
-  pthread_barrier_t go;
   char got[N_THREADS][WX_TOKEN_MAX];
 } race;
 
-typedef struct slot {
-  race *r;
-  int i;
-} slot;
-
-static void *get_one(void *arg) {
-  slot *s = arg;
+static void get_one(void *ctx, int i, pthread_barrier_t *go) {
+  race *r = ctx;
   err_t err = {0};
-  db_t *db = store_get(s->r->st, &err);
-  pthread_barrier_wait(&s->r->go);
-  if (!db || wx_cached_get(s->r->cfg, db, &s->r->app, "wechat_tokens", fetch_counted, s->r->got[s->i], &err) < 0) {
+  db_t *db = store_get(r->st, &err);
+  pthread_barrier_wait(go);
+  if (!db || wx_cached_get(r->cfg, db, &r->app, "wechat_tokens", fetch_counted, r->got[i], &err) < 0) {
     fprintf(stderr, "wx_cached_get: %s %s\n", err.code, err.message);
-    s->r->got[s->i][0] = 0;
+    r->got[i][0] = 0;
   }
-  store_put(s->r->st, db);
-  return NULL;
+  store_put(r->st, db);
 }
 
 static void one_fetch_per_expiry(enum testdb_kind kind) {
   race r = {.st = testdb_open(kind, NULL), .cfg = config_new(), .app = {.kind = "mini", .appid = "wxrace0001"}};
   atomic_store(&fetches, 0);
   for (int round = 1; round <= ROUNDS; round++) {
-    pthread_t t[N_THREADS];
-    slot s[N_THREADS];
-    pthread_barrier_init(&r.go, NULL, N_THREADS);
-    for (int i = 0; i < N_THREADS; i++) {
-      s[i] = (slot){&r, i};
-      pthread_create(&t[i], NULL, get_one, &s[i]);
-    }
-    for (int i = 0; i < N_THREADS; i++) pthread_join(t[i], NULL);
-    pthread_barrier_destroy(&r.go);
+    run_together(N_THREADS, get_one, &r);
     if (atomic_load(&fetches) != round)
       fail_msg("%s round %d: %d fetches in all, want %d", testdb_kind_name(kind), round, atomic_load(&fetches), round);
     char want[WX_TOKEN_MAX];
